@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Installs and starts, idempotently, what agentctl's integration tests need on a Debian 12 machine
+# (as root): Docker Engine (dockerd), Podman with its Docker-compatible API socket, a registry on
+# 127.0.0.1:5000 (and one with basic auth on 127.0.0.1:5001), and small test images in both engines
+# and the registry. Engines that already answer are reused. Writes the endpoints to
+# $AGENTCTL_TEST_STATE/engines.json (default /run/agentctl-test), which the tests read.
+set -euo pipefail
+
+STATE=${AGENTCTL_TEST_STATE:-/run/agentctl-test}
+mkdir -p "$STATE"
+log() { printf '[provision] %s\n' "$*" >&2; }
+
+need_apt=()
+command -v dockerd >/dev/null || need_apt+=(docker.io)
+command -v podman >/dev/null || need_apt+=(podman catatonit uidmap slirp4netns)
+command -v docker-registry >/dev/null || need_apt+=(docker-registry)
+[ -x /bin/busybox ] && busybox --list 2>/dev/null | grep -q '^wget$' || need_apt+=(busybox-static)
+command -v git >/dev/null || need_apt+=(git)
+command -v tmux >/dev/null || need_apt+=(tmux)
+command -v script >/dev/null || need_apt+=(bsdutils)
+command -v htpasswd >/dev/null || need_apt+=(apache2-utils)
+command -v curl >/dev/null || need_apt+=(curl)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "installing ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+wait_for() { # wait_for SECONDS COMMAND...
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.2
+  done
+}
+
+# --- Docker ---------------------------------------------------------------------------------------
+DOCKER_SOCK=/var/run/docker.sock
+docker_ok() { curl -sf --unix-socket "$DOCKER_SOCK" http://localhost/_ping; }
+if docker_ok; then
+  log "dockerd already running"
+else
+  log "starting dockerd"
+  nohup dockerd --host "unix://$DOCKER_SOCK" >"$STATE/dockerd.log" 2>&1 &
+  echo $! >"$STATE/dockerd.pid"
+  wait_for 60 docker_ok || { log "dockerd did not start:"; tail -20 "$STATE/dockerd.log" >&2; exit 1; }
+fi
+
+# --- Podman ---------------------------------------------------------------------------------------
+mkdir -p /etc/containers/containers.conf.d /etc/containers/registries.conf.d
+# Root here lacks CAP_SYS_RESOURCE: pin ulimits so rootful podman run works.
+cat >/etc/containers/containers.conf.d/50-agentctl-test.conf <<'CONF'
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+CONF
+cat >/etc/containers/registries.conf.d/50-agentctl-test.conf <<'CONF'
+[[registry]]
+location = "127.0.0.1:5000"
+insecure = true
+
+[[registry]]
+location = "127.0.0.1:5001"
+insecure = true
+CONF
+PODMAN_SOCK=$STATE/podman.sock
+podman_ok() { curl -sf --unix-socket "$PODMAN_SOCK" http://localhost/_ping; }
+if podman_ok; then
+  log "podman API service already running"
+else
+  log "starting podman system service"
+  rm -f "$PODMAN_SOCK"
+  nohup podman system service --time=0 "unix://$PODMAN_SOCK" >"$STATE/podman.log" 2>&1 &
+  echo $! >"$STATE/podman.pid"
+  wait_for 30 podman_ok || { log "podman service did not start:"; tail -20 "$STATE/podman.log" >&2; exit 1; }
+fi
+
+# --- Registries -----------------------------------------------------------------------------------
+start_registry() { # NAME PORT [HTPASSWD]
+  local name=$1 port=$2 htpasswd=${3:-}
+  if curl -s -o /dev/null "http://127.0.0.1:$port/v2/"; then log "registry $name already on :$port"; return; fi
+  mkdir -p "$STATE/$name-data"
+  {
+    echo "version: 0.1"
+    echo "log: { level: warn }"
+    echo "storage: { filesystem: { rootdirectory: $STATE/$name-data }, delete: { enabled: true } }"
+    echo "http: { addr: 127.0.0.1:$port }"
+    if [ -n "$htpasswd" ]; then echo "auth: { htpasswd: { realm: agentctl-test, path: $htpasswd } }"; fi
+  } >"$STATE/$name.yml"
+  log "starting registry $name on 127.0.0.1:$port"
+  nohup docker-registry serve "$STATE/$name.yml" >"$STATE/$name.log" 2>&1 &
+  echo $! >"$STATE/$name.pid"
+  wait_for 20 curl -s -o /dev/null "http://127.0.0.1:$port/v2/" || { tail -20 "$STATE/$name.log" >&2; exit 1; }
+}
+start_registry registry 5000
+REGISTRY_USER=agentctl
+REGISTRY_PASSWORD=test-registry-password-7d41
+[ -f "$STATE/htpasswd" ] || htpasswd -Bbn "$REGISTRY_USER" "$REGISTRY_PASSWORD" >"$STATE/htpasswd"
+start_registry registry-auth 5001 "$STATE/htpasswd"
+
+# --- Test images ----------------------------------------------------------------------------------
+# A busybox rootfs with a UID 1000 user, imported into both engines (no Docker Hub here).
+TEST_IMAGE=agentctl-test/busybox:1.0.0
+build_rootfs() {
+  local dir=$STATE/rootfs
+  rm -rf "$dir" && mkdir -p "$dir"/{bin,etc,tmp,home/agent,workspace,run/secrets}
+  cp /bin/busybox "$dir/bin/busybox"
+  for applet in $("$dir/bin/busybox" --list); do [ "$applet" = busybox ] || ln -sf busybox "$dir/bin/$applet"; done
+  printf 'root:x:0:0:root:/root:/bin/sh\nagent:x:1000:1000:agent:/home/agent:/bin/sh\n' >"$dir/etc/passwd"
+  printf 'root:x:0:\nagent:x:1000:\n' >"$dir/etc/group"
+  chmod 1777 "$dir/tmp"
+  chown 1000:1000 "$dir/home/agent"
+  tar -C "$dir" -cf "$STATE/rootfs.tar" .
+}
+import_image() { # CLI
+  local cli=$1
+  if $cli image inspect "$TEST_IMAGE" >/dev/null 2>&1; then return; fi
+  [ -f "$STATE/rootfs.tar" ] || build_rootfs
+  log "importing $TEST_IMAGE into $cli"
+  $cli import -c 'ENV PATH=/bin' -c 'WORKDIR /workspace' -c 'USER 1000:1000' -c 'CMD ["sh"]' \
+    -c 'LABEL io.agentctl.test=true' "$STATE/rootfs.tar" "$TEST_IMAGE" >/dev/null
+}
+DOCKER="docker -H unix://$DOCKER_SOCK"
+PODMAN="podman"
+import_image "$DOCKER"
+import_image "$PODMAN"
+if ! curl -sf "http://127.0.0.1:5000/v2/agentctl-test/busybox/manifests/1.0.0" -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' >/dev/null; then
+  log "pushing $TEST_IMAGE to 127.0.0.1:5000"
+  $DOCKER tag "$TEST_IMAGE" "127.0.0.1:5000/$TEST_IMAGE"
+  $DOCKER push "127.0.0.1:5000/$TEST_IMAGE" >/dev/null
+fi
+
+cat >"$STATE/engines.json" <<JSON
+{
+  "docker": { "host": "unix://$DOCKER_SOCK" },
+  "podman": { "host": "unix://$PODMAN_SOCK" },
+  "registry": "127.0.0.1:5000",
+  "authRegistry": { "address": "127.0.0.1:5001", "username": "$REGISTRY_USER", "password": "$REGISTRY_PASSWORD" },
+  "testImage": "$TEST_IMAGE",
+  "rootfs": "$STATE/rootfs.tar"
+}
+JSON
+log "ready: $STATE/engines.json"

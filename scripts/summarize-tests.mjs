@@ -1,0 +1,25 @@
+// Prints one line per tier and the closing total from vitest's JSON reports.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let missing = 0;
+for (const file of process.argv.slice(2)) {
+  let report;
+  try {
+    report = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    console.log(`${path.basename(file, '.json')}: no report (the tier did not run)`);
+    missing += 1;
+    continue;
+  }
+  const tierSkipped = report.numPendingTests + report.numTodoTests;
+  console.log(`${path.basename(file, '.json')}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${tierSkipped} skipped`);
+  passed += report.numPassedTests;
+  failed += report.numFailedTests + (report.numFailedTestSuites ?? 0) * 0;
+  skipped += tierSkipped;
+}
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed > 0 || missing > 0 || passed === 0 ? 1 : 0);

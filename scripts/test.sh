@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite: provisions the engines when absent, then runs the three tiers —
+# unit (no engine), integration (once against Docker, once against Podman), e2e (packed package).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" = 0 ]; then
+  bash scripts/provision-test-engines.sh
+else
+  echo "[test] not root: using the engines recorded by scripts/provision-test-engines.sh" >&2
+fi
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+run_tier() { # NAME ENV... -- vitest args
+  local name=$1; shift
+  echo "=== $name ===" >&2
+  env "$@" npx vitest run --reporter=default --reporter=json --outputFile.json="$results/$name.json"
+}
+
+npm run --silent typecheck
+npm run --silent build
+status=0
+run_tier unit AGENTCTL_TEST_ENGINE= --project unit || status=1
+run_tier integration-docker AGENTCTL_TEST_ENGINE=docker --project integration || status=1
+run_tier integration-podman AGENTCTL_TEST_ENGINE=podman --project integration || status=1
+run_tier e2e AGENTCTL_TEST_ENGINE= --project e2e || status=1
+
+node scripts/summarize-tests.mjs "$results"/*.json || status=1
+exit $status

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { main } from './cli.js';
+import { memoryStreams } from '../test/helpers/memory-streams.js';
+import { EXIT_CODES } from './core/exit-codes.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  const streams = memoryStreams();
+  const code = await main(argv, { streams, env: { HOME: '/nonexistent', ...env }, cwd: '/', handleSignals: false });
+  return { code, ...streams.output() };
+}
+
+describe('cli', () => {
+  it('prints the version from package.json', async () => {
+    const result = await run(['--version']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('lists every command with a description in --help', async () => {
+    const result = await run(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/version\s+Show the CLI version/);
+    expect(result.stdout).toMatch(/config\s+Inspect agentctl configuration/);
+    expect(result.stdout).toContain('Examples:');
+  });
+
+  it('answers an unknown command with a usage error in one JSON document', async () => {
+    const result = await run(['frobnicate', '--json']);
+    expect(result.code).toBe(EXIT_CODES.usage.code);
+    const doc = JSON.parse(result.stdout);
+    expect(doc).toEqual({
+      ok: false,
+      error: { code: 'USAGE_UNKNOWN_COMMAND', message: "Unknown command 'frobnicate'", hint: expect.stringContaining('--help') },
+    });
+  });
+
+  it('prints message and hint on stderr without --json', async () => {
+    const result = await run(['version', '--runtime', 'lxc']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^error: .*lxc.*\nhint: /);
+  });
+
+  it('reports a bad config as one JSON document with the config exit code', async () => {
+    const result = await run(['config', 'show', '--json'], { AGENTCTL_PIDS_LIMIT: 'many' });
+    expect(result.code).toBe(EXIT_CODES.config.code);
+    const doc = JSON.parse(result.stdout);
+    expect(doc.ok).toBe(false);
+    expect(doc.error.code).toBe('CONFIG_INVALID');
+    expect(doc.error.message).toContain('AGENTCTL_PIDS_LIMIT');
+  });
+
+  it('config show --json gives the documented shape', async () => {
+    const result = await run(['config', 'show', '--json'], { AGENTCTL_MEMORY: '6g' });
+    expect(result.code).toBe(0);
+    const doc = JSON.parse(result.stdout);
+    expect(doc.ok).toBe(true);
+    expect(doc.files).toEqual({ user: null, project: null });
+    expect(doc.config.resources.memory).toBe('6g');
+    expect(doc.values).toContainEqual({ key: 'resources.memory', value: '6g', source: 'env AGENTCTL_MEMORY' });
+    expect(doc.values).toContainEqual({ key: 'resources.cpus', value: 2, source: 'default' });
+  });
+});

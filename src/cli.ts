@@ -1,0 +1,149 @@
+import { Command, CommanderError, Option } from 'commander';
+import { BUILD_INFO } from './core/build-info.js';
+import { CancelledError, TerminatedError, UsageError, toAgentctlError, type AgentctlError } from './core/errors.js';
+import { exitCodeFor } from './core/exit-codes.js';
+import { Io, type Streams } from './io/io.js';
+import { CommandContext } from './commands/context.js';
+import { COMMANDS } from './commands/index.js';
+
+export interface MainDeps {
+  streams?: Streams;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Installs SIGINT/SIGTERM handlers (off in tests that call main directly). */
+  handleSignals?: boolean;
+}
+
+/** Exit code an agent's own process asked for (exec, attach, run, wait pass it through). */
+export class PassThroughExit {
+  constructor(readonly code: number) {}
+}
+
+function preScan(argv: string[]): { json: boolean; quiet: boolean; verbose: boolean; color: boolean } {
+  const before = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  return {
+    json: before.includes('--json'),
+    quiet: before.includes('--quiet') || before.includes('-q'),
+    verbose: before.includes('--verbose') || before.includes('-v'),
+    color: !before.includes('--no-color'),
+  };
+}
+
+export function buildProgram(context: CommandContext): Command {
+  const program = new Command('agentctl')
+    .description('Run AI coding agents in hardened containers on Docker or Podman')
+    .version(BUILD_INFO.version, '-V, --version', 'print the CLI version')
+    .option('--json', 'print exactly one JSON document on stdout (also on failure)')
+    .option('-q, --quiet', 'print only data and errors')
+    .option('-v, --verbose', 'print debug information on stderr (secrets stay masked)')
+    .option('--no-color', 'disable colour (NO_COLOR is honoured too)')
+    .addOption(new Option('--runtime <kind>', 'use only this engine kind').choices(['docker', 'podman']))
+    .option('--host <endpoint>', 'engine endpoint, e.g. unix:///run/podman/podman.sock or tcp://host:2375')
+    .showSuggestionAfterError(true)
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ agentctl version                 # CLI, pinned image and engine versions
+  $ agentctl config show --json      # effective configuration and where each value came from
+
+Docs: docs/user-guide.md · Exit codes: docs/exit-codes.md`,
+    )
+    .hook('preAction', (_root, action) => {
+      const opts = action.optsWithGlobals() as Record<string, unknown>;
+      context.globals = {
+        json: Boolean(opts.json),
+        quiet: Boolean(opts.quiet),
+        verbose: Boolean(opts.verbose),
+        color: opts.color !== false,
+        runtime: opts.runtime as 'docker' | 'podman' | undefined,
+        host: opts.host as string | undefined,
+      };
+    });
+  for (const register of COMMANDS) register(program, context);
+  const writeOut = (text: string) => void context.io.streams.stdout.write(text);
+  program.commands.forEach(function configure(command: Command) {
+    command.exitOverride();
+    command.configureOutput({ writeOut, writeErr: () => undefined, outputError: () => undefined });
+    command.showSuggestionAfterError(true);
+    command.commands.forEach(configure);
+  });
+  program.exitOverride();
+  program.configureOutput({ writeOut, writeErr: () => undefined, outputError: () => undefined });
+  return program;
+}
+
+function commanderToError(error: CommanderError): AgentctlError {
+  const message = error.message.replace(/^error: /, '');
+  return new UsageError(`USAGE_${error.code.replace(/^commander\./, '').replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`, message.charAt(0).toUpperCase() + message.slice(1), {
+    hint: 'Run `agentctl --help` (or `agentctl COMMAND --help`) for usage',
+  });
+}
+
+/** Runs agentctl with argv (without node and script) and returns the exit code. */
+export async function main(argv: string[], deps: MainDeps = {}): Promise<number> {
+  const streams = deps.streams ?? { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
+  const env = deps.env ?? process.env;
+  const early = preScan(argv);
+  const io = new Io(streams, env, early);
+  const controller = new AbortController();
+  const context = new CommandContext({ io, env, cwd: deps.cwd ?? process.cwd(), signal: controller.signal });
+
+  const removeHandlers = deps.handleSignals === false ? () => undefined : installSignalHandlers(controller);
+  try {
+    const program = buildProgram(context);
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (thrown) {
+    if (thrown instanceof PassThroughExit) return thrown.code;
+    if (thrown instanceof CommanderError) {
+      if (thrown.code === 'commander.helpDisplayed' || thrown.code === 'commander.version' || thrown.code === 'commander.help') {
+        return 0;
+      }
+      if (thrown.exitCode === 0) return 0;
+      return report(io, commanderToError(thrown), early.json);
+    }
+    let error = toAgentctlError(thrown);
+    if (controller.signal.aborted && error.kind === 'internal') {
+      error = controller.signal.reason instanceof TerminatedError ? controller.signal.reason : new CancelledError('CANCELLED', 'Cancelled', { hint: 'Run the command again when ready' });
+    }
+    return report(io, error, context.globals.json || early.json);
+  } finally {
+    removeHandlers();
+  }
+}
+
+function report(io: Io, error: AgentctlError, json: boolean): number {
+  if (json) {
+    io.writeJson({ ok: false, error: { code: error.code, message: error.message, hint: error.hint, ...(error.details ? { details: error.details } : {}) } });
+  } else {
+    io.errRaw(`${io.style.red('error:')} ${error.message}\n${io.style.dim('hint:')} ${error.hint}\n`);
+  }
+  if (io.verbose && error.cause) {
+    const cause = error.cause instanceof Error ? (error.cause.stack ?? error.cause.message) : String(error.cause);
+    io.errRaw(`${io.style.dim(`cause: ${cause}`)}\n`);
+  }
+  return exitCodeFor(error.kind);
+}
+
+function installSignalHandlers(controller: AbortController): () => void {
+  let count = 0;
+  const handler = (signal: NodeJS.Signals) => {
+    count += 1;
+    if (count > 1) process.exit(signal === 'SIGINT' ? 130 : 143);
+    const reason =
+      signal === 'SIGINT'
+        ? new CancelledError('CANCELLED', 'Cancelled by Ctrl-C', { hint: 'Run the command again when ready' })
+        : new TerminatedError('TERMINATED', 'Stopped by SIGTERM', { hint: 'Run the command again when ready' });
+    controller.abort(reason);
+    // A command that does not watch the signal still ends with the documented code.
+    setTimeout(() => process.exit(signal === 'SIGINT' ? 130 : 143), 10_000).unref();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}

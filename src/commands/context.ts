@@ -1,0 +1,89 @@
+import os from 'node:os';
+import type { Io } from '../io/io.js';
+import type { LoadedConfig, FlagValue } from '../config/load-config.js';
+import type { ContainerRuntime } from '../runtime/container-runtime.js';
+import type { Detected } from '../runtime/detect/detect-runtime.js';
+import type { EngineKind } from '../runtime/endpoint.js';
+
+export interface GlobalOptions {
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  color: boolean;
+  runtime?: EngineKind;
+  host?: string;
+}
+
+export interface ContextDeps {
+  io: Io;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  homedir?: string;
+  platform?: NodeJS.Platform;
+  /** Aborted on SIGINT / SIGTERM; long operations pass it on. */
+  signal: AbortSignal;
+}
+
+/**
+ * What every command gets: io, the environment, and lazily the config and the engine. Only
+ * src/cli.ts builds the real one; tests build their own.
+ */
+export class CommandContext {
+  readonly io: Io;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly homedir: string;
+  readonly platform: NodeJS.Platform;
+  readonly signal: AbortSignal;
+  globals: GlobalOptions = { json: false, quiet: false, verbose: false, color: true };
+  private configPromise?: Promise<LoadedConfig>;
+  private runtimePromise?: Promise<{ runtime: ContainerRuntime; detected: Detected }>;
+
+  constructor(deps: ContextDeps) {
+    this.io = deps.io;
+    this.env = deps.env;
+    this.cwd = deps.cwd;
+    this.homedir = deps.homedir ?? os.homedir();
+    this.platform = deps.platform ?? process.platform;
+    this.signal = deps.signal;
+  }
+
+  /** The effective configuration (loaded once). Global --runtime / --host apply as flags. */
+  config(extraFlags: FlagValue[] = []): Promise<LoadedConfig> {
+    this.configPromise ??= (async () => {
+      const { loadConfig } = await import('../config/load-config.js');
+      const flags: FlagValue[] = [
+        { flag: '--runtime', path: ['runtime'], value: this.globals.runtime },
+        { flag: '--host', path: ['host'], value: this.globals.host },
+        ...extraFlags,
+      ];
+      return loadConfig({ cwd: this.cwd, env: this.env, homedir: this.homedir }, flags);
+    })();
+    return this.configPromise;
+  }
+
+  /** Finds and connects to the engine (once), logging every attempt with --verbose. */
+  connect(): Promise<{ runtime: ContainerRuntime; detected: Detected }> {
+    this.runtimePromise ??= (async () => {
+      const { config } = await this.config();
+      const { connectRuntime } = await import('../runtime/connect.js');
+      const connected = await connectRuntime({
+        env: this.env,
+        platform: this.platform,
+        homedir: this.homedir,
+        runtime: config.runtime,
+        host: config.host,
+        log: (message) => this.io.debug(`detect ${message}`),
+      });
+      this.io.debug(
+        `using ${connected.runtime.kind} ${connected.runtime.version.version} at ${connected.runtime.endpoint.url} (${connected.detected.strategy})`,
+      );
+      return connected;
+    })();
+    return this.runtimePromise;
+  }
+
+  async runtime(): Promise<ContainerRuntime> {
+    return (await this.connect()).runtime;
+  }
+}

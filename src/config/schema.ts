@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/** Sizes like 512m, 4g, 1.5G, 1024 (bytes). */
+export const SIZE_PATTERN = /^\d+(\.\d+)?\s*([bkmgt]i?b?)?$/i;
+
+const agentProfile = z
+  .object({
+    image: z.string().min(1).describe('Image reference for this agent (repository:tag)'),
+    command: z.array(z.string()).optional().describe('Command run in the container instead of the image default'),
+    env: z.record(z.string(), z.string()).optional().describe('Extra environment variables'),
+    secrets: z.array(z.string()).optional().describe('Names of host variables passed as secrets'),
+    capabilities: z.array(z.string()).optional().describe('Linux capabilities this agent needs'),
+    taskCommand: z
+      .array(z.string())
+      .optional()
+      .describe('How a task is handed over: argv with {prompt} / {input} placeholders'),
+  })
+  .strict();
+
+const task = z
+  .object({
+    agent: z.string().min(1),
+    prompt: z.string().optional(),
+    command: z.array(z.string()).optional(),
+  })
+  .strict();
+
+/** The whole configuration. Unknown keys are errors (strict objects). */
+export const configSchema = z
+  .object({
+    runtime: z.enum(['docker', 'podman']).optional().describe('Only use this engine kind'),
+    host: z.string().min(1).optional().describe('Engine endpoint (unix://, tcp://, npipe://)'),
+    backend: z.enum(['engine', 'kubernetes']).optional().describe('Where agents run'),
+    image: z
+      .object({
+        repository: z.string().min(1).optional(),
+        tag: z.string().min(1).optional(),
+        useLocal: z.boolean().optional(),
+        devTag: z.string().min(1).optional(),
+        pull: z.enum(['missing', 'always', 'never']).optional(),
+      })
+      .strict()
+      .optional(),
+    defaultAgent: z.string().min(1).optional(),
+    agents: z.record(z.string(), agentProfile).optional(),
+    tasks: z.record(z.string(), task).optional(),
+    resources: z
+      .object({
+        cpus: z.number().positive().optional(),
+        memory: z.string().regex(SIZE_PATTERN, 'a size such as 512m or 4g').optional(),
+        pidsLimit: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
+    secrets: z.array(z.string()).optional().describe('Host variables always offered as secrets'),
+    worktree: z.enum(['auto', 'always', 'never']).optional(),
+    worktreeDir: z.string().min(1).optional(),
+    dataDir: z.string().min(1).optional(),
+    network: z.string().min(1).optional(),
+    ociRuntime: z.string().min(1).optional(),
+    kubernetes: z
+      .object({
+        context: z.string().min(1).optional(),
+        namespace: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Values used when no layer sets a key. */
+export const DEFAULTS = {
+  backend: 'engine',
+  image: { pull: 'missing', useLocal: false, devTag: 'dev' },
+  resources: { cpus: 2, memory: '4g', pidsLimit: 512 },
+  worktree: 'auto',
+} as const satisfies Config;

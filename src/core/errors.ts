@@ -1,0 +1,122 @@
+/**
+ * The one error hierarchy of agentctl. Every error carries a stable `code`, a one-line message and
+ * a hint naming a concrete next step. Exit codes are assigned in one place: src/core/exit-codes.ts,
+ * keyed by `kind`, and applied only by src/cli.ts.
+ */
+export type ErrorKind =
+  | 'usage'
+  | 'config'
+  | 'runtime-not-found'
+  | 'engine'
+  | 'image'
+  | 'not-found'
+  | 'conflict'
+  | 'unsafe'
+  | 'timeout'
+  | 'check-failed'
+  | 'cancelled'
+  | 'terminated'
+  | 'internal';
+
+export interface ErrorOptions {
+  hint: string;
+  cause?: unknown;
+  /** Extra machine-readable facts for --json output (never secrets). */
+  details?: Record<string, unknown>;
+}
+
+export abstract class AgentctlError extends Error {
+  abstract readonly kind: ErrorKind;
+  readonly hint: string;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(
+    readonly code: string,
+    message: string,
+    options: ErrorOptions,
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.hint = options.hint;
+    this.details = options.details;
+    this.name = new.target.name;
+  }
+}
+
+/** Bad flags, arguments or values given on the command line. */
+export class UsageError extends AgentctlError {
+  readonly kind = 'usage';
+}
+
+/** A config file that cannot be parsed or does not match the schema. */
+export class ConfigError extends AgentctlError {
+  readonly kind = 'config';
+}
+
+/** No container engine could be reached. */
+export class RuntimeNotFoundError extends AgentctlError {
+  readonly kind = 'runtime-not-found';
+}
+
+/** The engine answered, but refused or failed an operation. */
+export class EngineError extends AgentctlError {
+  readonly kind = 'engine';
+}
+
+/** An image could not be found, pulled, or built. */
+export class ImageError extends AgentctlError {
+  readonly kind = 'image';
+}
+
+/** An agent or other named object does not exist. */
+export class NotFoundError extends AgentctlError {
+  readonly kind = 'not-found';
+}
+
+/** The operation conflicts with existing state (a name taken, an agent running). */
+export class ConflictError extends AgentctlError {
+  readonly kind = 'conflict';
+}
+
+/** Refused because it would lose the user's work (uncommitted changes, unmerged commits). */
+export class UnsafeOperationError extends AgentctlError {
+  readonly kind = 'unsafe';
+}
+
+/** A wait or run exceeded its timeout. */
+export class TimeoutError extends AgentctlError {
+  readonly kind = 'timeout';
+}
+
+/** `doctor` (or another check) found a failing check. */
+export class CheckFailedError extends AgentctlError {
+  readonly kind = 'check-failed';
+}
+
+/** Interrupted by the user (SIGINT). */
+export class CancelledError extends AgentctlError {
+  readonly kind = 'cancelled';
+}
+
+/** Stopped by SIGTERM. */
+export class TerminatedError extends AgentctlError {
+  readonly kind = 'terminated';
+}
+
+/** A bug in agentctl or an unexpected failure. */
+export class InternalError extends AgentctlError {
+  readonly kind = 'internal';
+}
+
+export function isAgentctlError(value: unknown): value is AgentctlError {
+  return value instanceof AgentctlError;
+}
+
+/** Turns anything thrown into an AgentctlError, keeping typed errors as they are. */
+export function toAgentctlError(value: unknown): AgentctlError {
+  if (isAgentctlError(value)) return value;
+  const message = value instanceof Error ? value.message : String(value);
+  return new InternalError('INTERNAL', `Unexpected error: ${message}`, {
+    hint: 'Run again with --verbose and report the output at https://github.com/agentctl/agentctl/issues',
+    cause: value,
+  });
+}

@@ -1,0 +1,46 @@
+import { access, readFile, readdir } from 'node:fs/promises';
+import type { ContainerRuntime } from './container-runtime.js';
+import { detectRuntime, type Detected } from './detect/detect-runtime.js';
+import type { DetectionEnvironment } from './detect/strategy.js';
+import { DockerodeRuntime } from './dockerode-runtime.js';
+import type { EngineKind } from './endpoint.js';
+
+export interface ConnectOptions {
+  env: NodeJS.ProcessEnv;
+  platform: NodeJS.Platform;
+  homedir: string;
+  runtime?: EngineKind;
+  host?: string;
+  log?: (message: string) => void;
+}
+
+export const nodeFs: DetectionEnvironment['fs'] = {
+  async exists(path) {
+    try {
+      await access(path);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  readFile: (path) => readFile(path, 'utf8'),
+  readdir: (path) => readdir(path),
+};
+
+export function detectionEnvironment(options: ConnectOptions): DetectionEnvironment {
+  return {
+    env: options.env,
+    platform: options.platform,
+    homedir: options.homedir,
+    fs: nodeFs,
+    runtime: options.runtime,
+    host: options.host,
+  };
+}
+
+/** Finds the engine and returns a runtime over it, with how it was found. */
+export async function connectRuntime(options: ConnectOptions): Promise<{ runtime: ContainerRuntime; detected: Detected }> {
+  const detected = await detectRuntime({ environment: detectionEnvironment(options), log: options.log });
+  const runtime = new DockerodeRuntime(detected.probe.client, detected.endpoint, detected.probe.version);
+  return { runtime, detected };
+}

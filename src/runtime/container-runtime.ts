@@ -1,0 +1,20 @@
+import type { EngineKind, Endpoint } from './endpoint.js';
+
+/** The engine's own account of itself (from GET /version). */
+export interface EngineVersion {
+  kind: EngineKind;
+  version: string;
+  apiVersion: string;
+  os?: string;
+  arch?: string;
+}
+
+/**
+ * The one interface over a container engine's API. Docker and Podman are both reached through
+ * their Docker-compatible API (dockerode); where they differ, the implementation knows `kind`.
+ */
+export interface ContainerRuntime {
+  readonly endpoint: Endpoint;
+  readonly kind: EngineKind;
+  readonly version: EngineVersion;
+}

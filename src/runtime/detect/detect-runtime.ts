@@ -1,0 +1,125 @@
+import { RuntimeNotFoundError } from '../../core/errors.js';
+import type { Endpoint } from '../endpoint.js';
+import { parseEndpoint } from '../endpoint.js';
+import { DEFAULT_PROBE_TIMEOUT_MS, probeEndpoint, type ProbeOutcome, type ProbeResult } from '../probe.js';
+import { DEFAULT_STRATEGIES } from './strategies.js';
+import type { DetectionEnvironment, DetectionStrategy } from './strategy.js';
+
+export interface DetectionAttempt {
+  strategy: string;
+  endpoint: string;
+  outcome: ProbeOutcome | 'ok';
+  detail: string;
+}
+
+export interface Detected {
+  endpoint: Endpoint;
+  strategy: string;
+  probe: Extract<ProbeResult, { ok: true }>;
+  attempts: DetectionAttempt[];
+}
+
+export interface DetectDeps {
+  environment: DetectionEnvironment;
+  strategies?: readonly DetectionStrategy[];
+  probe?: (endpoint: Endpoint, timeoutMs: number) => Promise<ProbeResult>;
+  log?: (message: string) => void;
+  timeoutMs?: number;
+}
+
+/**
+ * Walks the strategies in order and returns the first endpoint that answers as an engine of the
+ * asked-for kind. Unix sockets that do not exist are ruled out without a connection attempt, so the
+ * happy path costs one ping. When nothing answers, the error lists every attempt and a fix.
+ */
+export async function detectRuntime(deps: DetectDeps): Promise<Detected> {
+  const { environment } = deps;
+  const strategies = deps.strategies ?? DEFAULT_STRATEGIES;
+  const probe = deps.probe ?? probeEndpoint;
+  const log = deps.log ?? (() => undefined);
+  const attempts: DetectionAttempt[] = [];
+  const seen = new Set<string>();
+
+  for (const strategy of strategies) {
+    const { endpoints, final, skipped } = await strategy.candidates(environment);
+    if (skipped) log(`${strategy.name}: ${skipped}`);
+    for (const endpoint of endpoints) {
+      const key = normalise(endpoint.url);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const attempt = await tryEndpoint(endpoint, strategy.name, environment, probe, deps.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS);
+      attempts.push(attempt.attempt);
+      log(`${strategy.name}: ${endpoint.url} → ${attempt.attempt.outcome}${attempt.attempt.detail ? ` (${attempt.attempt.detail})` : ''}`);
+      if (attempt.result?.ok) return { endpoint, strategy: strategy.name, probe: attempt.result, attempts };
+    }
+    if (final) break;
+  }
+  throw notFound(attempts, environment);
+}
+
+function normalise(url: string): string {
+  return url.replace(/^unix:\/\//, '').replace(/\/+$/, '');
+}
+
+async function tryEndpoint(
+  endpoint: Endpoint,
+  strategy: string,
+  environment: DetectionEnvironment,
+  probe: NonNullable<DetectDeps['probe']>,
+  timeoutMs: number,
+): Promise<{ attempt: DetectionAttempt; result?: ProbeResult }> {
+  const base = { strategy, endpoint: endpoint.url };
+  let parsed;
+  try {
+    parsed = parseEndpoint(endpoint.url);
+  } catch (error) {
+    return { attempt: { ...base, outcome: 'error', detail: (error as Error).message } };
+  }
+  if (parsed.protocol === 'unix' && parsed.socketPath && !(await environment.fs.exists(parsed.socketPath))) {
+    return { attempt: { ...base, outcome: 'absent', detail: 'no socket at this path' } };
+  }
+  const result = await probe(endpoint, timeoutMs);
+  if (!result.ok) return { attempt: { ...base, outcome: result.outcome, detail: result.detail }, result };
+  if (environment.runtime && result.version.kind !== environment.runtime) {
+    return {
+      attempt: { ...base, outcome: 'wrong-kind', detail: `answered as ${result.version.kind}, but --runtime ${environment.runtime} was asked for` },
+    };
+  }
+  return { attempt: { ...base, outcome: 'ok', detail: `${result.version.kind} ${result.version.version}` }, result };
+}
+
+/** The fix that fits what was seen and where. */
+export function suggestFix(attempts: DetectionAttempt[], environment: DetectionEnvironment): string {
+  const outcomes = new Set(attempts.map((a) => a.outcome));
+  const { platform, runtime } = environment;
+  if (outcomes.has('permission-denied')) {
+    return platform === 'linux'
+      ? 'Add your user to the docker group (`sudo usermod -aG docker $USER`, then log in again) or use rootless Podman'
+      : 'Check the permissions of the engine socket, or set DOCKER_HOST to an endpoint you may use';
+  }
+  if (outcomes.has('connection-refused')) {
+    if (platform === 'darwin') return 'Start your engine: open Docker Desktop, or run `colima start` or `podman machine start`';
+    return runtime === 'podman'
+      ? 'Start the Podman API service: `systemctl --user start podman.socket` (or `podman system service --time=0 &`)'
+      : 'Start the engine: `sudo systemctl start docker` (or `systemctl --user start podman.socket` for Podman)';
+  }
+  if (platform === 'darwin') {
+    return 'Install and start an engine: Docker Desktop, `brew install colima && colima start`, or `brew install podman && podman machine init && podman machine start`';
+  }
+  if (platform === 'win32') return 'Install and start Docker Desktop or Podman Desktop, or set DOCKER_HOST';
+  if (runtime === 'podman') {
+    return 'Install Podman and start its API socket: `systemctl --user enable --now podman.socket`, or set CONTAINER_HOST';
+  }
+  return 'Install Docker (https://docs.docker.com/engine/install/) or Podman and start it, or set DOCKER_HOST to a running engine';
+}
+
+function notFound(attempts: DetectionAttempt[], environment: DetectionEnvironment): RuntimeNotFoundError {
+  const kind = environment.runtime ? `${environment.runtime} engine` : 'container engine (Docker or Podman)';
+  const tried = attempts.length
+    ? attempts.map((a) => `${a.endpoint} (${a.strategy}): ${a.outcome.replace(/-/g, ' ')}`).join('; ')
+    : 'no candidate endpoints';
+  return new RuntimeNotFoundError('RUNTIME_NOT_FOUND', `No ${kind} found. Tried: ${tried}`, {
+    hint: suggestFix(attempts, environment),
+    details: { attempts },
+  });
+}

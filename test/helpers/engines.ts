@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+
+export interface TestEngines {
+  docker: { host: string };
+  podman: { host: string };
+  registry: string;
+  authRegistry: { address: string; username: string; password: string };
+  testImage: string;
+  rootfs: string;
+}
+
+export const ENGINES_FILE = `${process.env.AGENTCTL_TEST_STATE ?? '/run/agentctl-test'}/engines.json`;
+
+/** What scripts/provision-test-engines.sh recorded. Throws (never skips) when it is missing. */
+export function readTestEngines(): TestEngines {
+  try {
+    return JSON.parse(readFileSync(ENGINES_FILE, 'utf8')) as TestEngines;
+  } catch (error) {
+    throw new Error(
+      `No test engines recorded at ${ENGINES_FILE} (${(error as Error).message}). Run scripts/provision-test-engines.sh as root first.`,
+    );
+  }
+}
+
+export type EngineName = 'docker' | 'podman';
+
+/** The engine this integration run was told to use (AGENTCTL_TEST_ENGINE); required. */
+export function selectedEngine(): EngineName {
+  const value = process.env.AGENTCTL_TEST_ENGINE;
+  if (value !== 'docker' && value !== 'podman') {
+    throw new Error(`AGENTCTL_TEST_ENGINE must be "docker" or "podman" for the integration tier (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+/** Endpoint, kind and test image of the selected engine. */
+export function testEngine(): { name: EngineName; host: string; engines: TestEngines } {
+  const engines = readTestEngines();
+  const name = selectedEngine();
+  return { name, host: engines[name].host, engines };
+}
