@@ -106,7 +106,7 @@ type CosmiconfigModule = typeof import('cosmiconfig');
 // cosmiconfig is CommonJS: bundled, its named exports sit on `default`.
 async function loadCosmiconfig(): Promise<CosmiconfigModule> {
   const loaded = (await import('cosmiconfig')) as CosmiconfigModule & { default?: CosmiconfigModule };
-  return loaded.cosmiconfig ? loaded : (loaded.default as CosmiconfigModule);
+  return typeof (loaded as { cosmiconfig?: unknown }).cosmiconfig === "function" ? loaded : (loaded.default as CosmiconfigModule);
 }
 
 async function makeLoaders(defaultLoaders: CosmiconfigModule['defaultLoaders']): Promise<Record<string, Loader>> {

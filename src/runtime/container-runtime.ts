@@ -1,4 +1,6 @@
+import type { ContainerOperations } from './container-operations.js';
 import type { EngineKind, Endpoint } from './endpoint.js';
+import type { ImageOperations } from './image-operations.js';
 
 /** The engine's own account of itself (from GET /version). */
 export interface EngineVersion {
@@ -12,8 +14,9 @@ export interface EngineVersion {
 /**
  * The one interface over a container engine's API. Docker and Podman are both reached through
  * their Docker-compatible API (dockerode); where they differ, the implementation knows `kind`.
+ * Image operations and container operations are declared in their own files.
  */
-export interface ContainerRuntime {
+export interface ContainerRuntime extends ImageOperations, ContainerOperations {
   readonly endpoint: Endpoint;
   readonly kind: EngineKind;
   readonly version: EngineVersion;

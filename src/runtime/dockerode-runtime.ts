@@ -1,6 +1,13 @@
 import type Dockerode from 'dockerode';
+import type { ContainerOperations } from './container-operations.js';
 import type { ContainerRuntime, EngineVersion } from './container-runtime.js';
+import { createDockerodeContainerOperations } from './dockerode-containers.js';
+import { createDockerodeImageOperations } from './dockerode-images.js';
 import type { Endpoint, EngineKind } from './endpoint.js';
+import type { ImageOperations } from './image-operations.js';
+
+// The class gets its operations from the two factories (one file per concern).
+export interface DockerodeRuntime extends ImageOperations, ContainerOperations {}
 
 /** ContainerRuntime over the Docker-compatible engine API, for Docker and Podman alike. */
 export class DockerodeRuntime implements ContainerRuntime {
@@ -12,5 +19,6 @@ export class DockerodeRuntime implements ContainerRuntime {
     readonly version: EngineVersion,
   ) {
     this.kind = version.kind;
+    Object.assign(this, createDockerodeImageOperations(docker, this.kind), createDockerodeContainerOperations(docker, this.kind));
   }
 }

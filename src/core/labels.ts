@@ -1,0 +1,20 @@
+/**
+ * Labels on every object agentctl creates (containers, volumes, images it builds). `managed` marks
+ * an object as agentctl's: ls, rm and prune never touch an object without it.
+ */
+export const LABELS = {
+  managed: 'io.agentctl.managed',
+  agent: 'io.agentctl.agent',
+  workspace: 'io.agentctl.workspace',
+  image: 'io.agentctl.image',
+  imageDigest: 'io.agentctl.image-digest',
+  imageSource: 'io.agentctl.image-source',
+  cliVersion: 'io.agentctl.version',
+  branch: 'io.agentctl.branch',
+  worktree: 'io.agentctl.worktree',
+  repository: 'io.agentctl.repository',
+  readOnly: 'io.agentctl.read-only',
+  kind: 'io.agentctl.kind',
+} as const;
+
+export const CONTAINER_PREFIX = 'agentctl-';
