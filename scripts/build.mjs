@@ -59,3 +59,16 @@ if (process.env.AGENTCTL_BUILD_ANALYZE) {
   const { analyzeMetafile } = await import('esbuild');
   console.log(await analyzeMetafile(result.metafile, { verbose: false }));
 }
+
+// `agentctl --version` and `agentctl --help` are answered by bin/agentctl.js without loading the
+// bundle: the help text is rendered here from the program's own definition, so it cannot drift.
+const { writeFileSync } = await import('node:fs');
+writeFileSync(
+  'dist/cli-entry-probe.mjs',
+  "import { main } from './cli.js'; process.exitCode = await main(['--help'], { handleSignals: false, env: { NO_COLOR: '1' } });\n",
+);
+const { execFileSync } = await import('node:child_process');
+const help = execFileSync(process.execPath, ['dist/cli-entry-probe.mjs'], { env: { ...process.env, NO_COLOR: '1', COLUMNS: '80' } });
+writeFileSync('dist/help.txt', help);
+writeFileSync('dist/version.json', JSON.stringify({ version: pkg.version }));
+rmSync('dist/cli-entry-probe.mjs');
