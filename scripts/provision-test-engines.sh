@@ -20,6 +20,8 @@ command -v tmux >/dev/null || need_apt+=(tmux)
 command -v script >/dev/null || need_apt+=(bsdutils)
 command -v htpasswd >/dev/null || need_apt+=(apache2-utils)
 command -v curl >/dev/null || need_apt+=(curl)
+[ -x /usr/sbin/debootstrap ] || need_apt+=(debootstrap)
+command -v ruby >/dev/null || need_apt+=(ruby)  # `ruby -c` of the Homebrew formula (e2e)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -130,6 +132,33 @@ if ! curl -sf "http://127.0.0.1:5000/v2/agentctl-test/busybox/manifests/1.0.0" -
   $DOCKER push "127.0.0.1:5000/$TEST_IMAGE" >/dev/null
 fi
 
+# --- Debian test image (image/worktree tests) ------------------------------------------------------
+# A Debian bookworm minbase rootfs with git, built once with debootstrap (the tarball is kept in the
+# state dir so re-runs reuse it) and imported into both engines: the base for building
+# containers/base here (no Docker Hub) and an image with git for git-inside-container tests.
+DEBIAN_IMAGE=agentctl-test/debian:bookworm
+DEBIAN_ROOTFS=$STATE/debian-bookworm.tar
+build_debian_rootfs() {
+  local dir=$STATE/debian-rootfs
+  log "debootstrapping Debian bookworm (minbase + git) into $dir"
+  rm -rf "$dir"
+  /usr/sbin/debootstrap --variant=minbase --include=git,ca-certificates bookworm "$dir" >"$STATE/debootstrap.log" 2>&1 \
+    || { tail -20 "$STATE/debootstrap.log" >&2; exit 1; }
+  rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/cache/apt/*.bin "$dir"/var/lib/apt/lists/* "$dir"/var/log/* 2>/dev/null || true
+  tar -C "$dir" -cf "$DEBIAN_ROOTFS.tmp" . && mv "$DEBIAN_ROOTFS.tmp" "$DEBIAN_ROOTFS"
+  rm -rf "$dir"
+}
+import_debian() { # CLI
+  local cli=$1
+  if $cli image inspect "$DEBIAN_IMAGE" >/dev/null 2>&1; then return; fi
+  [ -f "$DEBIAN_ROOTFS" ] || build_debian_rootfs
+  log "importing $DEBIAN_IMAGE into $cli"
+  $cli import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ["bash"]' \
+    -c 'LABEL io.agentctl.test=true' "$DEBIAN_ROOTFS" "$DEBIAN_IMAGE" >/dev/null
+}
+import_debian "$DOCKER"
+import_debian "$PODMAN"
+
 cat >"$STATE/engines.json" <<JSON
 {
   "docker": { "host": "unix://$DOCKER_SOCK" },
@@ -137,7 +166,8 @@ cat >"$STATE/engines.json" <<JSON
   "registry": "127.0.0.1:5000",
   "authRegistry": { "address": "127.0.0.1:5001", "username": "$REGISTRY_USER", "password": "$REGISTRY_PASSWORD" },
   "testImage": "$TEST_IMAGE",
-  "rootfs": "$STATE/rootfs.tar"
+  "rootfs": "$STATE/rootfs.tar",
+  "debianImage": "$DEBIAN_IMAGE"
 }
 JSON
 log "ready: $STATE/engines.json"

@@ -19,6 +19,8 @@ run_tier() { # NAME ENV... -- vitest args
 }
 
 npm run --silent typecheck
+npm run --silent lint
+npm run --silent lint:workflows  # GitHub workflow schema check (.github/workflows)
 npm run --silent build
 status=0
 run_tier unit AGENTCTL_TEST_ENGINE= --project unit || status=1

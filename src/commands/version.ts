@@ -12,7 +12,12 @@ export function registerVersion(program: Command, context: CommandContext): void
         nodeVersion: process.version,
         fetchEngine: async () => {
           const { runtime, detected } = await context.connect();
-          return { version: runtime.version, endpoint: runtime.endpoint.url, source: detected.strategy };
+          return {
+            version: runtime.version,
+            endpoint: runtime.endpoint.url,
+            source: detected.strategy,
+            inspectImage: (reference: string) => runtime.inspectImage(reference),
+          };
         },
       });
       const { io } = context;
@@ -21,7 +26,8 @@ export function registerVersion(program: Command, context: CommandContext): void
         return;
       }
       io.out(`agentctl  ${report.cli.version} (node ${report.cli.node})`);
-      io.out(`image     ${report.image.reference}`);
+      const presence = report.image.local === null ? '' : report.image.local.present ? ' (present locally)' : ' (not present locally)';
+      io.out(`image     ${report.image.reference}${presence}`);
       if (report.engine.reachable) {
         io.out(`engine    ${report.engine.kind} ${report.engine.version} (API ${report.engine.apiVersion}) at ${report.engine.endpoint}`);
       } else {

@@ -55,6 +55,13 @@ export const configSchema = z
     secrets: z.array(z.string()).optional().describe('Host variables always offered as secrets'),
     worktree: z.enum(['auto', 'always', 'never']).optional(),
     worktreeDir: z.string().min(1).optional(),
+    git: z
+      .object({
+        name: z.string().min(1).optional().describe('Commit author/committer name of agents ({agent} = agent name)'),
+        email: z.string().min(1).optional().describe('Commit author/committer email of agents ({agent} = agent name)'),
+      })
+      .strict()
+      .optional(),
     dataDir: z.string().min(1).optional(),
     network: z.string().min(1).optional(),
     ociRuntime: z.string().min(1).optional(),

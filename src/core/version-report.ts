@@ -4,7 +4,8 @@ import { isAgentctlError } from './errors.js';
 
 export interface VersionReport {
   cli: { version: string; node: string };
-  image: { repository: string; tag: string; reference: string };
+  /** `local`: whether the engine has the pinned image (null when the engine was not reachable). */
+  image: { repository: string; tag: string; reference: string; local: { present: boolean; id: string | null; digest: string | null } | null };
   engine:
     | { reachable: true; kind: string; version: string; apiVersion: string; endpoint: string; source: string }
     | { reachable: false; error: { code: string; message: string; hint: string } };
@@ -13,7 +14,13 @@ export interface VersionReport {
 export interface VersionDeps {
   nodeVersion: string;
   /** Connects to the engine; may throw (no engine is not an error for `version`). */
-  fetchEngine: () => Promise<{ version: EngineVersion; endpoint: string; source: string }>;
+  fetchEngine: () => Promise<{
+    version: EngineVersion;
+    endpoint: string;
+    source: string;
+    /** Looks an image up on that engine (id and RepoDigests), undefined when absent. */
+    inspectImage?: (reference: string) => Promise<{ id: string; repoDigests: string[] } | undefined>;
+  }>;
   imageOverride?: { repository?: string; tag?: string };
 }
 
@@ -23,7 +30,7 @@ export async function fetchVersionReport(deps: VersionDeps): Promise<VersionRepo
   const tag = deps.imageOverride?.tag ?? BUILD_INFO.image.tag;
   const report: VersionReport = {
     cli: { version: BUILD_INFO.version, node: deps.nodeVersion },
-    image: { repository, tag, reference: `${repository}:${tag}` },
+    image: { repository, tag, reference: `${repository}:${tag}`, local: null },
     engine: { reachable: false, error: { code: 'RUNTIME_NOT_FOUND', message: 'not checked', hint: '' } },
   };
   try {
@@ -36,6 +43,15 @@ export async function fetchVersionReport(deps: VersionDeps): Promise<VersionRepo
       endpoint: engine.endpoint,
       source: engine.source,
     };
+    if (engine.inspectImage !== undefined) {
+      const found = await engine.inspectImage(report.image.reference).catch(() => undefined);
+      const entry = found?.repoDigests.find((digest) => digest.startsWith(`${repository}@`)) ?? found?.repoDigests[0];
+      report.image.local = {
+        present: found !== undefined,
+        id: found?.id ?? null,
+        digest: entry?.includes('@') ? entry.slice(entry.indexOf('@') + 1) : null,
+      };
+    }
   } catch (error) {
     if (!isAgentctlError(error)) throw error;
     report.engine = { reachable: false, error: { code: error.code, message: error.message, hint: error.hint } };

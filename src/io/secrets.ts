@@ -10,6 +10,11 @@ export class SecretMasker {
     if (value && value.length >= 4) this.values.add(value);
   }
 
+  /** True when nothing is registered (output may then be passed on as bytes, unmasked). */
+  get isEmpty(): boolean {
+    return this.values.size === 0;
+  }
+
   mask(text: string): string {
     let out = text;
     for (const value of [...this.values].sort((a, b) => b.length - a.length)) {

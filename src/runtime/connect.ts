@@ -19,8 +19,9 @@ export const nodeFs: DetectionEnvironment['fs'] = {
     try {
       await access(path);
       return true;
-    } catch {
-      return false;
+    } catch (error) {
+      // A socket in a directory we may not enter is there: the probe reports "permission denied".
+      return (error as NodeJS.ErrnoException).code === 'EACCES';
     }
   },
   readFile: (path) => readFile(path, 'utf8'),
@@ -32,6 +33,7 @@ export function detectionEnvironment(options: ConnectOptions): DetectionEnvironm
     env: options.env,
     platform: options.platform,
     homedir: options.homedir,
+    uid: typeof process.getuid === 'function' ? process.getuid() : undefined,
     fs: nodeFs,
     runtime: options.runtime,
     host: options.host,

@@ -1,7 +1,221 @@
 import type Dockerode from 'dockerode';
+import { ConflictError, EngineError, NotFoundError } from '../core/errors.js';
 import type { EngineKind } from './endpoint.js';
-import type { ContainerOperations } from './container-operations.js';
+import type {
+  ContainerDetails,
+  ContainerOperations,
+  ContainerSpec,
+  ContainerState,
+  ContainerSummary,
+  LabelFilter,
+  VolumeSummary,
+} from './container-operations.js';
 
-export function createDockerodeContainerOperations(_docker: Dockerode, _kind: EngineKind): ContainerOperations {
-  return {};
+interface EngineFailure {
+  statusCode?: number;
+  json?: { message?: string };
+  reason?: string;
+  message?: string;
+}
+
+/** The engine's own words for a failure (dockerode keeps the body's `message` in `json`). */
+export function engineMessage(error: unknown): string {
+  const failure = error as EngineFailure;
+  const text = failure?.json?.message ?? failure?.message ?? String(error);
+  return text.replace(/^\(HTTP code \d+\)\s*/, '').trim();
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as EngineFailure)?.statusCode;
+}
+
+function engineError(action: string, error: unknown): EngineError {
+  return new EngineError('ENGINE_FAILED', `The engine could not ${action}: ${engineMessage(error)}`, {
+    hint: 'Check the engine with `agentctl doctor`, then retry (add --verbose for details)',
+    cause: error,
+  });
+}
+
+function labelFilters(labels: LabelFilter): string[] {
+  return Object.entries(labels).map(([key, value]) => (value === true ? key : `${key}=${value}`));
+}
+
+function toState(value: string | undefined): ContainerState {
+  const state = (value ?? 'unknown').toLowerCase();
+  // Podman reports a never-started container as "configured" through some paths.
+  return (['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead', 'stopped', 'configured'].includes(state)
+    ? state
+    : 'unknown') as ContainerState;
+}
+
+export function createDockerodeContainerOperations(docker: Dockerode, _kind: EngineKind): ContainerOperations {
+  return {
+    async createContainer(spec: ContainerSpec) {
+      try {
+        const container = await docker.createContainer(spec as unknown as Dockerode.ContainerCreateOptions);
+        return { id: container.id };
+      } catch (error) {
+        const status = statusOf(error);
+        // Podman answers a taken name with 500 "... already in use"; Docker with 409.
+        if (status === 409 || /already in use/i.test(engineMessage(error))) {
+          throw new ConflictError('CONTAINER_NAME_TAKEN', `The name "${spec.name}" is already used by another container`, {
+            hint: 'Choose another agent name, or remove the old one with `agentctl rm NAME`',
+            cause: error,
+          });
+        }
+        if (status === 404) {
+          throw new NotFoundError('IMAGE_NOT_FOUND', `The engine has no image "${spec.Image}"`, {
+            hint: 'Pull it first or run `agentctl start --pull always`',
+            cause: error,
+          });
+        }
+        throw engineError('create the container', error);
+      }
+    },
+
+    async startContainer(id) {
+      try {
+        await docker.getContainer(id).start();
+      } catch (error) {
+        if (statusOf(error) === 304) return;
+        throw engineError('start the container', error);
+      }
+    },
+
+    async stopContainer(id, timeoutSeconds) {
+      try {
+        await docker.getContainer(id).stop({ t: timeoutSeconds });
+      } catch (error) {
+        const status = statusOf(error);
+        if (status === 304) return;
+        if (status === 404) throw notFound(id, error);
+        throw engineError('stop the container', error);
+      }
+    },
+
+    async removeContainer(id, options = {}) {
+      try {
+        // Podman waits its full stop timeout on a forced remove unless told 0.
+        await docker.getContainer(id).remove({ force: options.force ?? false, v: false, t: 0 } as never);
+      } catch (error) {
+        const status = statusOf(error);
+        if (status === 404) return;
+        if (status === 409) {
+          throw new ConflictError('CONTAINER_RUNNING', `The container ${id} is running`, {
+            hint: 'Stop it first, or pass --force',
+            cause: error,
+          });
+        }
+        throw engineError('remove the container', error);
+      }
+    },
+
+    async inspectContainer(nameOrId) {
+      try {
+        const info = await docker.getContainer(nameOrId).inspect();
+        return toDetails(info);
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw engineError('inspect the container', error);
+      }
+    },
+
+    async listContainers({ labels, all }) {
+      try {
+        const list = await docker.listContainers({ all, filters: JSON.stringify({ label: labelFilters(labels) }) });
+        return list.map(
+          (item): ContainerSummary => ({
+            id: item.Id,
+            name: (item.Names?.[0] ?? '').replace(/^\//, ''),
+            state: toState(item.State),
+            labels: item.Labels ?? {},
+            image: item.Image,
+          }),
+        );
+      } catch (error) {
+        throw engineError('list containers', error);
+      }
+    },
+
+    async putArchive(id, path, archive) {
+      try {
+        await docker.getContainer(id).putArchive(archive, { path });
+      } catch (error) {
+        throw engineError(`copy files into the container at ${path}`, error);
+      }
+    },
+
+    async createVolume(name, labels) {
+      const existing = await this.inspectVolume(name);
+      if (existing) return false;
+      try {
+        await docker.createVolume({ Name: name, Labels: labels });
+        return true;
+      } catch (error) {
+        throw engineError(`create the volume ${name}`, error);
+      }
+    },
+
+    async inspectVolume(name) {
+      try {
+        const info = await docker.getVolume(name).inspect();
+        return { name: info.Name, labels: info.Labels ?? {} };
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw engineError(`inspect the volume ${name}`, error);
+      }
+    },
+
+    async listVolumes(labels) {
+      try {
+        const answer = await docker.listVolumes({ filters: JSON.stringify({ label: labelFilters(labels) }) });
+        return (answer.Volumes ?? []).map((volume): VolumeSummary => ({ name: volume.Name, labels: volume.Labels ?? {} }));
+      } catch (error) {
+        throw engineError('list volumes', error);
+      }
+    },
+
+    async removeVolume(name) {
+      try {
+        await docker.getVolume(name).remove();
+      } catch (error) {
+        const status = statusOf(error);
+        if (status === 404) return;
+        if (status === 409) {
+          throw new ConflictError('VOLUME_IN_USE', `The volume ${name} is in use by a container`, {
+            hint: 'Remove the container that uses it first (`agentctl rm NAME`)',
+            cause: error,
+          });
+        }
+        throw engineError(`remove the volume ${name}`, error);
+      }
+    },
+  };
+}
+
+function notFound(id: string, cause: unknown): NotFoundError {
+  return new NotFoundError('CONTAINER_NOT_FOUND', `No container ${id}`, { hint: 'List agents with `agentctl ls --all`', cause });
+}
+
+function toDetails(info: Dockerode.ContainerInspectInfo): ContainerDetails {
+  const state = info.State as Dockerode.ContainerInspectInfo['State'] & { Health?: { Status?: string } };
+  const host = info.HostConfig as { NanoCpus?: number; Memory?: number; PidsLimit?: number | null };
+  const never = (time?: string) => !time || time.startsWith('0001-');
+  return {
+    id: info.Id,
+    name: info.Name.replace(/^\//, ''),
+    state: toState(state.Status),
+    labels: info.Config.Labels ?? {},
+    image: info.Config.Image,
+    running: state.Running,
+    startedAt: never(state.StartedAt) ? undefined : state.StartedAt,
+    finishedAt: never(state.FinishedAt) ? undefined : state.FinishedAt,
+    exitCode: state.ExitCode,
+    health: state.Health?.Status || undefined,
+    user: info.Config.User ?? '',
+    env: info.Config.Env ?? [],
+    tty: info.Config.Tty,
+    hostConfig: { nanoCpus: host.NanoCpus ?? 0, memory: host.Memory ?? 0, pidsLimit: host.PidsLimit ?? 0 },
+    raw: info,
+  };
 }

@@ -1,7 +1,38 @@
 import type Dockerode from 'dockerode';
 import type { EngineKind } from './endpoint.js';
-import type { EngineOperations } from './engine-operations.js';
+import type { EngineInfo, EngineOperations } from './engine-operations.js';
 
-export function createDockerodeEngineOperations(_docker: Dockerode, _kind: EngineKind): EngineOperations {
-  return {};
+interface RawInfo {
+  Name?: string;
+  DockerRootDir?: string;
+  Driver?: string;
+  SecurityOptions?: string[];
+  CgroupVersion?: string;
+  CgroupDriver?: string;
+  OperatingSystem?: string;
+  ServerVersion?: string;
+}
+
+/** Maps GET /info (Docker's, or Podman's Docker-compatible one) to EngineInfo. */
+export function toEngineInfo(raw: RawInfo): EngineInfo {
+  const securityOptions = Array.isArray(raw.SecurityOptions) ? raw.SecurityOptions : [];
+  return {
+    name: raw.Name ?? '',
+    storageRoot: raw.DockerRootDir ?? '',
+    storageDriver: raw.Driver ?? '',
+    rootless: securityOptions.some((option) => /(^|,)name=rootless(,|$)/.test(option)),
+    securityOptions,
+    cgroupVersion: raw.CgroupVersion || undefined,
+    cgroupDriver: raw.CgroupDriver || undefined,
+    operatingSystem: raw.OperatingSystem || undefined,
+    serverVersion: raw.ServerVersion || undefined,
+  };
+}
+
+export function createDockerodeEngineOperations(docker: Dockerode, _kind: EngineKind): EngineOperations {
+  return {
+    async fetchEngineInfo(): Promise<EngineInfo> {
+      return toEngineInfo((await docker.info()) as RawInfo);
+    },
+  };
 }

@@ -1,7 +1,153 @@
+import { Readable, type Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
+import { CONTAINER_PREFIX, LABELS } from '../core/labels.js';
 import type { EngineKind } from './endpoint.js';
-import type { StreamOperations } from './stream-operations.js';
+import { hijack, streamRequest, supportsRawRequests } from './engine-http.js';
+import type { AgentContainerInfo, StreamOperations } from './stream-operations.js';
 
-export function createDockerodeStreamOperations(_docker: Dockerode, _kind: EngineKind): StreamOperations {
-  return {};
+function toInfo(raw: Dockerode.ContainerInspectInfo): AgentContainerInfo {
+  const containerName = raw.Name.replace(/^\//, '');
+  const labels = raw.Config.Labels ?? {};
+  return {
+    id: raw.Id,
+    containerName,
+    agent: labels[LABELS.agent] ?? containerName.replace(CONTAINER_PREFIX, ''),
+    status: raw.State.Status,
+    running: raw.State.Running,
+    exitCode: raw.State.Running ? undefined : raw.State.ExitCode,
+    tty: Boolean(raw.Config.Tty),
+    openStdin: Boolean(raw.Config.OpenStdin),
+    labels,
+  };
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as { statusCode?: number }).statusCode === 404;
+}
+
+function query(parameters: Record<string, string | number | boolean | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(parameters)) {
+    if (value === undefined) continue;
+    search.set(key, typeof value === 'boolean' ? (value ? '1' : '0') : String(value));
+  }
+  return search.toString();
+}
+
+export function createDockerodeStreamOperations(docker: Dockerode, _kind: EngineKind): StreamOperations {
+  const inspect = async (id: string): Promise<AgentContainerInfo | undefined> => {
+    try {
+      return toInfo(await docker.getContainer(id).inspect());
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  };
+
+  return {
+    async lookupAgentContainer(name) {
+      const listed = await docker.listContainers({
+        all: true,
+        filters: { label: [`${LABELS.managed}=true`, `${LABELS.agent}=${name}`] },
+      });
+      if (listed[0]) {
+        const found = await inspect(listed[0].Id);
+        if (found) return found;
+      }
+      const byName = await inspect(`${CONTAINER_PREFIX}${name}`);
+      // A container that merely shares the name is not agentctl's.
+      if (byName && byName.containerName === `${CONTAINER_PREFIX}${name}` && byName.labels[LABELS.managed] === 'true') return byName;
+      return undefined;
+    },
+
+    async lookupAgentContainers({ all }) {
+      const listed = await docker.listContainers({ all, filters: { label: [`${LABELS.managed}=true`] } });
+      const infos = await Promise.all(listed.map((summary) => inspect(summary.Id)));
+      return infos
+        .filter((info): info is AgentContainerInfo => info !== undefined && info.labels[LABELS.agent] !== undefined)
+        .sort((a, b) => a.agent.localeCompare(b.agent));
+    },
+
+    async attachContainer(id, options) {
+      const parameters = query({ stream: true, stdin: options.stdin, stdout: true, stderr: true, detachKeys: options.detachKeys });
+      if (supportsRawRequests(docker)) return hijack(docker, `/containers/${encodeURIComponent(id)}/attach?${parameters}`);
+      // ssh:// endpoints: dockerode's own hijack (it sends a body, which Podman would echo into stdin).
+      const stream = await docker.getContainer(id).attach({
+        stream: true,
+        stdin: options.stdin,
+        stdout: true,
+        stderr: true,
+        hijack: true,
+        ...(options.detachKeys ? { detachKeys: options.detachKeys } : {}),
+      });
+      return stream as unknown as Duplex;
+    },
+
+    async resizeContainer(id, size) {
+      await docker.getContainer(id).resize({ h: size.rows, w: size.columns });
+    },
+
+    async waitContainerExit(id, signal) {
+      // Podman answers `removed` with 0 whatever the exit code; `next-exit` is right on both.
+      const result = (await docker.getContainer(id).wait({ condition: 'next-exit', abortSignal: signal } as never)) as unknown as { StatusCode: number };
+      return result.StatusCode;
+    },
+
+    async createExec(id, options) {
+      const exec = await docker.getContainer(id).exec({
+        Cmd: options.command,
+        AttachStdin: options.stdin,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: options.tty,
+        ...(options.user ? { User: options.user } : {}),
+        ...(options.workingDir ? { WorkingDir: options.workingDir } : {}),
+        ...(options.env && options.env.length > 0 ? { Env: options.env } : {}),
+      });
+      return exec.id;
+    },
+
+    async startExec(execId, options) {
+      if (supportsRawRequests(docker)) {
+        return hijack(docker, `/exec/${encodeURIComponent(execId)}/start`, { Detach: false, Tty: options.tty });
+      }
+      const stream = await docker.getExec(execId).start({ hijack: true, stdin: options.stdin, Detach: false, Tty: options.tty });
+      return stream as unknown as Duplex;
+    },
+
+    async resizeExec(execId, size) {
+      await docker.getExec(execId).resize({ h: size.rows, w: size.columns });
+    },
+
+    async inspectExec(execId) {
+      const info = await docker.getExec(execId).inspect();
+      return { running: info.Running, exitCode: info.Running ? undefined : (info.ExitCode ?? undefined) };
+    },
+
+    async streamLogs(id, options, signal) {
+      const parameters = query({
+        stdout: true,
+        stderr: true,
+        follow: options.follow,
+        timestamps: options.timestamps,
+        since: options.since,
+        until: options.until,
+        tail: options.tail ?? 'all',
+      });
+      const path = `/containers/${encodeURIComponent(id)}/logs?${parameters}`;
+      if (supportsRawRequests(docker)) return streamRequest(docker, 'GET', path, signal);
+      const stream: unknown = await docker.getContainer(id).logs({
+        stdout: true,
+        stderr: true,
+        follow: options.follow,
+        timestamps: options.timestamps,
+        since: options.since,
+        until: options.until,
+        tail: options.tail,
+        abortSignal: signal,
+      } as never);
+      // Without follow, dockerode buffers the whole answer.
+      return Buffer.isBuffer(stream) ? Readable.from([stream]) : (stream as Readable);
+    },
+  };
 }

@@ -1,5 +1,25 @@
+/** What the engine says about its host (GET /info). */
+export interface EngineInfo {
+  /** The engine host's name; equal to the local hostname when the engine runs on this machine. */
+  name: string;
+  /** Where images and containers live on the engine's host (Docker's DockerRootDir, Podman's graph root). */
+  storageRoot: string;
+  storageDriver: string;
+  /** The engine runs without root (rootless Docker or rootless Podman). */
+  rootless: boolean;
+  /** e.g. name=seccomp,profile=default · name=apparmor · name=selinux · name=rootless */
+  securityOptions: string[];
+  /** "1" or "2" (undefined when the engine does not say). */
+  cgroupVersion?: string;
+  cgroupDriver?: string;
+  operatingSystem?: string;
+  serverVersion?: string;
+}
+
 /**
- * Engine-level operations of a ContainerRuntime (info: storage root, rootless, security options; disk usage). Implemented for the engine API in dockerode-engine.ts.
+ * Engine-level operations of a ContainerRuntime. Implemented for the engine API in dockerode-engine.ts.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface EngineOperations {}
+export interface EngineOperations {
+  /** The engine's account of its host: storage root, rootless, security options, cgroup version. */
+  fetchEngineInfo(): Promise<EngineInfo>;
+}

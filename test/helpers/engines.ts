@@ -7,6 +7,8 @@ export interface TestEngines {
   authRegistry: { address: string; username: string; password: string };
   testImage: string;
   rootfs: string;
+  /** Debian bookworm minbase with git and ca-certificates (agentctl-test/debian:bookworm). */
+  debianImage: string;
 }
 
 export const ENGINES_FILE = `${process.env.AGENTCTL_TEST_STATE ?? '/run/agentctl-test'}/engines.json`;
@@ -18,6 +20,7 @@ export function readTestEngines(): TestEngines {
   } catch (error) {
     throw new Error(
       `No test engines recorded at ${ENGINES_FILE} (${(error as Error).message}). Run scripts/provision-test-engines.sh as root first.`,
+      { cause: error },
     );
   }
 }

@@ -28,6 +28,7 @@ export default async function setup(): Promise<void> {
   } catch (error) {
     throw new Error(
       `AGENTCTL_TEST_ENGINE=${name} but the ${name} engine at ${host} is not reachable (${(error as Error).message}). Run scripts/provision-test-engines.sh.`,
+      { cause: error },
     );
   }
   if (!existsSync(new URL('../../dist/cli.js', import.meta.url))) {

@@ -41,12 +41,21 @@ export async function detectRuntime(deps: DetectDeps): Promise<Detected> {
   const seen = new Set<string>();
 
   for (const strategy of strategies) {
-    const { endpoints, final, skipped } = await strategy.candidates(environment);
+    const { endpoints, final, skipped, invalid } = await strategy.candidates(environment);
     if (skipped) log(`${strategy.name}: ${skipped}`);
+    if (invalid) {
+      attempts.push({ strategy: strategy.name, endpoint: invalid.endpoint, outcome: 'error', detail: invalid.detail });
+      log(`${strategy.name}: ${invalid.endpoint} → error (${invalid.detail})`);
+    }
     for (const endpoint of endpoints) {
       const key = normalise(endpoint.url);
       if (seen.has(key)) continue;
       seen.add(key);
+      // A socket only one kind of engine creates is not worth a connection when the other was asked for.
+      if (environment.runtime && endpoint.expectedKind && endpoint.expectedKind !== environment.runtime) {
+        log(`${strategy.name}: ${endpoint.url} skipped (a ${endpoint.expectedKind} socket; --runtime ${environment.runtime})`);
+        continue;
+      }
       const attempt = await tryEndpoint(endpoint, strategy.name, environment, probe, deps.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS);
       attempts.push(attempt.attempt);
       log(`${strategy.name}: ${endpoint.url} → ${attempt.attempt.outcome}${attempt.attempt.detail ? ` (${attempt.attempt.detail})` : ''}`);
@@ -88,25 +97,44 @@ async function tryEndpoint(
   return { attempt: { ...base, outcome: 'ok', detail: `${result.version.kind} ${result.version.version}` }, result };
 }
 
-/** The fix that fits what was seen and where. */
+/** The fix that fits what was seen and where (most telling outcome first). */
 export function suggestFix(attempts: DetectionAttempt[], environment: DetectionEnvironment): string {
-  const outcomes = new Set(attempts.map((a) => a.outcome));
+  const find = (outcome: DetectionAttempt['outcome']) => attempts.find((a) => a.outcome === outcome);
   const { platform, runtime } = environment;
-  if (outcomes.has('permission-denied')) {
+  // A context the user chose but that is broken is the engine they meant: fix that first.
+  if (attempts.some((a) => a.outcome === 'error' && a.strategy === 'docker-context')) {
+    return 'Fix or leave the broken Docker context: `docker context ls`, then `docker context use default` (or unset DOCKER_CONTEXT)';
+  }
+  if (find('permission-denied')) {
     return platform === 'linux'
       ? 'Add your user to the docker group (`sudo usermod -aG docker $USER`, then log in again) or use rootless Podman'
       : 'Check the permissions of the engine socket, or set DOCKER_HOST to an endpoint you may use';
   }
-  if (outcomes.has('connection-refused')) {
-    if (platform === 'darwin') return 'Start your engine: open Docker Desktop, or run `colima start` or `podman machine start`';
+  if (find('connection-refused')) {
+    if (platform === 'darwin') {
+      return runtime === 'podman'
+        ? 'Start the Podman machine: `podman machine start`'
+        : 'Start your engine: open Docker Desktop, or run `colima start` or `podman machine start`';
+    }
+    if (platform === 'win32') return 'Start Docker Desktop, or run `podman machine start`';
     return runtime === 'podman'
       ? 'Start the Podman API service: `systemctl --user start podman.socket` (or `podman system service --time=0 &`)'
       : 'Start the engine: `sudo systemctl start docker` (or `systemctl --user start podman.socket` for Podman)';
   }
+  const timedOut = find('timed-out');
+  if (timedOut) return `Check that the engine at ${timedOut.endpoint} is running and reachable (restart it if it hangs), or point DOCKER_HOST elsewhere`;
+  const notEngine = find('not-an-engine');
+  if (notEngine) return `${notEngine.endpoint} is not a container engine API: point DOCKER_HOST or --host at the engine's socket`;
+  const wrongKind = find('wrong-kind');
+  if (wrongKind && runtime) {
+    const other = runtime === 'podman' ? 'docker' : 'podman';
+    return `Only a ${other} engine answered: start ${runtime === 'podman' ? 'Podman (`systemctl --user enable --now podman.socket`, or `podman machine start`)' : 'Docker'}, or drop --runtime ${runtime}`;
+  }
   if (platform === 'darwin') {
+    if (runtime === 'podman') return 'Install and start Podman: `brew install podman && podman machine init && podman machine start`';
     return 'Install and start an engine: Docker Desktop, `brew install colima && colima start`, or `brew install podman && podman machine init && podman machine start`';
   }
-  if (platform === 'win32') return 'Install and start Docker Desktop or Podman Desktop, or set DOCKER_HOST';
+  if (platform === 'win32') return 'Install and start Docker Desktop or Podman Desktop (`podman machine start`), or set DOCKER_HOST';
   if (runtime === 'podman') {
     return 'Install Podman and start its API socket: `systemctl --user enable --now podman.socket`, or set CONTAINER_HOST';
   }

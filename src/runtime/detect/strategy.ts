@@ -5,6 +5,8 @@ export interface DetectionEnvironment {
   env: NodeJS.ProcessEnv;
   platform: NodeJS.Platform;
   homedir: string;
+  /** The user's numeric id (for /run/user/<uid> when XDG_RUNTIME_DIR is unset); absent on Windows. */
+  uid?: number;
   fs: {
     exists(path: string): Promise<boolean>;
     readFile(path: string): Promise<string>;
@@ -16,12 +18,20 @@ export interface DetectionEnvironment {
   host?: string;
 }
 
+/** What one strategy proposes. */
+export interface StrategyCandidates {
+  /** Endpoints to try, most likely first. Empty when the strategy does not apply. */
+  endpoints: Endpoint[];
+  /** Stop detection after these candidates (an explicit --host). */
+  final?: boolean;
+  /** Why the strategy proposes nothing (logged with --verbose). */
+  skipped?: string;
+  /** Something the user configured that is broken (a context file that cannot be read); listed in the error. */
+  invalid?: { endpoint: string; detail: string };
+}
+
 /** One way of finding an engine endpoint (an ordered list of these is tried, first answer wins). */
 export interface DetectionStrategy {
   readonly name: string;
-  /**
-   * The endpoints this strategy proposes, most likely first. An empty list means the strategy
-   * does not apply. `final: true` stops detection after these candidates (an explicit --host).
-   */
-  candidates(environment: DetectionEnvironment): Promise<{ endpoints: Endpoint[]; final?: boolean; skipped?: string }>;
+  candidates(environment: DetectionEnvironment): Promise<StrategyCandidates>;
 }

@@ -1,0 +1,42 @@
+// npm run bench — agentctl against the raw engine, in one run, on the same engine and image.
+// Prints medians and ratios and writes bench/results/<engine>-<date>.json. No thresholds here are
+// asserted in tests; targets are printed for reading.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { compare, formatRow } from './measure.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = ['node', `${root}bin/agentctl.js`];
+const engine = process.env.BENCH_ENGINE ?? 'docker';
+const hosts = { docker: 'unix:///var/run/docker.sock', podman: `unix://${process.env.AGENTCTL_TEST_STATE ?? '/run/agentctl-test'}/podman.sock` };
+const host = process.env.BENCH_HOST ?? hosts[engine];
+const engineCli = ['docker', '-H', host];
+const runs = Number(process.env.BENCH_RUNS ?? 9);
+const env = { AGENTCTL_HOST: host, HOME: process.env.HOME };
+
+const results = [];
+const report = (result, target) => {
+  results.push({ ...result, target: target?.text, met: target ? target.check(result.ratioMedian) : undefined });
+  console.log(formatRow(result, target));
+};
+
+console.log(`agentctl benchmark on ${engine} (${host}), ${runs} paired runs, medians`);
+const nodeBaseline = { label: 'node -e 0', command: ['node', '-e', '0'] };
+report(await compare('--version vs node -e 0', { label: 'agentctl --version', command: [...bin, '--version'] }, nodeBaseline, { runs }), {
+  text: '≤ 1.3×',
+  check: (r) => r <= 1.3,
+});
+report(await compare('--help vs node -e 0', { label: 'agentctl --help', command: [...bin, '--help'] }, nodeBaseline, { runs }), {
+  text: '≤ 1.3×',
+  check: (r) => r <= 1.3,
+});
+report(await compare('ls --json vs node -e 0', { label: 'agentctl ls --json', command: [...bin, 'ls', '--json'], env }, nodeBaseline, { runs }), {
+  text: '≤ 1.6×',
+  check: (r) => r <= 1.6,
+});
+report(await compare('ls --json vs docker ps', { label: 'agentctl ls --json', command: [...bin, 'ls', '--json'], env }, { label: 'docker ps', command: [...engineCli, 'ps', '--filter', 'label=io.agentctl.managed'] }, { runs }));
+
+mkdirSync(`${root}bench/results`, { recursive: true });
+const file = `${root}bench/results/${engine}-${new Date().toISOString().slice(0, 10)}.json`;
+writeFileSync(file, `${JSON.stringify({ engine, host: engine, runs, node: process.version, results }, null, 2)}\n`);
+console.log(`written: bench/results/${file.split('/').pop()}`);

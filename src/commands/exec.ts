@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import type { CommandContext } from './context.js';
+import type { ExecAgentOptions, ExecResult, StreamDeps } from '../core/agents/exec-agent.js';
+import { UsageError } from '../core/errors.js';
+
+interface ExecFlags {
+  tty?: boolean;
+  interactive?: boolean;
+  user?: string;
+  workdir?: string;
+  env?: string[];
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `-e K=V` as given; `-e K` takes K from agentctl's own environment (skipped when unset), as docker does. */
+export function resolveExecEnv(entries: string[], env: NodeJS.ProcessEnv): string[] {
+  const resolved: string[] = [];
+  for (const entry of entries) {
+    const key = entry.includes('=') ? entry.slice(0, entry.indexOf('=')) : entry;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+      throw new UsageError('INVALID_ENV', `Invalid environment variable "${entry}"`, { hint: 'Use -e NAME=value or -e NAME (taken from your environment)' });
+    }
+    if (entry.includes('=')) resolved.push(entry);
+    else if (env[key] !== undefined) resolved.push(`${key}=${env[key]}`);
+  }
+  return resolved;
+}
+
+/** Builds the deps of an attach/exec session from the command context. */
+export async function streamDeps(context: CommandContext): Promise<StreamDeps> {
+  const { io } = context;
+  return {
+    runtime: await context.runtime(),
+    streams: io.streams,
+    signal: context.signal,
+    mask: io.secrets.isEmpty ? undefined : (text) => io.secrets.mask(text),
+  };
+}
+
+/** Runs the exec and ends agentctl with the command's exit code (or a clear message when it could not start). */
+export async function runExec(context: CommandContext, options: ExecAgentOptions): Promise<never> {
+  const { execAgent } = await import('../core/agents/exec-agent.js');
+  const { PassThroughExit } = await import('../cli.js');
+  const result: ExecResult = await execAgent(await streamDeps(context), options);
+  if (result.failure) {
+    const { io } = context;
+    if (context.globals.json) {
+      io.writeJson({ ok: false, error: { code: result.exitCode === 127 ? 'EXEC_NOT_FOUND' : 'EXEC_NOT_EXECUTABLE', ...result.failure }, exitCode: result.exitCode });
+    } else {
+      io.errRaw(`${io.style.red('error:')} ${result.failure.message}\n${io.style.dim('hint:')} ${result.failure.hint}\n`);
+    }
+  }
+  throw new PassThroughExit(result.exitCode);
+}
+
+export function registerExec(program: Command, context: CommandContext): void {
+  program
+    .command('exec')
+    .description("Run a command in a running agent; exits with the command's exit code")
+    .argument('<name>', 'the agent')
+    .argument('<command...>', 'the command and its arguments (after --)')
+    .option('-t, --tty', 'allocate a pseudo-terminal')
+    .option('-i, --interactive', 'send stdin to the command')
+    .option('-u, --user <user>', 'run as this user (name or UID[:GID])')
+    .option('-w, --workdir <dir>', 'working directory inside the agent')
+    .option('-e, --env <KEY=VALUE>', 'set an environment variable (repeatable; KEY alone takes it from your environment)', collect)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ agentctl exec my-agent -- git status
+  $ agentctl exec -it my-agent -- bash
+  $ echo data | agentctl exec -i my-agent -- sh -c 'cat > /tmp/in.txt'
+
+A command that is not found exits with 127, one that cannot be executed with 126 (as in a shell).`,
+    )
+    .action(async (name: string, command: string[], flags: ExecFlags) => {
+      await runExec(context, {
+        name,
+        command,
+        tty: Boolean(flags.tty),
+        interactive: Boolean(flags.interactive),
+        user: flags.user,
+        workingDir: flags.workdir,
+        env: resolveExecEnv(flags.env ?? [], context.env),
+      });
+    });
+}

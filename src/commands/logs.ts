@@ -1,0 +1,95 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import type { Command } from 'commander';
+import type { CommandContext } from './context.js';
+import type { LogLine, LogSink } from '../core/agents/agent-logs.js';
+import type { OutputStream } from '../io/demux.js';
+import type { Io } from '../io/io.js';
+
+interface LogsFlags {
+  all?: boolean;
+  follow?: boolean;
+  since?: string;
+  until?: string;
+  tail?: string;
+  timestamps?: boolean;
+}
+
+function writer(stream: Writable): (data: string | Buffer) => void | Promise<void> {
+  return (data) => {
+    if (!stream.write(data)) return once(stream, 'drain').then(() => undefined);
+  };
+}
+
+/** Renders log output: raw bytes, `name | line` prefixes (coloured on a TTY), or NDJSON lines. */
+export function createLogSink(io: Io, options: { json: boolean; prefix: boolean; agents: string[] }): LogSink {
+  const out = { stdout: writer(io.streams.stdout), stderr: writer(io.streams.stderr) };
+  const palette = [io.style.cyan, io.style.yellow, io.style.green, io.style.magenta, io.style.blue];
+  const width = Math.max(...options.agents.map((name) => name.length));
+  const prefixes = new Map(options.agents.map((name, index) => [name, `${palette[index % palette.length]!(name.padEnd(width))} | `]));
+  const mask = io.secrets.isEmpty ? (text: string) => text : (text: string) => io.secrets.mask(text);
+  return {
+    chunk: (stream, data) => out[stream](data),
+    lines(batch: LogLine[]) {
+      if (options.json) {
+        let text = '';
+        for (const line of batch) {
+          const record: LogLine = { agent: line.agent, stream: line.stream, line: mask(line.line) };
+          if (line.time !== undefined) record.time = line.time;
+          text += `${JSON.stringify(record)}\n`;
+        }
+        return out.stdout(text);
+      }
+      const texts: Record<OutputStream, string> = { stdout: '', stderr: '' };
+      for (const line of batch) texts[line.stream] += `${options.prefix ? prefixes.get(line.agent) : ''}${mask(line.line)}\n`;
+      const pending = (['stdout', 'stderr'] as const).filter((stream) => texts[stream] !== '').map((stream) => out[stream](texts[stream]));
+      if (pending.some((p) => p)) return Promise.all(pending).then(() => undefined);
+    },
+  };
+}
+
+export function registerLogs(program: Command, context: CommandContext): void {
+  program
+    .command('logs')
+    .description("Print agents' logs (stdout and stderr kept apart)")
+    .argument('[names...]', 'agents whose logs to print')
+    .option('--all', 'logs of every agent, interleaved with name prefixes')
+    .option('-f, --follow', 'keep printing new output until the agent stops (or Ctrl-C)')
+    .option('--since <time>', 'only output after this time: a duration (10m, 2h) or RFC 3339 time')
+    .option('--until <time>', 'only output before this time: a duration (10m, 2h) or RFC 3339 time')
+    .option('-n, --tail <lines>', 'only the last N lines of each agent (or "all")')
+    .option('-t, --timestamps', "show the engine's timestamp of each line")
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ agentctl logs my-agent --tail 50
+  $ agentctl logs -f --since 10m my-agent other-agent
+  $ agentctl logs --all --json | jq -r 'select(.stream == "stderr") | .line'`,
+    )
+    .action(async (names: string[], flags: LogsFlags) => {
+      const { resolveLogAgents, streamAgentLogs } = await import('../core/agents/agent-logs.js');
+      const { parseLogTime, parseTail } = await import('../core/agents/log-time.js');
+      // Bad values fail before the engine is contacted.
+      if (flags.since !== undefined) parseLogTime('--since', flags.since, new Date());
+      if (flags.until !== undefined) parseLogTime('--until', flags.until, new Date());
+      parseTail(flags.tail);
+      const { io } = context;
+      const json = context.globals.json;
+      const deps = { runtime: await context.runtime(), signal: context.signal };
+      const agents = await resolveLogAgents(deps, { names, all: Boolean(flags.all) });
+      if (agents.length === 0) {
+        io.info('No agents. Start one with `agentctl start`.');
+        return;
+      }
+      const prefix = agents.length > 1;
+      const mode = json || prefix || !io.secrets.isEmpty ? 'lines' : 'raw';
+      const sink = createLogSink(io, { json, prefix, agents: agents.map((agent) => agent.agent) });
+      await streamAgentLogs(
+        deps,
+        agents,
+        { names, all: Boolean(flags.all), follow: Boolean(flags.follow), since: flags.since, until: flags.until, tail: flags.tail, timestamps: Boolean(flags.timestamps), mode },
+        sink,
+      );
+    });
+}

@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import type { CommandContext } from './context.js';
+
+export function registerRestart(program: Command, context: CommandContext): void {
+  program
+    .command('restart')
+    .description('Stop and start agents again (their home volume and configuration are kept)')
+    .argument('[names...]', 'agents to restart')
+    .option('-a, --all', 'restart every agent')
+    .option('-t, --timeout <seconds>', 'seconds to wait before killing', '10')
+    .option('--wait-timeout <duration>', 'how long to wait until each runs again', '60s')
+    .addHelpText('after', '\nExamples:\n  $ agentctl restart fixer')
+    .action(async (names: string[], flags: { all?: boolean; timeout?: string; waitTimeout: string }) => {
+      const { restartAgents, parseStopTimeout, checkSelection } = await import('../core/agents/stop-agent.js');
+      const { parseDuration } = await import('../core/agents/start-options.js');
+      const { UsageError } = await import('../core/errors.js');
+      const waitTimeoutMs = parseDuration(flags.waitTimeout);
+      if (!(waitTimeoutMs > 0)) throw new UsageError('INVALID_WAIT_TIMEOUT', 'Invalid --wait-timeout', { hint: 'Give a duration such as 30s, 2m or 90 (seconds)' });
+      const selection = { names, all: Boolean(flags.all), timeoutSeconds: parseStopTimeout(flags.timeout), waitTimeoutMs };
+      checkSelection(selection, 'restart');
+      const restarted = await restartAgents({ runtime: await context.runtime(), signal: context.signal }, selection);
+      if (context.globals.json) {
+        context.io.writeJson({ ok: true, restarted });
+        return;
+      }
+      for (const name of restarted) context.io.out(name);
+    });
+}

@@ -1,0 +1,45 @@
+import { readFile } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
+
+const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+function badKey(entry: string, where: string): UsageError {
+  return new UsageError('INVALID_ENV', `Invalid environment entry "${entry.split('=')[0]}" ${where}`, {
+    hint: 'Use --env KEY=VALUE, or --env KEY to pass the host value; keys start with a letter or "_"',
+  });
+}
+
+/** One `--env` entry: KEY=VALUE, or KEY taken from the host (skipped when unset, like docker). */
+export function parseEnvEntry(entry: string, hostEnv: NodeJS.ProcessEnv, where = 'in --env'): [string, string] | undefined {
+  const index = entry.indexOf('=');
+  const key = index === -1 ? entry : entry.slice(0, index);
+  if (!KEY_PATTERN.test(key)) throw badKey(entry, where);
+  if (index !== -1) return [key, entry.slice(index + 1)];
+  const value = hostEnv[key];
+  return value === undefined ? undefined : [key, value];
+}
+
+/** Lines of an env file: KEY=VALUE or KEY, `#` comments and blank lines ignored (docker's format). */
+export function parseEnvFile(text: string, hostEnv: NodeJS.ProcessEnv, file: string): [string, string][] {
+  const out: [string, string][] = [];
+  text.split(/\r?\n/).forEach((line, index) => {
+    const trimmed = line.replace(/^\s+/, '');
+    if (!trimmed || trimmed.startsWith('#')) return;
+    const pair = parseEnvEntry(trimmed, hostEnv, `at ${file}:${index + 1}`);
+    if (pair) out.push(pair);
+  });
+  return out;
+}
+
+export async function readEnvFile(file: string, hostEnv: NodeJS.ProcessEnv): Promise<[string, string][]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError('ENV_FILE_UNREADABLE', `Cannot read the env file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+      hint: 'Check the path given to --env-file',
+      cause: error,
+    });
+  }
+  return parseEnvFile(text, hostEnv, file);
+}

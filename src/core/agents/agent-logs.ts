@@ -1,0 +1,133 @@
+import { FrameDemuxer, LineSplitter, type OutputStream } from '../../io/demux.js';
+import type { AgentContainerInfo, StreamOperations } from '../../runtime/stream-operations.js';
+import { EngineError, UsageError } from '../errors.js';
+import { findAgent } from './find-agent.js';
+import { parseLogTime, parseTail } from './log-time.js';
+
+export interface AgentLogsOptions {
+  names: string[];
+  all: boolean;
+  follow: boolean;
+  since?: string;
+  until?: string;
+  tail?: string;
+  timestamps: boolean;
+  /**
+   * `raw`: the container's bytes as they come (one agent, nothing added): the fast path.
+   * `lines`: whole lines with the agent's name (prefixes, NDJSON, masking line by line).
+   */
+  mode: 'raw' | 'lines';
+}
+
+export interface LogLine {
+  agent: string;
+  stream: OutputStream;
+  line: string;
+  /** The engine's timestamp, split off the line when --timestamps is given in lines mode. */
+  time?: string;
+}
+
+/** Where log output goes. A returned promise holds the stream back (backpressure). */
+export interface LogSink {
+  chunk(stream: OutputStream, data: Buffer): void | Promise<void>;
+  lines(batch: LogLine[]): void | Promise<void>;
+}
+
+export interface AgentLogsDeps {
+  runtime: Pick<StreamOperations, 'lookupAgentContainer' | 'lookupAgentContainers' | 'streamLogs'>;
+  signal: AbortSignal;
+  now?: () => Date;
+}
+
+/** Resolves which agents' logs to show (by name, or every agent with --all). */
+export async function resolveLogAgents(deps: AgentLogsDeps, options: Pick<AgentLogsOptions, 'names' | 'all'>): Promise<AgentContainerInfo[]> {
+  if (options.all && options.names.length > 0) {
+    throw new UsageError('USAGE_CONFLICTING_ARGUMENTS', 'Give agent names or --all, not both', { hint: 'Run `agentctl logs --all` or `agentctl logs NAME…`' });
+  }
+  if (options.all) return deps.runtime.lookupAgentContainers({ all: true });
+  if (options.names.length === 0) {
+    throw new UsageError('USAGE_MISSING_ARGUMENT', 'Name at least one agent, or give --all', { hint: 'Run `agentctl ls` to see your agents, then `agentctl logs NAME`' });
+  }
+  const unique = [...new Set(options.names)];
+  return Promise.all(unique.map((name) => findAgent(deps, name)));
+}
+
+/**
+ * Streams the logs of `agents` into `sink`, stdout and stderr kept apart, several agents
+ * interleaved as their lines arrive. Never buffers a whole log. With follow it ends when every
+ * container has stopped, or quietly when `deps.signal` is aborted (Ctrl-C).
+ */
+export async function streamAgentLogs(deps: AgentLogsDeps, agents: AgentContainerInfo[], options: AgentLogsOptions, sink: LogSink): Promise<void> {
+  const now = (deps.now ?? (() => new Date()))();
+  const since = options.since === undefined ? undefined : parseLogTime('--since', options.since, now);
+  const until = options.until === undefined ? undefined : parseLogTime('--until', options.until, now);
+  const tail = parseTail(options.tail);
+  await Promise.all(
+    agents.map((agent) => streamOne(deps, agent, { follow: options.follow, since, until, tail, timestamps: options.timestamps }, options, sink)),
+  );
+}
+
+async function streamOne(
+  deps: AgentLogsDeps,
+  agent: AgentContainerInfo,
+  request: Parameters<StreamOperations['streamLogs']>[1],
+  options: AgentLogsOptions,
+  sink: LogSink,
+): Promise<void> {
+  const splitTime = options.mode === 'lines' && options.timestamps;
+  const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
+  const toLines = (stream: OutputStream, texts: string[]): LogLine[] =>
+    texts.map((text) => {
+      if (!splitTime) return { agent: agent.agent, stream, line: text };
+      const space = text.indexOf(' ');
+      return space < 0 ? { agent: agent.agent, stream, line: '', time: text } : { agent: agent.agent, stream, line: text.slice(space + 1), time: text.slice(0, space) };
+    });
+
+  // Frames of one read are collected, then handed to the sink with backpressure.
+  let pending: Array<[OutputStream, Buffer]> = [];
+  const collect = (stream: OutputStream, data: Buffer) => void pending.push([stream, data]);
+  const demuxer = agent.tty ? undefined : new FrameDemuxer(collect);
+  const deliver = async () => {
+    const batch = pending;
+    pending = [];
+    for (const [stream, data] of batch) {
+      if (options.mode === 'raw') await sink.chunk(stream, data);
+      else {
+        const lines = splitters[stream].push(data);
+        if (lines.length > 0) await sink.lines(toLines(stream, lines));
+      }
+    }
+  };
+
+  let source: AsyncIterable<Buffer>;
+  try {
+    source = await deps.runtime.streamLogs(agent.id, request, deps.signal);
+  } catch (error) {
+    if (deps.signal.aborted) return;
+    throw logsFailed(agent, error);
+  }
+  try {
+    for await (const chunk of source) {
+      if (demuxer) demuxer.push(chunk);
+      else collect('stdout', chunk);
+      await deliver();
+    }
+  } catch (error) {
+    if (deps.signal.aborted) return;
+    throw logsFailed(agent, error);
+  }
+  if (options.mode === 'lines') {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const rest = splitters[stream].end();
+      if (rest !== undefined) await sink.lines(toLines(stream, [rest]));
+    }
+  }
+}
+
+function logsFailed(agent: AgentContainerInfo, error: unknown): EngineError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new EngineError('LOGS_FAILED', `Could not read the logs of agent "${agent.agent}": ${message}`, {
+    hint: `Check that the agent still exists with \`agentctl ls --all\`, then run \`agentctl logs ${agent.agent}\` again`,
+    cause: error,
+  });
+}

@@ -1,0 +1,84 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../io/terminal.js';
+import { ConflictError, EngineError } from '../errors.js';
+import { findAgent } from './find-agent.js';
+import type { StreamDeps } from './exec-agent.js';
+import { runSession } from './stream-session.js';
+
+/** What attachAgent returns when the user typed the detach keys: the agent keeps running. */
+export const ATTACH_DETACHED = -1;
+
+export interface AttachAgentOptions {
+  name: string;
+  /** docker's syntax, default "ctrl-p,ctrl-q". */
+  detachKeys?: string;
+  /**
+   * Starts the (created, not yet running) container once attached, so nothing it prints first is
+   * missed; `start` without --detach passes this.
+   */
+  start?: () => Promise<void>;
+}
+
+/**
+ * Connects the terminal to the agent's main process: raw mode and resize forwarding on a TTY,
+ * piped stdin otherwise. Resolves with the process's exit code when it ends, or ATTACH_DETACHED
+ * when the detach keys were typed.
+ */
+export async function attachAgent(deps: StreamDeps, options: AttachAgentOptions): Promise<number> {
+  const detachKeys = options.detachKeys ?? DEFAULT_DETACH_KEYS;
+  const sequence = parseDetachKeys(detachKeys);
+  const agent = await findAgent(deps, options.name);
+  if (!agent.running && !options.start) {
+    throw new ConflictError('AGENT_NOT_RUNNING', `Agent "${agent.agent}" is not running (${agent.status})`, {
+      hint: `Start it with \`agentctl start ${agent.agent}\`, or see what it printed with \`agentctl logs ${agent.agent}\``,
+    });
+  }
+  // Waiting starts before attaching, so an exit right after the stream ends is not missed.
+  const waiting = new AbortController();
+  const exited = deps.runtime.waitContainerExit(agent.id, waiting.signal).catch(() => undefined);
+  try {
+    let connection;
+    try {
+      connection = await deps.runtime.attachContainer(agent.id, { stdin: agent.openStdin, detachKeys });
+    } catch (error) {
+      throw new EngineError('ATTACH_FAILED', `Could not attach to agent "${agent.agent}": ${(error as Error).message}`, {
+        hint: `Check the agent with \`agentctl ls\`, then run \`agentctl attach ${agent.agent}\` again`,
+        cause: error,
+      });
+    }
+    if (options.start) {
+      try {
+        await options.start();
+      } catch (error) {
+        connection.destroy();
+        throw error;
+      }
+    }
+    const session = await runSession({
+      connection,
+      tty: agent.tty,
+      forwardStdin: agent.openStdin,
+      detachKeys: sequence,
+      streams: deps.streams,
+      signal: deps.signal,
+      mask: deps.mask,
+      resize: (size) => deps.runtime.resizeContainer(agent.id, size),
+    });
+    if (session.detached) return ATTACH_DETACHED;
+    const code = await Promise.race([exited, pollExitCode(deps, agent.agent, waiting.signal)]);
+    return code ?? 0;
+  } finally {
+    waiting.abort();
+  }
+}
+
+/** The exit code once the container has stopped (inspect), for when the wait started too late. */
+async function pollExitCode(deps: StreamDeps, name: string, signal: AbortSignal): Promise<number | undefined> {
+  for (let attempt = 0; !signal.aborted; attempt += 1) {
+    const agent = await deps.runtime.lookupAgentContainer(name);
+    if (!agent) return undefined;
+    if (!agent.running) return agent.exitCode;
+    await sleep(Math.min(50 * (attempt + 1), 500), undefined, { signal }).catch(() => undefined);
+  }
+  return undefined;
+}

@@ -1,0 +1,123 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { StreamOperations } from '../../runtime/stream-operations.js';
+import { EngineHttpError } from '../../runtime/engine-http.js';
+import { ConflictError, EngineError, UsageError } from '../errors.js';
+import { findAgent } from './find-agent.js';
+import { runSession, type TerminalStreams } from './stream-session.js';
+
+export interface ExecAgentOptions {
+  name: string;
+  command: string[];
+  /** Allocate a TTY in the agent (-t). */
+  tty: boolean;
+  /** Send stdin to the command (-i). */
+  interactive: boolean;
+  user?: string;
+  workingDir?: string;
+  env?: string[];
+}
+
+export interface StreamDeps {
+  runtime: Pick<
+    StreamOperations,
+    'lookupAgentContainer' | 'createExec' | 'startExec' | 'resizeExec' | 'inspectExec' | 'attachContainer' | 'resizeContainer' | 'waitContainerExit'
+  >;
+  streams: TerminalStreams;
+  signal: AbortSignal;
+  /** Masks secrets in the agent's output; undefined when none are registered. */
+  mask?: (text: string) => string;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  /** Set when the command could not be run at all (not found: 127, not executable: 126). */
+  failure?: { message: string; hint: string };
+}
+
+// Docker: the runtime's own error text is the first output and the exit code 126.
+const ENGINE_EXEC_FAILED = /^(?:OCI runtime exec failed|Error: (?:runc|crun)?:? ?exec failed)/;
+
+/** Runs a command in a running agent and returns its exit code, as `docker exec` does. */
+export async function execAgent(deps: StreamDeps, options: ExecAgentOptions): Promise<ExecResult> {
+  if (options.command.length === 0) {
+    throw new UsageError('USAGE_MISSING_ARGUMENT', 'Give the command to run after --', { hint: 'For example: agentctl exec my-agent -- ls -la' });
+  }
+  const agent = await findAgent(deps, options.name);
+  if (!agent.running) {
+    throw new ConflictError('AGENT_NOT_RUNNING', `Agent "${agent.agent}" is not running (${agent.status})`, {
+      hint: `Start it with \`agentctl start ${agent.agent}\`, then run the command again`,
+    });
+  }
+  const execId = await deps.runtime.createExec(agent.id, {
+    command: options.command,
+    tty: options.tty,
+    stdin: options.interactive,
+    user: options.user,
+    workingDir: options.workingDir,
+    env: options.env,
+  });
+  let connection;
+  try {
+    connection = await deps.runtime.startExec(execId, { tty: options.tty, stdin: options.interactive });
+  } catch (error) {
+    // Podman refuses the upgrade (409) when the executable cannot be started.
+    if (error instanceof EngineHttpError && error.statusCode === 409) {
+      const state = await settledExec(deps, execId);
+      return failed(options, state ?? 127, error.message);
+    }
+    throw new EngineError('EXEC_FAILED', `Could not run the command in agent "${agent.agent}": ${(error as Error).message}`, {
+      hint: 'Check the agent with `agentctl ls`, then run the command again (with --verbose for details)',
+      cause: error,
+    });
+  }
+  const session = await runSession({
+    connection,
+    tty: options.tty,
+    forwardStdin: options.interactive,
+    streams: deps.streams,
+    signal: deps.signal,
+    mask: deps.mask,
+    resize: (size) => deps.runtime.resizeExec(execId, size),
+    holdFirst: (chunk) => ENGINE_EXEC_FAILED.test(chunk.toString('utf8')),
+  });
+  const exitCode = (await settledExec(deps, execId)) ?? 0;
+  if (session.held !== undefined) {
+    if (exitCode === 126 || exitCode === 127) return failed(options, exitCode, session.held.text);
+    session.held.replay();
+  }
+  return { exitCode };
+}
+
+/** Exec inspect may still say running for a moment after the stream ended. */
+async function settledExec(deps: StreamDeps, execId: string): Promise<number | undefined> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const state = await deps.runtime.inspectExec(execId);
+    if (!state.running) return state.exitCode;
+    await sleep(Math.min(20 * (attempt + 1), 200));
+  }
+  return undefined;
+}
+
+function failed(options: ExecAgentOptions, exitCode: number, engineText: string): ExecResult {
+  const command = options.command[0]!;
+  const denied = /permission denied/i.test(engineText) || (exitCode === 126 && !/not found|no such file/i.test(engineText));
+  if (denied) {
+    return {
+      exitCode: 126,
+      failure: {
+        message: `Cannot run "${command}" in agent "${options.name}": permission denied`,
+        hint: `Check that "${command}" is an executable file in the agent (\`agentctl exec ${options.name} -- ls -l ${command}\`)`,
+      },
+    };
+  }
+  return {
+    exitCode: 127,
+    failure: {
+      message: `Command "${command}" not found in agent "${options.name}"`,
+      hint: `Check the name and the agent's PATH, e.g. \`agentctl exec ${options.name} -- sh -c 'command -v ${command}'\``,
+    },
+  };
+}
+
+/** A login shell: bash when the image has it, else sh. */
+export const LOGIN_SHELL_COMMAND = ['sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash -l; fi; exec sh -l'];

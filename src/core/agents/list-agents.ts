@@ -1,0 +1,69 @@
+import { LABELS } from '../labels.js';
+import type { ContainerDetails } from '../../runtime/container-operations.js';
+import { agentNameFromDetails, lookupAllAgents, type LookupRuntime } from './agent-lookup.js';
+
+export interface AgentListing {
+  name: string;
+  container: string;
+  id: string;
+  state: string;
+  health: string | null;
+  /** When it started running (ISO), null when not running. */
+  startedAt: string | null;
+  uptimeSeconds: number | null;
+  image: string;
+  imageVersion: string;
+  workspace: string;
+  branch: string | null;
+  readOnly: boolean;
+  limits: { cpus: number | null; memory: number | null; pidsLimit: number | null };
+}
+
+/** The tag of a reference (`repo:1.2.3` → `1.2.3`), or the digest's start. */
+export function imageVersionOf(reference: string): string {
+  const at = reference.indexOf('@');
+  if (at !== -1) return reference.slice(at + 1, at + 20);
+  const slash = reference.lastIndexOf('/');
+  const colon = reference.lastIndexOf(':');
+  return colon > slash ? reference.slice(colon + 1) : 'latest';
+}
+
+export function toListing(details: ContainerDetails, now: number): AgentListing {
+  const image = details.labels[LABELS.image] ?? details.image;
+  const started = details.running && details.startedAt ? Date.parse(details.startedAt) : Number.NaN;
+  return {
+    name: agentNameFromDetails(details),
+    container: details.name,
+    id: details.id.slice(0, 12),
+    state: details.state,
+    health: details.health ?? null,
+    startedAt: Number.isNaN(started) ? null : details.startedAt!,
+    uptimeSeconds: Number.isNaN(started) ? null : Math.max(0, Math.round((now - started) / 1000)),
+    image,
+    imageVersion: imageVersionOf(image),
+    workspace: details.labels[LABELS.workspace] ?? '',
+    branch: details.labels[LABELS.branch] ?? null,
+    readOnly: details.labels[LABELS.readOnly] === 'true',
+    limits: {
+      cpus: details.hostConfig.nanoCpus ? details.hostConfig.nanoCpus / 1e9 : null,
+      memory: details.hostConfig.memory || null,
+      pidsLimit: details.hostConfig.pidsLimit > 0 ? details.hostConfig.pidsLimit : null,
+    },
+  };
+}
+
+/** Agents sorted by name; running ones only unless `all`. */
+export async function listAgents(deps: { runtime: LookupRuntime; now?: () => number }, options: { all: boolean }): Promise<AgentListing[]> {
+  const details = await lookupAllAgents(deps.runtime, options.all);
+  const now = (deps.now ?? Date.now)();
+  return details.map((item) => toListing(item, now)).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** 59 → "59s", 3600 → "1h0m", 90000 → "1d1h". */
+export function formatUptime(seconds: number | null): string {
+  if (seconds === null) return '-';
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`;
+  return `${Math.floor(seconds / 86400)}d${Math.floor((seconds % 86400) / 3600)}h`;
+}

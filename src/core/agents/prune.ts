@@ -1,0 +1,58 @@
+import { resolve } from 'node:path';
+import { ConflictError } from '../errors.js';
+import { LABELS } from '../labels.js';
+import type { LabelFilter } from '../../runtime/container-operations.js';
+import { AGENT_FILTER } from './agent-lookup.js';
+import type { LifecycleRuntime } from './stop-agent.js';
+
+export interface PruneOptions {
+  dryRun: boolean;
+  /** Only agents (and volumes) of this workspace. */
+  workspace?: string;
+}
+
+export interface PrunePlan {
+  containers: { name: string; container: string; state: string }[];
+  volumes: string[];
+  dryRun: boolean;
+}
+
+const STOPPED = new Set(['created', 'exited', 'dead', 'stopped', 'configured']);
+
+/**
+ * Removes stopped agent containers, their volumes and agentctl volumes whose agent has no
+ * container any more. Only objects labelled io.agentctl.managed=true are ever considered.
+ */
+export async function pruneAgents(deps: { runtime: LifecycleRuntime; cwd: string }, options: PruneOptions): Promise<PrunePlan> {
+  const scope: LabelFilter = options.workspace ? { [LABELS.workspace]: resolve(deps.cwd, options.workspace) } : {};
+  const containers = await deps.runtime.listContainers({ labels: { ...AGENT_FILTER, ...scope }, all: true });
+  const stopped = containers.filter((item) => STOPPED.has(item.state) && item.labels[LABELS.managed] === 'true');
+  const keep = new Set(containers.filter((item) => !stopped.includes(item)).map((item) => item.labels[LABELS.agent]));
+  // Agents of other workspaces still own their volumes when pruning one workspace.
+  if (options.workspace) {
+    const everyAgent = await deps.runtime.listContainers({ labels: AGENT_FILTER, all: true });
+    for (const item of everyAgent) if (!stopped.some((gone) => gone.id === item.id)) keep.add(item.labels[LABELS.agent]);
+  }
+  const volumes = (await deps.runtime.listVolumes({ [LABELS.managed]: 'true', ...scope }))
+    .filter((volume) => volume.labels[LABELS.managed] === 'true' && !keep.has(volume.labels[LABELS.agent]))
+    .map((volume) => volume.name);
+  const plan: PrunePlan = {
+    containers: stopped.map((item) => ({ name: item.labels[LABELS.agent] ?? item.name, container: item.name, state: item.state })),
+    volumes,
+    dryRun: options.dryRun,
+  };
+  if (options.dryRun) return plan;
+  // An object started or used again since it was listed is left alone (the engine refuses: 409).
+  const removedContainers = await Promise.all(stopped.map((item) => deps.runtime.removeContainer(item.id, { force: false }).then(() => true, skipConflict)));
+  const removedVolumes = await Promise.all(volumes.map((volume) => deps.runtime.removeVolume(volume).then(() => true, skipConflict)));
+  return {
+    containers: plan.containers.filter((_, index) => removedContainers[index]),
+    volumes: volumes.filter((_, index) => removedVolumes[index]),
+    dryRun: false,
+  };
+}
+
+function skipConflict(error: unknown): false {
+  if (error instanceof ConflictError) return false;
+  throw error;
+}

@@ -1,0 +1,86 @@
+import { readFile } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
+import type { TarEntry } from './tar.js';
+
+export const SECRETS_DIR = '/run/secrets';
+const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export interface Secret {
+  name: string;
+  value: Buffer;
+  /** Where the value came from, for messages (never the value). */
+  source: string;
+}
+
+/**
+ * Secrets from `--secret NAME` (host environment) and `--secret NAME=@FILE`, then the names config
+ * offers (taken only when the host has them). Every value is handed to `register` (the output
+ * masker) as soon as it is read.
+ */
+export async function resolveSecrets(
+  flags: string[],
+  offered: string[],
+  hostEnv: NodeJS.ProcessEnv,
+  register: (value: string) => void,
+): Promise<Secret[]> {
+  const secrets = new Map<string, Secret>();
+  for (const flag of flags) {
+    const index = flag.indexOf('=');
+    const name = index === -1 ? flag : flag.slice(0, index);
+    const spec = index === -1 ? undefined : flag.slice(index + 1);
+    if (!NAME_PATTERN.test(name)) {
+      throw new UsageError('INVALID_SECRET', `Invalid secret name "${name}"`, {
+        hint: 'Use --secret NAME (from the host environment) or --secret NAME=@FILE; names are letters, digits and "_"',
+      });
+    }
+    if (spec !== undefined && !spec.startsWith('@')) {
+      throw new UsageError('INVALID_SECRET', `Secret ${name}: give a file as NAME=@FILE, not a value on the command line`, {
+        hint: `Put the value in a file and use --secret ${name}=@FILE, or export ${name} and use --secret ${name}`,
+      });
+    }
+    if (spec !== undefined) {
+      const file = spec.slice(1);
+      let value: Buffer;
+      try {
+        value = await readFile(file);
+      } catch (error) {
+        throw new UsageError('SECRET_FILE_UNREADABLE', `Cannot read the file for secret ${name}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
+          hint: `Check the path in --secret ${name}=@FILE`,
+          cause: error,
+        });
+      }
+      register(value.toString('utf8'));
+      register(value.toString('utf8').trim());
+      secrets.set(name, { name, value, source: file });
+      continue;
+    }
+    const value = hostEnv[name];
+    if (value === undefined || value === '') {
+      throw new UsageError('SECRET_MISSING', `Secret ${name} is not set in the environment`, {
+        hint: `Export ${name} first, or read it from a file with --secret ${name}=@FILE`,
+      });
+    }
+    register(value);
+    secrets.set(name, { name, value: Buffer.from(value), source: 'environment' });
+  }
+  for (const name of offered) {
+    const value = hostEnv[name];
+    if (secrets.has(name) || !NAME_PATTERN.test(name) || value === undefined || value === '') continue;
+    register(value);
+    secrets.set(name, { name, value: Buffer.from(value), source: 'environment (config)' });
+  }
+  return [...secrets.values()];
+}
+
+/** `<NAME>_FILE=/run/secrets/<NAME>` for each secret: the variable the agent reads. */
+export function secretFileEnv(secrets: Secret[]): string[] {
+  return secrets.map((secret) => `${secret.name}_FILE=${SECRETS_DIR}/${secret.name}`);
+}
+
+/** The archive extracted at `/run` before start: readable only by the agent's user. */
+export function secretsArchiveEntries(secrets: Secret[], uid: number, gid: number): TarEntry[] {
+  return [
+    { name: 'secrets', type: 'directory', mode: 0o500, uid, gid },
+    ...secrets.map((secret): TarEntry => ({ name: `secrets/${secret.name}`, type: 'file', mode: 0o400, uid, gid, content: secret.value })),
+  ];
+}

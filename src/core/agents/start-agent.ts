@@ -1,0 +1,206 @@
+import { stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import type { Config } from '../../config/schema.js';
+import { BUILD_INFO } from '../build-info.js';
+import { ConflictError, UsageError, isAgentctlError } from '../errors.js';
+import { LABELS } from '../labels.js';
+import type { ContainerRuntime } from '../../runtime/container-runtime.js';
+import { parseEndpoint } from '../../runtime/endpoint.js';
+import { containerName, homeVolumeName } from './agent-name.js';
+import { agentLabels, buildAgentSpec, HOME_PATH } from './agent-spec.js';
+import { decideAgentUser, type AgentUser } from './agent-user.js';
+import { secretFileEnv, secretsArchiveEntries } from './secrets.js';
+import { prepareStart, type StartAgentOptions } from './start-options.js';
+import { createTar } from './tar.js';
+import { waitUntilRunning } from './wait-running.js';
+import { AGENT_FILTER } from './agent-lookup.js';
+import { prepareAgentWorkspace } from '../worktree/prepare-agent-workspace.js';
+
+export interface ResolvedAgentImage {
+  reference: string;
+  source: string;
+  id: string;
+  digest: string | null;
+  user?: string;
+}
+
+export interface StartAgentDeps {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  platform: NodeJS.Platform;
+  config: Config;
+  signal?: AbortSignal;
+  /** Connects to the engine (called only once the command line checked out). */
+  runtime(): Promise<ContainerRuntime>;
+  resolveImage(runtime: ContainerRuntime, request: { image?: string; agent?: string; pull?: StartAgentOptions['pull']; useLocal?: boolean }): Promise<ResolvedAgentImage>;
+  registerSecret(value: string): void;
+  log(message: string): void;
+  /** agentctl's own uid/gid (process.getuid); undefined on Windows. */
+  hostUser?: { uid: number; gid: number };
+  /** The user's home directory (default data and worktree paths); default os.homedir(). */
+  homedir?: string;
+}
+
+export interface StartedAgent {
+  name: string;
+  container: string;
+  id: string;
+  /** An existing stopped agent was started again (its configuration unchanged). */
+  resumed: boolean;
+  image: string;
+  workspace: string;
+  volume: string;
+  user: string;
+  health?: string;
+  /** With a worktree: its host path and branch. */
+  worktree?: string;
+  branch?: string;
+}
+
+/**
+ * Starts agent NAME: an existing stopped agent is started again; otherwise the image is resolved
+ * first, then the home volume and the container are created, the secrets copied in, and the
+ * container started and waited for. Anything created by a start that fails is removed again.
+ */
+export async function startAgent(deps: StartAgentDeps, options: StartAgentOptions): Promise<StartedAgent> {
+  const prepared = await prepareStart(deps, options);
+  const runtime = await deps.runtime();
+  const name = prepared.name;
+  const container = containerName(name);
+  const volume = homeVolumeName(name);
+
+  const existing = await runtime.inspectContainer(container);
+  if (existing) {
+    if (existing.labels[LABELS.managed] !== 'true') {
+      throw new ConflictError('NAME_TAKEN', `The container name ${container} is used by a container agentctl did not create`, {
+        hint: 'Choose another name with `agentctl start NAME`',
+      });
+    }
+    if (!['exited', 'stopped'].includes(existing.state)) {
+      throw new ConflictError('AGENT_EXISTS', `Agent ${name} already exists (${existing.state})`, {
+        hint: `Attach with \`agentctl attach ${name}\`, or choose another name`,
+        details: { agent: name, state: existing.state },
+      });
+    }
+    deps.log(`starting the existing agent ${name} again (its configuration is unchanged)`);
+    await runtime.startContainer(existing.id);
+    const details = await waitUntilRunning({ runtime, signal: deps.signal }, existing.id, name, options.waitTimeoutMs);
+    return {
+      name,
+      container,
+      id: existing.id,
+      resumed: true,
+      image: existing.labels[LABELS.image] ?? existing.image,
+      workspace: existing.labels[LABELS.workspace] ?? '',
+      volume,
+      user: details.user,
+      health: details.health,
+    };
+  }
+
+  const image = await deps.resolveImage(runtime, { image: options.image, agent: prepared.agent, pull: options.pull, useLocal: options.useLocalImage });
+  deps.log(`image ${image.reference} (${image.source}, ${image.digest ?? image.id})`);
+  const info = await runtime.fetchEngineInfo();
+  const selinux = info.securityOptions.some((option) => /(^|,)name=selinux(,|$)/.test(option));
+  const user = decideAgentUser({ kind: runtime.kind, platform: deps.platform, rootless: info.rootless, host: deps.hostUser, workspaceOwner: prepared.workspaceOwner });
+  deps.log(`user ${user.uid}:${user.gid}${user.usernsMode ? ` (userns ${user.usernsMode})` : ''}: ${user.reason}${selinux ? '; SELinux: relabelling the workspace' : ''}`);
+
+  // Worktree isolation: the agent's own worktree (or the checkout), and git working inside.
+  const agentWorkspace = await prepareAgentWorkspace(
+    {
+      config: deps.config,
+      env: deps.env,
+      homedir: deps.homedir ?? homedir(),
+      processUser: deps.hostUser,
+      listAgents: async () => (await runtime.listContainers({ labels: AGENT_FILTER, all: true })).map((item) => ({ name: item.labels[LABELS.agent] ?? item.name, labels: item.labels })),
+      log: deps.log,
+    },
+    { name, workspace: prepared.workspace, readOnly: options.readOnly, worktree: options.worktree, branch: options.branch, base: options.base, selinux },
+  );
+  const worktreeResult = agentWorkspace.worktree ? { worktree: agentWorkspace.worktree.path, branch: agentWorkspace.worktree.branch } : {};
+
+  const input = {
+    name,
+    workspace: agentWorkspace.workspace,
+    extraBinds: agentWorkspace.binds,
+    extraLabels: agentWorkspace.labels,
+    readOnly: options.readOnly,
+    image: { reference: image.reference, id: image.id, digest: image.digest ?? undefined, source: image.source },
+    command: prepared.command,
+    // The agent's git identity first: the user's own --env / profile env wins.
+    env: [...agentWorkspace.env, ...prepared.env],
+    secretFileEnv: secretFileEnv(prepared.secrets),
+    user,
+    limits: prepared.limits,
+    capabilities: prepared.capabilities,
+    engineSocket: options.dockerAccess === 'socket' ? await engineSocket(runtime).catch(async (error: unknown) => {
+      await agentWorkspace.discard();
+      throw error;
+    }) : undefined,
+    sshSocket: prepared.sshSocket,
+    selinux,
+    ociRuntime: options.ociRuntime ?? deps.config.ociRuntime,
+    network: options.network ?? deps.config.network,
+    cliVersion: BUILD_INFO.version,
+  };
+  let spec;
+  try {
+    spec = buildAgentSpec(input);
+  } catch (error) {
+    await agentWorkspace.discard();
+    throw error;
+  }
+
+  let createdVolume = false;
+  let id: string | undefined;
+  try {
+    createdVolume = await runtime.createVolume(volume, agentLabels(input, 'home'));
+    deps.log(createdVolume ? `created volume ${volume}` : `reusing volume ${volume}`);
+    id = (await runtime.createContainer(spec)).id;
+    deps.log(`created container ${container} (${id.slice(0, 12)})`);
+    await runtime.putArchive(id, '/home', createTar([homeEntry(user)]));
+    if (prepared.secrets.length > 0) {
+      await runtime.putArchive(id, '/run', createTar(secretsArchiveEntries(prepared.secrets, user.uid, user.gid)));
+    }
+    if (deps.signal?.aborted) throw deps.signal.reason;
+    await runtime.startContainer(id);
+    const details = await waitUntilRunning({ runtime, signal: deps.signal }, id, name, options.waitTimeoutMs);
+    return { name, container, id, resumed: false, image: image.reference, workspace: prepared.workspace, volume, user: spec.User!, health: details.health, ...worktreeResult };
+  } catch (error) {
+    await cleanUp(runtime, id, createdVolume ? volume : undefined, deps.log);
+    await agentWorkspace.discard();
+    throw error;
+  }
+}
+
+/** The home volume's root, owned by the agent's user so it can write its own state. */
+function homeEntry(user: AgentUser) {
+  return { name: HOME_PATH.split('/').pop()!, type: 'directory' as const, mode: 0o755, uid: user.uid, gid: user.gid };
+}
+
+async function engineSocket(runtime: ContainerRuntime): Promise<{ path: string; gid?: number }> {
+  const parsed = parseEndpoint(runtime.endpoint.url);
+  if (parsed.protocol !== 'unix' || !parsed.socketPath) {
+    throw new UsageError('DOCKER_ACCESS_UNSUPPORTED', `--docker-access socket needs a local unix socket; the engine is at ${runtime.endpoint.url}`, {
+      hint: 'Use a local engine, or start without --docker-access socket',
+    });
+  }
+  const gid = await stat(parsed.socketPath).then((info) => info.gid, () => undefined);
+  return { path: parsed.socketPath, ...(gid === undefined ? {} : { gid }) };
+}
+
+async function cleanUp(runtime: ContainerRuntime, id: string | undefined, volume: string | undefined, log: (message: string) => void): Promise<void> {
+  if (id) {
+    await runtime.removeContainer(id, { force: true }).then(
+      () => log(`removed the half-made container ${id.slice(0, 12)}`),
+      (error: unknown) => log(`could not remove container ${id.slice(0, 12)}: ${(error as Error).message}`),
+    );
+  }
+  if (volume) {
+    // Another start racing for the same name may use the volume now: the engine then refuses (409).
+    await runtime.removeVolume(volume).then(
+      () => log(`removed the volume ${volume}`),
+      (error: unknown) => log(`kept the volume ${volume}: ${isAgentctlError(error) ? error.code : (error as Error).message}`),
+    );
+  }
+}

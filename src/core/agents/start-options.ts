@@ -1,0 +1,153 @@
+import { stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import type { Config } from '../../config/schema.js';
+import { UsageError } from '../errors.js';
+import { readEnvFile, parseEnvEntry } from './agent-env.js';
+import { deriveAgentName, validateAgentName } from './agent-name.js';
+import { resolveLimits, type Limits } from './limits.js';
+import { resolveSecrets, type Secret } from './secrets.js';
+
+export interface StartAgentOptions {
+  name?: string;
+  workspace?: string;
+  agent?: string;
+  image?: string;
+  detach: boolean;
+  readOnly: boolean;
+  env: string[];
+  envFiles: string[];
+  secrets: string[];
+  ssh: boolean;
+  cpus?: string;
+  memory?: string;
+  pidsLimit?: string;
+  dockerAccess: 'none' | 'socket';
+  ociRuntime?: string;
+  network?: string;
+  pull?: 'missing' | 'always' | 'never';
+  useLocalImage?: boolean;
+  /** How long to wait for running (and healthy), in milliseconds. */
+  waitTimeoutMs: number;
+  /** `start … -- CMD ARGS` */
+  command?: string[];
+  /** `--worktree` / `--no-worktree` (undefined: config `worktree` decides); see src/core/worktree. */
+  worktree?: boolean;
+  /** `--branch B`: the worktree's branch (default agent/NAME). */
+  branch?: string;
+  /** `--base REF`: where a new worktree branch starts (default HEAD). */
+  base?: string;
+}
+
+/** Everything checked and read on the host before the engine is asked for anything. */
+export interface PreparedStart {
+  name: string;
+  workspace: string;
+  workspaceOwner: { uid: number; gid: number };
+  agent?: string;
+  command?: string[];
+  env: [string, string][];
+  secrets: Secret[];
+  limits: Limits;
+  capabilities: string[];
+  sshSocket?: string;
+}
+
+export interface PrepareDeps {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  platform: NodeJS.Platform;
+  config: Config;
+  registerSecret(value: string): void;
+}
+
+async function checkWorkspace(dir: string): Promise<{ uid: number; gid: number }> {
+  let info;
+  try {
+    info = await stat(dir);
+  } catch {
+    throw new UsageError('WORKSPACE_NOT_FOUND', `The workspace ${dir} does not exist`, {
+      hint: 'Pass an existing directory with --workspace DIR (default: the current directory)',
+    });
+  }
+  if (!info.isDirectory()) {
+    throw new UsageError('WORKSPACE_NOT_A_DIRECTORY', `The workspace ${dir} is not a directory`, {
+      hint: 'Pass a directory with --workspace DIR',
+    });
+  }
+  return { uid: info.uid, gid: info.gid };
+}
+
+/** Docker Desktop for Mac forwards the host's ssh-agent at this path inside its VM. */
+const DOCKER_DESKTOP_SSH_SOCKET = '/run/host-services/ssh-auth.sock';
+
+async function findSshSocket(deps: PrepareDeps, engineKind?: string): Promise<string> {
+  if (deps.platform === 'darwin' && engineKind !== 'podman') return DOCKER_DESKTOP_SSH_SOCKET;
+  const socket = deps.env.SSH_AUTH_SOCK;
+  const ok = socket ? await stat(socket).then((info) => info.isSocket(), () => false) : false;
+  if (!socket || !ok) {
+    throw new UsageError('SSH_AGENT_MISSING', socket ? `SSH_AUTH_SOCK points to ${socket}, which is not a socket` : 'No ssh-agent: SSH_AUTH_SOCK is not set', {
+      hint: 'Start an agent (`eval "$(ssh-agent)"` and `ssh-add`) or start without --ssh',
+    });
+  }
+  return socket;
+}
+
+/** Validates the command line and reads env files and secrets; touches no engine. */
+export async function prepareStart(deps: PrepareDeps, options: StartAgentOptions): Promise<PreparedStart> {
+  const { config } = deps;
+  if (options.agent !== undefined && options.image !== undefined) {
+    throw new UsageError('AGENT_AND_IMAGE', 'Give either --agent or --image, not both', {
+      hint: 'Use --agent PROFILE for a configured agent, or --image REF for any image',
+    });
+  }
+  const agent = options.agent ?? (options.image === undefined ? config.defaultAgent : undefined);
+  const profile = agent === undefined ? undefined : config.agents?.[agent];
+  if (agent !== undefined && profile === undefined) {
+    const known = Object.keys(config.agents ?? {});
+    throw new UsageError('AGENT_PROFILE_UNKNOWN', `Unknown agent profile "${agent}"`, {
+      hint: known.length > 0 ? `Use one of: ${known.join(', ')} (agents in your config)` : 'Define it under `agents` in your config, or use --image REF',
+    });
+  }
+  const workspace = resolve(deps.cwd, options.workspace ?? '.');
+  const workspaceOwner = await checkWorkspace(workspace);
+  const name = validateAgentName(options.name ?? deriveAgentName(workspace));
+  const limits = resolveLimits({ cpus: options.cpus, memory: options.memory, pidsLimit: options.pidsLimit }, config.resources);
+  if (!Number.isFinite(options.waitTimeoutMs) || options.waitTimeoutMs <= 0) {
+    throw new UsageError('INVALID_WAIT_TIMEOUT', 'Invalid --wait-timeout', { hint: 'Give a duration such as 30s, 2m or 90 (seconds)' });
+  }
+  const env: [string, string][] = Object.entries(profile?.env ?? {});
+  for (const file of options.envFiles) env.push(...(await readEnvFile(isAbsolute(file) ? file : resolve(deps.cwd, file), deps.env)));
+  for (const entry of options.env) {
+    const pair = parseEnvEntry(entry, deps.env);
+    if (pair) env.push(pair);
+  }
+  const offered = [...(config.secrets ?? []), ...(profile?.secrets ?? [])];
+  const secrets = await resolveSecrets(options.secrets, offered, deps.env, deps.registerSecret);
+  const secretNames = new Set(secrets.map((secret) => secret.name));
+  const leaked = env.find(([key]) => secretNames.has(key));
+  if (leaked) {
+    throw new UsageError('SECRET_AS_ENV', `${leaked[0]} is a secret and cannot also be passed with --env`, {
+      hint: `Drop --env ${leaked[0]}: the agent reads it from /run/secrets/${leaked[0]} (${leaked[0]}_FILE)`,
+    });
+  }
+  return {
+    name,
+    workspace,
+    workspaceOwner,
+    agent,
+    command: options.command && options.command.length > 0 ? options.command : profile?.command,
+    env,
+    secrets,
+    limits,
+    capabilities: profile?.capabilities ?? [],
+    ...(options.ssh ? { sshSocket: await findSshSocket(deps) } : {}),
+  };
+}
+
+/** Parses --wait-timeout: 90, 90s, 2m, 1h, 500ms → milliseconds (NaN when invalid). */
+export function parseDuration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!match) return Number.NaN;
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's']!;
+  return Number(match[1]) * factor;
+}

@@ -1,0 +1,66 @@
+import { UsageError } from '../errors.js';
+import type { ContainerOperations } from '../../runtime/container-operations.js';
+import { agentNameFromDetails, lookupAgents, lookupAllAgents } from './agent-lookup.js';
+import { waitUntilRunning } from './wait-running.js';
+
+export type LifecycleRuntime = Pick<ContainerOperations, 'inspectContainer' | 'listContainers' | 'stopContainer' | 'startContainer' | 'removeContainer' | 'removeVolume' | 'listVolumes' | 'inspectVolume'>;
+
+export interface AgentSelection {
+  names: string[];
+  all: boolean;
+}
+
+export function checkSelection(selection: AgentSelection, verb: string): void {
+  if (selection.all && selection.names.length > 0) {
+    throw new UsageError('NAMES_AND_ALL', `Give agent names or --all to ${verb}, not both`, { hint: `Run \`agentctl ${verb} --all\` or \`agentctl ${verb} NAME…\`` });
+  }
+  if (!selection.all && selection.names.length === 0) {
+    throw new UsageError('NO_AGENT_GIVEN', `Name the agents to ${verb}, or pass --all`, { hint: `Run \`agentctl ${verb} NAME…\` (see \`agentctl ls\`)` });
+  }
+}
+
+export function parseStopTimeout(value: string | undefined): number {
+  if (value === undefined) return 10;
+  if (!/^\d+$/.test(value.trim())) {
+    throw new UsageError('INVALID_TIMEOUT', `Invalid --timeout "${value}"`, { hint: 'Give whole seconds, such as 10 (0 kills at once)' });
+  }
+  return Number(value);
+}
+
+export interface StopResult {
+  name: string;
+  /** It was running and has been stopped (false: it was not running). */
+  stopped: boolean;
+}
+
+/** SIGTERM, then SIGKILL after `timeoutSeconds` (passed to the engine explicitly). */
+export async function stopAgents(deps: { runtime: LifecycleRuntime }, selection: AgentSelection & { timeoutSeconds: number }): Promise<StopResult[]> {
+  checkSelection(selection, 'stop');
+  const targets = selection.all ? await lookupAllAgents(deps.runtime, false) : await lookupAgents(deps.runtime, selection.names);
+  return Promise.all(
+    targets.map(async (details): Promise<StopResult> => {
+      const name = agentNameFromDetails(details);
+      if (!details.running) return { name, stopped: false };
+      await deps.runtime.stopContainer(details.id, selection.timeoutSeconds);
+      return { name, stopped: true };
+    }),
+  );
+}
+
+/** Stops (when running) and starts each agent again, waiting until it runs. */
+export async function restartAgents(
+  deps: { runtime: LifecycleRuntime; signal?: AbortSignal },
+  selection: AgentSelection & { timeoutSeconds: number; waitTimeoutMs: number },
+): Promise<string[]> {
+  checkSelection(selection, 'restart');
+  const targets = selection.all ? await lookupAllAgents(deps.runtime, true) : await lookupAgents(deps.runtime, selection.names);
+  return Promise.all(
+    targets.map(async (details) => {
+      const name = agentNameFromDetails(details);
+      if (details.running) await deps.runtime.stopContainer(details.id, selection.timeoutSeconds);
+      await deps.runtime.startContainer(details.id);
+      await waitUntilRunning({ runtime: deps.runtime, signal: deps.signal }, details.id, name, selection.waitTimeoutMs);
+      return name;
+    }),
+  );
+}

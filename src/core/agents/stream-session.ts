@@ -1,0 +1,120 @@
+import type { Duplex, Writable } from 'node:stream';
+import { FrameDemuxer } from '../../io/demux.js';
+import { DetachDetector, enterRawMode, terminalSize, watchResize, type TerminalInput, type TerminalOutput } from '../../io/terminal.js';
+import type { TerminalSize } from '../../runtime/stream-operations.js';
+
+export interface TerminalStreams {
+  stdin: TerminalInput;
+  stdout: TerminalOutput;
+  stderr: Writable;
+}
+
+export interface SessionOptions {
+  connection: Duplex;
+  /** The process has a TTY: output is one raw stream, not multiplexed. */
+  tty: boolean;
+  /** Send our stdin to the process (half-closing the connection when it ends). */
+  forwardStdin: boolean;
+  /** Detach sequence, watched only when stdin is a terminal. */
+  detachKeys?: Buffer;
+  streams: TerminalStreams;
+  signal: AbortSignal;
+  /** Masks secrets in output; undefined when there are none (bytes pass untouched). */
+  mask?: (text: string) => string;
+  /** Called with the terminal size at the start and on every resize (TTY sessions on a terminal). */
+  resize?: (size: TerminalSize) => Promise<void>;
+  /**
+   * Sees the first output chunk; returning true holds it back (e.g. the engine's own "exec failed"
+   * text, replaced by a clearer message); all later output is then held too and returned as `held`.
+   */
+  holdFirst?: (chunk: Buffer) => boolean;
+}
+
+export interface SessionResult {
+  detached: boolean;
+  /** Output held back by `holdFirst`: its text (frame headers included) and a way to print it after all. */
+  held?: { text: string; replay: () => void };
+}
+
+/**
+ * Connects the user's terminal to a hijacked attach/exec connection until the process's output
+ * ends, the detach keys are typed, or the signal aborts. The terminal is restored on every path.
+ */
+export async function runSession(options: SessionOptions): Promise<SessionResult> {
+  const { connection, streams } = options;
+  const cleanups: Array<() => void> = [];
+  const write = (target: Writable, data: Buffer) => {
+    target.write(options.mask ? options.mask(data.toString('utf8')) : data);
+  };
+  // Output held back (raw, as received) after `holdFirst` said so; replayed on request.
+  let held: Buffer[] | undefined;
+  let first = true;
+  const demuxer = options.tty ? undefined : new FrameDemuxer((stream, data) => write(stream === 'stdout' ? streams.stdout : streams.stderr, data));
+  const deliver = (chunk: Buffer) => {
+    if (demuxer) demuxer.push(chunk);
+    else write(streams.stdout, chunk);
+  };
+  const onOutput = (chunk: Buffer) => {
+    if (held) return void held.push(chunk);
+    if (first) {
+      first = false;
+      const payload = demuxer ? chunk.subarray(8) : chunk;
+      if (options.holdFirst?.(payload)) return void (held = [chunk]);
+    }
+    deliver(chunk);
+  };
+
+  try {
+    return await new Promise<SessionResult>((resolve, reject) => {
+      const finish = (detached: boolean) => {
+        if (!held) return resolve({ detached });
+        const chunks = held;
+        resolve({ detached, held: { text: Buffer.concat(chunks).toString('utf8'), replay: () => chunks.forEach(deliver) } });
+      };
+      connection.on('data', onOutput);
+      connection.once('end', () => finish(false));
+      connection.once('close', () => finish(false));
+      connection.once('error', (error: NodeJS.ErrnoException) => {
+        // A reset after the process ended is an ordinary end of the stream.
+        if (error.code === 'ECONNRESET' || error.code === 'EPIPE') finish(false);
+        else reject(error);
+      });
+      const onAbort = () => reject(options.signal.reason);
+      if (options.signal.aborted) return onAbort();
+      options.signal.addEventListener('abort', onAbort, { once: true });
+      cleanups.push(() => options.signal.removeEventListener('abort', onAbort));
+
+      if (options.tty && options.resize && terminalSize(streams.stdout)) {
+        const resize = options.resize;
+        const forward = (size: TerminalSize) => void resize(size).catch(() => undefined);
+        forward(terminalSize(streams.stdout)!);
+        cleanups.push(watchResize(streams.stdout, forward));
+      }
+
+      if (options.forwardStdin) {
+        const stdin = streams.stdin;
+        if (options.tty && stdin.isTTY) cleanups.push(enterRawMode(stdin));
+        const detector = stdin.isTTY && options.detachKeys ? new DetachDetector(options.detachKeys) : undefined;
+        const onInput = (chunk: Buffer) => {
+          if (!detector) return void connection.write(chunk);
+          const { forward, detached } = detector.feed(chunk);
+          if (forward.length > 0) connection.write(forward);
+          if (detached) finish(true);
+        };
+        const onEnd = () => connection.end();
+        stdin.on('data', onInput);
+        stdin.once('end', onEnd);
+        stdin.resume();
+        cleanups.push(() => {
+          stdin.off('data', onInput);
+          stdin.off('end', onEnd);
+          stdin.pause();
+        });
+      }
+    });
+  } finally {
+    for (const cleanup of cleanups.reverse()) cleanup();
+    connection.off('data', onOutput);
+    connection.destroy();
+  }
+}

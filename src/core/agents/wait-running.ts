@@ -1,0 +1,49 @@
+import { EngineError, TimeoutError } from '../errors.js';
+import type { ContainerDetails, ContainerOperations } from '../../runtime/container-operations.js';
+
+export interface WaitDeps {
+  runtime: Pick<ContainerOperations, 'inspectContainer'>;
+  signal?: AbortSignal;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls until the container runs and, when its image has a health check, reports healthy.
+ * AGENT_EXITED when it stops first, AGENT_UNHEALTHY / START_TIMEOUT otherwise.
+ */
+export async function waitUntilRunning(deps: WaitDeps, id: string, name: string, timeoutMs: number): Promise<ContainerDetails> {
+  const sleep = deps.sleep ?? defaultSleep;
+  const now = deps.now ?? Date.now;
+  const deadline = now() + timeoutMs;
+  let delay = 25;
+  for (;;) {
+    if (deps.signal?.aborted) throw deps.signal.reason;
+    const details = await deps.runtime.inspectContainer(id);
+    if (!details || ['exited', 'dead', 'stopped'].includes(details.state)) {
+      throw new EngineError('AGENT_EXITED', `Agent ${name} stopped right after it started (exit code ${details?.exitCode ?? 'unknown'})`, {
+        hint: `Check the command and the image; start it without --detach to see what it prints`,
+        details: { agent: name, exitCode: details?.exitCode },
+      });
+    }
+    if (details.state === 'running') {
+      if (details.health === undefined || details.health === 'healthy') return details;
+      if (details.health === 'unhealthy') {
+        throw new EngineError('AGENT_UNHEALTHY', `Agent ${name} reports unhealthy`, {
+          hint: 'Check the image health check and the agent logs',
+          details: { agent: name },
+        });
+      }
+    }
+    if (now() >= deadline) {
+      throw new TimeoutError('START_TIMEOUT', `Agent ${name} was not ${details.state === 'running' ? 'healthy' : 'running'} within ${Math.round(timeoutMs / 1000)} s`, {
+        hint: 'Start again with a longer --wait-timeout, or check the image health check',
+        details: { agent: name, state: details.state, health: details.health },
+      });
+    }
+    await sleep(delay);
+    delay = Math.min(delay * 2, 500);
+  }
+}

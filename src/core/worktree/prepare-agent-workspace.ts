@@ -1,0 +1,137 @@
+import path from 'node:path';
+import type { Config } from '../../config/schema.js';
+import { getWorktreeDir } from '../../config/paths.js';
+import { UsageError } from '../errors.js';
+import { LABELS } from '../labels.js';
+import { createAgentWorktree, discardAgentWorktree, type AgentWorktree } from './create-worktree.js';
+import { decideWorktree, type ExistingAgent } from './decide-worktree.js';
+import { findRepository } from './find-repository.js';
+import { getGitEnvironment } from './git-identity.js';
+import { getGitUserFor } from './git-user.js';
+import { createGitRunner, type GitRunner, type GitUser } from './git.js';
+import { CONTAINER_WORKSPACE, getGitDirMounts, getWorktreeMounts, type WorktreeMount } from './worktree-mounts.js';
+
+export interface PrepareWorkspaceDeps {
+  config: Pick<Config, 'worktree' | 'worktreeDir' | 'dataDir' | 'git'>;
+  env: NodeJS.ProcessEnv;
+  homedir: string;
+  /** agentctl's own uid/gid (undefined on Windows): as root, git runs as the repository's owner. */
+  processUser?: { uid: number; gid: number };
+  /** Every existing agent (running or not) with its labels. */
+  listAgents(): Promise<ExistingAgent[]>;
+  log(message: string): void;
+  /** Tests inject their own; default: the real git. */
+  createGit?: (user: GitUser | undefined) => GitRunner;
+}
+
+export interface PrepareWorkspaceRequest {
+  name: string;
+  /** The workspace the user asked for (absolute). */
+  workspace: string;
+  readOnly: boolean;
+  /** `--worktree` / `--no-worktree`; `--branch` or `--base` imply `--worktree`. */
+  worktree?: boolean;
+  branch?: string;
+  base?: string;
+  /** Relabel bind mounts for SELinux (`z`). */
+  selinux: boolean;
+}
+
+/** What start mounts and sets for the agent's workspace. */
+export interface AgentWorkspace {
+  /** Host directory mounted at /workspace: the agent's worktree, or the workspace itself. */
+  workspace: string;
+  /** More binds (`src:dst:opts`) so that git works inside: the repository's git dir at its host path. */
+  binds: string[];
+  /** Commit identity and git settings. */
+  env: [string, string][];
+  /** io.agentctl.repository / .worktree / .branch. */
+  labels: Record<string, string>;
+  worktree?: AgentWorktree;
+  /** Removes the worktree and the branch created for it; for a start that failed afterwards. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Decides whether the agent gets its own worktree (config `worktree`, `--worktree`, the other
+ * agents on the checkout), creates it, and returns the mounts, environment and labels that make git
+ * work inside the container.
+ */
+export async function prepareAgentWorkspace(deps: PrepareWorkspaceDeps, request: PrepareWorkspaceRequest): Promise<AgentWorkspace> {
+  const gitUser = await getGitUserFor(request.workspace, deps.processUser);
+  const git = (deps.createGit ?? ((user) => createGitRunner(deps.env, user)))(gitUser);
+  const wantsBranch = request.branch !== undefined || request.base !== undefined;
+  if (wantsBranch && request.worktree === false) {
+    throw new UsageError('USAGE_BRANCH_WITHOUT_WORKTREE', '--branch and --base need a worktree, and --no-worktree was given', {
+      hint: 'Drop --no-worktree, or drop --branch / --base',
+    });
+  }
+  const repository = await findRepository(git, request.workspace);
+  const decision = decideWorktree({
+    mode: deps.config.worktree ?? 'auto',
+    requested: wantsBranch ? true : request.worktree,
+    readOnly: request.readOnly,
+    checkout: repository?.checkout,
+    workspace: request.workspace,
+    agents: await deps.listAgents(),
+  });
+  deps.log(`worktree: ${decision.useWorktree ? 'yes' : 'no'} (${decision.reason})`);
+  const env = Object.entries(getGitEnvironment(request.name, deps.config.git));
+  if (!repository) return { workspace: request.workspace, binds: [], env, labels: {}, discard: async () => {} };
+
+  if (!decision.useWorktree) {
+    // A checkout whose .git file points outside it (a linked worktree, --separate-git-dir) needs
+    // its git dir mounted too; a subdirectory of a checkout has no .git inside the container anyway.
+    const outside = request.workspace === repository.checkout && !isSameOrInside(repository.gitDir, repository.checkout);
+    const mounts = outside ? getGitDirMounts({ commonDir: repository.commonDir, gitDir: repository.gitDir, readOnly: request.readOnly }) : [];
+    return {
+      workspace: request.workspace,
+      binds: toBinds(mounts.filter((mount) => mount.target !== CONTAINER_WORKSPACE), request.selinux),
+      env,
+      labels: { [LABELS.repository]: repository.commonDir },
+      discard: async () => {},
+    };
+  }
+
+  const worktree = await createAgentWorktree(git, {
+    repository,
+    worktreeDir: getWorktreeDir(deps.config, deps.env, deps.homedir),
+    agent: request.name,
+    ...(request.branch === undefined ? {} : { branch: request.branch }),
+    ...(request.base === undefined ? {} : { base: request.base }),
+    ...(gitUser ? { owner: gitUser } : {}),
+  });
+  deps.log(`created worktree ${worktree.path} on branch ${worktree.branch}`);
+  const discard = () => discardAgentWorktree(git, worktree).then(() => deps.log(`removed the worktree ${worktree.path}`));
+  try {
+    const mounts = getWorktreeMounts(worktree);
+    return {
+      workspace: worktree.path,
+      binds: toBinds(mounts.filter((mount) => mount.target !== CONTAINER_WORKSPACE), request.selinux),
+      env,
+      labels: { [LABELS.repository]: repository.commonDir, [LABELS.worktree]: worktree.path, [LABELS.branch]: worktree.branch },
+      worktree,
+      discard,
+    };
+  } catch (error) {
+    await discard();
+    throw error;
+  }
+}
+
+/** Engine bind syntax `src:dst:opts`, which cannot hold a colon in a path. */
+function toBinds(mounts: WorktreeMount[], selinux: boolean): string[] {
+  return mounts.map((mount) => {
+    if (mount.source.includes(':') || mount.target.includes(':')) {
+      throw new UsageError('PATH_HAS_COLON', `The path ${mount.source} contains ":", which cannot be mounted`, {
+        hint: 'Move the repository (or agentctl\'s worktreeDir) to a path without ":"',
+      });
+    }
+    return `${mount.source}:${mount.target}:${[mount.readOnly ? 'ro' : 'rw', ...(selinux ? ['z'] : [])].join(',')}`;
+  });
+}
+
+function isSameOrInside(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}

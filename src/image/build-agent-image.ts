@@ -1,0 +1,131 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import semver from 'semver';
+import { ImageError, UsageError } from '../core/errors.js';
+import type { ContainerRuntime } from '../runtime/container-runtime.js';
+import { parseImageReference } from './image-reference.js';
+import { directoryEntries, tarArchive } from './tar-context.js';
+
+export const STACKS = ['base', 'node', 'python', 'browser'] as const;
+/** The label every image built from containers/ carries (its stack); `image ls` filters on it. */
+export const STACK_LABEL = 'io.agentctl.stack';
+
+/** containers/ of this installation: beside dist/ in the package, or at the repository root. */
+export function findContainersDir(start = dirname(fileURLToPath(import.meta.url))): string | undefined {
+  let dir = start;
+  for (let depth = 0; depth < 5; depth++) {
+    if (existsSync(join(dir, 'containers', 'base', 'Dockerfile'))) return join(dir, 'containers');
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return undefined;
+}
+
+/** VERSION, MAJOR.MINOR, MAJOR and latest for a release version; just the tag otherwise (e.g. dev). */
+export function tagsFor(repository: string, version: string): string[] {
+  const parsed = semver.valid(version) === null ? null : semver.parse(version);
+  if (parsed === null || parsed.prerelease.length > 0) return [`${repository}:${version}`];
+  return [version, `${parsed.major}.${parsed.minor}`, `${parsed.major}`, 'latest'].map((tag) => `${repository}:${tag}`);
+}
+
+/** The repository a stack is tagged into: the agent repository for base, `<repo>-<stack>` otherwise. */
+export function stackRepository(repository: string, stack: string): string {
+  return stack === 'base' ? repository : `${repository}-${stack}`;
+}
+
+export interface BuildRequest {
+  /** A stack name from containers/ or a directory holding a Dockerfile. */
+  stack: string;
+  version: string;
+  repository: string;
+  baseImage?: string;
+  buildArgs?: Record<string, string>;
+  /** PEM files trusted at build time (added to the context's extra-ca/). */
+  extraCa?: string[];
+  noCache?: boolean;
+}
+
+export interface BuildDeps {
+  runtime: ContainerRuntime;
+  cwd: string;
+  containersDir?: string;
+  signal?: AbortSignal;
+  onOutput?: (line: string) => void;
+  now?: () => number;
+}
+
+export interface BuildResult {
+  id: string;
+  stack: string;
+  tags: string[];
+  size: number;
+  durationMs: number;
+}
+
+function contextDir(deps: BuildDeps, stack: string): { dir: string; stack: string } {
+  const containers = deps.containersDir ?? findContainersDir();
+  if ((STACKS as readonly string[]).includes(stack) && containers !== undefined) return { dir: join(containers, stack), stack };
+  const dir = resolve(deps.cwd, stack);
+  if (existsSync(join(dir, 'Dockerfile'))) return { dir, stack: basename(dir) };
+  throw new UsageError('IMAGE_STACK_UNKNOWN', `No Dockerfile for stack "${stack}"`, {
+    hint: `Use one of ${STACKS.join(', ')}, or a directory containing a Dockerfile`,
+  });
+}
+
+/** Builds containers/<stack>/Dockerfile through the engine API and tags it; nothing is left on failure. */
+export async function buildAgentImage(deps: BuildDeps, request: BuildRequest): Promise<BuildResult> {
+  const { dir, stack } = contextDir(deps, request.stack);
+  const repository = stackRepository(request.repository, stack);
+  if (parseImageReference(`${repository}:${request.version}`) === undefined) {
+    throw new UsageError('IMAGE_TAG_INVALID', `"${repository}:${request.version}" is not a valid image reference`, {
+      hint: 'Use a version such as 1.2.3 (or dev) with --tag',
+    });
+  }
+  const tags = tagsFor(repository, request.version);
+  const entries = await directoryEntries(dir);
+  for (const file of request.extraCa ?? []) {
+    let content: Buffer;
+    try {
+      content = await readFile(resolve(deps.cwd, file));
+    } catch (error) {
+      throw new UsageError('IMAGE_EXTRA_CA_UNREADABLE', `Cannot read the CA file ${file}`, { hint: 'Pass a readable PEM file with --extra-ca', cause: error });
+    }
+    if (!entries.some((entry) => entry.name === 'extra-ca')) entries.push({ name: 'extra-ca', type: 'dir', mode: 0o755 });
+    entries.push({ name: `extra-ca/agentctl-extra-${entries.length}.crt`, type: 'file', mode: 0o644, content });
+  }
+  const buildArgs: Record<string, string> = { IMAGE_VERSION: request.version, ...request.buildArgs };
+  if (request.baseImage !== undefined) buildArgs.BASE_IMAGE = request.baseImage;
+  else if (stack !== 'base' && buildArgs.BASE_IMAGE === undefined) buildArgs.BASE_IMAGE = `${request.repository}:${request.version}`;
+  const now = deps.now ?? Date.now;
+  const started = now();
+  let id: string;
+  try {
+    id = await deps.runtime.buildImage({
+      context: tarArchive(entries),
+      tags,
+      buildArgs,
+      labels: { [STACK_LABEL]: stack, 'org.opencontainers.image.version': request.version },
+      ...(request.noCache ? { noCache: true } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      ...(deps.onOutput ? { onOutput: deps.onOutput } : {}),
+    });
+  } catch (error) {
+    if (deps.signal?.aborted) throw deps.signal.reason;
+    const reason = ((error as Error).message ?? String(error)).split('\n')[0];
+    throw new ImageError('IMAGE_BUILD_FAILED', `Building ${stack} (${tags[0]}) failed: ${reason}`, {
+      hint: 'Run again with --verbose to see the build output; behind a TLS-intercepting proxy pass --extra-ca FILE',
+      cause: error,
+      details: { stack, tags },
+    });
+  }
+  const durationMs = now() - started;
+  // Some engines tag only the first `t`; make sure every tag exists.
+  for (const tag of tags.slice(1)) {
+    if ((await deps.runtime.inspectImage(tag))?.id !== id) await deps.runtime.tagImage(id, tag);
+  }
+  const image = await deps.runtime.inspectImage(tags[0]!);
+  return { id, stack, tags, size: image?.size ?? 0, durationMs };
+}

@@ -1,0 +1,130 @@
+import type { Config } from '../config/schema.js';
+import { BUILD_INFO } from '../core/build-info.js';
+import { ConfigError, ImageError } from '../core/errors.js';
+import type { ContainerRuntime } from '../runtime/container-runtime.js';
+import type { LocalImage } from '../runtime/image-operations.js';
+import { digestFor, formatReference, parseImageReference, withTag, type ImageReference } from './image-reference.js';
+import { pullWithAuth } from './pull-image.js';
+import type { PullProgressReporter } from './pull-progress.js';
+import { isTagRange, resolveTagRange } from './tag-range.js';
+
+export type { PullProgressReporter } from './pull-progress.js';
+
+export interface ResolvedImage {
+  /** The exact reference used (repository:tag). */
+  reference: string;
+  source: 'dev' | 'local' | 'pulled';
+  id: string;
+  digest: string | null;
+  labels: Record<string, string>;
+  user?: string;
+  /** Every source looked at, in order, as `reference (source)`. */
+  tried: string[];
+}
+
+export interface ResolveImageOptions {
+  /** --image REF */
+  image?: string;
+  /** --agent PROFILE from config.agents */
+  agent?: string;
+  pull?: 'missing' | 'always' | 'never';
+  useLocal?: boolean;
+}
+
+export interface ResolveImageDeps {
+  runtime: ContainerRuntime;
+  config: Config;
+  env: NodeJS.ProcessEnv;
+  homedir: string;
+  signal?: AbortSignal;
+  progress?: PullProgressReporter;
+  /** Registers registry passwords so every output path masks them (Io.secrets). */
+  secrets?: { add(value: string): void };
+}
+
+/** The reference agentctl would run: --image, else the agent profile's image, else config/pinned. */
+export function targetImage(config: Config, options: Pick<ResolveImageOptions, 'image' | 'agent'>): string {
+  if (options.image !== undefined) return options.image;
+  if (options.agent !== undefined) {
+    const profile = config.agents?.[options.agent];
+    if (profile !== undefined) return profile.image;
+  }
+  const repository = config.image?.repository ?? BUILD_INFO.image.repository;
+  const tag = config.image?.tag ?? BUILD_INFO.image.tag;
+  return `${repository}:${tag}`;
+}
+
+function parseOrThrow(text: string): ImageReference {
+  const ref = parseImageReference(text);
+  if (ref === undefined) {
+    throw new ConfigError('IMAGE_REFERENCE_INVALID', `"${text}" is not a valid image reference`, {
+      hint: 'Use repository:tag, e.g. ghcr.io/owner/agent:1.2.3 (set with --image or image.repository / image.tag)',
+    });
+  }
+  return ref;
+}
+
+function resolved(reference: string, source: ResolvedImage['source'], image: LocalImage, tried: string[]): ResolvedImage {
+  return {
+    reference,
+    source,
+    id: image.id,
+    digest: digestFor(reference, image.repoDigests),
+    labels: image.labels,
+    ...(image.user === undefined ? {} : { user: image.user }),
+    tried,
+  };
+}
+
+/**
+ * Finds the image an agent runs in, before anything is created: (1) the local development image
+ * `<repository>:<devTag>` when asked for (--use-local-image / image.useLocal); (2) the target tag
+ * already present locally; (3) a pull, as --pull / image.pull allow (default: when missing).
+ * A semver range tag (`^1.2`) is first resolved to the highest matching registry tag.
+ */
+export async function resolveAgentImage(deps: ResolveImageDeps, options: ResolveImageOptions): Promise<ResolvedImage> {
+  const { runtime, config } = deps;
+  const pull = options.pull ?? config.image?.pull ?? 'missing';
+  const useLocal = options.useLocal ?? config.image?.useLocal ?? false;
+  const devTag = config.image?.devTag ?? 'dev';
+  let ref = parseOrThrow(targetImage(config, options));
+  const tried: string[] = [];
+
+  if (useLocal) {
+    const devReference = formatReference(withTag(ref, devTag));
+    tried.push(`${devReference} (local dev image)`);
+    const dev = await runtime.inspectImage(devReference);
+    if (dev !== undefined) return resolved(devReference, 'dev', dev, tried);
+  }
+
+  if (ref.tag !== undefined && ref.digest === undefined && isTagRange(ref.tag)) {
+    const tag = await resolveTagRange(deps, ref, ref.tag, pull, tried);
+    ref = withTag(ref, tag);
+  }
+  if (ref.tag === undefined && ref.digest === undefined) ref = withTag(ref, 'latest');
+  const reference = formatReference(ref);
+
+  if (pull !== 'always') {
+    tried.push(`${reference} (local)`);
+    const local = await runtime.inspectImage(reference);
+    if (local !== undefined) return resolved(reference, 'local', local, tried);
+  }
+  if (pull === 'never') {
+    throw new ImageError('IMAGE_NOT_FOUND', `Image ${reference} is not present locally and pulling is disabled (--pull never)`, {
+      hint: `Run \`agentctl image pull ${reference}\`, or start again with --pull missing${useLocal ? '' : ', or build a dev image and use --use-local-image'}`,
+      details: { image: reference, tried },
+    });
+  }
+
+  tried.push(`${reference} (pull from ${ref.registry})`);
+  await pullWithAuth(deps, ref, reference, tried);
+  const pulled = await runtime.inspectImage(reference);
+  if (pulled === undefined) {
+    throw new ImageError('IMAGE_NOT_FOUND', `Image ${reference} was pulled but the engine does not list it`, {
+      hint: `Run \`agentctl image pull ${reference}\` and check \`agentctl image ls\``,
+      details: { image: reference, tried },
+    });
+  }
+  return resolved(reference, 'pulled', pulled, tried);
+}
+

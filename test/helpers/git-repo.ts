@@ -1,0 +1,37 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const IDENTITY = {
+  GIT_AUTHOR_NAME: 'Test User',
+  GIT_AUTHOR_EMAIL: 'test@example.invalid',
+  GIT_COMMITTER_NAME: 'Test User',
+  GIT_COMMITTER_EMAIL: 'test@example.invalid',
+};
+
+/** Runs git synchronously in `cwd` (test identity, no user config) and returns trimmed stdout. */
+export function gitSync(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ...IDENTITY, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', LC_ALL: 'C' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
+}
+
+/** A temp directory removed by the returned cleanup. The name includes a space on purpose. */
+export function makeTempDir(prefix = 'agentctl wt-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A repository with one commit (README.md) on `main` at `dir`; extra git-init args allowed. */
+export function makeRepository(dir: string, ...initArgs: string[]): string {
+  mkdirSync(dir, { recursive: true });
+  gitSync(dir, 'init', '-q', '-b', 'main', ...initArgs, '.');
+  writeFileSync(path.join(dir, 'README.md'), '# test\n');
+  gitSync(dir, 'add', 'README.md');
+  gitSync(dir, 'commit', '-q', '-m', 'initial commit');
+  return dir;
+}

@@ -1,0 +1,93 @@
+import Dockerode from 'dockerode';
+import { execa } from 'execa';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LABELS } from '../../src/core/labels.js';
+import { testEngine } from '../helpers/engines.js';
+import { BIN, runCli } from '../helpers/run-cli.js';
+
+const { name: engineName, host, engines } = testEngine();
+const docker = new Dockerode({ socketPath: host.replace(/^unix:\/\//, '') });
+const suffix = randomBytes(4).toString('hex');
+const agentName = `cmpl-${suffix}`;
+let binDir: string;
+let containerId: string | undefined;
+
+/** The commands `agentctl --help` lists (from the program definition), with their usage line. */
+async function listedCommands(): Promise<Array<{ name: string; usage: string }>> {
+  const help = (await runCli(['--help'])).stdout;
+  const section = help.slice(help.indexOf('Commands:')).split('\n\n')[0] ?? '';
+  const names = [...section.matchAll(/^ {2}(\S+)/gm)].map((m) => m[1]!);
+  return Promise.all(names.map(async (name) => ({ name, usage: (await runCli([name, '--help'])).stdout.split('\n')[0] ?? '' })));
+}
+
+/** Sources `agentctl completion bash` in a fresh bash and completes `words` as if TAB was pressed. */
+async function complete(words: string[], env: Record<string, string> = {}): Promise<string[]> {
+  const script = [
+    'source <(agentctl completion bash)',
+    `COMP_WORDS=(agentctl ${words.map((w) => `'${w}'`).join(' ')})`,
+    'COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))',
+    '_agentctl_completion',
+    'printf "%s\\n" "${COMPREPLY[@]}"',
+  ].join('\n');
+  const result = await execa('bash', ['--norc', '--noprofile', '-c', script], {
+    env: { PATH: `${binDir}${path.delimiter}${process.env.PATH}`, HOME: binDir, NO_COLOR: '1', AGENTCTL_HOST: host, ...env },
+    extendEnv: false,
+  });
+  return result.stdout.split('\n').filter(Boolean);
+}
+
+beforeAll(async () => {
+  binDir = mkdtempSync(path.join(tmpdir(), 'agentctl-completion-'));
+  const shim = path.join(binDir, 'agentctl');
+  writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
+  chmodSync(shim, 0o755);
+  // An agent as agentctl labels it; created, never started: completion only needs it listed.
+  const container = await docker.createContainer({
+    name: `agentctl-${agentName}`,
+    Image: engines.testImage,
+    Cmd: ['true'],
+    Labels: { [LABELS.managed]: 'true', [LABELS.agent]: agentName },
+  });
+  containerId = container.id;
+});
+
+afterAll(async () => {
+  if (containerId) await docker.getContainer(containerId).remove({ force: true });
+  rmSync(binDir, { recursive: true, force: true });
+});
+
+describe(`bash completion against ${engineName}`, () => {
+  it('completes every visible command of the program, and not the hidden helper', async () => {
+    const expected = (await listedCommands()).map((c) => c.name);
+    expect(expected).toEqual(expect.arrayContaining(['version', 'config', 'completion']));
+    const offered = await complete(['']);
+    expect(offered).toEqual(expect.arrayContaining(expected));
+    expect(offered).not.toContain('__complete');
+  });
+
+  it('completes a command from its prefix and flags from the definition', async () => {
+    expect(await complete(['comp'])).toEqual(['completion']);
+    expect(await complete(['completion', ''])).toEqual(['bash', 'zsh', 'fish']);
+    expect(await complete(['--runt'])).toEqual(['--runtime']);
+    expect(await complete(['--runtime', 'p'])).toEqual(['podman']);
+  });
+
+  it('completes agent names from the engine where a command takes an agent', async () => {
+    const commands = (await listedCommands()).filter((c) => /[<[][^>\]]*(agent|name)/i.test(c.usage));
+    expect(commands.map((c) => c.name)).toEqual(expect.arrayContaining(['stop', 'rm', 'logs']));
+    for (const command of commands) {
+      expect(await complete([command.name, `cmpl-${suffix.slice(0, 3)}`]), command.name).toEqual([agentName]);
+    }
+    // The engine named on the command line wins over the environment.
+    expect(await complete(['--host', host, 'stop', 'cmpl-'], { AGENTCTL_HOST: 'unix:///nonexistent.sock' })).toContain(agentName);
+  });
+
+  it('completes commands even when no engine answers', async () => {
+    const offered = await complete(['vers'], { AGENTCTL_HOST: 'unix:///nonexistent.sock' });
+    expect(offered).toEqual(['version']);
+  });
+});

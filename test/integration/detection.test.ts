@@ -1,0 +1,129 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { deadSocket, linkSocket, temporaryHome, writeDockerContext } from '../helpers/detection-home.js';
+import { testEngine } from '../helpers/engines.js';
+import { runCli } from '../helpers/run-cli.js';
+
+const { name, host, engines } = testEngine();
+const other = name === 'docker' ? 'podman' : 'docker';
+const otherHost = engines[other].host;
+
+let sandbox: ReturnType<typeof temporaryHome>;
+beforeEach(() => {
+  sandbox = temporaryHome();
+});
+afterEach(() => sandbox.remove());
+
+/** agentctl in a clean environment: a temp HOME, no DOCKER_HOST, nothing from this machine's user. */
+function detect(env: Record<string, string> = {}, args: string[] = []) {
+  return runCli(['version', '--json', ...args], { cleanEnv: true, env: { HOME: sandbox.home, ...env } });
+}
+
+async function expectFound(result: Awaited<ReturnType<typeof detect>>, source: string) {
+  expect(result.exitCode).toBe(0);
+  expect(result.json.engine).toMatchObject({ reachable: true, kind: name, source });
+}
+
+// Routes that lead to the engine under test. Each engine run checks its own: the system-wide socket
+// and the Docker-only per-user sockets are Docker's, CONTAINER_HOST and Podman's sockets Podman's.
+const routes: Record<'docker' | 'podman', { title: string; source: string; setup: () => Record<string, string> }[]> = {
+  docker: [
+    { title: 'the system-wide /var/run/docker.sock', source: 'default-socket', setup: () => ({}) },
+    { title: 'rootless Docker under XDG_RUNTIME_DIR', source: 'rootless-docker', setup: () => (linkSocket(path.join(sandbox.runtimeDir, 'docker.sock'), host), { XDG_RUNTIME_DIR: sandbox.runtimeDir }) },
+    { title: 'Docker Desktop for Linux under ~/.docker/desktop', source: 'docker-desktop', setup: () => (linkSocket(path.join(sandbox.home, '.docker', 'desktop', 'docker.sock'), host), {}) },
+    { title: 'a Colima profile under ~/.colima', source: 'colima', setup: () => (linkSocket(path.join(sandbox.home, '.colima', 'work', 'docker.sock'), host), {}) },
+    { title: 'Rancher Desktop under ~/.rd', source: 'rancher-desktop', setup: () => (linkSocket(path.join(sandbox.home, '.rd', 'docker.sock'), host), {}) },
+  ],
+  podman: [
+    { title: 'CONTAINER_HOST', source: 'env', setup: () => ({ CONTAINER_HOST: host }) },
+    { title: 'the rootless socket under XDG_RUNTIME_DIR', source: 'podman', setup: () => (linkSocket(path.join(sandbox.runtimeDir, 'podman', 'podman.sock'), host), { XDG_RUNTIME_DIR: sandbox.runtimeDir }) },
+  ],
+};
+
+describe(`engine detection finds ${name}`, () => {
+  for (const route of routes[name]) {
+    it(`through ${route.title}, reported as ${name} by its own answer`, async () => {
+      await expectFound(await detect(route.setup()), route.source);
+    });
+  }
+
+  it('through DOCKER_HOST', async () => {
+    await expectFound(await detect({ DOCKER_HOST: host }), 'env');
+  });
+
+  it('through the current Docker context in ~/.docker/config.json', async () => {
+    writeDockerContext(sandbox.home, `agentctl-test-${name}`, host, true);
+    await expectFound(await detect(), 'docker-context');
+  });
+
+  it('through DOCKER_CONTEXT, over a config.json that names another context', async () => {
+    writeDockerContext(sandbox.home, 'elsewhere', 'unix:///nonexistent/elsewhere.sock', true);
+    writeDockerContext(sandbox.home, `agentctl-test-${name}`, host, false);
+    await expectFound(await detect({ DOCKER_CONTEXT: `agentctl-test-${name}` }), 'docker-context');
+  });
+
+  it(`with --runtime ${name}, passing over a live ${other} engine in DOCKER_HOST`, async () => {
+    const env = { DOCKER_HOST: otherHost, ...(name === 'podman' ? { CONTAINER_HOST: host } : {}) };
+    const result = await runCli(['version', '--json', '--verbose', '--runtime', name], { cleanEnv: true, env: { HOME: sandbox.home, ...env } });
+    expect(result.exitCode).toBe(0);
+    expect(result.json.engine).toMatchObject({ reachable: true, kind: name, source: name === 'podman' ? 'env' : 'default-socket' });
+    expect(result.stderr).toContain(`${otherHost} → wrong-kind (answered as ${other}, but --runtime ${name} was asked for)`);
+  });
+
+  it('logs every attempt with --verbose on success', async () => {
+    const result = await runCli(['version', '--verbose'], {
+      cleanEnv: true,
+      env: { HOME: sandbox.home, DOCKER_HOST: 'unix:///nonexistent/docker.sock', ...routes[name][0]!.setup() },
+    });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain('detect env: unix:///nonexistent/docker.sock → absent (no socket at this path)');
+    expect(result.stderr).toMatch(new RegExp(`detect [a-z-]+: ${host} → ok \\(${name} `));
+  });
+});
+
+describe('when no engine answers', () => {
+  it('lists every candidate with its outcome, and stops at an explicit --host', async () => {
+    const dead = await deadSocket(path.join(sandbox.runtimeDir, 'dead.sock'));
+    const result = await runCli(['doctor', '--json', '--host', dead], { cleanEnv: true, env: { HOME: sandbox.home, DOCKER_HOST: host } });
+    expect(result.exitCode).toBe(10);
+    const engine = result.json.checks.find((check: { id: string }) => check.id === 'engine');
+    expect(engine).toMatchObject({ status: 'fail', details: { code: 'RUNTIME_NOT_FOUND', attempts: [{ strategy: 'explicit', endpoint: dead, outcome: 'connection-refused' }] } });
+    expect(engine.fix).toMatch(/Start the engine/);
+  });
+
+  it('fails with exit 4 listing every route and its outcome, with --runtime podman and only dead or Docker routes', async () => {
+    const dead = await deadSocket(path.join(sandbox.runtimeDir, 'dead.sock'));
+    const result = await runCli(['ls', '--json', '--runtime', 'podman'], {
+      cleanEnv: true,
+      env: { HOME: sandbox.home, XDG_RUNTIME_DIR: sandbox.runtimeDir, DOCKER_HOST: dead, CONTAINER_HOST: 'unix:///nonexistent/podman.sock' },
+    });
+    expect(result.exitCode).toBe(4);
+    expect(result.json).toMatchObject({ ok: false, error: { code: 'RUNTIME_NOT_FOUND' } });
+    expect(result.json.error.message).toContain('No podman engine found');
+    expect(result.json.error.details.attempts).toEqual([
+      { strategy: 'env', endpoint: dead, outcome: 'connection-refused', detail: expect.any(String) },
+      { strategy: 'env', endpoint: 'unix:///nonexistent/podman.sock', outcome: 'absent', detail: expect.any(String) },
+      { strategy: 'podman', endpoint: `unix://${sandbox.runtimeDir}/podman/podman.sock`, outcome: 'absent', detail: expect.any(String) },
+      { strategy: 'podman', endpoint: 'unix:///run/podman/podman.sock', outcome: 'absent', detail: expect.any(String) },
+      { strategy: 'default-socket', endpoint: 'unix:///var/run/docker.sock', outcome: 'wrong-kind', detail: expect.stringContaining('answered as docker') },
+    ]);
+    expect(result.json.error.hint).toContain('systemctl --user start podman.socket');
+  });
+
+  it('prints the listing and the fix on stderr without --json', async () => {
+    const dead = await deadSocket(path.join(sandbox.runtimeDir, 'dead.sock'));
+    const result = await runCli(['ls', '--host', dead], { cleanEnv: true, env: { HOME: sandbox.home } });
+    expect(result.exitCode).toBe(4);
+    expect(result.stderr).toContain(`error: No container engine (Docker or Podman) found. Tried: ${dead} (explicit): connection refused`);
+    expect(result.stderr).toMatch(/hint: Start the engine/);
+  });
+
+  it('names a broken Docker context', async () => {
+    writeFileSync(writeDockerContext(sandbox.home, 'broken', host, true), '{"Endpoints":');
+    const result = await runCli(['ls', '--json', '--runtime', 'podman'], { cleanEnv: true, env: { HOME: sandbox.home } });
+    expect(result.exitCode).toBe(4);
+    expect(result.json.error.details.attempts[0]).toMatchObject({ strategy: 'docker-context', endpoint: 'context "broken"', outcome: 'error' });
+    expect(result.json.error.hint).toContain('docker context use default');
+  });
+});

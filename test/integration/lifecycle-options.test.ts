@@ -1,0 +1,62 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { lifecycleFixture } from '../helpers/lifecycle.js';
+
+const f = lifecycleFixture('lco');
+
+describe(`start options and prune on ${f.engineName}`, () => {
+  afterAll(() => f.cleanUp());
+
+  it('--read-only, --cpus, --memory, --pids-limit and --network reach the container', async () => {
+    const name = f.agentName('opts');
+    const ws = f.workspace();
+    const result = await f.cli([
+      'start', name, '-d', '--workspace', ws, '--image', f.image, '--read-only',
+      '--cpus', '0.5', '--memory', '256m', '--pids-limit', '64', '--network', 'none', '--', 'sleep', '600',
+    ]);
+    expect(result.exitCode).toBe(0);
+    const info = await f.docker.getContainer(`agentctl-${name}`).inspect();
+    expect(info.HostConfig.NanoCpus).toBe(5e8);
+    expect(info.HostConfig.Memory).toBe(256 * 1024 ** 2);
+    expect(info.HostConfig.PidsLimit).toBe(64);
+    expect(info.HostConfig.NetworkMode).toBe('none');
+    expect(info.Mounts.find((m) => m.Destination === '/workspace')?.RW).toBe(false);
+    const write = await f.exec(`agentctl-${name}`, ['touch', '/workspace/nope']);
+    expect(write.exitCode).not.toBe(0);
+    // A root-owned workspace while agentctl runs as root: the image's non-root user, never root.
+    expect(info.Config.User).toBe('1000:1000');
+    expect((await f.exec(`agentctl-${name}`, ['id', '-u'])).output.trim()).toBe('1000');
+  });
+
+  it('prune removes stopped agents and orphaned volumes of agentctl only', async () => {
+    const ws = f.workspace();
+    const stopped = f.agentName('stopped');
+    expect((await f.cli(['start', stopped, '-d', '--workspace', ws, '--image', f.image, '--', 'sleep', '600'])).exitCode).toBe(0);
+    expect((await f.cli(['stop', stopped, '--timeout', '0'])).exitCode).toBe(0);
+    const orphan = `agentctl-${f.agentName('orphan')}-home`;
+    await f.docker.createVolume({ Name: orphan, Labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': f.agentName('orphan'), 'io.agentctl.workspace': ws } });
+    // Look-alikes without agentctl's label: a stopped container and a volume with agentctl's names.
+    const fake = f.agentName('fake');
+    await f.docker.createContainer({ name: `agentctl-${fake}`, Image: f.image, Cmd: ['true'], Labels: { 'io.agentctl.agent': fake } });
+    await f.docker.createVolume({ Name: `agentctl-${fake}-home` });
+
+    // Unscoped dry run: what prune would take on this engine (other test runs' objects included).
+    const plan = await f.cli(['prune', '--dry-run', '--json']);
+    expect(plan.exitCode).toBe(0);
+    const planned = plan.json.containers.map((c: { name: string }) => c.name);
+    expect(planned).toContain(stopped);
+    expect(planned).not.toContain(fake);
+    expect(plan.json.volumes).toEqual(expect.arrayContaining([`agentctl-${stopped}-home`, orphan]));
+    expect(plan.json.volumes).not.toContain(`agentctl-${fake}-home`);
+    expect(await f.containerExists(`agentctl-${stopped}`)).toBe(true);
+
+    // The real prune, scoped to this test's workspace so other engineers' agents stay.
+    const pruned = await f.cli(['prune', '--workspace', ws, '--json']);
+    expect(pruned.exitCode).toBe(0);
+    expect(pruned.json.containers.map((c: { name: string }) => c.name)).toEqual([stopped]);
+    expect(pruned.json.volumes.sort()).toEqual([`agentctl-${stopped}-home`, orphan].sort());
+    expect(await f.containerExists(`agentctl-${stopped}`)).toBe(false);
+    expect(await f.volumeExists(orphan)).toBe(false);
+    expect(await f.containerExists(`agentctl-${fake}`)).toBe(true);
+    expect(await f.volumeExists(`agentctl-${fake}-home`)).toBe(true);
+  });
+});
