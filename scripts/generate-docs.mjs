@@ -2,7 +2,7 @@
 // examples, exit codes). `--check` exits 1 instead when the committed file is stale.
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 const root = new URL('..', import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
@@ -10,8 +10,8 @@ const cache = new URL('node_modules/.cache/agentctl-docs/', root);
 mkdirSync(cache, { recursive: true });
 const entry = new URL('generate-entry.mjs', cache);
 await build({
-  entryPoints: [new URL('src/docs/generate-entry.ts', root).pathname],
-  outfile: entry.pathname,
+  entryPoints: [fileURLToPath(new URL('src/docs/generate-entry.ts', root))],
+  outfile: fileURLToPath(entry),
   bundle: true,
   format: 'esm',
   platform: 'node',
@@ -24,7 +24,7 @@ await build({
   },
   logLevel: 'warning',
 });
-const { generateCommandReference } = await import(`${pathToFileURL(entry.pathname).href}?t=${Date.now()}`);
+const { generateCommandReference } = await import(`${entry.href}?t=${Date.now()}`);
 const target = new URL('docs/commands.md', root);
 const text = generateCommandReference();
 if (process.argv.includes('--check')) {

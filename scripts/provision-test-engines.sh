@@ -22,6 +22,8 @@ command -v htpasswd >/dev/null || need_apt+=(apache2-utils)
 command -v curl >/dev/null || need_apt+=(curl)
 [ -x /usr/sbin/debootstrap ] || need_apt+=(debootstrap)
 command -v ruby >/dev/null || need_apt+=(ruby)  # `ruby -c` of the Homebrew formula (e2e)
+command -v zsh >/dev/null || need_apt+=(zsh)    # completion scripts are run in each shell
+command -v fish >/dev/null || need_apt+=(fish)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -66,6 +66,34 @@ export function registerImage(program: Command, context: CommandContext): void {
     });
 
   image
+    .command('resolve')
+    .description('Show which image an agent would run and where it comes from (pulls if needed)')
+    .option('--image <ref>', 'resolve this image instead of the profile or pinned one')
+    .option('--agent <name>', 'resolve the image of this agent profile')
+    .option('--pull <policy>', 'missing | always | never (default: config image.pull, else missing)')
+    .option('--use-local-image', 'prefer the local development image')
+    .addHelpText('after', '\nExamples:\n  $ agentctl image resolve\n  $ agentctl image resolve --pull never --json')
+    .action(async (options: { image?: string; agent?: string; pull?: string; useLocalImage?: boolean }) => {
+      if (options.pull !== undefined && !['missing', 'always', 'never'].includes(options.pull)) {
+        throw new UsageError('USAGE_INVALID_ARGUMENT', `--pull must be missing, always or never (got "${options.pull}")`, { hint: 'Use --pull missing, --pull always or --pull never' });
+      }
+      const { resolveAgentImage } = await import('../image/resolve-agent-image.js');
+      const { createPullProgressDisplay } = await import('../io/pull-progress-display.js');
+      const { config } = await context.config();
+      const result = await resolveAgentImage(
+        { runtime: await context.runtime(), config, env: context.env, homedir: context.homedir, signal: context.signal, progress: createPullProgressDisplay(context.io), secrets: context.io.secrets },
+        {
+          ...(options.image === undefined ? {} : { image: options.image }),
+          ...(options.agent === undefined ? {} : { agent: options.agent }),
+          ...(options.pull === undefined ? {} : { pull: options.pull as 'missing' | 'always' | 'never' }),
+          ...(options.useLocalImage ? { useLocal: true } : {}),
+        },
+      );
+      if (context.globals.json) return context.io.writeJson({ ok: true, image: result });
+      context.io.out(`${result.reference}  ${result.source}  ${result.digest ?? result.id}`);
+    });
+
+  image
     .command('build [STACK]')
     .description('Build an image from containers/<STACK> (base, node, python, browser) through the engine')
     .option('--tag <version>', 'version to tag (also MAJOR.MINOR, MAJOR and latest for a release version)')
@@ -115,7 +143,7 @@ export function registerImage(program: Command, context: CommandContext): void {
       const removed: string[] = [];
       for (const ref of refs) {
         const found = await runtime.inspectImage(ref);
-        if (found === undefined) throw new NotFoundError('IMAGE_NOT_FOUND', `Image ${ref} is not present locally`, { hint: 'See `agentctl image ls` for local images' });
+        if (found === undefined) throw new NotFoundError('IMAGE_NOT_LOCAL', `Image ${ref} is not present locally`, { hint: 'See `agentctl image ls` for local images' });
         if (!isAgentImage(found, repo)) {
           throw new UnsafeOperationError('IMAGE_NOT_AGENTCTL', `Image ${ref} is not an agentctl image`, { hint: 'Remove it with your engine (docker rmi / podman rmi) if you mean to' });
         }

@@ -8,9 +8,11 @@ export function registerLs(program: Command, context: CommandContext): void {
     .option('-a, --all', 'include stopped agents')
     .addHelpText('after', '\nExamples:\n  $ agentctl ls\n  $ agentctl ls --all --json')
     .action(async (flags: { all?: boolean }) => {
-      const { listAgents, formatUptime } = await import('../core/agents/list-agents.js');
+      const { listAgents, formatUptime, formatBranch } = await import('../core/agents/list-agents.js');
       const { formatMemory } = await import('../core/agents/limits.js');
-      const agents = await listAgents({ runtime: await context.runtime() }, { all: Boolean(flags.all) });
+      const processUser = typeof process.getuid === 'function' ? { uid: process.getuid(), gid: process.getgid!() } : undefined;
+      const worktrees = { env: context.env, processUser };
+      const agents = await listAgents({ runtime: await context.runtime(), worktrees }, { all: Boolean(flags.all) });
       const { io } = context;
       if (context.globals.json) {
         io.writeJson({ ok: true, agents });
@@ -29,7 +31,7 @@ export function registerLs(program: Command, context: CommandContext): void {
           formatUptime(agent.uptimeSeconds),
           agent.imageVersion,
           agent.workspace + (agent.readOnly ? ' (ro)' : ''),
-          agent.branch ?? '-',
+          formatBranch(agent),
           agent.limits.cpus === null ? '-' : String(agent.limits.cpus),
           formatMemory(agent.limits.memory ?? 0),
           agent.limits.pidsLimit === null ? '-' : String(agent.limits.pidsLimit),

@@ -81,7 +81,7 @@ Examples:
   $ agentctl start fixer -d --worktree --base main      # own worktree on branch agent/fixer`,
     )
     .action(async (_name: unknown, _command: unknown, _options: unknown, command: Command) => {
-      const { startAgent } = await import('../core/agents/start-agent.js');
+      const { prepareAgent } = await import('../core/agents/start-agent.js');
       const { parseDuration } = await import('../core/agents/start-options.js');
       const { resolveAgentImage } = await import('../image/resolve-agent-image.js');
       const { createPullProgressDisplay } = await import('../io/pull-progress-display.js');
@@ -91,7 +91,7 @@ Examples:
       const { io } = context;
       const { config } = await context.config();
       const hostUser = typeof process.getuid === 'function' ? { uid: process.getuid(), gid: process.getgid!() } : undefined;
-      const started = await startAgent(
+      const pending = await prepareAgent(
         {
           cwd: context.cwd,
           env: context.env,
@@ -136,6 +136,7 @@ Examples:
         },
       );
       if (flags.detach || context.globals.json) {
+        const started = await pending.start('detached');
         if (context.globals.json) {
           io.writeJson({ ok: true, agent: started });
           return;
@@ -144,11 +145,20 @@ Examples:
         io.info(`Agent ${started.name} is ${started.resumed ? 'running again' : 'running'}. Attach with: agentctl attach ${started.name}`);
         return;
       }
-      await attachStarted(context, started.name);
+      // Without --detach: attach first, then start, so nothing the agent prints first is missed.
+      const { runAttach } = await import('./attach.js');
+      let started = false;
+      try {
+        await runAttach(context, {
+          name: pending.name,
+          start: async () => {
+            started = true;
+            await pending.start('attached');
+          },
+        });
+      } catch (error) {
+        if (!started) await pending.discard();
+        throw error;
+      }
     });
-}
-
-/** Without --detach, start attaches like `agentctl attach NAME`. */
-async function attachStarted(context: CommandContext, name: string): Promise<void> {
-  context.io.info(`Agent ${name} is running. Attach with: agentctl attach ${name} (or start with --detach)`);
 }

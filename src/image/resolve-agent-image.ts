@@ -87,7 +87,11 @@ export async function resolveAgentImage(deps: ResolveImageDeps, options: Resolve
   const pull = options.pull ?? config.image?.pull ?? 'missing';
   const useLocal = options.useLocal ?? config.image?.useLocal ?? false;
   const devTag = config.image?.devTag ?? 'dev';
-  let ref = parseOrThrow(targetImage(config, options));
+  const target = targetImage(config, options);
+  // A semver range (`repo:^1.2`) is not a valid tag: split it off before parsing.
+  const colon = target.lastIndexOf(':');
+  const range = colon > target.lastIndexOf('/') && isTagRange(target.slice(colon + 1)) ? target.slice(colon + 1) : undefined;
+  let ref = parseOrThrow(range === undefined ? target : target.slice(0, colon));
   const tried: string[] = [];
 
   if (useLocal) {
@@ -97,10 +101,7 @@ export async function resolveAgentImage(deps: ResolveImageDeps, options: Resolve
     if (dev !== undefined) return resolved(devReference, 'dev', dev, tried);
   }
 
-  if (ref.tag !== undefined && ref.digest === undefined && isTagRange(ref.tag)) {
-    const tag = await resolveTagRange(deps, ref, ref.tag, pull, tried);
-    ref = withTag(ref, tag);
-  }
+  if (range !== undefined) ref = withTag(ref, await resolveTagRange(deps, ref, range, pull, tried));
   if (ref.tag === undefined && ref.digest === undefined) ref = withTag(ref, 'latest');
   const reference = formatReference(ref);
 

@@ -61,11 +61,9 @@ async function readError(response: IncomingMessage): Promise<EngineHttpError> {
  */
 export async function hijack(docker: Dockerode, path: string, body?: unknown): Promise<Duplex> {
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  const headers: Record<string, string> = { Connection: 'Upgrade', Upgrade: 'tcp' };
-  if (payload) {
-    headers['Content-Type'] = 'application/json';
-    headers['Content-Length'] = String(payload.length);
-  }
+  // An explicit length: without one Node sends a chunked body, which Podman reads as stdin.
+  const headers: Record<string, string> = { Connection: 'Upgrade', Upgrade: 'tcp', 'Content-Length': String(payload?.length ?? 0) };
+  if (payload) headers['Content-Type'] = 'application/json';
   const { module, options } = await requestOptions(docker, 'POST', path, headers);
   return new Promise<Duplex>((resolve, reject) => {
     const request = module.request(options);

@@ -36,6 +36,9 @@ describe('what npm publishes', () => {
     expect(pkg.optionalDependencies).toBeUndefined();
     expect(pkg.peerDependencies).toBeUndefined();
     expect(pkg.engines.node).toBe('>=20');
+    // Installs with install scripts disabled (npm 11's default): there are none to run.
+    const installedPkg = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8'));
+    expect(Object.keys(installedPkg.scripts ?? {}).filter((name) => /^(pre|post)?install$|^prepare$/.test(name))).toEqual([]);
   });
 
   it('runs commands that load its lazy chunks from outside any source tree', async () => {

@@ -15,7 +15,17 @@ export function gitSync(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, ...IDENTITY, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', LC_ALL: 'C' },
+    // safe.directory: tests (as root) read repositories they chowned to another user.
+    env: {
+      ...process.env,
+      ...IDENTITY,
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'safe.directory',
+      GIT_CONFIG_VALUE_0: '*',
+      LC_ALL: 'C',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   }).trim();
 }

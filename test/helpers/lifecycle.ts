@@ -54,7 +54,11 @@ export function lifecycleFixture(prefix: string) {
     async cleanUp(): Promise<void> {
       const containers = await docker.listContainers({ all: true });
       for (const item of containers.filter((c) => c.Names.some((n) => n.endsWith(suffix)))) {
-        await docker.getContainer(item.Id).remove({ force: true, t: 0 } as never).catch(() => undefined);
+        try {
+          await docker.getContainer(item.Id).remove({ force: true, t: 0 } as never);
+        } catch {
+          // Already gone.
+        }
       }
       const { Volumes } = await docker.listVolumes();
       for (const volume of (Volumes ?? []).filter((v) => v.Name.includes(suffix))) {

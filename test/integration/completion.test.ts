@@ -16,12 +16,11 @@ const agentName = `cmpl-${suffix}`;
 let binDir: string;
 let containerId: string | undefined;
 
-/** The commands `agentctl --help` lists (from the program definition), with their usage line. */
+/** The commands `agentctl --help` lists (from the program definition), with their arguments. */
 async function listedCommands(): Promise<Array<{ name: string; usage: string }>> {
   const help = (await runCli(['--help'])).stdout;
   const section = help.slice(help.indexOf('Commands:')).split('\n\n')[0] ?? '';
-  const names = [...section.matchAll(/^ {2}(\S+)/gm)].map((m) => m[1]!);
-  return Promise.all(names.map(async (name) => ({ name, usage: (await runCli([name, '--help'])).stdout.split('\n')[0] ?? '' })));
+  return [...section.matchAll(/^ {2}(\S+)(.*?) {2,}/gm)].map((m) => ({ name: m[1]!, usage: m[2]! }));
 }
 
 /** Sources `agentctl completion bash` in a fresh bash and completes `words` as if TAB was pressed. */
@@ -34,6 +33,16 @@ async function complete(words: string[], env: Record<string, string> = {}): Prom
     'printf "%s\\n" "${COMPREPLY[@]}"',
   ].join('\n');
   const result = await execa('bash', ['--norc', '--noprofile', '-c', script], {
+    env: { PATH: `${binDir}${path.delimiter}${process.env.PATH}`, HOME: binDir, NO_COLOR: '1', AGENTCTL_HOST: host, ...env },
+    extendEnv: false,
+  });
+  return result.stdout.split('\n').filter(Boolean);
+}
+
+/** Runs a zsh or fish snippet with the agentctl shim first on PATH. */
+async function runShell(shell: 'zsh' | 'fish', script: string, env: Record<string, string> = {}): Promise<string[]> {
+  const args = shell === 'zsh' ? ['-f', '-c', script] : ['--no-config', '-c', script];
+  const result = await execa(shell, args, {
     env: { PATH: `${binDir}${path.delimiter}${process.env.PATH}`, HOME: binDir, NO_COLOR: '1', AGENTCTL_HOST: host, ...env },
     extendEnv: false,
   });
@@ -89,5 +98,25 @@ describe(`bash completion against ${engineName}`, () => {
   it('completes commands even when no engine answers', async () => {
     const offered = await complete(['vers'], { AGENTCTL_HOST: 'unix:///nonexistent.sock' });
     expect(offered).toEqual(['version']);
+  });
+});
+
+describe(`zsh and fish completion against ${engineName}`, () => {
+  it('zsh: the script registers itself and offers commands, choices and agent names with descriptions', async () => {
+    // Outside an interactive shell there is no completion system: stand in for its two functions.
+    const prelude = 'compdef() { print -r -- "compdef $*"; }; _describe() { print -rl -- "${(@P)2}"; }; source <(agentctl completion zsh)';
+    const run = (words: string[]) =>
+      runShell('zsh', `${prelude}; words=(agentctl ${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length + 1}; _agentctl`);
+    expect(await runShell('zsh', prelude)).toEqual(['compdef _agentctl agentctl']);
+    expect(await run(['comp'])).toEqual(['compdef _agentctl agentctl', 'completion:Print the shell completion script for bash, zsh or fish']);
+    expect((await run(['--runtime', ''])).slice(1)).toEqual(['docker:', 'podman:']);
+    expect((await run(['stop', `cmpl-${suffix}`])).slice(1)).toEqual([`${agentName}:agent`]);
+  });
+
+  it('fish: the script completes commands, choices and agent names', async () => {
+    const run = (line: string) => runShell('fish', `agentctl completion fish | source; complete -C '${line}'`);
+    expect(await run('agentctl comp')).toEqual(['completion\tPrint the shell completion script for bash, zsh or fish']);
+    expect(await run('agentctl --runtime ')).toEqual(['docker', 'podman']);
+    expect(await run(`agentctl rm cmpl-${suffix}`)).toEqual([`${agentName}\tagent`]);
   });
 });

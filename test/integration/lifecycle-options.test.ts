@@ -27,6 +27,13 @@ describe(`start options and prune on ${f.engineName}`, () => {
     expect((await f.exec(`agentctl-${name}`, ['id', '-u'])).output.trim()).toBe('1000');
   });
 
+  it('start without --detach attaches: the agent output comes back and its exit code passes through', async () => {
+    const name = f.agentName('fg');
+    const result = await f.cli(['start', name, '--workspace', f.workspace(), '--image', f.image, '--', 'sh', '-c', 'echo hello from the agent; exit 3']);
+    expect(result.stdout).toContain('hello from the agent');
+    expect(result.exitCode).toBe(3);
+  });
+
   it('prune removes stopped agents and orphaned volumes of agentctl only', async () => {
     const ws = f.workspace();
     const stopped = f.agentName('stopped');

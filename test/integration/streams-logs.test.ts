@@ -89,7 +89,9 @@ describe(`logs on ${fixture.engineName}`, () => {
 
   it('--follow ends cleanly on Ctrl-C', async () => {
     const { name } = await fixture.createAgent({ label: 'sigint', command: ['sh', '-c', 'echo started; sleep 300'] });
-    const child = execa(process.execPath, [BIN, '--host', fixture.host, 'logs', '-f', name], { reject: false, env: { NO_COLOR: '1' } });
+    const bin = process.env.AGENTCTL_TEST_BIN;
+    const args = ['--host', fixture.host, 'logs', '-f', name];
+    const child = execa(bin ?? process.execPath, bin ? args : [BIN, ...args], { reject: false, env: { NO_COLOR: '1' } });
     let stdout = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     await until('the first line', () => stdout.includes('started') || undefined);

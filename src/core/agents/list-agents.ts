@@ -1,6 +1,7 @@
 import { LABELS } from '../labels.js';
 import type { ContainerDetails } from '../../runtime/container-operations.js';
 import { agentNameFromDetails, lookupAllAgents, type LookupRuntime } from './agent-lookup.js';
+import { inspectWorktreeOfAgent, type AgentWorktreeDeps } from '../worktree/agent-worktrees.js';
 
 export interface AgentListing {
   name: string;
@@ -17,6 +18,8 @@ export interface AgentListing {
   branch: string | null;
   readOnly: boolean;
   limits: { cpus: number | null; memory: number | null; pidsLimit: number | null };
+  /** The agent's own worktree: uncommitted files, commits only on its branch, unpushed commits. */
+  worktree?: { path: string; uncommitted: number; unmerged: number; unpushed: number; upstream: string | null } | null;
 }
 
 /** The tag of a reference (`repo:1.2.3` → `1.2.3`), or the digest's start. */
@@ -53,10 +56,39 @@ export function toListing(details: ContainerDetails, now: number): AgentListing 
 }
 
 /** Agents sorted by name; running ones only unless `all`. */
-export async function listAgents(deps: { runtime: LookupRuntime; now?: () => number }, options: { all: boolean }): Promise<AgentListing[]> {
+export async function listAgents(
+  deps: { runtime: LookupRuntime; now?: () => number; worktrees?: AgentWorktreeDeps },
+  options: { all: boolean },
+): Promise<AgentListing[]> {
   const details = await lookupAllAgents(deps.runtime, options.all);
   const now = (deps.now ?? Date.now)();
-  return details.map((item) => toListing(item, now)).sort((a, b) => a.name.localeCompare(b.name));
+  const listings = details.map((item) => toListing(item, now));
+  if (deps.worktrees) {
+    const worktreeDeps = deps.worktrees;
+    await Promise.all(
+      details.map(async (item, index) => {
+        const state = await inspectWorktreeOfAgent(worktreeDeps, item.labels);
+        const path = item.labels[LABELS.worktree];
+        listings[index]!.worktree = path && state
+          ? { path, uncommitted: state.uncommitted.length, unmerged: state.unmergedCommits.length, unpushed: state.unpushedCommits.length, upstream: state.upstream ?? null }
+          : null;
+      }),
+    );
+  }
+  return listings.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** `agent/x` plus what only the worktree holds: `agent/x (3 uncommitted, +2)`. */
+export function formatBranch(listing: Pick<AgentListing, 'branch' | 'worktree'>): string {
+  if (!listing.branch) return '-';
+  const worktree = listing.worktree;
+  if (!worktree) return listing.branch;
+  const notes = [
+    ...(worktree.uncommitted > 0 ? [`${worktree.uncommitted} uncommitted`] : []),
+    ...(worktree.unmerged > 0 ? [`+${worktree.unmerged} unmerged`] : []),
+    ...(worktree.unpushed > 0 ? [`${worktree.unpushed} unpushed`] : []),
+  ];
+  return notes.length > 0 ? `${listing.branch} (${notes.join(', ')})` : listing.branch;
 }
 
 /** 59 → "59s", 3600 → "1h0m", 90000 → "1d1h". */

@@ -4,17 +4,22 @@ import { LABELS } from '../labels.js';
 import type { LabelFilter } from '../../runtime/container-operations.js';
 import { AGENT_FILTER } from './agent-lookup.js';
 import type { LifecycleRuntime } from './stop-agent.js';
+import { pruneAgentWorktrees, type AgentWorktreeDeps } from '../worktree/agent-worktrees.js';
 
 export interface PruneOptions {
   dryRun: boolean;
   /** Only agents (and volumes) of this workspace. */
   workspace?: string;
+  /** Also remove orphan worktrees holding uncommitted or unmerged work. */
+  force?: boolean;
 }
 
 export interface PrunePlan {
   containers: { name: string; container: string; state: string }[];
   volumes: string[];
   dryRun: boolean;
+  /** Worktrees of agents that no longer exist: removed, and refused because work would be lost. */
+  worktrees?: { removed: { agent: string; path: string; branch: string; deletedBranch: boolean }[]; refused: { agent: string; path: string; branch: string; message: string }[] };
 }
 
 const STOPPED = new Set(['created', 'exited', 'dead', 'stopped', 'configured']);
@@ -23,7 +28,7 @@ const STOPPED = new Set(['created', 'exited', 'dead', 'stopped', 'configured']);
  * Removes stopped agent containers, their volumes and agentctl volumes whose agent has no
  * container any more. Only objects labelled io.agentctl.managed=true are ever considered.
  */
-export async function pruneAgents(deps: { runtime: LifecycleRuntime; cwd: string }, options: PruneOptions): Promise<PrunePlan> {
+export async function pruneAgents(deps: { runtime: LifecycleRuntime; cwd: string; worktrees?: AgentWorktreeDeps & { worktreeDir: string } }, options: PruneOptions): Promise<PrunePlan> {
   const scope: LabelFilter = options.workspace ? { [LABELS.workspace]: resolve(deps.cwd, options.workspace) } : {};
   const containers = await deps.runtime.listContainers({ labels: { ...AGENT_FILTER, ...scope }, all: true });
   const stopped = containers.filter((item) => STOPPED.has(item.state) && item.labels[LABELS.managed] === 'true');
@@ -41,14 +46,33 @@ export async function pruneAgents(deps: { runtime: LifecycleRuntime; cwd: string
     volumes,
     dryRun: options.dryRun,
   };
-  if (options.dryRun) return plan;
+  // Worktrees of agents that are gone (or go now); those of remaining agents are in use.
+  const pruneWorktreesNow = async (kept: typeof containers) => {
+    if (!deps.worktrees) return undefined;
+    const inUse = new Set(kept.map((item) => item.labels[LABELS.worktree]).filter((path): path is string => Boolean(path)));
+    const workspace = options.workspace === undefined ? {} : { workspace: resolve(deps.cwd, options.workspace) };
+    const result = await pruneAgentWorktrees(deps.worktrees, { inUse, force: Boolean(options.force), dryRun: options.dryRun, ...workspace });
+    return {
+      removed: result.removed,
+      refused: result.refused.map((item) => ({ agent: item.agent, path: item.location.path, branch: item.location.branch, message: item.error.message })),
+    };
+  };
+  if (options.dryRun) {
+    // Every agent of every workspace keeps its worktree, except those that would be pruned.
+    const everyAgent = await deps.runtime.listContainers({ labels: AGENT_FILTER, all: true });
+    const worktrees = await pruneWorktreesNow(everyAgent.filter((item) => !stopped.some((gone) => gone.id === item.id)));
+    return worktrees ? { ...plan, worktrees } : plan;
+  }
   // An object started or used again since it was listed is left alone (the engine refuses: 409).
   const removedContainers = await Promise.all(stopped.map((item) => deps.runtime.removeContainer(item.id, { force: false }).then(() => true, skipConflict)));
   const removedVolumes = await Promise.all(volumes.map((volume) => deps.runtime.removeVolume(volume).then(() => true, skipConflict)));
+  const remaining = await deps.runtime.listContainers({ labels: AGENT_FILTER, all: true });
+  const worktrees = await pruneWorktreesNow(remaining);
   return {
     containers: plan.containers.filter((_, index) => removedContainers[index]),
     volumes: volumes.filter((_, index) => removedVolumes[index]),
     dryRun: false,
+    ...(worktrees ? { worktrees } : {}),
   };
 }
 

@@ -57,17 +57,36 @@ export interface StartedAgent {
   branch?: string;
 }
 
-/**
- * Starts agent NAME: an existing stopped agent is started again; otherwise the image is resolved
- * first, then the home volume and the container are created, the secrets copied in, and the
- * container started and waited for. Anything created by a start that fails is removed again.
- */
+/** A created (or stopped, existing) agent, ready to start. */
+export interface PendingAgent extends Omit<StartedAgent, 'health'> {
+  /**
+   * Starts it. Detached: waits until it runs (and is healthy), removing what this start created
+   * when it does not. Attached: only starts it (the attach session follows what it does).
+   */
+  start(mode: 'detached' | 'attached'): Promise<StartedAgent>;
+  /** Removes what this start created (nothing for a resumed agent); for a failure before start. */
+  discard(): Promise<void>;
+}
+
+/** Starts agent NAME detached: `prepareAgent` then `start('detached')`. */
 export async function startAgent(deps: StartAgentDeps, options: StartAgentOptions): Promise<StartedAgent> {
+  return (await prepareAgent(deps, options)).start('detached');
+}
+
+/**
+ * Gets agent NAME ready to start: an existing stopped agent as it is; otherwise the image is
+ * resolved first, then the home volume and the container are created and the secrets copied in.
+ * Anything created by a start that fails is removed again.
+ */
+export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOptions): Promise<PendingAgent> {
   const prepared = await prepareStart(deps, options);
   const runtime = await deps.runtime();
   const name = prepared.name;
   const container = containerName(name);
   const volume = homeVolumeName(name);
+  // GET /info is slow on Podman (about a second here): ask while the rest goes on.
+  const engineInfo = runtime.fetchEngineInfo();
+  engineInfo.catch(() => undefined);
 
   const existing = await runtime.inspectContainer(container);
   if (existing) {
@@ -83,9 +102,7 @@ export async function startAgent(deps: StartAgentDeps, options: StartAgentOption
       });
     }
     deps.log(`starting the existing agent ${name} again (its configuration is unchanged)`);
-    await runtime.startContainer(existing.id);
-    const details = await waitUntilRunning({ runtime, signal: deps.signal }, existing.id, name, options.waitTimeoutMs);
-    return {
+    const base = {
       name,
       container,
       id: existing.id,
@@ -93,14 +110,23 @@ export async function startAgent(deps: StartAgentDeps, options: StartAgentOption
       image: existing.labels[LABELS.image] ?? existing.image,
       workspace: existing.labels[LABELS.workspace] ?? '',
       volume,
-      user: details.user,
-      health: details.health,
+      user: existing.user,
+    };
+    return {
+      ...base,
+      async start(mode) {
+        await runtime.startContainer(existing.id);
+        if (mode === 'attached') return base;
+        const details = await waitUntilRunning({ runtime, signal: deps.signal }, existing.id, name, options.waitTimeoutMs);
+        return { ...base, health: details.health };
+      },
+      discard: async () => undefined,
     };
   }
 
   const image = await deps.resolveImage(runtime, { image: options.image, agent: prepared.agent, pull: options.pull, useLocal: options.useLocalImage });
   deps.log(`image ${image.reference} (${image.source}, ${image.digest ?? image.id})`);
-  const info = await runtime.fetchEngineInfo();
+  const info = await engineInfo;
   const selinux = info.securityOptions.some((option) => /(^|,)name=selinux(,|$)/.test(option));
   const user = decideAgentUser({ kind: runtime.kind, platform: deps.platform, rootless: info.rootless, host: deps.hostUser, workspaceOwner: prepared.workspaceOwner });
   deps.log(`user ${user.uid}:${user.gid}${user.usernsMode ? ` (userns ${user.usernsMode})` : ''}: ${user.reason}${selinux ? '; SELinux: relabelling the workspace' : ''}`);
@@ -119,41 +145,36 @@ export async function startAgent(deps: StartAgentDeps, options: StartAgentOption
   );
   const worktreeResult = agentWorkspace.worktree ? { worktree: agentWorkspace.worktree.path, branch: agentWorkspace.worktree.branch } : {};
 
-  const input = {
-    name,
-    workspace: agentWorkspace.workspace,
-    extraBinds: agentWorkspace.binds,
-    extraLabels: agentWorkspace.labels,
-    readOnly: options.readOnly,
-    image: { reference: image.reference, id: image.id, digest: image.digest ?? undefined, source: image.source },
-    command: prepared.command,
-    // The agent's git identity first: the user's own --env / profile env wins.
-    env: [...agentWorkspace.env, ...prepared.env],
-    secretFileEnv: secretFileEnv(prepared.secrets),
-    user,
-    limits: prepared.limits,
-    capabilities: prepared.capabilities,
-    engineSocket: options.dockerAccess === 'socket' ? await engineSocket(runtime).catch(async (error: unknown) => {
-      await agentWorkspace.discard();
-      throw error;
-    }) : undefined,
-    sshSocket: prepared.sshSocket,
-    selinux,
-    ociRuntime: options.ociRuntime ?? deps.config.ociRuntime,
-    network: options.network ?? deps.config.network,
-    cliVersion: BUILD_INFO.version,
+  let createdVolume = false;
+  let id: string | undefined;
+  const discard = async () => {
+    await cleanUp(runtime, id, createdVolume ? volume : undefined, deps.log);
+    await agentWorkspace.discard();
   };
   let spec;
   try {
+    const input = {
+      name,
+      workspace: agentWorkspace.workspace,
+      extraBinds: agentWorkspace.binds,
+      extraLabels: agentWorkspace.labels,
+      readOnly: options.readOnly,
+      image: { reference: image.reference, id: image.id, digest: image.digest ?? undefined, source: image.source },
+      command: prepared.command,
+      // The agent's git identity first: the user's own --env / profile env wins.
+      env: [...agentWorkspace.env, ...prepared.env],
+      secretFileEnv: secretFileEnv(prepared.secrets),
+      user,
+      limits: prepared.limits,
+      capabilities: prepared.capabilities,
+      engineSocket: options.dockerAccess === 'socket' ? await engineSocket(runtime) : undefined,
+      sshSocket: prepared.sshSocket,
+      selinux,
+      ociRuntime: options.ociRuntime ?? deps.config.ociRuntime,
+      network: options.network ?? deps.config.network,
+      cliVersion: BUILD_INFO.version,
+    };
     spec = buildAgentSpec(input);
-  } catch (error) {
-    await agentWorkspace.discard();
-    throw error;
-  }
-
-  let createdVolume = false;
-  let id: string | undefined;
-  try {
     createdVolume = await runtime.createVolume(volume, agentLabels(input, 'home'));
     deps.log(createdVolume ? `created volume ${volume}` : `reusing volume ${volume}`);
     id = (await runtime.createContainer(spec)).id;
@@ -163,14 +184,27 @@ export async function startAgent(deps: StartAgentDeps, options: StartAgentOption
       await runtime.putArchive(id, '/run', createTar(secretsArchiveEntries(prepared.secrets, user.uid, user.gid)));
     }
     if (deps.signal?.aborted) throw deps.signal.reason;
-    await runtime.startContainer(id);
-    const details = await waitUntilRunning({ runtime, signal: deps.signal }, id, name, options.waitTimeoutMs);
-    return { name, container, id, resumed: false, image: image.reference, workspace: prepared.workspace, volume, user: spec.User!, health: details.health, ...worktreeResult };
   } catch (error) {
-    await cleanUp(runtime, id, createdVolume ? volume : undefined, deps.log);
-    await agentWorkspace.discard();
+    await discard();
     throw error;
   }
+  const createdId = id;
+  const base = { name, container, id: createdId, resumed: false, image: image.reference, workspace: prepared.workspace, volume, user: spec.User!, ...worktreeResult };
+  return {
+    ...base,
+    async start(mode) {
+      try {
+        await runtime.startContainer(createdId);
+        if (mode === 'attached') return base;
+        const details = await waitUntilRunning({ runtime, signal: deps.signal }, createdId, name, options.waitTimeoutMs);
+        return { ...base, health: details.health };
+      } catch (error) {
+        await discard();
+        throw error;
+      }
+    },
+    discard,
+  };
 }
 
 /** The home volume's root, owned by the agent's user so it can write its own state. */

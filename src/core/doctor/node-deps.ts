@@ -47,8 +47,8 @@ export function doctorDeps(context: DoctorContext): DoctorDeps {
         return response.status;
       } catch (error) {
         const err = error as Error & { cause?: { code?: string; message?: string } };
-        if (err.name === 'TimeoutError') throw new Error(`${url} timed out after ${timeoutMs / 1000} s`);
-        throw new Error(`${url}: ${err.cause?.code ?? err.cause?.message ?? err.message}`);
+        if (err.name === 'TimeoutError') throw new Error(`${url} timed out after ${timeoutMs / 1000} s`, { cause: error });
+        throw new Error(`${url}: ${err.cause?.code ?? err.cause?.message ?? err.message}`, { cause: error });
       }
     },
   };

@@ -7,7 +7,7 @@ import { createAgentWorktree, discardAgentWorktree, type AgentWorktree } from '.
 import { findRepository, type Repository } from './find-repository.js';
 import { createGitRunner } from './git.js';
 import { inspectWorktree } from './inspect-worktree.js';
-import { listManagedWorktrees, pruneWorktrees } from './prune-worktrees.js';
+import { listManagedWorktrees, PRUNE_GRACE_MS, pruneWorktrees } from './prune-worktrees.js';
 import { removeAgentWorktree } from './remove-worktree.js';
 
 const git = createGitRunner({ ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' });
@@ -164,16 +164,23 @@ describe('pruneWorktrees', () => {
     writeFileSync(path.join(dirty.path, 'wip.txt'), 'x\n');
     // A worktree the user made is never agentctl's.
     gitSync(repo, 'worktree', 'add', '-q', '-b', 'mine', path.join(path.dirname(repo), 'mine'));
-    expect((await listManagedWorktrees(git, worktreeDir)).map((found) => found.agent).sort()).toEqual(['dirty', 'live', 'orphan']);
+    const gitFor = async () => git;
+    expect((await listManagedWorktrees(gitFor, worktreeDir)).map((found) => found.agent).sort()).toEqual(['dirty', 'live', 'orphan']);
+    // Just made: a start may still be creating its container.
+    expect(await pruneWorktrees(gitFor, { worktreeDir, inUse: new Set() })).toEqual({ removed: [], refused: [] });
 
-    const result = await pruneWorktrees(git, { worktreeDir, inUse: new Set([inUse.path]) });
+    const later = Date.now() + PRUNE_GRACE_MS;
+    const dryRun = await pruneWorktrees(gitFor, { worktreeDir, inUse: new Set([inUse.path]), now: later, dryRun: true });
+    expect(dryRun.removed.map((removed) => removed.agent)).toEqual(['orphan']);
+    expect(existsSync(orphan.path)).toBe(true);
+    const result = await pruneWorktrees(gitFor, { worktreeDir, inUse: new Set([inUse.path]), now: later });
     expect(result.removed.map((removed) => removed.path)).toEqual([orphan.path]);
     expect(result.refused.map((refused) => refused.agent)).toEqual(['dirty']);
     expect(result.refused[0]?.error.message).toContain('wip.txt');
     expect(existsSync(inUse.path) && existsSync(dirty.path) && !existsSync(orphan.path)).toBe(true);
     expect(gitSync(repo, 'branch', '--list', 'mine')).toContain('mine');
 
-    const forced = await pruneWorktrees(git, { worktreeDir, inUse: new Set([inUse.path]), force: true });
+    const forced = await pruneWorktrees(gitFor, { worktreeDir, inUse: new Set([inUse.path]), force: true, now: later });
     expect(forced.removed.map((removed) => removed.path)).toEqual([dirty.path]);
   });
 });

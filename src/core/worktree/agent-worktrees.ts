@@ -2,6 +2,8 @@ import { LABELS } from '../labels.js';
 import { getGitUserFor } from './git-user.js';
 import { createGitRunner, type GitRunner, type GitUser } from './git.js';
 import { inspectWorktree, isWorktreeClean, type WorktreeLocation, type WorktreeState } from './inspect-worktree.js';
+import { findRepository } from './find-repository.js';
+import { pruneWorktrees, type PruneWorktreesResult } from './prune-worktrees.js';
 import { removeAgentWorktree, unsafeRemovalError, type RemoveWorktreeResult } from './remove-worktree.js';
 
 /** What agent commands (rm, ls, prune) need to run git on agents' worktrees. */
@@ -71,4 +73,28 @@ export async function inspectWorktreeOfAgent(deps: AgentWorktreeDeps, labels: Re
   } catch {
     return undefined;
   }
+}
+
+/**
+ * prune's part: removes worktrees agentctl made whose agent no longer exists (not in `inUse`), with
+ * rm's safety; worktrees with work are reported in `refused` unless `force`. With `workspace`, only
+ * worktrees of that workspace's repository.
+ */
+export async function pruneAgentWorktrees(
+  deps: AgentWorktreeDeps & { worktreeDir: string },
+  options: { inUse: ReadonlySet<string>; force: boolean; dryRun: boolean; workspace?: string },
+): Promise<PruneWorktreesResult> {
+  let commonDir: string | undefined;
+  if (options.workspace !== undefined) {
+    const repository = await findRepository(await getGitFor(deps, options.workspace), options.workspace);
+    if (!repository) return { removed: [], refused: [] };
+    commonDir = repository.commonDir;
+  }
+  return pruneWorktrees((dir) => getGitFor(deps, dir), {
+    worktreeDir: deps.worktreeDir,
+    inUse: options.inUse,
+    force: options.force,
+    dryRun: options.dryRun,
+    ...(commonDir === undefined ? {} : { commonDir }),
+  });
 }

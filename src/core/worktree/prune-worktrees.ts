@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, realpath } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isAgentctlError, type UnsafeOperationError } from '../errors.js';
 import { getRepositoryMarkerPath, LOCK_REASON_PREFIX } from './create-worktree.js';
 import { gitFailed, type GitRunner } from './git.js';
 import type { WorktreeLocation } from './inspect-worktree.js';
-import { removeAgentWorktree, type RemoveWorktreeResult } from './remove-worktree.js';
+import { inspectWorktree, isWorktreeClean } from './inspect-worktree.js';
+import { removeAgentWorktree, unsafeRemovalError, type RemoveWorktreeResult } from './remove-worktree.js';
 
 /** A worktree agentctl made, found in its worktree directory and the repository's worktree list. */
 export interface ManagedWorktree {
@@ -18,7 +19,7 @@ export interface ManagedWorktree {
  * repository's own `git worktree list`, keeping entries inside that directory whose lock reason is
  * agentctl's. Also finds worktrees whose directory was deleted by hand (the lock keeps their metadata).
  */
-export async function listManagedWorktrees(git: GitRunner, worktreeDir: string): Promise<ManagedWorktree[]> {
+export async function listManagedWorktrees(gitFor: GitFor, worktreeDir: string): Promise<ManagedWorktree[]> {
   const keys = await readdir(worktreeDir).catch(() => [] as string[]);
   const found: ManagedWorktree[] = [];
   for (const key of keys.sort()) {
@@ -27,7 +28,7 @@ export async function listManagedWorktrees(git: GitRunner, worktreeDir: string):
     if (!commonDir || !existsSync(commonDir)) continue;
     let listing: string;
     try {
-      listing = await git(['worktree', 'list', '--porcelain'], { cwd: commonDir });
+      listing = await (await gitFor(commonDir))(['worktree', 'list', '--porcelain'], { cwd: commonDir });
     } catch (error) {
       throw gitFailed('Listing worktrees', commonDir, error);
     }
@@ -42,8 +43,20 @@ export async function listManagedWorktrees(git: GitRunner, worktreeDir: string):
   return found;
 }
 
+/** The git runner for a repository (by its common dir): as its owner when agentctl runs as root. */
+export type GitFor = (commonDir: string) => Promise<GitRunner>;
+
+/** A worktree this young may belong to a start still creating its container: prune leaves it. */
+export const PRUNE_GRACE_MS = 5 * 60_000;
+
 export interface PruneWorktreesOptions {
   worktreeDir: string;
+  /** Only worktrees of this repository (common dir). */
+  commonDir?: string;
+  /** List only; remove nothing. */
+  dryRun?: boolean;
+  /** Default Date.now(). */
+  now?: number;
   /** Host paths of the worktrees of agents that still exist (their io.agentctl.worktree labels). */
   inUse: ReadonlySet<string>;
   force?: boolean;
@@ -51,19 +64,33 @@ export interface PruneWorktreesOptions {
 }
 
 export interface PruneWorktreesResult {
-  removed: RemoveWorktreeResult[];
+  /** Removed (or, with dryRun, would be removed when clean). */
+  removed: Array<Pick<RemoveWorktreeResult, 'path' | 'branch' | 'deletedBranch'> & { agent: string }>;
   /** Orphans kept because removing them would lose work (rerun with force). */
   refused: Array<{ agent: string; location: WorktreeLocation; error: UnsafeOperationError }>;
 }
 
 /** Removes the worktrees (and branches) of agents that no longer exist, with rm's safety. */
-export async function pruneWorktrees(git: GitRunner, options: PruneWorktreesOptions): Promise<PruneWorktreesResult> {
+export async function pruneWorktrees(gitFor: GitFor, options: PruneWorktreesOptions): Promise<PruneWorktreesResult> {
   const result: PruneWorktreesResult = { removed: [], refused: [] };
-  for (const { agent, location } of await listManagedWorktrees(git, options.worktreeDir)) {
+  const now = options.now ?? Date.now();
+  for (const { agent, location } of await listManagedWorktrees(gitFor, options.worktreeDir)) {
     if (options.inUse.has(location.path)) continue;
+    if (options.commonDir !== undefined && location.commonDir !== options.commonDir) continue;
+    // The .git file is written once, by `worktree add`: its age is the worktree's.
+    const created = await stat(path.join(location.path, '.git')).then((info) => info.mtimeMs, () => 0);
+    if (now - created < PRUNE_GRACE_MS) continue;
+    const git = await gitFor(location.commonDir);
+    const keepBranch = options.keepBranch ?? false;
     try {
-      const removeOptions = { agent, force: options.force ?? false, keepBranch: options.keepBranch ?? false };
-      result.removed.push(await removeAgentWorktree(git, location, removeOptions));
+      if (options.dryRun) {
+        const state = await inspectWorktree(git, location);
+        if (!options.force && !isWorktreeClean(state, keepBranch)) throw unsafeRemovalError(agent, location, state, keepBranch);
+        result.removed.push({ agent, path: location.path, branch: location.branch, deletedBranch: !keepBranch && state.branchExists });
+        continue;
+      }
+      const removed = await removeAgentWorktree(git, location, { agent, force: options.force ?? false, keepBranch });
+      result.removed.push({ agent, path: removed.path, branch: removed.branch, deletedBranch: removed.deletedBranch });
     } catch (error) {
       if (isAgentctlError(error) && error.kind === 'unsafe') {
         result.refused.push({ agent, location, error: error as UnsafeOperationError });

@@ -156,6 +156,14 @@ describe('detectRuntime', () => {
     expect(error.hint).toContain('is not a container engine API');
   });
 
+  it('gives a busy local engine longer to answer than a remote host', async () => {
+    const timeouts: Record<string, number> = {};
+    const environment = fakeEnvironment({ env: { DOCKER_HOST: 'tcp://10.0.0.9:2375' }, files: { '/var/run/docker.sock': socket } });
+    const { probe } = fakeProbe({ 'tcp://10.0.0.9:2375': 'timed-out', 'unix:///var/run/docker.sock': 'docker' });
+    await detectRuntime({ environment, probe: (endpoint, timeoutMs) => ((timeouts[endpoint.url] = timeoutMs), probe(endpoint)) });
+    expect(timeouts).toEqual({ 'tcp://10.0.0.9:2375': 3000, 'unix:///var/run/docker.sock': 10_000 });
+  });
+
   it('logs every attempt (for --verbose), also on success', async () => {
     const lines: string[] = [];
     const environment = fakeEnvironment({ env: { DOCKER_HOST: 'unix:///gone.sock' }, files: { '/var/run/docker.sock': socket } });

@@ -24,8 +24,16 @@ export interface DetectDeps {
   strategies?: readonly DetectionStrategy[];
   probe?: (endpoint: Endpoint, timeoutMs: number) => Promise<ProbeResult>;
   log?: (message: string) => void;
+  /** Probe timeout for every endpoint (default: 3 s remote, LOCAL_SOCKET_PROBE_TIMEOUT_MS for local sockets). */
   timeoutMs?: number;
 }
+
+/**
+ * A local socket that accepts a connection has an engine behind it; only a hung one answers late.
+ * Podman computes host facts for /version and takes over 3 s on a busy machine (1–12 s measured
+ * under load), so local sockets get longer than remote hosts before "timed out".
+ */
+export const LOCAL_SOCKET_PROBE_TIMEOUT_MS = 10_000;
 
 /**
  * Walks the strategies in order and returns the first endpoint that answers as an engine of the
@@ -56,7 +64,7 @@ export async function detectRuntime(deps: DetectDeps): Promise<Detected> {
         log(`${strategy.name}: ${endpoint.url} skipped (a ${endpoint.expectedKind} socket; --runtime ${environment.runtime})`);
         continue;
       }
-      const attempt = await tryEndpoint(endpoint, strategy.name, environment, probe, deps.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS);
+      const attempt = await tryEndpoint(endpoint, strategy.name, environment, probe, deps.timeoutMs);
       attempts.push(attempt.attempt);
       log(`${strategy.name}: ${endpoint.url} → ${attempt.attempt.outcome}${attempt.attempt.detail ? ` (${attempt.attempt.detail})` : ''}`);
       if (attempt.result?.ok) return { endpoint, strategy: strategy.name, probe: attempt.result, attempts };
@@ -75,7 +83,7 @@ async function tryEndpoint(
   strategy: string,
   environment: DetectionEnvironment,
   probe: NonNullable<DetectDeps['probe']>,
-  timeoutMs: number,
+  timeoutMs: number | undefined,
 ): Promise<{ attempt: DetectionAttempt; result?: ProbeResult }> {
   const base = { strategy, endpoint: endpoint.url };
   let parsed;
@@ -87,7 +95,8 @@ async function tryEndpoint(
   if (parsed.protocol === 'unix' && parsed.socketPath && !(await environment.fs.exists(parsed.socketPath))) {
     return { attempt: { ...base, outcome: 'absent', detail: 'no socket at this path' } };
   }
-  const result = await probe(endpoint, timeoutMs);
+  const local = parsed.protocol === 'unix' || parsed.protocol === 'npipe';
+  const result = await probe(endpoint, timeoutMs ?? (local ? LOCAL_SOCKET_PROBE_TIMEOUT_MS : DEFAULT_PROBE_TIMEOUT_MS));
   if (!result.ok) return { attempt: { ...base, outcome: result.outcome, detail: result.detail }, result };
   if (environment.runtime && result.version.kind !== environment.runtime) {
     return {

@@ -46,7 +46,7 @@ export const dockerContextStrategy: DetectionStrategy = {
       return { endpoints: [], invalid: { endpoint: label, detail: `context not found: no ${metaPath}` } };
     }
     let host: unknown;
-    let skipTlsVerify = false;
+    let skipTlsVerify: boolean;
     try {
       const meta = JSON.parse(await environment.fs.readFile(metaPath)) as {
         Endpoints?: { docker?: { Host?: unknown; SkipTLSVerify?: boolean } };

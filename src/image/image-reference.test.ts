@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalRepository, digestFor, formatReference, parseImageReference, sameRepository } from './image-reference.js';
+
+describe('parseImageReference', () => {
+  it.each([
+    ['debian', { registry: 'docker.io', path: 'library/debian' }],
+    ['debian:bookworm-slim', { registry: 'docker.io', path: 'library/debian', tag: 'bookworm-slim' }],
+    ['agentctl/agent:1.2.3', { registry: 'docker.io', path: 'agentctl/agent', tag: '1.2.3' }],
+    ['ghcr.io/agentctl/agent:1.2.3', { registry: 'ghcr.io', path: 'agentctl/agent', tag: '1.2.3' }],
+    ['127.0.0.1:5000/agentctl-test/busybox:1.0.0', { registry: '127.0.0.1:5000', path: 'agentctl-test/busybox', tag: '1.0.0' }],
+    ['localhost/agent', { registry: 'localhost', path: 'agent' }],
+    ['index.docker.io/library/debian:12', { registry: 'docker.io', path: 'library/debian', tag: '12' }],
+    ['ghcr.io/a/b@sha256:abcdef0123', { registry: 'ghcr.io', path: 'a/b', digest: 'sha256:abcdef0123' }],
+    ['ghcr.io/a/b:1@sha256:abcdef0123', { registry: 'ghcr.io', path: 'a/b', tag: '1', digest: 'sha256:abcdef0123' }],
+  ])('parses %s', (input, expected) => {
+    expect(parseImageReference(input)).toEqual(expected);
+  });
+
+  it.each(['', 'Upper/Case', 'a b', 'repo:', 'repo:tag with space', 'ghcr.io/', 'x@notadigest', ' debian'])('rejects %j', (input) => {
+    expect(parseImageReference(input)).toBeUndefined();
+  });
+
+  it('formats back to the short form users write', () => {
+    expect(formatReference(parseImageReference('debian:12')!)).toBe('debian:12');
+    expect(formatReference(parseImageReference('docker.io/agentctl/agent:1')!)).toBe('agentctl/agent:1');
+    expect(formatReference(parseImageReference('127.0.0.1:5000/x/y:1')!)).toBe('127.0.0.1:5000/x/y:1');
+  });
+
+  it('compares repositories across the short and fully qualified forms (Podman lists the latter)', () => {
+    expect(sameRepository('debian:12', 'docker.io/library/debian:bookworm')).toBe(true);
+    expect(sameRepository('ghcr.io/a/b', 'ghcr.io/a/c')).toBe(false);
+    expect(canonicalRepository(parseImageReference('busybox')!)).toBe('docker.io/library/busybox');
+  });
+
+  it('picks the digest that belongs to the reference', () => {
+    const digests = ['other.io/x/y@sha256:111', '127.0.0.1:5000/a/b@sha256:222'];
+    expect(digestFor('127.0.0.1:5000/a/b:1.0.0', digests)).toBe('sha256:222');
+    expect(digestFor('local/only:1', [])).toBeNull();
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { ContainerRuntime } from '../runtime/container-runtime.js';
+import type { LocalImage } from '../runtime/image-operations.js';
+import { resolveAgentImage, targetImage } from './resolve-agent-image.js';
+
+function fakeRuntime(local: Record<string, Partial<LocalImage>>, pulls: string[] = []): ContainerRuntime {
+  const image = (ref: string): LocalImage | undefined =>
+    local[ref] === undefined ? undefined : { id: `id-${ref}`, repoTags: [ref], repoDigests: [], labels: {}, size: 1, created: '', ...local[ref] };
+  return {
+    inspectImage: async (ref: string) => image(ref),
+    pullImage: async (ref: string) => {
+      pulls.push(ref);
+      local[ref] = { repoDigests: [`${ref.split(':')[0]}@sha256:feed`] };
+    },
+  } as unknown as ContainerRuntime;
+}
+
+const deps = (runtime: ContainerRuntime, config = {}) => ({ runtime, config, env: {}, homedir: '/nonexistent' });
+
+describe('resolveAgentImage', () => {
+  it('targets --image, else the agent profile, else the configured or pinned image', () => {
+    const config = { image: { repository: 'r/agent', tag: '2.0.0' }, agents: { codex: { image: 'r/codex:1' } } };
+    expect(targetImage(config, { image: 'x/y:1' })).toBe('x/y:1');
+    expect(targetImage(config, { agent: 'codex' })).toBe('r/codex:1');
+    expect(targetImage(config, { agent: 'unknown' })).toBe('r/agent:2.0.0');
+    expect(targetImage({}, {})).toMatch(/^ghcr\.io\/agentctl\/agent:\d/);
+  });
+
+  it('prefers dev only when asked, then local, then pulls', async () => {
+    const pulls: string[] = [];
+    const runtime = fakeRuntime({ 'r/a:dev': {}, 'r/a:1.0.0': {} }, pulls);
+    const config = { image: { repository: 'r/a', tag: '1.0.0' } };
+    expect(await resolveAgentImage(deps(runtime, config), {})).toMatchObject({ source: 'local', reference: 'r/a:1.0.0' });
+    expect(await resolveAgentImage(deps(runtime, config), { useLocal: true })).toMatchObject({ source: 'dev', reference: 'r/a:dev' });
+    expect(await resolveAgentImage(deps(runtime, config), { image: 'r/a:2.0.0' })).toMatchObject({
+      source: 'pulled',
+      digest: 'sha256:feed',
+      tried: ['r/a:2.0.0 (local)', 'r/a:2.0.0 (pull from docker.io)'],
+    });
+    expect(pulls).toEqual(['r/a:2.0.0']);
+  });
+
+  it('pulls even when present with --pull always, and never pulls with --pull never', async () => {
+    const pulls: string[] = [];
+    const runtime = fakeRuntime({ 'r/a:1.0.0': {} }, pulls);
+    expect(await resolveAgentImage(deps(runtime), { image: 'r/a:1.0.0', pull: 'always' })).toMatchObject({ source: 'pulled' });
+    await expect(resolveAgentImage(deps(runtime), { image: 'r/a:9.9.9', pull: 'never' })).rejects.toMatchObject({
+      code: 'IMAGE_NOT_FOUND',
+      hint: expect.stringContaining('agentctl image pull r/a:9.9.9'),
+    });
+    expect(pulls).toEqual(['r/a:1.0.0']);
+  });
+
+  it('rejects an invalid reference as a config error', async () => {
+    await expect(resolveAgentImage(deps(fakeRuntime({})), { image: 'Not A Ref' })).rejects.toMatchObject({ code: 'IMAGE_REFERENCE_INVALID' });
+  });
+});

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { toEngineInfo } from './dockerode-engine.js';
+
+describe('toEngineInfo', () => {
+  it('reads rootless Podman from its security options and its graph root as the storage root', () => {
+    const info = toEngineInfo({
+      Name: 'devbox',
+      DockerRootDir: '/home/ada/.local/share/containers/storage',
+      Driver: 'overlay',
+      SecurityOptions: ['name=seccomp,profile=default', 'name=rootless'],
+      CgroupVersion: '2',
+      CgroupDriver: 'systemd',
+    });
+    expect(info).toMatchObject({ rootless: true, storageRoot: '/home/ada/.local/share/containers/storage', cgroupVersion: '2', cgroupDriver: 'systemd' });
+  });
+
+  it('reports rootful Docker on cgroup v1 (as dockerd 20.10 answers here)', () => {
+    const info = toEngineInfo({ Name: 'vm', DockerRootDir: '/var/lib/docker', SecurityOptions: ['name=seccomp,profile=default'], CgroupVersion: '1' });
+    expect(info).toMatchObject({ rootless: false, cgroupVersion: '1', securityOptions: ['name=seccomp,profile=default'] });
+  });
+
+  it('tolerates an engine that leaves fields out', () => {
+    expect(toEngineInfo({})).toMatchObject({ name: '', storageRoot: '', rootless: false, securityOptions: [], cgroupVersion: undefined });
+  });
+});

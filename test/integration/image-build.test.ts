@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testEngine } from '../helpers/engines.js';
+import { engineClient, removeLocal, uniqueSuffix } from '../helpers/image-registry.js';
+import { runCli, type CliResult } from '../helpers/run-cli.js';
+
+const { name, host, engines } = testEngine();
+const docker = engineClient(host);
+const suffix = uniqueSuffix();
+// One build per engine, shared by runs: the engine's layer cache makes every later build take
+// about a second, so this test always goes through `image build` without paying for it again.
+const REPOSITORY = 'agentctl-test/agent';
+const VERSION = '1.0.0';
+const env = { AGENTCTL_HOST: host, AGENTCTL_IMAGE_REPOSITORY: REPOSITORY, AGENTCTL_IMAGE_TAG: VERSION };
+const created: string[] = [];
+let build: CliResult;
+
+async function runIn(image: string, script: string): Promise<string> {
+  const container = await docker.createContainer({ Image: image, Cmd: ['sh', '-c', script], Tty: true, Labels: { 'io.agentctl.test': suffix } });
+  try {
+    await container.start();
+    await container.wait();
+    return (await container.logs({ stdout: true, stderr: true })).toString();
+  } finally {
+    await container.remove({ force: true });
+  }
+}
+
+beforeAll(async () => {
+  build = await runCli(
+    ['image', 'build', 'base', '--tag', VERSION, '--repository', REPOSITORY, '--base-image', engines.debianImage, '--extra-ca', '/etc/ssl/certs/ca-certificates.crt', '--json'],
+    { env, timeout: 20 * 60_000 },
+  );
+  if (build.exitCode === 0) process.stderr.write(`[image-build] ${name}: build ${build.json.image.durationMs} ms, size ${build.json.image.size} bytes\n`);
+}, 20 * 60_000);
+
+afterAll(async () => {
+  for (const reference of created) await removeLocal(docker, reference);
+});
+
+describe(`agentctl image build on ${name}`, () => {
+  it('builds containers/base through the engine API, tagged VERSION, MAJOR.MINOR, MAJOR and latest', async () => {
+    expect(build.exitCode, build.stdout + build.stderr).toBe(0);
+    expect(build.json.image.tags).toEqual(['1.0.0', '1.0', '1', 'latest'].map((tag) => `${REPOSITORY}:${tag}`));
+    const ls = await runCli(['image', 'ls', '--json'], { env });
+    expect(ls.exitCode).toBe(0);
+    const rows = ls.json.images.filter((row: { repository: string }) => row.repository === REPOSITORY);
+    expect(rows.map((row: { tag: string }) => row.tag).sort()).toEqual(['1', '1.0', '1.0.0', 'latest']);
+    expect(rows[0]).toMatchObject({ version: VERSION, stack: 'base', id: build.json.image.id });
+    expect(rows[0].size).toBeGreaterThan(0);
+  });
+
+  it('runs git, tmux and node as UID 1000 in /workspace under tini', async () => {
+    const output = await runIn(`${REPOSITORY}:${VERSION}`, 'id -u; pwd; git --version; tmux -V; node --version; ps -o comm= -p 1');
+    const lines = output.trim().split(/\r?\n/);
+    expect(lines[0]).toBe('1000');
+    expect(lines[1]).toBe('/workspace');
+    expect(lines[2]).toMatch(/^git version 2\./);
+    expect(lines[3]).toMatch(/^tmux \d/);
+    expect(lines[4]).toMatch(/^v\d+\./);
+    expect(lines[5]).toBe('tini');
+  });
+
+  it('is what resolution picks for the configured tag, with its labels and user', async () => {
+    const result = await runCli(['image', 'resolve', '--pull', 'never', '--json'], { env });
+    expect(result.exitCode, result.stdout).toBe(0);
+    expect(result.json.image).toMatchObject({ reference: `${REPOSITORY}:${VERSION}`, source: 'local', user: 'agent' });
+    expect(result.json.image.labels).toMatchObject({ 'io.agentctl.stack': 'base', 'org.opencontainers.image.version': VERSION });
+  });
+
+  it("removes only agentctl's images with image rm", async () => {
+    const extra = `${REPOSITORY}:rm-${suffix}`;
+    await docker.getImage(`${REPOSITORY}:${VERSION}`).tag({ repo: REPOSITORY, tag: `rm-${suffix}` });
+    created.push(extra);
+    const removed = await runCli(['image', 'rm', extra, '--json'], { env });
+    expect(removed.exitCode, removed.stdout).toBe(0);
+    expect(removed.json.removed).toEqual([extra]);
+    await expect(docker.getImage(extra).inspect()).rejects.toMatchObject({ statusCode: 404 });
+
+    const foreign = await runCli(['image', 'rm', engines.testImage, '--json'], { env });
+    expect(foreign.exitCode).toBe(9);
+    expect(foreign.json.error.code).toBe('IMAGE_NOT_AGENTCTL');
+    expect((await docker.getImage(engines.testImage).inspect()).Id).toBeTruthy();
+
+    const missing = await runCli(['image', 'rm', `${REPOSITORY}:absent-${suffix}`, '--json'], { env });
+    expect(missing.exitCode).toBe(7);
+    expect(missing.json.error.code).toBe('IMAGE_NOT_LOCAL');
+  });
+});
