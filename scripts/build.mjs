@@ -30,10 +30,13 @@ const deferHeavyModules = {
   },
 };
 
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+// Build into a fresh directory and swap it in at the end, so a running agentctl (or a test run in
+// another terminal) never sees a half-written dist/.
+const outdir = `dist.tmp-${process.pid}`;
+rmSync(outdir, { recursive: true, force: true });
 const result = await build({
   entryPoints: ['src/cli.ts'],
-  outdir: 'dist',
+  outdir,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -64,11 +67,20 @@ if (process.env.AGENTCTL_BUILD_ANALYZE) {
 // bundle: the help text is rendered here from the program's own definition, so it cannot drift.
 const { writeFileSync } = await import('node:fs');
 writeFileSync(
-  'dist/cli-entry-probe.mjs',
+  `${outdir}/cli-entry-probe.mjs`,
   "import { main } from './cli.js'; process.exitCode = await main(['--help'], { handleSignals: false, env: { NO_COLOR: '1' } });\n",
 );
 const { execFileSync } = await import('node:child_process');
-const help = execFileSync(process.execPath, ['dist/cli-entry-probe.mjs'], { env: { ...process.env, NO_COLOR: '1', COLUMNS: '80' } });
-writeFileSync('dist/help.txt', help);
-writeFileSync('dist/version.json', JSON.stringify({ version: pkg.version }));
-rmSync('dist/cli-entry-probe.mjs');
+const help = execFileSync(process.execPath, [`${outdir}/cli-entry-probe.mjs`], { env: { ...process.env, NO_COLOR: '1', COLUMNS: '80' } });
+writeFileSync(`${outdir}/help.txt`, help);
+writeFileSync(`${outdir}/version.json`, JSON.stringify({ version: pkg.version }));
+rmSync(`${outdir}/cli-entry-probe.mjs`);
+const { renameSync } = await import('node:fs');
+const old = `dist.old-${process.pid}`;
+try {
+  renameSync('dist', old);
+} catch {
+  // no previous build
+}
+renameSync(outdir, 'dist');
+rmSync(old, { recursive: true, force: true });

@@ -94,7 +94,8 @@ export function createPullProgressDisplay(io: Io): PullProgressReporter {
   let timer: NodeJS.Timeout | undefined;
   const draw = (): void => {
     timer = undefined;
-    const lines = model.lines(stderr.columns ?? 80);
+    const columns = stderr.columns !== undefined && stderr.columns >= 40 ? stderr.columns : 80; // 0 in a size-less pty
+    const lines = model.lines(columns);
     const clear = drawn > 0 ? `\u001b[${drawn}F\u001b[J` : '';
     io.errRaw(`${clear}${lines.join('\n')}\n`);
     drawn = lines.length;

@@ -55,21 +55,81 @@ export function toEngineVersion(raw: Dockerode.DockerVersion & { Components?: { 
   };
 }
 
-/** One round trip: GET /version, which both pings the endpoint and tells Docker from Podman. */
+/**
+ * Reads the engine's kind and version from the headers of its /_ping answer: Podman sends
+ * `Libpod-Api-Version` and `Server: Libpod/<version>`, Docker `Server: Docker/<version>`. Podman's
+ * /version takes seconds under load, /_ping milliseconds.
+ */
+export function versionFromPingHeaders(headers: Record<string, string | string[] | undefined>): EngineVersion | undefined {
+  const header = (name: string) => {
+    const value = headers[name.toLowerCase()];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const apiVersion = header('api-version');
+  const server = header('server') ?? '';
+  const match = /^(Docker|Libpod)\/(\S+)(?: \((\w+)\))?/i.exec(server);
+  if (!apiVersion || !match) return undefined;
+  const podman = header('libpod-api-version') !== undefined || /^libpod$/i.test(match[1]!);
+  return { kind: podman ? 'podman' : 'docker', version: header('libpod-api-version') ?? match[2]!, apiVersion, os: match[3] ?? header('ostype') };
+}
+
+/** GET /_ping over the endpoint with node's own http (no dockerode needed). */
+function ping(endpoint: Endpoint, timeoutMs: number): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const parsed = parseEndpoint(endpoint.url);
+  return new Promise((resolve, reject) => {
+    const tls = parsed.protocol === 'https' || (parsed.protocol === 'tcp' && (endpoint.tls?.verify || endpoint.tls?.cert));
+    const options = {
+      method: 'GET',
+      path: '/_ping',
+      timeout: timeoutMs,
+      ...(parsed.socketPath ? { socketPath: parsed.socketPath } : { host: parsed.host, port: parsed.port }),
+      ...(tls ? { ca: endpoint.tls?.ca, cert: endpoint.tls?.cert, key: endpoint.tls?.key } : {}),
+    };
+    void import(tls ? 'node:https' : 'node:http').then(({ request }) => {
+      const req = request(options, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          if (body.length < 4096) body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+      req.on('error', reject);
+      req.end();
+    }, reject);
+  });
+}
+
+/**
+ * One round trip: GET /_ping, which both pings the endpoint and (by its headers) tells Docker from
+ * Podman. ssh:// endpoints, and engines whose ping carries no version headers, are asked
+ * GET /version through dockerode instead.
+ */
 export async function probeEndpoint(endpoint: Endpoint, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Promise<ProbeResult> {
-  let client: Dockerode;
+  let parsed;
   try {
-    client = await createDockerClient(endpoint, timeoutMs);
+    parsed = parseEndpoint(endpoint.url);
   } catch (error) {
     return { ok: false, outcome: 'error', detail: error instanceof Error ? error.message : String(error) };
   }
+  if (parsed.protocol !== 'ssh') {
+    try {
+      const answer = await ping(endpoint, timeoutMs);
+      if (answer.status !== 200 || !/^OK/.test(answer.body)) {
+        return { ok: false, outcome: 'not-an-engine', detail: `HTTP ${answer.status} from /_ping` };
+      }
+      const version = versionFromPingHeaders(answer.headers);
+      if (version) return { ok: true, version, client: await createDockerClient(endpoint) };
+    } catch (error) {
+      return { ok: false, ...classifyConnectionError(error) };
+    }
+  }
   try {
-    const raw = await client.version();
-    const version = toEngineVersion(raw as never);
+    const client = await createDockerClient(endpoint, timeoutMs);
+    const version = toEngineVersion((await client.version()) as never);
     if (!version) return { ok: false, outcome: 'not-an-engine', detail: 'the endpoint answered, but not as a container engine' };
-    // Later calls should not inherit the short probe timeout.
-    const full = await createDockerClient(endpoint);
-    return { ok: true, version, client: full };
+    return { ok: true, version, client: await createDockerClient(endpoint) };
   } catch (error) {
     return { ok: false, ...classifyConnectionError(error) };
   }

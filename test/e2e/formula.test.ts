@@ -1,10 +1,10 @@
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, onTestFinished } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tarball = inject('agentctlTarball');
@@ -13,7 +13,9 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 
 describe('the Homebrew formula for the packed tarball', () => {
   it('update-formula.mjs renders url, sha256 and pinned tag of the tarball, and Ruby accepts the result', async () => {
-    const formula = path.join(mkdtempSync(path.join(tmpdir(), 'agentctl-formula-')), 'agentctl.rb');
+    const dir = mkdtempSync(path.join(tmpdir(), 'agentctl-formula-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const formula = path.join(dir, 'agentctl.rb');
     copyFileSync(path.join(root, 'Formula/agentctl.rb'), formula);
     await execa('node', ['scripts/update-formula.mjs', tarball, '--formula', formula], { cwd: root });
     const text = readFileSync(formula, 'utf8');

@@ -11,7 +11,7 @@ describe(`concurrent starts on ${f.engineName}`, () => {
     const results = await Promise.all(
       names.map((name) => f.cli(['start', name, '-d', '--json', '--workspace', f.workspace(), '--image', f.image, '--', 'sleep', '600'])),
     );
-    expect(results.map((r) => r.exitCode)).toEqual([0, 0, 0]);
+    expect(results.map((r) => r.exitCode), results.map((r) => r.stdout).join('\n')).toEqual([0, 0, 0]);
     const listed = await f.cli(['ls', '--json']);
     const states = Object.fromEntries(listed.json.agents.map((a: { name: string; state: string }) => [a.name, a.state]));
     for (const name of names) expect(states[name]).toBe('running');
@@ -20,11 +20,11 @@ describe(`concurrent starts on ${f.engineName}`, () => {
 
   it('two starts racing for one name: exactly one wins, the other exits 8', async () => {
     const name = f.agentName('race');
-    const ws = f.workspace();
+    // Two workspaces, so that only the name is contested.
     const results = await Promise.all(
-      [1, 2].map(() => f.cli(['start', name, '-d', '--json', '--workspace', ws, '--image', f.image, '--', 'sleep', '600'])),
+      [f.workspace(), f.workspace()].map((ws) => f.cli(['start', name, '-d', '--json', '--workspace', ws, '--image', f.image, '--', 'sleep', '600'])),
     );
-    expect(results.map((r) => r.exitCode).sort()).toEqual([0, 8]);
+    expect(results.map((r) => r.exitCode).sort(), results.map((r) => r.stdout).join('\n')).toEqual([0, 8]);
     const loser = results.find((r) => r.exitCode === 8)!;
     expect(['CONTAINER_NAME_TAKEN', 'AGENT_EXISTS']).toContain(loser.json.error.code);
     expect(loser.json.error.message).toContain(name);

@@ -53,8 +53,11 @@ describe(`start refuses bad input on ${f.engineName}, leaving nothing behind`, (
     expect(await failingStart(f.agentName('img'), ['--workspace', f.workspace(), '--image', 'agentctl-test/absent:9.9.9', '--pull', 'never', '--', 'true'])).toMatchObject({ exitCode: 6 });
   });
 
-  it('an agent whose command exits at once: exit 5, container and new volume removed', async () => {
-    expect(await failingStart(f.agentName('exit'), ['--workspace', f.workspace(), '--image', f.image, '--', 'sh', '-c', 'exit 3'])).toMatchObject({ exitCode: 5, code: 'AGENT_EXITED' });
+  it('an agent whose command exits at once: exit 5, container and new volume removed, its secret never printed', async () => {
+    const secret = `lce-${Math.random().toString(36).slice(2)}-token`;
+    const args = ['--verbose', '--workspace', f.workspace(), '--image', f.image, '--secret', 'LCE_TOKEN', '--', 'sh', '-c', 'cat /run/secrets/LCE_TOKEN; exit 3'];
+    expect(await failingStart(f.agentName('exit'), args, { LCE_TOKEN: secret })).toMatchObject({ exitCode: 5, code: 'AGENT_EXITED' });
+    expect(f.outputs.join('\n')).not.toContain(secret);
   });
 
   it('a name already taken by an agent (exit 8) or by a container agentctl did not make (exit 8)', async () => {

@@ -51,7 +51,7 @@ describe(`git worktrees on ${f.engineName}`, () => {
       expect(result.json.agent).toMatchObject({ name: names[index], branch: `agent/${names[index]}` });
     }
     await Promise.all(
-      names.map((name) => inContainer(name, `cd /workspace && git status --short && echo ${name} > ${name}.txt && git add ${name}.txt && git diff --cached --stat && git commit -q -m "work of ${name}" && git log --oneline -1`)),
+      names.map((name) => inContainer(name, `cd /workspace && git status --short && echo ${name} > ${name}.txt && git add ${name}.txt && git --no-pager diff --cached --stat && git commit -q -m "work of ${name}" && git --no-pager log --oneline -1`)),
     );
     for (const [index, name] of names.entries()) {
       const branch = `agent/${name}`;
@@ -89,7 +89,7 @@ describe(`git worktrees on ${f.engineName}`, () => {
     gitSync(repo, 'worktree', 'add', '-q', '-b', 'mine', mine);
     chownTree(mine);
     chownTree(join(repo, '.git'));
-    const output = await inContainer(names[1]!, 'cd /workspace && git worktree prune -v 2>&1; git status --short; git log --oneline -1');
+    const output = await inContainer(names[1]!, 'cd /workspace && git worktree prune -v 2>&1; git status --short; git --no-pager log --oneline -1');
     expect(output).toContain(`work of ${names[1]}`);
     const list = gitSync(repo, 'worktree', 'list', '--porcelain');
     expect(list).toContain(`branch refs/heads/agent/${names[1]}\nlocked`);
@@ -151,7 +151,7 @@ describe(`git worktrees on ${f.engineName}`, () => {
     const forced = await f.cli(['prune', '--force'], { env: env() });
     expect(forced.exitCode, forced.stderr).toBe(0);
     expect(existsSync(dirtyPath)).toBe(false);
-    expect(gitSync(repo, 'branch', '--list', 'agent/*')).toBe(`  agent/${names[1]}`);
+    expect(gitSync(repo, 'branch', '--list', 'agent/*')).toBe(`agent/${names[1]}`);
   });
 
   it('auto: a second writing agent on the checkout gets a worktree; never refuses it; a failed start leaves nothing', async () => {

@@ -1,9 +1,9 @@
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { parse } from 'yaml';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -18,7 +18,9 @@ describe('GitHub workflows', () => {
   });
 
   it('the check rejects a workflow with a misspelt key', async () => {
-    const broken = path.join(mkdtempSync(path.join(tmpdir(), 'agentctl-wf-')), 'ci.yml');
+    const dir = mkdtempSync(path.join(tmpdir(), 'agentctl-wf-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const broken = path.join(dir, 'ci.yml');
     writeFileSync(broken, read('ci.yml').replace('runs-on: ${{ matrix.os }}', 'run-on: ${{ matrix.os }}'));
     const result = await validate(broken);
     expect(result.exitCode).toBe(1);

@@ -36,6 +36,10 @@ describe('completeWords', () => {
     expect(await values(['st'])).toEqual(['stop']);
   });
 
+  it('offers the commands after `help`', async () => {
+    expect(await values(['help', ''])).toEqual(['stop', 'config']);
+  });
+
   it('offers subcommands of a command group', async () => {
     expect(await values(['config', ''])).toEqual(['show', 'help']);
   });
@@ -63,7 +67,7 @@ describe('completeWords', () => {
     expect(await values(['stop', 'alpha', '--', ''])).toEqual([]);
   });
 
-  it('still completes commands when the engine cannot be reached', async () => {
+  it('offers no agent names, and fails nothing, when the engine cannot be reached', async () => {
     const failing = { fetchAgentNames: async () => Promise.reject(new Error('no engine')) };
     expect((await completeWords(program(), ['stop', ''], failing)).map((c) => c.value)).toEqual([]);
   });

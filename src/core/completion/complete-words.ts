@@ -51,6 +51,7 @@ function takesValue(option: Option): boolean {
 export async function completeWords(program: Command, words: string[], deps: CompleteDeps): Promise<Candidate[]> {
   const current = words.at(-1) ?? '';
   let command = program;
+  let parent: Command | undefined;
   let positional = 0;
   let pendingOption: Option | undefined;
   for (const word of words.slice(0, -1)) {
@@ -66,6 +67,7 @@ export async function completeWords(program: Command, words: string[], deps: Com
     }
     const sub = positional === 0 ? visibleSubcommands(command).find((c) => c.name() === word || c.aliases().includes(word)) : undefined;
     if (sub) {
+      parent = command;
       command = sub;
       positional = 0;
     } else {
@@ -82,7 +84,9 @@ export async function completeWords(program: Command, words: string[], deps: Com
     );
   } else {
     if (positional === 0) {
-      candidates = visibleSubcommands(command).map((sub) => ({ value: sub.name(), description: sub.description() }));
+      // `agentctl help <command>` (commander's own help command) takes its siblings' names.
+      const listed = command.name() === 'help' && parent ? visibleSubcommands(parent).filter((sub) => sub.name() !== 'help') : visibleSubcommands(command);
+      candidates = listed.map((sub) => ({ value: sub.name(), description: sub.description() }));
     }
     const args = command.registeredArguments;
     const last = args.at(-1);

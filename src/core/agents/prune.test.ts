@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { ConflictError } from '../errors.js';
+import type { ContainerSummary, LabelFilter, VolumeSummary } from '../../runtime/container-operations.js';
+import { pruneAgents } from './prune.js';
+import type { LifecycleRuntime } from './stop-agent.js';
+
+const managed = (agent: string, extra: Record<string, string> = {}) => ({ 'io.agentctl.managed': 'true', 'io.agentctl.agent': agent, ...extra });
+
+function matches(labels: Record<string, string>, filter: LabelFilter): boolean {
+  return Object.entries(filter).every(([key, value]) => (value === true ? key in labels : labels[key] === value));
+}
+
+/** An engine that filters by label as the real ones do. */
+function fakeEngine(containers: ContainerSummary[], volumes: VolumeSummary[], busyVolumes: string[] = []) {
+  const removed: string[] = [];
+  const runtime = {
+    async listContainers({ labels }: { labels: LabelFilter }) {
+      return containers.filter((c) => matches(c.labels, labels));
+    },
+    async listVolumes(labels: LabelFilter) {
+      return volumes.filter((v) => matches(v.labels, labels));
+    },
+    async removeContainer(id: string) {
+      removed.push(`container ${id}`);
+    },
+    async removeVolume(name: string) {
+      if (busyVolumes.includes(name)) throw new ConflictError('VOLUME_IN_USE', 'in use', { hint: 'h' });
+      removed.push(`volume ${name}`);
+    },
+  } as unknown as LifecycleRuntime;
+  return { runtime, removed };
+}
+
+const container = (id: string, state: ContainerSummary['state'], labels: Record<string, string>): ContainerSummary => ({ id, name: `agentctl-${id}`, state, labels, image: 'i' });
+
+describe('pruneAgents', () => {
+  const engine = () =>
+    fakeEngine(
+      [
+        container('gone', 'exited', managed('gone', { 'io.agentctl.workspace': '/w/a' })),
+        container('live', 'running', managed('live', { 'io.agentctl.workspace': '/w/b' })),
+        container('foreign', 'exited', { 'io.agentctl.agent': 'foreign' }),
+      ],
+      [
+        { name: 'agentctl-gone-home', labels: managed('gone', { 'io.agentctl.workspace': '/w/a' }) },
+        { name: 'agentctl-live-home', labels: managed('live', { 'io.agentctl.workspace': '/w/b' }) },
+        { name: 'agentctl-orphan-home', labels: managed('orphan', { 'io.agentctl.workspace': '/w/b' }) },
+        { name: 'agentctl-foreign-home', labels: {} },
+      ],
+      ['agentctl-orphan-home'],
+    );
+
+  it('plans stopped agents, their volumes and orphans; never unlabelled objects or a live agent’s volume', async () => {
+    const { runtime, removed } = engine();
+    const plan = await pruneAgents({ runtime, cwd: '/' }, { dryRun: true });
+    expect(plan.containers).toEqual([{ name: 'gone', container: 'agentctl-gone', state: 'exited' }]);
+    expect(plan.volumes.sort()).toEqual(['agentctl-gone-home', 'agentctl-orphan-home']);
+    expect(removed).toEqual([]);
+  });
+
+  it('removes them, skipping an object the engine says is in use again', async () => {
+    const { runtime, removed } = engine();
+    const plan = await pruneAgents({ runtime, cwd: '/' }, { dryRun: false });
+    expect(removed).toEqual(['container gone', 'volume agentctl-gone-home']);
+    expect(plan.volumes).toEqual(['agentctl-gone-home']);
+  });
+
+  it('with --workspace, only that workspace’s agents and volumes', async () => {
+    const { runtime } = engine();
+    const plan = await pruneAgents({ runtime, cwd: '/' }, { dryRun: true, workspace: '/w/b' });
+    expect(plan.containers).toEqual([]);
+    expect(plan.volumes).toEqual(['agentctl-orphan-home']);
+  });
+});

@@ -1,0 +1,171 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConflictError, EngineError, ImageError } from '../errors.js';
+import type { ContainerRuntime } from '../../runtime/container-runtime.js';
+import type { ContainerDetails, ContainerSpec } from '../../runtime/container-operations.js';
+import { prepareAgent, startAgent, type StartAgentDeps } from './start-agent.js';
+import type { StartAgentOptions } from './start-options.js';
+
+interface FakeOptions {
+  existing?: Partial<ContainerDetails>;
+  volumeExists?: boolean;
+  fail?: Partial<Record<'createContainer' | 'putArchive' | 'startContainer' | 'resolveImage', Error>>;
+  /** State reported after start. */
+  afterStart?: Partial<ContainerDetails>;
+}
+
+function fakeRuntime(options: FakeOptions = {}) {
+  const calls: string[] = [];
+  const specs: ContainerSpec[] = [];
+  const archives: { path: string; size: number }[] = [];
+  const details = (extra: Partial<ContainerDetails>): ContainerDetails => ({
+    id: 'c1', name: 'agentctl-x', state: 'running', labels: {}, image: 'img', running: true, user: '1000:1000', env: [], tty: true,
+    hostConfig: { nanoCpus: 0, memory: 0, pidsLimit: 0 }, raw: {}, ...extra,
+  });
+  let started = false;
+  const runtime = {
+    kind: 'docker',
+    endpoint: { url: 'unix:///var/run/docker.sock', source: 'explicit' },
+    version: { kind: 'docker', version: '27.0.0', apiVersion: '1.46' },
+    async fetchEngineInfo() {
+      return { name: 'h', storageRoot: '/var/lib/docker', storageDriver: 'overlay2', rootless: false, securityOptions: ['name=seccomp,profile=default'] };
+    },
+    async inspectContainer(name: string) {
+      calls.push(`inspect ${name}`);
+      if (!started) return options.existing ? details(options.existing) : undefined;
+      return details({ state: 'running', ...options.afterStart });
+    },
+    async listContainers() {
+      return [];
+    },
+    async createVolume(name: string) {
+      calls.push(`createVolume ${name}`);
+      return !options.volumeExists;
+    },
+    async createContainer(spec: ContainerSpec) {
+      calls.push(`createContainer ${spec.name}`);
+      specs.push(spec);
+      if (options.fail?.createContainer) throw options.fail.createContainer;
+      return { id: 'c1' };
+    },
+    async putArchive(_id: string, path: string, archive: Buffer) {
+      calls.push(`putArchive ${path}`);
+      archives.push({ path, size: archive.length });
+      if (options.fail?.putArchive) throw options.fail.putArchive;
+    },
+    async startContainer(id: string) {
+      calls.push(`start ${id}`);
+      if (options.fail?.startContainer) throw options.fail.startContainer;
+      started = true;
+    },
+    async removeContainer(id: string) {
+      calls.push(`removeContainer ${id}`);
+    },
+    async removeVolume(name: string) {
+      calls.push(`removeVolume ${name}`);
+    },
+  } as unknown as ContainerRuntime;
+  return { runtime, calls, specs, archives };
+}
+
+function deps(runtime: ContainerRuntime, fail?: Error, env: NodeJS.ProcessEnv = {}): StartAgentDeps & { secrets: string[] } {
+  const secrets: string[] = [];
+  return {
+    cwd: tmpdir(),
+    env,
+    platform: 'linux',
+    config: { worktree: 'never' },
+    homedir: tmpdir(),
+    runtime: async () => runtime,
+    resolveImage: async () => {
+      if (fail) throw fail;
+      return { reference: 'agentctl-test/busybox:1.0.0', source: 'local', id: 'sha256:img', digest: null };
+    },
+    registerSecret: (value) => secrets.push(value),
+    log: () => undefined,
+    hostUser: { uid: 501, gid: 20 },
+    secrets,
+  };
+}
+
+function options(overrides: Partial<StartAgentOptions> = {}): StartAgentOptions {
+  return {
+    name: 'x', workspace: mkdtempSync(join(tmpdir(), 'agentctl-start-')), detach: true, readOnly: false, env: [], envFiles: [], secrets: [],
+    ssh: false, dockerAccess: 'none', waitTimeoutMs: 5000, ...overrides,
+  };
+}
+
+describe('startAgent', () => {
+  it('creates the volume, the container, copies home ownership and secrets, then starts', async () => {
+    const fake = fakeRuntime();
+    const d = deps(fake.runtime, undefined, { TOKEN: 'secret-value-1' });
+    const started = await startAgent(d, options({ secrets: ['TOKEN'] }));
+    expect(started).toMatchObject({ name: 'x', container: 'agentctl-x', resumed: false, user: '501:20' });
+    expect(fake.calls).toEqual(['inspect agentctl-x', 'createVolume agentctl-x-home', 'createContainer agentctl-x', 'putArchive /home', 'putArchive /run', 'start c1', 'inspect c1']);
+    expect(JSON.stringify(fake.specs)).not.toContain('secret-value-1');
+    expect(d.secrets).toContain('secret-value-1');
+  });
+
+  it('resolves the image before creating anything', async () => {
+    const fake = fakeRuntime();
+    const error = new ImageError('IMAGE_NOT_FOUND', 'no image', { hint: 'pull it' });
+    await expect(startAgent(deps(fake.runtime, error), options())).rejects.toBe(error);
+    expect(fake.calls).toEqual(['inspect agentctl-x']);
+  });
+
+  it('removes the container and the volume it made when a step after create fails', async () => {
+    const fake = fakeRuntime({ fail: { putArchive: new EngineError('ENGINE_FAILED', 'disk full', { hint: 'h' }) } });
+    await expect(startAgent(deps(fake.runtime), options())).rejects.toMatchObject({ code: 'ENGINE_FAILED' });
+    expect(fake.calls.slice(-2)).toEqual(['removeContainer c1', 'removeVolume agentctl-x-home']);
+  });
+
+  it('keeps a volume that existed before (the state of an earlier agent of that name)', async () => {
+    const fake = fakeRuntime({ volumeExists: true, fail: { startContainer: new EngineError('ENGINE_FAILED', 'bad runtime', { hint: 'h' }) } });
+    await expect(startAgent(deps(fake.runtime), options())).rejects.toMatchObject({ code: 'ENGINE_FAILED' });
+    expect(fake.calls).toContain('removeContainer c1');
+    expect(fake.calls).not.toContain('removeVolume agentctl-x-home');
+  });
+
+  it('removes what it made when the agent exits right after starting', async () => {
+    const fake = fakeRuntime({ afterStart: { state: 'exited', running: false, exitCode: 3 } });
+    await expect(startAgent(deps(fake.runtime), options())).rejects.toMatchObject({ code: 'AGENT_EXITED', kind: 'engine' });
+    expect(fake.calls).toContain('removeContainer c1');
+  });
+
+  it('loses a race for the name with a conflict, removing only a volume it made itself', async () => {
+    const taken = new ConflictError('CONTAINER_NAME_TAKEN', 'taken', { hint: 'h' });
+    const fake = fakeRuntime({ fail: { createContainer: taken } });
+    await expect(startAgent(deps(fake.runtime), options())).rejects.toBe(taken);
+    expect(fake.calls).not.toContain('removeContainer c1');
+    expect(fake.calls).toContain('removeVolume agentctl-x-home');
+  });
+
+  it('starts a stopped agent again as it is, and refuses a running one or a foreign container', async () => {
+    const stopped = fakeRuntime({ existing: { state: 'exited', running: false, labels: { 'io.agentctl.managed': 'true' } } });
+    expect(await startAgent(deps(stopped.runtime), options())).toMatchObject({ resumed: true });
+    expect(stopped.calls).not.toContain('createContainer agentctl-x');
+    const running = fakeRuntime({ existing: { labels: { 'io.agentctl.managed': 'true' } } });
+    await expect(startAgent(deps(running.runtime), options())).rejects.toMatchObject({ code: 'AGENT_EXISTS', kind: 'conflict' });
+    const foreign = fakeRuntime({ existing: { state: 'exited', labels: {} } });
+    await expect(startAgent(deps(foreign.runtime), options())).rejects.toMatchObject({ code: 'NAME_TAKEN', kind: 'conflict' });
+  });
+
+  it('checks the command line before connecting to the engine', async () => {
+    let connected = false;
+    const d = { ...deps(fakeRuntime().runtime), runtime: async () => { connected = true; return fakeRuntime().runtime; } };
+    await expect(startAgent(d, options({ memory: 'lots' }))).rejects.toMatchObject({ code: 'INVALID_MEMORY' });
+    await expect(startAgent(d, options({ workspace: '/nonexistent/agentctl' }))).rejects.toMatchObject({ code: 'WORKSPACE_NOT_FOUND' });
+    await expect(startAgent(d, options({ agent: 'nope' }))).rejects.toMatchObject({ code: 'AGENT_PROFILE_UNKNOWN' });
+    await expect(startAgent(d, options({ name: '-bad' }))).rejects.toMatchObject({ code: 'AGENT_NAME_INVALID' });
+    expect(connected).toBe(false);
+  });
+
+  it('attached: only starts, so an agent that ends at once is not an error', async () => {
+    const fake = fakeRuntime({ afterStart: { state: 'exited', running: false, exitCode: 0 } });
+    const pending = await prepareAgent(deps(fake.runtime), options());
+    expect(await pending.start('attached')).toMatchObject({ name: 'x' });
+    expect(fake.calls).not.toContain('removeContainer c1');
+  });
+});
