@@ -22,6 +22,7 @@ function formatSize(bytes: number): string {
 export function registerImage(program: Command, context: CommandContext): void {
   const image = program.command('image').description('List, pull, build and remove agent images');
   const repository = async (): Promise<string> => (await context.config()).config.image?.repository ?? BUILD_INFO.image.repository;
+  const profileImages = async (): Promise<string[]> => Object.values((await context.config()).config.agents ?? {}).map((agent) => agent.image);
 
   image
     .command('ls')
@@ -29,7 +30,7 @@ export function registerImage(program: Command, context: CommandContext): void {
     .addHelpText('after', '\nExamples:\n  $ agentctl image ls\n  $ agentctl image ls --json')
     .action(async () => {
       const { listAgentImages } = await import('../image/list-agent-images.js');
-      const images = await listAgentImages(await context.runtime(), await repository());
+      const images = await listAgentImages(await context.runtime(), await repository(), await profileImages());
       const { io } = context;
       if (context.globals.json) return io.writeJson({ ok: true, images });
       if (images.length === 0) return io.info('No agentctl images. Pull one with `agentctl image pull` or build one with `agentctl image build`.');
@@ -144,7 +145,7 @@ export function registerImage(program: Command, context: CommandContext): void {
       for (const ref of refs) {
         const found = await runtime.inspectImage(ref);
         if (found === undefined) throw new NotFoundError('IMAGE_NOT_LOCAL', `Image ${ref} is not present locally`, { hint: 'See `agentctl image ls` for local images' });
-        if (!isAgentImage(found, repo)) {
+        if (!isAgentImage(found, repo, await profileImages())) {
           throw new UnsafeOperationError('IMAGE_NOT_AGENTCTL', `Image ${ref} is not an agentctl image`, { hint: 'Remove it with your engine (docker rmi / podman rmi) if you mean to' });
         }
         try {

@@ -46,7 +46,7 @@ export function pullError(error: unknown, ref: ImageReference, reference: string
         details: { ...details, reason },
       });
     case 'missing':
-      return new ImageError('IMAGE_NOT_FOUND', `Image ${reference} was not found in registry ${ref.registry}`, {
+      return new ImageError('IMAGE_NOT_FOUND', `Image ${reference} was not found in registry ${ref.registry}; tried ${tried.join(', ')}`, {
         hint: `Check the name and tag (\`agentctl image ls\` shows local images), or build it with \`agentctl image build\``,
         cause: error,
         details,

@@ -22,7 +22,7 @@ describe('resolveAgentImage', () => {
     const config = { image: { repository: 'r/agent', tag: '2.0.0' }, agents: { codex: { image: 'r/codex:1' } } };
     expect(targetImage(config, { image: 'x/y:1' })).toBe('x/y:1');
     expect(targetImage(config, { agent: 'codex' })).toBe('r/codex:1');
-    expect(targetImage(config, { agent: 'unknown' })).toBe('r/agent:2.0.0');
+    expect(() => targetImage(config, { agent: 'unknown' })).toThrow(expect.objectContaining({ code: 'AGENT_PROFILE_UNKNOWN' }));
     expect(targetImage({}, {})).toMatch(/^ghcr\.io\/agentctl\/agent:\d/);
   });
 

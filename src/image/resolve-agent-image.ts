@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { BUILD_INFO } from '../core/build-info.js';
-import { ConfigError, ImageError } from '../core/errors.js';
+import { ConfigError, ImageError, UsageError } from '../core/errors.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import type { LocalImage } from '../runtime/image-operations.js';
 import { digestFor, formatReference, parseImageReference, withTag, type ImageReference } from './image-reference.js';
@@ -48,6 +48,10 @@ export function targetImage(config: Config, options: Pick<ResolveImageOptions, '
   if (options.agent !== undefined) {
     const profile = config.agents?.[options.agent];
     if (profile !== undefined) return profile.image;
+    const known = Object.keys(config.agents ?? {});
+    throw new UsageError('AGENT_PROFILE_UNKNOWN', `Unknown agent profile "${options.agent}"`, {
+      hint: known.length > 0 ? `Use one of: ${known.join(', ')} (agents in your config)` : 'Define it under `agents` in your config, or use --image REF',
+    });
   }
   const repository = config.image?.repository ?? BUILD_INFO.image.repository;
   const tag = config.image?.tag ?? BUILD_INFO.image.tag;
@@ -111,7 +115,7 @@ export async function resolveAgentImage(deps: ResolveImageDeps, options: Resolve
     if (local !== undefined) return resolved(reference, 'local', local, tried);
   }
   if (pull === 'never') {
-    throw new ImageError('IMAGE_NOT_FOUND', `Image ${reference} is not present locally and pulling is disabled (--pull never)`, {
+    throw new ImageError('IMAGE_NOT_FOUND', `Image ${reference} is not present locally and pulling is disabled (--pull never); tried ${tried.join(', ')}`, {
       hint: `Run \`agentctl image pull ${reference}\`, or start again with --pull missing${useLocal ? '' : ', or build a dev image and use --use-local-image'}`,
       details: { image: reference, tried },
     });

@@ -94,4 +94,9 @@ export interface ContainerOperations {
   inspectVolume(name: string): Promise<VolumeSummary | undefined>;
   listVolumes(labels: LabelFilter): Promise<VolumeSummary[]>;
   removeVolume(name: string): Promise<void>;
+  /**
+   * Runs the container's health check once (Podman only; Docker runs its own). Podman schedules
+   * health checks with systemd timers, so without systemd (containers, WSL, CI) they never run.
+   */
+  runHealthCheck?(id: string): Promise<void>;
 }

@@ -40,6 +40,14 @@ function labelFilters(labels: LabelFilter): string[] {
   return Object.entries(labels).map(([key, value]) => (value === true ? key : `${key}=${value}`));
 }
 
+/**
+ * Whether labels match every filter. The engine filters too, but Podman 4.3 combines several label
+ * filters on volumes with OR, so every answer is checked again here.
+ */
+export function matchesLabels(labels: Record<string, string>, filter: LabelFilter): boolean {
+  return Object.entries(filter).every(([key, value]) => (value === true ? key in labels : labels[key] === value));
+}
+
 function toState(value: string | undefined): ContainerState {
   const state = (value ?? 'unknown').toLowerCase();
   // Podman reports a never-started container as "configured" through some paths.
@@ -48,8 +56,8 @@ function toState(value: string | undefined): ContainerState {
     : 'unknown') as ContainerState;
 }
 
-export function createDockerodeContainerOperations(docker: Dockerode, _kind: EngineKind): ContainerOperations {
-  return {
+export function createDockerodeContainerOperations(docker: Dockerode, kind: EngineKind): ContainerOperations {
+  const operations: ContainerOperations = {
     async createContainer(spec: ContainerSpec) {
       try {
         const container = await docker.createContainer(spec as unknown as Dockerode.ContainerCreateOptions);
@@ -123,7 +131,9 @@ export function createDockerodeContainerOperations(docker: Dockerode, _kind: Eng
     async listContainers({ labels, all }) {
       try {
         const list = await docker.listContainers({ all, filters: JSON.stringify({ label: labelFilters(labels) }) });
-        return list.map(
+        return list
+          .filter((item) => matchesLabels(item.Labels ?? {}, labels))
+          .map(
           (item): ContainerSummary => ({
             id: item.Id,
             name: (item.Names?.[0] ?? '').replace(/^\//, ''),
@@ -146,7 +156,7 @@ export function createDockerodeContainerOperations(docker: Dockerode, _kind: Eng
     },
 
     async createVolume(name, labels) {
-      const existing = await this.inspectVolume(name);
+      const existing = await operations.inspectVolume(name);
       if (existing) return false;
       try {
         await docker.createVolume({ Name: name, Labels: labels });
@@ -169,7 +179,9 @@ export function createDockerodeContainerOperations(docker: Dockerode, _kind: Eng
     async listVolumes(labels) {
       try {
         const answer = await docker.listVolumes({ filters: JSON.stringify({ label: labelFilters(labels) }) });
-        return (answer.Volumes ?? []).map((volume): VolumeSummary => ({ name: volume.Name, labels: volume.Labels ?? {} }));
+        return (answer.Volumes ?? [])
+          .map((volume): VolumeSummary => ({ name: volume.Name, labels: volume.Labels ?? {} }))
+          .filter((volume) => matchesLabels(volume.labels, labels));
       } catch (error) {
         throw engineError('list volumes', error);
       }
@@ -191,6 +203,18 @@ export function createDockerodeContainerOperations(docker: Dockerode, _kind: Eng
       }
     },
   };
+  if (kind === 'podman') {
+    operations.runHealthCheck = async (id) => {
+      // Libpod's own endpoint (the compat API has none); the result shows in the next inspect.
+      await new Promise<void>((resolve) => {
+        docker.modem.dial(
+          { path: `/v4.0.0/libpod/containers/${encodeURIComponent(id)}/healthcheck`, method: 'GET', options: {}, statusCodes: { 200: true, 409: true, 500: true } },
+          () => resolve(),
+        );
+      });
+    };
+  }
+  return operations;
 }
 
 function notFound(id: string, cause: unknown): NotFoundError {

@@ -29,9 +29,9 @@ export function lifecycleFixture(prefix: string) {
       workspaces.push(dir);
       return dir;
     },
-    /** The built agentctl against the engine under test (AGENTCTL_TEST_BIN: another build of it). */
+    /** The built agentctl against the engine under test. */
     async cli(args: string[], options: RunOptions = {}): Promise<CliResult> {
-      const result = await runCli(['--host', host, ...args], { bin: process.env.AGENTCTL_TEST_BIN, ...options });
+      const result = await runCli(['--host', host, ...args], options);
       outputs.push(result.stdout, result.stderr);
       return result;
     },

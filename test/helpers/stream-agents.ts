@@ -44,7 +44,7 @@ export function streamFixture(prefix: string) {
         Labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': name },
       });
       created.push(container.id);
-      const exited = spec.waitForExit ? container.wait({ condition: 'next-exit' } as never) : undefined;
+      const exited = spec.waitForExit ? (container.wait({ condition: 'next-exit' } as never) as unknown as Promise<unknown>) : undefined;
       await container.start();
       if (exited) await exited;
       return { name, container };
@@ -61,7 +61,7 @@ export function streamFixture(prefix: string) {
     },
     /** Removes only what this fixture created. */
     async cleanUp(): Promise<void> {
-      for (const id of created) await docker.getContainer(id).remove({ force: true, t: 0 } as never).catch(() => undefined);
+      for (const id of created) await (docker.getContainer(id).remove({ force: true, t: 0 } as never) as unknown as Promise<unknown>).catch(() => undefined);
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     },
   };

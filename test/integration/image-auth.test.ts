@@ -1,4 +1,6 @@
-import { rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngine } from '../helpers/engines.js';
 import { deleteFromRegistry, engineClient, pushAs, removeLocal, tempHomeWithDockerAuth, uniqueSuffix } from '../helpers/image-registry.js';
@@ -38,6 +40,24 @@ describe(`registry credentials on ${name}`, () => {
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(result.json.image).toMatchObject({ reference, source: 'pulled' });
     expect(result.json.image.digest).toMatch(/^sha256:/);
+    expect(result.stdout + result.stderr).not.toContain(password);
+  });
+
+  it('gets the credentials from a credential helper (credsStore → docker-credential-<name> get)', async () => {
+    await removeLocal(docker, reference);
+    const dir = await mkdtemp(join(tmpdir(), 'agentctl-helper-'));
+    homes.push(dir);
+    const helper = `agentctl-test-${suffix}`;
+    const script = join(dir, `docker-credential-${helper}`);
+    // Answers like a real helper: the server URL on stdin, JSON on stdout.
+    await writeFile(script, `#!/bin/sh\nread server\n[ "$1" = get ] && [ "$server" = "${address}" ] || exit 1\necho '{"ServerURL":"${address}","Username":"${username}","Secret":"${password}"}'\n`);
+    await chmod(script, 0o755);
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ credsStore: helper }));
+    const result = await runCli(['image', 'pull', reference, '--json'], {
+      env: { HOME: dir, DOCKER_CONFIG: dir, PATH: `${dir}:${process.env.PATH}`, AGENTCTL_HOST: host, REGISTRY_AUTH_FILE: undefined, XDG_RUNTIME_DIR: undefined, XDG_CONFIG_HOME: undefined },
+    });
+    expect(result.exitCode, result.stdout).toBe(0);
+    expect(result.json.image).toMatchObject({ reference, source: 'pulled' });
     expect(result.stdout + result.stderr).not.toContain(password);
   });
 

@@ -86,9 +86,7 @@ describe(`start refuses bad input on ${f.engineName}, leaving nothing behind`, (
   });
 
   it('an engine that is gone: exit 4', async () => {
-    const result = await runCli(['start', f.agentName('gone'), '-d', '--json', '--host', 'unix:///nonexistent/agentctl-engine.sock', '--workspace', f.workspace(), ...image], {
-      bin: process.env.AGENTCTL_TEST_BIN,
-    });
+    const result = await runCli(['start', f.agentName('gone'), '-d', '--json', '--host', 'unix:///nonexistent/agentctl-engine.sock', '--workspace', f.workspace(), ...image]);
     expect(result.exitCode).toBe(4);
     expect(result.json.error.code).toBe('RUNTIME_NOT_FOUND');
     expect(await f.containerExists(`agentctl-${f.agentName('gone')}`)).toBe(false);

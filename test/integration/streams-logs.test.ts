@@ -80,6 +80,16 @@ describe(`logs on ${fixture.engineName}`, () => {
     expect(records).toContainEqual({ agent: two.name, stream: 'stdout', line: 'gamma' });
   });
 
+  it('--all includes every agent, each line with its name', async () => {
+    const { name } = await fixture.createAgent({ label: 'everyone', command: ['sh', '-c', 'echo from-all'], waitForExit: true });
+    const result = await fixture.cli(['--json', 'logs', '--all', '--tail', '1']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const records = result.stdout.split('\n').map((line) => JSON.parse(line) as { agent: string; line: string });
+    expect(records).toContainEqual({ agent: name, stream: 'stdout', line: 'from-all' });
+    const both = await fixture.cli(['logs', '--all', name]);
+    expect(both.exitCode).toBe(2);
+  });
+
   it('--follow prints new output and ends when the agent stops', async () => {
     const { name } = await fixture.createAgent({ label: 'follow', command: ['sh', '-c', 'echo first; sleep 3; echo second'] });
     const result = await fixture.cli(['logs', '-f', name]);

@@ -154,6 +154,24 @@ describe(`git worktrees on ${f.engineName}`, () => {
     expect(gitSync(repo, 'branch', '--list', 'agent/*')).toBe(`agent/${names[1]}`);
   });
 
+  it('git works inside for a --separate-git-dir repository and for a checkout that is itself a worktree', async () => {
+    const [separate, linked] = [f.agentName('sep'), f.agentName('linked')];
+    const sepRepo = makeRepository(join(root, 'sep work'), '--separate-git-dir', join(root, 'sep store.git'));
+    const linkedCheckout = join(root, 'linked checkout');
+    gitSync(repo, 'worktree', 'add', '-q', '-b', 'linked', linkedCheckout);
+    chownTree(root);
+    const results = await Promise.all([start(separate, ['--worktree'], sepRepo), start(linked, ['--no-worktree'], linkedCheckout)]);
+    for (const result of results) expect(result.exitCode, result.stderr).toBe(0);
+    for (const name of [separate, linked]) {
+      await inContainer(name, `cd /workspace && echo x > ${name}.txt && git add ${name}.txt && git commit -q -m "by ${name}"`);
+    }
+    expect(gitSync(sepRepo, 'log', '-1', '--format=%s', `agent/${separate}`)).toBe(`by ${separate}`);
+    expect(gitSync(sepRepo, 'status', '--porcelain')).toBe('');
+    expect(gitSync(linkedCheckout, 'log', '-1', '--format=%an|%s')).toBe(`agentctl agent ${linked}|by ${linked}`);
+    expect((await f.cli(['rm', '--force', separate, linked], { env: env() })).exitCode).toBe(0);
+    gitSync(sepRepo, 'fsck', '--no-progress');
+  });
+
   it('auto: a second writing agent on the checkout gets a worktree; never refuses it; a failed start leaves nothing', async () => {
     const [first, second, third, broken] = ['first', 'second', 'third', 'broken'].map((label) => f.agentName(label)) as [string, string, string, string];
     const direct = await start(first);

@@ -42,11 +42,11 @@ export interface AgentLogsDeps {
 /** Resolves which agents' logs to show (by name, or every agent with --all). */
 export async function resolveLogAgents(deps: AgentLogsDeps, options: Pick<AgentLogsOptions, 'names' | 'all'>): Promise<AgentContainerInfo[]> {
   if (options.all && options.names.length > 0) {
-    throw new UsageError('USAGE_CONFLICTING_ARGUMENTS', 'Give agent names or --all, not both', { hint: 'Run `agentctl logs --all` or `agentctl logs NAME…`' });
+    throw new UsageError('NAMES_AND_ALL', 'Give agent names or --all, not both', { hint: 'Run `agentctl logs --all` or `agentctl logs NAME…`' });
   }
   if (options.all) return deps.runtime.lookupAgentContainers({ all: true });
   if (options.names.length === 0) {
-    throw new UsageError('USAGE_MISSING_ARGUMENT', 'Name at least one agent, or give --all', { hint: 'Run `agentctl ls` to see your agents, then `agentctl logs NAME`' });
+    throw new UsageError('NO_AGENT_GIVEN', 'Name at least one agent, or give --all', { hint: 'Run `agentctl ls` to see your agents, then `agentctl logs NAME`' });
   }
   const unique = [...new Set(options.names)];
   return Promise.all(unique.map((name) => findAgent(deps, name)));
@@ -104,6 +104,8 @@ async function streamOne(
     source = await deps.runtime.streamLogs(agent.id, request, deps.signal);
   } catch (error) {
     if (deps.signal.aborted) return;
+    // With --all, an agent removed since the listing is simply no longer there.
+    if (options.all && (error as { statusCode?: number }).statusCode === 404) return;
     throw logsFailed(agent, error);
   }
   try {

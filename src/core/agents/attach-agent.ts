@@ -65,18 +65,21 @@ export async function attachAgent(deps: StreamDeps, options: AttachAgentOptions)
       resize: (size) => deps.runtime.resizeContainer(agent.id, size),
     });
     if (session.detached) return ATTACH_DETACHED;
-    const code = await Promise.race([exited, pollExitCode(deps, agent.agent, waiting.signal)]);
+    const code = await Promise.race([exited, pollExitCode(deps, agent.agent, waiting.signal, exited)]);
     return code ?? 0;
   } finally {
     waiting.abort();
   }
 }
 
-/** The exit code once the container has stopped (inspect), for when the wait started too late. */
-async function pollExitCode(deps: StreamDeps, name: string, signal: AbortSignal): Promise<number | undefined> {
+/**
+ * The exit code once the container has stopped (inspect), for when the wait started too late. A
+ * container already removed (auto-remove) leaves the answer to the wait.
+ */
+async function pollExitCode(deps: StreamDeps, name: string, signal: AbortSignal, exited: Promise<number | undefined>): Promise<number | undefined> {
   for (let attempt = 0; !signal.aborted; attempt += 1) {
     const agent = await deps.runtime.lookupAgentContainer(name);
-    if (!agent) return undefined;
+    if (!agent) return exited;
     if (!agent.running) return agent.exitCode;
     await sleep(Math.min(50 * (attempt + 1), 500), undefined, { signal }).catch(() => undefined);
   }

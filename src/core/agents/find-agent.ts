@@ -14,7 +14,7 @@ export async function findAgent(deps: FindAgentDeps, name: string): Promise<Agen
   if (!found) {
     throw new NotFoundError('AGENT_NOT_FOUND', `No agent named "${name}"`, {
       hint: 'Run `agentctl ls --all` to see your agents, or `agentctl start` to create one',
-      details: { agent: name },
+      details: { agents: [name] },
     });
   }
   return found;

@@ -219,7 +219,8 @@ async function engineSocket(runtime: ContainerRuntime): Promise<{ path: string; 
       hint: 'Use a local engine, or start without --docker-access socket',
     });
   }
-  const gid = await stat(parsed.socketPath).then((info) => info.gid, () => undefined);
+  // The socket's group lets the non-root agent use it; never the root group (it opens more than the socket).
+  const gid = await stat(parsed.socketPath).then((info) => (info.gid !== 0 && (info.mode & 0o060) === 0o060 ? info.gid : undefined), () => undefined);
   return { path: parsed.socketPath, ...(gid === undefined ? {} : { gid }) };
 }
 

@@ -2,7 +2,7 @@ import { EngineError, TimeoutError } from '../errors.js';
 import type { ContainerDetails, ContainerOperations } from '../../runtime/container-operations.js';
 
 export interface WaitDeps {
-  runtime: Pick<ContainerOperations, 'inspectContainer'>;
+  runtime: Pick<ContainerOperations, 'inspectContainer' | 'runHealthCheck'>;
   signal?: AbortSignal;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -19,6 +19,7 @@ export async function waitUntilRunning(deps: WaitDeps, id: string, name: string,
   const now = deps.now ?? Date.now;
   const deadline = now() + timeoutMs;
   let delay = 25;
+  let lastCheck = 0;
   for (;;) {
     if (deps.signal?.aborted) throw deps.signal.reason;
     const details = await deps.runtime.inspectContainer(id);
@@ -36,6 +37,11 @@ export async function waitUntilRunning(deps: WaitDeps, id: string, name: string,
           details: { agent: name },
         });
       }
+    }
+    if (details.state === 'running' && details.health === 'starting' && deps.runtime.runHealthCheck && now() - lastCheck >= 1000) {
+      lastCheck = now();
+      await deps.runtime.runHealthCheck(id);
+      continue;
     }
     if (now() >= deadline) {
       throw new TimeoutError('START_TIMEOUT', `Agent ${name} was not ${details.state === 'running' ? 'healthy' : 'running'} within ${Math.round(timeoutMs / 1000)} s`, {

@@ -155,6 +155,22 @@ describe('removeAgentWorktree', () => {
   });
 });
 
+describe('several worktrees of one repository at once', () => {
+  it('are created and removed concurrently without git lock failures', async () => {
+    const { repo, repository, worktreeDir } = await setup();
+    const agents = ['p1', 'p2', 'p3', 'p4', 'p5'];
+    const worktrees = await Promise.all(agents.map((agent) => createAgentWorktree(git, { repository, worktreeDir, agent })));
+    expect(gitSync(repo, 'branch', '--list', 'agent/*').split('\n')).toHaveLength(agents.length);
+    await Promise.all(
+      worktrees.map((worktree) =>
+        removeAgentWorktree(git, { commonDir: repository.commonDir, path: worktree.path, branch: worktree.branch }, { agent: worktree.agent }),
+      ),
+    );
+    expect(gitSync(repo, 'branch', '--list', 'agent/*')).toBe('');
+    expect(gitSync(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
+  });
+});
+
 describe('pruneWorktrees', () => {
   it('removes clean orphans, keeps worktrees in use, refuses orphans with work', async () => {
     const { repo, repository, worktreeDir } = await setup();

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ConflictError, UsageError } from '../errors.js';
 import type { Repository } from './find-repository.js';
 import { GitCommandError, gitFailed, type GitRunner } from './git.js';
+import { withRepositoryLock } from './repository-lock.js';
 
 /** A worktree made by agentctl for one agent. All paths are absolute host paths. */
 export interface AgentWorktree {
@@ -89,7 +90,7 @@ export async function createAgentWorktree(git: GitRunner, options: CreateWorktre
     ? ['worktree', 'add', ...lock, worktreePath, branch]
     : ['worktree', 'add', ...lock, '--no-track', '-b', branch, worktreePath, baseCommit as string];
   try {
-    await git(args, { cwd });
+    await withRepositoryLock(repositoryDir, () => git(args, { cwd }));
   } catch (error) {
     const stderr = error instanceof GitCommandError ? error.stderr : '';
     // A branch that appeared meanwhile ("already exists") is someone else's: never delete it.
@@ -129,9 +130,11 @@ export async function discardAgentWorktree(git: GitRunner, worktree: AgentWorktr
 }
 
 async function discardQuietly(git: GitRunner, cwd: string, worktreePath: string, branch: string | undefined): Promise<void> {
-  // --force twice: also removes a locked worktree and one with changes; fine for one never used.
-  await git(['worktree', 'remove', '--force', '--force', worktreePath], { cwd }).catch(() => undefined);
-  if (branch) await git(['branch', '-D', branch], { cwd }).catch(() => undefined);
+  await withRepositoryLock(path.dirname(worktreePath), async () => {
+    // --force twice: also removes a locked worktree and one with changes; fine for one never used.
+    await git(['worktree', 'remove', '--force', '--force', worktreePath], { cwd }).catch(() => undefined);
+    if (branch) await git(['branch', '-D', branch], { cwd }).catch(() => undefined);
+  }).catch(() => undefined);
 }
 
 async function checkBranchName(git: GitRunner, cwd: string, branch: string): Promise<void> {

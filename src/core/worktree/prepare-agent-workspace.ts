@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Config } from '../../config/schema.js';
 import { getWorktreeDir } from '../../config/paths.js';
-import { UsageError } from '../errors.js';
+import { isAgentctlError, UsageError } from '../errors.js';
 import { LABELS } from '../labels.js';
 import { createAgentWorktree, discardAgentWorktree, type AgentWorktree } from './create-worktree.js';
 import { decideWorktree, type ExistingAgent } from './decide-worktree.js';
@@ -66,10 +66,15 @@ export async function prepareAgentWorkspace(deps: PrepareWorkspaceDeps, request:
       hint: 'Drop --no-worktree, or drop --branch / --base',
     });
   }
-  const repository = await findRepository(git, request.workspace);
+  const requested = wantsBranch ? true : request.worktree;
+  // Without git on the host, only an explicit --worktree fails; every other start goes on without.
+  const repository = await findRepository(git, request.workspace).catch((error: unknown) => {
+    if (requested !== true && isAgentctlError(error) && error.code === 'GIT_NOT_FOUND') return undefined;
+    throw error;
+  });
   const decision = decideWorktree({
     mode: deps.config.worktree ?? 'auto',
-    requested: wantsBranch ? true : request.worktree,
+    requested,
     readOnly: request.readOnly,
     checkout: repository?.checkout,
     workspace: request.workspace,

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { UnsafeOperationError } from '../errors.js';
 import { gitFailed, type GitRunner } from './git.js';
+import { withRepositoryLock } from './repository-lock.js';
 import { inspectWorktree, isWorktreeClean, type WorktreeLocation, type WorktreeState } from './inspect-worktree.js';
 
 export interface RemoveWorktreeOptions {
@@ -38,26 +40,27 @@ export async function removeAgentWorktree(
     throw unsafeRemovalError(options.agent, location, state, keepBranch);
   }
   const cwd = location.commonDir;
-  try {
-    await git(['worktree', 'unlock', location.path], { cwd }).catch(() => undefined);
-    // --force twice: removes it although it has changes (already checked or forced) and although a
-    // lock reappeared; also drops the metadata of a worktree whose directory is already gone.
-    await git(['worktree', 'remove', '--force', '--force', location.path], { cwd });
-  } catch (error) {
-    if (existsSync(location.path)) throw gitFailed(`Removing the worktree ${location.path}`, cwd, error);
-    // Neither directory nor registration left (removed by hand and pruned): nothing to do.
-  }
-
   let deletedBranch = false;
   let branchKeptReason: string | undefined;
-  if (!keepBranch && state.branchExists) {
+  await withRepositoryLock(path.dirname(location.path), async () => {
     try {
-      await git(['branch', '-D', location.branch], { cwd });
-      deletedBranch = true;
+      await git(['worktree', 'unlock', location.path], { cwd }).catch(() => undefined);
+      // --force twice: removes it although it has changes (already checked or forced) and although
+      // a lock reappeared; also drops the metadata of a worktree whose directory is already gone.
+      await git(['worktree', 'remove', '--force', '--force', location.path], { cwd });
     } catch (error) {
-      branchKeptReason = error instanceof Error ? lastLine(error.message) : String(error);
+      if (existsSync(location.path)) throw gitFailed(`Removing the worktree ${location.path}`, cwd, error);
+      // Neither directory nor registration left (removed by hand and pruned): nothing to do.
     }
-  }
+    if (!keepBranch && state.branchExists) {
+      try {
+        await git(['branch', '-D', location.branch], { cwd });
+        deletedBranch = true;
+      } catch (error) {
+        branchKeptReason = error instanceof Error ? lastLine(error.message) : String(error);
+      }
+    }
+  });
   return { path: location.path, branch: location.branch, deletedBranch, branchKeptReason, state };
 }
 

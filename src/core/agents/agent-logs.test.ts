@@ -1,0 +1,94 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { AgentContainerInfo, LogOptions } from '../../runtime/stream-operations.js';
+import { resolveLogAgents, streamAgentLogs, type LogLine } from './agent-logs.js';
+
+function frame(type: number, text: string): Buffer {
+  const payload = Buffer.from(text);
+  const header = Buffer.alloc(8);
+  header[0] = type;
+  header.writeUInt32BE(payload.length, 4);
+  return Buffer.concat([header, payload]);
+}
+
+const agent = (name: string, tty = false): AgentContainerInfo => ({
+  id: `id-${name}`,
+  containerName: `agentctl-${name}`,
+  agent: name,
+  status: 'exited',
+  running: false,
+  exitCode: 0,
+  tty,
+  openStdin: false,
+  labels: {},
+});
+
+function fakeRuntime(logs: Record<string, Buffer[]>) {
+  const requests: Array<[string, LogOptions]> = [];
+  return {
+    requests,
+    runtime: {
+      lookupAgentContainer: async (name: string) => (logs[`id-${name}`] ? agent(name) : undefined),
+      lookupAgentContainers: async () => Object.keys(logs).map((id) => agent(id.slice(3))),
+      streamLogs: async (id: string, options: LogOptions) => {
+        requests.push([id, options]);
+        const chunks = logs[id];
+        if (!chunks) throw new Error(`unexpected logs request for ${id}`);
+        return Readable.from(chunks);
+      },
+    },
+  };
+}
+
+function collector() {
+  const lines: LogLine[] = [];
+  const chunks: Array<[string, string]> = [];
+  return {
+    lines,
+    chunks,
+    sink: { lines: (batch: LogLine[]) => void lines.push(...batch), chunk: (stream: string, data: Buffer) => void chunks.push([stream, data.toString()]) },
+  };
+}
+
+describe('streamAgentLogs', () => {
+  const signal = new AbortController().signal;
+  const now = () => new Date('2026-11-23T12:00:00Z');
+
+  it('turns multiplexed output into lines per stream, with the timestamp split off', async () => {
+    const fake = fakeRuntime({ 'id-a': [Buffer.concat([frame(1, '2026-11-23T11:00:00.1Z hello\n2026-11-23T11:00:01Z wor'), frame(2, '2026-11-23T11:00:02Z oops\n')]), frame(1, 'ld\n')] });
+    const out = collector();
+    await streamAgentLogs({ runtime: fake.runtime, signal, now }, [agent('a')], { names: ['a'], all: false, follow: false, timestamps: true, mode: 'lines', since: '10m', tail: '5' }, out.sink);
+    expect(out.lines).toEqual([
+      { agent: 'a', stream: 'stdout', line: 'hello', time: '2026-11-23T11:00:00.1Z' },
+      { agent: 'a', stream: 'stderr', line: 'oops', time: '2026-11-23T11:00:02Z' },
+      { agent: 'a', stream: 'stdout', line: 'world', time: '2026-11-23T11:00:01Z' },
+    ]);
+    expect(fake.requests).toEqual([['id-a', { follow: false, since: Date.parse('2026-11-23T11:50:00Z') / 1000, until: undefined, tail: 5, timestamps: true }]]);
+  });
+
+  it('passes raw bytes through in raw mode, and a TTY agent is not demultiplexed', async () => {
+    const fake = fakeRuntime({ 'id-t': [Buffer.from('\u0001 not a header, a TTY byte\n')] });
+    const out = collector();
+    await streamAgentLogs({ runtime: fake.runtime, signal, now }, [agent('t', true)], { names: ['t'], all: false, follow: false, timestamps: false, mode: 'raw' }, out.sink);
+    expect(out.chunks).toEqual([['stdout', '\u0001 not a header, a TTY byte\n']]);
+  });
+
+  it('an unterminated last line is still printed', async () => {
+    const fake = fakeRuntime({ 'id-a': [frame(1, 'no newline')] });
+    const out = collector();
+    await streamAgentLogs({ runtime: fake.runtime, signal, now }, [agent('a')], { names: ['a'], all: false, follow: false, timestamps: false, mode: 'lines' }, out.sink);
+    expect(out.lines).toEqual([{ agent: 'a', stream: 'stdout', line: 'no newline' }]);
+  });
+});
+
+describe('resolveLogAgents', () => {
+  const signal = new AbortController().signal;
+  it('finds named agents, all agents, and refuses both or neither', async () => {
+    const fake = fakeRuntime({ 'id-a': [], 'id-b': [] });
+    expect((await resolveLogAgents({ runtime: fake.runtime, signal }, { names: ['b', 'b'], all: false })).map((a) => a.agent)).toEqual(['b']);
+    expect((await resolveLogAgents({ runtime: fake.runtime, signal }, { names: [], all: true })).map((a) => a.agent)).toEqual(['a', 'b']);
+    await expect(resolveLogAgents({ runtime: fake.runtime, signal }, { names: ['a'], all: true })).rejects.toMatchObject({ code: 'NAMES_AND_ALL' });
+    await expect(resolveLogAgents({ runtime: fake.runtime, signal }, { names: [], all: false })).rejects.toMatchObject({ code: 'NO_AGENT_GIVEN' });
+    await expect(resolveLogAgents({ runtime: fake.runtime, signal }, { names: ['zz'], all: false })).rejects.toMatchObject({ code: 'AGENT_NOT_FOUND', kind: 'not-found' });
+  });
+});

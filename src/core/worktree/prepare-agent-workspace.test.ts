@@ -1,0 +1,74 @@
+import { existsSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { gitSync, makeRepository, makeTempDir } from '../../../test/helpers/git-repo.js';
+import { LABELS } from '../labels.js';
+import type { ExistingAgent } from './decide-worktree.js';
+import { createGitRunner } from './git.js';
+import { prepareAgentWorkspace, type PrepareWorkspaceDeps } from './prepare-agent-workspace.js';
+
+let cleanups: Array<() => void> = [];
+afterEach(() => {
+  cleanups.forEach((cleanup) => cleanup());
+  cleanups = [];
+});
+
+function setup(agents: ExistingAgent[] = [], mode: 'auto' | 'always' | 'never' = 'auto') {
+  const { dir, cleanup } = makeTempDir();
+  cleanups.push(cleanup);
+  const root = realpathSync(dir);
+  const repo = makeRepository(path.join(root, 'repo'));
+  const deps: PrepareWorkspaceDeps = {
+    config: { worktree: mode, worktreeDir: path.join(root, 'wt') },
+    env: process.env,
+    homedir: root,
+    listAgents: async () => agents,
+    log: () => {},
+    createGit: () => createGitRunner({ ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' }),
+  };
+  return { root, repo, deps };
+}
+
+describe('prepareAgentWorkspace', () => {
+  it('gives the second writer a worktree with git-dir binds, identity and labels; discard undoes it', async () => {
+    const { repo, deps } = setup();
+    const writer = { name: 'w', labels: { [LABELS.workspace]: repo } };
+    const prepared = await prepareAgentWorkspace({ ...deps, listAgents: async () => [writer] }, { name: 'a2', workspace: repo, readOnly: false, selinux: false });
+    const common = path.join(repo, '.git');
+    expect(prepared.workspace).toBe(prepared.worktree?.path);
+    expect(prepared.binds).toEqual([`${common}:${common}:rw`, `${common}/worktrees:${common}/worktrees:ro`, `${common}/worktrees/a2:${common}/worktrees/a2:rw`]);
+    expect(prepared.labels).toEqual({ [LABELS.repository]: common, [LABELS.worktree]: prepared.workspace, [LABELS.branch]: 'agent/a2' });
+    expect(Object.fromEntries(prepared.env)).toMatchObject({ GIT_AUTHOR_NAME: 'agentctl agent a2' });
+    await prepared.discard();
+    expect(existsSync(prepared.workspace)).toBe(false);
+    expect(gitSync(repo, 'branch', '--list', 'agent/a2')).toBe('');
+  });
+
+  it('lets the first writer use the checkout, and mounts the git dir of a checkout that is a linked worktree', async () => {
+    const { root, repo, deps } = setup();
+    const first = await prepareAgentWorkspace(deps, { name: 'a1', workspace: repo, readOnly: false, selinux: true });
+    expect(first).toMatchObject({ workspace: repo, binds: [] });
+    expect(first.worktree).toBeUndefined();
+    const linked = path.join(root, 'linked');
+    gitSync(repo, 'worktree', 'add', '-q', '-b', 'linked', linked);
+    const direct = await prepareAgentWorkspace(deps, { name: 'l1', workspace: linked, readOnly: true, selinux: true });
+    const common = path.join(repo, '.git');
+    expect(direct.binds).toEqual([`${common}:${common}:ro,z`, `${common}/worktrees:${common}/worktrees:ro,z`, `${common}/worktrees/linked:${common}/worktrees/linked:ro,z`]);
+  });
+
+  it('goes on without git on the host unless a worktree was asked for', async () => {
+    const { repo, deps } = setup();
+    const noGit = { ...deps, createGit: () => createGitRunner({ PATH: '/nonexistent' }) };
+    expect((await prepareAgentWorkspace(noGit, { name: 'n', workspace: repo, readOnly: false, selinux: false })).binds).toEqual([]);
+    await expect(prepareAgentWorkspace(noGit, { name: 'n', workspace: repo, readOnly: false, selinux: false, worktree: true })).rejects.toMatchObject({
+      code: 'GIT_NOT_FOUND',
+    });
+  });
+
+  it('refuses --branch with --no-worktree', async () => {
+    const { repo, deps } = setup();
+    await expect(prepareAgentWorkspace(deps, { name: 'x', workspace: repo, readOnly: false, selinux: false, worktree: false, branch: 'b' })).rejects.toMatchObject({
+      code: 'USAGE_BRANCH_WITHOUT_WORKTREE',
+    });
+  });
+});
