@@ -85,8 +85,9 @@ function ping(endpoint: Endpoint, timeoutMs: number): Promise<{ status: number; 
       ...(parsed.socketPath ? { socketPath: parsed.socketPath } : { host: parsed.host, port: parsed.port }),
       ...(tls ? { ca: endpoint.tls?.ca, cert: endpoint.tls?.cert, key: endpoint.tls?.key } : {}),
     };
-    void import(tls ? 'node:https' : 'node:http').then(({ request }) => {
-      const req = request(options, (res) => {
+    const load: Promise<{ request: typeof import('node:http').request }> = tls ? import('node:https') : import('node:http');
+    void load.then(({ request }) => {
+      const req = request(options, (res: import('node:http').IncomingMessage) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {

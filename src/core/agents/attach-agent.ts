@@ -63,6 +63,7 @@ export async function attachAgent(deps: StreamDeps, options: AttachAgentOptions)
       signal: deps.signal,
       mask: deps.mask,
       resize: (size) => deps.runtime.resizeContainer(agent.id, size),
+      redraw: agent.running,
     });
     if (session.detached) return ATTACH_DETACHED;
     const code = await Promise.race([exited, pollExitCode(deps, agent.agent, waiting.signal, exited)]);

@@ -24,6 +24,11 @@ export interface SessionOptions {
   /** Called with the terminal size at the start and on every resize (TTY sessions on a terminal). */
   resize?: (size: TerminalSize) => Promise<void>;
   /**
+   * Make a running full-screen program redraw on attach: the size is first set one larger, so the
+   * real size is a change and the program gets SIGWINCH.
+   */
+  redraw?: boolean;
+  /**
    * Sees the first output chunk; returning true holds it back (e.g. the engine's own "exec failed"
    * text, replaced by a clearer message); all later output is then held too and returned as `held`.
    */
@@ -87,7 +92,12 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
       if (options.tty && options.resize && terminalSize(streams.stdout)) {
         const resize = options.resize;
         const forward = (size: TerminalSize) => void resize(size).catch(() => undefined);
-        forward(terminalSize(streams.stdout)!);
+        const initial = terminalSize(streams.stdout)!;
+        if (options.redraw) {
+          void resize({ columns: initial.columns + 1, rows: initial.rows + 1 })
+            .catch(() => undefined)
+            .then(() => forward(initial));
+        } else forward(initial);
         cleanups.push(watchResize(streams.stdout, forward));
       }
 
