@@ -51,7 +51,7 @@ export function registerStart(program: Command, context: CommandContext): void {
     .option('-w, --workspace <dir>', 'directory mounted at /workspace (default: current directory)')
     .option('--agent <profile>', 'agent profile from config (agents.<profile>)')
     .option('--image <ref>', 'run this image instead of the profile or pinned one')
-    .option('-d, --detach', 'start in the background and exit once it runs')
+    .option('-d, --detach', 'start in the background and exit once it runs (implied by --json)')
     .option('--read-only', 'mount the workspace read-only')
     .option('-e, --env <KEY=VALUE|KEY>', 'set an environment variable (repeatable; KEY alone takes the host value)', collect)
     .option('--env-file <file>', 'read environment variables from a file (repeatable)', collect)

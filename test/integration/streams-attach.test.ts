@@ -25,8 +25,9 @@ describe(`attach and shell in a real terminal on ${fixture.engineName}`, () => {
     const { name, container } = await fixture.createAgent({ label: 'tty', command: ['sh'], tty: true, openStdin: true });
 
     const first = await inTmux(['attach', name]);
-    await first.send('echo typed-$((6*7))', 'Enter');
+    await first.send('echo typed-$((6*7)); stty size', 'Enter');
     await first.waitFor(/typed-42/);
+    await first.waitFor(new RegExp(`^${await paneSize(first.session)}$`, 'm'));
     await first.resize(100, 30);
     const size = await paneSize(first.session);
     expect(size).toMatch(/ 100$/);
@@ -42,6 +43,20 @@ describe(`attach and shell in a real terminal on ${fixture.engineName}`, () => {
     await second.waitFor(/again-6/);
     await second.send('exit 7', 'Enter');
     expect(await second.exitCode()).toBe(7);
+  });
+
+  it('makes a running full-screen program redraw when attaching (it gets SIGWINCH)', async () => {
+    const { name } = await fixture.createAgent({
+      label: 'redraw',
+      command: ['sh', '-c', 'trap "echo redraw-\\$(stty size | tr \\" \\" x)" WINCH; while true; do sleep 0.2; done'],
+      tty: true,
+      openStdin: true,
+    });
+    const session = await inTmux(['attach', name]);
+    const [rows, columns] = (await paneSize(session.session)).split(' ');
+    await session.waitFor(new RegExp(`redraw-${rows}x${columns}`));
+    await session.send('C-p', 'C-q');
+    expect(await session.exitCode()).toBe(0);
   });
 
   it('honours --detach-keys', async () => {
