@@ -1,5 +1,5 @@
 // A logging proxy for the engine socket: `node bench/api-proxy.mjs LISTEN.sock ENGINE.sock` prints
-// every request line (method, path) with its time since the proxy saw the first one, so the engine
+// every request line (method, path) with the time it arrived (epoch ms), so the engine
 // round trips a command makes can be counted: point the CLI at unix://LISTEN.sock.
 import { createServer, connect } from 'node:net';
 import { rmSync } from 'node:fs';
@@ -10,7 +10,6 @@ if (!listen || !target) {
   process.exit(2);
 }
 rmSync(listen, { force: true });
-let first;
 const server = createServer((client) => {
   const upstream = connect(target);
   let upgraded = false;
@@ -18,9 +17,7 @@ const server = createServer((client) => {
     if (!upgraded) {
       const text = chunk.toString('latin1');
       for (const match of text.matchAll(/^(GET|POST|PUT|DELETE|HEAD) (\S+) HTTP\/1\.[01]\r$/gm)) {
-        first ??= process.hrtime.bigint();
-        const ms = Number(process.hrtime.bigint() - first) / 1e6;
-        console.log(`${ms.toFixed(1).padStart(8)} ms  ${match[1]} ${match[2]}`);
+        console.log(`${Date.now()}  ${match[1]} ${match[2].slice(0, 100)}`);
         if (/\r\nUpgrade: tcp/i.test(text)) upgraded = true;
       }
     }

@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compare, formatRow } from './measure.mjs';
+import { lifecycleBenchmarks } from './lifecycle.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = ['node', `${root}bin/agentctl.js`];
@@ -13,6 +14,9 @@ const host = process.env.BENCH_HOST ?? hosts[engine];
 const engineCli = ['docker', '-H', host];
 const runs = Number(process.env.BENCH_RUNS ?? 9);
 const env = { AGENTCTL_HOST: host, HOME: process.env.HOME };
+// BENCH_SECTIONS=startup,start,concurrent,logs (default: all); BENCH_CONCURRENT=50.
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'startup,start,concurrent,logs').split(','));
+const concurrentRuns = Number(process.env.BENCH_CONCURRENT_RUNS ?? 3);
 
 const results = [];
 const report = (result, target) => {
@@ -20,7 +24,8 @@ const report = (result, target) => {
   console.log(formatRow(result, target));
 };
 
-console.log(`agentctl benchmark on ${engine} (${host}), ${runs} paired runs, medians`);
+console.log(`agentctl benchmark on ${engine} (${host}; engine CLI: docker -H ${host}), ${runs} paired runs, medians`);
+if (sections.has('startup')) {
 const nodeBaseline = { label: 'node -e 0', command: ['node', '-e', '0'] };
 report(await compare('--version vs node -e 0', { label: 'agentctl --version', command: [...bin, '--version'] }, nodeBaseline, { runs }), {
   text: '≤ 1.3×',
@@ -35,8 +40,20 @@ report(await compare('ls --json vs node -e 0', { label: 'agentctl ls --json', co
   check: (r) => r <= 1.6,
 });
 report(await compare('ls --json vs docker ps', { label: 'agentctl ls --json', command: [...bin, 'ls', '--json'], env }, { label: 'docker ps', command: [...engineCli, 'ps', '--filter', 'label=io.agentctl.managed'] }, { runs }));
+}
+
+const lifecycle = lifecycleBenchmarks({ bin, engineCli, env, runs, concurrentRuns, report, tag: `${engine.slice(0, 1)}${process.pid}` });
+try {
+  if (sections.has('start')) await lifecycle.single();
+  if (sections.has('concurrent')) await lifecycle.concurrent(Number(process.env.BENCH_CONCURRENT ?? 50));
+  if (sections.has('logs')) await lifecycle.logs();
+} finally {
+  lifecycle.dispose();
+}
 
 mkdirSync(`${root}bench/results`, { recursive: true });
-const file = `${root}bench/results/${engine}-${new Date().toISOString().slice(0, 10)}.json`;
-writeFileSync(file, `${JSON.stringify({ engine, host: engine, runs, node: process.version, results }, null, 2)}\n`);
+const stamp = new Date().toISOString().slice(0, 16).replace(/:/g, "");
+const file = `${root}bench/results/${engine}-${stamp}.json`;
+const when = new Date().toISOString();
+writeFileSync(file, `${JSON.stringify({ engine, engineCli: 'docker -H <engine socket>', when, runs, concurrentRuns, sections: [...sections], load: (await import('node:os')).loadavg(), node: process.version, results }, null, 2)}\n`);
 console.log(`written: bench/results/${file.split('/').pop()}`);

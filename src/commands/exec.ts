@@ -34,7 +34,7 @@ export async function streamDeps(context: CommandContext): Promise<StreamDeps> {
     runtime: await context.runtime(),
     streams: io.streams,
     signal: context.signal,
-    mask: io.secrets.isEmpty ? undefined : (text) => io.secrets.mask(text),
+    secrets: io.secrets,
   };
 }
 

@@ -15,6 +15,8 @@ import { registerExec } from './exec.js';
 import { registerShell } from './shell.js';
 import { registerAttach } from './attach.js';
 import { registerImage } from './image.js';
+import { registerRun } from './run.js';
+import { registerWait } from './wait.js';
 
 /** Every command of agentctl, in the order `--help` lists them. Add a new command here. */
 export const COMMANDS: ReadonlyArray<(program: Command, context: CommandContext) => void> = [
@@ -33,4 +35,6 @@ export const COMMANDS: ReadonlyArray<(program: Command, context: CommandContext)
   registerShell,
   registerAttach,
   registerImage,
+  registerRun,
+  registerWait,
 ];

@@ -128,7 +128,9 @@ async function makeLoaders(defaultLoaders: CosmiconfigModule['defaultLoaders']):
     }
   };
   const yaml: Loader = async (_filepath, content) => {
-    const { parse } = await import('yaml');
+    // yaml is CommonJS: bundled, its named exports may sit on `default` (as with cosmiconfig).
+    const loaded = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
+    const parse = typeof loaded.parse === 'function' ? loaded.parse : loaded.default!.parse;
     return parse(content, { prettyErrors: true }) as unknown;
   };
   const json: Loader = (_filepath, content) => (content.trim() === '' ? null : (JSON.parse(content) as unknown));

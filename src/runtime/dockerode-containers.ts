@@ -86,6 +86,13 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
         await docker.getContainer(id).start();
       } catch (error) {
         if (statusOf(error) === 304) return;
+        const message = engineMessage(error);
+        if (/executable file not found|no such file or directory|command that was not found|permission denied: unknown/i.test(message) && /exec/i.test(message)) {
+          throw new EngineError('AGENT_COMMAND_NOT_FOUND', `The agent's command cannot be run in the image: ${message}`, {
+            hint: 'Check the command after `--` (or the agent profile\'s `command`) and that the image contains it',
+            cause: error,
+          });
+        }
         throw engineError('start the container', error);
       }
     },

@@ -53,10 +53,10 @@ describe(`start refuses bad input on ${f.engineName}, leaving nothing behind`, (
     expect(await failingStart(f.agentName('img'), ['--workspace', f.workspace(), '--image', 'agentctl-test/absent:9.9.9', '--pull', 'never', '--', 'true'])).toMatchObject({ exitCode: 6 });
   });
 
-  it('an agent whose command exits at once: exit 5, container and new volume removed, its secret never printed', async () => {
+  it('an agent whose command is not in the image: exit 5, container and new volume removed, its secret never printed', async () => {
     const secret = `lce-${Math.random().toString(36).slice(2)}-token`;
-    const args = ['--verbose', '--workspace', f.workspace(), '--image', f.image, '--secret', 'LCE_TOKEN', '--', 'sh', '-c', 'cat /run/secrets/LCE_TOKEN; exit 3'];
-    expect(await failingStart(f.agentName('exit'), args, { LCE_TOKEN: secret })).toMatchObject({ exitCode: 5, code: 'AGENT_EXITED' });
+    const args = ['--verbose', '--workspace', f.workspace(), '--image', f.image, '--secret', 'LCE_TOKEN', '--', '/no/such/agent'];
+    expect(await failingStart(f.agentName('cmd'), args, { LCE_TOKEN: secret })).toMatchObject({ exitCode: 5, code: 'AGENT_COMMAND_NOT_FOUND' });
     expect(f.outputs.join('\n')).not.toContain(secret);
   });
 

@@ -110,6 +110,21 @@ describe(`attach without a terminal on ${fixture.engineName}`, () => {
     expect(lines.every((line) => line === 'got:hello' || line === 'got:quit')).toBe(true);
   });
 
+  it('Ctrl-C detaches and leaves the agent running', async () => {
+    const { name, container } = await fixture.createAgent({ label: 'sigint', command: ['sh', '-c', 'echo attached-ok; while true; do sleep 1; echo tick; done'], openStdin: true });
+    const bin = process.env.AGENTCTL_TEST_BIN;
+    const args = ['--host', fixture.host, 'attach', name];
+    const child = execa(bin ?? process.execPath, bin ? args : [BIN, ...args], { reject: false, env: { NO_COLOR: '1' } });
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    await until('output through the attach', () => stdout.includes('tick') || undefined);
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain(`agentctl attach ${name}`);
+    expect((await container.inspect()).State.Running).toBe(true);
+  });
+
   it('refuses a stopped agent, naming how to start it', async () => {
     const { name } = await fixture.createAgent({ label: 'stopped', command: ['true'], waitForExit: true });
     const result = await fixture.cli(['attach', name]);

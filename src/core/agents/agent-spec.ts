@@ -38,6 +38,8 @@ export interface AgentSpecInput {
   extraLabels?: Record<string, string>;
   /** More binds (`src:dst:opts`): the repository's git dir for worktree support. */
   extraBinds?: string[];
+  /** false: no TTY and no stdin (`agentctl run` keeps stdout and stderr apart); default true. */
+  tty?: boolean;
 }
 
 /** `cap_net_raw` / `CAP_NET_RAW` / `net_raw` → `NET_RAW`; anything else is a UsageError. */
@@ -99,8 +101,8 @@ export function buildAgentSpec(input: AgentSpecInput): ContainerSpec {
     User: `${input.user.uid}:${input.user.gid}`,
     WorkingDir: WORKSPACE_PATH,
     Labels: agentLabels(input, 'agent'),
-    Tty: true,
-    OpenStdin: true,
+    Tty: input.tty ?? true,
+    OpenStdin: input.tty ?? true,
     StdinOnce: false,
     AttachStdin: false,
     AttachStdout: false,

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../io/terminal.js';
-import { ConflictError, EngineError } from '../errors.js';
+import { CancelledError, ConflictError, EngineError } from '../errors.js';
 import { findAgent } from './find-agent.js';
 import type { StreamDeps } from './exec-agent.js';
 import { runSession } from './stream-session.js';
@@ -54,6 +54,7 @@ export async function attachAgent(deps: StreamDeps, options: AttachAgentOptions)
         throw error;
       }
     }
+    // Ctrl-C reaches agentctl (not the agent) only without a raw terminal: it detaches then.
     const session = await runSession({
       connection,
       tty: agent.tty,
@@ -61,9 +62,12 @@ export async function attachAgent(deps: StreamDeps, options: AttachAgentOptions)
       detachKeys: sequence,
       streams: deps.streams,
       signal: deps.signal,
-      mask: deps.mask,
+      secrets: deps.secrets,
       resize: (size) => deps.runtime.resizeContainer(agent.id, size),
       redraw: agent.running,
+    }).catch((error: unknown) => {
+      if (error instanceof CancelledError) return { detached: true };
+      throw error;
     });
     if (session.detached) return ATTACH_DETACHED;
     const code = await Promise.race([exited, pollExitCode(deps, agent.agent, waiting.signal, exited)]);

@@ -3,7 +3,7 @@ import type { StreamOperations } from '../../runtime/stream-operations.js';
 import { EngineHttpError } from '../../runtime/engine-http.js';
 import { ConflictError, EngineError, UsageError } from '../errors.js';
 import { findAgent } from './find-agent.js';
-import { runSession, type TerminalStreams } from './stream-session.js';
+import { runSession, type OutputMasker, type TerminalStreams } from './stream-session.js';
 
 export interface ExecAgentOptions {
   name: string;
@@ -24,8 +24,8 @@ export interface StreamDeps {
   >;
   streams: TerminalStreams;
   signal: AbortSignal;
-  /** Masks secrets in the agent's output; undefined when none are registered. */
-  mask?: (text: string) => string;
+  /** Masks secrets in the agent's output (io.secrets). */
+  secrets?: OutputMasker;
 }
 
 export interface ExecResult {
@@ -76,7 +76,7 @@ export async function execAgent(deps: StreamDeps, options: ExecAgentOptions): Pr
     forwardStdin: options.interactive,
     streams: deps.streams,
     signal: deps.signal,
-    mask: deps.mask,
+    secrets: deps.secrets,
     resize: (size) => deps.runtime.resizeExec(execId, size),
     holdFirst: (chunk) => ENGINE_EXEC_FAILED.test(chunk.toString('utf8')),
   });

@@ -11,6 +11,7 @@ import { agentLabels, buildAgentSpec, HOME_PATH } from './agent-spec.js';
 import { decideAgentUser, type AgentUser } from './agent-user.js';
 import { secretFileEnv, secretsArchiveEntries } from './secrets.js';
 import { prepareStart, type StartAgentOptions } from './start-options.js';
+import { retryWhileUnreachable } from './retry-unreachable.js';
 import { createTar } from './tar.js';
 import { waitUntilRunning } from './wait-running.js';
 import { AGENT_FILTER } from './agent-lookup.js';
@@ -173,6 +174,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       ociRuntime: options.ociRuntime ?? deps.config.ociRuntime,
       network: options.network ?? deps.config.network,
       cliVersion: BUILD_INFO.version,
+      tty: options.tty ?? true,
     };
     spec = buildAgentSpec(input);
     createdVolume = await runtime.createVolume(volume, agentLabels(input, 'home'));
@@ -226,14 +228,14 @@ async function engineSocket(runtime: ContainerRuntime): Promise<{ path: string; 
 
 async function cleanUp(runtime: ContainerRuntime, id: string | undefined, volume: string | undefined, log: (message: string) => void): Promise<void> {
   if (id) {
-    await runtime.removeContainer(id, { force: true }).then(
+    await retryWhileUnreachable(() => runtime.removeContainer(id, { force: true })).then(
       () => log(`removed the half-made container ${id.slice(0, 12)}`),
       (error: unknown) => log(`could not remove container ${id.slice(0, 12)}: ${(error as Error).message}`),
     );
   }
   if (volume) {
     // Another start racing for the same name may use the volume now: the engine then refuses (409).
-    await runtime.removeVolume(volume).then(
+    await retryWhileUnreachable(() => runtime.removeVolume(volume)).then(
       () => log(`removed the volume ${volume}`),
       (error: unknown) => log(`kept the volume ${volume}: ${isAgentctlError(error) ? error.code : (error as Error).message}`),
     );

@@ -36,6 +36,8 @@ export interface StartAgentOptions {
   branch?: string;
   /** `--base REF`: where a new worktree branch starts (default HEAD). */
   base?: string;
+  /** false: no TTY and no stdin, so stdout and stderr stay apart (`agentctl run`); default true. */
+  tty?: boolean;
 }
 
 /** Everything checked and read on the host before the engine is asked for anything. */
@@ -80,8 +82,8 @@ async function checkWorkspace(dir: string): Promise<{ uid: number; gid: number }
 /** Docker Desktop for Mac forwards the host's ssh-agent at this path inside its VM. */
 const DOCKER_DESKTOP_SSH_SOCKET = '/run/host-services/ssh-auth.sock';
 
-async function findSshSocket(deps: PrepareDeps, engineKind?: string): Promise<string> {
-  if (deps.platform === 'darwin' && engineKind !== 'podman') return DOCKER_DESKTOP_SSH_SOCKET;
+async function findSshSocket(deps: PrepareDeps): Promise<string> {
+  if (deps.platform === 'darwin') return DOCKER_DESKTOP_SSH_SOCKET;
   const socket = deps.env.SSH_AUTH_SOCK;
   const ok = socket ? await stat(socket).then((info) => info.isSocket(), () => false) : false;
   if (!socket || !ok) {

@@ -1,5 +1,6 @@
 import { Duplex, PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { SecretMasker } from '../../io/secrets.js';
 import { parseDetachKeys } from '../../io/terminal.js';
 import { runSession, type TerminalStreams } from './stream-session.js';
 
@@ -81,14 +82,19 @@ describe('runSession', () => {
     expect(term.rawModes).toEqual([true, false]);
   });
 
-  it('masks secrets in output when a mask is given', async () => {
+  it('masks secrets in output, also ones registered after the session began', async () => {
     const fake = fakeConnection();
     const term = terminal({ tty: false });
-    const session = runSession({ connection: fake.connection, tty: true, forwardStdin: false, streams: term.streams, signal: new AbortController().signal, mask: (t) => t.replace('sk-123', '****') });
-    fake.connection.push(Buffer.from('key sk-123\n'));
+    const secrets = new SecretMasker();
+    const session = runSession({ connection: fake.connection, tty: true, forwardStdin: false, streams: term.streams, signal: new AbortController().signal, secrets });
+    secrets.add('sk-123');
+    const bytes = Buffer.from('key sk-123 grüße\n');
+    fake.connection.push(bytes.subarray(0, 14));
+    await new Promise((resolve) => setImmediate(resolve));
+    fake.connection.push(bytes.subarray(14));
     fake.connection.push(null);
     await session;
-    expect(term.out()).toBe('key ****\n');
+    expect(term.out()).toBe('key ******** grüße\n');
   });
 
   it('rejects with the abort reason and restores the terminal', async () => {

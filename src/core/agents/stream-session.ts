@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import type { Duplex, Writable } from 'node:stream';
 import { FrameDemuxer } from '../../io/demux.js';
 import { DetachDetector, enterRawMode, terminalSize, watchResize, type TerminalInput, type TerminalOutput } from '../../io/terminal.js';
@@ -19,8 +20,8 @@ export interface SessionOptions {
   detachKeys?: Buffer;
   streams: TerminalStreams;
   signal: AbortSignal;
-  /** Masks secrets in output; undefined when there are none (bytes pass untouched). */
-  mask?: (text: string) => string;
+  /** Masks secrets in output (checked per write: secrets may be registered while attached). */
+  secrets?: OutputMasker;
   /** Called with the terminal size at the start and on every resize (TTY sessions on a terminal). */
   resize?: (size: TerminalSize) => Promise<void>;
   /**
@@ -33,6 +34,12 @@ export interface SessionOptions {
    * text, replaced by a clearer message); all later output is then held too and returned as `held`.
    */
   holdFirst?: (chunk: Buffer) => boolean;
+}
+
+/** What masks secrets (io.secrets); while it is empty, bytes pass untouched. */
+export interface OutputMasker {
+  readonly isEmpty: boolean;
+  mask(text: string): string;
 }
 
 export interface SessionResult {
@@ -48,8 +55,14 @@ export interface SessionResult {
 export async function runSession(options: SessionOptions): Promise<SessionResult> {
   const { connection, streams } = options;
   const cleanups: Array<() => void> = [];
+  // One decoder per output, so a character split between two reads is masked whole.
+  const decoders = new Map<Writable, StringDecoder>();
   const write = (target: Writable, data: Buffer) => {
-    target.write(options.mask ? options.mask(data.toString('utf8')) : data);
+    const secrets = options.secrets;
+    if (!secrets || (secrets.isEmpty && !decoders.has(target))) return void target.write(data);
+    let decoder = decoders.get(target);
+    if (!decoder) decoders.set(target, (decoder = new StringDecoder('utf8')));
+    target.write(secrets.mask(decoder.write(data)));
   };
   // Output held back (raw, as received) after `holdFirst` said so; replayed on request.
   let held: Buffer[] | undefined;
@@ -89,15 +102,14 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
       options.signal.addEventListener('abort', onAbort, { once: true });
       cleanups.push(() => options.signal.removeEventListener('abort', onAbort));
 
+      // Input waits for the first resize, so what is typed right away runs at the right size.
+      let sized: Promise<unknown> = Promise.resolve();
       if (options.tty && options.resize && terminalSize(streams.stdout)) {
         const resize = options.resize;
         const forward = (size: TerminalSize) => void resize(size).catch(() => undefined);
         const initial = terminalSize(streams.stdout)!;
-        if (options.redraw) {
-          void resize({ columns: initial.columns + 1, rows: initial.rows + 1 })
-            .catch(() => undefined)
-            .then(() => forward(initial));
-        } else forward(initial);
+        const larger = { columns: initial.columns + 1, rows: initial.rows + 1 };
+        sized = (options.redraw ? resize(larger).catch(() => undefined) : Promise.resolve()).then(() => resize(initial)).catch(() => undefined);
         cleanups.push(watchResize(streams.stdout, forward));
       }
 
@@ -112,10 +124,15 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
           if (detached) finish(true);
         };
         const onEnd = () => connection.end();
-        stdin.on('data', onInput);
-        stdin.once('end', onEnd);
-        stdin.resume();
+        let active = true;
+        void sized.then(() => {
+          if (!active) return;
+          stdin.on('data', onInput);
+          stdin.once('end', onEnd);
+          stdin.resume();
+        });
         cleanups.push(() => {
+          active = false;
           stdin.off('data', onInput);
           stdin.off('end', onEnd);
           stdin.pause();

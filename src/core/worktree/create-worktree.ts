@@ -69,8 +69,17 @@ export async function createAgentWorktree(git: GitRunner, options: CreateWorktre
   const baseCommit = branchExists ? undefined : await resolveCommit(git, cwd, options.base ?? 'HEAD');
 
   // Real path: git records it so, and labels and prune compare against git's records.
-  await mkdir(options.worktreeDir, { recursive: true });
-  const worktreePath = getAgentWorktreePath(await realpath(options.worktreeDir), repository, agent);
+  const worktreeRoot = await mkdir(options.worktreeDir, { recursive: true }).then(
+    () => realpath(options.worktreeDir),
+    (error: NodeJS.ErrnoException) => {
+      // A data directory under a file, or read-only: the user's setting to fix, not a bug.
+      throw new UsageError('WORKTREE_DIR_UNWRITABLE', `Cannot create the worktree directory ${options.worktreeDir}: ${error.code ?? error.message}`, {
+        hint: 'Point AGENTCTL_DATA_DIR (config `dataDir`) or AGENTCTL_WORKTREE_DIR (`worktreeDir`) at a writable directory',
+        cause: error,
+      });
+    },
+  );
+  const worktreePath = getAgentWorktreePath(worktreeRoot, repository, agent);
   if (existsSync(worktreePath)) {
     throw new ConflictError('WORKTREE_EXISTS', `A worktree for agent "${agent}" already exists at ${worktreePath}`, {
       hint: 'Run `agentctl prune` to clean up worktrees of removed agents, or choose another agent name',

@@ -1,0 +1,176 @@
+// The lifecycle sections of the benchmark: `agentctl start -d` against `docker run -d` with the
+// same mounts, limits and labels; 50 concurrent starts, then 50 removed; `logs` of 100 MB.
+// Setup and cleanup run outside the timed region. The engine CLI is the docker client pointed at
+// the engine under test (for Podman: at its Docker-compatible API socket), so both sides talk the
+// same API to the same engine.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { compare, median, timeOnce } from './measure.mjs';
+
+const exec = promisify(execFile);
+export const IMAGE = 'agentctl-test/busybox:1.0.0';
+const LOG_BYTES = 100 * 1024 * 1024;
+
+/** `docker run -d` flags equal to what `agentctl start NAME -d -- sleep 600` asks the engine for. */
+export function dockerRunArgs(name, workspace) {
+  const git = {
+    GIT_AUTHOR_NAME: `agentctl agent ${name}`,
+    GIT_AUTHOR_EMAIL: `${name}@agents.agentctl.invalid`,
+    GIT_COMMITTER_NAME: `agentctl agent ${name}`,
+    GIT_COMMITTER_EMAIL: `${name}@agents.agentctl.invalid`,
+    GIT_CONFIG_COUNT: '2',
+    GIT_CONFIG_KEY_0: 'gc.worktreePruneExpire',
+    GIT_CONFIG_VALUE_0: 'never',
+    GIT_CONFIG_KEY_1: 'safe.directory',
+    GIT_CONFIG_VALUE_1: '*',
+    HOME: '/home/agent',
+    AGENTCTL_AGENT: name,
+  };
+  const labels = {
+    'io.agentctl.managed': 'true',
+    'io.agentctl.kind': 'agent',
+    'io.agentctl.agent': name,
+    'io.agentctl.workspace': workspace,
+    'io.agentctl.image': IMAGE,
+    'io.agentctl.image-source': 'local',
+    'io.agentctl.version': '0.1.0',
+    'io.agentctl.read-only': 'false',
+  };
+  return [
+    'run', '-d', '-t', '-i', '--name', `agentctl-${name}`,
+    '-v', `${workspace}:/workspace:rw`, '-v', `agentctl-${name}-home:/home/agent:rw`,
+    '--user', '1000:1000', '-w', '/workspace',
+    '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges',
+    '--cpus', '2', '--memory', '4g', '--memory-swap', '4g', '--pids-limit', '512',
+    ...Object.entries(git).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+    ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
+    IMAGE, 'sleep', '600',
+  ];
+}
+
+export function lifecycleBenchmarks({ bin, engineCli, env, runs, concurrentRuns, report, tag }) {
+  // One workspace per agent: agentctl refuses a second writing agent on the same directory.
+  const root = mkdtempSync(join(tmpdir(), 'agentctl-bench-ws-'));
+  const workspaceOf = (name) => {
+    const dir = join(root, name);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+  const cli = (args, options = {}) => exec(engineCli[0], [...engineCli.slice(1), ...args], { maxBuffer: 1 << 24, ...options });
+  let counter = 0;
+  const fresh = (side) => `bench-${tag}-${side}-${(counter += 1)}`;
+  /** Removes containers and their home volumes (outside the timed region). */
+  const cleanUp = async (names) => {
+    if (names.length === 0) return;
+    await cli(['rm', '-f', ...names.map((n) => `agentctl-${n}`)]).catch(() => undefined);
+    await cli(['volume', 'rm', '-f', ...names.map((n) => `agentctl-${n}-home`)]).catch(() => undefined);
+  };
+  const startAgentctl = (name) => timeOnce([...bin, 'start', name, '-d', '--image', IMAGE, '--', 'sleep', '600'], { env, cwd: workspaceOf(name) });
+  const runDocker = (name) => timeOnce([...engineCli, ...dockerRunArgs(name, workspaceOf(name))]);
+
+  async function single() {
+    let name;
+    const side = (label, starter) => ({
+      label,
+      before: async () => {
+        name = fresh(label === 'docker run -d' ? 'd' : 'a');
+      },
+      run: async () => {
+        const result = await starter(name);
+        if (result.code !== 0) throw new Error(`${label} exited ${result.code}: ${result.stderr}`);
+        return { peakKiB: result.peakKiB };
+      },
+      after: () => cleanUp([name]),
+    });
+    report(await compare('start -d vs docker run -d', side('agentctl start -d', startAgentctl), side('docker run -d', runDocker), { runs }), {
+      text: '≤ 1.10×',
+      check: (r) => r <= 1.1,
+    });
+  }
+
+  async function concurrent(count = 50) {
+    const starts = [];
+    const removes = [];
+    for (let i = 0; i < concurrentRuns; i += 1) {
+      for (const [label, starter, remover] of [
+        ['agentctl', startAgentctl, (names) => timeOnce([...bin, 'rm', '-f', ...names], { env })],
+        ['docker', runDocker, (names) => timeOnce([...engineCli, 'rm', '-f', ...names.map((n) => `agentctl-${n}`)])],
+      ]) {
+        const names = Array.from({ length: count }, () => fresh(`${label[0]}${count}`));
+        try {
+          const t0 = process.hrtime.bigint();
+          const results = await Promise.all(names.map((name) => starter(name)));
+          const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+          const failed = results.filter((r) => r.code !== 0);
+          if (failed.length > 0) throw new Error(`${label}: ${failed.length} of ${count} starts failed: ${failed[0].stderr}`);
+          const peak = Math.max(...results.map((r) => r.peakKiB)) / 1024;
+          starts.push({ label, wall, peak });
+          const removed = await remover(names);
+          if (removed.code !== 0) throw new Error(`${label} rm: ${removed.stderr}`);
+          removes.push({ label, wall: removed.wall, peak: removed.peakKiB / 1024 });
+        } finally {
+          await cleanUp(names);
+        }
+      }
+    }
+    const summarize = (name, rows, target) => {
+      const a = rows.filter((r) => r.label === 'agentctl');
+      const b = rows.filter((r) => r.label === 'docker');
+      const ratios = a.map((r, i) => r.wall / b[i].wall);
+      report(
+        {
+          name,
+          a: { label: `agentctl ×${count}`, wallMedian: median(a.map((r) => r.wall)), peakMiBMedian: median(a.map((r) => r.peak)) },
+          b: { label: `docker ×${count}`, wallMedian: median(b.map((r) => r.wall)), peakMiBMedian: median(b.map((r) => r.peak)) },
+          ratioMedian: median(ratios),
+          ratioMin: Math.min(...ratios),
+          ratioMax: Math.max(...ratios),
+          runs: concurrentRuns,
+        },
+        target,
+      );
+    };
+    summarize(`${count} concurrent start vs run -d`, starts, { text: '≤ 1.2×', check: (r) => r <= 1.2 });
+    summarize(`rm -f ${count} vs docker rm -f ${count}`, removes);
+  }
+
+  async function logs() {
+    const name = fresh('logs');
+    const line = '0123456789abcdef'.repeat(4).slice(0, 63);
+    // Agents run with a TTY: the engine stores the output raw (\n becomes \r\n), ~101.6 MB.
+    const script = `yes ${line} | head -c ${LOG_BYTES}; echo; echo BENCH-LOG-DONE; sleep 3600`;
+    const started = await timeOnce([...bin, 'start', name, '-d', '--image', IMAGE, '--', 'sh', '-c', script], { env, cwd: workspaceOf(name) });
+    if (started.code !== 0) throw new Error(`logs setup: ${started.stderr}`);
+    try {
+      for (let i = 0; ; i += 1) {
+        const { stdout } = await cli(['logs', '--tail', '1', `agentctl-${name}`]);
+        if (stdout.includes('BENCH-LOG-DONE')) break;
+        if (i > 600) throw new Error('logs setup: the container did not finish writing');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      // Both print the same bytes (checked once, not timed).
+      const count = async (argv, options) => (await exec('sh', ['-c', `"$@" | wc -c`, 'sh', ...argv], { env: { ...process.env, ...options?.env } })).stdout.trim();
+      const sizes = [await count([...bin, 'logs', name], { env }), await count([...engineCli, 'logs', `agentctl-${name}`])];
+      const result = await compare(
+        'logs 100 MB vs docker logs',
+        { label: 'agentctl logs', command: [...bin, 'logs', name], env },
+        { label: 'docker logs', command: [...engineCli, 'logs', `agentctl-${name}`] },
+        { runs },
+      );
+      // Throughput ratio = docker's wall / agentctl's wall (the same bytes).
+      report({ ...result, throughput: { ratioMedian: 1 / result.ratioMedian, bytes: sizes } }, { text: 'throughput ≥ 0.9× (wall ≤ 1.11×)', check: (r) => 1 / r >= 0.9 });
+    } finally {
+      await cleanUp([name]);
+    }
+  }
+
+  return {
+    single,
+    concurrent,
+    logs,
+    dispose: () => rmSync(root, { recursive: true, force: true }),
+  };
+}

@@ -1,0 +1,122 @@
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { CommandContext } from './context.js';
+import type { RunFlags } from './run.js';
+import { toAgentctlError, type AgentctlError } from '../core/errors.js';
+import { exitCodeFor } from '../core/exit-codes.js';
+
+interface RunRequest {
+  flags: RunFlags;
+  name?: string;
+  args?: string[];
+  timeoutMs?: number;
+  stopTimeoutSeconds: number;
+}
+
+function errorDocument(error: AgentctlError) {
+  return { code: error.code, message: error.message, hint: error.hint };
+}
+
+/** `agentctl run`: runs the agent (core), renders the result and ends with the agent's exit code. */
+export async function executeRun(context: CommandContext, request: RunRequest): Promise<never> {
+  const { PassThroughExit } = await import('../cli.js');
+  const { flags } = request;
+  const { io } = context;
+  const json = context.globals.json;
+  const resultFile = flags.resultFile === undefined ? undefined : resolve(context.cwd, flags.resultFile);
+  const writeResultFile = async (document: unknown) => {
+    if (resultFile) await writeFile(resultFile, `${JSON.stringify(io.secrets.maskValue(document), null, 2)}\n`);
+  };
+  let outcome;
+  try {
+    outcome = await startRun(context, request);
+  } catch (error) {
+    // Nothing ran (bad flags, image, engine): the result file still says why.
+    const failure = toAgentctlError(error);
+    await writeResultFile({ ok: false, error: errorDocument(failure) }).catch(() => undefined);
+    throw error;
+  }
+  const { result, failure } = outcome;
+  const document = failure ? { ...result, ok: false, error: errorDocument(failure) } : result;
+  await writeResultFile(document);
+  if (json) io.writeJson(document);
+  else if (result.worktree) {
+    const { branch, commits, changedFiles } = result.worktree;
+    io.info(`branch ${branch}: ${commits.length} commit(s), ${changedFiles.length} changed file(s)`);
+  }
+  io.debug(`log saved to ${result.logFile}`);
+  if (failure) {
+    if (json) throw new PassThroughExit(exitCodeFor(failure.kind));
+    throw failure;
+  }
+  throw new PassThroughExit(result.exitCode);
+}
+
+async function startRun(context: CommandContext, request: RunRequest) {
+  const { runAgent } = await import('../core/run/run-agent.js');
+  const { planTask } = await import('../core/run/run-task.js');
+  const { resolveAgentImage } = await import('../image/resolve-agent-image.js');
+  const { createPullProgressDisplay } = await import('../io/pull-progress-display.js');
+  const { getDataDir } = await import('../config/paths.js');
+  const { flags } = request;
+  const { io } = context;
+  const { config } = await context.config();
+  const hostUser = typeof process.getuid === 'function' ? { uid: process.getuid(), gid: process.getgid!() } : undefined;
+  const plan = await planTask(config, context.cwd, { task: flags.task, agent: flags.agent, image: flags.image, args: request.args, inputFile: flags.input });
+  const mask = (text: string) => io.secrets.mask(text);
+  return runAgent(
+    {
+      cwd: context.cwd,
+      env: context.env,
+      platform: context.platform,
+      config,
+      signal: context.signal,
+      hostUser,
+      homedir: context.homedir,
+      runtime: () => context.runtime(),
+      resolveImage: (runtime, imageRequest) =>
+        resolveAgentImage(
+          { runtime, config, env: context.env, homedir: context.homedir, signal: context.signal, progress: createPullProgressDisplay(io), secrets: io.secrets },
+          imageRequest,
+        ),
+      registerSecret: (value) => io.secrets.add(value),
+      log: (message) => io.debug(message),
+      // With --json, stdout carries only the result document: the agent's output goes to stderr.
+      output: context.globals.json
+        ? { stdout: (text) => io.streams.stderr.write(text), stderr: (text) => io.streams.stderr.write(text) }
+        : { stdout: (text) => io.streams.stdout.write(text), stderr: (text) => io.streams.stderr.write(text) },
+      mask,
+      logDir: join(getDataDir(config, context.env, context.homedir), 'logs'),
+      worktrees: { env: context.env, processUser: hostUser },
+    },
+    {
+      start: {
+        name: request.name,
+        workspace: flags.workspace,
+        image: flags.image,
+        readOnly: false,
+        env: flags.env ?? [],
+        envFiles: flags.envFile ?? [],
+        secrets: flags.secret ?? [],
+        ssh: false,
+        cpus: flags.cpus,
+        memory: flags.memory,
+        pidsLimit: flags.pidsLimit,
+        dockerAccess: 'none',
+        network: flags.network,
+        pull: flags.pull,
+        useLocalImage: flags.useLocalImage,
+        waitTimeoutMs: 60_000,
+        worktree: flags.worktree,
+        branch: flags.branch,
+        base: flags.base,
+      },
+      plan,
+      timeoutMs: request.timeoutMs,
+      stopTimeoutSeconds: request.stopTimeoutSeconds,
+      remove: Boolean(flags.rm),
+    },
+  );
+}
+
+

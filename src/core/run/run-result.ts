@@ -1,0 +1,58 @@
+import type { GitRunner } from '../worktree/git.js';
+
+/** What `agentctl run` reports (`--json`, `--result-file`): a pipeline acts on this document. */
+export interface RunResult {
+  /** The agent exited 0 (and neither a timeout nor a signal stopped it). */
+  ok: boolean;
+  agent: string;
+  /** The agent's exit code (after a stop: the code the engine recorded, e.g. 143 or 137). */
+  exitCode: number;
+  durationMs: number;
+  image: { reference: string; digest: string | null };
+  /** The workspace the run was asked for (with a worktree: the checkout the branch belongs to). */
+  workspace: string;
+  /** Everything the agent printed (stdout and stderr, in order of arrival). */
+  logFile: string;
+  /** Set when --timeout or a signal ended the run. */
+  stoppedBy?: 'timeout' | 'SIGTERM' | 'SIGINT';
+  /** True when --rm removed the container and its home volume. */
+  removed: boolean;
+  worktree?: WorktreeReport;
+}
+
+export interface WorktreeReport {
+  branch: string;
+  /** The commit the branch pointed at when the agent started. */
+  base: string;
+  /** The host path of the worktree (absent once --rm removed it). */
+  path?: string;
+  /** Commits made by the agent, oldest first. */
+  commits: { hash: string; subject: string }[];
+  /** Files changed from base to the branch's tip. */
+  changedFiles: string[];
+  /** Uncommitted files left in the worktree (it is then kept, even with --rm). */
+  uncommitted: string[];
+}
+
+/** The commit `ref` points at in the worktree (the branch's base, read before the agent starts). */
+export async function fetchHead(git: GitRunner, worktree: string): Promise<string> {
+  return git(['rev-parse', 'HEAD'], { cwd: worktree });
+}
+
+/** The branch's commits since base, and the files they changed. */
+export async function fetchWorktreeReport(git: GitRunner, location: { path: string; branch: string; base: string }): Promise<WorktreeReport> {
+  const cwd = location.path;
+  const range = `${location.base}..refs/heads/${location.branch}`;
+  const log = await git(['log', '--reverse', '--format=%H %s', range, '--'], { cwd });
+  const commits = lines(log).map((line) => {
+    const space = line.indexOf(' ');
+    return space < 0 ? { hash: line, subject: '' } : { hash: line.slice(0, space), subject: line.slice(space + 1) };
+  });
+  const changedFiles = lines(await git(['diff', '--name-only', '--no-renames', location.base, `refs/heads/${location.branch}`, '--'], { cwd }));
+  const uncommitted = lines(await git(['status', '--porcelain', '--untracked-files=all'], { cwd }).catch(() => '')).map((line) => line.slice(3));
+  return { branch: location.branch, base: location.base, path: location.path, commits, changedFiles, uncommitted };
+}
+
+function lines(output: string): string[] {
+  return output.split('\n').filter((line) => line.length > 0);
+}

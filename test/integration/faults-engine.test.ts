@@ -1,0 +1,149 @@
+import { execa } from 'execa';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engineProxy, privatePodmanService } from '../helpers/fault-tools.js';
+import { leftoverTracker, NOTHING } from '../helpers/leftovers.js';
+import { lifecycleFixture } from '../helpers/lifecycle.js';
+import { BIN, runCli } from '../helpers/run-cli.js';
+
+// The engine going away before and during a start, Ctrl-C during a start, the engine restarting
+// under running agents, and two starts racing for one name.
+const f = lifecycleFixture('flt');
+const suffix = f.agentName('x').split('-').pop()!;
+const tracker = leftoverTracker({ host: f.host, scope: suffix });
+const sleeper = ['--image', f.image, '--', 'sleep', '600'];
+const enginePath = f.host.replace(/^unix:\/\//, '');
+
+afterAll(() => f.cleanUp());
+
+describe(`the engine goes away (${f.engineName})`, () => {
+  it('before start: exit 4 with the endpoint tried and a hint, nothing made', async () => {
+    const dead = join(tmpdir(), `agentctl-flt-dead-${suffix}.sock`);
+    const { result, added } = await tracker.around(() => runCli(['--host', `unix://${dead}`, '--json', 'start', f.agentName('dead'), '-d', '--workspace', f.workspace(), ...sleeper]));
+    expect(result.exitCode).toBe(4);
+    expect(result.json.error).toMatchObject({ code: 'RUNTIME_NOT_FOUND', message: expect.stringContaining(dead) });
+    expect(result.json.error.hint).toMatch(/\S/);
+    expect(added).toEqual(NOTHING);
+  });
+
+  it('during start (cut at POST /containers/…/start, back a moment later): a clear error and no half-made container', async () => {
+    const proxy = await engineProxy(enginePath, join(tmpdir(), `agentctl-flt-proxy-${suffix}.sock`));
+    try {
+      const name = f.agentName('cut');
+      const cut = proxy.cutOn(/^POST \S*\/containers\/[^/]+\/start/);
+      const run = runCli(['--host', proxy.host, '--json', '--verbose', 'start', name, '-d', '--workspace', f.workspace(), ...sleeper]);
+      await cut;
+      // The engine comes back (as a restarted daemon would) while agentctl is still failing.
+      setTimeout(() => proxy.up(), 1000);
+      const result = await run;
+      console.log(JSON.stringify(result.json), result.stderr);
+      expect(result.exitCode, result.stdout + result.stderr).not.toBe(0);
+      expect(result.json.ok).toBe(false);
+      expect(result.json.error.code).not.toBe('INTERNAL');
+      expect(result.json.error.message).toMatch(/\S/);
+      expect(result.json.error.hint).toMatch(/\S/);
+      expect(await f.containerExists(`agentctl-${name}`)).toBe(false);
+      expect(await f.volumeExists(`agentctl-${name}-home`)).toBe(false);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe(`Ctrl-C during a start (${f.engineName})`, () => {
+  it('exit 130, the container and volume removed', async () => {
+    const proxy = await engineProxy(enginePath, join(tmpdir(), `agentctl-flt-hold-${suffix}.sock`));
+    try {
+      const name = f.agentName('int');
+      const hold = proxy.holdOn(/^POST \S*\/containers\/[^/]+\/start/);
+      const child = execa(process.execPath, [BIN, '--host', proxy.host, 'start', name, '-d', '--workspace', f.workspace(), ...sleeper], {
+        env: { NO_COLOR: '1' },
+        reject: false,
+        timeout: 60_000,
+      });
+      await hold.seen;
+      expect(await f.containerExists(`agentctl-${name}`)).toBe(true); // created, not yet started
+      child.kill('SIGINT');
+      setTimeout(() => hold.release(), 500);
+      const result = await child;
+      expect(result.exitCode, result.stderr).toBe(130);
+      expect(result.stderr).toMatch(/Cancelled|interrupted/i);
+      expect(await f.containerExists(`agentctl-${name}`)).toBe(false);
+      expect(await f.volumeExists(`agentctl-${name}-home`)).toBe(false);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe(`two starts race for one name (${f.engineName})`, () => {
+  it('exactly one agent, and one clear conflict error (exit 8)', async () => {
+    const name = f.agentName('race');
+    const ws = f.workspace();
+    const results = await Promise.all([0, 1].map(() => f.cli(['--json', 'start', name, '-d', '--workspace', ws, ...sleeper])));
+    const codes = results.map((result) => result.exitCode).sort();
+    expect(codes, results.map((r) => r.stdout).join('\n')).toEqual([0, 8]);
+    const loser = results.find((result) => result.exitCode === 8)!;
+    expect(['CONTAINER_NAME_TAKEN', 'AGENT_EXISTS']).toContain(loser.json.error.code);
+    expect(loser.json.error.hint).toMatch(/\S/);
+    const containers = await f.docker.listContainers({ all: true, filters: { name: [`agentctl-${name}`] } });
+    expect(containers.filter((c) => c.Names.includes(`/agentctl-${name}`))).toHaveLength(1);
+    expect(containers[0]!.State).toBe('running');
+  });
+});
+
+describe(`the engine restarts while agents run (${f.engineName})`, () => {
+  // Podman: a private API service on its own socket, killed (SIGKILL) and started again; the
+  // containers outlive it (conmon). Docker: the daemon is shared by other tests and cannot be
+  // restarted here, so its socket goes away and comes back through the proxy.
+  const service = privatePodmanService(join(tmpdir(), `agentctl-flt-podman-${suffix}.sock`));
+  let host = f.host;
+  let bounce: () => Promise<void>;
+  let close = async () => undefined as void;
+
+  beforeAll(async () => {
+    if (f.engineName === 'podman') {
+      await service.start();
+      host = service.host;
+      bounce = async () => {
+        await service.kill();
+        await service.start();
+      };
+      close = () => service.kill();
+    } else {
+      const proxy = await engineProxy(enginePath, join(tmpdir(), `agentctl-flt-bounce-${suffix}.sock`));
+      host = proxy.host;
+      bounce = async () => {
+        const cut = proxy.cutOn(/./);
+        void runCli(['--host', host, 'ls']);
+        await cut;
+        proxy.up();
+      };
+      close = () => proxy.close();
+    }
+  }, 40_000);
+  afterAll(() => close());
+
+  it('`ls` reports the truth afterwards and a stopped agent starts again', async () => {
+    const cli = (args: string[]) => runCli(['--host', host, '--json', ...args]);
+    const running = f.agentName('live');
+    const stopped = f.agentName('asleep');
+    expect((await cli(['start', running, '-d', '--workspace', f.workspace(), ...sleeper])).exitCode).toBe(0);
+    expect((await cli(['start', stopped, '-d', '--workspace', f.workspace(), ...sleeper])).exitCode).toBe(0);
+    expect((await cli(['stop', stopped, '--timeout', '0'])).exitCode).toBe(0);
+
+    await bounce();
+
+    const ls = await cli(['ls', '--all']);
+    expect(ls.exitCode, ls.stdout + ls.stderr).toBe(0);
+    const states = Object.fromEntries((ls.json.agents as { name: string; state: string }[]).map((agent) => [agent.name, agent.state]));
+    expect(states[running]).toBe('running');
+    expect(states[stopped]).toMatch(/exited|stopped/);
+    const again = await cli(['start', stopped, '-d']);
+    expect(again.exitCode, again.stdout).toBe(0);
+    expect(again.json.agent).toMatchObject({ name: stopped, resumed: true });
+    const after = await cli(['ls']);
+    expect((after.json.agents as { name: string }[]).map((agent) => agent.name)).toEqual(expect.arrayContaining([running, stopped]));
+  });
+});
