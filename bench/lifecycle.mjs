@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { compare, median, timeOnce } from './measure.mjs';
+import { compare, median, side as summary, timeOnce } from './measure.mjs';
 
 const exec = promisify(execFile);
 export const IMAGE = 'agentctl-test/busybox:1.0.0';
@@ -81,7 +81,7 @@ export function lifecycleBenchmarks({ bin, engineCli, env, runs, concurrentRuns,
       run: async () => {
         const result = await starter(name);
         if (result.code !== 0) throw new Error(`${label} exited ${result.code}: ${result.stderr}`);
-        return { peakKiB: result.peakKiB };
+        return { peakKiB: result.peakKiB, cpu: result.cpu };
       },
       after: () => cleanUp([name]),
     });
@@ -106,11 +106,13 @@ export function lifecycleBenchmarks({ bin, engineCli, env, runs, concurrentRuns,
           const wall = Number(process.hrtime.bigint() - t0) / 1e9;
           const failed = results.filter((r) => r.code !== 0);
           if (failed.length > 0) throw new Error(`${label}: ${failed.length} of ${count} starts failed: ${failed[0].stderr}`);
-          const peak = Math.max(...results.map((r) => r.peakKiB)) / 1024;
-          starts.push({ label, wall, peak });
+          // Peak: the largest of the 50 processes; CPU: all 50 together.
+          const peakKiB = Math.max(...results.map((r) => r.peakKiB));
+          const cpu = results.reduce((sum, r) => sum + r.cpu, 0);
+          starts.push({ label, wall, cpu, peakKiB });
           const removed = await remover(names);
           if (removed.code !== 0) throw new Error(`${label} rm: ${removed.stderr}`);
-          removes.push({ label, wall: removed.wall, peak: removed.peakKiB / 1024 });
+          removes.push({ label, wall: removed.wall, cpu: removed.cpu, peakKiB: removed.peakKiB });
         } finally {
           await cleanUp(names);
         }
@@ -123,9 +125,10 @@ export function lifecycleBenchmarks({ bin, engineCli, env, runs, concurrentRuns,
       report(
         {
           name,
-          a: { label: `agentctl ×${count}`, wallMedian: median(a.map((r) => r.wall)), peakMiBMedian: median(a.map((r) => r.peak)) },
-          b: { label: `docker ×${count}`, wallMedian: median(b.map((r) => r.wall)), peakMiBMedian: median(b.map((r) => r.peak)) },
+          a: summary(`agentctl ×${count}`, a),
+          b: summary(`docker ×${count}`, b),
           ratioMedian: median(ratios),
+          ratioOfFastest: Math.min(...a.map((r) => r.wall)) / Math.min(...b.map((r) => r.wall)),
           ratioMin: Math.min(...ratios),
           ratioMax: Math.max(...ratios),
           runs: concurrentRuns,

@@ -1,15 +1,16 @@
 // Whole-process timing for the benchmark: runs commands under GNU time (/usr/bin/time) to get wall
-// time and peak RSS, alternating A and B so drift of the machine hits both, and reports medians
-// and the per-pair ratio A/B.
+// time, CPU time (user + system) and peak RSS, alternating A and B so drift of the machine hits
+// both, and reports medians, the per-pair ratio A/B, and the ratio of the fastest runs (on a loaded
+// machine the fastest run is the closest to what the command costs on an idle one).
 import { spawn } from 'node:child_process';
 
 const TIME_MARK = '@@agentctl-bench';
 
-/** Runs one command (argv array, or a shell string) and returns { wall, peakKiB, code }. */
+/** Runs one command (argv array, or a shell string) and returns { wall, cpu, peakKiB, code }. */
 export function timeOnce(command, options = {}) {
   const argv = Array.isArray(command) ? command : ['sh', '-c', command];
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', `${TIME_MARK} %e %M`, ...argv], {
+    const child = spawn('/usr/bin/time', ['-f', `${TIME_MARK} %e %M %U %S`, ...argv], {
       env: { ...process.env, NO_COLOR: '1', ...options.env },
       stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'],
       cwd: options.cwd,
@@ -23,8 +24,9 @@ export function timeOnce(command, options = {}) {
     child.on('error', reject);
     child.on('close', (code) => {
       const wallNs = Number(process.hrtime.bigint() - started);
-      const match = new RegExp(`${TIME_MARK} ([\\d.]+) (\\d+)`).exec(stderr);
-      resolve({ wall: wallNs / 1e9, peakKiB: match ? Number(match[2]) : NaN, code, stderr: stderr.slice(-2000) });
+      const match = new RegExp(`${TIME_MARK} ([\\d.]+) (\\d+) ([\\d.]+) ([\\d.]+)`).exec(stderr);
+      const cpu = match ? Number(match[3]) + Number(match[4]) : NaN;
+      resolve({ wall: wallNs / 1e9, cpu, peakKiB: match ? Number(match[2]) : NaN, code, stderr: stderr.slice(-2000) });
     });
   });
 }
@@ -62,12 +64,24 @@ export async function compare(name, a, b, { runs = 7, warmup = 1 } = {}) {
   }
   return {
     name,
-    a: { label: a.label, wallMedian: median(rows.map((r) => r.a.wall)), peakMiBMedian: median(rows.map((r) => r.a.peakKiB / 1024)) },
-    b: { label: b.label, wallMedian: median(rows.map((r) => r.b.wall)), peakMiBMedian: median(rows.map((r) => r.b.peakKiB / 1024)) },
+    a: side(a.label, rows.map((r) => r.a)),
+    b: side(b.label, rows.map((r) => r.b)),
     ratioMedian: median(rows.map((r) => r.ratio)),
+    ratioOfFastest: Math.min(...rows.map((r) => r.a.wall)) / Math.min(...rows.map((r) => r.b.wall)),
     ratioMin: Math.min(...rows.map((r) => r.ratio)),
     ratioMax: Math.max(...rows.map((r) => r.ratio)),
     runs,
+  };
+}
+
+/** Medians of one side's runs: wall, CPU (user + system), peak RSS; and its fastest wall. */
+export function side(label, results) {
+  return {
+    label,
+    wallMedian: median(results.map((r) => r.wall)),
+    wallMin: Math.min(...results.map((r) => r.wall)),
+    cpuMedian: median(results.map((r) => r.cpu)),
+    peakMiBMedian: median(results.map((r) => r.peakKiB / 1024)),
   };
 }
 
@@ -75,12 +89,14 @@ export async function compare(name, a, b, { runs = 7, warmup = 1 } = {}) {
 async function timeFn(fn) {
   const started = process.hrtime.bigint();
   const extra = (await fn()) ?? {};
-  return { wall: Number(process.hrtime.bigint() - started) / 1e9, peakKiB: extra.peakKiB ?? NaN, code: 0 };
+  return { wall: Number(process.hrtime.bigint() - started) / 1e9, cpu: extra.cpu ?? NaN, peakKiB: extra.peakKiB ?? NaN, code: 0 };
 }
 
 export function formatRow(result, target) {
   const pad = (s, n) => String(s).padEnd(n);
   const ms = (s) => `${(s * 1000).toFixed(0)} ms`;
   const verdict = target ? (target.check(result.ratioMedian) ? `meets ${target.text}` : `MISSES ${target.text}`) : '';
-  return `${pad(result.name, 34)} ${pad(ms(result.a.wallMedian), 9)} vs ${pad(ms(result.b.wallMedian), 9)} ratio ${result.ratioMedian.toFixed(2)}× (${result.ratioMin.toFixed(2)}–${result.ratioMax.toFixed(2)})  peak ${result.a.peakMiBMedian.toFixed(0)} MiB  ${verdict}`;
+  const cpu = Number.isFinite(result.a.cpuMedian) ? `  cpu ${ms(result.a.cpuMedian)} vs ${ms(result.b.cpuMedian)}` : '';
+  const fastest = Number.isFinite(result.ratioOfFastest) ? `  fastest ${result.ratioOfFastest.toFixed(2)}×` : '';
+  return `${pad(result.name, 34)} ${pad(ms(result.a.wallMedian), 9)} vs ${pad(ms(result.b.wallMedian), 9)} ratio ${result.ratioMedian.toFixed(2)}× (${result.ratioMin.toFixed(2)}–${result.ratioMax.toFixed(2)})${fastest}${cpu}  peak ${result.a.peakMiBMedian.toFixed(0)} / ${result.b.peakMiBMedian.toFixed(0)} MiB  ${verdict}`;
 }

@@ -1,7 +1,9 @@
 // npm run bench — agentctl against the raw engine, in one run, on the same engine and image.
 // Prints medians and ratios and writes bench/results/<engine>-<date>.json. No thresholds here are
 // asserted in tests; targets are printed for reading.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compare, formatRow } from './measure.mjs';
 import { lifecycleBenchmarks } from './lifecycle.mjs';
@@ -13,7 +15,10 @@ const hosts = { docker: 'unix:///var/run/docker.sock', podman: `unix://${process
 const host = process.env.BENCH_HOST ?? hosts[engine];
 const engineCli = ['docker', '-H', host];
 const runs = Number(process.env.BENCH_RUNS ?? 9);
-const env = { AGENTCTL_HOST: host, HOME: process.env.HOME };
+// agentctl finds Docker at its default socket by itself, as it does for most users: AGENTCTL_HOST is
+// set only for another engine (or BENCH_HOST). HOME is an empty directory: no user config file.
+const benchHome = mkdtempSync(join(tmpdir(), 'agentctl-bench-home-'));
+const env = { HOME: benchHome, ...(engine === 'docker' && !process.env.BENCH_HOST ? {} : { AGENTCTL_HOST: host }) };
 // BENCH_SECTIONS=startup,start,concurrent,logs (default: all); BENCH_CONCURRENT=50.
 const sections = new Set((process.env.BENCH_SECTIONS ?? 'startup,start,concurrent,logs').split(','));
 const concurrentRuns = Number(process.env.BENCH_CONCURRENT_RUNS ?? 3);
@@ -49,6 +54,7 @@ try {
   if (sections.has('logs')) await lifecycle.logs();
 } finally {
   lifecycle.dispose();
+  rmSync(benchHome, { recursive: true, force: true });
 }
 
 mkdirSync(`${root}bench/results`, { recursive: true });

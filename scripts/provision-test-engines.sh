@@ -66,6 +66,17 @@ insecure = true
 [[registry]]
 location = "127.0.0.1:5001"
 insecure = true
+
+# Fake registries of the fault suite (test/integration/faults-registry.test.ts): plain HTTP that
+# answers 500 or stalls. Podman speaks HTTP only to registries marked insecure, so the Podman run
+# uses these fixed ports (Docker treats every 127.0.0.0/8 registry as insecure: random ports there).
+[[registry]]
+location = "127.0.0.1:5098"
+insecure = true
+
+[[registry]]
+location = "127.0.0.1:5099"
+insecure = true
 CONF
 PODMAN_SOCK=$STATE/podman.sock
 podman_ok() { curl -sf --unix-socket "$PODMAN_SOCK" http://localhost/_ping; }

@@ -43,6 +43,9 @@ export async function executeRun(context: CommandContext, request: RunRequest): 
   else if (result.worktree) {
     const { branch, commits, changedFiles } = result.worktree;
     io.info(`branch ${branch}: ${commits.length} commit(s), ${changedFiles.length} changed file(s)`);
+    if (result.removed && result.worktree.path && result.worktree.uncommitted.length > 0) {
+      io.warn(`kept the worktree ${result.worktree.path}: it holds uncommitted files (${result.worktree.uncommitted.join(', ')})`);
+    }
   }
   io.debug(`log saved to ${result.logFile}`);
   if (failure) {

@@ -86,6 +86,7 @@ Examples:
       const { resolveAgentImage } = await import('../image/resolve-agent-image.js');
       const { createPullProgressDisplay } = await import('../io/pull-progress-display.js');
       const flags = command.opts<StartFlags>();
+      const saveEngineInfo = async () => (await import('../runtime/engine-info-cache.js')).saveEngineInfoCache();
       const list = [command.processedArgs[0], ...(command.processedArgs[1] ?? [])].filter((item): item is string => typeof item === 'string');
       const { name, command: agentCommand } = splitOperands(command, list);
       const { io } = context;
@@ -101,6 +102,8 @@ Examples:
           hostUser,
           homedir: context.homedir,
           runtime: () => context.runtime(),
+          // Kept for the next start (GET /info is slow on Podman); written only once this start succeeded.
+          engineInfo: async (runtime) => (await import('../runtime/engine-info-cache.js')).cachedEngineInfo(runtime, context.env),
           resolveImage: (runtime, request) =>
             resolveAgentImage(
               { runtime, config, env: context.env, homedir: context.homedir, signal: context.signal, progress: createPullProgressDisplay(io), secrets: io.secrets },
@@ -137,6 +140,7 @@ Examples:
       );
       if (flags.detach || context.globals.json) {
         const started = await pending.start('detached');
+        await saveEngineInfo();
         if (context.globals.json) {
           io.writeJson({ ok: true, agent: started });
           return;
@@ -154,6 +158,7 @@ Examples:
           start: async () => {
             started = true;
             await pending.start('attached');
+            await saveEngineInfo();
           },
         });
       } catch (error) {

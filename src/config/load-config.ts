@@ -2,8 +2,15 @@ import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { ENV_VARIABLES } from './env-vars.js';
 import { mergeLayer, setPath, type Plain } from './merge.js';
-import { DEFAULTS, type Config } from './schema.js';
-import { validateConfig } from './validate.js';
+import { DEFAULTS } from './defaults.js';
+import type { Config } from './schema.js';
+
+// The validator (zod) loads only when a layer needs checking: commands run without any config stay fast.
+let validator: typeof import('./validate.js').validateConfig | undefined;
+async function validateConfig(value: unknown, origin: string): Promise<Config> {
+  validator ??= (await import('./validate.js')).validateConfig;
+  return validator(value, origin);
+}
 
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
@@ -62,12 +69,12 @@ export async function loadConfig(deps: ConfigDeps, flags: FlagValue[] = []): Pro
   const user = await searchFile(cosmiconfig, loaders, userConfigDir(deps), USER_CONFIG_FILES, 'none');
   if (user) {
     files.user = user.filepath;
-    merged = mergeLayer(merged, validateConfig(user.config, user.filepath) as Plain, user.filepath, sources);
+    merged = mergeLayer(merged, await validateConfig(user.config, user.filepath) as Plain, user.filepath, sources);
   }
   const project = await searchFile(cosmiconfig, loaders, deps.cwd, PROJECT_CONFIG_FILES, 'project');
   if (project && project.filepath !== user?.filepath) {
     files.project = project.filepath;
-    merged = mergeLayer(merged, validateConfig(project.config, project.filepath) as Plain, project.filepath, sources);
+    merged = mergeLayer(merged, await validateConfig(project.config, project.filepath) as Plain, project.filepath, sources);
   }
 
   for (const variable of ENV_VARIABLES) {
@@ -76,14 +83,14 @@ export async function loadConfig(deps: ConfigDeps, flags: FlagValue[] = []): Pro
     const layer: Plain = {};
     setPath(layer, variable.path, parseEnvValue(raw, variable.type));
     const origin = `environment variable ${variable.name}`;
-    merged = mergeLayer(merged, validateConfig(layer, origin) as Plain, `env ${variable.name}`, sources);
+    merged = mergeLayer(merged, await validateConfig(layer, origin) as Plain, `env ${variable.name}`, sources);
   }
 
   for (const flag of flags) {
     if (flag.value === undefined) continue;
     const layer: Plain = {};
     setPath(layer, flag.path, flag.value);
-    merged = mergeLayer(merged, validateConfig(layer, `flag ${flag.flag}`) as Plain, `flag ${flag.flag}`, sources);
+    merged = mergeLayer(merged, await validateConfig(layer, `flag ${flag.flag}`) as Plain, `flag ${flag.flag}`, sources);
   }
 
   return { config: merged as Config, sources, files };

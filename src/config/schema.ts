@@ -77,10 +77,5 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 
-/** Values used when no layer sets a key. */
-export const DEFAULTS = {
-  backend: 'engine',
-  image: { pull: 'missing', useLocal: false, devTag: 'dev' },
-  resources: { cpus: 2, memory: '4g', pidsLimit: 512 },
-  worktree: 'auto',
-} as const satisfies Config;
+/** Values used when no layer sets a key (in defaults.ts, which loads without zod). */
+export { DEFAULTS } from './defaults.js';

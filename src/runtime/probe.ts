@@ -36,7 +36,25 @@ export async function createDockerClient(endpoint: Endpoint, timeoutMs?: number)
     } else options.protocol = 'http';
   }
   if (timeoutMs !== undefined) options.timeout = timeoutMs;
-  return new Docker(options);
+  return withoutDockerEnv(() => new Docker(options));
+}
+
+/** What docker-modem reads from the environment as defaults beneath the options it is given. */
+const MODEM_ENV = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_CLIENT_TIMEOUT', 'DOCKER_PATH_PREFIX'];
+
+/**
+ * docker-modem merges DOCKER_HOST & co. under the options: with DOCKER_HOST=tcp://… its host wins
+ * over our socketPath (so `--host unix://…` was ignored), and a bad DOCKER_CERT_PATH throws. The
+ * endpoint was already chosen (and its TLS read) by detection, so the client is built without them.
+ */
+function withoutDockerEnv<T>(build: () => T): T {
+  const saved = MODEM_ENV.map((name) => [name, process.env[name]] as const);
+  for (const [name] of saved) delete process.env[name];
+  try {
+    return build();
+  } finally {
+    for (const [name, value] of saved) if (value !== undefined) process.env[name] = value;
+  }
 }
 
 /** Reads the engine kind from its own /version answer, never from the socket's name. */

@@ -105,22 +105,25 @@ export async function engineProxy(targetSocket: string, path: string) {
 }
 
 /** An HTTP "registry" on 127.0.0.1 that answers 500 to everything, or accepts and never answers. */
-export async function fakeRegistry(mode: 'error-500' | 'stall') {
+export async function fakeRegistry(mode: 'error-500' | 'stall', port = 0) {
   const hanging: Socket[] = [];
   let hits = 0;
   const server = createHttpServer((request, response) => {
+    if (mode === 'stall') return;
     hits += 1;
-    if (mode === 'stall') {
-      hanging.push(request.socket);
-      return;
-    }
     response.writeHead(500, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'registry exploded' }] }));
   });
-  await listen(server, 0);
-  const port = (server.address() as { port: number }).port;
+  // Count connections, not requests: an engine that first tries HTTPS still shows up.
+  server.on('connection', (socket: Socket) => {
+    if (mode === 'stall') {
+      hits += 1;
+      hanging.push(socket);
+    }
+  });
+  await listen(server, port);
   return {
-    address: `127.0.0.1:${port}`,
+    address: `127.0.0.1:${(server.address() as { port: number }).port}`,
     get hits() {
       return hits;
     },

@@ -27,17 +27,27 @@ describe(`the engine goes away (${f.engineName})`, () => {
     expect(added).toEqual(NOTHING);
   });
 
-  it('during start (cut at POST /containers/…/start, back a moment later): a clear error and no half-made container', async () => {
-    const proxy = await engineProxy(enginePath, join(tmpdir(), `agentctl-flt-proxy-${suffix}.sock`));
+  // Podman: the private API service behind the proxy is killed (SIGKILL) when the start request
+  // arrives, and started again; Docker's daemon is shared, so only its socket goes away and returns.
+  it('during start (at POST /containers/…/start, back a moment later): a clear error and no half-made container', async () => {
+    const podman = f.engineName === 'podman' ? privatePodmanService(join(tmpdir(), `agentctl-flt-crash-${suffix}.sock`)) : undefined;
+    await podman?.start();
+    const proxy = await engineProxy(podman?.path ?? enginePath, join(tmpdir(), `agentctl-flt-proxy-${suffix}.sock`));
     try {
       const name = f.agentName('cut');
       const cut = proxy.cutOn(/^POST \S*\/containers\/[^/]+\/start/);
       const run = runCli(['--host', proxy.host, '--json', '--verbose', 'start', name, '-d', '--workspace', f.workspace(), ...sleeper]);
       await cut;
-      // The engine comes back (as a restarted daemon would) while agentctl is still failing.
-      setTimeout(() => proxy.up(), 1000);
+      if (podman) {
+        await podman.kill();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await podman.start();
+        proxy.up();
+      } else {
+        // The engine comes back (as a restarted daemon would) while agentctl is still failing.
+        setTimeout(() => proxy.up(), 1000);
+      }
       const result = await run;
-      console.log(JSON.stringify(result.json), result.stderr);
       expect(result.exitCode, result.stdout + result.stderr).not.toBe(0);
       expect(result.json.ok).toBe(false);
       expect(result.json.error.code).not.toBe('INTERNAL');
@@ -47,8 +57,9 @@ describe(`the engine goes away (${f.engineName})`, () => {
       expect(await f.volumeExists(`agentctl-${name}-home`)).toBe(false);
     } finally {
       await proxy.close();
+      await podman?.kill();
     }
-  });
+  }, 60_000);
 });
 
 describe(`Ctrl-C during a start (${f.engineName})`, () => {

@@ -1,4 +1,4 @@
-import { chownSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,14 +81,37 @@ describe(`agentctl run on ${f.engineName}`, () => {
     expect(gitSync(repo, 'status', '--porcelain')).toBe('');
   });
 
-  it('--json prints one result document; the agent output goes to stderr', async () => {
+  it('--rm deletes an empty branch with its worktree, and keeps a worktree holding uncommitted files', async () => {
+    const [empty, dirty] = [f.agentName('empty'), f.agentName('dirty')];
+    const results = await Promise.all([
+      f.cli(['run', empty, '--json', '--worktree', '--rm', '--image', debian, '--', 'true'], { cwd: repo, env: env() }),
+      f.cli(['run', dirty, '--json', '--worktree', '--rm', '--image', debian, '--', 'sh', '-c', 'echo draft > draft.txt'], { cwd: repo, env: env() }),
+    ]);
+    for (const result of results) expect(result.exitCode, result.stderr).toBe(0);
+    const [emptyResult, dirtyResult] = results.map((result) => result.json);
+    expect(emptyResult.worktree).toMatchObject({ branch: `agent/${empty}`, commits: [], changedFiles: [], uncommitted: [] });
+    expect(emptyResult.worktree.path).toBeUndefined();
+    expect(branchExists(`agent/${empty}`)).toBe(false);
+    expect(dirtyResult.worktree).toMatchObject({ branch: `agent/${dirty}`, commits: [], uncommitted: ['draft.txt'] });
+    expect(readFileSync(join(dirtyResult.worktree.path, 'draft.txt'), 'utf8')).toBe('draft\n');
+    expect(branchExists(`agent/${dirty}`)).toBe(true);
+    expect(await f.containerExists(`agentctl-${dirty}`)).toBe(false);
+  });
+
+  it('--json prints one result document; the agent output goes to stderr, secrets masked there and in the log', async () => {
     const name = f.agentName('json');
-    const result = await f.cli(['run', name, '--json', '--rm', '--image', f.image, '--', 'sh', '-c', 'echo to-stdout; echo to-stderr >&2'], { cwd: root, env: env() });
+    const token = `run-token-${name}`;
+    const script = 'echo to-stdout; echo to-stderr >&2; echo "token=$(cat "$RUN_TOKEN_FILE")"';
+    const result = await f.cli(['run', name, '--json', '--rm', '--secret', 'RUN_TOKEN', '--image', f.image, '--', 'sh', '-c', script], { cwd: root, env: { ...env(), RUN_TOKEN: token } });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.json).toMatchObject({ ok: true, agent: name, exitCode: 0, removed: true });
     expect(result.json.worktree).toBeUndefined();
     expect(result.stderr).toContain('to-stdout');
     expect(result.stderr).toContain('to-stderr');
+    expect(result.stderr).toContain('token=');
+    const log = readFileSync(result.json.logFile, 'utf8');
+    expect(log).toContain('token=');
+    for (const text of [result.stdout, result.stderr, log]) expect(text).not.toContain(token);
   });
 
   it('--timeout stops a sleeping agent: exit 124, one JSON document, nothing left with --rm', async () => {
@@ -156,40 +179,5 @@ describe(`agentctl run on ${f.engineName}`, () => {
     const unknown = await f.cli(['run', '--task', 'nope'], { cwd: dir, env: env() });
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain('show-input');
-  });
-});
-
-describe(`agentctl wait on ${f.engineName}`, () => {
-  afterAll(() => f.cleanUp());
-
-  it('returns when the agent exits, with its exit code and end time', async () => {
-    const name = f.agentName('wait');
-    const workspace = f.workspace();
-    const started = await f.cli(['start', name, '-d', '--image', f.image, '--', 'sh', '-c', 'sleep 2; exit 5'], { cwd: workspace });
-    expect(started.exitCode, started.stderr).toBe(0);
-    const result = await f.cli(['wait', name, '--json']);
-    expect(result.exitCode, result.stderr).toBe(5);
-    expect(result.json).toMatchObject({ ok: false, exitCode: 5, agents: [{ name, exitCode: 5 }] });
-    expect(Number.isNaN(Date.parse(result.json.agents[0].finishedAt))).toBe(false);
-    // An agent that already ended answers at once, with the same code.
-    const again = await f.cli(['wait', name]);
-    expect(again.exitCode).toBe(5);
-    expect(again.stdout).toBe(`${name}\t5`);
-  });
-
-  it('--timeout gives up with exit 124 while the agent runs on', async () => {
-    const name = f.agentName('waitlong');
-    const started = await f.cli(['start', name, '-d', '--image', f.image, '--', 'sleep', '600'], { cwd: f.workspace() });
-    expect(started.exitCode, started.stderr).toBe(0);
-    const result = await f.cli(['wait', name, '--timeout', '1s', '--json']);
-    expect(result.exitCode).toBe(124);
-    expect(result.json).toMatchObject({ ok: false, error: { code: 'WAIT_TIMEOUT' } });
-    expect((await f.docker.getContainer(`agentctl-${name}`).inspect()).State.Running).toBe(true);
-  });
-
-  it('an unknown agent is a clear error, exit 7', async () => {
-    const result = await f.cli(['wait', f.agentName('missing')]);
-    expect(result.exitCode).toBe(7);
-    expect(result.stderr).toContain('No agent named');
   });
 });

@@ -6,6 +6,7 @@ import { ConflictError, UsageError, isAgentctlError } from '../errors.js';
 import { LABELS } from '../labels.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import { parseEndpoint } from '../../runtime/endpoint.js';
+import type { EngineInfo } from '../../runtime/engine-operations.js';
 import { containerName, homeVolumeName } from './agent-name.js';
 import { agentLabels, buildAgentSpec, HOME_PATH } from './agent-spec.js';
 import { decideAgentUser, type AgentUser } from './agent-user.js';
@@ -40,6 +41,8 @@ export interface StartAgentDeps {
   hostUser?: { uid: number; gid: number };
   /** The user's home directory (default data and worktree paths); default os.homedir(). */
   homedir?: string;
+  /** The engine's info (rootless, SELinux); default runtime.fetchEngineInfo(). The CLI caches it (slow on Podman). */
+  engineInfo?(runtime: ContainerRuntime): Promise<EngineInfo>;
 }
 
 export interface StartedAgent {
@@ -85,8 +88,9 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
   const name = prepared.name;
   const container = containerName(name);
   const volume = homeVolumeName(name);
-  // GET /info is slow on Podman (about a second here): ask while the rest goes on.
-  const engineInfo = runtime.fetchEngineInfo();
+  // GET /info is slow on Podman (about a second here): ask while the rest goes on (the CLI also
+  // keeps the answer for the next start against the same engine: runtime/engine-info-cache.ts).
+  const engineInfo = deps.engineInfo ? deps.engineInfo(runtime) : runtime.fetchEngineInfo();
   engineInfo.catch(() => undefined);
 
   const existing = await runtime.inspectContainer(container);

@@ -70,8 +70,8 @@ export async function runAgent(deps: RunAgentDeps, options: RunAgentOptions): Pr
   let base: string | undefined;
   let log;
   const waiting = new AbortController();
-  let exited: Promise<number | undefined> = Promise.resolve(undefined);
-  let pumped: Promise<void> = Promise.resolve();
+  let exited: Promise<number | undefined>;
+  let pumped: Promise<void>;
   let connection;
   let starting = false;
   try {
@@ -116,7 +116,11 @@ export async function runAgent(deps: RunAgentDeps, options: RunAgentOptions): Pr
 
   let worktree: WorktreeReport | undefined;
   if (git && pending.worktree && pending.branch && base) {
-    worktree = await fetchWorktreeReport(git, { path: pending.worktree, branch: pending.branch, base });
+    // A git failure here must not keep --rm from cleaning up: the worktree is then kept as it is.
+    worktree = await fetchWorktreeReport(git, { path: pending.worktree, branch: pending.branch, base }).catch((error: unknown) => {
+      deps.log(`could not read the worktree ${pending.worktree}: ${(error as Error).message}`);
+      return undefined;
+    });
   }
   if (options.remove) {
     worktree = await removeRunLeftovers(deps, runtime, { pending, labels: details?.labels ?? {}, worktree, keepBranch: options.start.branch !== undefined });

@@ -33,7 +33,7 @@ export function createGitRunner(env: NodeJS.ProcessEnv = process.env, user?: Git
   if (user) delete gitEnv.XDG_CONFIG_HOME;
   return async (args, { cwd }) => {
     const { execFile } = await import('node:child_process');
-    const result = await new Promise<{ error: (Error & { code?: number | string }) | null; stdout: string; stderr: string }>((resolve) => {
+    const result = await new Promise<{ error: (Error & { code?: number | string | null }) | null; stdout: string; stderr: string }>((resolve) => {
       execFile(
         'git',
         [...args],

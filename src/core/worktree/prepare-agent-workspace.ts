@@ -67,6 +67,9 @@ export async function prepareAgentWorkspace(deps: PrepareWorkspaceDeps, request:
     });
   }
   const requested = wantsBranch ? true : request.worktree;
+  // Ask the engine for the other agents while git looks for the repository (one round trip less to wait for).
+  const agents = deps.listAgents();
+  agents.catch(() => undefined);
   // Without git on the host, only an explicit --worktree fails; every other start goes on without.
   const repository = await findRepository(git, request.workspace).catch((error: unknown) => {
     if (requested !== true && isAgentctlError(error) && error.code === 'GIT_NOT_FOUND') return undefined;
@@ -78,7 +81,7 @@ export async function prepareAgentWorkspace(deps: PrepareWorkspaceDeps, request:
     readOnly: request.readOnly,
     checkout: repository?.checkout,
     workspace: request.workspace,
-    agents: await deps.listAgents(),
+    agents: await agents,
   });
   deps.log(`worktree: ${decision.useWorktree ? 'yes' : 'no'} (${decision.reason})`);
   const env = Object.entries(getGitEnvironment(request.name, deps.config.git));

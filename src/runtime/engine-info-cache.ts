@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import { lstat, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ContainerRuntime } from './container-runtime.js';
+import { parseEndpoint } from './endpoint.js';
+import type { EngineInfo } from './engine-operations.js';
+
+/**
+ * GET /info costs 0.4–1 s on Podman 4 (it gathers storage and host statistics), while `start`
+ * needs only fields that cannot change while the engine runs (rootless, security options). For a
+ * local unix socket the answer is kept in a private file keyed by the socket's identity (device,
+ * inode, change time: a restarted engine makes a new socket) and the engine's version, so only the
+ * first start after an engine (re)start pays for it. Any doubt (remote engine, unreadable or
+ * foreign cache directory, broken file) falls back to asking the engine.
+ */
+export async function cachedEngineInfo(runtime: Pick<ContainerRuntime, 'endpoint' | 'version' | 'fetchEngineInfo'>, env: NodeJS.ProcessEnv = process.env): Promise<EngineInfo> {
+  const file = await cacheFile(runtime, env).catch(() => undefined);
+  if (file) {
+    const cached = await readFile(file, 'utf8').then((text) => JSON.parse(text) as EngineInfo, () => undefined);
+    if (cached && typeof cached.rootless === 'boolean' && Array.isArray(cached.securityOptions)) return cached;
+  }
+  const info = await runtime.fetchEngineInfo();
+  if (file) pendingWrite = { file, info };
+  return info;
+}
+
+let pendingWrite: { file: string; info: EngineInfo } | undefined;
+
+/**
+ * Writes the info fetched by cachedEngineInfo, if any. Called once the command succeeded, so that a
+ * command that fails leaves nothing behind.
+ */
+export async function saveEngineInfoCache(): Promise<void> {
+  if (!pendingWrite) return;
+  const { file, info } = pendingWrite;
+  pendingWrite = undefined;
+  const temporary = `${file}.${process.pid}`;
+  await writeFile(temporary, JSON.stringify(info), { mode: 0o600 })
+    .then(() => rename(temporary, file))
+    .catch(() => undefined);
+}
+
+async function cacheFile(runtime: Pick<ContainerRuntime, 'endpoint' | 'version'>, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const parsed = parseEndpoint(runtime.endpoint.url);
+  if (parsed.protocol !== 'unix' || !parsed.socketPath || typeof process.getuid !== 'function') return undefined;
+  const socket = await stat(parsed.socketPath, { bigint: true });
+  const uid = process.getuid();
+  const dir = join(env.XDG_RUNTIME_DIR || tmpdir(), `agentctl-${uid}`);
+  await mkdir(dir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
+  // Only a directory of our own that nobody else can write to (not a link planted in /tmp).
+  const own = await lstat(dir);
+  if (!own.isDirectory() || own.uid !== uid || (own.mode & 0o022) !== 0) return undefined;
+  const key = JSON.stringify([parsed.socketPath, String(socket.dev), String(socket.ino), String(socket.ctimeNs), runtime.version.kind, runtime.version.version, runtime.version.apiVersion]);
+  return join(dir, `engine-info-${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
+}
