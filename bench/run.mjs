@@ -1,5 +1,5 @@
 // npm run bench — agentctl against the raw engine, in one run, on the same engine and image.
-// Prints medians and ratios and writes bench/results/<engine>-<date>.json. No thresholds here are
+// Prints medians and ratios and writes bench/results/<engine>-<date-time>.json. No thresholds here are
 // asserted in tests; targets are printed for reading.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,9 +19,12 @@ const runs = Number(process.env.BENCH_RUNS ?? 9);
 // set only for another engine (or BENCH_HOST). HOME is an empty directory: no user config file.
 const benchHome = mkdtempSync(join(tmpdir(), 'agentctl-bench-home-'));
 const env = { HOME: benchHome, ...(engine === 'docker' && !process.env.BENCH_HOST ? {} : { AGENTCTL_HOST: host }) };
-// BENCH_SECTIONS=startup,start,concurrent,logs (default: all); BENCH_CONCURRENT=50.
+// BENCH_SECTIONS=startup,start,concurrent,logs (default: all); BENCH_CONCURRENT=50; BENCH_RUNS,
+// BENCH_CONCURRENT_RUNS, BENCH_LOG_RUNS: paired runs per section.
 const sections = new Set((process.env.BENCH_SECTIONS ?? 'startup,start,concurrent,logs').split(','));
 const concurrentRuns = Number(process.env.BENCH_CONCURRENT_RUNS ?? 3);
+// Reading 100 MB of logs takes ~20 s per run on a loaded machine: fewer runs by default.
+const logRuns = Number(process.env.BENCH_LOG_RUNS ?? 5);
 
 const results = [];
 const report = (result, target) => {
@@ -47,7 +50,7 @@ report(await compare('ls --json vs node -e 0', { label: 'agentctl ls --json', co
 report(await compare('ls --json vs docker ps', { label: 'agentctl ls --json', command: [...bin, 'ls', '--json'], env }, { label: 'docker ps', command: [...engineCli, 'ps', '--filter', 'label=io.agentctl.managed'] }, { runs }));
 }
 
-const lifecycle = lifecycleBenchmarks({ bin, engineCli, env, runs, concurrentRuns, report, tag: `${engine.slice(0, 1)}${process.pid}` });
+const lifecycle = lifecycleBenchmarks({ bin, engineCli, env, runs, concurrentRuns, logRuns, report, tag: `${engine.slice(0, 1)}${process.pid}` });
 try {
   if (sections.has('start')) await lifecycle.single();
   if (sections.has('concurrent')) await lifecycle.concurrent(Number(process.env.BENCH_CONCURRENT ?? 50));

@@ -5,11 +5,24 @@ import { mergeLayer, setPath, type Plain } from './merge.js';
 import { DEFAULTS } from './defaults.js';
 import type { Config } from './schema.js';
 
-// The validator (zod) loads only when a layer needs checking: commands run without any config stay fast.
+// The validator (zod, ~45 ms to load) loads only when a layer needs checking: commands run without a
+// config file stay fast, and so do those given just the engine (AGENTCTL_HOST, --host, --runtime)
+// when its value is plainly what the schema accepts; anything else goes to the schema and its messages.
 let validator: typeof import('./validate.js').validateConfig | undefined;
 async function validateConfig(value: unknown, origin: string): Promise<Config> {
+  if (isPlainEngineLayer(value)) return value as Config;
   validator ??= (await import('./validate.js')).validateConfig;
   return validator(value, origin);
+}
+
+/** `{ host: non-empty string }` and/or `{ runtime: 'docker' | 'podman' }`, nothing else (schema.ts agrees). */
+function isPlainEngineLayer(value: unknown): boolean {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
+  const entries = Object.entries(value);
+  return (
+    entries.length > 0 &&
+    entries.every(([key, item]) => (key === 'host' && typeof item === 'string' && item.length > 0) || (key === 'runtime' && (item === 'docker' || item === 'podman')))
+  );
 }
 
 export const MAX_CONFIG_BYTES = 1024 * 1024;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ContainerRuntime } from './container-runtime.js';
 import { parseEndpoint } from './endpoint.js';
 import type { EngineInfo } from './engine-operations.js';
@@ -35,6 +35,8 @@ export async function saveEngineInfoCache(): Promise<void> {
   if (!pendingWrite) return;
   const { file, info } = pendingWrite;
   pendingWrite = undefined;
+  // The directory is made only here, so that a failed command leaves no trace in TMPDIR either.
+  if (!(await ownDirectory(dirname(file), true).catch(() => false))) return;
   const temporary = `${file}.${process.pid}`;
   await writeFile(temporary, JSON.stringify(info), { mode: 0o600 })
     .then(() => rename(temporary, file))
@@ -47,12 +49,18 @@ async function cacheFile(runtime: Pick<ContainerRuntime, 'endpoint' | 'version'>
   const socket = await stat(parsed.socketPath, { bigint: true });
   const uid = process.getuid();
   const dir = join(env.XDG_RUNTIME_DIR || tmpdir(), `agentctl-${uid}`);
-  await mkdir(dir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error;
-  });
-  // Only a directory of our own that nobody else can write to (not a link planted in /tmp).
-  const own = await lstat(dir);
-  if (!own.isDirectory() || own.uid !== uid || (own.mode & 0o022) !== 0) return undefined;
+  if ((await lstat(dir).catch(() => undefined)) && !(await ownDirectory(dir, false))) return undefined;
   const key = JSON.stringify([parsed.socketPath, String(socket.dev), String(socket.ino), String(socket.ctimeNs), runtime.version.kind, runtime.version.version, runtime.version.apiVersion]);
   return join(dir, `engine-info-${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
+}
+
+/** Only a directory of our own that nobody else can write to (not a link planted in /tmp). */
+async function ownDirectory(dir: string, create: boolean): Promise<boolean> {
+  if (create) {
+    await mkdir(dir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+  }
+  const own = await lstat(dir);
+  return own.isDirectory() && own.uid === process.getuid!() && (own.mode & 0o022) === 0;
 }

@@ -12,11 +12,14 @@ import { HOSTILE_CASES, type HostileCase, type HostileContext } from './hostile-
 const { name: engineName, host, engines } = testEngine();
 const suffix = randomBytes(3).toString('hex');
 const root = mkdtempSync(join(tmpdir(), `agentctl-hostile-${suffix}-`));
-/** Private HOME, TMPDIR and XDG dirs: whatever the CLI writes there is seen by the leftover check. */
-const home = join(root, 'home');
-const cliTmp = join(root, 'tmp');
-const xdgData = join(root, 'xdg-data');
-const xdgConfig = join(root, 'xdg-config');
+/** Private HOME, TMPDIR and XDG dirs per run: whatever the CLI writes there is seen by the leftover check. */
+let runs = 0;
+function privateDirs() {
+  const base = join(root, `run-${(runs += 1)}`);
+  const dirs = { HOME: join(base, 'home'), TMPDIR: join(base, 'tmp'), XDG_DATA_HOME: join(base, 'xdg-data'), XDG_CONFIG_HOME: join(base, 'xdg-config') };
+  for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
+  return dirs;
+}
 
 function configDir(label: string, file: string, content: string): string {
   const dir = join(root, `cfg-${label}-${suffix}`);
@@ -45,10 +48,9 @@ const ctx: HostileContext = {
   image: engines.testImage,
 };
 
-const tracker = leftoverTracker({ host, scope: suffix, repos: [ctx.repo], dirs: [home, cliTmp, xdgData, xdgConfig, ctx.plain, ctx.dir] });
 
 beforeAll(() => {
-  for (const dir of [home, cliTmp, xdgData, xdgConfig, ctx.plain, ctx.dir]) mkdirSync(dir, { recursive: true });
+  for (const dir of [ctx.plain, ctx.dir]) mkdirSync(dir, { recursive: true });
   makeRepository(ctx.repo);
   writeFileSync(ctx.file, 'not a directory\n');
   writeFileSync(ctx.badEnvFile, 'GOOD=1\n=bad\n');
@@ -58,9 +60,9 @@ beforeAll(() => {
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function run(testCase: HostileCase, json: boolean) {
+async function run(testCase: HostileCase, json: boolean, dirs = privateDirs()) {
   const args = ['--host', host, ...(json ? ['--json'] : []), ...testCase.args(ctx)];
-  const env = { HOME: home, TMPDIR: cliTmp, XDG_DATA_HOME: xdgData, XDG_CONFIG_HOME: xdgConfig, ...testCase.env?.(ctx) };
+  const env = { ...dirs, ...testCase.env?.(ctx) };
   const cwd = testCase.cwd?.(ctx) ?? ctx.repo;
   return testCase.nodeSeparator
     ? runCli(['--', BIN, ...args], { env, cwd, cleanEnv: true, bin: process.execPath })
@@ -74,7 +76,9 @@ describe(`hostile input on ${engineName}: clear error, hint, exit code, nothing 
 
   // Concurrent (each case is its own CLI process): a leftover of any case still fails the suite.
   for (const testCase of HOSTILE_CASES) it.concurrent(testCase.title, async ({ expect }) => {
-    const { result, added } = await tracker.around(() => run(testCase, true));
+    const dirs = privateDirs();
+    const tracker = leftoverTracker({ host, scope: suffix, repos: [ctx.repo], dirs: [...Object.values(dirs), ctx.plain, ctx.dir] });
+    const { result, added } = await tracker.around(() => run(testCase, true, dirs));
     expect(result.json, result.stdout + result.stderr).toMatchObject({ ok: false, error: { code: testCase.code } });
     expect(result.exitCode).toBe(testCase.exit);
     expect(result.json.error.message).toMatch(testCase.message);
@@ -86,7 +90,7 @@ describe(`hostile input on ${engineName}: clear error, hint, exit code, nothing 
 
   // docker-modem put DOCKER_HOST's host above the --host socket, and read DOCKER_CERT_PATH (throwing).
   it('--host wins over DOCKER_HOST, DOCKER_TLS_VERIFY and a bad DOCKER_CERT_PATH in the environment', async () => {
-    const env = { HOME: home, TMPDIR: cliTmp, DOCKER_HOST: 'tcp://127.0.0.1:1', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: join(root, 'no-certs') };
+    const env = { ...privateDirs(), DOCKER_HOST: 'tcp://127.0.0.1:1', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: join(root, 'no-certs') };
     const result = await runCli(['--host', host, '--json', 'ls', '--all'], { env, cwd: ctx.repo, cleanEnv: true });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(result.json.ok).toBe(true);
