@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +21,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   project.provide('agentctlBin', bin);
   project.provide('agentctlPrefix', prefix);
   project.provide('agentctlTarball', path.join(work, filename));
-  void readdirSync;
-  return () => undefined;
+  return () => rmSync(work, { recursive: true, force: true });
 }
 
 declare module 'vitest' {

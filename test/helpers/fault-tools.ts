@@ -184,6 +184,7 @@ export function privatePodmanService(path: string) {
       child.kill('SIGKILL');
       await child;
       child = undefined;
+      rmSync(path, { force: true }); // a killed service leaves its socket file behind
     },
   };
   return service;

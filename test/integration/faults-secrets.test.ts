@@ -15,7 +15,7 @@ describe(`secrets never appear in any output (${f.engineName})`, () => {
     const fromFile = `fls-file-${randomBytes(12).toString('hex')}`;
     const fromEnv = `fls-env-${randomBytes(12).toString('hex')}`;
     const ws = f.workspace();
-    const secretFile = join(ws, '..', `fls-secret-${randomBytes(4).toString('hex')}`);
+    const secretFile = join(f.workspace(), 'token'); // outside the agent's workspace, removed by cleanUp
     writeFileSync(secretFile, `${fromFile}\n`, { mode: 0o600 });
     const env = { FLS_ENV_SECRET: fromEnv };
     const name = f.agentName('life');

@@ -143,7 +143,17 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       env: deps.env,
       homedir: deps.homedir ?? homedir(),
       processUser: deps.hostUser,
-      listAgents: async () => (await runtime.listContainers({ labels: AGENT_FILTER, all: true })).map((item) => ({ name: item.labels[LABELS.agent] ?? item.name, labels: item.labels })),
+      listAgents: async () => {
+        const agents = (await runtime.listContainers({ labels: AGENT_FILTER, all: true })).map((item) => ({ name: item.labels[LABELS.agent] ?? item.name, labels: item.labels }));
+        // Not there when inspected above: another start of this name won the race (not "checkout in use").
+        if (agents.some((agent) => agent.name === name)) {
+          throw new ConflictError('CONTAINER_NAME_TAKEN', `Agent ${name} was just created by another agentctl`, {
+            hint: `Use it (\`agentctl attach ${name}\`), or choose another name`,
+            details: { agent: name },
+          });
+        }
+        return agents;
+      },
       log: deps.log,
     },
     { name, workspace: prepared.workspace, readOnly: options.readOnly, worktree: options.worktree, branch: options.branch, base: options.base, selinux },
