@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 // The launcher. `--version` and `--help` alone are answered from files the build wrote, without
 // loading the bundle, so they cost little more than Node's own start-up.
 import { readFileSync } from 'node:fs';

@@ -51,4 +51,13 @@ describe('the installed npm package', () => {
     expect(result.exitCode).toBe(2);
     expect(result.json).toMatchObject({ ok: false, error: { code: 'USAGE_UNKNOWN_OPTION' } });
   });
+
+  it('leaves --env-file to agentctl: Node itself does not read it from the installed binary', async () => {
+    // Node 20 reads --env-file anywhere on its command line (nodejs/node#54232); the launcher's
+    // shebang ends Node's options with `--` so the flag reaches agentctl.
+    const result = await runCli(['start', 'envfile-probe', '--env-file', '/nonexistent/agentctl.env', '--json'], { bin });
+    expect(result.stderr).not.toContain('node:');
+    expect(result.json).toMatchObject({ ok: false });
+    expect(result.exitCode).not.toBe(9);
+  });
 });
