@@ -12,10 +12,11 @@ fi
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
-run_tier() { # NAME ENV... -- vitest args
-  local name=$1; shift
+run_tier() { # NAME ENGINE PROJECT
+  local name=$1 engine=$2 project=$3
   echo "=== $name ===" >&2
-  env "$@" npx vitest run --reporter=default --reporter=json --outputFile.json="$results/$name.json"
+  AGENTCTL_TEST_ENGINE=$engine npx vitest run --project "$project" \
+    --reporter=default --reporter=json --outputFile.json="$results/$name.json"
 }
 
 npm run --silent typecheck
@@ -23,10 +24,10 @@ npm run --silent lint
 npm run --silent lint:workflows  # GitHub workflow schema check (.github/workflows)
 npm run --silent build
 status=0
-run_tier unit AGENTCTL_TEST_ENGINE= --project unit || status=1
-run_tier integration-docker AGENTCTL_TEST_ENGINE=docker --project integration || status=1
-run_tier integration-podman AGENTCTL_TEST_ENGINE=podman --project integration || status=1
-run_tier e2e AGENTCTL_TEST_ENGINE= --project e2e || status=1
+run_tier unit '' unit || status=1
+run_tier integration-docker docker integration || status=1
+run_tier integration-podman podman integration || status=1
+run_tier e2e '' e2e || status=1
 
 node scripts/summarize-tests.mjs "$results"/*.json || status=1
 exit $status
