@@ -34,20 +34,20 @@ const report = (result, target) => {
 
 console.log(`agentctl benchmark on ${engine} (${host}; engine CLI: docker -H ${host}), ${runs} paired runs, medians`);
 if (sections.has('startup')) {
-const nodeBaseline = { label: 'node -e 0', command: ['node', '-e', '0'] };
-report(await compare('--version vs node -e 0', { label: 'agentctl --version', command: [...bin, '--version'] }, nodeBaseline, { runs }), {
-  text: '≤ 1.3×',
-  check: (r) => r <= 1.3,
-});
-report(await compare('--help vs node -e 0', { label: 'agentctl --help', command: [...bin, '--help'] }, nodeBaseline, { runs }), {
-  text: '≤ 1.3×',
-  check: (r) => r <= 1.3,
-});
-report(await compare('ls --json vs node -e 0', { label: 'agentctl ls --json', command: [...bin, 'ls', '--json'], env }, nodeBaseline, { runs }), {
-  text: '≤ 1.6×',
-  check: (r) => r <= 1.6,
-});
-report(await compare('ls --json vs docker ps', { label: 'agentctl ls --json', command: [...bin, 'ls', '--json'], env }, { label: 'docker ps', command: [...engineCli, 'ps', '--filter', 'label=io.agentctl.managed'] }, { runs }));
+  const nodeBaseline = { label: 'node -e 0', command: ['node', '-e', '0'] };
+  report(await compare('--version vs node -e 0', { label: 'agentctl --version', command: [...bin, '--version'] }, nodeBaseline, { runs }), {
+    text: '≤ 1.3×',
+    check: (r) => r <= 1.3,
+  });
+  report(await compare('--help vs node -e 0', { label: 'agentctl --help', command: [...bin, '--help'] }, nodeBaseline, { runs }), {
+    text: '≤ 1.3×',
+    check: (r) => r <= 1.3,
+  });
+  report(await compare('ls --json vs node -e 0', { label: 'agentctl ls --json', command: [...bin, 'ls', '--json'], env }, nodeBaseline, { runs }), {
+    text: '≤ 1.6×',
+    check: (r) => r <= 1.6,
+  });
+  report(await compare('ls --json vs docker ps', { label: 'agentctl ls --json', command: [...bin, 'ls', '--json'], env }, { label: 'docker ps', command: [...engineCli, 'ps', '--filter', 'label=io.agentctl.managed'] }, { runs }));
 }
 
 const lifecycle = lifecycleBenchmarks({ bin, engineCli, env, runs, concurrentRuns, logRuns, report, tag: `${engine.slice(0, 1)}${process.pid}` });
@@ -64,5 +64,5 @@ mkdirSync(`${root}bench/results`, { recursive: true });
 const stamp = new Date().toISOString().slice(0, 16).replace(/:/g, "");
 const file = `${root}bench/results/${engine}-${stamp}.json`;
 const when = new Date().toISOString();
-writeFileSync(file, `${JSON.stringify({ engine, engineCli: 'docker -H <engine socket>', when, runs, concurrentRuns, sections: [...sections], load: (await import('node:os')).loadavg(), node: process.version, results }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ engine, engineCli: 'docker -H <engine socket>', when, runs, concurrentRuns, logRuns, sections: [...sections], load: (await import('node:os')).loadavg(), node: process.version, results }, null, 2)}\n`);
 console.log(`written: bench/results/${file.split('/').pop()}`);
