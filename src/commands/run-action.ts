@@ -36,6 +36,8 @@ export async function executeRun(context: CommandContext, request: RunRequest): 
     await writeResultFile({ ok: false, error: errorDocument(failure) }).catch(() => undefined);
     throw error;
   }
+  // The agent ran: keep the engine info for the next command, as `start` does.
+  await (await import('../runtime/engine-info-cache.js')).saveEngineInfoCache();
   const { result, failure } = outcome;
   const document = failure ? { ...result, ok: false, error: errorDocument(failure) } : result;
   await writeResultFile(document);
@@ -58,61 +60,34 @@ export async function executeRun(context: CommandContext, request: RunRequest): 
 async function startRun(context: CommandContext, request: RunRequest) {
   const { runAgent } = await import('../core/run/run-agent.js');
   const { planTask } = await import('../core/run/run-task.js');
-  const { resolveAgentImage } = await import('../image/resolve-agent-image.js');
-  const { createPullProgressDisplay } = await import('../io/pull-progress-display.js');
+  const { agentStartDeps } = await import('./agent-start-deps.js');
+  const { sharedStartOptions } = await import('./agent-options.js');
   const { getDataDir } = await import('../config/paths.js');
   const { flags } = request;
   const { io } = context;
   const { config } = await context.config();
-  const hostUser = typeof process.getuid === 'function' ? { uid: process.getuid(), gid: process.getgid!() } : undefined;
   const plan = await planTask(config, context.cwd, { task: flags.task, agent: flags.agent, image: flags.image, args: request.args, inputFile: flags.input });
   const mask = (text: string) => io.secrets.mask(text);
+  const deps = agentStartDeps(context, config);
   return runAgent(
     {
-      cwd: context.cwd,
-      env: context.env,
-      platform: context.platform,
-      config,
-      signal: context.signal,
-      hostUser,
-      homedir: context.homedir,
-      runtime: () => context.runtime(),
-      resolveImage: (runtime, imageRequest) =>
-        resolveAgentImage(
-          { runtime, config, env: context.env, homedir: context.homedir, signal: context.signal, progress: createPullProgressDisplay(io), secrets: io.secrets },
-          imageRequest,
-        ),
-      registerSecret: (value) => io.secrets.add(value),
-      log: (message) => io.debug(message),
+      ...deps,
       // With --json, stdout carries only the result document: the agent's output goes to stderr.
       output: context.globals.json
         ? { stdout: (text) => io.streams.stderr.write(text), stderr: (text) => io.streams.stderr.write(text) }
         : { stdout: (text) => io.streams.stdout.write(text), stderr: (text) => io.streams.stderr.write(text) },
       mask,
       logDir: join(getDataDir(config, context.env, context.homedir), 'logs'),
-      worktrees: { env: context.env, processUser: hostUser },
+      worktrees: { env: context.env, processUser: deps.hostUser },
     },
     {
       start: {
+        ...sharedStartOptions(flags),
         name: request.name,
-        workspace: flags.workspace,
-        image: flags.image,
         readOnly: false,
-        env: flags.env ?? [],
-        envFiles: flags.envFile ?? [],
-        secrets: flags.secret ?? [],
         ssh: false,
-        cpus: flags.cpus,
-        memory: flags.memory,
-        pidsLimit: flags.pidsLimit,
         dockerAccess: 'none',
-        network: flags.network,
-        pull: flags.pull,
-        useLocalImage: flags.useLocalImage,
         waitTimeoutMs: 60_000,
-        worktree: flags.worktree,
-        branch: flags.branch,
-        base: flags.base,
       },
       plan,
       timeoutMs: request.timeoutMs,
@@ -121,5 +96,3 @@ async function startRun(context: CommandContext, request: RunRequest) {
     },
   );
 }
-
-

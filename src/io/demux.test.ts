@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FrameDemuxer, LineSplitter, type OutputStream } from './demux.js';
-
-function frame(type: number, text: string): Buffer {
-  const payload = Buffer.from(text);
-  const header = Buffer.alloc(8);
-  header[0] = type;
-  header.writeUInt32BE(payload.length, 4);
-  return Buffer.concat([header, payload]);
-}
+import { frame } from '../../test/helpers/frames.js';
 
 function demux(chunks: Buffer[]): Array<[OutputStream, string]> {
   const out: Array<[OutputStream, string]> = [];

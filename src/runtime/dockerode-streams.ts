@@ -125,27 +125,11 @@ export function createDockerodeStreamOperations(docker: Dockerode, _kind: Engine
     },
 
     async streamLogs(id, options, signal) {
-      const parameters = query({
-        stdout: true,
-        stderr: true,
-        follow: options.follow,
-        timestamps: options.timestamps,
-        since: options.since,
-        until: options.until,
-        tail: options.tail ?? 'all',
-      });
-      const path = `/containers/${encodeURIComponent(id)}/logs?${parameters}`;
+      const { follow, timestamps, since, until } = options;
+      const common = { stdout: true, stderr: true, follow, timestamps, since, until };
+      const path = `/containers/${encodeURIComponent(id)}/logs?${query({ ...common, tail: options.tail ?? 'all' })}`;
       if (supportsRawRequests(docker)) return streamRequest(docker, 'GET', path, signal);
-      const stream: unknown = await docker.getContainer(id).logs({
-        stdout: true,
-        stderr: true,
-        follow: options.follow,
-        timestamps: options.timestamps,
-        since: options.since,
-        until: options.until,
-        tail: options.tail,
-        abortSignal: signal,
-      } as never);
+      const stream: unknown = await docker.getContainer(id).logs({ ...common, tail: options.tail, abortSignal: signal } as never);
       // Without follow, dockerode buffers the whole answer.
       return Buffer.isBuffer(stream) ? Readable.from([stream]) : (stream as Readable);
     },

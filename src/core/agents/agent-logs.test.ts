@@ -2,14 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { AgentContainerInfo, LogOptions } from '../../runtime/stream-operations.js';
 import { resolveLogAgents, streamAgentLogs, type LogLine } from './agent-logs.js';
-
-function frame(type: number, text: string): Buffer {
-  const payload = Buffer.from(text);
-  const header = Buffer.alloc(8);
-  header[0] = type;
-  header.writeUInt32BE(payload.length, 4);
-  return Buffer.concat([header, payload]);
-}
+import { frame } from '../../../test/helpers/frames.js';
 
 const agent = (name: string, tty = false): AgentContainerInfo => ({
   id: `id-${name}`,

@@ -1,7 +1,7 @@
 import { FrameDemuxer, LineSplitter, type OutputStream } from '../../io/demux.js';
 import type { AgentContainerInfo, StreamOperations } from '../../runtime/stream-operations.js';
 import { EngineError, UsageError } from '../errors.js';
-import { findAgent } from './find-agent.js';
+import { findAgent } from './agent-lookup.js';
 import { parseLogTime, parseTail } from './log-time.js';
 
 export interface AgentLogsOptions {

@@ -3,14 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SecretMasker } from '../../io/secrets.js';
 import { parseDetachKeys } from '../../io/terminal.js';
 import { runSession, type TerminalStreams } from './stream-session.js';
-
-function frame(type: number, text: string): Buffer {
-  const payload = Buffer.from(text);
-  const header = Buffer.alloc(8);
-  header[0] = type;
-  header.writeUInt32BE(payload.length, 4);
-  return Buffer.concat([header, payload]);
-}
+import { frame } from '../../../test/helpers/frames.js';
 
 function fakeConnection() {
   const written: Buffer[] = [];

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TimeoutError, UsageError } from '../errors.js';
-import { findAgent } from '../agents/find-agent.js';
+import { findAgent } from '../agents/agent-lookup.js';
 import type { ContainerOperations } from '../../runtime/container-operations.js';
 import type { StreamOperations } from '../../runtime/stream-operations.js';
 

@@ -1,0 +1,97 @@
+import { Option, type Command } from 'commander';
+import { UsageError } from '../core/errors.js';
+import type { StartAgentOptions } from '../core/agents/start-options.js';
+
+/**
+ * The options `start` and `run` share, in groups so that each command keeps its own order in
+ * `--help`. Loaded with the command list: only commander and types here, nothing heavy.
+ */
+export type AgentFlags = Pick<
+  StartAgentOptions,
+  'workspace' | 'agent' | 'image' | 'cpus' | 'memory' | 'pidsLimit' | 'network' | 'pull' | 'useLocalImage' | 'worktree' | 'branch' | 'base'
+> & {
+  env?: string[];
+  envFile?: string[];
+  secret?: string[];
+};
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** --workspace, --agent, --image */
+export function addTargetOptions(command: Command): Command {
+  return command
+    .option('-w, --workspace <dir>', 'directory mounted at /workspace (default: current directory)')
+    .option('--agent <profile>', 'agent profile from config (agents.<profile>)')
+    .option('--image <ref>', 'run this image instead of the profile or pinned one');
+}
+
+/** --env, --env-file, --secret */
+export function addEnvOptions(command: Command, envHelp: string): Command {
+  return command
+    .option('-e, --env <KEY=VALUE|KEY>', envHelp, collect)
+    .option('--env-file <file>', 'read environment variables from a file (repeatable)', collect)
+    .option('--secret <NAME|NAME=@file>', 'pass a secret as a file under /run/secrets (repeatable)', collect);
+}
+
+/** --cpus, --memory, --pids-limit */
+export function addLimitOptions(command: Command): Command {
+  return command
+    .option('--cpus <n>', 'CPU limit (default 2)')
+    .option('--memory <size>', 'memory limit such as 512m or 4g (default 4g)')
+    .option('--pids-limit <n>', 'process limit (default 512)');
+}
+
+/** --network, --pull, --use-local-image */
+export function addEngineOptions(command: Command): Command {
+  return command
+    .option('--network <name>', 'engine network to join')
+    .addOption(new Option('--pull <policy>', 'when to pull the image').choices(['missing', 'always', 'never']))
+    .option('--use-local-image', 'prefer the local development image');
+}
+
+/** --worktree, --no-worktree, --branch, --base */
+export function addWorktreeOptions(command: Command, help: { worktree: string; noWorktree: string }): Command {
+  return command
+    .option('--worktree', help.worktree)
+    .option('--no-worktree', help.noWorktree)
+    .option('--branch <name>', 'branch of the worktree (default agent/NAME; implies --worktree)')
+    .option('--base <ref>', 'commit the new branch starts at (default HEAD; implies --worktree)');
+}
+
+/** The shared flags as start options (without --agent: `run` takes the agent from its task plan). */
+export function sharedStartOptions(flags: AgentFlags) {
+  return {
+    workspace: flags.workspace,
+    image: flags.image,
+    env: flags.env ?? [],
+    envFiles: flags.envFile ?? [],
+    secrets: flags.secret ?? [],
+    cpus: flags.cpus,
+    memory: flags.memory,
+    pidsLimit: flags.pidsLimit,
+    network: flags.network,
+    pull: flags.pull,
+    useLocalImage: flags.useLocalImage,
+    worktree: flags.worktree,
+    branch: flags.branch,
+    base: flags.base,
+  } satisfies Partial<StartAgentOptions>;
+}
+
+/**
+ * Operands before `--` are the agent name; those after it the command (commander mixes them).
+ * `example` is the usage shown in the hint when there is more than one name.
+ */
+export function splitOperands(command: Command, example: string): { name?: string; args?: string[] } {
+  const operands = [command.processedArgs[0], ...(command.processedArgs[1] ?? [])].filter((item): item is string => typeof item === 'string');
+  const raw = (command.parent as (Command & { rawArgs?: string[] }) | null)?.rawArgs ?? [];
+  const dash = raw.indexOf('--');
+  const after = dash === -1 ? 0 : raw.length - dash - 1;
+  const before = operands.slice(0, operands.length - after);
+  if (before.length > 1) {
+    throw new UsageError('USAGE_TOO_MANY_ARGUMENTS', `Too many arguments: ${before.slice(1).join(' ')}`, {
+      hint: `Put the command after --, e.g. \`${example}\``,
+    });
+  }
+  return { name: before[0], args: after > 0 ? operands.slice(operands.length - after) : undefined };
+}

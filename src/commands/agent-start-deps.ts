@@ -1,0 +1,34 @@
+import type { CommandContext } from './context.js';
+import type { Config } from '../config/schema.js';
+import type { StartAgentDeps } from '../core/agents/start-agent.js';
+import { resolveAgentImage } from '../image/resolve-agent-image.js';
+import { createPullProgressDisplay } from '../io/pull-progress-display.js';
+import { cachedEngineInfo } from '../runtime/engine-info-cache.js';
+
+/**
+ * What `start` and `run` hand to the core to create an agent. The engine info is kept for the
+ * next command (GET /info is slow on Podman); the caller writes it with saveEngineInfoCache() only
+ * once the agent started.
+ */
+export function agentStartDeps(context: CommandContext, config: Config): StartAgentDeps {
+  const { io } = context;
+  const hostUser = typeof process.getuid === 'function' ? { uid: process.getuid(), gid: process.getgid!() } : undefined;
+  return {
+    cwd: context.cwd,
+    env: context.env,
+    platform: context.platform,
+    config,
+    signal: context.signal,
+    hostUser,
+    homedir: context.homedir,
+    runtime: () => context.runtime(),
+    engineInfo: (runtime) => cachedEngineInfo(runtime, context.env),
+    resolveImage: (runtime, request) =>
+      resolveAgentImage(
+        { runtime, config, env: context.env, homedir: context.homedir, signal: context.signal, progress: createPullProgressDisplay(io), secrets: io.secrets },
+        request,
+      ),
+    registerSecret: (value) => io.secrets.add(value),
+    log: (message) => io.debug(message),
+  };
+}
