@@ -3,6 +3,7 @@ import { ConfigError } from '../core/errors.js';
 import { ENV_VARIABLES } from './env-vars.js';
 import { mergeLayer, setPath, type Plain } from './merge.js';
 import { DEFAULTS } from './defaults.js';
+import { mayHaveConfigFile } from './config-files.js';
 import type { Config } from './schema.js';
 
 // The validator (zod, ~45 ms to load) loads only when a layer needs checking: commands run without a
@@ -75,19 +76,22 @@ export async function loadConfig(deps: ConfigDeps, flags: FlagValue[] = []): Pro
   let merged = mergeLayer({}, DEFAULTS as unknown as Plain, 'default', sources);
   const files: LoadedConfig['files'] = {};
 
-  const cosmiconfigModule = await loadCosmiconfig();
-  const cosmiconfig = cosmiconfigModule.cosmiconfig;
-  const loaders = await makeLoaders(cosmiconfigModule.defaultLoaders);
+  // cosmiconfig (~10 ms to load) only when a config file may be there (config-files.ts).
+  if (mayHaveConfigFile(userConfigDir(deps), USER_CONFIG_FILES, false) || mayHaveConfigFile(deps.cwd, PROJECT_CONFIG_FILES, true)) {
+    const cosmiconfigModule = await loadCosmiconfig();
+    const cosmiconfig = cosmiconfigModule.cosmiconfig;
+    const loaders = await makeLoaders(cosmiconfigModule.defaultLoaders);
 
-  const user = await searchFile(cosmiconfig, loaders, userConfigDir(deps), USER_CONFIG_FILES, 'none');
-  if (user) {
-    files.user = user.filepath;
-    merged = mergeLayer(merged, await validateConfig(user.config, user.filepath) as Plain, user.filepath, sources);
-  }
-  const project = await searchFile(cosmiconfig, loaders, deps.cwd, PROJECT_CONFIG_FILES, 'project');
-  if (project && project.filepath !== user?.filepath) {
-    files.project = project.filepath;
-    merged = mergeLayer(merged, await validateConfig(project.config, project.filepath) as Plain, project.filepath, sources);
+    const user = await searchFile(cosmiconfig, loaders, userConfigDir(deps), USER_CONFIG_FILES, 'none');
+    if (user) {
+      files.user = user.filepath;
+      merged = mergeLayer(merged, await validateConfig(user.config, user.filepath) as Plain, user.filepath, sources);
+    }
+    const project = await searchFile(cosmiconfig, loaders, deps.cwd, PROJECT_CONFIG_FILES, 'project');
+    if (project && project.filepath !== user?.filepath) {
+      files.project = project.filepath;
+      merged = mergeLayer(merged, await validateConfig(project.config, project.filepath) as Plain, project.filepath, sources);
+    }
   }
 
   for (const variable of ENV_VARIABLES) {

@@ -43,6 +43,7 @@ export function detectionEnvironment(options: ConnectOptions): DetectionEnvironm
 /** Finds the engine and returns a runtime over it, with how it was found. */
 export async function connectRuntime(options: ConnectOptions): Promise<{ runtime: ContainerRuntime; detected: Detected }> {
   const detected = await detectRuntime({ environment: detectionEnvironment(options), log: options.log });
+  // dockerode is loaded only when an operation first needs it (see DockerodeRuntime).
   const runtime = new DockerodeRuntime(detected.probe.client, detected.endpoint, detected.probe.version);
   return { runtime, detected };
 }

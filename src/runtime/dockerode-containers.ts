@@ -25,18 +25,18 @@ export function engineMessage(error: unknown): string {
   return text.replace(/^\(HTTP code \d+\)\s*/, '').trim();
 }
 
-function statusOf(error: unknown): number | undefined {
+export function statusOf(error: unknown): number | undefined {
   return (error as EngineFailure)?.statusCode;
 }
 
-function engineError(action: string, error: unknown): EngineError {
+export function engineError(action: string, error: unknown): EngineError {
   return new EngineError('ENGINE_FAILED', `The engine could not ${action}: ${engineMessage(error)}`, {
     hint: 'Check the engine with `agentctl doctor`, then retry (add --verbose for details)',
     cause: error,
   });
 }
 
-function labelFilters(labels: LabelFilter): string[] {
+export function labelFilters(labels: LabelFilter): string[] {
   return Object.entries(labels).map(([key, value]) => (value === true ? key : `${key}=${value}`));
 }
 
@@ -54,6 +54,21 @@ function toState(value: string | undefined): ContainerState {
   return (['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead', 'stopped', 'configured'].includes(state)
     ? state
     : 'unknown') as ContainerState;
+}
+
+/** The engine's container list as summaries, keeping only those matching every label filter. */
+export function toSummaries(list: Dockerode.ContainerInfo[], labels: LabelFilter): ContainerSummary[] {
+  return list
+    .filter((item) => matchesLabels(item.Labels ?? {}, labels))
+    .map(
+      (item): ContainerSummary => ({
+        id: item.Id,
+        name: (item.Names?.[0] ?? '').replace(/^\//, ''),
+        state: toState(item.State),
+        labels: item.Labels ?? {},
+        image: item.Image,
+      }),
+    );
 }
 
 export function createDockerodeContainerOperations(docker: Dockerode, kind: EngineKind): ContainerOperations {
@@ -138,17 +153,7 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
     async listContainers({ labels, all }) {
       try {
         const list = await docker.listContainers({ all, filters: JSON.stringify({ label: labelFilters(labels) }) });
-        return list
-          .filter((item) => matchesLabels(item.Labels ?? {}, labels))
-          .map(
-          (item): ContainerSummary => ({
-            id: item.Id,
-            name: (item.Names?.[0] ?? '').replace(/^\//, ''),
-            state: toState(item.State),
-            labels: item.Labels ?? {},
-            image: item.Image,
-          }),
-        );
+        return toSummaries(list, labels);
       } catch (error) {
         throw engineError('list containers', error);
       }
@@ -228,7 +233,7 @@ function notFound(id: string, cause: unknown): NotFoundError {
   return new NotFoundError('CONTAINER_NOT_FOUND', `No container ${id}`, { hint: 'List agents with `agentctl ls --all`', cause });
 }
 
-function toDetails(info: Dockerode.ContainerInspectInfo): ContainerDetails {
+export function toDetails(info: Dockerode.ContainerInspectInfo): ContainerDetails {
   const state = info.State as Dockerode.ContainerInspectInfo['State'] & { Health?: { Status?: string } };
   const host = info.HostConfig as { NanoCpus?: number; Memory?: number; PidsLimit?: number | null };
   const never = (time?: string) => !time || time.startsWith('0001-');

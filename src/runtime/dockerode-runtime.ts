@@ -9,26 +9,51 @@ import type { StreamOperations } from './stream-operations.js';
 import { createDockerodeImageOperations } from './dockerode-images.js';
 import type { Endpoint, EngineKind } from './endpoint.js';
 import type { ImageOperations } from './image-operations.js';
+import { createJsonContainerReads } from './engine-json-containers.js';
+import { createEngineJsonClient } from './engine-json.js';
 
-// The class gets its operations from the two factories (one file per concern).
+// The class gets its operations from the factories (one file per concern).
 export interface DockerodeRuntime extends EngineOperations, ImageOperations, ContainerOperations, StreamOperations {}
 
-/** ContainerRuntime over the Docker-compatible engine API, for Docker and Podman alike. */
+type Operations = EngineOperations & ImageOperations & ContainerOperations & StreamOperations;
+
+function createOperations(docker: Dockerode, kind: EngineKind): Operations {
+  return Object.assign(
+    {},
+    createDockerodeEngineOperations(docker, kind),
+    createDockerodeImageOperations(docker, kind),
+    createDockerodeContainerOperations(docker, kind),
+    createDockerodeStreamOperations(docker, kind),
+  );
+}
+
+/**
+ * ContainerRuntime over the Docker-compatible engine API, for Docker and Podman alike.
+ *
+ * dockerode (~30 ms to load) is asked for only when an operation first needs it: `getDocker` is
+ * called once, on the first call. The container reads that listing agents makes (list, inspect)
+ * go over a small JSON client instead when the endpoint is a socket or TCP (not ssh://), so `ls`
+ * never loads dockerode.
+ */
 export class DockerodeRuntime implements ContainerRuntime {
   readonly kind: EngineKind;
 
   constructor(
-    readonly docker: Dockerode,
+    getDocker: () => Promise<Dockerode>,
     readonly endpoint: Endpoint,
     readonly version: EngineVersion,
   ) {
     this.kind = version.kind;
-    Object.assign(
-      this,
-      createDockerodeEngineOperations(docker, this.kind),
-      createDockerodeImageOperations(docker, this.kind),
-      createDockerodeContainerOperations(docker, this.kind),
-      createDockerodeStreamOperations(docker, this.kind),
+    let operations: Promise<Operations> | undefined;
+    const load = () => (operations ??= getDocker().then((docker) => createOperations(docker, this.kind)));
+    // Every operation returns a promise, so each one can wait for dockerode. The names (and the
+    // kind-dependent optional ones) come from the factories themselves, built here over no client:
+    // they only keep it for later calls.
+    const names = Object.keys(createOperations(undefined as never, this.kind)) as (keyof Operations)[];
+    const delegates = Object.fromEntries(
+      names.map((name) => [name, (...args: unknown[]) => load().then((ops) => (ops[name] as (...a: unknown[]) => Promise<unknown>)(...args))]),
     );
+    const json = createEngineJsonClient(endpoint);
+    Object.assign(this, delegates, json ? createJsonContainerReads(json) : {});
   }
 }

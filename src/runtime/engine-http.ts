@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
+import { SOCKET_REQUEST } from './engine-json.js';
 
 /** The parts of docker-modem this module reads (its connection settings). */
 interface ModemSettings {
@@ -34,7 +35,7 @@ async function requestOptions(docker: Dockerode, method: string, path: string, h
   const modem = docker.modem as unknown as ModemSettings;
   const prefix = modem.version ? `/${modem.version.replace(/^\/+/, '')}` : '';
   const base = { method, path: `${prefix}${path}`, headers: { ...modem.headers, ...headers } };
-  if (modem.socketPath) return { module: await import('node:http'), options: { ...base, socketPath: modem.socketPath } };
+  if (modem.socketPath) return { module: await import('node:http'), options: { ...base, socketPath: modem.socketPath, ...SOCKET_REQUEST } };
   const tls = modem.protocol === 'https';
   return {
     module: tls ? await import('node:https') : await import('node:http'),

@@ -12,7 +12,8 @@ export type ProbeOutcome =
   | 'error';
 
 export type ProbeResult =
-  | { ok: true; version: EngineVersion; client: Dockerode }
+  /** `client` builds the dockerode client on its first call (loading dockerode), then returns the same one. */
+  | { ok: true; version: EngineVersion; client: () => Promise<Dockerode> }
   | { ok: false; outcome: ProbeOutcome; detail: string };
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 3000;
@@ -37,6 +38,12 @@ export async function createDockerClient(endpoint: Endpoint, timeoutMs?: number)
   }
   if (timeoutMs !== undefined) options.timeout = timeoutMs;
   return withoutDockerEnv(() => new Docker(options));
+}
+
+/** The endpoint's dockerode client (no timeout), built on the first call only. */
+function lazyClient(endpoint: Endpoint): () => Promise<Dockerode> {
+  let client: Promise<Dockerode> | undefined;
+  return () => (client ??= createDockerClient(endpoint));
 }
 
 /** What docker-modem reads from the environment as defaults beneath the options it is given. */
@@ -100,7 +107,8 @@ function ping(endpoint: Endpoint, timeoutMs: number): Promise<{ status: number; 
       method: 'GET',
       path: '/_ping',
       timeout: timeoutMs,
-      ...(parsed.socketPath ? { socketPath: parsed.socketPath } : { host: parsed.host, port: parsed.port }),
+      // servername '': see SOCKET_REQUEST in engine-json.ts (no TLS on a socket).
+      ...(parsed.socketPath ? { socketPath: parsed.socketPath, servername: '' } : { host: parsed.host, port: parsed.port }),
       ...(tls ? { ca: endpoint.tls?.ca, cert: endpoint.tls?.cert, key: endpoint.tls?.key } : {}),
     };
     const load: Promise<{ request: typeof import('node:http').request }> = tls ? import('node:https') : import('node:http');
@@ -139,7 +147,7 @@ export async function probeEndpoint(endpoint: Endpoint, timeoutMs = DEFAULT_PROB
         return { ok: false, outcome: 'not-an-engine', detail: `HTTP ${answer.status} from /_ping` };
       }
       const version = versionFromPingHeaders(answer.headers);
-      if (version) return { ok: true, version, client: await createDockerClient(endpoint) };
+      if (version) return { ok: true, version, client: lazyClient(endpoint) };
     } catch (error) {
       return { ok: false, ...classifyConnectionError(error) };
     }
@@ -148,7 +156,7 @@ export async function probeEndpoint(endpoint: Endpoint, timeoutMs = DEFAULT_PROB
     const client = await createDockerClient(endpoint, timeoutMs);
     const version = toEngineVersion((await client.version()) as never);
     if (!version) return { ok: false, outcome: 'not-an-engine', detail: 'the endpoint answered, but not as a container engine' };
-    return { ok: true, version, client: await createDockerClient(endpoint) };
+    return { ok: true, version, client: lazyClient(endpoint) };
   } catch (error) {
     return { ok: false, ...classifyConnectionError(error) };
   }

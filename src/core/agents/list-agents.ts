@@ -1,7 +1,7 @@
 import { LABELS } from '../labels.js';
 import type { ContainerDetails } from '../../runtime/container-operations.js';
 import { agentNameFromDetails, lookupAllAgents, type LookupRuntime } from './agent-lookup.js';
-import { inspectWorktreeOfAgent, type AgentWorktreeDeps } from '../worktree/agent-worktrees.js';
+import type { AgentWorktreeDeps } from '../worktree/agent-worktrees.js';
 
 export interface AgentListing {
   name: string;
@@ -65,9 +65,13 @@ export async function listAgents(
   const listings = details.map((item) => toListing(item, now));
   if (deps.worktrees) {
     const worktreeDeps = deps.worktrees;
+    // The git modules load only when some agent has a worktree (most listings have none).
+    const inspect = details.some((item) => item.labels[LABELS.worktree])
+      ? (await import('../worktree/agent-worktrees.js')).inspectWorktreeOfAgent
+      : async () => undefined;
     await Promise.all(
       details.map(async (item, index) => {
-        const state = await inspectWorktreeOfAgent(worktreeDeps, item.labels);
+        const state = await inspect(worktreeDeps, item.labels);
         const path = item.labels[LABELS.worktree];
         listings[index]!.worktree = path && state
           ? { path, uncommitted: state.uncommitted.length, unmerged: state.unmergedCommits.length, unpushed: state.unpushedCommits.length, upstream: state.upstream ?? null }

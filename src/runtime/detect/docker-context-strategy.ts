@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { Endpoint } from '../endpoint.js';
 import { joinFor } from './socket-paths.js';
 import type { DetectionEnvironment, DetectionStrategy, StrategyCandidates } from './strategy.js';
@@ -14,6 +14,8 @@ export function contextMetaPath(configDir: string, name: string, platform: NodeJ
 }
 
 function contextId(name: string): string {
+  // node:crypto (~3 ms to load) only when a context is named: every engine command loads this file.
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   return createHash('sha256').update(name).digest('hex');
 }
 
