@@ -5,11 +5,17 @@ import { readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 
-// A closed pipe (`agentctl ls | head -1`) ends the program quietly, as other CLIs do.
+// A closed pipe (`agentctl ls | head -1`) ends the program quietly, as other CLIs do. While a
+// command still runs (`agentctl run … | head -1`), it is stopped as by SIGTERM, so an agent it
+// started is stopped and cleaned up rather than left running.
+let pipeClosed = false;
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
+    if (error.code !== 'EPIPE') throw error;
+    if (pipeClosed) return;
+    pipeClosed = true;
+    if (process.listenerCount('SIGTERM') > 0) process.emit('SIGTERM', 'SIGTERM');
+    else process.exit(process.exitCode ?? 0);
   });
 }
 
