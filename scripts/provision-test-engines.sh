@@ -31,6 +31,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
+# Daemons start from / so that they (and the conmon processes Podman forks, which inherit the
+# working directory) outlive the checkout that provisioned them.
+start_daemon() { # NAME COMMAND...
+  local name=$1; shift
+  (cd / && exec nohup "$@" >"$STATE/$name.log" 2>&1) &
+  echo $! >"$STATE/$name.pid"
+}
+
 wait_for() { # wait_for SECONDS COMMAND...
   local deadline=$((SECONDS + $1)); shift
   until "$@" >/dev/null 2>&1; do
@@ -46,8 +54,7 @@ if docker_ok; then
   log "dockerd already running"
 else
   log "starting dockerd"
-  nohup dockerd --host "unix://$DOCKER_SOCK" >"$STATE/dockerd.log" 2>&1 &
-  echo $! >"$STATE/dockerd.pid"
+  start_daemon dockerd dockerd --host "unix://$DOCKER_SOCK"
   wait_for 60 docker_ok || { log "dockerd did not start:"; tail -20 "$STATE/dockerd.log" >&2; exit 1; }
 fi
 
@@ -85,8 +92,7 @@ if podman_ok; then
 else
   log "starting podman system service"
   rm -f "$PODMAN_SOCK"
-  nohup podman system service --time=0 "unix://$PODMAN_SOCK" >"$STATE/podman.log" 2>&1 &
-  echo $! >"$STATE/podman.pid"
+  start_daemon podman podman system service --time=0 "unix://$PODMAN_SOCK"
   wait_for 30 podman_ok || { log "podman service did not start:"; tail -20 "$STATE/podman.log" >&2; exit 1; }
 fi
 
@@ -103,8 +109,7 @@ start_registry() { # NAME PORT [HTPASSWD]
     if [ -n "$htpasswd" ]; then echo "auth: { htpasswd: { realm: agentctl-test, path: $htpasswd } }"; fi
   } >"$STATE/$name.yml"
   log "starting registry $name on 127.0.0.1:$port"
-  nohup docker-registry serve "$STATE/$name.yml" >"$STATE/$name.log" 2>&1 &
-  echo $! >"$STATE/$name.pid"
+  start_daemon "$name" docker-registry serve "$STATE/$name.yml"
   wait_for 20 curl -s -o /dev/null "http://127.0.0.1:$port/v2/" || { tail -20 "$STATE/$name.log" >&2; exit 1; }
 }
 start_registry registry 5000
