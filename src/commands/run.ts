@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import { addEngineOptions, addEnvOptions, addLimitOptions, addTargetOptions, addWorktreeOptions, splitOperands, type AgentFlags } from './agent-options.js';
+import { parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
 
 interface RunFlags extends AgentFlags {
@@ -14,8 +15,7 @@ interface RunFlags extends AgentFlags {
 
 function parseTimeout(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  const ms = match ? Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's']! : Number.NaN;
+  const ms = parseDuration(value);
   if (!Number.isFinite(ms) || ms <= 0) {
     throw new UsageError('INVALID_TIMEOUT', `Invalid ${flag} "${value}"`, { hint: 'Give a duration such as 90s, 30m or 2h (a bare number is seconds)' });
   }

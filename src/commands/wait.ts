@@ -11,7 +11,7 @@ export function registerWait(program: Command, context: CommandContext): void {
     .addHelpText('after', '\nExamples:\n  $ agentctl wait fixer\n  $ agentctl wait one two --timeout 1h --json')
     .action(async (names: string[], flags: { timeout?: string }) => {
       const { waitAgents, combinedExitCode } = await import('../core/run/wait-agents.js');
-      const { parseDuration } = await import('../core/agents/start-options.js');
+      const { parseDuration } = await import('../core/duration.js');
       const { PassThroughExit } = await import('../cli.js');
       const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout);
       if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs <= 0)) {

@@ -145,11 +145,3 @@ export async function prepareStart(deps: PrepareDeps, options: StartAgentOptions
     ...(options.ssh ? { sshSocket: await findSshSocket(deps) } : {}),
   };
 }
-
-/** Parses --wait-timeout: 90, 90s, 2m, 1h, 500ms → milliseconds (NaN when invalid). */
-export function parseDuration(value: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!match) return Number.NaN;
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's']!;
-  return Number(match[1]) * factor;
-}
