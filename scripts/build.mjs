@@ -37,6 +37,18 @@ const deferHeavyModules = {
   },
 };
 
+// The Kubernetes client (@kubernetes/client-node, ~14 MB as bundled source) is loaded only by the
+// Kubernetes backend: it is built on its own, minified, into dist/lazy-kubernetes.mjs.
+const kubernetesClient = { source: 'src/runtime/kubernetes/client-node.ts', file: 'lazy-kubernetes.mjs' };
+const deferKubernetesClient = {
+  name: 'defer-kubernetes-client',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/client-node\.js$/ }, (args) =>
+      /[\\/]runtime[\\/]kubernetes$/.test(args.resolveDir) ? { path: `./${kubernetesClient.file}`, external: true } : undefined,
+    );
+  },
+};
+
 // zod re-exports every message locale (~340 kB, parsed on each command that loads the config);
 // agentctl uses only the default English messages, so the bundle keeps just that one.
 const englishOnlyZod = {
@@ -71,7 +83,7 @@ const result = await build({
   banner: {
     js: "import { createRequire as __agentctlCreateRequire } from 'node:module'; const require = __agentctlCreateRequire(import.meta.url);",
   },
-  plugins: [deferHeavyModules, englishOnlyZod],
+  plugins: [deferHeavyModules, deferKubernetesClient, englishOnlyZod],
   logLevel: 'warning',
 });
 for (const { source, file } of Object.values(lazyModules)) {
@@ -88,6 +100,21 @@ for (const { source, file } of Object.values(lazyModules)) {
     logLevel: 'warning',
   });
 }
+await build({
+  entryPoints: [kubernetesClient.source],
+  outfile: `${outdir}/${kubernetesClient.file}`,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  legalComments: 'none',
+  external: ['*.node'],
+  banner: {
+    js: "import { createRequire as __agentctlCreateRequire } from 'node:module'; const require = __agentctlCreateRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
 if (process.env.AGENTCTL_BUILD_ANALYZE) {
   const { analyzeMetafile } = await import('esbuild');
   console.log(await analyzeMetafile(result.metafile, { verbose: false }));

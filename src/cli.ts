@@ -31,7 +31,7 @@ function preScan(argv: string[]): { json: boolean; quiet: boolean; verbose: bool
 
 export function buildProgram(context: CommandContext): Command {
   const program = new Command('agentctl')
-    .description('Run AI coding agents in hardened containers on Docker or Podman')
+    .description('Run AI coding agents in hardened containers on Docker, Podman or Kubernetes')
     .version(BUILD_INFO.version, '-V, --version', 'print the CLI version')
     .option('--json', 'print exactly one JSON document on stdout (also on failure)')
     .option('-q, --quiet', 'print only data and errors')
@@ -39,6 +39,9 @@ export function buildProgram(context: CommandContext): Command {
     .option('--no-color', 'disable colour (NO_COLOR is honoured too)')
     .addOption(new Option('--runtime <kind>', 'use only this engine kind').choices(['docker', 'podman']))
     .option('--host <endpoint>', 'engine endpoint, e.g. unix:///run/podman/podman.sock or tcp://host:2375')
+    .addOption(new Option('--backend <backend>', 'where agents run: a local engine or a Kubernetes cluster').choices(['engine', 'kubernetes']))
+    .option('--kube-context <name>', 'kubeconfig context (Kubernetes backend; default: the current context)')
+    .option('--namespace <name>', 'namespace (Kubernetes backend; default: the context\'s, else default)')
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
     .addHelpText(
@@ -58,6 +61,9 @@ Docs: docs/user-guide.md · Exit codes: docs/exit-codes.md`,
         verbose: Boolean(opts.verbose),
         color: opts.color !== false,
         runtime: opts.runtime as 'docker' | 'podman' | undefined,
+        backend: opts.backend as 'engine' | 'kubernetes' | undefined,
+        kubeContext: opts.kubeContext as string | undefined,
+        namespace: opts.namespace as string | undefined,
         host: opts.host as string | undefined,
       };
     });

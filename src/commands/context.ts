@@ -2,7 +2,7 @@ import os from 'node:os';
 import type { Io } from '../io/io.js';
 import type { LoadedConfig, FlagValue } from '../config/load-config.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
-import type { Detected } from '../runtime/detect/detect-runtime.js';
+import type { Connection } from '../runtime/connect.js';
 import type { EngineKind } from '../runtime/endpoint.js';
 
 export interface GlobalOptions {
@@ -12,6 +12,9 @@ export interface GlobalOptions {
   color: boolean;
   runtime?: EngineKind;
   host?: string;
+  backend?: 'engine' | 'kubernetes';
+  kubeContext?: string;
+  namespace?: string;
 }
 
 export interface ContextDeps {
@@ -37,7 +40,7 @@ export class CommandContext {
   readonly signal: AbortSignal;
   globals: GlobalOptions = { json: false, quiet: false, verbose: false, color: true };
   private configPromise?: Promise<LoadedConfig>;
-  private runtimePromise?: Promise<{ runtime: ContainerRuntime; detected: Detected }>;
+  private runtimePromise?: Promise<{ runtime: ContainerRuntime; detected: Connection }>;
 
   constructor(deps: ContextDeps) {
     this.io = deps.io;
@@ -55,6 +58,9 @@ export class CommandContext {
       const flags: FlagValue[] = [
         { flag: '--runtime', path: ['runtime'], value: this.globals.runtime },
         { flag: '--host', path: ['host'], value: this.globals.host },
+        { flag: '--backend', path: ['backend'], value: this.globals.backend },
+        { flag: '--kube-context', path: ['kubernetes', 'context'], value: this.globals.kubeContext },
+        { flag: '--namespace', path: ['kubernetes', 'namespace'], value: this.globals.namespace },
         ...extraFlags,
       ];
       return loadConfig({ cwd: this.cwd, env: this.env, homedir: this.homedir }, flags);
@@ -63,7 +69,7 @@ export class CommandContext {
   }
 
   /** Finds and connects to the engine (once), logging every attempt with --verbose. */
-  connect(): Promise<{ runtime: ContainerRuntime; detected: Detected }> {
+  connect(): Promise<{ runtime: ContainerRuntime; detected: Connection }> {
     this.runtimePromise ??= (async () => {
       const { config } = await this.config();
       const { connectRuntime } = await import('../runtime/connect.js');
@@ -73,6 +79,8 @@ export class CommandContext {
         homedir: this.homedir,
         runtime: config.runtime,
         host: config.host,
+        backend: config.backend,
+        kubernetes: config.kubernetes,
         log: (message) => this.io.debug(`detect ${message}`),
       });
       this.io.debug(

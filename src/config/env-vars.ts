@@ -12,6 +12,8 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'AGENTCTL_RUNTIME', path: ['runtime'], type: 'string' },
   { name: 'AGENTCTL_HOST', path: ['host'], type: 'string' },
   { name: 'AGENTCTL_BACKEND', path: ['backend'], type: 'string' },
+  { name: 'AGENTCTL_KUBE_CONTEXT', path: ['kubernetes', 'context'], type: 'string' },
+  { name: 'AGENTCTL_NAMESPACE', path: ['kubernetes', 'namespace'], type: 'string' },
   { name: 'AGENTCTL_IMAGE_REPOSITORY', path: ['image', 'repository'], type: 'string' },
   { name: 'AGENTCTL_IMAGE_TAG', path: ['image', 'tag'], type: 'string' },
   { name: 'AGENTCTL_USE_LOCAL_IMAGE', path: ['image', 'useLocal'], type: 'boolean' },

@@ -13,7 +13,8 @@ export type { PullProgressReporter } from './pull-progress.js';
 export interface ResolvedImage {
   /** The exact reference used (repository:tag). */
   reference: string;
-  source: 'dev' | 'local' | 'pulled';
+  /** `cluster`: not on any node yet; the backend pulls it when the agent starts (Kubernetes). */
+  source: 'dev' | 'local' | 'pulled' | 'cluster';
   id: string;
   digest: string | null;
   labels: Record<string, string>;
@@ -121,6 +122,11 @@ export async function resolveAgentImage(deps: ResolveImageDeps, options: Resolve
     });
   }
 
+  if (runtime.capabilities.pullsOnStart) {
+    // The nodes pull it themselves when the agent starts (a pull failure is reported then).
+    tried.push(`${reference} (pulled by the cluster when the agent starts)`);
+    return { reference, source: 'cluster', id: reference, digest: null, labels: {}, tried };
+  }
   tried.push(`${reference} (pull from ${ref.registry})`);
   await pullWithAuth(deps, ref, reference, tried);
   const pulled = await runtime.inspectImage(reference);

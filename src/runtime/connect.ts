@@ -11,8 +11,14 @@ export interface ConnectOptions {
   homedir: string;
   runtime?: EngineKind;
   host?: string;
+  /** `engine` (Docker or Podman, found by detection; the default) or `kubernetes` (the kubeconfig's cluster). */
+  backend?: 'engine' | 'kubernetes';
+  kubernetes?: { context?: string; namespace?: string; storageClass?: string; storageSize?: string };
   log?: (message: string) => void;
 }
+
+/** How the backend was found: the strategy that answered, and every attempt (for doctor and --verbose). */
+export type Connection = Pick<Detected, 'endpoint' | 'strategy' | 'attempts'>;
 
 export const nodeFs: DetectionEnvironment['fs'] = {
   async exists(path) {
@@ -40,8 +46,12 @@ export function detectionEnvironment(options: ConnectOptions): DetectionEnvironm
   };
 }
 
-/** Finds the engine and returns a runtime over it, with how it was found. */
-export async function connectRuntime(options: ConnectOptions): Promise<{ runtime: ContainerRuntime; detected: Detected }> {
+/** Finds the engine (or the cluster) and returns a runtime over it, with how it was found. */
+export async function connectRuntime(options: ConnectOptions): Promise<{ runtime: ContainerRuntime; detected: Connection }> {
+  if (options.backend === 'kubernetes') {
+    const { connectKubernetes } = await import('./kubernetes/connect-kubernetes.js');
+    return connectKubernetes({ env: options.env, homedir: options.homedir, ...options.kubernetes });
+  }
   const detected = await detectRuntime({ environment: detectionEnvironment(options), log: options.log });
   // dockerode is loaded only when an operation first needs it (see DockerodeRuntime).
   const runtime = new DockerodeRuntime(detected.probe.client, detected.endpoint, detected.probe.version);

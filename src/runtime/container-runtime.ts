@@ -14,6 +14,28 @@ export interface EngineVersion {
 }
 
 /**
+ * What a backend does differently, declared by the backend so that core code asks about a
+ * capability, never about which backend it has.
+ */
+export interface RuntimeCapabilities {
+  /** Host directories can be bind-mounted (Docker, Podman). Otherwise the backend brings the
+   * workspace itself (Kubernetes clones the checkout's remote), so every agent has its own copy. */
+  bindMounts: boolean;
+  /** The backend pulls images when an agent starts (Kubernetes: the kubelet); agentctl does not pull. */
+  pullsOnStart: boolean;
+}
+
+/** A check only the backend knows how to make (`agentctl doctor` shows it with the others). */
+export interface BackendCheck {
+  id: string;
+  title: string;
+  status: 'ok' | 'warn' | 'fail' | 'skip';
+  message: string;
+  fix?: string;
+  details?: Record<string, unknown>;
+}
+
+/**
  * The one interface over a container engine's API. Docker and Podman are both reached through
  * their Docker-compatible API (dockerode); where they differ, the implementation knows `kind`.
  * Each concern's operations are declared in their own file.
@@ -22,4 +44,7 @@ export interface ContainerRuntime extends EngineOperations, ImageOperations, Con
   readonly endpoint: Endpoint;
   readonly kind: EngineKind;
   readonly version: EngineVersion;
+  readonly capabilities: RuntimeCapabilities;
+  /** The backend's own checks for `agentctl doctor` (Kubernetes: namespace, permissions). */
+  diagnose?(): Promise<BackendCheck[]>;
 }

@@ -37,6 +37,7 @@ function createOperations(docker: Dockerode, kind: EngineKind): Operations {
  */
 export class DockerodeRuntime implements ContainerRuntime {
   readonly kind: EngineKind;
+  readonly capabilities = { bindMounts: true, pullsOnStart: false };
 
   constructor(
     getDocker: () => Promise<Dockerode>,

@@ -1,6 +1,7 @@
 import { UsageError } from '../core/errors.js';
 
-export type EngineKind = 'docker' | 'podman';
+/** The engines (Docker, Podman) and the cluster backend (Kubernetes). */
+export type EngineKind = 'docker' | 'podman' | 'kubernetes';
 
 /** Where an engine API listens, and how agentctl found it. */
 export interface Endpoint {

@@ -12,6 +12,8 @@ export interface UserFacts {
   host?: { uid: number; gid: number };
   /** Owner of the workspace directory. */
   workspaceOwner?: { uid: number; gid: number };
+  /** The workspace is bind-mounted from this machine (false: the backend clones it; default true). */
+  bindMounts?: boolean;
 }
 
 export interface AgentUser {
@@ -26,6 +28,7 @@ export interface AgentUser {
 /**
  * Who the agent runs as, so that files it writes in the workspace belong to the host user and the
  * agent is never root:
+ * - a backend that clones the workspace (Kubernetes): no host file to own, so the image's user;
  * - rootless Podman: `keep-id` maps the host user to the same uid inside;
  * - rootless Docker: container uid 0 *is* the host user (the daemon's user namespace), so 0:0 —
  *   not privileged on the host, and the only uid whose files the user owns;
@@ -34,6 +37,7 @@ export interface AgentUser {
  */
 export function decideAgentUser(facts: UserFacts): AgentUser {
   const host = facts.host;
+  if (facts.bindMounts === false) return { ...IMAGE_USER, reason: 'the workspace is cloned in the cluster: the image user' };
   if (facts.kind === 'podman' && facts.rootless && host) {
     return { uid: host.uid, gid: host.gid, usernsMode: 'keep-id', reason: 'rootless Podman: keep-id maps the host user' };
   }

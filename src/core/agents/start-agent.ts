@@ -133,7 +133,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
   deps.log(`image ${image.reference} (${image.source}, ${image.digest ?? image.id})`);
   const info = await engineInfo;
   const selinux = info.securityOptions.some((option) => /(^|,)name=selinux(,|$)/.test(option));
-  const user = decideAgentUser({ kind: runtime.kind, platform: deps.platform, rootless: info.rootless, host: deps.hostUser, workspaceOwner: prepared.workspaceOwner });
+  const user = decideAgentUser({ kind: runtime.kind, platform: deps.platform, rootless: info.rootless, host: deps.hostUser, workspaceOwner: prepared.workspaceOwner, bindMounts: runtime.capabilities.bindMounts });
   deps.log(`user ${user.uid}:${user.gid}${user.usernsMode ? ` (userns ${user.usernsMode})` : ''}: ${user.reason}${selinux ? '; SELinux: relabelling the workspace' : ''}`);
 
   // Worktree isolation: the agent's own worktree (or the checkout), and git working inside.
@@ -156,7 +156,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       },
       log: deps.log,
     },
-    { name, workspace: prepared.workspace, readOnly: options.readOnly, worktree: options.worktree, branch: options.branch, base: options.base, selinux },
+    { name, workspace: prepared.workspace, readOnly: options.readOnly, worktree: options.worktree, branch: options.branch, base: options.base, selinux, ownCopy: !runtime.capabilities.bindMounts },
   );
   const worktreeResult = agentWorkspace.worktree ? { worktree: agentWorkspace.worktree.path, branch: agentWorkspace.worktree.branch } : {};
 

@@ -1,6 +1,6 @@
 import type { LoadedConfig } from '../../config/load-config.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
-import type { Detected } from '../../runtime/detect/detect-runtime.js';
+import type { Connection } from '../../runtime/connect.js';
 import type { EngineInfo } from '../../runtime/engine-operations.js';
 import type { AgentctlError } from '../errors.js';
 
@@ -8,7 +8,8 @@ export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
 /** One line of `agentctl doctor`: what was checked, how it went, and the fix when it did not. */
 export interface CheckResult {
-  id: 'engine' | 'socket' | 'image' | 'disk' | 'config' | 'git' | 'ssh-agent';
+  /** The shared checks, or a backend's own (`namespace`, `permissions` on Kubernetes). */
+  id: 'engine' | 'socket' | 'image' | 'disk' | 'config' | 'git' | 'ssh-agent' | (string & {});
   title: string;
   status: CheckStatus;
   message: string;
@@ -22,7 +23,7 @@ export interface DoctorDeps {
   env: NodeJS.ProcessEnv;
   platform: NodeJS.Platform;
   hostname: string;
-  connect(): Promise<{ runtime: ContainerRuntime; detected: Detected }>;
+  connect(): Promise<{ runtime: ContainerRuntime; detected: Connection }>;
   config(): Promise<LoadedConfig>;
   fs: {
     /** undefined when the path does not exist. */
@@ -40,7 +41,7 @@ export interface DoctorDeps {
 
 /** What the engine check learnt, shared by the checks that need the engine. */
 export interface EngineFacts {
-  connected?: { runtime: ContainerRuntime; detected: Detected };
+  connected?: { runtime: ContainerRuntime; detected: Connection };
   info?: EngineInfo;
   error?: AgentctlError;
   config?: LoadedConfig;

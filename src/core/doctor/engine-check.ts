@@ -17,7 +17,7 @@ export async function gatherEngineFacts(deps: Pick<DoctorDeps, 'connect'>, confi
 }
 
 export function checkEngine(facts: EngineFacts): CheckResult {
-  const base = { id: 'engine', title: 'Container engine' } as const;
+  const base = { id: 'engine', title: facts.connected?.runtime.kind === 'kubernetes' || facts.config?.config.backend === 'kubernetes' ? 'Kubernetes cluster' : 'Container engine' } as const;
   if (facts.error) {
     if (facts.error.kind === 'config') {
       return { ...base, status: 'skip', message: 'not looked for: the configuration is invalid (see config)' };

@@ -1,4 +1,4 @@
-import type { CheckResult, DoctorDeps } from './check.js';
+import type { CheckResult, DoctorDeps, EngineFacts } from './check.js';
 import { checkDisk } from './disk-check.js';
 import { checkEngine, gatherEngineFacts } from './engine-check.js';
 import { checkImage } from './image-check.js';
@@ -15,7 +15,18 @@ export interface DoctorReport {
 export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   const [configCheck, git, sshAgent] = await Promise.all([checkConfig(deps), checkGit(deps), checkSshAgent(deps)]);
   const facts = await gatherEngineFacts(deps, configCheck.config);
-  const [socket, image, disk] = await Promise.all([checkSocket(facts, deps), checkImage(facts, deps), checkDisk(facts, deps)]);
-  const checks = [checkEngine(facts), socket, image, disk, configCheck.result, git, sshAgent];
+  const [socket, image, disk, backend] = await Promise.all([checkSocket(facts, deps), checkImage(facts, deps), checkDisk(facts, deps), backendChecks(facts)]);
+  const checks = [checkEngine(facts), ...backend, socket, image, disk, configCheck.result, git, sshAgent];
   return { ok: checks.every((check) => check.status !== 'fail'), checks };
+}
+
+/** The checks the backend itself offers (none for Docker and Podman; namespace and permissions on Kubernetes). */
+async function backendChecks(facts: EngineFacts): Promise<CheckResult[]> {
+  const runtime = facts.connected?.runtime;
+  if (!runtime?.diagnose) return [];
+  try {
+    return await runtime.diagnose();
+  } catch (error) {
+    return [{ id: 'backend', title: 'Backend checks', status: 'fail', message: (error as Error).message, fix: 'Run `agentctl doctor --verbose` again' }];
+  }
 }

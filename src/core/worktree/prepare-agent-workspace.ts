@@ -35,6 +35,8 @@ export interface PrepareWorkspaceRequest {
   base?: string;
   /** Relabel bind mounts for SELinux (`z`). */
   selinux: boolean;
+  /** The backend gives every agent its own copy of the workspace (Kubernetes clones it): no worktree. */
+  ownCopy?: boolean;
 }
 
 /** What start mounts and sets for the agent's workspace. */
@@ -67,6 +69,15 @@ export async function prepareAgentWorkspace(deps: PrepareWorkspaceDeps, request:
     });
   }
   const requested = wantsBranch ? true : request.worktree;
+  if (request.ownCopy) {
+    if (requested === true) {
+      throw new UsageError('WORKTREE_UNSUPPORTED', 'This backend clones the workspace for every agent, so --worktree, --branch and --base do not apply', {
+        hint: 'Drop --worktree / --branch / --base: each agent already works in its own clone (of the branch checked out here)',
+      });
+    }
+    deps.log('worktree: no (the backend clones the workspace for every agent)');
+    return { workspace: request.workspace, binds: [], env: Object.entries(getGitEnvironment(request.name, deps.config.git)), labels: {}, discard: async () => {} };
+  }
   // Ask the engine for the other agents while git looks for the repository (one round trip less to wait for).
   const agents = deps.listAgents();
   agents.catch(() => undefined);

@@ -1,0 +1,29 @@
+import type { ContainerRuntime } from '../container-runtime.js';
+import type { Connection } from '../connect.js';
+import { kubeError, loadKubeClient } from './kube-client.js';
+import { KubernetesRuntime } from './kubernetes-runtime.js';
+
+export interface KubernetesConnectOptions {
+  env: NodeJS.ProcessEnv;
+  homedir: string;
+  context?: string;
+  namespace?: string;
+  storageClass?: string;
+  storageSize?: string;
+}
+
+/** Loads the kubeconfig and asks the API server its version: the cluster's probe. */
+export async function connectKubernetes(options: KubernetesConnectOptions): Promise<{ runtime: ContainerRuntime; detected: Connection }> {
+  const client = await loadKubeClient(options);
+  const versionApi = client.config.makeApiClient(client.lib.VersionApi);
+  const version = await versionApi.getCode().catch((error: unknown) => {
+    throw kubeError('answer (GET /version)', error, client);
+  });
+  const runtime = new KubernetesRuntime(
+    client,
+    { kind: 'kubernetes', version: version.gitVersion.replace(/^v/, ''), apiVersion: `${version.major}.${version.minor}`, os: version.platform?.split('/')[0], arch: version.platform?.split('/')[1] },
+    { storage: { size: options.storageSize ?? '1Gi', ...(options.storageClass ? { storageClass: options.storageClass } : {}) }, env: options.env },
+  );
+  const strategy = `kubeconfig ${client.source}, context ${client.context}, namespace ${client.namespace}`;
+  return { runtime, detected: { endpoint: runtime.endpoint, strategy, attempts: [{ strategy: 'kubeconfig', endpoint: client.server, outcome: 'ok', detail: `Kubernetes ${version.gitVersion}` }] } };
+}

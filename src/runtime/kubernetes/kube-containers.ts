@@ -1,0 +1,380 @@
+import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
+import { ConflictError, EngineError, ImageError, NotFoundError, TimeoutError, UsageError } from '../../core/errors.js';
+import type { ContainerDetails, ContainerOperations, ContainerSpec, ContainerState, ContainerSummary, LabelFilter, VolumeSummary } from '../container-operations.js';
+import { kubeError, kubeMessage, kubeStatus, orUndefined, type KubeClient } from './kube-client.js';
+import { fromKubernetesMetadata, splitLabelFilter } from './kube-labels.js';
+import {
+  AGENT_CONTAINER_NAME,
+  EXIT_CODE_ANNOTATION,
+  FINISHED_ANNOTATION,
+  STATE_ANNOTATION,
+  buildClaim,
+  buildPod,
+  buildRecordConfigMap,
+  buildSecret,
+  checkKubernetesName,
+  classifyBinds,
+  parseRecord,
+  secretName,
+  type AgentRecord,
+  type WorkspaceClone,
+} from './pod-spec.js';
+import { readTar } from './read-tar.js';
+
+export interface KubeContainerDeps {
+  client: KubeClient;
+  /** The remote and commit of a host checkout, for the clone the Pod starts from. */
+  describeWorkspace(path: string, readOnly: boolean): Promise<WorkspaceClone>;
+  storage: { size: string; storageClass?: string };
+  sleep?: (ms: number) => Promise<void>;
+  /** How long startContainer waits for the Pod's agent container to run (image pulls included). */
+  startTimeoutMs?: number;
+}
+
+/** An agent as the cluster holds it: its record (ConfigMap) and, while it has one, its Pod. */
+export interface AgentObjects {
+  record: V1ConfigMap;
+  pod?: V1Pod;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Waiting reasons of the kubelet that mean the Pod will not start by itself. */
+const IMAGE_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
+const CONFIG_FAILURES = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+
+export function agentContainerStatus(pod: V1Pod | undefined) {
+  return pod?.status?.containerStatuses?.find((status) => status.name === AGENT_CONTAINER_NAME);
+}
+
+/** The engine state of an agent from its record and Pod, in the words the core uses for containers. */
+export function toState(objects: AgentObjects): ContainerState {
+  const { pod, record } = objects;
+  if (!pod) return (record.metadata?.annotations?.[STATE_ANNOTATION] === 'exited' ? 'exited' : 'created') as ContainerState;
+  if (pod.metadata?.deletionTimestamp) return 'removing';
+  const status = agentContainerStatus(pod);
+  if (status?.state?.running) return 'running';
+  if (status?.state?.terminated || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return 'exited';
+  return 'created';
+}
+
+export function toDetails(objects: AgentObjects): ContainerDetails {
+  const { record, pod } = objects;
+  const parsed = parseRecord(record);
+  const spec = parsed?.spec;
+  const state = toState(objects);
+  const status = agentContainerStatus(pod);
+  const annotations = record.metadata?.annotations ?? {};
+  const terminated = status?.state?.terminated;
+  const exitCodeText = terminated ? String(terminated.exitCode) : annotations[EXIT_CODE_ANNOTATION];
+  const iso = (value: Date | string | undefined) => (value === undefined ? undefined : new Date(value).toISOString());
+  return {
+    id: record.metadata!.name!,
+    name: record.metadata!.name!,
+    state,
+    labels: fromKubernetesMetadata(record.metadata),
+    image: spec?.Image ?? '',
+    running: state === 'running',
+    startedAt: iso(status?.state?.running?.startedAt ?? terminated?.startedAt),
+    finishedAt: iso(terminated?.finishedAt) ?? annotations[FINISHED_ANNOTATION],
+    exitCode: exitCodeText === undefined ? undefined : Number(exitCodeText),
+    user: spec?.User ?? '',
+    env: spec?.Env ?? [],
+    tty: spec?.Tty ?? false,
+    // Kubernetes limits PIDs per node (the kubelet's podPidsLimit), not per Pod: none to report.
+    hostConfig: { nanoCpus: spec?.HostConfig.NanoCpus ?? 0, memory: spec?.HostConfig.Memory ?? 0, pidsLimit: 0 },
+    raw: { record, pod },
+  };
+}
+
+/**
+ * Container and volume operations on Kubernetes. An agent's "container" is its record — a ConfigMap
+ * holding the engine-neutral spec — plus, while it runs, a Pod made from it; stop deletes the Pod,
+ * start makes a new one; the agent's state volume is a PersistentVolumeClaim; secrets handed over
+ * as an archive become a Secret mounted as files.
+ */
+export function createKubeContainerOperations(deps: KubeContainerDeps): ContainerOperations & {
+  getAgentObjects(name: string): Promise<AgentObjects | undefined>;
+  listAgentObjects(labels: LabelFilter): Promise<AgentObjects[]>;
+} {
+  const { client } = deps;
+  const { core, namespace } = client;
+  const sleep = deps.sleep ?? defaultSleep;
+  const fail = (action: string) => (error: unknown) => {
+    throw kubeError(action, error, client);
+  };
+
+  const readRecord = (name: string) => orUndefined(core.readNamespacedConfigMap({ name, namespace })).catch(fail(`read agent ${name}`));
+  const readPod = (name: string) => orUndefined(core.readNamespacedPod({ name, namespace })).catch(fail(`read Pod ${name}`));
+
+  async function getAgentObjects(name: string): Promise<AgentObjects | undefined> {
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) return undefined;
+    const [record, pod] = await Promise.all([readRecord(name), readPod(name)]);
+    if (!record) return undefined;
+    // A Pod of an earlier agent of the same name (being deleted) is not this record's.
+    const owned = pod?.metadata?.ownerReferences?.some((owner) => owner.uid === record.metadata?.uid);
+    return { record, ...(pod && owned ? { pod } : {}) };
+  }
+
+  async function listAgentObjects(labels: LabelFilter): Promise<AgentObjects[]> {
+    const filter = splitLabelFilter(labels);
+    const [records, pods] = await Promise.all([
+      core.listNamespacedConfigMap({ namespace, labelSelector: filter.selector }).catch(fail('list agents')),
+      core.listNamespacedPod({ namespace, labelSelector: filter.selector }).catch(fail('list Pods')),
+    ]);
+    const podsByOwner = new Map<string, V1Pod>();
+    for (const pod of pods.items) for (const owner of pod.metadata?.ownerReferences ?? []) if (owner.uid) podsByOwner.set(owner.uid, pod);
+    return records.items
+      .filter((record) => filter.matches(fromKubernetesMetadata(record.metadata)))
+      .map((record) => {
+        const pod = podsByOwner.get(record.metadata?.uid ?? '');
+        return { record, ...(pod ? { pod } : {}) };
+      });
+  }
+
+  async function updateRecord(name: string, change: (record: V1ConfigMap) => void): Promise<V1ConfigMap> {
+    for (let attempt = 0; ; attempt += 1) {
+      const record = await readRecord(name);
+      if (!record) throw notFound(name);
+      change(record);
+      try {
+        return await core.replaceNamespacedConfigMap({ name, namespace, body: record });
+      } catch (error) {
+        // Someone else updated it in between (resourceVersion): read again.
+        if (kubeStatus(error) === 409 && attempt < 5) continue;
+        throw kubeError(`update agent ${name}`, error, client);
+      }
+    }
+  }
+
+  /** Waits until the Pod is gone; the last status seen (its exit) is returned. */
+  async function waitPodGone(name: string, uid: string | undefined, timeoutMs: number) {
+    const deadline = Date.now() + timeoutMs;
+    let last: V1Pod | undefined;
+    for (;;) {
+      const pod = await readPod(name);
+      if (!pod || (uid && pod.metadata?.uid !== uid)) return last;
+      last = pod;
+      if (Date.now() > deadline) throw new TimeoutError('POD_DELETE_TIMEOUT', `Pod ${name} was not gone within ${Math.round(timeoutMs / 1000)} s`, { hint: `Check it with \`kubectl -n ${namespace} describe pod ${name}\`` });
+      await sleep(250);
+    }
+  }
+
+  /** Waits until the agent's container runs (or has run), failing early on what will not pass. */
+  async function waitPodStarted(name: string): Promise<void> {
+    const deadline = Date.now() + (deps.startTimeoutMs ?? 300_000);
+    let delay = 100;
+    for (;;) {
+      const pod = await readPod(name);
+      if (!pod) throw new EngineError('POD_GONE', `The Pod of agent ${name} was deleted while it started`, { hint: 'Start it again; check for another agentctl or a cluster policy removing Pods' });
+      const status = agentContainerStatus(pod);
+      if (status?.state?.running || status?.state?.terminated) return;
+      const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
+      for (const init of pod.status?.initContainerStatuses ?? []) {
+        const terminated = init.state?.terminated ?? init.lastState?.terminated;
+        if (terminated && terminated.exitCode !== 0) {
+          const log = await core.readNamespacedPodLog({ name, namespace, container: init.name, tailLines: 5 }).catch(() => '');
+          const what = init.name === 'clone-workspace' ? 'clone the workspace' : 'prepare the state volume';
+          throw new EngineError(init.name === 'clone-workspace' ? 'WORKSPACE_CLONE_FAILED' : 'STATE_PREPARE_FAILED', `The Pod of agent ${name} could not ${what}: ${String(log).trim().split('\n').pop() || terminated.reason || `exit code ${terminated.exitCode}`}`, {
+            hint: init.name === 'clone-workspace' ? 'Push the commit to the remote, and make sure the cluster can reach and read that remote' : 'Check the storage class and the image (it needs sh, mkdir and chown)',
+            details: { agent: name, container: init.name },
+          });
+        }
+      }
+      for (const container of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+        const reason = container.state?.waiting?.reason;
+        if (reason && IMAGE_FAILURES.has(reason)) {
+          throw new ImageError('IMAGE_PULL_FAILED', `The cluster cannot pull ${container.image}: ${container.state?.waiting?.message ?? reason}`, {
+            hint: 'Check the image reference and that the nodes can reach the registry (imagePullSecrets for a private one)',
+            details: { agent: name, image: container.image, reason },
+          });
+        }
+        if (reason && CONFIG_FAILURES.has(reason)) {
+          throw new EngineError('POD_START_FAILED', `The Pod of agent ${name} cannot start: ${container.state?.waiting?.message ?? reason}`, {
+            hint: `Check the Pod with \`kubectl -n ${namespace} describe pod ${name}\``,
+            details: { agent: name, reason },
+          });
+        }
+      }
+      if (Date.now() > deadline) {
+        const why = scheduled?.status === 'False' ? `not scheduled: ${scheduled.message ?? scheduled.reason}` : `still ${pod.status?.phase ?? 'Pending'}`;
+        throw new TimeoutError('POD_START_TIMEOUT', `The Pod of agent ${name} did not start (${why})`, {
+          hint: 'Lower --cpus / --memory if no node has room, or check the cluster with `kubectl describe pod`',
+          details: { agent: name },
+        });
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, 1000);
+    }
+  }
+
+  const notFound = (name: string) => new NotFoundError('CONTAINER_NOT_FOUND', `No agent ${name} in namespace ${namespace}`, { hint: 'List agents with `agentctl ls --all`' });
+
+  return {
+    getAgentObjects,
+    listAgentObjects,
+
+    async createContainer(spec: ContainerSpec) {
+      checkKubernetesName(spec.name);
+      const binds = classifyBinds(spec);
+      const record: AgentRecord = { spec, secrets: [] };
+      if (binds.workspace) record.workspace = await deps.describeWorkspace(binds.workspace.source, binds.workspace.readOnly);
+      try {
+        await core.createNamespacedConfigMap({ namespace, body: buildRecordConfigMap(spec.name, record) });
+      } catch (error) {
+        if (kubeStatus(error) === 409) {
+          throw new ConflictError('CONTAINER_NAME_TAKEN', `An agent named ${spec.name} was just created by another agentctl`, {
+            hint: 'Choose another name, or use that agent',
+            details: { container: spec.name },
+          });
+        }
+        throw kubeError(`create agent ${spec.name}`, error, client);
+      }
+      return { id: spec.name };
+    },
+
+    async startContainer(id: string) {
+      const record = await updateRecord(id, (current) => {
+        current.metadata!.annotations = { ...current.metadata?.annotations, [STATE_ANNOTATION]: 'started' };
+      });
+      const parsed = parseRecord(record);
+      if (!parsed) throw new EngineError('AGENT_RECORD_INVALID', `The record of agent ${id} cannot be read`, { hint: `Remove the agent with \`agentctl rm ${id.replace(/^agentctl-/, '')}\`` });
+      // A Pod still terminating (a restart right after a stop) must be gone before the new one.
+      const old = await readPod(id);
+      if (old) {
+        const running = agentContainerStatus(old)?.state?.running && !old.metadata?.deletionTimestamp;
+        if (running) return;
+        await core.deleteNamespacedPod({ name: id, namespace, gracePeriodSeconds: 0 }).catch((error: unknown) => kubeStatus(error) === 404 || fail(`delete Pod ${id}`)(error));
+        await waitPodGone(id, old.metadata?.uid, 60_000);
+      }
+      try {
+        await core.createNamespacedPod({ namespace, body: buildPod(id, parsed, record) });
+      } catch (error) {
+        throw kubeError(`create the Pod of ${id}`, error, client);
+      }
+      await waitPodStarted(id);
+    },
+
+    async stopContainer(id: string, timeoutSeconds: number) {
+      const pod = await readPod(id);
+      if (!pod) return;
+      try {
+        await core.deleteNamespacedPod({ name: id, namespace, gracePeriodSeconds: Math.max(0, Math.round(timeoutSeconds)) });
+      } catch (error) {
+        if (kubeStatus(error) !== 404) throw kubeError(`stop ${id}`, error, client);
+      }
+      const last = await waitPodGone(id, pod.metadata?.uid, (timeoutSeconds + 60) * 1000);
+      const terminated = agentContainerStatus(last ?? pod)?.state?.terminated;
+      await updateRecord(id, (record) => {
+        record.metadata!.annotations = {
+          ...record.metadata?.annotations,
+          [STATE_ANNOTATION]: 'exited',
+          [EXIT_CODE_ANNOTATION]: String(terminated?.exitCode ?? 137),
+          [FINISHED_ANNOTATION]: new Date(terminated?.finishedAt ?? Date.now()).toISOString(),
+        };
+      }).catch((error: unknown) => {
+        if (!(error instanceof NotFoundError)) throw error;
+      });
+    },
+
+    async removeContainer(id: string, options?: { force?: boolean }) {
+      const objects = await getAgentObjects(id);
+      if (!objects) throw notFound(id);
+      if (objects.pod && toState(objects) === 'running' && !options?.force) {
+        throw new ConflictError('CONTAINER_RUNNING', `Agent ${id} is running`, { hint: 'Stop it first, or remove it with --force' });
+      }
+      const ignore404 = (action: string) => (error: unknown) => {
+        if (kubeStatus(error) !== 404) throw kubeError(action, error, client);
+      };
+      if (objects.pod) {
+        await core.deleteNamespacedPod({ name: id, namespace, gracePeriodSeconds: 0 }).catch(ignore404(`delete Pod ${id}`));
+      }
+      await core.deleteNamespacedSecret({ name: secretName(id), namespace }).catch(ignore404(`delete Secret ${secretName(id)}`));
+      await core.deleteNamespacedConfigMap({ name: id, namespace }).catch(ignore404(`delete agent ${id}`));
+      if (objects.pod) await waitPodGone(id, objects.pod.metadata?.uid, 60_000);
+    },
+
+    async inspectContainer(nameOrId: string) {
+      const objects = await getAgentObjects(nameOrId);
+      return objects ? toDetails(objects) : undefined;
+    },
+
+    async listContainers(options: { labels: LabelFilter; all: boolean }): Promise<ContainerSummary[]> {
+      const objects = await listAgentObjects(options.labels);
+      return objects
+        .map((item) => {
+          const details = toDetails(item);
+          return { id: details.id, name: details.name, state: details.state, labels: details.labels, image: details.image };
+        })
+        .filter((summary) => options.all || summary.state === 'running');
+    },
+
+    async putArchive(id: string, path: string, archive: Buffer) {
+      const entries = readTar(archive);
+      const record = await readRecord(id);
+      if (!record) throw notFound(id);
+      const parsed = parseRecord(record)!;
+      const root = path.replace(/\/+$/, '');
+      const files = entries.filter((entry) => entry.type === 'file');
+      const directories = entries.filter((entry) => entry.type === 'directory');
+      if (files.length > 0) {
+        // Files go into the agent's Secret, mounted read-only at their directory: only secrets are handed over as files.
+        const dirs = new Set(files.map((entry) => entry.name.split('/').slice(0, -1).join('/')));
+        if (dirs.size !== 1) throw new UsageError('KUBERNETES_UNSUPPORTED', `Copying ${files.length} files into several directories of an agent is not possible on Kubernetes`, { hint: 'Hand files over as secrets' });
+        const secretsPath = `${root}/${[...dirs][0]}`;
+        const data = Object.fromEntries(files.map((entry) => [entry.name.split('/').pop()!, entry.content ?? Buffer.alloc(0)]));
+        const body = buildSecret(id, data, record);
+        try {
+          await core.createNamespacedSecret({ namespace, body });
+        } catch (error) {
+          if (kubeStatus(error) !== 409) throw kubeError(`create the Secret of ${id}`, error, client);
+          await core.replaceNamespacedSecret({ name: secretName(id), namespace, body }).catch(fail(`replace the Secret of ${id}`));
+        }
+        parsed.secrets = Object.keys(data);
+        parsed.secretsPath = secretsPath;
+      } else {
+        // The home directory's owner: the state volume is chowned to it before the agent starts.
+        const owner = directories[0];
+        if (owner) parsed.stateOwner = { uid: owner.uid, gid: owner.gid };
+      }
+      await updateRecord(id, (current) => {
+        current.data = { ...current.data, ...buildRecordConfigMap(id, parsed).data };
+      });
+    },
+
+    async createVolume(name: string, labels: Record<string, string>) {
+      checkKubernetesName(name);
+      try {
+        await core.createNamespacedPersistentVolumeClaim({ namespace, body: buildClaim(name, labels, deps.storage) });
+        return true;
+      } catch (error) {
+        if (kubeStatus(error) === 409) return false;
+        throw kubeError(`create the volume claim ${name}`, error, client);
+      }
+    },
+
+    async inspectVolume(name: string): Promise<VolumeSummary | undefined> {
+      const claim = await orUndefined(core.readNamespacedPersistentVolumeClaim({ name, namespace })).catch(fail(`read volume claim ${name}`));
+      return claim ? { name, labels: fromKubernetesMetadata(claim.metadata) } : undefined;
+    },
+
+    async listVolumes(labels: LabelFilter): Promise<VolumeSummary[]> {
+      const filter = splitLabelFilter(labels);
+      const claims = await core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector: filter.selector }).catch(fail('list volume claims'));
+      return claims.items
+        .map((claim) => ({ name: claim.metadata!.name!, labels: fromKubernetesMetadata(claim.metadata) }))
+        .filter((volume) => filter.matches(volume.labels));
+    },
+
+    async removeVolume(name: string) {
+      try {
+        await core.deleteNamespacedPersistentVolumeClaim({ name, namespace });
+      } catch (error) {
+        if (kubeStatus(error) === 404) throw new NotFoundError('VOLUME_NOT_FOUND', `No volume claim ${name}`, { hint: 'List volumes with `kubectl get pvc`', cause: error });
+        throw kubeError(`remove the volume claim ${name}`, error, client);
+      }
+    },
+  };
+}
+
+export { kubeMessage };

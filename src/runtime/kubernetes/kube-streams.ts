@@ -1,0 +1,365 @@
+import { randomUUID } from 'node:crypto';
+import { Duplex, PassThrough, Readable } from 'node:stream';
+import type { V1Status } from '@kubernetes/client-node';
+import { EngineError, NotFoundError, UsageError } from '../../core/errors.js';
+import { LABELS } from '../../core/labels.js';
+import type { AgentContainerInfo, AttachOptions, ExecOptions, ExecState, LogOptions, StreamOperations, TerminalSize } from '../stream-operations.js';
+import { kubeError, type KubeClient } from './kube-client.js';
+import { agentContainerStatus, toDetails, type AgentObjects } from './kube-containers.js';
+import { AGENT_CONTAINER_NAME, STATE_ANNOTATION } from './pod-spec.js';
+import type { LabelFilter } from '../container-operations.js';
+
+/** Channels of the API server's stream protocol (v4.channel.k8s.io). */
+const STDIN = 0;
+const STDOUT = 1;
+const STDERR = 2;
+const STATUS = 3;
+const RESIZE = 4;
+
+interface WebSocketLike {
+  send(data: Buffer | string, callback?: (error?: Error) => void): void;
+  close(): void;
+  on(event: 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  readyState: number;
+}
+
+/**
+ * One exec or attach session as a Duplex in the engine API's shape: raw bytes with a TTY, else
+ * stdout and stderr as 8-byte-header frames (src/io/demux.ts reads both). Writes go to stdin.
+ * With detach keys, the sequence typed on stdin ends the session (the API server has no detach).
+ */
+export class ChannelStream extends Duplex {
+  status: V1Status | undefined;
+  ended = false;
+  private socket: WebSocketLike | undefined;
+  private readonly detach: Buffer | undefined;
+  private matched = 0;
+  detached = false;
+
+  constructor(
+    private readonly tty: boolean,
+    detachKeys?: string,
+  ) {
+    super();
+    this.detach = detachKeys ? parseDetachKeys(detachKeys) : undefined;
+  }
+
+  attachSocket(socket: WebSocketLike): void {
+    this.socket = socket;
+    socket.on('close', () => this.finish());
+    socket.on('error', (error) => this.destroy(error));
+  }
+
+  /** Data from the API server on channel `stream`. */
+  receive(stream: number, data: Buffer): void {
+    if (stream === STATUS) {
+      try {
+        this.status = JSON.parse(data.toString('utf8')) as V1Status;
+      } catch {
+        // not a status document
+      }
+      return;
+    }
+    if (stream !== STDOUT && stream !== STDERR) return;
+    if (data.length === 0) return;
+    if (this.tty) this.push(data);
+    else {
+      const header = Buffer.alloc(8);
+      header[0] = stream;
+      header.writeUInt32BE(data.length, 4);
+      this.push(Buffer.concat([header, data]));
+    }
+  }
+
+  resize(size: TerminalSize): void {
+    this.send(RESIZE, Buffer.from(JSON.stringify({ Width: size.columns, Height: size.rows })));
+  }
+
+  private send(channel: number, data: Buffer, callback?: (error?: Error) => void): void {
+    if (!this.socket || this.socket.readyState !== 1) {
+      callback?.();
+      return;
+    }
+    this.socket.send(Buffer.concat([Buffer.from([channel]), data]), callback);
+  }
+
+  private finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.push(null);
+  }
+
+  override _read(): void {}
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.detach) {
+      for (let index = 0; index < chunk.length; index += 1) {
+        this.matched = chunk[index] === this.detach[this.matched] ? this.matched + 1 : chunk[index] === this.detach[0] ? 1 : 0;
+        if (this.matched === this.detach.length) {
+          const before = chunk.subarray(0, index + 1 - this.detach.length);
+          this.detached = true;
+          if (before.length > 0) this.send(STDIN, before);
+          this.socket?.close();
+          this.finish();
+          callback();
+          return;
+        }
+      }
+    }
+    this.send(STDIN, chunk, (error) => callback(error ?? null));
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.socket && this.socket.readyState <= 1) this.socket.close();
+    callback(error);
+  }
+
+  /** The exit code in the final status: 0 on Success, the NonZeroExitCode cause otherwise. */
+  exitCode(): number | undefined {
+    return exitCodeOf(this.status);
+  }
+}
+
+export function exitCodeOf(status: V1Status | undefined): number | undefined {
+  if (!status) return undefined;
+  if (status.status === 'Success') return 0;
+  const cause = status.details?.causes?.find((item) => item.reason === 'ExitCode');
+  if (cause?.message !== undefined) return Number(cause.message);
+  // The process could not be started at all (no such executable: as a shell says).
+  return /not found|no such file/i.test(status.message ?? '') ? 127 : 126;
+}
+
+/** `ctrl-p,ctrl-q` → the bytes typed: 0x10 0x11. */
+export function parseDetachKeys(keys: string): Buffer {
+  return Buffer.from(
+    keys.split(',').map((key) => {
+      const control = /^ctrl-(.)$/i.exec(key.trim());
+      if (control) {
+        const char = control[1]!.toLowerCase();
+        if (char === '@') return 0;
+        if (char >= 'a' && char <= 'z') return char.charCodeAt(0) - 96;
+        return { '[': 27, '\\': 28, ']': 29, '^': 30, _: 31 }[char] ?? char.charCodeAt(0);
+      }
+      return key.trim().charCodeAt(0);
+    }),
+  );
+}
+
+export interface KubeStreamDeps {
+  client: KubeClient;
+  getAgentObjects(name: string): Promise<AgentObjects | undefined>;
+  listAgentObjects(labels: LabelFilter): Promise<AgentObjects[]>;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function toInfo(objects: AgentObjects): AgentContainerInfo {
+  const details = toDetails(objects);
+  const spec = (details.raw as { record: { data?: Record<string, string> } }).record.data;
+  const openStdin = spec ? Boolean((JSON.parse(spec['agent.json'] ?? '{}') as { spec?: { OpenStdin?: boolean } }).spec?.OpenStdin) : false;
+  return {
+    id: details.id,
+    containerName: details.name,
+    agent: details.labels[LABELS.agent] ?? details.name.replace(/^agentctl-/, ''),
+    status: details.state,
+    running: details.running,
+    exitCode: details.exitCode,
+    tty: details.tty,
+    openStdin,
+    labels: details.labels,
+  };
+}
+
+/** attach, exec and logs through the API server (WebSocket streams and the log endpoint). */
+export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperations {
+  const { client } = deps;
+  const { namespace } = client;
+  const sleep = deps.sleep ?? defaultSleep;
+  const attaches = new Map<string, ChannelStream>();
+  const execs = new Map<string, { pod: string; options: ExecOptions; stream?: ChannelStream }>();
+
+  async function connect(path: string, stream: ChannelStream): Promise<ChannelStream> {
+    const handler = new client.lib.WebSocketHandler(client.config);
+    try {
+      const socket = await handler.connect(path, null, (channel: number, data: Buffer) => {
+        stream.receive(channel, data);
+        return true;
+      });
+      stream.attachSocket(socket as unknown as WebSocketLike);
+    } catch (error) {
+      throw kubeError('open a stream to the agent', error, client);
+    }
+    return stream;
+  }
+
+  async function requirePod(id: string): Promise<string> {
+    const objects = await deps.getAgentObjects(id);
+    if (!objects) throw new NotFoundError('CONTAINER_NOT_FOUND', `No agent ${id} in namespace ${namespace}`, { hint: 'List agents with `agentctl ls --all`' });
+    if (!objects.pod || !agentContainerStatus(objects.pod)?.state?.running) {
+      throw new EngineError('AGENT_NOT_RUNNING', `Agent ${id} is not running`, { hint: `Start it with \`agentctl start ${id.replace(/^agentctl-/, '')}\`` });
+    }
+    return objects.pod.metadata!.name!;
+  }
+
+  /** The logs of one Pod as a stream (stdout only: the API server merges the two). */
+  async function podLogs(pod: string, options: LogOptions & { sinceTime?: string }, tty: boolean, signal?: AbortSignal): Promise<Readable> {
+    const out = new PassThrough();
+    const framed = tty
+      ? out
+      : out.pipe(
+          new (class extends PassThrough {
+            override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: () => void) {
+              const header = Buffer.alloc(8);
+              header[0] = STDOUT;
+              header.writeUInt32BE(chunk.length, 4);
+              this.push(Buffer.concat([header, chunk]));
+              callback();
+            }
+          })(),
+        );
+    const log = new client.lib.Log(client.config);
+    const controller = await log
+      .log(namespace, pod, AGENT_CONTAINER_NAME, out, {
+        follow: options.follow,
+        timestamps: options.timestamps,
+        ...(options.tail !== undefined ? { tailLines: options.tail } : {}),
+        ...(options.sinceTime ? { sinceTime: options.sinceTime } : options.since !== undefined ? { sinceTime: new Date(options.since * 1000).toISOString().replace(/\.\d+Z$/, 'Z') } : {}),
+      })
+      .catch((error: unknown) => {
+        throw kubeError(`read the logs of ${pod}`, error, client);
+      });
+    signal?.addEventListener('abort', () => {
+      controller.abort();
+      out.end();
+    });
+    return framed;
+  }
+
+  return {
+    async lookupAgentContainer(name: string) {
+      const objects = await deps.getAgentObjects(`agentctl-${name}`);
+      return objects ? toInfo(objects) : undefined;
+    },
+
+    async lookupAgentContainers(options: { all: boolean }) {
+      const objects = await deps.listAgentObjects({ [LABELS.managed]: 'true', [LABELS.agent]: true });
+      return objects.map(toInfo).filter((info) => options.all || info.running);
+    },
+
+    async attachContainer(id: string, options: AttachOptions) {
+      const pod = await requirePod(id);
+      const objects = await deps.getAgentObjects(id);
+      const tty = toInfo(objects!).tty;
+      const query = new URLSearchParams({ container: AGENT_CONTAINER_NAME, stdin: String(options.stdin), stdout: 'true', stderr: 'true', tty: String(tty) });
+      const stream = await connect(`/api/v1/namespaces/${namespace}/pods/${pod}/attach?${query}`, new ChannelStream(tty, options.detachKeys));
+      attaches.set(id, stream);
+      stream.on('close', () => attaches.delete(id));
+      return stream;
+    },
+
+    async resizeContainer(id: string, size: TerminalSize) {
+      attaches.get(id)?.resize(size);
+    },
+
+    async waitContainerExit(id: string, signal?: AbortSignal) {
+      // The next exit: of the running Pod, or of the next Pod when none runs yet (a start follows).
+      let seen: string | undefined;
+      for (;;) {
+        if (signal?.aborted) throw signal.reason;
+        const objects = await deps.getAgentObjects(id);
+        if (!objects) throw new NotFoundError('CONTAINER_NOT_FOUND', `Agent ${id} was removed`, { hint: 'List agents with `agentctl ls --all`' });
+        const { pod, record } = objects;
+        if (pod) {
+          seen = pod.metadata?.uid;
+          const terminated = agentContainerStatus(pod)?.state?.terminated;
+          if (terminated) return terminated.exitCode;
+        } else if (seen && record.metadata?.annotations?.[STATE_ANNOTATION] === 'exited') {
+          // Stopped: agentctl recorded the exit when it deleted the Pod.
+          return toDetails(objects).exitCode ?? 137;
+        }
+        await sleep(300);
+      }
+    },
+
+    async createExec(id: string, options: ExecOptions) {
+      if (options.user !== undefined) {
+        throw new UsageError('KUBERNETES_UNSUPPORTED', '--user is not possible on Kubernetes (exec runs as the Pod\'s user)', { hint: 'Drop --user' });
+      }
+      const pod = await requirePod(id);
+      const execId = randomUUID();
+      execs.set(execId, { pod, options });
+      return execId;
+    },
+
+    async startExec(execId: string, options: { tty: boolean; stdin: boolean }) {
+      const exec = execs.get(execId);
+      if (!exec) throw new NotFoundError('EXEC_NOT_FOUND', `No exec session ${execId}`, { hint: 'Run the command again' });
+      const env = exec.options.env ?? [];
+      let command = env.length > 0 ? ['env', ...env, ...exec.options.command] : exec.options.command;
+      if (exec.options.workingDir) command = ['sh', '-c', 'cd "$1" || exit 126; shift; exec "$@"', 'agentctl-exec', exec.options.workingDir, ...command];
+      const query = new URLSearchParams({ container: AGENT_CONTAINER_NAME, stdin: String(options.stdin), stdout: 'true', stderr: String(!options.tty), tty: String(options.tty) });
+      for (const part of command) query.append('command', part);
+      const stream = await connect(`/api/v1/namespaces/${namespace}/pods/${exec.pod}/exec?${query}`, new ChannelStream(options.tty));
+      exec.stream = stream;
+      return stream;
+    },
+
+    async resizeExec(execId: string, size: TerminalSize) {
+      execs.get(execId)?.stream?.resize(size);
+    },
+
+    async inspectExec(execId: string): Promise<ExecState> {
+      const stream = execs.get(execId)?.stream;
+      if (!stream) return { running: false, exitCode: undefined };
+      return { running: !stream.ended, exitCode: stream.exitCode() };
+    },
+
+    async streamLogs(id: string, options: LogOptions, signal?: AbortSignal) {
+      if (options.until !== undefined) {
+        throw new UsageError('KUBERNETES_UNSUPPORTED', '--until is not possible on Kubernetes (the API server has no end time for logs)', { hint: 'Use --since and --tail' });
+      }
+      const first = await deps.getAgentObjects(id);
+      if (!first) throw Object.assign(new NotFoundError('CONTAINER_NOT_FOUND', `No agent ${id}`, { hint: 'List agents with `agentctl ls --all`' }), { statusCode: 404 });
+      const tty = toInfo(first).tty;
+      if (!first.pod) return Readable.from([]);
+      if (!options.follow) return podLogs(first.pod.metadata!.name!, options, tty, signal);
+      // Follow the agent across restarts: each start makes a new Pod; the stream goes on with it.
+      async function* follow(): AsyncGenerator<Buffer> {
+        let pod = first!.pod!;
+        let current = options;
+        for (;;) {
+          const uid = pod.metadata?.uid;
+          const stream = await podLogs(pod.metadata!.name!, current, tty, signal);
+          for await (const chunk of stream) yield chunk as Buffer;
+          if (signal?.aborted) return;
+          // The Pod ended: the agent exited by itself, or was stopped (and maybe started again).
+          const deadline = Date.now() + 15_000;
+          let next: AgentObjects | undefined;
+          for (;;) {
+            next = await deps.getAgentObjects(id);
+            if (!next) return;
+            if (next.pod && next.pod.metadata?.uid !== uid && !next.pod.metadata?.deletionTimestamp) break;
+            const same = next.pod?.metadata?.uid === uid ? next.pod : undefined;
+            const ended = same && agentContainerStatus(same)?.state?.terminated && !same.metadata?.deletionTimestamp;
+            if (ended) return;
+            if (Date.now() > deadline || signal?.aborted) return;
+            await sleep(300);
+          }
+          // Wait until the new Pod's container has started, then read its logs from the start.
+          while (next?.pod && !agentContainerStatus(next.pod)?.state?.running && !agentContainerStatus(next.pod)?.state?.terminated) {
+            if (signal?.aborted) return;
+            await sleep(300);
+            next = await deps.getAgentObjects(id);
+            if (!next?.pod) return;
+          }
+          if (!next?.pod) return;
+          pod = next.pod;
+          current = { ...options, since: undefined, tail: undefined };
+        }
+      }
+      return Readable.from(follow());
+    },
+  };
+}

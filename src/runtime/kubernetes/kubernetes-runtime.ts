@@ -1,0 +1,142 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { UsageError } from '../../core/errors.js';
+import type { BackendCheck, ContainerRuntime, EngineVersion, RuntimeCapabilities } from '../container-runtime.js';
+import type { ContainerOperations } from '../container-operations.js';
+import type { Endpoint } from '../endpoint.js';
+import type { EngineInfo } from '../engine-operations.js';
+import type { ImageOperations, LocalImage } from '../image-operations.js';
+import type { StreamOperations } from '../stream-operations.js';
+import { kubeError, type KubeClient } from './kube-client.js';
+import { createKubeContainerOperations } from './kube-containers.js';
+import { createKubeStreamOperations } from './kube-streams.js';
+import type { WorkspaceClone } from './pod-spec.js';
+
+const run = promisify(execFile);
+
+/**
+ * Where a host checkout's clone comes from: its `origin` remote at HEAD, which must be pushed
+ * (the cluster cannot see this machine's commits). The branch checked out is recreated there.
+ */
+export async function describeWorkspace(path: string, readOnly: boolean, env: NodeJS.ProcessEnv = process.env): Promise<WorkspaceClone> {
+  const git = async (...args: string[]) => (await run('git', ['-C', path, ...args], { env: { ...env, GIT_TERMINAL_PROMPT: '0' } })).stdout.trim();
+  const remote = await git('remote', 'get-url', 'origin').catch(() => '');
+  if (!remote) {
+    throw new UsageError('WORKSPACE_NO_REMOTE', `The workspace ${path} has no git remote "origin" for the cluster to clone`, {
+      hint: 'On Kubernetes the agent works in a clone: add a remote the cluster can reach (`git remote add origin URL`) and push',
+    });
+  }
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(remote) && !/^[^/]+@[^/:]+:/.test(remote)) {
+    throw new UsageError('WORKSPACE_REMOTE_LOCAL', `The remote "origin" of ${path} is a path on this machine (${remote}), which the cluster cannot reach`, {
+      hint: 'Use a remote URL the cluster can reach (https://, ssh:// or git://)',
+    });
+  }
+  const commit = await git('rev-parse', 'HEAD');
+  const pushed = await git('for-each-ref', '--contains', commit, '--format=%(refname)', 'refs/remotes/origin').catch(() => '');
+  if (!pushed) {
+    throw new UsageError('WORKSPACE_NOT_PUSHED', `Commit ${commit.slice(0, 12)} of ${path} is not on the remote "origin"; the cluster clones from there`, {
+      hint: 'Push it first (`git push`), then start again',
+      details: { commit },
+    });
+  }
+  const branch = await git('symbolic-ref', '-q', '--short', 'HEAD').catch(() => '');
+  return { remote, commit, readOnly, ...(branch ? { branch } : {}) };
+}
+
+const notHere = (what: string) =>
+  new UsageError('KUBERNETES_UNSUPPORTED', `${what} is not possible on Kubernetes: the nodes keep and pull their images themselves`, {
+    hint: 'Use the engine backend (`--backend engine`) to build or manage local images, and push them to a registry the cluster can pull from',
+  });
+
+/**
+ * ContainerRuntime over a Kubernetes cluster: the second backend behind the one interface. Agents
+ * are Pods (their records ConfigMaps), state volumes PersistentVolumeClaims, secrets a Secret.
+ */
+export class KubernetesRuntime implements ContainerRuntime {
+  readonly kind = 'kubernetes' as const;
+  readonly capabilities: RuntimeCapabilities = { bindMounts: false, pullsOnStart: true };
+  readonly endpoint: Endpoint;
+
+  constructor(
+    readonly client: KubeClient,
+    readonly version: EngineVersion,
+    options: { storage: { size: string; storageClass?: string }; env: NodeJS.ProcessEnv },
+  ) {
+    this.endpoint = { url: client.server, source: `kubeconfig (context ${client.context}, namespace ${client.namespace})` };
+    const containers = createKubeContainerOperations({ client, storage: options.storage, describeWorkspace: (path, readOnly) => describeWorkspace(path, readOnly, options.env) });
+    const streams = createKubeStreamOperations({ client, getAgentObjects: containers.getAgentObjects, listAgentObjects: containers.listAgentObjects });
+    Object.assign(this, containers, streams, this.images());
+  }
+
+  async diagnose(): Promise<BackendCheck[]> {
+    const { diagnoseCluster } = await import('./kube-diagnose.js');
+    return diagnoseCluster(this.client);
+  }
+
+  async fetchEngineInfo(): Promise<EngineInfo> {
+    return {
+      name: new URL(this.client.server).hostname,
+      storageRoot: '',
+      storageDriver: '',
+      rootless: false,
+      securityOptions: [],
+      operatingSystem: `Kubernetes (namespace ${this.client.namespace})`,
+      serverVersion: this.version.version,
+    };
+  }
+
+  /** Images as the nodes report them (status.images); the nodes pull, agentctl does not. */
+  private images(): ImageOperations {
+    const client = this.client;
+    const nodeImages = async (): Promise<LocalImage[]> => {
+      const nodes = await client.core.listNode().catch((error: unknown) => {
+        throw kubeError('list the nodes (for their images)', error, client);
+      });
+      const images = new Map<string, LocalImage>();
+      for (const node of nodes.items) {
+        for (const image of node.status?.images ?? []) {
+          const names = image.names ?? [];
+          const id = names.find((name) => name.includes('@')) ?? names[0] ?? '';
+          if (!images.has(id)) {
+            images.set(id, { id, repoTags: names.filter((name) => !name.includes('@')), repoDigests: names.filter((name) => name.includes('@')), labels: {}, size: image.sizeBytes ?? 0, created: '' });
+          }
+        }
+      }
+      return [...images.values()];
+    };
+    // The kubelet reports references fully qualified (docker.io/library/x:1); match as the engines do.
+    const qualify = (reference: string) => {
+      const first = reference.split('/')[0]!;
+      const hasRegistry = reference.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+      const full = hasRegistry ? reference : `docker.io/${reference.includes('/') ? reference : `library/${reference}`}`;
+      return /[:@][^/]*$/.test(full) ? full : `${full}:latest`;
+    };
+    return {
+      async inspectImage(reference: string) {
+        const wanted = qualify(reference);
+        const found = (await nodeImages()).find((image) => image.repoTags.includes(wanted) || image.repoDigests.includes(wanted));
+        // The Pod names the image by reference (the nodes resolve it), not by a node-local id.
+        return found ? { ...found, id: reference } : undefined;
+      },
+      async pullImage() {
+        throw notHere('Pulling an image ahead of a start');
+      },
+      async listImages(filter?: { labels?: string[] }) {
+        if (filter?.labels && filter.labels.length > 0) return [];
+        return nodeImages();
+      },
+      async removeImage() {
+        throw notHere('Removing an image');
+      },
+      async tagImage() {
+        throw notHere('Tagging an image');
+      },
+      async buildImage() {
+        throw notHere('Building an image');
+      },
+    };
+  }
+}
+
+// The operations come from the factories (Object.assign in the constructor).
+export interface KubernetesRuntime extends ContainerOperations, StreamOperations, Omit<ImageOperations, never> {}
