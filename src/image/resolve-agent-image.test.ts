@@ -7,6 +7,7 @@ function fakeRuntime(local: Record<string, Partial<LocalImage>>, pulls: string[]
   const image = (ref: string): LocalImage | undefined =>
     local[ref] === undefined ? undefined : { id: `id-${ref}`, repoTags: [ref], repoDigests: [], labels: {}, size: 1, created: '', ...local[ref] };
   return {
+    capabilities: { bindMounts: true, pullsOnStart: false },
     inspectImage: async (ref: string) => image(ref),
     pullImage: async (ref: string) => {
       pulls.push(ref);

@@ -87,13 +87,17 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
  * agentctl in a real pseudo-terminal (a detached tmux session, 80x24). The wrapper script writes
  * agentctl's exit code to a file, then keeps the pane open.
  */
-export async function tmuxAgentctl(dir: string, host: string, args: string[]) {
+export async function tmuxAgentctl(dir: string, host: string | { globals: string[]; env: Record<string, string> }, args: string[]) {
   const session = `agentctl-test-${randomBytes(4).toString('hex')}`;
   const rcFile = join(dir, `${session}.rc`);
   const script = join(dir, `${session}.sh`);
   const bin = process.env.AGENTCTL_TEST_BIN ?? `${process.execPath} ${BIN}`;
-  const quoted = args.map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
-  writeFileSync(script, `#!/bin/sh\n${bin} --host '${host}' ${quoted}\necho $? > '${rcFile}'\nsleep 600\n`, { mode: 0o755 });
+  const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+  const quoted = args.map(quote).join(' ');
+  // An engine endpoint (--host), or other global options and environment (the Kubernetes backend).
+  const globals = typeof host === 'string' ? `--host ${quote(host)}` : host.globals.map(quote).join(' ');
+  const env = typeof host === 'string' ? '' : Object.entries(host.env).map(([key, value]) => `export ${key}=${quote(value)}\n`).join('');
+  writeFileSync(script, `#!/bin/sh\n${env}${bin} ${globals} ${quoted}\necho $? > '${rcFile}'\nsleep 600\n`, { mode: 0o755 });
   await execa('tmux', ['new-session', '-d', '-s', session, '-x', '80', '-y', '24', script]);
   const tmux = {
     session,

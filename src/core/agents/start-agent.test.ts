@@ -27,6 +27,7 @@ function fakeRuntime(options: FakeOptions = {}) {
   let started = false;
   const runtime = {
     kind: 'docker',
+    capabilities: { bindMounts: true, pullsOnStart: false },
     endpoint: { url: 'unix:///var/run/docker.sock', source: 'explicit' },
     version: { kind: 'docker', version: '27.0.0', apiVersion: '1.46' },
     async fetchEngineInfo() {

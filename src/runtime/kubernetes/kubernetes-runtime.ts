@@ -7,7 +7,7 @@ import type { Endpoint } from '../endpoint.js';
 import type { EngineInfo } from '../engine-operations.js';
 import type { ImageOperations, LocalImage } from '../image-operations.js';
 import type { StreamOperations } from '../stream-operations.js';
-import { kubeError, type KubeClient } from './kube-client.js';
+import { kubeError, kubeStatus, type KubeClient } from './kube-client.js';
 import { createKubeContainerOperations } from './kube-containers.js';
 import { createKubeStreamOperations } from './kube-streams.js';
 import type { WorkspaceClone } from './pod-spec.js';
@@ -90,6 +90,10 @@ export class KubernetesRuntime implements ContainerRuntime {
     const client = this.client;
     const nodeImages = async (): Promise<LocalImage[]> => {
       const nodes = await client.core.listNode().catch((error: unknown) => {
+        // Listing nodes is a cluster-wide permission many users lack: then no image is known
+        // to be there, and the kubelet pulls as needed.
+        const status = kubeStatus(error);
+        if (status === 401 || status === 403) return { items: [] };
         throw kubeError('list the nodes (for their images)', error, client);
       });
       const images = new Map<string, LocalImage>();

@@ -1,0 +1,84 @@
+import { execa } from 'execa';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterFixture } from '../helpers/cluster.js';
+
+const fixture = clusterFixture('errors');
+const image = fixture.cluster.gitImage;
+let checkout: string;
+
+beforeAll(async () => {
+  await fixture.setUp();
+  checkout = (await fixture.repository()).checkout;
+});
+afterAll(() => fixture.cleanUp());
+
+const cli = (args: string[], options: Parameters<typeof fixture.cli>[1] = {}) => fixture.cli(args, { cwd: checkout, ...options });
+const small = ['--cpus', '0.1', '--memory', '64m'];
+
+describe('the Kubernetes backend: failures say what to do and leave nothing behind', () => {
+  it('no kubeconfig, an unknown context and an unreachable cluster each exit with their code', async () => {
+    const home = fixture.tempDir();
+    const none = await cli(['ls', '--json'], { env: { KUBECONFIG: '', HOME: home } });
+    expect(none.exitCode).toBe(4);
+    expect(none.json.error).toMatchObject({ code: 'KUBECONFIG_NOT_FOUND', hint: expect.stringContaining('KUBECONFIG') });
+
+    const context = await cli(['ls', '--json', '--kube-context', 'nope']);
+    expect(context.exitCode).toBe(3);
+    expect(context.json.error).toMatchObject({ code: 'KUBE_CONTEXT_UNKNOWN', hint: expect.stringContaining('agentctl-test') });
+
+    const dead = join(fixture.tempDir(), 'dead.kubeconfig');
+    writeFileSync(
+      dead,
+      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: abc}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
+    );
+    const unreachable = await cli(['ls', '--json'], { env: { KUBECONFIG: dead } });
+    expect(unreachable.exitCode).toBe(4);
+    expect(unreachable.json.error).toMatchObject({ code: 'CLUSTER_UNREACHABLE', message: expect.stringContaining('https://127.0.0.1:1') });
+  });
+
+  it('a workspace the cluster cannot clone is refused, and nothing is left behind', async () => {
+    const plain = fixture.tempDir();
+    const noRemote = await execa('git', ['init', '-q', plain]).then(() => cli(['start', 'noremote', '--image', image, ...small, '--json'], { cwd: plain }));
+    expect(noRemote.exitCode).toBe(2);
+    expect(noRemote.json.error.code).toBe('WORKSPACE_NO_REMOTE');
+
+    const git = (...args: string[]) => execa('git', ['-C', checkout, ...args], { env: { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
+    writeFileSync(join(checkout, 'local.txt'), 'not pushed\n');
+    await git('add', 'local.txt');
+    await git('commit', '-q', '-m', 'local only');
+    const unpushed = await cli(['start', 'unpushed', '--image', image, ...small, '--json']);
+    expect(unpushed.exitCode).toBe(2);
+    expect(unpushed.json.error).toMatchObject({ code: 'WORKSPACE_NOT_PUSHED', hint: expect.stringContaining('git push') });
+    await git('push', '-q', 'origin', 'main');
+    await git('fetch', '-q', 'origin');
+
+    const worktree = await cli(['start', 'wt', '--image', image, ...small, '--worktree', '--json']);
+    expect(worktree.exitCode).toBe(2);
+    expect(worktree.json.error.code).toBe('WORKTREE_UNSUPPORTED');
+    expect(await fixture.leftovers()).toEqual([]);
+  });
+
+  it('an image the nodes cannot pull fails the start with exit 6, and the half-made agent is removed', async () => {
+    const result = await cli(['start', 'nopull', '--image', '127.0.0.1:5000/agentctl-test/missing:9.9.9', ...small, '--json'], { timeout: 180_000 });
+    expect(result.exitCode).toBe(6);
+    expect(result.json.error).toMatchObject({ code: 'IMAGE_PULL_FAILED', message: expect.stringContaining('missing:9.9.9') });
+    expect(await fixture.leftovers()).toEqual([]);
+  });
+
+  it('a name Kubernetes cannot use, --user on exec, and a second start of a running agent are refused', async () => {
+    const upper = await cli(['start', 'Upper_Case', '--image', image, ...small, '--json']);
+    expect(upper.exitCode).toBe(2);
+    expect(upper.json.error.code).toBe('KUBERNETES_NAME_INVALID');
+
+    expect((await cli(['start', 'once', '--image', image, ...small])).exitCode).toBe(0);
+    const twice = await cli(['start', 'once', '--image', image, ...small, '--json']);
+    expect(twice.exitCode).toBe(8);
+    expect(twice.json.error.code).toBe('AGENT_EXISTS');
+    const user = await cli(['exec', '--json', '--user', '0', 'once', '--', 'id']);
+    expect(user.exitCode).toBe(2);
+    expect((await cli(['rm', '--force', '--volumes', 'once'])).exitCode).toBe(0);
+    expect(await fixture.leftovers()).toEqual([]);
+  });
+});
