@@ -27,6 +27,23 @@ describe('resolveAgentImage', () => {
     expect(targetImage({}, {})).toMatch(/^ghcr\.io\/agentctl\/agent:\d/);
   });
 
+  it('leaves the pull to a backend that pulls when the agent starts (Kubernetes nodes)', async () => {
+    const pulls: string[] = [];
+    const runtime = { ...fakeRuntime({ 'r/a:1.0.0': {} }, pulls), capabilities: { bindMounts: false, pullsOnStart: true } } as ContainerRuntime;
+    const config = { image: { repository: 'r/a', tag: '1.0.0' } };
+    expect(await resolveAgentImage(deps(runtime, config), {})).toMatchObject({ source: 'local', reference: 'r/a:1.0.0' });
+    expect(await resolveAgentImage(deps(runtime, config), { image: 'r/a:2.0.0' })).toEqual({
+      reference: 'r/a:2.0.0',
+      source: 'cluster',
+      id: 'r/a:2.0.0',
+      digest: null,
+      labels: {},
+      tried: ['r/a:2.0.0 (local)', 'r/a:2.0.0 (pulled by the cluster when the agent starts)'],
+    });
+    await expect(resolveAgentImage(deps(runtime, config), { image: 'r/a:2.0.0', pull: 'never' })).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
+    expect(pulls).toEqual([]);
+  });
+
   it('prefers dev only when asked, then local, then pulls', async () => {
     const pulls: string[] = [];
     const runtime = fakeRuntime({ 'r/a:dev': {}, 'r/a:1.0.0': {} }, pulls);

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterFixture } from '../helpers/cluster.js';
 import { BIN } from '../helpers/run-cli.js';

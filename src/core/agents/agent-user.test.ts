@@ -12,6 +12,10 @@ describe('decideAgentUser', () => {
     expect(decideAgentUser({ ...base, kind: 'podman', rootless: true, host: { uid: 1001, gid: 1001 } })).toMatchObject({ uid: 1001, gid: 1001, usernsMode: 'keep-id' });
   });
 
+  it('runs as the image user when the backend clones the workspace (no host files to own)', () => {
+    expect(decideAgentUser({ ...base, kind: 'kubernetes', host: { uid: 501, gid: 20 }, bindMounts: false })).toMatchObject({ uid: 1000, gid: 1000 });
+  });
+
   it('runs rootful Podman like Docker', () => {
     expect(decideAgentUser({ ...base, kind: 'podman', host: { uid: 1001, gid: 1001 } })).not.toHaveProperty('usernsMode');
   });

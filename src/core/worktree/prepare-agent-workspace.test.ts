@@ -65,6 +65,17 @@ describe('prepareAgentWorkspace', () => {
     });
   });
 
+  it('makes no worktree when the backend gives each agent its own copy, and refuses asking for one', async () => {
+    const { repo, deps } = setup([], 'always');
+    const writer = { name: 'w', labels: { [LABELS.workspace]: repo } };
+    const copy = await prepareAgentWorkspace({ ...deps, listAgents: async () => [writer] }, { name: 'k', workspace: repo, readOnly: false, selinux: false, ownCopy: true });
+    expect(copy).toMatchObject({ workspace: repo, binds: [], labels: {} });
+    expect(copy.worktree).toBeUndefined();
+    expect(Object.fromEntries(copy.env)).toMatchObject({ GIT_AUTHOR_NAME: 'agentctl agent k' });
+    await expect(prepareAgentWorkspace(deps, { name: 'k', workspace: repo, readOnly: false, selinux: false, ownCopy: true, branch: 'b' })).rejects.toMatchObject({ code: 'WORKTREE_UNSUPPORTED' });
+    expect(gitSync(repo, 'worktree', 'list').split('\n')).toHaveLength(1);
+  });
+
   it('refuses --branch with --no-worktree', async () => {
     const { repo, deps } = setup();
     await expect(prepareAgentWorkspace(deps, { name: 'x', workspace: repo, readOnly: false, selinux: false, worktree: false, branch: 'b' })).rejects.toMatchObject({

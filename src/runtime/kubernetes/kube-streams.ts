@@ -34,7 +34,7 @@ export class ChannelStream extends Duplex {
   ended = false;
   private socket: WebSocketLike | undefined;
   private readonly detach: Buffer | undefined;
-  private matched = 0;
+  private held = Buffer.alloc(0);
   detached = false;
 
   constructor(
@@ -93,21 +93,30 @@ export class ChannelStream extends Duplex {
   override _read(): void {}
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.detach) {
-      for (let index = 0; index < chunk.length; index += 1) {
-        this.matched = chunk[index] === this.detach[this.matched] ? this.matched + 1 : chunk[index] === this.detach[0] ? 1 : 0;
-        if (this.matched === this.detach.length) {
-          const before = chunk.subarray(0, index + 1 - this.detach.length);
-          this.detached = true;
-          if (before.length > 0) this.send(STDIN, before);
-          this.socket?.close();
-          this.finish();
-          callback();
-          return;
-        }
+    if (!this.detach) {
+      this.send(STDIN, chunk, (error) => callback(error ?? null));
+      return;
+    }
+    // Bytes that may start the detach sequence are held back until the next ones tell.
+    const data = Buffer.concat([this.held, chunk]);
+    this.held = Buffer.alloc(0);
+    let matched = 0;
+    for (let index = 0; index < data.length; index += 1) {
+      matched = data[index] === this.detach[matched] ? matched + 1 : data[index] === this.detach[0] ? 1 : 0;
+      if (matched === this.detach.length) {
+        const before = data.subarray(0, index + 1 - this.detach.length);
+        this.detached = true;
+        if (before.length > 0) this.send(STDIN, before);
+        this.socket?.close();
+        this.finish();
+        callback();
+        return;
       }
     }
-    this.send(STDIN, chunk, (error) => callback(error ?? null));
+    this.held = Buffer.from(data.subarray(data.length - matched));
+    const ready = data.subarray(0, data.length - matched);
+    if (ready.length === 0) callback();
+    else this.send(STDIN, ready, (error) => callback(error ?? null));
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
