@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterFixture } from '../helpers/cluster.js';
-import { BIN } from '../helpers/run-cli.js';
 import { tmuxAgentctl, until } from '../helpers/stream-agents.js';
 
 const fixture = clusterFixture('life');
