@@ -13,6 +13,7 @@ import {
   buildRecordConfigMap,
   buildSecret,
   checkKubernetesName,
+  fileKey,
   classifyBinds,
   parseRecord,
   secretName,
@@ -217,7 +218,7 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
     async createContainer(spec: ContainerSpec) {
       checkKubernetesName(spec.name);
       const binds = classifyBinds(spec);
-      const record: AgentRecord = { spec, secrets: [] };
+      const record: AgentRecord = { spec, files: [] };
       if (binds.workspace) record.workspace = await deps.describeWorkspace(binds.workspace.source, binds.workspace.readOnly);
       try {
         await core.createNamespacedConfigMap({ namespace, body: buildRecordConfigMap(spec.name, record) });
@@ -318,20 +319,24 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
       const files = entries.filter((entry) => entry.type === 'file');
       const directories = entries.filter((entry) => entry.type === 'directory');
       if (files.length > 0) {
-        // Files go into the agent's Secret, mounted read-only at their directory: only secrets are handed over as files.
-        const dirs = new Set(files.map((entry) => entry.name.split('/').slice(0, -1).join('/')));
-        if (dirs.size !== 1) throw new UsageError('KUBERNETES_UNSUPPORTED', `Copying ${files.length} files into several directories of an agent is not possible on Kubernetes`, { hint: 'Hand files over as secrets' });
-        const secretsPath = `${root}/${[...dirs][0]}`;
-        const data = Object.fromEntries(files.map((entry) => [entry.name.split('/').pop()!, entry.content ?? Buffer.alloc(0)]));
+        // Files become keys of the agent's Secret, each projected into its directory read-only.
+        const added = files.map((entry) => {
+          const parts = `${root}/${entry.name}`.split('/');
+          const name = parts.pop()!;
+          const dir = parts.join('/') || '/';
+          return { file: { dir, name, key: fileKey(dir, name) }, content: entry.content ?? Buffer.alloc(0) };
+        });
+        const existing = await orUndefined(core.readNamespacedSecret({ name: secretName(id), namespace })).catch(fail(`read the Secret of ${id}`));
+        const data: Record<string, Buffer> = Object.fromEntries(Object.entries(existing?.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')]));
+        for (const { file, content } of added) data[file.key] = content;
         const body = buildSecret(id, data, record);
-        try {
-          await core.createNamespacedSecret({ namespace, body });
-        } catch (error) {
-          if (kubeStatus(error) !== 409) throw kubeError(`create the Secret of ${id}`, error, client);
-          await core.replaceNamespacedSecret({ name: secretName(id), namespace, body }).catch(fail(`replace the Secret of ${id}`));
+        if (existing) {
+          await core.replaceNamespacedSecret({ name: secretName(id), namespace, body: { ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion } } }).catch(fail(`update the Secret of ${id}`));
+        } else {
+          await core.createNamespacedSecret({ namespace, body }).catch(fail(`create the Secret of ${id}`));
         }
-        parsed.secrets = Object.keys(data);
-        parsed.secretsPath = secretsPath;
+        const keys = new Set(added.map(({ file }) => file.key));
+        parsed.files = [...(parsed.files ?? []).filter((file) => !keys.has(file.key)), ...added.map(({ file }) => file)];
       } else {
         // The home directory's owner: the state volume is chowned to it before the agent starts.
         const owner = directories[0];

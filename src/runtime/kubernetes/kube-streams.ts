@@ -246,6 +246,37 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
     return framed;
   }
 
+  /** The output of the agent's next Pod, from its start to its end (read-only). */
+  function outputFromStart(id: string, tty: boolean): Duplex {
+    const abort = new AbortController();
+    const stream = new Duplex({
+      read() {},
+      write(_chunk, _encoding, callback) {
+        callback();
+      },
+      destroy(error, callback) {
+        abort.abort();
+        callback(error);
+      },
+    });
+    void (async () => {
+      for (;;) {
+        if (abort.signal.aborted) return;
+        const objects = await deps.getAgentObjects(id);
+        if (!objects) throw new NotFoundError('CONTAINER_NOT_FOUND', `Agent ${id} was removed`, { hint: 'List agents with `agentctl ls --all`' });
+        const status = objects.pod && !objects.pod.metadata?.deletionTimestamp ? agentContainerStatus(objects.pod) : undefined;
+        if (status?.state?.running || status?.state?.terminated) {
+          const logs = await podLogs(objects.pod!.metadata!.name!, { follow: true, timestamps: false }, tty, abort.signal);
+          for await (const chunk of logs) stream.push(chunk);
+          stream.push(null);
+          return;
+        }
+        await sleep(200);
+      }
+    })().catch((error: unknown) => stream.destroy(error as Error));
+    return stream;
+  }
+
   return {
     async lookupAgentContainer(name: string) {
       const objects = await deps.getAgentObjects(`agentctl-${name}`);
@@ -258,9 +289,17 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
     },
 
     async attachContainer(id: string, options: AttachOptions) {
-      const pod = await requirePod(id);
       const objects = await deps.getAgentObjects(id);
-      const tty = toInfo(objects!).tty;
+      if (!objects) throw new NotFoundError('CONTAINER_NOT_FOUND', `No agent ${id} in namespace ${namespace}`, { hint: 'List agents with `agentctl ls --all`' });
+      const tty = toInfo(objects).tty;
+      const running = objects.pod && !objects.pod.metadata?.deletionTimestamp && agentContainerStatus(objects.pod)?.state?.running;
+      if (!running && !options.stdin) {
+        // Attached before the start (`agentctl run`): the API server cannot attach to a Pod that
+        // does not exist yet, and attaching once it runs could miss its first output. The agent's
+        // log stream, from its first line to its exit, is what it printed.
+        return outputFromStart(id, tty);
+      }
+      const pod = await requirePod(id);
       const query = new URLSearchParams({ container: AGENT_CONTAINER_NAME, stdin: String(options.stdin), stdout: 'true', stderr: 'true', tty: String(tty) });
       const stream = await connect(`/api/v1/namespaces/${namespace}/pods/${pod}/attach?${query}`, new ChannelStream(tty, options.detachKeys));
       attaches.set(id, stream);

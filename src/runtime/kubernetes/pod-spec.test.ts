@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerSpec } from '../container-operations.js';
-import { buildPod, buildRecordConfigMap, checkKubernetesName, classifyBinds, cloneScript, parseRecord, type AgentRecord } from './pod-spec.js';
+import { buildPod, buildRecordConfigMap, checkKubernetesName, classifyBinds, cloneScript, fileKey, parseRecord, type AgentRecord } from './pod-spec.js';
 
 function spec(extra: Partial<ContainerSpec> = {}, host: Partial<ContainerSpec['HostConfig']> = {}): ContainerSpec {
   return {
@@ -35,8 +35,10 @@ const owner = { metadata: { name: 'agentctl-a', uid: 'uid-1' } };
 const record = (extra: Partial<AgentRecord> = {}): AgentRecord => ({
   spec: spec(),
   workspace: { remote: 'https://git.example/p.git', commit: 'c'.repeat(40), branch: 'main', readOnly: false },
-  secrets: ['TOKEN'],
-  secretsPath: '/run/secrets',
+  files: [
+    { dir: '/run/secrets', name: 'TOKEN', key: 'run_secrets_TOKEN' },
+    { dir: '/run/agentctl-task', name: 'input', key: 'run_agentctl-task_input' },
+  ],
   stateOwner: { uid: 1000, gid: 1000 },
   ...extra,
 });
@@ -76,13 +78,16 @@ describe('buildPod', () => {
     expect(clone.securityContext).toMatchObject({ runAsUser: 1000, runAsNonRoot: true });
     expect(pod.spec!.volumes).toEqual([
       { name: 'state', persistentVolumeClaim: { claimName: 'agentctl-a-home' } },
-      { name: 'secrets', secret: { secretName: 'agentctl-a-secrets', defaultMode: 0o440 } },
+      { name: 'secrets', secret: { secretName: 'agentctl-a-secrets', defaultMode: 0o440, items: [{ key: 'run_secrets_TOKEN', path: 'TOKEN' }] } },
+      { name: 'secrets-1', secret: { secretName: 'agentctl-a-secrets', defaultMode: 0o440, items: [{ key: 'run_agentctl-task_input', path: 'input' }] } },
     ]);
     expect(pod.spec!.containers[0]!.volumeMounts).toEqual([
       { name: 'state', mountPath: '/home/agent', subPath: 'home' },
       { name: 'state', mountPath: '/workspace', subPath: 'workspace', readOnly: false },
       { name: 'secrets', mountPath: '/run/secrets', readOnly: true },
+      { name: 'secrets-1', mountPath: '/run/agentctl-task', readOnly: true },
     ]);
+    expect(fileKey('/run/secrets', 'TOKEN')).toBe('run_secrets_TOKEN');
     expect(JSON.stringify(pod)).not.toMatch(/"value":"[^"]*secret-value/);
   });
 

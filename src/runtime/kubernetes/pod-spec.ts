@@ -24,9 +24,25 @@ export interface AgentRecord {
   workspace?: WorkspaceClone;
   /** The state volume's owner (from the home directory entry the core hands over). */
   stateOwner?: { uid: number; gid: number };
-  /** Names of the files in the agent's Secret, mounted at secretsPath. */
-  secrets: string[];
-  secretsPath?: string;
+  /**
+   * Files handed over by archive (secrets, a task's input): each is a key of the agent's Secret,
+   * projected into its directory. Never their contents: those are only in the Secret.
+   */
+  files: AgentFile[];
+}
+
+export interface AgentFile {
+  /** Directory in the container, e.g. /run/secrets. */
+  dir: string;
+  /** File name in that directory. */
+  name: string;
+  /** Key in the agent's Secret. */
+  key: string;
+}
+
+/** A Secret key for a file: keys are [-._a-zA-Z0-9]+ and unique across directories. */
+export function fileKey(dir: string, name: string): string {
+  return `${dir}/${name}`.replace(/^\/+/, '').replace(/[^-._a-zA-Z0-9]/g, '_');
 }
 
 export const RECORD_KEY = 'agent.json';
@@ -155,10 +171,14 @@ export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap):
     });
     mounts.push({ ...workspaceMount, readOnly: binds.workspace.readOnly });
   }
-  if (record.secrets.length > 0) {
-    volumes.push({ name: SECRETS_VOLUME, secret: { secretName: secretName(name), defaultMode: 0o440 } });
-    mounts.push({ name: SECRETS_VOLUME, mountPath: record.secretsPath ?? '/run/secrets', readOnly: true });
-  }
+  // Read-only for the agent's group (fsGroup): the files are root's, like a Secret's always are.
+  const dirs = [...new Set(record.files.map((file) => file.dir))];
+  dirs.forEach((dir, index) => {
+    const volume = index === 0 ? SECRETS_VOLUME : `${SECRETS_VOLUME}-${index}`;
+    const items = record.files.filter((file) => file.dir === dir).map((file) => ({ key: file.key, path: file.name }));
+    volumes.push({ name: volume, secret: { secretName: secretName(name), defaultMode: 0o440, items } });
+    mounts.push({ name: volume, mountPath: dir, readOnly: true });
+  });
   for (const [path, options] of Object.entries(spec.HostConfig.Tmpfs ?? {})) {
     const volume = `tmp-${volumes.length}`;
     volumes.push({ name: volume, emptyDir: { medium: 'Memory' } });

@@ -1,0 +1,48 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterFixture } from '../helpers/cluster.js';
+
+const fixture = clusterFixture('run');
+const image = fixture.cluster.gitImage;
+const small = ['--image', image, '--cpus', '0.1', '--memory', '64m'];
+let checkout: string;
+
+beforeAll(async () => {
+  await fixture.setUp();
+  checkout = (await fixture.repository()).checkout;
+});
+afterAll(() => fixture.cleanUp());
+
+const cli = (args: string[], options: Parameters<typeof fixture.cli>[1] = {}) => fixture.cli(args, { cwd: checkout, ...options });
+
+describe('run and wait on the Kubernetes backend', () => {
+  it('runs a command to its end from the first line of output, passes its exit code, and --rm leaves nothing', async () => {
+    const result = await cli(['run', '--rm', 'once', ...small, '--', 'sh', '-c', 'echo out-first; echo err-line >&2; echo out-last; exit 3']);
+    expect(result.exitCode, result.stderr).toBe(3);
+    // The API server keeps stdout and stderr together: both arrive, in order, on stdout.
+    expect(result.stdout.split('\n')).toEqual(['out-first', 'err-line', 'out-last']);
+    expect(await fixture.leftovers()).toEqual([]);
+  });
+
+  it('hands the task input over as a file from the agent\'s Secret, never on the command line', async () => {
+    const input = join(fixture.tempDir(), 'task.txt');
+    writeFileSync(input, 'the task, in a file\n');
+    const result = await cli(['run', '--rm', 'input', ...small, '--input', input, '--', 'sh', '-c', 'cat "$AGENTCTL_INPUT_FILE"; ls -l "$AGENTCTL_INPUT_FILE" | cut -c1-10']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout.split('\n')).toEqual(['the task, in a file', '-r--r-----']);
+    expect(await fixture.leftovers()).toEqual([]);
+  });
+
+  it('--timeout stops the agent and exits 124; wait reports an agent\'s exit code', async () => {
+    const timed = await cli(['run', '--rm', 'slow', ...small, '--timeout', '5s', '--stop-timeout', '1', '--', 'sleep', '300'], { timeout: 120_000 });
+    expect(timed.exitCode, timed.stderr).toBe(124);
+    expect(await fixture.leftovers()).toEqual([]);
+
+    expect((await cli(['start', 'waited', ...small, '--', 'sh', '-c', 'sleep 3; exit 5'])).exitCode).toBe(0);
+    const waited = await cli(['wait', 'waited', '--json']);
+    expect(waited.json).toMatchObject({ ok: false, exitCode: 5 });
+    expect((await cli(['rm', '--volumes', 'waited'])).exitCode).toBe(0);
+    expect(await fixture.leftovers()).toEqual([]);
+  });
+});
