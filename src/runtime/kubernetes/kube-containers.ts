@@ -1,5 +1,5 @@
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
-import { ConflictError, EngineError, ImageError, NotFoundError, TimeoutError, UsageError } from '../../core/errors.js';
+import { ConflictError, EngineError, ImageError, NotFoundError, TimeoutError } from '../../core/errors.js';
 import type { ContainerDetails, ContainerOperations, ContainerSpec, ContainerState, ContainerSummary, LabelFilter, VolumeSummary } from '../container-operations.js';
 import { kubeError, kubeMessage, kubeStatus, orUndefined, type KubeClient } from './kube-client.js';
 import { fromKubernetesMetadata, splitLabelFilter } from './kube-labels.js';
