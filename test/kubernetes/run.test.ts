@@ -42,7 +42,10 @@ describe('run and wait on the Kubernetes backend', () => {
     expect((await cli(['start', 'waited', ...small, '--', 'sh', '-c', 'sleep 3; exit 5'])).exitCode).toBe(0);
     const waited = await cli(['wait', 'waited', '--json']);
     expect(waited.json).toMatchObject({ ok: false, exitCode: 5 });
-    expect((await cli(['rm', '--volumes', 'waited'])).exitCode).toBe(0);
+    // prune removes the exited agent and its state volume claim, as on the engines.
+    const pruned = await cli(['prune', '--json']);
+    expect(pruned.exitCode, pruned.stderr).toBe(0);
+    expect(pruned.json).toMatchObject({ containers: [{ name: 'waited', container: 'agentctl-waited', state: 'exited' }], volumes: ['agentctl-waited-home'] });
     expect(await fixture.leftovers()).toEqual([]);
   });
 });
