@@ -8,12 +8,25 @@ set -euo pipefail
 
 CACHE=${AGENTCTL_K8S_CACHE:-/var/cache/agentctl-test/kubernetes}
 BINS=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
+# What the cached binaries were built from: a cache built otherwise (an older version of this
+# script) is rebuilt. Change it whenever the build below changes.
+RECIPE="kubernetes 1.20 from Debian 12 source, vendored reflect2 replaced by Debian's 1.0.2"
 log() { printf '[build-cluster] %s\n' "$*" >&2; }
 
 have_all() {
   local b
+  [ "$(cat "$CACHE/bin/RECIPE" 2>/dev/null)" = "$RECIPE" ] || return 1
   for b in "${BINS[@]}"; do [ -x "$CACHE/bin/$b" ] || return 1; done
 }
+if have_all; then
+  log "reusing binaries in $CACHE/bin"
+  exit 0
+fi
+# One build at a time (concurrent provisionings all call this script); a build that finished
+# while we waited for the lock is reused.
+mkdir -p "$CACHE"
+exec 8>"$CACHE/build.lock"
+flock 8
 if have_all; then
   log "reusing binaries in $CACHE/bin"
   exit 0
@@ -25,6 +38,8 @@ command -v go >/dev/null || need+=(golang-go)
 command -v dpkg-source >/dev/null || need+=(dpkg-dev)
 command -v make >/dev/null || need+=(make)
 command -v rsync >/dev/null || need+=(rsync)
+REFLECT2=/usr/share/gocode/src/github.com/modern-go/reflect2
+[ -f "$REFLECT2/go_above_118.go" ] || need+=(golang-github-modern-go-reflect2-dev)
 # The source package needs a deb-src entry; add one for the suites the machine already uses.
 if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
   log "adding a deb-src entry for Debian 12"
@@ -53,22 +68,28 @@ fi
 
 work=$(mktemp -d /var/tmp/agentctl-k8s-src.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+chown _apt "$work" 2>/dev/null || true # apt downloads as the user _apt, if it may write here
 cd "$work"
 log "fetching Debian's kubernetes source package"
 apt-get source -qq --download-only kubernetes >/dev/null
 dpkg-source -x --no-check ./*.dsc src >/dev/null
 cd src
+# The vendored reflect2 1.0.1 reads the Go runtime's map internals as they were before Go 1.18:
+# built with Debian's Go (1.19), every component dies with "fatal error: fault" (in aeshashbody,
+# under json-iterator) the first time it encodes certain maps, the API server within seconds.
+# reflect2 1.0.2 has the same API and knows Go 1.18+; Debian packages it.
+rm -rf vendor/github.com/modern-go/reflect2
+cp -r "$REFLECT2" vendor/github.com/modern-go/reflect2
 start=$SECONDS
-log "building ${BINS[*]} (about 5 minutes on 2 idle cores)"
-# GOFLAGS=-mod=vendor: the source package vendors every dependency; nothing is downloaded.
-GOFLAGS=-mod=vendor GO111MODULE=on KUBE_BUILD_PLATFORMS=linux/amd64 \
-  make WHAT="cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler cmd/kubelet" >build.log 2>&1 \
+log "building ${BINS[*]} (5 to 10 minutes on 2 cores)"
+# Kubernetes 1.20 builds in GOPATH mode (hack/lib/init.sh sets GO111MODULE=off) from the vendor
+# directory: nothing is downloaded. The binaries are for the machine's own platform.
+make WHAT="cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler cmd/kubelet" >build.log 2>&1 \
   || { tail -40 build.log >&2; exit 1; }
-mkdir -p "$CACHE/bin.tmp"
+rm -rf "$CACHE/bin.tmp" && mkdir -p "$CACHE/bin.tmp"
 for b in "${BINS[@]}"; do
-  src=$(find _output -type f -name "$b" -perm -u+x | head -1)
-  [ -n "$src" ] || { log "missing $b after the build"; exit 1; }
-  cp "$src" "$CACHE/bin.tmp/$b"
+  cp "_output/bin/$b" "$CACHE/bin.tmp/$b" || { log "missing $b after the build"; exit 1; }
 done
+echo "$RECIPE" >"$CACHE/bin.tmp/RECIPE"
 rm -rf "$CACHE/bin" && mv "$CACHE/bin.tmp" "$CACHE/bin"
 log "built in $((SECONDS - start)) s"

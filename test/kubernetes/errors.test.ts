@@ -72,7 +72,7 @@ describe('the Kubernetes backend: failures say what to do and leave nothing behi
     expect(upper.exitCode).toBe(2);
     expect(upper.json.error.code).toBe('KUBERNETES_NAME_INVALID');
 
-    expect((await cli(['start', 'once', '--image', image, ...small])).exitCode).toBe(0);
+    expect((await cli(['start', '--detach', 'once', '--image', image, ...small])).exitCode).toBe(0);
     const twice = await cli(['start', 'once', '--image', image, ...small, '--json']);
     expect(twice.exitCode).toBe(8);
     expect(twice.json.error.code).toBe('AGENT_EXISTS');

@@ -46,7 +46,7 @@ describe('the Kubernetes backend at scale, and logs', () => {
   it('logs: tail, since, several agents with prefixes, and follow across a restart', async () => {
     const loop = 'echo "boot-$(date +%s%N)"; i=0; while true; do echo "tick-$i"; i=$((i+1)); sleep 0.3; done';
     for (const name of ['talker', 'other']) {
-      const started = await cli(['start', name, '--image', image, '--cpus', '0.1', '--memory', '64m', '--', 'sh', '-c', loop]);
+      const started = await cli(['start', '--detach', name, '--image', image, '--cpus', '0.1', '--memory', '64m', '--', 'sh', '-c', loop]);
       expect(started.exitCode, started.stderr).toBe(0);
     }
     await until('a few ticks', async () => ((await cli(['logs', 'talker'])).stdout.includes('tick-3') ? true : undefined), 30_000);

@@ -70,6 +70,18 @@ describe('ChannelStream (the API server channel protocol as an engine-style stre
     expect(stream.detached).toBe(false);
   });
 
+  it('tells the end of stdin on the v5 protocol only (v4 cannot without losing the output)', async () => {
+    const v5 = session(false);
+    (v5.socket as unknown as { protocol: string }).protocol = 'v5.channel.k8s.io';
+    await new Promise<void>((resolve) => v5.stream.end(Buffer.from('x'), resolve));
+    expect(v5.socket.sent.map((frame) => [...frame])).toEqual([[0, 0x78], [255, 0]]);
+    const v4 = session(false);
+    (v4.socket as unknown as { protocol: string }).protocol = 'v4.channel.k8s.io';
+    await new Promise<void>((resolve) => v4.stream.end(Buffer.from('x'), resolve));
+    expect(v4.socket.sent.map((frame) => [...frame])).toEqual([[0, 0x78]]);
+    expect(v4.socket.readyState).toBe(1);
+  });
+
   it('reads the exit code from the final status', () => {
     const stream = new ChannelStream(false);
     stream.receive(3, Buffer.from(JSON.stringify({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '3' }] } })));

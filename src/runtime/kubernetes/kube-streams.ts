@@ -15,6 +15,8 @@ const STDOUT = 1;
 const STDERR = 2;
 const STATUS = 3;
 const RESIZE = 4;
+/** v5 only: closes the channel named in the next byte (stdin's end). */
+const CLOSE = 255;
 
 interface WebSocketLike {
   send(data: Buffer | string, callback?: (error?: Error) => void): void;
@@ -22,6 +24,7 @@ interface WebSocketLike {
   on(event: 'close', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
   readyState: number;
+  protocol?: string;
 }
 
 /**
@@ -35,6 +38,7 @@ export class ChannelStream extends Duplex {
   private socket: WebSocketLike | undefined;
   private readonly detach: Buffer | undefined;
   private held = Buffer.alloc(0);
+  private readonly queued: Array<[Buffer, ((error?: Error) => void) | undefined]> = [];
   detached = false;
 
   constructor(
@@ -46,9 +50,15 @@ export class ChannelStream extends Duplex {
   }
 
   attachSocket(socket: WebSocketLike): void {
+    if (this.destroyed || this.ended) {
+      socket.close();
+      return;
+    }
     this.socket = socket;
     socket.on('close', () => this.finish());
     socket.on('error', (error) => this.destroy(error));
+    // What was typed (or resized) while the Pod was still starting goes out now.
+    for (const [data, callback] of this.queued.splice(0)) socket.send(data, callback);
   }
 
   /** Data from the API server on channel `stream`. */
@@ -77,6 +87,10 @@ export class ChannelStream extends Duplex {
   }
 
   private send(channel: number, data: Buffer, callback?: (error?: Error) => void): void {
+    if (!this.socket && !this.ended) {
+      this.queued.push([Buffer.concat([Buffer.from([channel]), data]), callback]);
+      return;
+    }
     if (!this.socket || this.socket.readyState !== 1) {
       callback?.();
       return;
@@ -117,6 +131,19 @@ export class ChannelStream extends Duplex {
     const ready = data.subarray(0, data.length - matched);
     if (ready.length === 0) callback();
     else this.send(STDIN, ready, (error) => callback(error ?? null));
+  }
+
+  /**
+   * The end of stdin. The v5 channel protocol (Kubernetes 1.29 and later) can say so; with v4 the
+   * only way would be closing the socket, which would lose the command's output and exit code, so
+   * the command simply sees no end of input there.
+   */
+  override _final(callback: (error?: Error | null) => void): void {
+    if (this.socket?.protocol === 'v5.channel.k8s.io' && this.socket.readyState === 1) {
+      this.socket.send(Buffer.from([CLOSE, STDIN]), (error) => callback(error ?? null));
+      return;
+    }
+    callback();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -246,6 +273,20 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
     return framed;
   }
 
+  /** Waits until the agent's Pod runs; its name, or undefined when the stream was closed first. */
+  async function waitRunning(id: string, stream: Duplex): Promise<string | undefined> {
+    for (;;) {
+      if (stream.destroyed) return undefined;
+      const objects = await deps.getAgentObjects(id);
+      if (!objects) throw new NotFoundError('CONTAINER_NOT_FOUND', `Agent ${id} was removed`, { hint: 'List agents with `agentctl ls --all`' });
+      const pod = objects.pod && !objects.pod.metadata?.deletionTimestamp ? objects.pod : undefined;
+      const state = agentContainerStatus(pod)?.state;
+      if (state?.running) return pod!.metadata!.name!;
+      if (state?.terminated) throw new EngineError('AGENT_NOT_RUNNING', `Agent ${id} exited before the session opened`, { hint: `See what it printed with \`agentctl logs ${id.replace(/^agentctl-/, '')}\`` });
+      await sleep(200);
+    }
+  }
+
   /** The output of the agent's next Pod, from its start to its end (read-only). */
   function outputFromStart(id: string, tty: boolean): Duplex {
     const abort = new AbortController();
@@ -299,11 +340,21 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
         // log stream, from its first line to its exit, is what it printed.
         return outputFromStart(id, tty);
       }
-      const pod = await requirePod(id);
-      const query = new URLSearchParams({ container: AGENT_CONTAINER_NAME, stdin: String(options.stdin), stdout: 'true', stderr: 'true', tty: String(tty) });
-      const stream = await connect(`/api/v1/namespaces/${namespace}/pods/${pod}/attach?${query}`, new ChannelStream(tty, options.detachKeys));
+      const stream = new ChannelStream(tty, options.detachKeys);
       attaches.set(id, stream);
       stream.on('close', () => attaches.delete(id));
+      const open = async () => {
+        const pod = running ? objects.pod!.metadata!.name! : await waitRunning(id, stream);
+        if (pod === undefined) return;
+        const query = new URLSearchParams({ container: AGENT_CONTAINER_NAME, stdin: String(options.stdin), stdout: 'true', stderr: 'true', tty: String(tty) });
+        await connect(`/api/v1/namespaces/${namespace}/pods/${pod}/attach?${query}`, stream);
+      };
+      if (running) await open();
+      else {
+        // Attached before the start (`agentctl start` in the terminal): the session opens once the
+        // Pod runs; what is typed meanwhile is queued.
+        open().catch((error: unknown) => stream.destroy(error as Error));
+      }
       return stream;
     },
 
