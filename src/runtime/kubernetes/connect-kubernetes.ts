@@ -15,8 +15,7 @@ export interface KubernetesConnectOptions {
 /** Loads the kubeconfig and asks the API server its version: the cluster's probe. */
 export async function connectKubernetes(options: KubernetesConnectOptions): Promise<{ runtime: ContainerRuntime; detected: Connection }> {
   const client = await loadKubeClient(options);
-  const versionApi = client.config.makeApiClient(client.lib.VersionApi);
-  const version = await versionApi.getCode().catch((error: unknown) => {
+  const version = await client.version().catch((error: unknown) => {
     throw kubeError('answer (GET /version)', error, client);
   });
   const runtime = new KubernetesRuntime(

@@ -2,13 +2,27 @@ import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ConfigError, ConflictError, EngineError, NotFoundError, RuntimeNotFoundError } from '../../core/errors.js';
+import { getJson, readDirectAccess, type DirectAccess } from './kube-http.js';
+
+/** @kubernetes/client-node over the same kubeconfig and context, loaded when first needed. */
+export interface KubeApi {
+  config: KubeConfig;
+  core: CoreV1Api;
+  /** The parts of client-node agentctl uses (API groups, Log, WebSocketHandler). */
+  lib: typeof import('./client-node.js');
+}
 
 /** A connection to one cluster and namespace, through the user's kubeconfig. */
 export interface KubeClient {
-  config: KubeConfig;
+  /**
+   * The core API. Reads (get and list of agents, claims, nodes) go over plain HTTPS when the
+   * kubeconfig allows it (kube-http.ts); every other call loads client-node first.
+   */
   core: CoreV1Api;
-  /** The parts of client-node agentctl uses (API groups, Log, WebSocketHandler), loaded on demand. */
-  lib: typeof import('./client-node.js');
+  /** client-node itself, for streams, logs and other API groups. */
+  api(): Promise<KubeApi>;
+  /** The API server's version document (GET /version). */
+  version(): Promise<{ gitVersion: string; major: string; minor: string; platform?: string }>;
   namespace: string;
   context: string;
   server: string;
@@ -27,18 +41,82 @@ export interface KubeClientOptions {
 
 const exists = (path: string) => access(path).then(() => true, () => false);
 
+/** Where to look for the kubeconfig, as kubectl does. */
+function kubeconfigCandidates(options: KubeClientOptions): string[] {
+  const listed = (options.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+  return listed.length > 0 ? listed : [join(options.homedir, '.kube', 'config')];
+}
+
 /**
  * Loads the kubeconfig as kubectl does: the files in KUBECONFIG (merged, first wins), else
  * ~/.kube/config, else the in-cluster service account. Nothing found is an error naming where
  * agentctl looked; client-node's own fallback (a cluster at localhost:8080) is never used.
  */
 export async function loadKubeClient(options: KubeClientOptions): Promise<KubeClient> {
-  const lib = await import('./client-node.js');
-  const config = new lib.KubeConfig();
-  const listed = (options.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
-  const candidates = listed.length > 0 ? listed : [join(options.homedir, '.kube', 'config')];
+  const candidates = kubeconfigCandidates(options);
   const files: string[] = [];
   for (const file of candidates) if (await exists(file)) files.push(file);
+  if (files.length === 1) {
+    const direct = await readDirectAccess(files[0]!, options.context).catch((error: unknown) => {
+      throw new ConfigError('KUBECONFIG_INVALID', `Cannot read the kubeconfig ${files[0]}: ${(error as Error).message}`, { hint: 'Check the file with `kubectl config view`', cause: error });
+    });
+    if (direct) return directClient(direct, files[0]!, options);
+  }
+  const api = await loadKubeApi(options, files, candidates);
+  const context = api.config.getCurrentContext();
+  return {
+    core: api.core,
+    api: async () => api,
+    version: () => api.config.makeApiClient(api.lib.VersionApi).getCode(),
+    namespace: options.namespace ?? api.config.getContextObject(context)?.namespace ?? 'default',
+    context,
+    server: api.config.getCurrentCluster()!.server,
+    source: files.length > 0 ? files.join(delimiter) : 'in-cluster',
+  };
+}
+
+/** Reads over plain HTTPS; the rest through client-node, loaded on the first such call. */
+function directClient(direct: DirectAccess, file: string, options: KubeClientOptions): KubeClient {
+  let loaded: Promise<KubeApi> | undefined;
+  const api = () => (loaded ??= loadKubeApi({ ...options, context: direct.context }, [file], [file]));
+  const get = <T>(path: string) => getJson<T>(direct, path);
+  const ns = (namespace: string) => `/api/v1/namespaces/${encodeURIComponent(namespace)}`;
+  const query = (labelSelector?: string) => (labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '');
+  type Args = { name: string; namespace: string; labelSelector?: string };
+  const reads: Record<string, (args: Args) => Promise<unknown>> = {
+    readNamespacedConfigMap: (args) => get(`${ns(args.namespace)}/configmaps/${encodeURIComponent(args.name)}`),
+    readNamespacedPod: (args) => get(`${ns(args.namespace)}/pods/${encodeURIComponent(args.name)}`),
+    readNamespacedSecret: (args) => get(`${ns(args.namespace)}/secrets/${encodeURIComponent(args.name)}`),
+    readNamespacedPersistentVolumeClaim: (args) => get(`${ns(args.namespace)}/persistentvolumeclaims/${encodeURIComponent(args.name)}`),
+    listNamespacedConfigMap: (args) => get(`${ns(args.namespace)}/configmaps${query(args.labelSelector)}`),
+    listNamespacedPod: (args) => get(`${ns(args.namespace)}/pods${query(args.labelSelector)}`),
+    listNamespacedPersistentVolumeClaim: (args) => get(`${ns(args.namespace)}/persistentvolumeclaims${query(args.labelSelector)}`),
+    readNamespace: (args) => get(ns(args.name)),
+    listNode: () => get('/api/v1/nodes'),
+  };
+  const core = new Proxy({} as CoreV1Api, {
+    get(_target, method) {
+      if (typeof method !== 'string' || method === 'then') return undefined;
+      const read = reads[method];
+      if (read) return read;
+      return async (...args: unknown[]) => ((await api()).core as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
+    },
+  });
+  return {
+    core,
+    api,
+    version: () => get('/version'),
+    namespace: options.namespace ?? direct.namespace ?? 'default',
+    context: direct.context,
+    server: direct.server,
+    source: file,
+  };
+}
+
+/** client-node over the kubeconfig files (or in-cluster), with the context chosen. */
+async function loadKubeApi(options: KubeClientOptions, files: string[], candidates: string[]): Promise<KubeApi> {
+  const lib = await import('./client-node.js');
+  const config = new lib.KubeConfig();
   let source: string;
   if (files.length > 0) {
     try {
@@ -79,15 +157,12 @@ export async function loadKubeClient(options: KubeClientOptions): Promise<KubeCl
     }
     config.setCurrentContext(options.context);
   }
-  const context = config.getCurrentContext();
-  const cluster = config.getCurrentCluster();
-  if (!context || !cluster) {
+  if (!config.getCurrentContext() || !config.getCurrentCluster()) {
     throw new ConfigError('KUBE_CONTEXT_UNKNOWN', `The kubeconfig (${source}) has no current context`, {
       hint: 'Choose one with --kube-context NAME or `kubectl config use-context NAME`',
     });
   }
-  const namespace = options.namespace ?? config.getContextObject(context)?.namespace ?? 'default';
-  return { config, core: config.makeApiClient(lib.CoreV1Api), lib, namespace, context, server: cluster.server, source };
+  return { config, core: config.makeApiClient(lib.CoreV1Api), lib };
 }
 
 interface ApiFailure {

@@ -22,7 +22,8 @@ export async function diagnoseCluster(client: KubeClient): Promise<BackendCheck[
         ? { id: 'namespace', title: 'Namespace', status: 'fail' as const, message: `namespace ${namespace} does not exist`, fix: `Create it (\`kubectl create namespace ${namespace}\`) or choose another with --namespace`, details: { namespace } }
         : { id: 'namespace', title: 'Namespace', status: 'warn' as const, message: `cannot read namespace ${namespace}: ${kubeMessage(error)}`, fix: 'The permission check below says whether agentctl can work there', details: { namespace } },
   );
-  const authorization = client.config.makeApiClient(client.lib.AuthorizationV1Api);
+  const { config, lib } = await client.api();
+  const authorization = config.makeApiClient(lib.AuthorizationV1Api);
   const asks = REQUIRED_ACCESS.flatMap((access) => access.verbs.map((verb) => ({ ...access, verb })));
   const answers = await Promise.all(
     asks.map((ask) =>

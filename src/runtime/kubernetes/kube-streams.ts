@@ -217,7 +217,8 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
   const execs = new Map<string, { pod: string; options: ExecOptions; stream?: ChannelStream }>();
 
   async function connect(path: string, stream: ChannelStream): Promise<ChannelStream> {
-    const handler = new client.lib.WebSocketHandler(client.config);
+    const { config, lib } = await client.api();
+    const handler = new lib.WebSocketHandler(config);
     try {
       const socket = await handler.connect(path, null, (channel: number, data: Buffer) => {
         stream.receive(channel, data);
@@ -255,7 +256,8 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
             }
           })(),
         );
-    const log = new client.lib.Log(client.config);
+    const { config, lib } = await client.api();
+    const log = new lib.Log(config);
     const controller = await log
       .log(namespace, pod, AGENT_CONTAINER_NAME, out, {
         follow: options.follow,
