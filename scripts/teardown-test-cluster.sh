@@ -12,40 +12,46 @@ K8S=$STATE/k8s
 DATA=${AGENTCTL_K8S_DATA:-/var/lib/agentctl-test}
 CACHE=${AGENTCTL_K8S_CACHE:-/var/cache/agentctl-test/kubernetes}
 CONTAINERD_SOCK=$K8S/containerd.sock
-CTR=(ctr -a "$CONTAINERD_SOCK" -n k8s.io)
+# --connect-timeout: ctr otherwise waits 10 s for a socket that is not there.
+CTR=(ctr --connect-timeout 2s -a "$CONTAINERD_SOCK" -n k8s.io)
 log() { printf '[cluster] %s\n' "$*" >&2; }
 
 [ -d "$K8S" ] || { log "no test cluster here"; exit 0; }
 exec 9>"$STATE/k8s.lock"
 flock 9
 
-stop() { # NAME PATTERN: SIGTERM, then SIGKILL after 10 s. By its pid file, and in case that is
-  # lost, by a pattern of its command line that only this cluster's daemon has.
-  local pids pid
-  pids="$(cat "$K8S/$1.pid" 2>/dev/null) $(pgrep -f -- "$2")"
+stop() { # NAME=PATTERN...: SIGTERM to all at once, then SIGKILL to those left after 10 s. Each by
+  # its pid file and, in case that is lost, by a pattern of the command line only this cluster's
+  # daemon has.
+  local arg pids="" pid deadline=$((SECONDS + 10))
+  for arg in "$@"; do
+    pids="$pids $(cat "$K8S/${arg%%=*}.pid" 2>/dev/null) $(pgrep -f -- "${arg#*=}")"
+    rm -f "$K8S/${arg%%=*}.pid"
+  done
   for pid in $pids; do kill "$pid" 2>/dev/null; done
   for pid in $pids; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
     kill -9 "$pid" 2>/dev/null
   done
-  rm -f "$K8S/$1.pid"
 }
 
+t0=$SECONDS
 log "stopping the kubelet and the control plane"
-stop kubelet "^$CACHE/bin/kubelet "
-stop kube-scheduler "^$CACHE/bin/kube-scheduler "
-stop kube-controller-manager "^$CACHE/bin/kube-controller-manager "
-stop kube-apiserver "^$CACHE/bin/kube-apiserver "
-stop etcd "^etcd .*--data-dir $DATA/etcd"
+# Together: one after the other, their graceful shutdowns added up to 10 s. Neither order nor
+# grace matters here: the kubelet leaves the Pods running (they are killed below), and etcd's data
+# is dropped.
+stop "kubelet=^$CACHE/bin/kubelet " "kube-scheduler=^$CACHE/bin/kube-scheduler " \
+  "kube-controller-manager=^$CACHE/bin/kube-controller-manager " \
+  "kube-apiserver=^$CACHE/bin/kube-apiserver " "etcd=^etcd .*--data-dir $DATA/etcd"
 
 # The Pods: their processes are in the kubelet's cgroup tree (kubepods): kill them all at once,
 # then have containerd delete the tasks and containers (which ends their shims and unmounts their
 # root filesystems).
-pod_cgroups=$(find /sys/fs/cgroup/*/kubepods -depth -type d 2>/dev/null)
-for cgroup in $pod_cgroups; do
-  xargs -r kill -9 <"$cgroup/cgroup.procs" 2>/dev/null
-done
-if "${CTR[@]}" version >/dev/null 2>&1; then
+pod_cgroups=$(find /sys/fs/cgroup/kubepods /sys/fs/cgroup/*/kubepods -depth -type d 2>/dev/null)
+for cgroup in $pod_cgroups; do # (a container's cgroup goes away as soon as its processes do)
+  cat "$cgroup/cgroup.procs" 2>/dev/null
+done | xargs -r kill -9 2>/dev/null
+if [ -S "$CONTAINERD_SOCK" ] && "${CTR[@]}" version >/dev/null 2>&1; then
   for id in $("${CTR[@]}" tasks ls -q 2>/dev/null); do
     "${CTR[@]}" tasks delete -f "$id" >/dev/null 2>&1
   done
@@ -53,7 +59,7 @@ if "${CTR[@]}" version >/dev/null 2>&1; then
     "${CTR[@]}" containers delete "$id" >/dev/null 2>&1
   done
 fi
-stop containerd "^containerd --config $K8S/containerd.toml"
+stop "containerd=^containerd --config $K8S/containerd.toml"
 # Shims whose tasks could not be deleted (their socket path is in their argv).
 pkill -9 -f -- "containerd-shim-runc-v2 .*-address $CONTAINERD_SOCK" 2>/dev/null
 # The cgroups, once empty, deepest first.
@@ -80,7 +86,8 @@ for table in nat filter; do
       fi
     done
 done
-rm -rf "$DATA/cni" /var/lib/cni/results/agentctl-test-*
+rm -rf "$DATA/cni" /var/lib/cni/results/agentctl-test-* /var/lib/cni/results/cni-loopback-*
+rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null # only if nothing else uses them
 
 if [ -f "$K8S/sysctl.saved" ]; then
   log "restoring $(tr '\n' ' ' <"$K8S/sysctl.saved")"
@@ -91,4 +98,4 @@ rm -rf --one-file-system "$K8S" "$STATE/kubeconfig" "$STATE/cluster.json" \
   "$DATA/etcd" "$DATA/kubelet" /tmp/hostpath_pv
 # containerd's records of the Pods (their images stay).
 rm -rf --one-file-system "$DATA"/containerd/io.containerd.grpc.v1.cri/{sandboxes,containers}
-log "stopped"
+log "stopped in $((SECONDS - t0)) s"
