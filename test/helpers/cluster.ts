@@ -5,6 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { runCli, type RunOptions } from './run-cli.js';
 
 export interface TestCluster {
@@ -150,4 +151,20 @@ async function waitForPort(host: string, port: number): Promise<void> {
     if (Date.now() > deadline) throw new Error(`git daemon did not listen on ${host}:${port}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * A test file's cluster fixture with its own namespace and a pushed repository, set up before its
+ * tests and removed after them; `cli` runs agentctl in the repository's checkout.
+ */
+export function clusterSuite(prefix: string, files?: Record<string, string>) {
+  const fixture = clusterFixture(prefix);
+  const repo = { checkout: '', commit: '', remote: '' };
+  beforeAll(async () => {
+    await fixture.setUp();
+    Object.assign(repo, await fixture.repository(files));
+  });
+  afterAll(() => fixture.cleanUp());
+  const cli = (args: string[], options: RunOptions = {}) => fixture.cli(args, { cwd: repo.checkout, ...options });
+  return { fixture, repo, cli, image: fixture.cluster.gitImage };
 }

@@ -1,20 +1,10 @@
 import { execa } from 'execa';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterFixture } from '../helpers/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { clusterSuite } from '../helpers/cluster.js';
 
-const fixture = clusterFixture('errors');
-const image = fixture.cluster.gitImage;
-let checkout: string;
-
-beforeAll(async () => {
-  await fixture.setUp();
-  checkout = (await fixture.repository()).checkout;
-});
-afterAll(() => fixture.cleanUp());
-
-const cli = (args: string[], options: Parameters<typeof fixture.cli>[1] = {}) => fixture.cli(args, { cwd: checkout, ...options });
+const { fixture, repo, cli, image } = clusterSuite('errors');
 const small = ['--cpus', '0.1', '--memory', '64m'];
 
 describe('the Kubernetes backend: failures say what to do and leave nothing behind', () => {
@@ -44,8 +34,8 @@ describe('the Kubernetes backend: failures say what to do and leave nothing behi
     expect(noRemote.exitCode).toBe(2);
     expect(noRemote.json.error.code).toBe('WORKSPACE_NO_REMOTE');
 
-    const git = (...args: string[]) => execa('git', ['-C', checkout, ...args], { env: { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
-    writeFileSync(join(checkout, 'local.txt'), 'not pushed\n');
+    const git = (...args: string[]) => execa('git', ['-C', repo.checkout, ...args], { env: { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
+    writeFileSync(join(repo.checkout, 'local.txt'), 'not pushed\n');
     await git('add', 'local.txt');
     await git('commit', '-q', '-m', 'local only');
     const unpushed = await cli(['start', 'unpushed', '--image', image, ...small, '--json']);

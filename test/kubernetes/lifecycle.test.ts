@@ -1,28 +1,20 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterFixture } from '../helpers/cluster.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { clusterSuite } from '../helpers/cluster.js';
 import { tmuxAgentctl, until } from '../helpers/stream-agents.js';
 
-const fixture = clusterFixture('life');
+const { fixture, repo, cli: run, image } = clusterSuite('life', { 'README.md': '# project\n', 'hello.txt': 'hello from the host\n' });
 const SECRET = `s3cr3t-${createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 24)}`;
-const image = fixture.cluster.gitImage;
 const small = ['--cpus', '0.2', '--memory', '128m'];
 const sessions: Array<{ kill: () => Promise<unknown> }> = [];
-let repo: Awaited<ReturnType<typeof fixture.repository>>;
-
-beforeAll(async () => {
-  await fixture.setUp();
-  repo = await fixture.repository({ 'README.md': '# project\n', 'hello.txt': 'hello from the host\n' });
-});
 afterAll(async () => {
   for (const session of sessions) await session.kill();
-  await fixture.cleanUp();
 });
 
 /** Every output of every command run in this file, to look for the secret in. */
 const outputs: string[] = [];
 async function cli(args: string[], options: Parameters<typeof fixture.cli>[1] = {}) {
-  const result = await fixture.cli(args, { cwd: repo.checkout, ...options });
+  const result = await run(args, options);
   outputs.push(result.stdout, result.stderr);
   return result;
 }

@@ -1,20 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterFixture } from '../helpers/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { clusterSuite } from '../helpers/cluster.js';
 
-const fixture = clusterFixture('run');
-const image = fixture.cluster.gitImage;
+const { fixture, cli, image } = clusterSuite('run');
 const small = ['--image', image, '--cpus', '0.1', '--memory', '64m'];
-let checkout: string;
-
-beforeAll(async () => {
-  await fixture.setUp();
-  checkout = (await fixture.repository()).checkout;
-});
-afterAll(() => fixture.cleanUp());
-
-const cli = (args: string[], options: Parameters<typeof fixture.cli>[1] = {}) => fixture.cli(args, { cwd: checkout, ...options });
 
 describe('run and wait on the Kubernetes backend', () => {
   it('runs a command to its end from the first line of output, passes its exit code, and --rm leaves nothing', async () => {

@@ -1,22 +1,13 @@
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterFixture } from '../helpers/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { clusterSuite } from '../helpers/cluster.js';
 import { BIN } from '../helpers/run-cli.js';
 import { until } from '../helpers/stream-agents.js';
 
-const fixture = clusterFixture('scale');
-const image = fixture.cluster.gitImage;
-let checkout: string;
-
-beforeAll(async () => {
-  await fixture.setUp();
-  checkout = (await fixture.repository()).checkout;
-});
-afterAll(() => fixture.cleanUp());
-
+const { fixture, repo, cli: run, image } = clusterSuite('scale');
 // Agents have a TTY: their output lines end in \r\n.
 const cli = async (args: string[], options: Parameters<typeof fixture.cli>[1] = {}) => {
-  const result = await fixture.cli(args, { cwd: checkout, ...options });
+  const result = await run(args, options);
   return { ...result, stdout: result.stdout.replace(/\r/g, '') };
 };
 
@@ -61,7 +52,7 @@ describe('the Kubernetes backend at scale, and logs', () => {
     expect(both.stdout).toMatch(/^other {2}\| tick-0$/m);
 
     // Follow, then restart the agent: the new Pod's output arrives on the same stream.
-    const follow = execa(process.execPath, [BIN, 'logs', '--follow', 'talker'], { cwd: checkout, env: { ...process.env, ...fixture.env, NO_COLOR: '1' }, reject: false });
+    const follow = execa(process.execPath, [BIN, 'logs', '--follow', 'talker'], { cwd: repo.checkout, env: { ...process.env, ...fixture.env, NO_COLOR: '1' }, reject: false });
     let seen = '';
     follow.stdout!.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
