@@ -260,7 +260,9 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
       const pod = await readPod(id);
       if (!pod) return;
       try {
-        await core.deleteNamespacedPod({ name: id, namespace, gracePeriodSeconds: Math.max(0, Math.round(timeoutSeconds)) });
+        // At least 1 s: a grace period of 0 removes the Pod object at once (a forced deletion) while
+        // its containers may still run; stop returns only once the kubelet has stopped them.
+        await core.deleteNamespacedPod({ name: id, namespace, gracePeriodSeconds: Math.max(1, Math.round(timeoutSeconds)) });
       } catch (error) {
         if (kubeStatus(error) !== 404) throw kubeError(`stop ${id}`, error, client);
       }
