@@ -1,10 +1,9 @@
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
-import { ConflictError, EngineError, ImageError, NotFoundError, TimeoutError } from '../../core/errors.js';
-import type { ContainerDetails, ContainerOperations, ContainerSpec, ContainerState, ContainerSummary, LabelFilter, VolumeSummary } from '../container-operations.js';
-import { kubeError, kubeMessage, kubeStatus, orUndefined, type KubeClient } from './kube-client.js';
+import { ConflictError, EngineError, NotFoundError } from '../../core/errors.js';
+import type { ContainerOperations, ContainerSpec, ContainerSummary, LabelFilter, VolumeSummary } from '../container-operations.js';
+import { kubeError, kubeStatus, orUndefined, type KubeClient } from './kube-client.js';
 import { fromKubernetesMetadata, splitLabelFilter } from './kube-labels.js';
 import {
-  AGENT_CONTAINER_NAME,
   EXIT_CODE_ANNOTATION,
   FINISHED_ANNOTATION,
   STATE_ANNOTATION,
@@ -21,6 +20,8 @@ import {
   type WorkspaceClone,
 } from './pod-spec.js';
 import { readTar } from './read-tar.js';
+import { agentContainerStatus, toDetails, toState, type AgentObjects } from './agent-objects.js';
+import { createPodWaits } from './wait-pod.js';
 
 export interface KubeContainerDeps {
   client: KubeClient;
@@ -30,62 +31,6 @@ export interface KubeContainerDeps {
   sleep?: (ms: number) => Promise<void>;
   /** How long startContainer waits for the Pod's agent container to run (image pulls included). */
   startTimeoutMs?: number;
-}
-
-/** An agent as the cluster holds it: its record (ConfigMap) and, while it has one, its Pod. */
-export interface AgentObjects {
-  record: V1ConfigMap;
-  pod?: V1Pod;
-}
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Waiting reasons of the kubelet that mean the Pod will not start by itself. */
-const IMAGE_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
-const CONFIG_FAILURES = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
-
-export function agentContainerStatus(pod: V1Pod | undefined) {
-  return pod?.status?.containerStatuses?.find((status) => status.name === AGENT_CONTAINER_NAME);
-}
-
-/** The engine state of an agent from its record and Pod, in the words the core uses for containers. */
-export function toState(objects: AgentObjects): ContainerState {
-  const { pod, record } = objects;
-  if (!pod) return (record.metadata?.annotations?.[STATE_ANNOTATION] === 'exited' ? 'exited' : 'created') as ContainerState;
-  if (pod.metadata?.deletionTimestamp) return 'removing';
-  const status = agentContainerStatus(pod);
-  if (status?.state?.running) return 'running';
-  if (status?.state?.terminated || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return 'exited';
-  return 'created';
-}
-
-export function toDetails(objects: AgentObjects): ContainerDetails {
-  const { record, pod } = objects;
-  const parsed = parseRecord(record);
-  const spec = parsed?.spec;
-  const state = toState(objects);
-  const status = agentContainerStatus(pod);
-  const annotations = record.metadata?.annotations ?? {};
-  const terminated = status?.state?.terminated;
-  const exitCodeText = terminated ? String(terminated.exitCode) : annotations[EXIT_CODE_ANNOTATION];
-  const iso = (value: Date | string | undefined) => (value === undefined ? undefined : new Date(value).toISOString());
-  return {
-    id: record.metadata!.name!,
-    name: record.metadata!.name!,
-    state,
-    labels: fromKubernetesMetadata(record.metadata),
-    image: spec?.Image ?? '',
-    running: state === 'running',
-    startedAt: iso(status?.state?.running?.startedAt ?? terminated?.startedAt),
-    finishedAt: iso(terminated?.finishedAt) ?? annotations[FINISHED_ANNOTATION],
-    exitCode: exitCodeText === undefined ? undefined : Number(exitCodeText),
-    user: spec?.User ?? '',
-    env: spec?.Env ?? [],
-    tty: spec?.Tty ?? false,
-    // Kubernetes limits PIDs per node (the kubelet's podPidsLimit), not per Pod: none to report.
-    hostConfig: { nanoCpus: spec?.HostConfig.NanoCpus ?? 0, memory: spec?.HostConfig.Memory ?? 0, pidsLimit: 0 },
-    raw: { record, pod },
-  };
 }
 
 /**
@@ -100,7 +45,7 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
 } {
   const { client } = deps;
   const { core, namespace } = client;
-  const sleep = deps.sleep ?? defaultSleep;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const fail = (action: string) => (error: unknown) => {
     throw kubeError(action, error, client);
   };
@@ -148,66 +93,7 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
     }
   }
 
-  /** Waits until the Pod is gone; the last status seen (its exit) is returned. */
-  async function waitPodGone(name: string, uid: string | undefined, timeoutMs: number) {
-    const deadline = Date.now() + timeoutMs;
-    let last: V1Pod | undefined;
-    for (;;) {
-      const pod = await readPod(name);
-      if (!pod || (uid && pod.metadata?.uid !== uid)) return last;
-      last = pod;
-      if (Date.now() > deadline) throw new TimeoutError('POD_DELETE_TIMEOUT', `Pod ${name} was not gone within ${Math.round(timeoutMs / 1000)} s`, { hint: `Check it with \`kubectl -n ${namespace} describe pod ${name}\`` });
-      await sleep(250);
-    }
-  }
-
-  /** Waits until the agent's container runs (or has run), failing early on what will not pass. */
-  async function waitPodStarted(name: string): Promise<void> {
-    const deadline = Date.now() + (deps.startTimeoutMs ?? 300_000);
-    let delay = 100;
-    for (;;) {
-      const pod = await readPod(name);
-      if (!pod) throw new EngineError('POD_GONE', `The Pod of agent ${name} was deleted while it started`, { hint: 'Start it again; check for another agentctl or a cluster policy removing Pods' });
-      const status = agentContainerStatus(pod);
-      if (status?.state?.running || status?.state?.terminated) return;
-      const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
-      for (const init of pod.status?.initContainerStatuses ?? []) {
-        const terminated = init.state?.terminated ?? init.lastState?.terminated;
-        if (terminated && terminated.exitCode !== 0) {
-          const log = await core.readNamespacedPodLog({ name, namespace, container: init.name, tailLines: 5 }).catch(() => '');
-          const what = init.name === 'clone-workspace' ? 'clone the workspace' : 'prepare the state volume';
-          throw new EngineError(init.name === 'clone-workspace' ? 'WORKSPACE_CLONE_FAILED' : 'STATE_PREPARE_FAILED', `The Pod of agent ${name} could not ${what}: ${String(log).trim().split('\n').pop() || terminated.reason || `exit code ${terminated.exitCode}`}`, {
-            hint: init.name === 'clone-workspace' ? 'Push the commit to the remote, and make sure the cluster can reach and read that remote' : 'Check the storage class and the image (it needs sh, mkdir and chown)',
-            details: { agent: name, container: init.name },
-          });
-        }
-      }
-      for (const container of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
-        const reason = container.state?.waiting?.reason;
-        if (reason && IMAGE_FAILURES.has(reason)) {
-          throw new ImageError('IMAGE_PULL_FAILED', `The cluster cannot pull ${container.image}: ${container.state?.waiting?.message ?? reason}`, {
-            hint: 'Check the image reference and that the nodes can reach the registry (imagePullSecrets for a private one)',
-            details: { agent: name, image: container.image, reason },
-          });
-        }
-        if (reason && CONFIG_FAILURES.has(reason)) {
-          throw new EngineError('POD_START_FAILED', `The Pod of agent ${name} cannot start: ${container.state?.waiting?.message ?? reason}`, {
-            hint: `Check the Pod with \`kubectl -n ${namespace} describe pod ${name}\``,
-            details: { agent: name, reason },
-          });
-        }
-      }
-      if (Date.now() > deadline) {
-        const why = scheduled?.status === 'False' ? `not scheduled: ${scheduled.message ?? scheduled.reason}` : `still ${pod.status?.phase ?? 'Pending'}`;
-        throw new TimeoutError('POD_START_TIMEOUT', `The Pod of agent ${name} did not start (${why})`, {
-          hint: 'Lower --cpus / --memory if no node has room, or check the cluster with `kubectl describe pod`',
-          details: { agent: name },
-        });
-      }
-      await sleep(delay);
-      delay = Math.min(delay * 2, 1000);
-    }
-  }
+  const { waitPodGone, waitPodStarted } = createPodWaits({ client, readPod, sleep, startTimeoutMs: deps.startTimeoutMs });
 
   const notFound = (name: string) => new NotFoundError('CONTAINER_NOT_FOUND', `No agent ${name} in namespace ${namespace}`, { hint: 'List agents with `agentctl ls --all`' });
 
@@ -384,4 +270,3 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
   };
 }
 
-export { kubeMessage };

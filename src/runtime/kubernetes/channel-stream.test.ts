@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { FrameDemuxer } from '../../io/demux.js';
-import { ChannelStream, exitCodeOf, parseDetachKeys } from './kube-streams.js';
+import { ChannelStream, exitCodeOf, parseDetachKeys } from './channel-stream.js';
 
 class FakeSocket extends EventEmitter {
   readyState = 1;
