@@ -10,3 +10,27 @@ describe('matchesLabels', () => {
     expect(matchesLabels(labels, { 'io.agentctl.managed': true })).toBe(true);
   });
 });
+
+describe('createVolume', () => {
+  it('reports a volume made at the same moment by another start as existing (Podman errors, Docker does not)', async () => {
+    const { createDockerodeContainerOperations } = await import('./dockerode-containers.js');
+    let inspections = 0;
+    const docker = {
+      getVolume: () => ({
+        inspect: async () => {
+          inspections += 1;
+          if (inspections === 1) throw Object.assign(new Error('no such volume'), { statusCode: 404 });
+          return { Name: 'v', Labels: { other: 'start' } };
+        },
+      }),
+      createVolume: async () => {
+        throw Object.assign(new Error('adding volume to state: name v is in use: volume already exists'), { statusCode: 500 });
+      },
+    };
+    const operations = createDockerodeContainerOperations(docker as never, 'podman');
+    await expect(operations.createVolume('v', {})).resolves.toBe(false);
+
+    const failing = { ...docker, getVolume: () => ({ inspect: async () => Promise.reject(Object.assign(new Error('no such volume'), { statusCode: 404 })) }) };
+    await expect(createDockerodeContainerOperations(failing as never, 'podman').createVolume('v', {})).rejects.toMatchObject({ code: 'ENGINE_FAILED' });
+  });
+});

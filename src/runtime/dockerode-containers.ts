@@ -174,6 +174,10 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
         await docker.createVolume({ Name: name, Labels: labels });
         return true;
       } catch (error) {
+        // Two starts of one name racing: Docker answers the second create with the existing
+        // volume, Podman 4 with an error ("volume already exists"). Either way it exists now, made
+        // by the other start; the race for the name is decided when the container is created.
+        if (await operations.inspectVolume(name).catch(() => undefined)) return false;
         throw engineError(`create the volume ${name}`, error);
       }
     },

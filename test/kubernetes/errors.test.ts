@@ -2,7 +2,9 @@ import { execa } from 'execa';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { KubeConfig } from '@kubernetes/client-node';
 import { clusterSuite } from '../helpers/cluster.js';
+import { until } from '../helpers/stream-agents.js';
 
 const { fixture, repo, cli, image } = clusterSuite('errors');
 const small = ['--cpus', '0.1', '--memory', '64m'];
@@ -26,6 +28,33 @@ describe('the Kubernetes backend: failures say what to do and leave nothing behi
     const unreachable = await cli(['ls', '--json'], { env: { KUBECONFIG: dead } });
     expect(unreachable.exitCode).toBe(4);
     expect(unreachable.json.error).toMatchObject({ code: 'CLUSTER_UNREACHABLE', message: expect.stringContaining('https://127.0.0.1:1') });
+  });
+
+  it('a user without the permissions: doctor lists the denied verbs (exit 10), ls fails with KUBERNETES_FORBIDDEN', async () => {
+    // A service account with no Role: its token (made by the token controller in 1.20) in a kubeconfig of its own.
+    await fixture.core.createNamespacedServiceAccount({ namespace: fixture.namespace, body: { metadata: { name: 'nobody' } } });
+    const token = await until('the service account token', async () => {
+      const secrets = await fixture.core.listNamespacedSecret({ namespace: fixture.namespace });
+      const secret = secrets.items.find((item) => item.metadata?.annotations?.['kubernetes.io/service-account.name'] === 'nobody' && item.data?.token);
+      return secret ? Buffer.from(secret.data!.token!, 'base64').toString() : undefined;
+    });
+    const config = new KubeConfig();
+    config.loadFromFile(fixture.cluster.kubeconfig);
+    const cluster = config.getCurrentCluster()!;
+    const file = join(fixture.tempDir(), 'nobody.kubeconfig');
+    writeFileSync(
+      file,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${cluster.server}", certificate-authority-data: "${cluster.caData}"}}]\nusers: [{name: nobody, user: {token: "${token}"}}]\ncontexts: [{name: n, context: {cluster: c, user: nobody, namespace: ${fixture.namespace}}}]\ncurrent-context: n\n`,
+    );
+    const doctor = await cli(['doctor', '--json'], { env: { KUBECONFIG: file, AGENTCTL_NAMESPACE: '' } });
+    expect(doctor.exitCode).toBe(10);
+    const permissions = doctor.json.checks.find((check: { id: string }) => check.id === 'permissions');
+    expect(permissions).toMatchObject({ status: 'fail', fix: expect.stringContaining('Role') });
+    expect(permissions.details.denied).toEqual(expect.arrayContaining(['create pods', 'create pods/exec', 'delete persistentvolumeclaims']));
+    const ls = await cli(['ls', '--json'], { env: { KUBECONFIG: file, AGENTCTL_NAMESPACE: '' } });
+    expect(ls.exitCode).toBe(5);
+    expect(ls.json.error).toMatchObject({ code: 'KUBERNETES_FORBIDDEN', message: expect.stringContaining('forbidden') });
+    expect(JSON.stringify([doctor.json, ls.json, doctor.stderr, ls.stderr])).not.toContain(token);
   });
 
   it('a workspace the cluster cannot clone is refused, and nothing is left behind', async () => {
