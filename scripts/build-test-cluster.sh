@@ -42,22 +42,22 @@ command -v make >/dev/null || need+=(make)
 command -v rsync >/dev/null || need+=(rsync)
 REFLECT2=/usr/share/gocode/src/github.com/modern-go/reflect2
 [ -f "$REFLECT2/go_above_118.go" ] || need+=(golang-github-modern-go-reflect2-dev)
-# The source package needs a deb-src entry; add one for the suites the machine already uses.
+# The source package needs deb-src entries: the machine's own package sources (whatever mirror it
+# uses), as source entries.
+deb_src_entries() {
+  local file
+  for file in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$file" ] && [ "$(basename "$file")" != agentctl-test-src.sources ] || continue
+    sed -n '/^Types:.*\bdeb\b/,/^$/p' "$file" | sed 's/^Types:.*/Types: deb-src/'
+    echo
+  done
+}
 if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
-  log "adding a deb-src entry for Debian 12"
-  cat >/etc/apt/sources.list.d/agentctl-test-src.sources <<'SRC'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
+  log "adding deb-src entries for the machine's package sources"
+  deb_src_entries >/etc/apt/sources.list.d/agentctl-test-src.sources
+  if [ -f /etc/apt/sources.list ]; then
+    sed -n 's/^deb \(.*\)/deb-src \1/p' /etc/apt/sources.list >/etc/apt/sources.list.d/agentctl-test-src.list
+  fi
   need_update=1
 fi
 if [ ${#need[@]} -gt 0 ] || [ -n "${need_update:-}" ]; then
