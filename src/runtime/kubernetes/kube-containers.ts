@@ -1,5 +1,6 @@
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { ConflictError, EngineError, NotFoundError } from '../../core/errors.js';
+import { CONTAINER_PREFIX } from '../../core/labels.js';
 import type { ContainerOperations, ContainerSpec, ContainerSummary, LabelFilter, VolumeSummary } from '../container-operations.js';
 import { kubeError, kubeStatus, orUndefined, type KubeClient } from './kube-client.js';
 import { fromKubernetesMetadata, splitLabelFilter } from './kube-labels.js';
@@ -125,7 +126,7 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
         current.metadata!.annotations = { ...current.metadata?.annotations, [STATE_ANNOTATION]: 'started' };
       });
       const parsed = parseRecord(record);
-      if (!parsed) throw new EngineError('AGENT_RECORD_INVALID', `The record of agent ${id} cannot be read`, { hint: `Remove the agent with \`agentctl rm ${id.replace(/^agentctl-/, '')}\`` });
+      if (!parsed) throw new EngineError('AGENT_RECORD_INVALID', `The record of agent ${id} cannot be read`, { hint: `Remove the agent with \`agentctl rm ${id.replace(CONTAINER_PREFIX, '')}\`` });
       // A Pod still terminating (a restart right after a stop) must be gone before the new one.
       const old = await readPod(id);
       if (old) {

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Duplex, PassThrough, Readable } from 'node:stream';
 import { EngineError, NotFoundError, UsageError } from '../../core/errors.js';
-import { LABELS } from '../../core/labels.js';
+import { CONTAINER_PREFIX, LABELS } from '../../core/labels.js';
 import type { AgentContainerInfo, AttachOptions, ExecOptions, ExecState, LogOptions, StreamOperations, TerminalSize } from '../stream-operations.js';
 import { ChannelStream, STDOUT, type WebSocketLike } from './channel-stream.js';
 import { kubeError, type KubeClient } from './kube-client.js';
 import { agentContainerStatus, toDetails, type AgentObjects } from './agent-objects.js';
-import { AGENT_CONTAINER_NAME, STATE_ANNOTATION } from './pod-spec.js';
+import { AGENT_CONTAINER_NAME, STATE_ANNOTATION, parseRecord } from './pod-spec.js';
 import type { LabelFilter } from '../container-operations.js';
 
 export interface KubeStreamDeps {
@@ -20,12 +20,11 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 function toInfo(objects: AgentObjects): AgentContainerInfo {
   const details = toDetails(objects);
-  const spec = (details.raw as { record: { data?: Record<string, string> } }).record.data;
-  const openStdin = spec ? Boolean((JSON.parse(spec['agent.json'] ?? '{}') as { spec?: { OpenStdin?: boolean } }).spec?.OpenStdin) : false;
+  const openStdin = Boolean(parseRecord(objects.record)?.spec.OpenStdin);
   return {
     id: details.id,
     containerName: details.name,
-    agent: details.labels[LABELS.agent] ?? details.name.replace(/^agentctl-/, ''),
+    agent: details.labels[LABELS.agent] ?? details.name.replace(CONTAINER_PREFIX, ''),
     status: details.state,
     running: details.running,
     exitCode: details.exitCode,
@@ -62,7 +61,7 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
     const objects = await deps.getAgentObjects(id);
     if (!objects) throw new NotFoundError('CONTAINER_NOT_FOUND', `No agent ${id} in namespace ${namespace}`, { hint: 'List agents with `agentctl ls --all`' });
     if (!objects.pod || !agentContainerStatus(objects.pod)?.state?.running) {
-      throw new EngineError('AGENT_NOT_RUNNING', `Agent ${id} is not running`, { hint: `Start it with \`agentctl start ${id.replace(/^agentctl-/, '')}\`` });
+      throw new EngineError('AGENT_NOT_RUNNING', `Agent ${id} is not running`, { hint: `Start it with \`agentctl start ${id.replace(CONTAINER_PREFIX, '')}\`` });
     }
     return objects.pod.metadata!.name!;
   }
@@ -111,7 +110,7 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
       const pod = objects.pod && !objects.pod.metadata?.deletionTimestamp ? objects.pod : undefined;
       const state = agentContainerStatus(pod)?.state;
       if (state?.running) return pod!.metadata!.name!;
-      if (state?.terminated) throw new EngineError('AGENT_NOT_RUNNING', `Agent ${id} exited before the session opened`, { hint: `See what it printed with \`agentctl logs ${id.replace(/^agentctl-/, '')}\`` });
+      if (state?.terminated) throw new EngineError('AGENT_NOT_RUNNING', `Agent ${id} exited before the session opened`, { hint: `See what it printed with \`agentctl logs ${id.replace(CONTAINER_PREFIX, '')}\`` });
       await sleep(200);
     }
   }
@@ -149,7 +148,7 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
 
   return {
     async lookupAgentContainer(name: string) {
-      const objects = await deps.getAgentObjects(`agentctl-${name}`);
+      const objects = await deps.getAgentObjects(`${CONTAINER_PREFIX}${name}`);
       return objects ? toInfo(objects) : undefined;
     },
 
