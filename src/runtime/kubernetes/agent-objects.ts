@@ -1,4 +1,5 @@
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
+import { NotFoundError } from '../../core/errors.js';
 import type { ContainerDetails, ContainerState } from '../container-operations.js';
 import { fromKubernetesMetadata } from './kube-labels.js';
 import { AGENT_CONTAINER_NAME, EXIT_CODE_ANNOTATION, FINISHED_ANNOTATION, STATE_ANNOTATION, parseRecord } from './pod-spec.js';
@@ -52,3 +53,10 @@ export function toDetails(objects: AgentObjects): ContainerDetails {
     raw: { record, pod },
   };
 }
+
+/** CONTAINER_NOT_FOUND for agent record `id`: absent, or `removed` while agentctl waited on it. */
+export function agentNotFound(id: string, namespace: string, removed = false): NotFoundError {
+  return new NotFoundError('CONTAINER_NOT_FOUND', removed ? `Agent ${id} was removed` : `No agent ${id} in namespace ${namespace}`, { hint: 'List agents with `agentctl ls --all`' });
+}
+
+export const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -21,7 +21,7 @@ import {
   type WorkspaceClone,
 } from './pod-spec.js';
 import { readTar } from './read-tar.js';
-import { agentContainerStatus, toDetails, toState, type AgentObjects } from './agent-objects.js';
+import { agentContainerStatus, agentNotFound, defaultSleep, toDetails, toState, type AgentObjects } from './agent-objects.js';
 import { createPodWaits } from './wait-pod.js';
 
 export interface KubeContainerDeps {
@@ -46,7 +46,7 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
 } {
   const { client } = deps;
   const { core, namespace } = client;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = deps.sleep ?? defaultSleep;
   const fail = (action: string) => (error: unknown) => {
     throw kubeError(action, error, client);
   };
@@ -96,7 +96,7 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
 
   const { waitPodGone, waitPodStarted } = createPodWaits({ client, readPod, sleep, startTimeoutMs: deps.startTimeoutMs });
 
-  const notFound = (name: string) => new NotFoundError('CONTAINER_NOT_FOUND', `No agent ${name} in namespace ${namespace}`, { hint: 'List agents with `agentctl ls --all`' });
+  const notFound = (name: string) => agentNotFound(name, namespace);
 
   return {
     getAgentObjects,

@@ -5,7 +5,7 @@ import { CONTAINER_PREFIX, LABELS } from '../../core/labels.js';
 import type { AgentContainerInfo, AttachOptions, ExecOptions, ExecState, LogOptions, StreamOperations, TerminalSize } from '../stream-operations.js';
 import { ChannelStream, STDOUT, type WebSocketLike } from './channel-stream.js';
 import { kubeError, type KubeClient } from './kube-client.js';
-import { agentContainerStatus, toDetails, type AgentObjects } from './agent-objects.js';
+import { agentContainerStatus, agentNotFound, defaultSleep, toDetails, type AgentObjects } from './agent-objects.js';
 import { AGENT_CONTAINER_NAME, STATE_ANNOTATION, parseRecord } from './pod-spec.js';
 import type { LabelFilter } from '../container-operations.js';
 
@@ -15,8 +15,6 @@ export interface KubeStreamDeps {
   listAgentObjects(labels: LabelFilter): Promise<AgentObjects[]>;
   sleep?: (ms: number) => Promise<void>;
 }
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function toInfo(objects: AgentObjects): AgentContainerInfo {
   const details = toDetails(objects);
@@ -59,7 +57,7 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
 
   async function requirePod(id: string): Promise<string> {
     const objects = await deps.getAgentObjects(id);
-    if (!objects) throw new NotFoundError('CONTAINER_NOT_FOUND', `No agent ${id} in namespace ${namespace}`, { hint: 'List agents with `agentctl ls --all`' });
+    if (!objects) throw agentNotFound(id, namespace);
     if (!objects.pod || !agentContainerStatus(objects.pod)?.state?.running) {
       throw new EngineError('AGENT_NOT_RUNNING', `Agent ${id} is not running`, { hint: `Start it with \`agentctl start ${id.replace(CONTAINER_PREFIX, '')}\`` });
     }
@@ -106,7 +104,7 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
     for (;;) {
       if (stream.destroyed) return undefined;
       const objects = await deps.getAgentObjects(id);
-      if (!objects) throw new NotFoundError('CONTAINER_NOT_FOUND', `Agent ${id} was removed`, { hint: 'List agents with `agentctl ls --all`' });
+      if (!objects) throw agentNotFound(id, namespace, true);
       const pod = objects.pod && !objects.pod.metadata?.deletionTimestamp ? objects.pod : undefined;
       const state = agentContainerStatus(pod)?.state;
       if (state?.running) return pod!.metadata!.name!;
@@ -132,7 +130,7 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
       for (;;) {
         if (abort.signal.aborted) return;
         const objects = await deps.getAgentObjects(id);
-        if (!objects) throw new NotFoundError('CONTAINER_NOT_FOUND', `Agent ${id} was removed`, { hint: 'List agents with `agentctl ls --all`' });
+        if (!objects) throw agentNotFound(id, namespace, true);
         const status = objects.pod && !objects.pod.metadata?.deletionTimestamp ? agentContainerStatus(objects.pod) : undefined;
         if (status?.state?.running || status?.state?.terminated) {
           const logs = await podLogs(objects.pod!.metadata!.name!, { follow: true, timestamps: false }, tty, abort.signal);
@@ -159,7 +157,7 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
 
     async attachContainer(id: string, options: AttachOptions) {
       const objects = await deps.getAgentObjects(id);
-      if (!objects) throw new NotFoundError('CONTAINER_NOT_FOUND', `No agent ${id} in namespace ${namespace}`, { hint: 'List agents with `agentctl ls --all`' });
+      if (!objects) throw agentNotFound(id, namespace);
       const tty = toInfo(objects).tty;
       const running = objects.pod && !objects.pod.metadata?.deletionTimestamp && agentContainerStatus(objects.pod)?.state?.running;
       if (!running && !options.stdin) {
@@ -196,7 +194,7 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
       for (;;) {
         if (signal?.aborted) throw signal.reason;
         const objects = await deps.getAgentObjects(id);
-        if (!objects) throw new NotFoundError('CONTAINER_NOT_FOUND', `Agent ${id} was removed`, { hint: 'List agents with `agentctl ls --all`' });
+        if (!objects) throw agentNotFound(id, namespace, true);
         const { pod, record } = objects;
         if (pod) {
           seen = pod.metadata?.uid;
@@ -248,7 +246,7 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
         throw new UsageError('KUBERNETES_UNSUPPORTED', '--until is not possible on Kubernetes (the API server has no end time for logs)', { hint: 'Use --since and --tail' });
       }
       const first = await deps.getAgentObjects(id);
-      if (!first) throw Object.assign(new NotFoundError('CONTAINER_NOT_FOUND', `No agent ${id}`, { hint: 'List agents with `agentctl ls --all`' }), { statusCode: 404 });
+      if (!first) throw Object.assign(agentNotFound(id, namespace), { statusCode: 404 });
       const tty = toInfo(first).tty;
       if (!first.pod) return Readable.from([]);
       if (!options.follow) return podLogs(first.pod.metadata!.name!, options, tty, signal);
