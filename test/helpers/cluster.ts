@@ -1,11 +1,12 @@
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { execa, type ResultPromise } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import { readRecorded } from './engines.js';
 import { runCli, type RunOptions } from './run-cli.js';
 
 export interface TestCluster {
@@ -22,11 +23,7 @@ export const CLUSTER_FILE = `${process.env.AGENTCTL_TEST_STATE ?? '/run/agentctl
 
 /** What scripts/provision-test-cluster.sh recorded. Throws (never skips) when it is missing. */
 export function readTestCluster(): TestCluster {
-  try {
-    return JSON.parse(readFileSync(CLUSTER_FILE, 'utf8')) as TestCluster;
-  } catch (error) {
-    throw new Error(`No test cluster recorded at ${CLUSTER_FILE} (${(error as Error).message}). Run scripts/provision-test-cluster.sh as root first.`, { cause: error });
-  }
+  return readRecorded<TestCluster>(CLUSTER_FILE, 'test cluster', 'scripts/provision-test-cluster.sh');
 }
 
 export function kubeApi(cluster: TestCluster): CoreV1Api {

@@ -13,16 +13,18 @@ export interface TestEngines {
 
 export const ENGINES_FILE = `${process.env.AGENTCTL_TEST_STATE ?? '/run/agentctl-test'}/engines.json`;
 
+/** A JSON file a provisioning script recorded. Throws (never skips) when it is missing. */
+export function readRecorded<T>(file: string, what: string, script: string): T {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch (error) {
+    throw new Error(`No ${what} recorded at ${file} (${(error as Error).message}). Run ${script} as root first.`, { cause: error });
+  }
+}
+
 /** What scripts/provision-test-engines.sh recorded. Throws (never skips) when it is missing. */
 export function readTestEngines(): TestEngines {
-  try {
-    return JSON.parse(readFileSync(ENGINES_FILE, 'utf8')) as TestEngines;
-  } catch (error) {
-    throw new Error(
-      `No test engines recorded at ${ENGINES_FILE} (${(error as Error).message}). Run scripts/provision-test-engines.sh as root first.`,
-      { cause: error },
-    );
-  }
+  return readRecorded<TestEngines>(ENGINES_FILE, 'test engines', 'scripts/provision-test-engines.sh');
 }
 
 export type EngineName = 'docker' | 'podman';
