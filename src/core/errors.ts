@@ -14,6 +14,7 @@ export type ErrorKind =
   | 'unsafe'
   | 'timeout'
   | 'check-failed'
+  | 'untrusted'
   | 'cancelled'
   | 'terminated'
   | 'internal';
@@ -85,6 +86,14 @@ export class UnsafeOperationError extends AgentctlError {
 /** A wait or run exceeded its timeout. */
 export class TimeoutError extends AgentctlError {
   readonly kind = 'timeout';
+}
+
+/**
+ * A project config file (written in a directory an agent may write) sets keys that can loosen an
+ * agent's confinement, and the user has not approved that exact file with `agentctl trust`.
+ */
+export class UntrustedConfigError extends AgentctlError {
+  readonly kind = 'untrusted';
 }
 
 /** `doctor` (or another check) found a failing check. */
