@@ -71,7 +71,7 @@ export class CommandContext {
   /** Finds and connects to the engine (once), logging every attempt with --verbose. */
   connect(): Promise<{ runtime: ContainerRuntime; detected: Connection }> {
     this.runtimePromise ??= (async () => {
-      const { config } = await this.config();
+      const { config, sources } = await this.config();
       const { connectRuntime } = await import('../runtime/connect.js');
       const connected = await connectRuntime({
         env: this.env,
@@ -79,6 +79,7 @@ export class CommandContext {
         homedir: this.homedir,
         runtime: config.runtime,
         host: config.host,
+        hostSource: sources.get('host'),
         backend: config.backend,
         kubernetes: config.kubernetes,
         log: (message) => this.io.debug(`detect ${message}`),

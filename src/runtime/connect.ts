@@ -11,6 +11,8 @@ export interface ConnectOptions {
   homedir: string;
   runtime?: EngineKind;
   host?: string;
+  /** Where `host` came from (a config source: "flag --host", "env AGENTCTL_HOST", a file), named in errors. */
+  hostSource?: string;
   /** `engine` (Docker or Podman, found by detection; the default) or `kubernetes` (the kubeconfig's cluster). */
   backend?: 'engine' | 'kubernetes';
   kubernetes?: { context?: string; namespace?: string; storageClass?: string; storageSize?: string };
@@ -43,6 +45,7 @@ export function detectionEnvironment(options: ConnectOptions): DetectionEnvironm
     fs: nodeFs,
     runtime: options.runtime,
     host: options.host,
+    hostSource: options.hostSource,
   };
 }
 

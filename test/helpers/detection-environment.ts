@@ -12,6 +12,7 @@ export function fakeEnvironment(options: {
   files?: Record<string, string>;
   runtime?: 'docker' | 'podman';
   host?: string;
+  hostSource?: string;
 }): DetectionEnvironment {
   const files = options.files ?? {};
   const isDir = (path: string) => Object.keys(files).some((file) => file.startsWith(path.replace(/[\\/]+$/, '') + (path.includes('\\') ? '\\' : '/')));
@@ -22,6 +23,7 @@ export function fakeEnvironment(options: {
     uid: options.uid,
     runtime: options.runtime,
     host: options.host,
+    hostSource: options.hostSource,
     fs: {
       exists: async (path) => path in files || isDir(path),
       readFile: async (path) => {

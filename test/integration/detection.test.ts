@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deadSocket, linkSocket, temporaryHome, writeDockerContext } from '../helpers/detection-home.js';
 import { testEngine } from '../helpers/engines.js';
@@ -63,22 +63,29 @@ describe(`engine detection finds ${name}`, () => {
     await expectFound(await detect({ DOCKER_CONTEXT: `agentctl-test-${name}` }), 'docker-context');
   });
 
-  it(`with --runtime ${name}, passing over a live ${other} engine in DOCKER_HOST`, async () => {
-    const env = { DOCKER_HOST: otherHost, ...(name === 'podman' ? { CONTAINER_HOST: host } : {}) };
+  // DOCKER_HOST and CONTAINER_HOST set are the only endpoints tried; with --runtime podman a live
+  // Docker in DOCKER_HOST is passed over for CONTAINER_HOST, with --runtime docker CONTAINER_HOST (a
+  // Podman endpoint) is not even pinged.
+  it(`with --runtime ${name}, passing over a live ${other} engine in ${name === 'podman' ? 'DOCKER_HOST' : 'CONTAINER_HOST'}`, async () => {
+    const env = name === 'podman' ? { DOCKER_HOST: otherHost, CONTAINER_HOST: host } : { CONTAINER_HOST: otherHost };
     const result = await runCli(['version', '--json', '--verbose', '--runtime', name], { cleanEnv: true, env: { HOME: sandbox.home, ...env } });
     expect(result.exitCode).toBe(0);
     expect(result.json.engine).toMatchObject({ reachable: true, kind: name, source: name === 'podman' ? 'env' : 'default-socket' });
-    expect(result.stderr).toContain(`${otherHost} → wrong-kind (answered as ${other}, but --runtime ${name} was asked for)`);
+    expect(result.stderr).toContain(
+      name === 'podman'
+        ? `${otherHost} → wrong-kind (answered as ${other}, but --runtime ${name} was asked for)`
+        : `${otherHost} skipped (a podman socket; --runtime docker)`,
+    );
   });
 
   it('logs every attempt with --verbose on success', async () => {
-    const result = await runCli(['version', '--verbose'], {
-      cleanEnv: true,
-      env: { HOME: sandbox.home, DOCKER_HOST: 'unix:///nonexistent/docker.sock', ...routes[name][0]!.setup() },
-    });
+    writeDockerContext(sandbox.home, 'gone', 'unix:///nonexistent/docker.sock', true);
+    // A route after the context (CONTAINER_HOST, Podman's first, comes before it).
+    const route = name === 'docker' ? routes.docker[0]! : routes.podman[1]!;
+    const result = await runCli(['version', '--verbose'], { cleanEnv: true, env: { HOME: sandbox.home, ...route.setup() } });
     expect(result.exitCode).toBe(0);
-    expect(result.stderr).toContain('detect env: unix:///nonexistent/docker.sock → absent (no socket at this path)');
-    expect(result.stderr).toMatch(new RegExp(`detect [a-z-]+: ${host} → ok \\(${name} `));
+    expect(result.stderr).toContain('detect docker-context: unix:///nonexistent/docker.sock → absent (no socket at this path)');
+    expect(result.stderr).toMatch(new RegExp(`detect ${route.source}: \\S+ → ok \\(${name} `));
   });
 });
 
@@ -89,22 +96,23 @@ describe('when no engine answers', () => {
     expect(result.exitCode).toBe(10);
     const engine = result.json.checks.find((check: { id: string }) => check.id === 'engine');
     expect(engine).toMatchObject({ status: 'fail', details: { code: 'RUNTIME_NOT_FOUND', attempts: [{ strategy: 'explicit', endpoint: dead, outcome: 'connection-refused' }] } });
-    expect(engine.fix).toMatch(/Start the engine/);
+    expect(engine.fix).toBe(`Nothing accepts connections at ${dead}: start the engine there, or point --host at a running engine, or drop --host to let agentctl look for one`);
   });
 
   it('fails with exit 4 listing every route and its outcome, with --runtime podman and only dead or Docker routes', async () => {
-    const dead = await deadSocket(path.join(sandbox.runtimeDir, 'dead.sock'));
+    writeDockerContext(sandbox.home, 'gone', 'unix:///nonexistent/docker.sock', true);
+    mkdirSync(path.join(sandbox.runtimeDir, 'podman'));
+    const dead = await deadSocket(path.join(sandbox.runtimeDir, 'podman', 'podman.sock'));
     const result = await runCli(['ls', '--json', '--runtime', 'podman'], {
       cleanEnv: true,
-      env: { HOME: sandbox.home, XDG_RUNTIME_DIR: sandbox.runtimeDir, DOCKER_HOST: dead, CONTAINER_HOST: 'unix:///nonexistent/podman.sock' },
+      env: { HOME: sandbox.home, XDG_RUNTIME_DIR: sandbox.runtimeDir },
     });
     expect(result.exitCode).toBe(4);
     expect(result.json).toMatchObject({ ok: false, error: { code: 'RUNTIME_NOT_FOUND' } });
     expect(result.json.error.message).toContain('No podman engine found');
     expect(result.json.error.details.attempts).toEqual([
-      { strategy: 'env', endpoint: dead, outcome: 'connection-refused', detail: expect.any(String) },
-      { strategy: 'env', endpoint: 'unix:///nonexistent/podman.sock', outcome: 'absent', detail: expect.any(String) },
-      { strategy: 'podman', endpoint: `unix://${sandbox.runtimeDir}/podman/podman.sock`, outcome: 'absent', detail: expect.any(String) },
+      { strategy: 'docker-context', endpoint: 'unix:///nonexistent/docker.sock', outcome: 'absent', detail: expect.any(String) },
+      { strategy: 'podman', endpoint: dead, outcome: 'connection-refused', detail: expect.any(String) },
       { strategy: 'podman', endpoint: 'unix:///run/podman/podman.sock', outcome: 'absent', detail: expect.any(String) },
       { strategy: 'default-socket', endpoint: 'unix:///var/run/docker.sock', outcome: 'wrong-kind', detail: expect.stringContaining('answered as docker') },
     ]);
@@ -115,8 +123,8 @@ describe('when no engine answers', () => {
     const dead = await deadSocket(path.join(sandbox.runtimeDir, 'dead.sock'));
     const result = await runCli(['ls', '--host', dead], { cleanEnv: true, env: { HOME: sandbox.home } });
     expect(result.exitCode).toBe(4);
-    expect(result.stderr).toContain(`error: No container engine (Docker or Podman) found. Tried: ${dead} (explicit): connection refused`);
-    expect(result.stderr).toMatch(/hint: Start the engine/);
+    expect(result.stderr).toContain(`error: No container engine answers at the endpoint you set, and agentctl tries no other: ${dead} (--host): connection refused`);
+    expect(result.stderr).toMatch(/hint: Nothing accepts connections at .* drop --host/);
   });
 
   it('names a broken Docker context', async () => {

@@ -115,10 +115,13 @@ describe('detectRuntime', () => {
   });
 
   it('lists every attempt with its outcome and a Linux fix for permission denied', async () => {
-    const environment = fakeEnvironment({ env: { DOCKER_HOST: 'tcp://10.1.1.1:2375' }, files: { '/var/run/docker.sock': socket } });
-    const { probe } = fakeProbe({ 'tcp://10.1.1.1:2375': 'timed-out', 'unix:///var/run/docker.sock': 'permission-denied' });
+    const environment = fakeEnvironment({
+      env: { XDG_RUNTIME_DIR: '/run/user/1000' },
+      files: { '/run/user/1000/podman/podman.sock': socket, '/var/run/docker.sock': socket },
+    });
+    const { probe } = fakeProbe({ 'unix:///run/user/1000/podman/podman.sock': 'timed-out', 'unix:///var/run/docker.sock': 'permission-denied' });
     const error = await notFound(detectRuntime({ environment, probe }));
-    expect(error.message).toMatch(/tcp:\/\/10\.1\.1\.1:2375 \(env\): timed out;.*unix:\/\/\/var\/run\/docker\.sock \(default-socket\): permission denied/);
+    expect(error.message).toMatch(/unix:\/\/\/run\/user\/1000\/podman\/podman\.sock \(podman\): timed out;.*unix:\/\/\/var\/run\/docker\.sock \(default-socket\): permission denied/);
     expect(error.hint).toContain('usermod -aG docker');
   });
 
@@ -158,17 +161,94 @@ describe('detectRuntime', () => {
 
   it('gives a busy local engine longer to answer than a remote host', async () => {
     const timeouts: Record<string, number> = {};
-    const environment = fakeEnvironment({ env: { DOCKER_HOST: 'tcp://10.0.0.9:2375' }, files: { '/var/run/docker.sock': socket } });
     const { probe } = fakeProbe({ 'tcp://10.0.0.9:2375': 'timed-out', 'unix:///var/run/docker.sock': 'docker' });
-    await detectRuntime({ environment, probe: (endpoint, timeoutMs) => ((timeouts[endpoint.url] = timeoutMs), probe(endpoint)) });
+    const recording = (endpoint: Endpoint, timeoutMs: number) => ((timeouts[endpoint.url] = timeoutMs), probe(endpoint));
+    await notFound(detectRuntime({ environment: fakeEnvironment({ env: { DOCKER_HOST: 'tcp://10.0.0.9:2375' } }), probe: recording }));
+    await detectRuntime({ environment: fakeEnvironment({ files: { '/var/run/docker.sock': socket } }), probe: recording });
     expect(timeouts).toEqual({ 'tcp://10.0.0.9:2375': 3000, 'unix:///var/run/docker.sock': 10_000 });
   });
 
   it('logs every attempt (for --verbose), also on success', async () => {
     const lines: string[] = [];
-    const environment = fakeEnvironment({ env: { DOCKER_HOST: 'unix:///gone.sock' }, files: { '/var/run/docker.sock': socket } });
+    const environment = fakeEnvironment({ env: { XDG_RUNTIME_DIR: '/run/user/1000' }, files: { '/var/run/docker.sock': socket } });
     await detectRuntime({ environment, probe: fakeProbe({ 'unix:///var/run/docker.sock': 'docker' }).probe, log: (l) => lines.push(l) });
-    expect(lines[0]).toBe('env: unix:///gone.sock → absent (no socket at this path)');
+    expect(lines).toContain('podman: unix:///run/user/1000/podman/podman.sock → absent (no socket at this path)');
     expect(lines.at(-1)).toBe('default-socket: unix:///var/run/docker.sock → ok (docker 27.0.1)');
+  });
+});
+
+describe('an endpoint the user set is the only one tried (as the docker CLI does)', () => {
+  const live = { '/var/run/docker.sock': socket };
+
+  it('does not fall back from a DOCKER_HOST with no socket to the default socket', async () => {
+    const environment = fakeEnvironment({ env: { DOCKER_HOST: 'unix:///nowhere' }, files: live });
+    const { probe, calls } = fakeProbe({ 'unix:///var/run/docker.sock': 'docker' });
+    const error = await notFound(detectRuntime({ environment, probe }));
+    expect(calls).toEqual([]);
+    expect(error.code).toBe('RUNTIME_NOT_FOUND');
+    expect(error.message).toBe(
+      'No container engine answers at the endpoint you set, and agentctl tries no other: unix:///nowhere (DOCKER_HOST): absent (no socket at this path)',
+    );
+    expect(error.hint).toBe('Nothing listens at unix:///nowhere: start the engine there, point DOCKER_HOST at a running engine, or unset DOCKER_HOST to let agentctl look for one');
+    expect(error.details?.attempts).toEqual([{ strategy: 'env', endpoint: 'unix:///nowhere', outcome: 'absent', detail: 'no socket at this path' }]);
+  });
+
+  it('does not fall back from a DOCKER_HOST that refuses connections or times out', async () => {
+    for (const [outcome, fix] of [
+      ['connection-refused', 'Nothing accepts connections at tcp://10.0.0.9:2375'],
+      ['timed-out', 'did not answer in time'],
+      ['not-an-engine', 'tcp://10.0.0.9:2375 is not a container engine API'],
+    ] as const) {
+      const environment = fakeEnvironment({ env: { DOCKER_HOST: 'tcp://10.0.0.9:2375' }, files: live });
+      const { probe, calls } = fakeProbe({ 'tcp://10.0.0.9:2375': outcome, 'unix:///var/run/docker.sock': 'docker' });
+      const error = await notFound(detectRuntime({ environment, probe }));
+      expect(calls).toEqual(['tcp://10.0.0.9:2375']);
+      expect(error.hint).toContain(fix);
+      expect(error.hint).toContain('unset DOCKER_HOST');
+    }
+  });
+
+  it('tries DOCKER_HOST and CONTAINER_HOST when both are set, and nothing after them', async () => {
+    const environment = fakeEnvironment({
+      runtime: 'podman',
+      env: { DOCKER_HOST: 'unix:///d.sock', CONTAINER_HOST: 'unix:///p.sock', XDG_RUNTIME_DIR: '/run/user/1000' },
+      files: { '/d.sock': socket, '/run/user/1000/podman/podman.sock': socket },
+    });
+    const { probe, calls } = fakeProbe({ 'unix:///d.sock': 'docker', 'unix:///run/user/1000/podman/podman.sock': 'podman' });
+    const error = await notFound(detectRuntime({ environment, probe }));
+    expect(calls).toEqual(['unix:///d.sock']);
+    expect(error.message).toContain('No podman engine answers at the endpoint you set');
+    expect(error.message).toContain('unix:///p.sock (CONTAINER_HOST): absent');
+    expect(error.hint).toBe(
+      'unix:///d.sock is not a podman engine: point DOCKER_HOST at a running engine, or unset DOCKER_HOST to let agentctl look for one, or drop --runtime podman',
+    );
+  });
+
+  it('stops at CONTAINER_HOST alone, but passes over it (a Podman endpoint) with --runtime docker', async () => {
+    const files = { ...live, '/p.sock': socket };
+    const dead = fakeProbe({ 'unix:///p.sock': 'connection-refused', 'unix:///var/run/docker.sock': 'docker' });
+    const error = await notFound(detectRuntime({ environment: fakeEnvironment({ env: { CONTAINER_HOST: 'unix:///p.sock' }, files }), probe: dead.probe }));
+    expect(dead.calls).toEqual(['unix:///p.sock']);
+    expect(error.hint).toContain('unset CONTAINER_HOST');
+
+    const asDocker = fakeProbe({ 'unix:///var/run/docker.sock': 'docker' });
+    const detected = await detectRuntime({ environment: fakeEnvironment({ runtime: 'docker', env: { CONTAINER_HOST: 'unix:///p.sock' }, files }), probe: asDocker.probe });
+    expect(detected.strategy).toBe('default-socket');
+    expect(asDocker.calls).toEqual(['unix:///var/run/docker.sock']);
+  });
+
+  it('names the setting that gave --host: the flag, AGENTCTL_HOST or the config file', async () => {
+    for (const [hostSource, name, undo] of [
+      ['flag --host', '--host', 'drop --host'],
+      ['env AGENTCTL_HOST', 'AGENTCTL_HOST', 'unset AGENTCTL_HOST'],
+      ['/home/ada/.config/agentctl/config.yaml', '`host` in /home/ada/.config/agentctl/config.yaml', 'remove `host` from /home/ada/.config/agentctl/config.yaml'],
+    ] as const) {
+      const environment = fakeEnvironment({ host: 'unix:///dead.sock', hostSource, env: { DOCKER_HOST: 'unix:///var/run/docker.sock' }, files: { ...live, '/dead.sock': socket } });
+      const { probe, calls } = fakeProbe({ 'unix:///dead.sock': 'connection-refused' });
+      const error = await notFound(detectRuntime({ environment, probe }));
+      expect(calls).toEqual(['unix:///dead.sock']);
+      expect(error.message).toContain(`unix:///dead.sock (${name}): connection refused`);
+      expect(error.hint).toBe(`Nothing accepts connections at unix:///dead.sock: start the engine there, or point ${name} at a running engine, or ${undo} to let agentctl look for one`);
+    }
   });
 });

@@ -38,7 +38,8 @@ export const LOCAL_SOCKET_PROBE_TIMEOUT_MS = 10_000;
 /**
  * Walks the strategies in order and returns the first endpoint that answers as an engine of the
  * asked-for kind. Unix sockets that do not exist are ruled out without a connection attempt, so the
- * happy path costs one ping. When nothing answers, the error lists every attempt and a fix.
+ * happy path costs one ping. An endpoint the user set (--host, DOCKER_HOST, CONTAINER_HOST) is the
+ * only one tried. When nothing answers, the error lists every attempt and a fix.
  */
 export async function detectRuntime(deps: DetectDeps): Promise<Detected> {
   const { environment } = deps;
@@ -50,6 +51,7 @@ export async function detectRuntime(deps: DetectDeps): Promise<Detected> {
 
   for (const strategy of strategies) {
     const { endpoints, final, skipped, invalid } = await strategy.candidates(environment);
+    let tried = 0;
     if (skipped) log(`${strategy.name}: ${skipped}`);
     if (invalid) {
       attempts.push({ strategy: strategy.name, endpoint: invalid.endpoint, outcome: 'error', detail: invalid.detail });
@@ -64,12 +66,13 @@ export async function detectRuntime(deps: DetectDeps): Promise<Detected> {
         log(`${strategy.name}: ${endpoint.url} skipped (a ${endpoint.expectedKind} socket; --runtime ${environment.runtime})`);
         continue;
       }
+      tried += 1;
       const attempt = await tryEndpoint(endpoint, strategy.name, environment, probe, deps.timeoutMs);
       attempts.push(attempt.attempt);
       log(`${strategy.name}: ${endpoint.url} → ${attempt.attempt.outcome}${attempt.attempt.detail ? ` (${attempt.attempt.detail})` : ''}`);
       if (attempt.result?.ok) return { endpoint, strategy: strategy.name, probe: attempt.result, attempts };
     }
-    if (final) break;
+    if (final && tried > 0) throw notAnswering(attempts.slice(attempts.length - tried), environment);
   }
   throw notFound(attempts, environment);
 }
@@ -157,6 +160,56 @@ function notFound(attempts: DetectionAttempt[], environment: DetectionEnvironmen
     : 'no candidate endpoints';
   return new RuntimeNotFoundError('RUNTIME_NOT_FOUND', `No ${kind} found. Tried: ${tried}`, {
     hint: suggestFix(attempts, environment),
+    details: { attempts },
+  });
+}
+
+/** How the user set an endpoint, as they would write it ("DOCKER_HOST", "--host", "`host` in FILE"), and how to undo it. */
+function settingOf(attempt: DetectionAttempt, environment: DetectionEnvironment): { name: string; undo: string } {
+  if (attempt.strategy !== 'explicit') {
+    const variable = attempt.endpoint !== environment.env.DOCKER_HOST && attempt.endpoint === environment.env.CONTAINER_HOST ? 'CONTAINER_HOST' : 'DOCKER_HOST';
+    return { name: variable, undo: `unset ${variable}` };
+  }
+  const source = environment.hostSource ?? '';
+  if (source.startsWith('flag ')) return { name: source.slice(5), undo: `drop ${source.slice(5)}` };
+  if (source.startsWith('env ')) return { name: source.slice(4), undo: `unset ${source.slice(4)}` };
+  if (source && source !== 'default') return { name: `\`host\` in ${source}`, undo: `remove \`host\` from ${source}` };
+  return { name: '--host', undo: 'drop --host' };
+}
+
+/** The fix for an endpoint the user set that did not answer: fix that endpoint, or stop setting it. */
+export function suggestExplicitFix(attempts: DetectionAttempt[], environment: DetectionEnvironment): string {
+  const failed = attempts.find((a) => a.outcome !== 'absent') ?? attempts[0]!;
+  const { name, undo } = settingOf(failed, environment);
+  const elsewhere = `point ${name} at a running engine, or ${undo} to let agentctl look for one`;
+  switch (failed.outcome) {
+    case 'absent':
+      return `Nothing listens at ${failed.endpoint}: start the engine there, ${elsewhere}`;
+    case 'permission-denied':
+      return environment.platform === 'linux'
+        ? `You may not use ${failed.endpoint}: join the group that owns it (for Docker \`sudo usermod -aG docker $USER\`, then log in again), or ${elsewhere}`
+        : `You may not use ${failed.endpoint}: check its permissions, or ${elsewhere}`;
+    case 'connection-refused':
+      return `Nothing accepts connections at ${failed.endpoint}: start the engine there, or ${elsewhere}`;
+    case 'timed-out':
+      return `The engine at ${failed.endpoint} did not answer in time: check that it runs and is reachable, or ${elsewhere}`;
+    case 'not-an-engine':
+      return `${failed.endpoint} is not a container engine API: ${elsewhere}`;
+    case 'wrong-kind':
+      return `${failed.endpoint} is not a ${environment.runtime ?? 'matching'} engine: ${elsewhere}${environment.runtime ? `, or drop --runtime ${environment.runtime}` : ''}`;
+    default:
+      return `Fix ${name} (${failed.detail}), or ${undo} to let agentctl look for an engine`;
+  }
+}
+
+/** Nothing answered at the endpoint the user set; nothing else was tried. */
+function notAnswering(attempts: DetectionAttempt[], environment: DetectionEnvironment): RuntimeNotFoundError {
+  const kind = environment.runtime ? `${environment.runtime} engine` : 'container engine';
+  const tried = attempts
+    .map((a) => `${a.endpoint} (${settingOf(a, environment).name}): ${a.outcome.replace(/-/g, ' ')}${a.detail && a.detail !== a.outcome ? ` (${a.detail})` : ''}`)
+    .join('; ');
+  return new RuntimeNotFoundError('RUNTIME_NOT_FOUND', `No ${kind} answers at the endpoint you set, and agentctl tries no other: ${tried}`, {
+    hint: suggestExplicitFix(attempts, environment),
     details: { attempts },
   });
 }

@@ -2,7 +2,11 @@ import path from 'node:path';
 import type { Endpoint } from '../endpoint.js';
 import type { DetectionStrategy } from './strategy.js';
 
-/** DOCKER_HOST (with DOCKER_TLS_VERIFY / DOCKER_CERT_PATH) and Podman's CONTAINER_HOST. */
+/**
+ * DOCKER_HOST (with DOCKER_TLS_VERIFY / DOCKER_CERT_PATH) and Podman's CONTAINER_HOST. Set, they are
+ * the only endpoints tried (the docker and podman CLIs never fall back from them either): a dead
+ * DOCKER_HOST must not quietly become the default socket's engine and its agents.
+ */
 export const dockerHostStrategy: DetectionStrategy = {
   name: 'env',
   async candidates({ env, homedir, fs }) {
@@ -25,6 +29,6 @@ export const dockerHostStrategy: DetectionStrategy = {
     if (env.CONTAINER_HOST) {
       endpoints.push({ url: env.CONTAINER_HOST, source: 'CONTAINER_HOST', expectedKind: 'podman' });
     }
-    return { endpoints };
+    return endpoints.length ? { endpoints, final: true } : { endpoints };
   },
 };

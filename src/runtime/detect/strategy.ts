@@ -16,13 +16,19 @@ export interface DetectionEnvironment {
   runtime?: EngineKind;
   /** The endpoint asked for with --host / config / AGENTCTL_HOST. */
   host?: string;
+  /** Where `host` came from ("flag --host", "env AGENTCTL_HOST", a config file), to name it in errors. */
+  hostSource?: string;
 }
 
 /** What one strategy proposes. */
 export interface StrategyCandidates {
   /** Endpoints to try, most likely first. Empty when the strategy does not apply. */
   endpoints: Endpoint[];
-  /** Stop detection after these candidates (an explicit --host). */
+  /**
+   * Stop detection after these candidates: the user set the endpoint (--host, DOCKER_HOST,
+   * CONTAINER_HOST), so nothing else is tried, as the docker CLI does. Ignored when every candidate
+   * was passed over for being the other kind of engine than --runtime asked for.
+   */
   final?: boolean;
   /** Why the strategy proposes nothing (logged with --verbose). */
   skipped?: string;
