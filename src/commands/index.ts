@@ -17,6 +17,7 @@ import { registerAttach } from './attach.js';
 import { registerImage } from './image.js';
 import { registerRun } from './run.js';
 import { registerWait } from './wait.js';
+import { registerTrust } from './trust.js';
 
 /** Every command of agentctl, in the order `--help` lists them. Add a new command here. */
 export const COMMANDS: ReadonlyArray<(program: Command, context: CommandContext) => void> = [
@@ -29,6 +30,7 @@ export const COMMANDS: ReadonlyArray<(program: Command, context: CommandContext)
   registerRm,
   registerPrune,
   registerDoctor,
+  registerTrust,
   registerCompletion,
   registerLogs,
   registerExec,

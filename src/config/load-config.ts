@@ -4,6 +4,9 @@ import { ENV_VARIABLES } from './env-vars.js';
 import { mergeLayer, setPath, type Plain } from './merge.js';
 import { DEFAULTS } from './defaults.js';
 import { mayHaveConfigFile } from './config-files.js';
+import { findProjectConfig, tooLarge, MAX_CONFIG_BYTES } from './project-config.js';
+import { assertProjectTrusted, getKeysNeedingTrust, getTrustStorePath } from './project-trust.js';
+import { getDataDir } from './paths.js';
 import type { Config } from './schema.js';
 
 // The validator (zod, ~45 ms to load) loads only when a layer needs checking: commands run without a
@@ -26,18 +29,7 @@ function isPlainEngineLayer(value: unknown): boolean {
   );
 }
 
-export const MAX_CONFIG_BYTES = 1024 * 1024;
-
-export const PROJECT_CONFIG_FILES = [
-  'package.json',
-  '.agentctlrc',
-  '.agentctlrc.json',
-  '.agentctlrc.yaml',
-  '.agentctlrc.yml',
-  'agentctl.config.js',
-  'agentctl.config.mjs',
-  'agentctl.config.cjs',
-];
+export { MAX_CONFIG_BYTES, PROJECT_CONFIG_FILES, PROJECT_JS_CONFIG_FILES } from './project-config.js';
 
 export const USER_CONFIG_FILES = ['config.json', 'config.yaml', 'config.yml', 'config.js', 'config.mjs', 'config.cjs'];
 
@@ -52,6 +44,13 @@ export interface LoadedConfig {
   /** Dotted key path → where its value came from ("default", a file path, "env NAME", "flag --x"). */
   sources: Map<string, string>;
   files: { user?: string; project?: string };
+  /** Whether the project config needed the user's approval (`agentctl trust`) and had it. */
+  projectTrust?: 'not-needed' | 'trusted';
+}
+
+export interface LoadOptions {
+  /** false: leave the project config out (what `agentctl trust` uses to find the data directory). */
+  project?: boolean;
 }
 
 /** A config value given on the command line, with the flag that gave it. */
@@ -69,29 +68,34 @@ export function userConfigDir(deps: Pick<ConfigDeps, 'env' | 'homedir'>): string
 /**
  * Loads the effective configuration: defaults < user config < project config < AGENTCTL_* env
  * vars < flags. Each layer is validated on its own so that an error names the file, variable or
- * flag it came from.
+ * flag it came from. The project config is data only (never JavaScript), and a project config that
+ * sets a key able to loosen confinement applies only if the user trusted those exact bytes
+ * (project-trust.ts); the trust record's directory comes from every layer but the project's.
  */
-export async function loadConfig(deps: ConfigDeps, flags: FlagValue[] = []): Promise<LoadedConfig> {
+export async function loadConfig(deps: ConfigDeps, flags: FlagValue[] = [], options: LoadOptions = {}): Promise<LoadedConfig> {
   const sources = new Map<string, string>();
-  let merged = mergeLayer({}, DEFAULTS as unknown as Plain, 'default', sources);
   const files: LoadedConfig['files'] = {};
+  const userDir = userConfigDir(deps);
+  const layers: { layer: Plain; source: string }[] = [];
 
-  // cosmiconfig (~10 ms to load) only when a config file may be there (config-files.ts).
-  if (mayHaveConfigFile(userConfigDir(deps), USER_CONFIG_FILES, false) || mayHaveConfigFile(deps.cwd, PROJECT_CONFIG_FILES, true)) {
+  // cosmiconfig (~10 ms to load) only when a user config file may be there (config-files.ts); it
+  // is the one place JavaScript config may come from: the user's own config directory.
+  if (mayHaveConfigFile(userDir, USER_CONFIG_FILES, false)) {
     const cosmiconfigModule = await loadCosmiconfig();
-    const cosmiconfig = cosmiconfigModule.cosmiconfig;
     const loaders = await makeLoaders(cosmiconfigModule.defaultLoaders);
-
-    const user = await searchFile(cosmiconfig, loaders, userConfigDir(deps), USER_CONFIG_FILES, 'none');
+    const user = await searchFile(cosmiconfigModule.cosmiconfig, loaders, userDir, USER_CONFIG_FILES, 'none');
     if (user) {
       files.user = user.filepath;
-      merged = mergeLayer(merged, await validateConfig(user.config, user.filepath) as Plain, user.filepath, sources);
+      layers.push({ layer: (await validateConfig(user.config, user.filepath)) as Plain, source: user.filepath });
     }
-    const project = await searchFile(cosmiconfig, loaders, deps.cwd, PROJECT_CONFIG_FILES, 'project');
-    if (project && project.filepath !== user?.filepath) {
-      files.project = project.filepath;
-      merged = mergeLayer(merged, await validateConfig(project.config, project.filepath) as Plain, project.filepath, sources);
-    }
+  }
+  const userLayers = layers.length;
+
+  const project = options.project === false ? undefined : await findProjectConfig(deps.cwd, userDir);
+  let projectLayer: Plain | undefined;
+  if (project) {
+    files.project = project.filepath;
+    projectLayer = (await validateConfig(project.config, project.filepath)) as Plain;
   }
 
   for (const variable of ENV_VARIABLES) {
@@ -100,17 +104,37 @@ export async function loadConfig(deps: ConfigDeps, flags: FlagValue[] = []): Pro
     const layer: Plain = {};
     setPath(layer, variable.path, parseEnvValue(raw, variable.type));
     const origin = `environment variable ${variable.name}`;
-    merged = mergeLayer(merged, await validateConfig(layer, origin) as Plain, `env ${variable.name}`, sources);
+    layers.push({ layer: (await validateConfig(layer, origin)) as Plain, source: `env ${variable.name}` });
   }
 
   for (const flag of flags) {
     if (flag.value === undefined) continue;
     const layer: Plain = {};
     setPath(layer, flag.path, flag.value);
-    merged = mergeLayer(merged, await validateConfig(layer, `flag ${flag.flag}`) as Plain, `flag ${flag.flag}`, sources);
+    layers.push({ layer: (await validateConfig(layer, `flag ${flag.flag}`)) as Plain, source: `flag ${flag.flag}` });
   }
 
-  return { config: merged as Config, sources, files };
+  let projectTrust: LoadedConfig['projectTrust'];
+  if (project && projectLayer) {
+    const ignored = new Map<string, string>();
+    const base = merge(layers.slice(0, userLayers), ignored);
+    const keys = getKeysNeedingTrust(projectLayer, base as Config);
+    if (keys.length > 0) {
+      const withoutProject = merge(layers, ignored) as Config;
+      projectTrust = assertProjectTrusted(project, keys, getTrustStorePath(getDataDir(withoutProject, deps.env, deps.homedir)));
+    } else {
+      projectTrust = 'not-needed';
+    }
+    layers.splice(userLayers, 0, { layer: projectLayer, source: project.filepath });
+  }
+
+  return { config: merge(layers, sources) as Config, sources, files, ...(projectTrust ? { projectTrust } : {}) };
+}
+
+function merge(layers: { layer: Plain; source: string }[], sources: Map<string, string>): Plain {
+  let merged = mergeLayer({}, DEFAULTS as unknown as Plain, 'default', sources);
+  for (const { layer, source } of layers) merged = mergeLayer(merged, layer, source, sources);
+  return merged;
 }
 
 function parseEnvValue(raw: string, type: 'string' | 'number' | 'boolean'): unknown {
@@ -135,11 +159,7 @@ async function loadCosmiconfig(): Promise<CosmiconfigModule> {
 
 async function makeLoaders(defaultLoaders: CosmiconfigModule['defaultLoaders']): Promise<Record<string, Loader>> {
   const guard = (loader: Loader, kind: string): Loader => async (filepath, content) => {
-    if (Buffer.byteLength(content) > MAX_CONFIG_BYTES) {
-      throw new ConfigError('CONFIG_TOO_LARGE', `Config file ${filepath} is larger than 1 MiB`, {
-        hint: `Check that ${filepath} is the config file you meant; agentctl config is a few lines`,
-      });
-    }
+    if (Buffer.byteLength(content) > MAX_CONFIG_BYTES) throw tooLarge(filepath);
     try {
       return await loader(filepath, content);
     } catch (error) {
