@@ -169,6 +169,10 @@ describe(`agentctl run on ${f.engineName}`, () => {
         tasks: { 'show-input': { agent: 'shell', prompt: 'echo "task=$AGENTCTL_TASK file=$AGENTCTL_INPUT_FILE"; cat {input}' } },
       }),
     );
+    // Agent profiles and tasks in a project file apply once the user approved that file.
+    const untrusted = await f.cli(['run', '--task', 'show-input'], { cwd: dir, env: env() });
+    expect(untrusted.exitCode).toBe(11);
+    expect((await f.cli(['trust'], { cwd: dir, env: env() })).exitCode).toBe(0);
     const input = join(root, 'issue.md');
     writeFileSync(input, 'secret-free issue text\nline two\n');
     chownTree(dir);
