@@ -63,4 +63,58 @@ describe('cli', () => {
     expect(doc.values).toContainEqual({ key: 'resources.memory', value: '6g', source: 'env AGENTCTL_MEMORY' });
     expect(doc.values).toContainEqual({ key: 'resources.cpus', value: 2, source: 'default' });
   });
+
+  it('prints help on stdout and exits 0 for bare `agentctl`, `agentctl image` and `agentctl config` (it printed nothing)', async () => {
+    for (const [argv, usage] of [
+      [[], 'Usage: agentctl [options] [command]'],
+      [['image'], 'Usage: agentctl image [options] [command]'],
+      [['config'], 'Usage: agentctl config [options] [command]'],
+    ] as const) {
+      const result = await run([...argv]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(usage);
+      expect(result.stderr).toBe('');
+    }
+  });
+
+  it('prints exactly one JSON document for bare `agentctl --json`, `help --json`, `--help --json` and `image --json`', async () => {
+    for (const [argv, command] of [
+      [['--json'], 'agentctl'],
+      [['help', '--json'], 'agentctl'],
+      [['--help', '--json'], 'agentctl'],
+      [['help', 'image', '--json'], 'agentctl image'],
+      [['image', '--json'], 'agentctl image'],
+      [['logs', '--help', '--json'], 'agentctl logs'],
+    ] as const) {
+      const result = await run([...argv]);
+      expect(result.code).toBe(0);
+      const doc = JSON.parse(result.stdout);
+      expect(doc).toMatchObject({ ok: true, command, usage: expect.stringContaining(command), help: expect.stringContaining('Usage:') });
+      expect(doc.options).toContainEqual(expect.objectContaining({ flags: expect.any(String), description: expect.any(String) }));
+      if (command === 'agentctl') expect(doc.commands.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(['start', 'ls', 'logs', 'image']));
+      if (command === 'agentctl logs') expect(doc.options.map((o: { flags: string }) => o.flags)).toContain('--since <time>');
+    }
+  });
+
+  it('prints the version as one JSON document with --version --json', async () => {
+    const result = await run(['--version', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ ok: true, version: pkg.version });
+  });
+
+  it('answers `help NOSUCH` with a usage error (it printed nothing and exited 0)', async () => {
+    const human = await run(['help', 'frobnicate']);
+    expect(human.code).toBe(EXIT_CODES.usage.code);
+    expect(human.stderr).toMatch(/^error: Unknown help topic 'frobnicate'.*\nhint: /);
+    const json = await run(['--host', 'unix:///x', 'help', 'frobnicate', '--json']);
+    expect(json.code).toBe(EXIT_CODES.usage.code);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { code: 'USAGE_UNKNOWN_COMMAND' } });
+  });
+
+  it('prints the completion script in one JSON document with --json', async () => {
+    const result = await run(['completion', 'bash', '--json']);
+    expect(result.code).toBe(0);
+    const doc = JSON.parse(result.stdout);
+    expect(doc).toEqual({ ok: true, shell: 'bash', script: expect.stringContaining('complete -') });
+  });
 });

@@ -29,7 +29,15 @@ function preScan(argv: string[]): { json: boolean; quiet: boolean; verbose: bool
   };
 }
 
-export function buildProgram(context: CommandContext): Command {
+/** Where commander's help and version text go: stdout, or (with --json) kept for one JSON document. */
+export interface HelpOutput {
+  capture: boolean;
+  text: string;
+  /** The command whose help was shown last. */
+  command?: Command;
+}
+
+export function buildProgram(context: CommandContext, helpOutput: HelpOutput = { capture: false, text: '' }): Command {
   const program = new Command('agentctl')
     .description('Run AI coding agents in hardened containers on Docker, Podman or Kubernetes')
     .version(BUILD_INFO.version, '-V, --version', 'print the CLI version')
@@ -68,16 +76,51 @@ Docs: docs/user-guide.md · Exit codes: docs/exit-codes.md`,
       };
     });
   for (const register of COMMANDS) register(program, context);
-  const writeOut = (text: string) => void context.io.streams.stdout.write(text);
-  program.commands.forEach(function configure(command: Command) {
+  const writeOut = (text: string) => {
+    if (helpOutput.capture) helpOutput.text += text;
+    else context.io.streams.stdout.write(text);
+  };
+  // commander writes help to writeErr only when a command that needs a subcommand got none (bare
+  // `agentctl`, `agentctl image`); that help is asked-for output, as with gh and docker: stdout.
+  // Its errors go through outputError, which is silenced: agentctl reports them itself.
+  const output = { writeOut, writeErr: writeOut, outputError: () => undefined };
+  const configure = (command: Command) => {
     command.exitOverride();
-    command.configureOutput({ writeOut, writeErr: () => undefined, outputError: () => undefined });
+    command.configureOutput(output);
+    command.on('beforeHelp', () => {
+      helpOutput.command = command;
+    });
+  };
+  program.commands.forEach(function configureAll(command: Command) {
+    configure(command);
     command.showSuggestionAfterError(true);
-    command.commands.forEach(configure);
+    command.commands.forEach(configureAll);
   });
-  program.exitOverride();
-  program.configureOutput({ writeOut, writeErr: () => undefined, outputError: () => undefined });
+  configure(program);
   return program;
+}
+
+/** Global options that take a value (their value is not a command word). */
+const VALUE_OPTIONS = new Set(['--host', '--runtime', '--backend', '--kube-context', '--namespace']);
+
+/** `agentctl help NOSUCH` is a usage error (commander would print nothing and exit 0). */
+function rejectUnknownHelpTopic(program: Command, argv: string[]): void {
+  const words: string[] = [];
+  for (let index = 0; index < argv.length && words.length < 2; index += 1) {
+    const word = argv[index]!;
+    if (word === '--') break;
+    if (word.startsWith('-')) {
+      if (VALUE_OPTIONS.has(word)) index += 1;
+      continue;
+    }
+    words.push(word);
+  }
+  const [first, topic] = words;
+  if (first !== 'help' || topic === undefined) return;
+  if (program.commands.some((command) => command.name() === topic || command.aliases().includes(topic))) return;
+  throw new UsageError('USAGE_UNKNOWN_COMMAND', `Unknown help topic '${topic}': there is no such command`, {
+    hint: 'Run `agentctl --help` for the list of commands',
+  });
 }
 
 function commanderToError(error: CommanderError): AgentctlError {
@@ -97,14 +140,25 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
   const context = new CommandContext({ io, env, cwd: deps.cwd ?? process.cwd(), signal: controller.signal });
 
   const removeHandlers = deps.handleSignals === false ? () => undefined : installSignalHandlers(controller);
+  const helpOutput: HelpOutput = { capture: early.json, text: '' };
   try {
-    const program = buildProgram(context);
+    const program = buildProgram(context, helpOutput);
+    rejectUnknownHelpTopic(program, argv);
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (thrown) {
     if (thrown instanceof PassThroughExit) return thrown.code;
     if (thrown instanceof CommanderError) {
-      if (thrown.code === 'commander.helpDisplayed' || thrown.code === 'commander.version' || thrown.code === 'commander.help') {
+      // Help asked for (or shown for a command that needs a subcommand) is a success, as in gh.
+      if (thrown.code === 'commander.helpDisplayed' || thrown.code === 'commander.help') {
+        if (early.json) {
+          const { helpDocument } = await import('./commands/help-document.js');
+          io.writeJson(helpDocument(helpOutput.command ?? buildProgram(context), helpOutput.text));
+        }
+        return 0;
+      }
+      if (thrown.code === 'commander.version') {
+        if (early.json) io.writeJson({ ok: true, version: BUILD_INFO.version });
         return 0;
       }
       if (thrown.exitCode === 0) return 0;

@@ -42,6 +42,7 @@ Examples:
   $ source <(agentctl completion bash)     # this shell only`,
     )
     .action((shell: Shell) => {
+      if (context.globals.json) return context.io.writeJson({ ok: true, shell, script: completionScript(shell) });
       context.io.outRaw(completionScript(shell));
     });
 

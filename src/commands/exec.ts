@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import type { ExecAgentOptions, ExecResult, StreamDeps } from '../core/agents/exec-agent.js';
+import { Writable } from 'node:stream';
 import { UsageError } from '../core/errors.js';
 
 interface ExecFlags {
@@ -38,18 +39,39 @@ export async function streamDeps(context: CommandContext): Promise<StreamDeps> {
   };
 }
 
-/** Runs the exec and ends agentctl with the command's exit code (or a clear message when it could not start). */
-export async function runExec(context: CommandContext, options: ExecAgentOptions): Promise<never> {
+/** A stream that keeps what is written to it (the command's output, for `exec --json`). */
+function collector(): { stream: Writable; text(): string } {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+      done();
+    },
+  });
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+/**
+ * Runs the exec and ends agentctl with the command's exit code (or a clear message when it could not
+ * start). With `json`, the command's output is collected and printed in the one JSON document
+ * (`ok` is whether it exited 0, as `wait --json` says), instead of streamed beside it.
+ */
+export async function runExec(context: CommandContext, options: ExecAgentOptions, json = false): Promise<never> {
   const { execAgent } = await import('../core/agents/exec-agent.js');
   const { PassThroughExit } = await import('../cli.js');
-  const result: ExecResult = await execAgent(await streamDeps(context), options);
+  const deps = await streamDeps(context);
+  const output = json ? { stdout: collector(), stderr: collector() } : undefined;
+  if (output) deps.streams = { stdin: deps.streams.stdin, stdout: output.stdout.stream, stderr: output.stderr.stream };
+  const result: ExecResult = await execAgent(deps, options);
+  const { io } = context;
   if (result.failure) {
-    const { io } = context;
     if (context.globals.json) {
       io.writeJson({ ok: false, error: { code: result.exitCode === 127 ? 'EXEC_NOT_FOUND' : 'EXEC_NOT_EXECUTABLE', ...result.failure }, exitCode: result.exitCode });
     } else {
       io.errRaw(`${io.style.red('error:')} ${result.failure.message}\n${io.style.dim('hint:')} ${result.failure.hint}\n`);
     }
+  } else if (output) {
+    io.writeJson({ ok: result.exitCode === 0, exitCode: result.exitCode, stdout: output.stdout.text(), stderr: output.stderr.text() });
   }
   throw new PassThroughExit(result.exitCode);
 }
@@ -73,7 +95,9 @@ Examples:
   $ agentctl exec -it my-agent -- bash
   $ echo data | agentctl exec -i my-agent -- sh -c 'cat > /tmp/in.txt'
 
-A command that is not found exits with 127, one that cannot be executed with 126 (as in a shell).`,
+A command that is not found exits with 127, one that cannot be executed with 126 (as in a shell).
+With --json the command's output is collected and printed in one document:
+{"ok","exitCode","stdout","stderr"} (with -t, both streams arrive as stdout).`,
     )
     .action(async (name: string, command: string[], flags: ExecFlags) => {
       await runExec(context, {
@@ -84,6 +108,6 @@ A command that is not found exits with 127, one that cannot be executed with 126
         user: flags.user,
         workingDir: flags.workdir,
         env: resolveExecEnv(flags.env ?? [], context.env),
-      });
+      }, context.globals.json);
     });
 }

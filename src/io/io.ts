@@ -37,7 +37,7 @@ const ANSI = {
 
 /**
  * The one place that decides terminal behaviour (after gh's iostreams): colour only on a TTY
- * without NO_COLOR / --no-color; progress only on a stderr TTY and never with --json, --quiet or CI;
+ * without NO_COLOR / --no-color / --quiet / CI; progress only on a stderr TTY and never with --json, --quiet or CI;
  * data on stdout, everything else on stderr; every byte masked for secrets.
  */
 export class Io {
@@ -61,8 +61,9 @@ export class Io {
     this.quiet = options.quiet ?? false;
     this.verbose = options.verbose ?? false;
     const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
-    this.color = options.color !== false && !noColor && Boolean(streams.stdout.isTTY) && env.TERM !== 'dumb';
     const ci = env.CI !== undefined && env.CI !== '' && env.CI !== 'false';
+    // --quiet asks for bare data and errors; CI logs keep escape codes as noise: no colour in either.
+    this.color = options.color !== false && !noColor && !this.quiet && !ci && Boolean(streams.stdout.isTTY) && env.TERM !== 'dumb';
     this.interactive = Boolean(streams.stderr.isTTY) && !this.json && !this.quiet && !ci;
     this.canPrompt = Boolean(streams.stdin.isTTY) && Boolean(streams.stdout.isTTY) && !ci;
     const paint = (open: number, close: number): Paint =>
@@ -95,6 +96,11 @@ export class Io {
 
   warn(message: string): void {
     if (this.quiet) return;
+    this.streams.stderr.write(`${this.style.yellow('warning:')} ${this.secrets.mask(message)}\n`);
+  }
+
+  /** A warning that --quiet does not silence: an agent given more than the hardened default. */
+  warnAlways(message: string): void {
     this.streams.stderr.write(`${this.style.yellow('warning:')} ${this.secrets.mask(message)}\n`);
   }
 

@@ -85,3 +85,34 @@ describe('resolveLogAgents', () => {
     await expect(resolveLogAgents({ runtime: fake.runtime, signal }, { names: ['zz'], all: false })).rejects.toMatchObject({ code: 'AGENT_NOT_FOUND', kind: 'not-found' });
   });
 });
+
+describe('streamAgentLogs with many agents', () => {
+  it('gives each agent its own signal, so more than 10 agents add no pile of listeners to one (no MaxListenersExceededWarning), and Ctrl-C still stops them all', async () => {
+    const { getEventListeners } = await import('node:events');
+    const parent = new AbortController();
+    const names = Array.from({ length: 12 }, (_, index) => `agent-${index}`);
+    const seen: AbortSignal[] = [];
+    let listenersOnParent = 0;
+    const runtime = {
+      lookupAgentContainer: async () => undefined,
+      lookupAgentContainers: async () => names.map((name) => agent(name)),
+      streamLogs: async (_id: string, _options: LogOptions, signal?: AbortSignal) => {
+        // What a real request does with the signal it is given.
+        signal!.addEventListener('abort', () => undefined);
+        seen.push(signal!);
+        listenersOnParent = Math.max(listenersOnParent, getEventListeners(parent.signal, 'abort').length);
+        const stream = new Readable({ read() {} });
+        signal!.addEventListener('abort', () => stream.destroy(new Error('aborted')));
+        if (seen.length === names.length) setImmediate(() => parent.abort());
+        return stream;
+      },
+    };
+    const out = collector();
+    await streamAgentLogs({ runtime, signal: parent.signal }, names.map((name) => agent(name)), { names: [], all: true, follow: true, timestamps: false, mode: 'lines' }, out.sink);
+    expect(seen).toHaveLength(12);
+    expect(new Set(seen).size).toBe(12);
+    expect(seen.every((signal) => signal.aborted)).toBe(true);
+    expect(listenersOnParent).toBe(1);
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+});

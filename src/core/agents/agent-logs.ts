@@ -62,9 +62,21 @@ export async function streamAgentLogs(deps: AgentLogsDeps, agents: AgentContaine
   const since = options.since === undefined ? undefined : parseLogTime('--since', options.since, now);
   const until = options.until === undefined ? undefined : parseLogTime('--until', options.until, now);
   const tail = parseTail(options.tail);
-  await Promise.all(
-    agents.map((agent) => streamOne(deps, agent, { follow: options.follow, since, until, tail, timestamps: options.timestamps }, options, sink)),
-  );
+  // One signal per agent, all aborted by ours: each request listens on its own, so many agents do
+  // not pile listeners onto one signal (Node warns past 10: MaxListenersExceededWarning).
+  const controllers = agents.map(() => new AbortController());
+  const abortAll = () => controllers.forEach((controller) => controller.abort(deps.signal.reason));
+  if (deps.signal.aborted) abortAll();
+  else deps.signal.addEventListener('abort', abortAll, { once: true });
+  try {
+    await Promise.all(
+      agents.map((agent, index) =>
+        streamOne({ ...deps, signal: controllers[index]!.signal }, agent, { follow: options.follow, since, until, tail, timestamps: options.timestamps }, options, sink),
+      ),
+    );
+  } finally {
+    deps.signal.removeEventListener('abort', abortAll);
+  }
 }
 
 async function streamOne(
