@@ -4,8 +4,20 @@ import { isAgentctlError } from './errors.js';
 
 export interface VersionReport {
   cli: { version: string; node: string };
-  /** `local`: whether the engine has the pinned image (null when the engine was not reachable). */
-  image: { repository: string; tag: string; reference: string; local: { present: boolean; id: string | null; digest: string | null } | null };
+  /**
+   * The agent image agentctl runs (config `image.repository` / `image.tag`, e.g. AGENTCTL_IMAGE_TAG,
+   * else the one pinned in this release), where each part came from, and the pinned one.
+   * `local`: whether the engine has it (null when the engine was not reachable).
+   */
+  image: {
+    repository: string;
+    tag: string;
+    reference: string;
+    /** "pinned", or the config source that set it ("env AGENTCTL_IMAGE_TAG", a file path, "flag …"). */
+    source: { repository: string; tag: string };
+    pinned: string;
+    local: { present: boolean; id: string | null; digest: string | null } | null;
+  };
   engine:
     | { reachable: true; kind: string; version: string; apiVersion: string; endpoint: string; source: string }
     | { reachable: false; error: { code: string; message: string; hint: string } };
@@ -21,16 +33,22 @@ export interface VersionDeps {
     /** Looks an image up on that engine (id and RepoDigests), undefined when absent. */
     inspectImage?: (reference: string) => Promise<{ id: string; repoDigests: string[] } | undefined>;
   }>;
-  imageOverride?: { repository?: string; tag?: string };
+  /** The configured image (config `image.*`) and where each part came from. */
+  configuredImage?: { repository?: string; tag?: string; sources?: { repository?: string; tag?: string } };
 }
 
-/** What `agentctl version` reports: the CLI, its pinned image, and the engine when reachable. */
+/** What `agentctl version` reports: the CLI, the image it runs (as doctor and `image resolve` see it), and the engine when reachable. */
 export async function fetchVersionReport(deps: VersionDeps): Promise<VersionReport> {
-  const repository = deps.imageOverride?.repository ?? BUILD_INFO.image.repository;
-  const tag = deps.imageOverride?.tag ?? BUILD_INFO.image.tag;
+  const configured = deps.configuredImage;
+  const repository = configured?.repository ?? BUILD_INFO.image.repository;
+  const tag = configured?.tag ?? BUILD_INFO.image.tag;
+  const source = {
+    repository: configured?.repository === undefined ? 'pinned' : (configured.sources?.repository ?? 'config'),
+    tag: configured?.tag === undefined ? 'pinned' : (configured.sources?.tag ?? 'config'),
+  };
   const report: VersionReport = {
     cli: { version: BUILD_INFO.version, node: deps.nodeVersion },
-    image: { repository, tag, reference: `${repository}:${tag}`, local: null },
+    image: { repository, tag, reference: `${repository}:${tag}`, source, pinned: `${BUILD_INFO.image.repository}:${BUILD_INFO.image.tag}`, local: null },
     engine: { reachable: false, error: { code: 'RUNTIME_NOT_FOUND', message: 'not checked', hint: '' } },
   };
   try {

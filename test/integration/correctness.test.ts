@@ -7,7 +7,8 @@ import { BIN, runCli } from '../helpers/run-cli.js';
 import { streamFixture } from '../helpers/stream-agents.js';
 
 // Defects of issue 16, one test (or table row) each, named after the defect, on the engine under test.
-const { name: engineName, host } = testEngine();
+const { name: engineName, host, engines } = testEngine();
+const testImage = engines.testImage;
 
 describe('an explicit DOCKER_HOST that does not answer silently fell back to another engine', () => {
   let sandbox: ReturnType<typeof temporaryHome>;
@@ -145,5 +146,32 @@ describe('--json contract gaps, bare commands and colour', () => {
     expect(result.stderr).toBe('');
     const mine = result.stdout.split('\n').map((line) => JSON.parse(line) as { agent: string; line: string }).filter((record) => names.includes(record.agent));
     expect(mine.map((record) => record.line).sort()).toEqual(names.map((_, index) => `line-${index}`).sort());
+  });
+});
+
+describe('version ignored the configured image', () => {
+  const [repository, tag] = [testImage.slice(0, testImage.lastIndexOf(':')), testImage.slice(testImage.lastIndexOf(':') + 1)];
+  const configured = { AGENTCTL_IMAGE_REPOSITORY: repository, AGENTCTL_IMAGE_TAG: tag };
+
+  it('version --json reports (and finds locally) the image set with AGENTCTL_IMAGE_*, the one `image resolve` uses', async () => {
+    const version = await runCli(['--host', host, 'version', '--json'], { env: configured });
+    expect(version.exitCode).toBe(0);
+    expect(version.json.image).toMatchObject({
+      repository,
+      tag,
+      reference: testImage,
+      source: { repository: 'env AGENTCTL_IMAGE_REPOSITORY', tag: 'env AGENTCTL_IMAGE_TAG' },
+      local: { present: true },
+    });
+    expect(version.json.image.pinned).not.toBe(testImage);
+    const resolved = await runCli(['--host', host, 'image', 'resolve', '--pull', 'never', '--json'], { env: configured });
+    expect(resolved.exitCode).toBe(0);
+    expect(resolved.json.image.reference).toBe(version.json.image.reference);
+  });
+
+  it('version (human) names the configured image and the pinned one', async () => {
+    const result = await runCli(['--host', host, 'version'], { env: configured });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^image +${testImage.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(present locally\\) \\(configured; this release pins \\S+\\)$`, 'm'));
   });
 });

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { AgentContainerInfo, LogOptions } from '../../runtime/stream-operations.js';
@@ -88,7 +89,7 @@ describe('resolveLogAgents', () => {
 
 describe('streamAgentLogs with many agents', () => {
   it('gives each agent its own signal, so more than 10 agents add no pile of listeners to one (no MaxListenersExceededWarning), and Ctrl-C still stops them all', async () => {
-    const { getEventListeners } = await import('node:events');
+    const { getEventListeners } = EventEmitter;
     const parent = new AbortController();
     const names = Array.from({ length: 12 }, (_, index) => `agent-${index}`);
     const seen: AbortSignal[] = [];
