@@ -13,6 +13,7 @@ export type AgentFlags = Pick<
   env?: string[];
   envFile?: string[];
   secret?: string[];
+  allowUnsafeWorkspace?: boolean;
 };
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -21,6 +22,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export function addTargetOptions(command: Command): Command {
   return command
     .option('-w, --workspace <dir>', 'directory mounted at /workspace (default: current directory)')
+    .option('--allow-unsafe-workspace', 'mount a workspace that is refused (/, a system or home directory), with a warning; never one holding credentials')
     .option('--agent <profile>', 'agent profile from config (agents.<profile>)')
     .option('--image <ref>', 'run this image instead of the profile or pinned one');
 }
@@ -62,6 +64,7 @@ export function addWorktreeOptions(command: Command, help: { worktree: string; n
 export function sharedStartOptions(flags: AgentFlags) {
   return {
     workspace: flags.workspace,
+    allowUnsafeWorkspace: Boolean(flags.allowUnsafeWorkspace),
     image: flags.image,
     env: flags.env ?? [],
     envFiles: flags.envFile ?? [],

@@ -30,5 +30,6 @@ export function agentStartDeps(context: CommandContext, config: Config): StartAg
       ),
     registerSecret: (value) => io.secrets.add(value),
     log: (message) => io.debug(message),
+    warn: (message) => io.warnAlways(message),
   };
 }

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tarArchive } from './tar-context.js';
+import { directoryEntries, tarArchive } from './tar-context.js';
 
 describe('build context archive', () => {
   it('is a tar that tar reads back, long names included', async () => {
@@ -26,5 +26,58 @@ describe('build context archive', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('of a directory with symlinks', () => {
+    const SECRET = 'outside-secret-7f3a91';
+
+    async function fixture() {
+      const dir = await mkdtemp(join(tmpdir(), 'agentctl-context-'));
+      const outside = join(dir, 'outside');
+      const context = join(dir, 'context');
+      await mkdir(join(outside, 'keys'), { recursive: true });
+      await writeFile(join(outside, 'secret.txt'), `${SECRET}\n`);
+      await writeFile(join(outside, 'keys', 'id_ed25519'), `${SECRET}-key\n`);
+      await mkdir(join(context, 'sub'), { recursive: true });
+      await writeFile(join(context, 'Dockerfile'), 'FROM scratch\nCOPY . /\n');
+      await writeFile(join(context, 'sub', 'inside.txt'), 'inside\n');
+      await symlink(join(outside, 'secret.txt'), join(context, 'secret-link'));
+      await symlink('../../outside/secret.txt', join(context, 'sub', 'relative-link'));
+      await symlink(join(outside, 'keys'), join(context, 'keys-dir'));
+      await symlink(join(dir, 'nothing-here'), join(context, 'dangling'));
+      await symlink('inside.txt', join(context, 'sub', 'local-link'));
+      return { dir, context, outside };
+    }
+
+    it('stores every link as a link with its target as written, and never reads what it points to', async () => {
+      const { dir, context, outside } = await fixture();
+      try {
+        const entries = await directoryEntries(context);
+        expect(entries.map((entry) => [entry.name, entry.type, entry.linkTarget])).toEqual([
+          ['Dockerfile', 'file', undefined],
+          ['dangling', 'symlink', join(dir, 'nothing-here')],
+          ['keys-dir', 'symlink', join(outside, 'keys')],
+          ['secret-link', 'symlink', join(outside, 'secret.txt')],
+          ['sub', 'dir', undefined],
+          ['sub/inside.txt', 'file', undefined],
+          ['sub/local-link', 'symlink', 'inside.txt'],
+          ['sub/relative-link', 'symlink', '../../outside/secret.txt'],
+        ]);
+        const archive = tarArchive(entries);
+        expect(archive.includes(SECRET)).toBe(false);
+        await writeFile(join(dir, 'c.tar'), archive);
+        const listing = execFileSync('tar', ['-tvf', join(dir, 'c.tar')], { encoding: 'utf8' });
+        expect(listing).toMatch(/^l.* secret-link -> .*outside\/secret\.txt$/m);
+        expect(listing).toMatch(/^l.* keys-dir -> .*outside\/keys$/m);
+        expect(listing).toMatch(/^l.* dangling -> /m);
+        expect(listing).not.toContain('id_ed25519');
+        // Unpacked, the links are links again: the content still is only outside.
+        await mkdir(join(dir, 'unpacked'));
+        execFileSync('tar', ['-xf', join(dir, 'c.tar'), '-C', join(dir, 'unpacked')]);
+        expect(execFileSync('find', [join(dir, 'unpacked'), '-type', 'l'], { encoding: 'utf8' }).trim().split('\n')).toHaveLength(5);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

@@ -1,12 +1,15 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** One entry of a build context archive. Paths use `/`, relative to the context root. */
 export interface TarEntry {
   name: string;
-  type: 'file' | 'dir';
+  type: 'file' | 'dir' | 'symlink';
   mode: number;
   content?: Buffer;
+  /** A symlink's target, as written (never followed). */
+  linkTarget?: string;
 }
 
 function octal(value: number, length: number): string {
@@ -33,7 +36,12 @@ function header(entry: TarEntry, size: number): Buffer {
   block.write(octal(size, 12), 124, 12, 'ascii');
   block.write(octal(0, 12), 136, 12, 'ascii'); // mtime 0: identical contexts give identical archives
   block.write('        ', 148, 8, 'ascii');
-  block.write(entry.type === 'dir' ? '5' : '0', 156, 1, 'ascii');
+  block.write(entry.type === 'dir' ? '5' : entry.type === 'symlink' ? '2' : '0', 156, 1, 'ascii');
+  if (entry.type === 'symlink') {
+    const target = entry.linkTarget ?? '';
+    if (Buffer.byteLength(target) > 100) throw new Error(`symlink target too long for a build context archive: ${entry.name} -> ${target}`);
+    block.write(target, 157, 100, 'utf8');
+  }
   block.write('ustar\0', 257, 6, 'ascii');
   block.write('00', 263, 2, 'ascii');
   block.write(prefix, 345, 155, 'utf8');
@@ -59,19 +67,45 @@ export function tarArchive(entries: TarEntry[]): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Every directory and regular file under `root` (symlinks and sockets are left out), sorted. */
+/**
+ * Every directory, regular file and symlink under `root`, sorted. Symlinks are stored as links,
+ * with their target as written, and never followed (as `docker build` sends them): the engine
+ * resolves them inside the context, so nothing outside `root` enters the archive. Sockets, pipes
+ * and devices are left out.
+ */
 export async function directoryEntries(root: string, base = ''): Promise<TarEntry[]> {
   const entries: TarEntry[] = [];
   const names = (await readdir(join(root, base))).sort();
   for (const name of names) {
     const relative = base === '' ? name : `${base}/${name}`;
-    const info = await stat(join(root, relative));
-    if (info.isDirectory()) {
+    const path = join(root, relative);
+    const info = await lstat(path);
+    if (info.isSymbolicLink()) {
+      entries.push({ name: relative, type: 'symlink', mode: 0o777, linkTarget: await readlink(path) });
+    } else if (info.isDirectory()) {
       entries.push({ name: relative, type: 'dir', mode: 0o755 });
       entries.push(...(await directoryEntries(root, relative)));
     } else if (info.isFile()) {
-      entries.push({ name: relative, type: 'file', mode: info.mode & 0o111 ? 0o755 : 0o644, content: await readFile(join(root, relative)) });
+      const content = await readRegularFile(path);
+      if (content) entries.push({ name: relative, type: 'file', mode: info.mode & 0o111 ? 0o755 : 0o644, content });
     }
   }
   return entries;
+}
+
+/** The file's content, opened without following a link (one swapped in since lstat is skipped). */
+async function readRegularFile(path: string): Promise<Buffer | undefined> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
+    throw error;
+  }
+  try {
+    if (!(await handle.stat()).isFile()) return undefined;
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
 }

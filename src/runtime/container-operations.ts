@@ -87,6 +87,12 @@ export interface ContainerOperations {
   /** Undefined when there is no such container. */
   inspectContainer(nameOrId: string): Promise<ContainerDetails | undefined>;
   listContainers(options: { labels: LabelFilter; all: boolean }): Promise<ContainerSummary[]>;
+  /**
+   * The OCI runtime the engine will run the container with, as the engine itself records it
+   * (Docker: HostConfig.Runtime; Podman: libpod's OCIRuntime, since its Docker-compatible inspect
+   * says only "oci"); undefined when the engine does not say.
+   */
+  fetchOciRuntime(id: string): Promise<string | undefined>;
   /** Extracts a tar archive into the (created or running) container at path. */
   putArchive(id: string, path: string, archive: Buffer): Promise<void>;
   /** Creates a volume; false when it already existed (its labels are then left as they were). */

@@ -150,6 +150,25 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
       }
     },
 
+    async fetchOciRuntime(id) {
+      try {
+        if (kind === 'podman') {
+          // Podman's Docker-compatible inspect reports HostConfig.Runtime as "oci"; libpod's says which.
+          const info = await new Promise<{ OCIRuntime?: string }>((resolve, reject) => {
+            docker.modem.dial({ path: `/v4.0.0/libpod/containers/${encodeURIComponent(id)}/json`, method: 'GET', options: {}, statusCodes: { 200: true, 404: 'no such container', 500: 'server error' } }, (error, data) =>
+              error ? reject(error as Error) : resolve(data as { OCIRuntime?: string }),
+            );
+          });
+          return info.OCIRuntime || undefined;
+        }
+        const info = await docker.getContainer(id).inspect();
+        return (info.HostConfig as { Runtime?: string }).Runtime || undefined;
+      } catch (error) {
+        if (statusOf(error) === 404) throw notFound(id, error);
+        throw engineError('inspect the container', error);
+      }
+    },
+
     async listContainers({ labels, all }) {
       try {
         const list = await docker.listContainers({ all, filters: JSON.stringify({ label: labelFilters(labels) }) });

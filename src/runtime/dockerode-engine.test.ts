@@ -22,4 +22,14 @@ describe('toEngineInfo', () => {
   it('tolerates an engine that leaves fields out', () => {
     expect(toEngineInfo({})).toMatchObject({ name: '', storageRoot: '', rootless: false, securityOptions: [], cgroupVersion: undefined });
   });
+
+  it('lists the OCI runtimes the engine knows, and its default (as Podman 4.3 answers here)', () => {
+    const info = toEngineInfo({ Runtimes: { runsc: { path: '/usr/bin/runsc' }, runc: { path: '/usr/bin/runc' }, crun: { path: '/usr/bin/crun' } }, DefaultRuntime: 'runc' });
+    expect(info.runtimes).toEqual(['crun', 'runc', 'runsc']);
+    expect(info.defaultRuntime).toBe('runc');
+  });
+
+  it('leaves the runtimes out when the engine does not list them (an unknown list, not an empty one)', () => {
+    expect(toEngineInfo({})).not.toHaveProperty('runtimes');
+  });
 });

@@ -11,6 +11,8 @@ interface RawInfo {
   CgroupDriver?: string;
   OperatingSystem?: string;
   ServerVersion?: string;
+  Runtimes?: Record<string, unknown>;
+  DefaultRuntime?: string;
 }
 
 /** Maps GET /info (Docker's, or Podman's Docker-compatible one) to EngineInfo. */
@@ -26,6 +28,8 @@ export function toEngineInfo(raw: RawInfo): EngineInfo {
     cgroupDriver: raw.CgroupDriver || undefined,
     operatingSystem: raw.OperatingSystem || undefined,
     serverVersion: raw.ServerVersion || undefined,
+    ...(raw.Runtimes && typeof raw.Runtimes === 'object' ? { runtimes: Object.keys(raw.Runtimes).sort() } : {}),
+    ...(raw.DefaultRuntime ? { defaultRuntime: raw.DefaultRuntime } : {}),
   };
 }
 

@@ -14,6 +14,10 @@ export interface EngineInfo {
   cgroupDriver?: string;
   operatingSystem?: string;
   serverVersion?: string;
+  /** The OCI runtimes the engine knows by name (GET /info `Runtimes`); undefined when it does not say. */
+  runtimes?: string[];
+  /** The runtime a container gets when none is asked for. */
+  defaultRuntime?: string;
 }
 
 /**

@@ -17,6 +17,8 @@ import { createTar } from './tar.js';
 import { waitUntilRunning } from './wait-running.js';
 import { AGENT_FILTER } from './agent-lookup.js';
 import { prepareAgentWorkspace } from '../worktree/prepare-agent-workspace.js';
+import { announceLoosenings, checkAgainstEngine, checkCreated, checkMountedWorkspace } from './start-checks.js';
+import type { Loosening } from './loosenings.js';
 
 export interface ResolvedAgentImage {
   reference: string;
@@ -37,6 +39,8 @@ export interface StartAgentDeps {
   resolveImage(runtime: ContainerRuntime, request: { image?: string; agent?: string; pull?: StartAgentOptions['pull']; useLocal?: boolean }): Promise<ResolvedAgentImage>;
   registerSecret(value: string): void;
   log(message: string): void;
+  /** A warning the user always sees (stderr, even with --quiet): each loosening of an agent's confinement. */
+  warn?(message: string): void;
   /** agentctl's own uid/gid (process.getuid); undefined on Windows. */
   hostUser?: { uid: number; gid: number };
   /** The user's home directory (default data and worktree paths); default os.homedir(). */
@@ -56,6 +60,8 @@ export interface StartedAgent {
   volume: string;
   user: string;
   health?: string;
+  /** What this agent gets beyond the hardened default (host network, engine socket, …): loosenings.ts. */
+  loosened: Loosening[];
   /** With a worktree: its host path and branch. */
   worktree?: string;
   branch?: string;
@@ -116,6 +122,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       workspace: existing.labels[LABELS.workspace] ?? '',
       volume,
       user: existing.user,
+      loosened: announceLoosenings(deps, name, (existing.raw as { HostConfig?: Parameters<typeof announceLoosenings>[2] } | undefined)?.HostConfig),
     };
     return {
       ...base,
@@ -129,9 +136,11 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     };
   }
 
+  if (prepared.workspaceRefused) throw prepared.workspaceRefused;
   const image = await deps.resolveImage(runtime, { image: options.image, agent: prepared.agent, pull: options.pull, useLocal: options.useLocalImage });
   deps.log(`image ${image.reference} (${image.source}, ${image.digest ?? image.id})`);
   const info = await engineInfo;
+  const ociRuntime = await checkAgainstEngine(deps, runtime, info, { workspace: prepared.workspace, ociRuntime: options.ociRuntime });
   const selinux = info.securityOptions.some((option) => /(^|,)name=selinux(,|$)/.test(option));
   const user = decideAgentUser({ kind: runtime.kind, platform: deps.platform, rootless: info.rootless, host: deps.hostUser, workspaceOwner: prepared.workspaceOwner, bindMounts: runtime.capabilities.bindMounts });
   deps.log(`user ${user.uid}:${user.gid}${user.usernsMode ? ` (userns ${user.usernsMode})` : ''}: ${user.reason}${selinux ? '; SELinux: relabelling the workspace' : ''}`);
@@ -185,16 +194,18 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       engineSocket: options.dockerAccess === 'socket' ? await engineSocket(runtime) : undefined,
       sshSocket: prepared.sshSocket,
       selinux,
-      ociRuntime: options.ociRuntime ?? deps.config.ociRuntime,
+      ociRuntime,
       network: options.network ?? deps.config.network,
       cliVersion: BUILD_INFO.version,
       tty: options.tty ?? true,
     };
     spec = buildAgentSpec(input);
+    if (agentWorkspace.workspace !== prepared.workspace) await checkMountedWorkspace(deps, runtime, info, agentWorkspace.workspace, Boolean(options.allowUnsafeWorkspace));
     createdVolume = await runtime.createVolume(volume, agentLabels(input, 'home'));
     deps.log(createdVolume ? `created volume ${volume}` : `reusing volume ${volume}`);
     id = (await runtime.createContainer(spec)).id;
     deps.log(`created container ${container} (${id.slice(0, 12)})`);
+    await checkCreated(deps, runtime, id, ociRuntime);
     await runtime.putArchive(id, '/home', createTar([homeEntry(user)]));
     if (prepared.secrets.length > 0) {
       await runtime.putArchive(id, '/run', createTar(secretsArchiveEntries(prepared.secrets, user.uid, user.gid)));
@@ -205,7 +216,8 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     throw error;
   }
   const createdId = id;
-  const base = { name, container, id: createdId, resumed: false, image: image.reference, workspace: prepared.workspace, volume, user: spec.User!, ...worktreeResult };
+  const loosened = announceLoosenings(deps, name, spec.HostConfig, prepared.unsafeWorkspace);
+  const base = { name, container, id: createdId, resumed: false, image: image.reference, workspace: prepared.workspace, volume, user: spec.User!, loosened, ...worktreeResult };
   return {
     ...base,
     async start(mode) {

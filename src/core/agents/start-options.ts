@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type { Config } from '../../config/schema.js';
 import { UsageError } from '../errors.js';
@@ -6,6 +7,7 @@ import { readEnvFile, parseEnvEntry } from './agent-env.js';
 import { deriveAgentName, validateAgentName } from './agent-name.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { resolveSecrets, type Secret } from './secrets.js';
+import { checkWorkspaceSafety } from './workspace-safety.js';
 
 export interface StartAgentOptions {
   name?: string;
@@ -38,12 +40,19 @@ export interface StartAgentOptions {
   base?: string;
   /** false: no TTY and no stdin, so stdout and stderr stay apart (`agentctl run`); default true. */
   tty?: boolean;
+  /** `--allow-unsafe-workspace`: mount a refused (never a protected) workspace; see workspace-safety.ts. */
+  allowUnsafeWorkspace?: boolean;
 }
 
 /** Everything checked and read on the host before the engine is asked for anything. */
 export interface PreparedStart {
   name: string;
+  /** The workspace with its symlinks resolved (what is mounted). */
   workspace: string;
+  /** Why the workspace would have been refused, when --allow-unsafe-workspace let it through. */
+  unsafeWorkspace?: string;
+  /** The workspace is refused (root, system or home directory, credentials): thrown for a new agent. */
+  workspaceRefused?: UsageError;
   workspaceOwner: { uid: number; gid: number };
   agent?: string;
   command?: string[];
@@ -60,6 +69,10 @@ export interface PrepareDeps {
   platform: NodeJS.Platform;
   config: Config;
   registerSecret(value: string): void;
+  /** The user's home directory; default os.homedir(). */
+  homedir?: string;
+  /** agentctl's own uid/gid (as root under sudo, the invoking user's home is refused too). */
+  hostUser?: { uid: number; gid: number };
 }
 
 async function checkWorkspace(dir: string): Promise<{ uid: number; gid: number }> {
@@ -110,9 +123,26 @@ export async function prepareStart(deps: PrepareDeps, options: StartAgentOptions
       hint: known.length > 0 ? `Use one of: ${known.join(', ')} (agents in your config)` : 'Define it under `agents` in your config, or use --image REF',
     });
   }
-  const workspace = resolve(deps.cwd, options.workspace ?? '.');
-  const workspaceOwner = await checkWorkspace(workspace);
-  const name = validateAgentName(options.name ?? deriveAgentName(workspace));
+  if (options.workspace !== undefined && options.workspace.trim() === '') {
+    throw new UsageError('WORKSPACE_EMPTY', 'The workspace given with --workspace is empty', {
+      hint: 'Pass a directory with --workspace DIR, or leave the flag out for the current directory',
+    });
+  }
+  const given = resolve(deps.cwd, options.workspace ?? '.');
+  const workspaceOwner = await checkWorkspace(given);
+  // Kept, not thrown, until the caller knows a new agent is made: resuming a stopped agent mounts
+  // what it was created with, whatever the current directory is.
+  const safety = await checkWorkspaceSafety(
+    { env: deps.env, platform: deps.platform, homedir: deps.homedir ?? homedir(), config, hostUser: deps.hostUser },
+    given,
+    Boolean(options.allowUnsafeWorkspace),
+  ).catch((error: unknown) => {
+    if (error instanceof UsageError) return { path: given, refused: error };
+    throw error;
+  });
+  const workspace = safety.path;
+  // The name comes from the directory the user named, not from where a symlink leads.
+  const name = validateAgentName(options.name ?? deriveAgentName(given));
   const limits = resolveLimits({ cpus: options.cpus, memory: options.memory, pidsLimit: options.pidsLimit }, config.resources);
   if (!Number.isFinite(options.waitTimeoutMs) || options.waitTimeoutMs <= 0) {
     throw new UsageError('INVALID_WAIT_TIMEOUT', 'Invalid --wait-timeout', { hint: 'Give a duration such as 30s, 2m or 90 (seconds)' });
@@ -135,6 +165,8 @@ export async function prepareStart(deps: PrepareDeps, options: StartAgentOptions
   return {
     name,
     workspace,
+    ...('overridden' in safety && safety.overridden ? { unsafeWorkspace: safety.overridden } : {}),
+    ...('refused' in safety ? { workspaceRefused: safety.refused } : {}),
     workspaceOwner,
     agent,
     command: options.command && options.command.length > 0 ? options.command : profile?.command,

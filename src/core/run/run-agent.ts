@@ -133,6 +133,7 @@ export async function runAgent(deps: RunAgentDeps, options: RunAgentOptions): Pr
     durationMs: clock() - startedAt,
     image: { reference: pending.image, digest: details?.labels[LABELS.imageDigest] ?? null },
     workspace: pending.workspace,
+    loosened: pending.loosened,
     logFile: log.path,
     ...(ended.kind === 'timeout' ? { stoppedBy: 'timeout' as const } : {}),
     ...(ended.kind === 'signal' ? { stoppedBy: ended.reason.kind === 'cancelled' ? ('SIGINT' as const) : ('SIGTERM' as const) } : {}),

@@ -1,4 +1,5 @@
 import type { GitRunner } from '../worktree/git.js';
+import type { Loosening } from '../agents/loosenings.js';
 
 /** What `agentctl run` reports (`--json`, `--result-file`): a pipeline acts on this document. */
 export interface RunResult {
@@ -11,6 +12,8 @@ export interface RunResult {
   image: { reference: string; digest: string | null };
   /** The workspace the run was asked for (with a worktree: the checkout the branch belongs to). */
   workspace: string;
+  /** What the agent got beyond the hardened default (host network, engine socket, …); see agents/loosenings.ts. */
+  loosened?: Loosening[];
   /** Everything the agent printed (stdout and stderr, in order of arrival). */
   logFile: string;
   /** Set when --timeout or a signal ended the run. */

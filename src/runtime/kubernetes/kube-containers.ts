@@ -184,6 +184,13 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
       if (objects.pod) await waitPodGone(id, objects.pod.metadata?.uid, 60_000);
     },
 
+    /** The Pod's RuntimeClass (the record's runtime); the API server refuses one that does not exist. */
+    async fetchOciRuntime(id: string) {
+      const objects = await getAgentObjects(id);
+      if (!objects) throw agentNotFound(id, namespace);
+      return objects.pod?.spec?.runtimeClassName ?? parseRecord(objects.record)?.spec.HostConfig.Runtime;
+    },
+
     async inspectContainer(nameOrId: string) {
       const objects = await getAgentObjects(nameOrId);
       return objects ? toDetails(objects) : undefined;

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { describeLoosening, findLoosenings } from './loosenings.js';
+
+describe('findLoosenings', () => {
+  it('finds nothing in the hardened default', () => {
+    expect(findLoosenings({ Binds: ['/src/app:/workspace:rw', 'agentctl-x-home:/home/agent:rw'], CapAdd: [] })).toEqual([]);
+    expect(findLoosenings({ NetworkMode: 'bridge' })).toEqual([]);
+    expect(findLoosenings({ NetworkMode: 'my-net' })).toEqual([]);
+  });
+
+  it('finds each loosening in a create body or an existing container', () => {
+    expect(
+      findLoosenings(
+        { NetworkMode: 'container:db', CapAdd: ['NET_ADMIN', 'SYS_PTRACE'], Binds: ['/src/app:/workspace:rw', '/var/run/docker.sock:/var/run/docker.sock', '/tmp/ssh-1/agent.2:/run/ssh-agent.sock'] },
+        '/home/ada is your home directory',
+      ),
+    ).toEqual([
+      { kind: 'network-shared', value: 'container:db' },
+      { kind: 'engine-socket', value: '/var/run/docker.sock' },
+      { kind: 'ssh-agent', value: '/tmp/ssh-1/agent.2' },
+      { kind: 'capability', value: 'NET_ADMIN' },
+      { kind: 'capability', value: 'SYS_PTRACE' },
+      { kind: 'unsafe-workspace', value: '/home/ada is your home directory' },
+    ]);
+    expect(findLoosenings({ NetworkMode: 'host' })).toEqual([{ kind: 'network-host', value: 'host' }]);
+  });
+
+  it('words each as one line naming the agent and the flag', () => {
+    expect(describeLoosening('fixer', { kind: 'network-host', value: 'host' })).toBe("agent fixer shares the host's network (--network host): it reaches every service listening on the host, loopback included");
+    expect(describeLoosening('fixer', { kind: 'engine-socket', value: '/var/run/docker.sock' })).toMatch(/--docker-access socket.*root on the engine's host/);
+  });
+});

@@ -1,0 +1,50 @@
+import type { ContainerSpec } from '../../runtime/container-operations.js';
+import { ENGINE_SOCKET_PATH, SSH_SOCKET_PATH } from './agent-spec.js';
+
+/**
+ * Everything that gives an agent more than the hardened default, whatever asked for it (a flag, a
+ * config layer, an agent profile). Each is printed as a warning on every start and listed in
+ * `--json` output as `agent.loosened`.
+ */
+export type LooseningKind = 'network-host' | 'network-shared' | 'engine-socket' | 'capability' | 'ssh-agent' | 'unsafe-workspace';
+
+export interface Loosening {
+  kind: LooseningKind;
+  /** The value: the network mode, the capability, the socket or workspace path. */
+  value: string;
+}
+
+/** The loosenings in a create-container body (or in an existing container's HostConfig). */
+export function findLoosenings(hostConfig: Partial<Pick<ContainerSpec['HostConfig'], 'NetworkMode' | 'CapAdd' | 'Binds'>>, unsafeWorkspace?: string): Loosening[] {
+  const found: Loosening[] = [];
+  const network = hostConfig.NetworkMode ?? '';
+  if (network === 'host') found.push({ kind: 'network-host', value: network });
+  // Joining another container's (or any existing) network namespace: Docker's container:ID, Podman's ns:PATH.
+  else if (/^(container|ns):/.test(network)) found.push({ kind: 'network-shared', value: network });
+  for (const bind of hostConfig.Binds ?? []) {
+    const [source, target] = bind.split(':');
+    if (target === ENGINE_SOCKET_PATH) found.push({ kind: 'engine-socket', value: source ?? '' });
+    if (target === SSH_SOCKET_PATH) found.push({ kind: 'ssh-agent', value: source ?? '' });
+  }
+  for (const capability of hostConfig.CapAdd ?? []) found.push({ kind: 'capability', value: capability });
+  if (unsafeWorkspace) found.push({ kind: 'unsafe-workspace', value: unsafeWorkspace });
+  return found;
+}
+
+/** The warning line for one loosening (stderr, on every start). */
+export function describeLoosening(agent: string, loosening: Loosening): string {
+  switch (loosening.kind) {
+    case 'network-host':
+      return `agent ${agent} shares the host's network (--network host): it reaches every service listening on the host, loopback included`;
+    case 'network-shared':
+      return `agent ${agent} joins an existing network namespace (--network ${loosening.value}): it reaches what that namespace reaches`;
+    case 'engine-socket':
+      return `agent ${agent} can use the container engine (--docker-access socket, ${loosening.value}): that is root on the engine's host`;
+    case 'capability':
+      return `agent ${agent} has the added capability ${loosening.value} (agent profile capabilities)`;
+    case 'ssh-agent':
+      return `agent ${agent} can sign with your ssh-agent's keys (--ssh); it never sees the keys themselves`;
+    case 'unsafe-workspace':
+      return `agent ${agent} gets a workspace that is normally refused (--allow-unsafe-workspace): ${loosening.value}`;
+  }
+}
