@@ -15,13 +15,15 @@ export function registerPrune(program: Command, context: CommandContext): void {
       const { UnsafeOperationError } = await import('../core/errors.js');
       const { config } = await context.config();
       const processUser = typeof process.getuid === 'function' ? { uid: process.getuid(), gid: process.getgid!() } : undefined;
-      const worktrees = { env: context.env, processUser, worktreeDir: getWorktreeDir(config, context.env, context.homedir) };
-      const plan = await pruneAgents({ runtime: await context.runtime(), cwd: context.cwd, worktrees }, { dryRun: Boolean(flags.dryRun), workspace: flags.workspace, force: Boolean(flags.force) });
+      const runtime = await context.runtime();
+      // Agents' git state records its engine: prune here leaves another engine's agents alone.
+      const worktrees = { env: context.env, processUser, worktreeDir: getWorktreeDir(config, context.env, context.homedir), engine: runtime.endpoint.url };
+      const plan = await pruneAgents({ runtime, cwd: context.cwd, worktrees }, { dryRun: Boolean(flags.dryRun), workspace: flags.workspace, force: Boolean(flags.force) });
       const { io } = context;
       const refused = plan.worktrees?.refused ?? [];
       // Worktrees kept because work would be lost: reported, then exit 9 (UNSAFE) so scripts notice.
       const refusal = refused.length === 0 ? undefined : new UnsafeOperationError('PRUNE_WORKTREES_HAVE_WORK', `Kept ${refused.length} worktree(s) of removed agents holding work: ${refused.map((item) => item.agent).join(', ')}`, {
-        hint: 'Commit and merge the work (see each worktree path), or run `agentctl prune --force` to discard it',
+        hint: "Each agent's commits are on its branch in your repository (merge them) and its uncommitted files in its worktree (copy them out); then run `agentctl prune` again, or `agentctl prune --force` to discard the work",
         details: { refused },
       });
       if (context.globals.json) {
@@ -32,8 +34,8 @@ export function registerPrune(program: Command, context: CommandContext): void {
       const verb = plan.dryRun ? 'would remove' : 'removed';
       for (const item of plan.containers) io.out(`${verb} agent ${item.name} (${item.state})`);
       for (const volume of plan.volumes) io.out(`${verb} volume ${volume}`);
-      for (const item of plan.worktrees?.removed ?? []) io.out(`${verb} worktree ${item.path}${item.deletedBranch ? ` and branch ${item.branch}` : ''}`);
-      for (const item of refused) io.warn(`kept worktree ${item.path}: ${item.message}`);
+      for (const item of plan.worktrees?.removed ?? []) io.out(`${verb} ${item.path ? `worktree ${item.path}` : `the repository of agent ${item.agent}`}${item.deletedBranch ? ` and branch ${item.branch}` : ''}`);
+      for (const item of refused) io.warn(`kept ${item.path ? `worktree ${item.path}` : `the repository of agent ${item.agent}`}: ${item.message}`);
       if (refusal) throw refusal;
       if (plan.containers.length === 0 && plan.volumes.length === 0 && !plan.worktrees?.removed.length) io.info('Nothing to prune.');
     });

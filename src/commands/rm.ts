@@ -8,7 +8,7 @@ export function registerRm(program: Command, context: CommandContext): void {
     .argument('[names...]', 'agents to remove')
     .option('-a, --all', 'remove every agent')
     .option('-f, --force', 'also remove running agents (killed at once), and worktrees with uncommitted or unmerged work')
-    .option('--keep-branch', "keep the branch of the agent's worktree (and its commits)")
+    .option('--keep-branch', "keep the agent's branch (and its commits) in your repository")
     .option('--volumes', "also delete each agent's home volume (its login, history, settings)")
     .addHelpText('after', '\nExamples:\n  $ agentctl rm fixer\n  $ agentctl rm --all --force --volumes')
     .action(async (names: string[], flags: { all?: boolean; force?: boolean; volumes?: boolean; keepBranch?: boolean }) => {
@@ -26,8 +26,11 @@ export function registerRm(program: Command, context: CommandContext): void {
         context.io.out(result.name);
         if (result.volume) context.io.info(`removed volume ${result.volume}`);
         if (result.worktree) {
-          const branch = result.worktree.deletedBranch ? `and branch ${result.worktree.branch}` : `(kept branch ${result.worktree.branch})`;
-          context.io.info(`removed worktree ${result.worktree.path} ${branch}`);
+          const { path, branch, deletedBranch, branchKeptReason, dropped } = result.worktree;
+          const what = path ? `worktree ${path}` : "the agent's repository";
+          const kept = branchKeptReason ? `(kept branch ${branch}: ${branchKeptReason})` : `(kept branch ${branch})`;
+          context.io.info(`removed ${what} ${deletedBranch ? `and branch ${branch}` : kept}`);
+          if (dropped.length > 0) context.io.warn(`dropped ${dropped.length} commit(s); until git gc, \`git branch rescue <sha>\` brings one back: ${dropped.join(' ')}`);
         }
       }
     });

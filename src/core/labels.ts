@@ -13,6 +13,10 @@ export const LABELS = {
   branch: 'io.agentctl.branch',
   worktree: 'io.agentctl.worktree',
   repository: 'io.agentctl.repository',
+  /** agentctl's directory for the agent's own git repository (src/core/worktree/agent-repository.ts). */
+  gitState: 'io.agentctl.git-state',
+  /** The commit the agent's branch started at. */
+  base: 'io.agentctl.base',
   readOnly: 'io.agentctl.read-only',
   kind: 'io.agentctl.kind',
 } as const;

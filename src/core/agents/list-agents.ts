@@ -18,7 +18,10 @@ export interface AgentListing {
   branch: string | null;
   readOnly: boolean;
   limits: { cpus: number | null; memory: number | null; pidsLimit: number | null };
-  /** The agent's own worktree: uncommitted files, commits only on its branch, unpushed commits. */
+  /**
+   * The agent's git work (every writing agent on a git checkout): its worktree (or the checkout it
+   * works in), uncommitted files of a worktree, commits only on its branch, unpushed commits.
+   */
   worktree?: { path: string; uncommitted: number; unmerged: number; unpushed: number; upstream: string | null } | null;
 }
 
@@ -66,13 +69,13 @@ export async function listAgents(
   if (deps.worktrees) {
     const worktreeDeps = deps.worktrees;
     // The git modules load only when some agent has a worktree (most listings have none).
-    const inspect = details.some((item) => item.labels[LABELS.worktree])
+    const inspect = details.some((item) => item.labels[LABELS.gitState])
       ? (await import('../worktree/agent-worktrees.js')).inspectWorktreeOfAgent
       : async () => undefined;
     await Promise.all(
       details.map(async (item, index) => {
         const state = await inspect(worktreeDeps, item.labels);
-        const path = item.labels[LABELS.worktree];
+        const path = item.labels[LABELS.worktree] ?? item.labels[LABELS.workspace];
         listings[index]!.worktree = path && state
           ? { path, uncommitted: state.uncommitted.length, unmerged: state.unmergedCommits.length, unpushed: state.unpushedCommits.length, upstream: state.upstream ?? null }
           : null;

@@ -49,12 +49,12 @@ export async function pruneAgents(deps: { runtime: LifecycleRuntime; cwd: string
   // Worktrees of agents that are gone (or go now); those of remaining agents are in use.
   const pruneWorktreesNow = async (kept: typeof containers) => {
     if (!deps.worktrees) return undefined;
-    const inUse = new Set(kept.map((item) => item.labels[LABELS.worktree]).filter((path): path is string => Boolean(path)));
+    const inUse = new Set(kept.map((item) => item.labels[LABELS.gitState]).filter((path): path is string => Boolean(path)));
     const workspace = options.workspace === undefined ? {} : { workspace: resolve(deps.cwd, options.workspace) };
     const result = await pruneAgentWorktrees(deps.worktrees, { inUse, force: Boolean(options.force), dryRun: options.dryRun, ...workspace });
     return {
       removed: result.removed,
-      refused: result.refused.map((item) => ({ agent: item.agent, path: item.location.path, branch: item.location.branch, message: item.error.message })),
+      refused: result.refused.map((item) => ({ agent: item.agent, path: item.location.path ?? '', branch: item.location.branch, message: item.error.message })),
     };
   };
   if (options.dryRun) {

@@ -9,8 +9,12 @@ export interface RemoveResult {
   name: string;
   /** The home volume removed with it (--volumes), if any. */
   volume: string | null;
-  /** The agent's worktree, removed with it (its branch too unless --keep-branch). */
-  worktree?: { path: string; branch: string; deletedBranch: boolean };
+  /**
+   * The agent's git state, removed with it: its worktree (path; empty when it worked in the
+   * checkout), its repository, and its branch unless --keep-branch (or the reason it was kept).
+   * `dropped`: commits --force left on no ref (recoverable with `git branch NAME SHA` until gc).
+   */
+  worktree?: { path: string; branch: string; deletedBranch: boolean; branchKeptReason: string | null; dropped: string[] };
 }
 
 /**
@@ -39,7 +43,17 @@ export async function removeAgents(
       const name = agentNameFromDetails(details);
       await deps.runtime.removeContainer(details.id, { force: selection.force });
       const removedWorktree = deps.worktrees ? await removeWorktreeOfAgent(deps.worktrees, agents[index]!, worktreeOptions) : undefined;
-      const worktree = removedWorktree ? { worktree: { path: removedWorktree.path, branch: removedWorktree.branch, deletedBranch: removedWorktree.deletedBranch } } : {};
+      const worktree = removedWorktree
+        ? {
+            worktree: {
+              path: removedWorktree.path,
+              branch: removedWorktree.branch,
+              deletedBranch: removedWorktree.deletedBranch,
+              branchKeptReason: removedWorktree.branchKeptReason ?? null,
+              dropped: removedWorktree.dropped.map((commit) => commit.sha),
+            },
+          }
+        : {};
       if (!selection.volumes) return { name, volume: null, ...worktree };
       const volume = homeVolumeName(name);
       const info = await deps.runtime.inspectVolume(volume);

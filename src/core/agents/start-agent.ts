@@ -62,13 +62,16 @@ export interface StartedAgent {
   health?: string;
   /** What this agent gets beyond the hardened default (host network, engine socket, …): loosenings.ts. */
   loosened: Loosening[];
-  /** With a worktree: its host path and branch. */
+  /** With a worktree: its host path. */
   worktree?: string;
+  /** The agent's branch (every writing agent on a git checkout has its own). */
   branch?: string;
 }
 
 /** A created (or stopped, existing) agent, ready to start. */
 export interface PendingAgent extends Omit<StartedAgent, 'health'> {
+  /** The container's labels (where its git state is, among others). */
+  labels: Readonly<Record<string, string>>;
   /**
    * Starts it. Detached: waits until it runs (and is healthy), removing what this start created
    * when it does not. Attached: only starts it (the attach session follows what it does).
@@ -123,9 +126,12 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       volume,
       user: existing.user,
       loosened: announceLoosenings(deps, name, (existing.raw as { HostConfig?: Parameters<typeof announceLoosenings>[2] } | undefined)?.HostConfig),
+      ...(existing.labels[LABELS.branch] ? { branch: existing.labels[LABELS.branch] } : {}),
+      ...(existing.labels[LABELS.worktree] ? { worktree: existing.labels[LABELS.worktree] } : {}),
     };
     return {
       ...base,
+      labels: existing.labels,
       async start(mode) {
         await runtime.startContainer(existing.id);
         if (mode === 'attached') return base;
@@ -164,10 +170,14 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
         return agents;
       },
       log: deps.log,
+      engine: runtime.endpoint.url,
     },
     { name, workspace: prepared.workspace, readOnly: options.readOnly, worktree: options.worktree, branch: options.branch, base: options.base, selinux, ownCopy: !runtime.capabilities.bindMounts },
   );
-  const worktreeResult = agentWorkspace.worktree ? { worktree: agentWorkspace.worktree.path, branch: agentWorkspace.worktree.branch } : {};
+  const worktreeResult = {
+    ...(agentWorkspace.worktree ? { worktree: agentWorkspace.worktree.path } : {}),
+    ...(agentWorkspace.repository ? { branch: agentWorkspace.repository.branch } : {}),
+  };
 
   let createdVolume = false;
   let id: string | undefined;
@@ -220,6 +230,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
   const base = { name, container, id: createdId, resumed: false, image: image.reference, workspace: prepared.workspace, volume, user: spec.User!, loosened, ...worktreeResult };
   return {
     ...base,
+    labels: spec.Labels ?? {},
     async start(mode) {
       try {
         await runtime.startContainer(createdId);

@@ -7,10 +7,10 @@ import { deriveAgentName, MAX_AGENT_NAME_LENGTH } from '../agents/agent-name.js'
 import { prepareAgent, type PendingAgent, type StartAgentDeps } from '../agents/start-agent.js';
 import type { StartAgentOptions } from '../agents/start-options.js';
 import { createTar } from '../agents/tar.js';
-import { getGitFor, type AgentWorktreeDeps } from '../worktree/agent-worktrees.js';
+import { getGitFor, getWorktreeLocation, type AgentWorktreeDeps } from '../worktree/agent-worktrees.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import { openRunLog, pumpOutput, type RunOutputSinks } from './run-output.js';
-import { fetchHead, fetchWorktreeReport, type RunResult, type WorktreeReport } from './run-result.js';
+import { fetchWorktreeReport, type RunResult, type WorktreeReport } from './run-result.js';
 import { removeRunLeftovers } from './run-cleanup.js';
 import { INPUT_DIR, type TaskPlan } from './run-task.js';
 
@@ -66,8 +66,10 @@ export async function runAgent(deps: RunAgentDeps, options: RunAgentOptions): Pr
     });
   }
   const runtime = await deps.runtime();
-  const git = pending.worktree ? await getGitFor(deps.worktrees, pending.worktree) : undefined;
-  let base: string | undefined;
+  // Every writing agent on a git checkout has its own repository; the report reads it in the user's.
+  const location = getWorktreeLocation(pending.labels);
+  const base = pending.labels[LABELS.base];
+  const git = location ? await getGitFor(deps.worktrees, location.commonDir) : undefined;
   let log;
   const waiting = new AbortController();
   let exited: Promise<number | undefined>;
@@ -76,7 +78,6 @@ export async function runAgent(deps: RunAgentDeps, options: RunAgentOptions): Pr
   let starting = false;
   try {
     if (options.plan.input) await copyInput(runtime, pending, options.plan.input.content);
-    if (git && pending.worktree) base = await fetchHead(git, pending.worktree);
     log = await openRunLog(deps.logDir, name, new Date(startedAt));
     const runLog = log;
     // Wait and attach before starting: neither the first output nor a quick exit can be missed.
@@ -115,10 +116,10 @@ export async function runAgent(deps: RunAgentDeps, options: RunAgentOptions): Pr
   exitCode ??= details?.exitCode ?? 1;
 
   let worktree: WorktreeReport | undefined;
-  if (git && pending.worktree && pending.branch && base) {
+  if (git && location && base) {
     // A git failure here must not keep --rm from cleaning up: the worktree is then kept as it is.
-    worktree = await fetchWorktreeReport(git, { path: pending.worktree, branch: pending.branch, base }).catch((error: unknown) => {
-      deps.log(`could not read the worktree ${pending.worktree}: ${(error as Error).message}`);
+    worktree = await fetchWorktreeReport(git, { ...location, base }).catch((error: unknown) => {
+      deps.log(`could not read the git work of agent ${name}: ${(error as Error).message}`);
       return undefined;
     });
   }

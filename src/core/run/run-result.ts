@@ -1,4 +1,5 @@
 import type { GitRunner } from '../worktree/git.js';
+import { inspectWorktree, type WorktreeLocation } from '../worktree/inspect-worktree.js';
 import type { Loosening } from '../agents/loosenings.js';
 
 /** What `agentctl run` reports (`--json`, `--result-file`): a pipeline acts on this document. */
@@ -37,23 +38,23 @@ export interface WorktreeReport {
   uncommitted: string[];
 }
 
-/** The commit `ref` points at in the worktree (the branch's base, read before the agent starts). */
-export async function fetchHead(git: GitRunner, worktree: string): Promise<string> {
-  return git(['rev-parse', 'HEAD'], { cwd: worktree });
-}
-
-/** The branch's commits since base, and the files they changed. */
-export async function fetchWorktreeReport(git: GitRunner, location: { path: string; branch: string; base: string }): Promise<WorktreeReport> {
-  const cwd = location.path;
-  const range = `${location.base}..refs/heads/${location.branch}`;
-  const log = await git(['log', '--reverse', '--format=%H %s', range, '--'], { cwd });
+/**
+ * The branch's commits since base and the files they changed, read in the user's repository after
+ * syncing the agent's repository into it (never by running git in the agent's worktree), and the
+ * worktree's uncommitted files.
+ */
+export async function fetchWorktreeReport(git: GitRunner, location: WorktreeLocation & { base: string }): Promise<WorktreeReport> {
+  const cwd = location.commonDir;
+  const state = await inspectWorktree(git, location);
+  const tip = state.head ?? `refs/heads/${location.branch}`;
+  const log = await git(['log', '--reverse', '--format=%H %s', `${location.base}..${tip}`, '--'], { cwd });
   const commits = lines(log).map((line) => {
     const space = line.indexOf(' ');
     return space < 0 ? { hash: line, subject: '' } : { hash: line.slice(0, space), subject: line.slice(space + 1) };
   });
-  const changedFiles = lines(await git(['diff', '--name-only', '--no-renames', location.base, `refs/heads/${location.branch}`, '--'], { cwd }));
-  const uncommitted = lines(await git(['status', '--porcelain', '--untracked-files=all'], { cwd }).catch(() => '')).map((line) => line.slice(3));
-  return { branch: location.branch, base: location.base, path: location.path, commits, changedFiles, uncommitted };
+  const changedFiles = lines(await git(['diff', '--name-only', '--no-renames', location.base, tip, '--'], { cwd }));
+  const uncommitted = state.uncommitted.map((line) => line.slice(3));
+  return { branch: location.branch, base: location.base, ...(location.path ? { path: location.path } : {}), commits, changedFiles, uncommitted };
 }
 
 function lines(output: string): string[] {

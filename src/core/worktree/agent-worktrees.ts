@@ -15,13 +15,15 @@ export interface AgentWorktreeDeps {
   createGit?: (user: GitUser | undefined) => GitRunner;
 }
 
-/** The worktree an agent's labels record, if it has one. */
+/** The git state an agent's labels record, if it has one (agents on a git checkout, since 0.2). */
 export function getWorktreeLocation(labels: Readonly<Record<string, string>>): WorktreeLocation | undefined {
-  const path = labels[LABELS.worktree];
+  const agent = labels[LABELS.agent];
   const commonDir = labels[LABELS.repository];
   const branch = labels[LABELS.branch];
-  if (!path || !commonDir || !branch) return undefined;
-  return { path, commonDir, branch };
+  const stateDir = labels[LABELS.gitState];
+  if (!agent || !commonDir || !branch || !stateDir) return undefined;
+  const path = labels[LABELS.worktree];
+  return { agent, commonDir, branch, stateDir, ...(path ? { path } : {}) };
 }
 
 /** A git runner for the repository at `commonDir` (as its owner when agentctl runs as root). */
@@ -49,7 +51,7 @@ export async function checkAgentWorktreesRemovable(
     const location = getWorktreeLocation(agent.labels);
     if (!location) continue;
     const state = await inspectWorktree(await getGitFor(deps, location.commonDir), location);
-    if (!isWorktreeClean(state, options.keepBranch)) throw unsafeRemovalError(agent.name, location, state, options.keepBranch);
+    if (!isWorktreeClean(state, options.keepBranch)) throw unsafeRemovalError(location, state, options.keepBranch);
   }
 }
 
@@ -61,7 +63,7 @@ export async function removeWorktreeOfAgent(
 ): Promise<RemoveWorktreeResult | undefined> {
   const location = getWorktreeLocation(agent.labels);
   if (!location) return undefined;
-  return removeAgentWorktree(await getGitFor(deps, location.commonDir), location, { agent: agent.name, ...options });
+  return removeAgentWorktree(await getGitFor(deps, location.commonDir), location, options);
 }
 
 /** For ls: the state of an agent's worktree, or undefined (no worktree, or git failed: ls goes on). */
@@ -81,7 +83,7 @@ export async function inspectWorktreeOfAgent(deps: AgentWorktreeDeps, labels: Re
  * worktrees of that workspace's repository.
  */
 export async function pruneAgentWorktrees(
-  deps: AgentWorktreeDeps & { worktreeDir: string },
+  deps: AgentWorktreeDeps & { worktreeDir: string; engine?: string },
   options: { inUse: ReadonlySet<string>; force: boolean; dryRun: boolean; workspace?: string },
 ): Promise<PruneWorktreesResult> {
   let commonDir: string | undefined;
@@ -95,6 +97,7 @@ export async function pruneAgentWorktrees(
     inUse: options.inUse,
     force: options.force,
     dryRun: options.dryRun,
+    ...(deps.engine === undefined ? {} : { engine: deps.engine }),
     ...(commonDir === undefined ? {} : { commonDir }),
   });
 }

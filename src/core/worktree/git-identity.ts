@@ -10,14 +10,13 @@ export const DEFAULT_GIT_EMAIL = '{agent}@agents.agentctl.invalid';
 /**
  * Environment for git inside an agent's container: the agent's commit identity (author and
  * committer), and config through GIT_CONFIG_COUNT (command-line scope, which git also honours for
- * safe.directory): gc never prunes worktree metadata, and the bind-mounted repository is trusted
- * even when the engine reports another owner (Docker Desktop, rootless user namespaces).
+ * safe.directory): the agent's bind-mounted repository is trusted even when the engine reports
+ * another owner (Docker Desktop, rootless user namespaces).
  */
 export function getGitEnvironment(agent: string, identity: GitIdentityConfig = {}): Record<string, string> {
   const name = (identity.name ?? DEFAULT_GIT_NAME).replaceAll('{agent}', agent);
   const email = (identity.email ?? DEFAULT_GIT_EMAIL).replaceAll('{agent}', agent);
   const config: Array<[string, string]> = [
-    ['gc.worktreePruneExpire', 'never'],
     ['safe.directory', '*'],
   ];
   const env: Record<string, string> = {

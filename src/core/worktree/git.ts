@@ -1,7 +1,7 @@
 import { ConflictError, UsageError } from '../errors.js';
 
 /** Runs git with argv in cwd and returns its stdout (trailing newline trimmed). Rejects on a non-zero exit. */
-export type GitRunner = (args: readonly string[], options: { cwd: string }) => Promise<string>;
+export type GitRunner = (args: readonly string[], options: { cwd: string; env?: Readonly<Record<string, string>> }) => Promise<string>;
 
 /** Failure of one git invocation: the exit code and git's own stderr. */
 export class GitCommandError extends Error {
@@ -23,21 +23,48 @@ export interface GitUser {
 }
 
 /**
+ * Settings every git agentctl runs on the host gets, in command-line scope (above any repository's
+ * own config): no hook and no fsmonitor ever runs, whatever a repository's config says, and a local
+ * path may be fetched from (agents' repositories). agentctl's own git work needs neither hooks nor
+ * fsmonitor; this is defence in depth on top of never running git inside a directory an agent
+ * writes (docs/security.md).
+ */
+export const HOST_GIT_CONFIG: ReadonlyArray<readonly [string, string]> = [
+  ['core.hooksPath', '/dev/null'],
+  ['core.fsmonitor', 'false'],
+  ['protocol.file.allow', 'always'],
+];
+
+/** `env` with HOST_GIT_CONFIG appended to any GIT_CONFIG_COUNT entries it already has. */
+export function withHostGitConfig(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const result: NodeJS.ProcessEnv = { ...env };
+  const existing = Number.parseInt(env.GIT_CONFIG_COUNT ?? '0', 10);
+  let count = Number.isInteger(existing) && existing > 0 ? existing : 0;
+  for (const [key, value] of HOST_GIT_CONFIG) {
+    result[`GIT_CONFIG_KEY_${count}`] = key;
+    result[`GIT_CONFIG_VALUE_${count}`] = value;
+    count += 1;
+  }
+  result.GIT_CONFIG_COUNT = String(count);
+  return result;
+}
+
+/**
  * The real git runner (node's child_process: loading execa costs ~50 ms on every start, more than
  * the git call). Git's output is never localised (LC_ALL=C) and never paged; prompts are disabled
  * so a missing credential fails instead of hanging. With `user`, git runs as that user, so that
  * everything it writes into the user's repository stays the user's.
  */
 export function createGitRunner(env: NodeJS.ProcessEnv = process.env, user?: GitUser): GitRunner {
-  const gitEnv: NodeJS.ProcessEnv = { ...env, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', ...(user ? { HOME: user.home } : {}) };
+  const gitEnv: NodeJS.ProcessEnv = { ...withHostGitConfig(env), LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', ...(user ? { HOME: user.home } : {}) };
   if (user) delete gitEnv.XDG_CONFIG_HOME;
-  return async (args, { cwd }) => {
+  return async (args, { cwd, env: extraEnv }) => {
     const { execFile } = await import('node:child_process');
     const result = await new Promise<{ error: (Error & { code?: number | string | null }) | null; stdout: string; stderr: string }>((resolve) => {
       execFile(
         'git',
         [...args],
-        { cwd, env: gitEnv, ...(user ? { uid: user.uid, gid: user.gid } : {}), maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
+        { cwd, env: extraEnv ? { ...gitEnv, ...extraEnv } : gitEnv, ...(user ? { uid: user.uid, gid: user.gid } : {}), maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
         (error, stdout, stderr) => resolve({ error, stdout, stderr }),
       );
     });

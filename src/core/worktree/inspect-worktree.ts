@@ -1,14 +1,19 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { getAgentRefPrefix } from './agent-repository.js';
 import { GitCommandError, gitFailed, type GitRunner } from './git.js';
 
-/** Where an agent's worktree is, as recorded in the agent's labels. */
+/** Where an agent's git state is, as recorded in its labels (or its agent.json). */
 export interface WorktreeLocation {
-  /** The repository's common git dir (label io.agentctl.repository). */
+  agent: string;
+  /** The user's repository's common git dir (label io.agentctl.repository). */
   commonDir: string;
-  /** The worktree's host path (label io.agentctl.worktree). */
-  path: string;
-  /** The worktree's branch (label io.agentctl.branch). */
+  /** The agent's branch (label io.agentctl.branch). */
   branch: string;
+  /** agentctl's directory of the agent's git state (label io.agentctl.git-state). */
+  stateDir: string;
+  /** Worktree mode: the host path of the agent's files (label io.agentctl.worktree). */
+  path?: string;
 }
 
 export interface CommitSummary {
@@ -16,84 +21,161 @@ export interface CommitSummary {
   subject: string;
 }
 
-/** What removing a worktree and its branch would lose. */
+/** How the agent's branch in the user's repository was brought up to date with the agent's. */
+export type MirrorOutcome =
+  /** Moved to the agent's commit (or created). */
+  | 'updated'
+  /** Already there. */
+  | 'unchanged'
+  /** Moved by the user since agentctl last set it: left alone. */
+  | 'diverged'
+  /** Checked out in one of the user's worktrees: left alone. */
+  | 'checked-out'
+  /** The agent's repository no longer exists. */
+  | 'gone';
+
+/** What removing an agent's git state (and its branch) would lose. */
 export interface WorktreeState {
-  /** False when the worktree directory no longer exists on the host. */
+  /** False when the agent's repository no longer exists on the host. */
   exists: boolean;
-  /** False when the branch no longer exists. */
+  /** False when the branch no longer exists in the user's repository. */
   branchExists: boolean;
-  /** `git status --porcelain` lines: modified, staged and untracked files (ignored files are not work). */
+  /** Files of the agent's worktree that differ from its HEAD: ` M path`, ` D path`, `?? path`. */
   uncommitted: string[];
-  /** Commits only on this branch: on no other branch, remote-tracking branch or tag. */
+  /** The agent's commits on no other branch, remote-tracking branch or tag of the user's. */
   unmergedCommits: CommitSummary[];
+  /** The agent's commits on no ref of the user's at all, its own branch included (a detached HEAD, another branch). */
+  strandedCommits: CommitSummary[];
   /** The branch's upstream, when it has one (e.g. `origin/agent/x`). */
   upstream: string | undefined;
   /** Commits on the branch not on its upstream (empty without an upstream). */
   unpushedCommits: CommitSummary[];
+  /** The agent's HEAD commit, when it has one. */
+  head: string | undefined;
+  mirror: MirrorOutcome;
+}
+
+/** True when removing the agent's git state (and, unless `keepBranch`, its branch) loses nothing. */
+export function isWorktreeClean(state: WorktreeState, keepBranch = false): boolean {
+  return state.uncommitted.length === 0 && (keepBranch ? state.strandedCommits : state.unmergedCommits).length === 0;
+}
+
+export function getAgentGitDir(location: Pick<WorktreeLocation, 'stateDir'>): string {
+  return path.join(location.stateDir, 'repo.git');
 }
 
 /**
- * True when removing the worktree (and, unless `keepBranch`, deleting its branch) loses nothing.
- * Unpushed commits that another branch also holds are not lost, so only unmerged commits count.
+ * Fetches the agent's branches and HEAD from its repository into hidden refs of the user's
+ * repository (`refs/agentctl/<agent>/…`), and moves the agent's branch of the user's repository to
+ * the agent's commit when the user has not moved it meanwhile (compare-and-swap on the value
+ * agentctl set last). Only `git fetch` ever reads the agent's repository: git runs nothing of a
+ * repository it fetches from. Runs git in the user's repository only.
  */
-export function isWorktreeClean(state: WorktreeState, keepBranch = false): boolean {
-  return state.uncommitted.length === 0 && (keepBranch || state.unmergedCommits.length === 0);
+export async function syncAgentRepository(git: GitRunner, location: WorktreeLocation): Promise<{ refs: Map<string, RefInfo>; mirror: MirrorOutcome }> {
+  const cwd = location.commonDir;
+  const prefix = getAgentRefPrefix(location.agent);
+  const gitDir = getAgentGitDir(location);
+  const gone = !existsSync(path.join(gitDir, 'HEAD'));
+  if (!gone) {
+    const fetch = ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-auto-maintenance', '--no-recurse-submodules', '--prune', gitDir, `+refs/heads/*:${prefix}heads/*`];
+    await git([...fetch, `+HEAD:${prefix}head`], { cwd }).catch(async (error: unknown) => {
+      // A HEAD without a commit (or pointing nowhere): the branches alone.
+      if (error instanceof GitCommandError && /HEAD/.test(error.stderr)) return git(fetch, { cwd });
+      throw error;
+    });
+  }
+  const refs = await readRefs(git, cwd, [`refs/heads/${location.branch}`, prefix]);
+  if (gone) return { refs, mirror: 'gone' };
+  const user = refs.get(`refs/heads/${location.branch}`);
+  const agentTip = refs.get(`${prefix}heads/${location.branch}`);
+  const mirrored = refs.get(`${prefix}mirror`);
+  if (!agentTip || agentTip.commit === user?.commit) return { refs, mirror: 'unchanged' };
+  if (user?.checkedOutAt) return { refs, mirror: 'checked-out' };
+  if (user && user.commit !== mirrored?.commit) return { refs, mirror: 'diverged' };
+  const { updateRefs } = await import('./agent-repository.js');
+  await updateRefs(git, cwd, [
+    user ? `update refs/heads/${location.branch} ${agentTip.commit} ${user.commit}` : `create refs/heads/${location.branch} ${agentTip.commit}`,
+    `update ${prefix}mirror ${agentTip.commit}`,
+  ]);
+  refs.set(`refs/heads/${location.branch}`, { ...(user ?? { checkedOutAt: undefined, upstream: undefined }), commit: agentTip.commit });
+  refs.set(`${prefix}mirror`, { commit: agentTip.commit, checkedOutAt: undefined, upstream: undefined });
+  return { refs, mirror: 'updated' };
 }
 
-/** Inspects an agent's worktree: uncommitted files and commits that exist only on its branch. */
+export interface RefInfo {
+  commit: string;
+  checkedOutAt: string | undefined;
+  upstream: string | undefined;
+}
+
+async function readRefs(git: GitRunner, cwd: string, patterns: string[]): Promise<Map<string, RefInfo>> {
+  const output = await git(['for-each-ref', '--format=%(refname)%00%(objectname)%00%(worktreepath)%00%(upstream:short)', ...patterns], { cwd });
+  const refs = new Map<string, RefInfo>();
+  for (const line of output.split('\n')) {
+    const [name, commit, checkedOutAt, upstream] = line.split('\0');
+    if (!name || !commit) continue;
+    refs.set(name, { commit, checkedOutAt: checkedOutAt || undefined, upstream: upstream || undefined });
+  }
+  return refs;
+}
+
+/**
+ * Syncs the agent's repository (above), then reports what removing it would lose: uncommitted
+ * files of its worktree, compared with its HEAD through agentctl's own index (git reads the
+ * agent's files as data, never its repository), and commits only the agent holds.
+ */
 export async function inspectWorktree(git: GitRunner, location: WorktreeLocation): Promise<WorktreeState> {
   const cwd = location.commonDir;
-  const exists = existsSync(location.path);
   try {
-    const uncommitted = exists
-      ? splitLines(await git(['status', '--porcelain', '--untracked-files=all'], { cwd: location.path }))
-      : [];
+    const { refs, mirror } = await syncAgentRepository(git, location);
+    const prefix = getAgentRefPrefix(location.agent);
     const branchRef = `refs/heads/${location.branch}`;
-    const branchExists = await succeeds(git(['show-ref', '--verify', '--quiet', branchRef], { cwd }));
-    if (!branchExists) {
-      return { exists, branchExists, uncommitted, unmergedCommits: [], upstream: undefined, unpushedCommits: [] };
-    }
-    const unmergedCommits = await listCommits(git, cwd, [
-      branchRef,
-      '--not',
-      // --exclude applies to the next --branches, relative to refs/heads/ (branch names hold no globs).
-      `--exclude=${location.branch}`,
-      '--branches',
-      '--remotes',
-      '--tags',
-    ]);
-    const upstream = await git(['rev-parse', '--abbrev-ref', '--symbolic-full-name', `${branchRef}@{upstream}`], { cwd }).catch(
-      (error: unknown) => {
-        if (error instanceof GitCommandError) return undefined;
-        throw error;
-      },
-    );
+    const user = refs.get(branchRef);
+    const head = refs.get(`${prefix}head`)?.commit;
+    const agentRefs = [...refs.keys()].filter((name) => name.startsWith(`${prefix}heads/`) || name === `${prefix}head`);
+    const positive = [...agentRefs, ...(user ? [branchRef] : [])];
+    const others = [`--exclude=${location.branch}`, '--branches', '--remotes', '--tags'];
+    const unmergedCommits = positive.length > 0 ? await listCommits(git, cwd, [...positive, '--not', ...others]) : [];
+    const strandedCommits = agentRefs.length > 0 ? await listCommits(git, cwd, [...agentRefs, '--not', '--branches', '--remotes', '--tags']) : [];
+    const upstream = user?.upstream;
     const unpushedCommits = upstream ? await listCommits(git, cwd, [`${branchRef}@{upstream}..${branchRef}`]) : [];
-    return { exists, branchExists, uncommitted, unmergedCommits, upstream: upstream || undefined, unpushedCommits };
+    const uncommitted = location.path && head && existsSync(location.path) ? await listUncommitted(git, location, head) : [];
+    return { exists: mirror !== 'gone', branchExists: user !== undefined, uncommitted, unmergedCommits, strandedCommits, upstream, unpushedCommits, head, mirror };
   } catch (error) {
-    if (error instanceof GitCommandError) throw gitFailed(`Inspecting the worktree ${location.path}`, cwd, error);
+    if (error instanceof GitCommandError) throw gitFailed(`Inspecting the git work of agent ${location.agent}`, cwd, error);
     throw error;
   }
+}
+
+/**
+ * The worktree's files against the agent's HEAD, with the user's repository as git dir (its own
+ * config, trusted), agentctl's index (`<state>/index`, kept between calls so unchanged files are
+ * not read again) and the agent's files as work tree. The agent's `.git` (its repository) is never
+ * read: git skips `.git` in a work tree.
+ */
+async function listUncommitted(git: GitRunner, location: WorktreeLocation, head: string): Promise<string[]> {
+  const workTree = location.path!;
+  const options = { cwd: workTree, env: { GIT_INDEX_FILE: path.join(location.stateDir, 'index') } };
+  const base = ['--git-dir', location.commonDir, '--work-tree', workTree];
+  // -m keeps the cached file stats of entries that match the tree: later calls re-read only what changed.
+  await git([...base, 'read-tree', '-m', head], options).catch(() => git([...base, 'read-tree', head], options));
+  await git([...base, 'update-index', '-q', '--refresh'], options).catch(() => undefined);
+  const changed = await git([...base, 'diff-files', '--name-status', '-z'], options);
+  const untracked = await git([...base, 'ls-files', '--others', '--exclude-standard', '-z'], options);
+  const lines: string[] = [];
+  const fields = changed.split('\0').filter((field) => field.length > 0);
+  for (let index = 0; index + 1 < fields.length; index += 2) lines.push(` ${fields[index]![0]} ${fields[index + 1]}`);
+  for (const file of untracked.split('\0')) if (file.length > 0) lines.push(`?? ${file}`);
+  return lines;
 }
 
 async function listCommits(git: GitRunner, cwd: string, range: string[]): Promise<CommitSummary[]> {
   const output = await git(['log', '--format=%H %s', ...range, '--'], { cwd });
-  return splitLines(output).map((line) => {
-    const space = line.indexOf(' ');
-    return space < 0 ? { sha: line, subject: '' } : { sha: line.slice(0, space), subject: line.slice(space + 1) };
-  });
-}
-
-function splitLines(output: string): string[] {
-  return output.split('\n').filter((line) => line.length > 0);
-}
-
-async function succeeds(promise: Promise<unknown>): Promise<boolean> {
-  try {
-    await promise;
-    return true;
-  } catch (error) {
-    if (error instanceof GitCommandError) return false;
-    throw error;
-  }
+  return output
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => {
+      const space = line.indexOf(' ');
+      return space < 0 ? { sha: line, subject: '' } : { sha: line.slice(0, space), subject: line.slice(space + 1) };
+    });
 }

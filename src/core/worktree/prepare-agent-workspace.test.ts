@@ -30,30 +30,42 @@ function setup(agents: ExistingAgent[] = [], mode: 'auto' | 'always' | 'never' =
 }
 
 describe('prepareAgentWorkspace', () => {
-  it('gives the second writer a worktree with git-dir binds, identity and labels; discard undoes it', async () => {
+  it('gives the second writer a worktree with its own repository, identity and labels; discard undoes it', async () => {
     const { repo, deps } = setup();
     const writer = { name: 'w', labels: { [LABELS.workspace]: repo } };
     const prepared = await prepareAgentWorkspace({ ...deps, listAgents: async () => [writer] }, { name: 'a2', workspace: repo, readOnly: false, selinux: false });
-    const common = path.join(repo, '.git');
+    const objects = path.join(repo, '.git', 'objects');
+    const state = prepared.repository!.state;
     expect(prepared.workspace).toBe(prepared.worktree?.path);
-    expect(prepared.binds).toEqual([`${common}:${common}:rw`, `${common}/worktrees:${common}/worktrees:ro`, `${common}/worktrees/a2:${common}/worktrees/a2:rw`]);
-    expect(prepared.labels).toEqual({ [LABELS.repository]: common, [LABELS.worktree]: prepared.workspace, [LABELS.branch]: 'agent/a2' });
+    // The user's git dir is never mounted: the agent's repository over .git, the objects read-only.
+    expect(prepared.binds).toEqual([`${state.gitDir}:/workspace/.git:rw`, `${objects}:${objects}:ro`]);
+    expect(prepared.labels).toEqual({
+      [LABELS.repository]: path.join(repo, '.git'),
+      [LABELS.gitState]: state.dir,
+      [LABELS.worktree]: prepared.workspace,
+      [LABELS.branch]: 'agent/a2',
+      [LABELS.base]: gitSync(repo, 'rev-parse', 'HEAD'),
+    });
     expect(Object.fromEntries(prepared.env)).toMatchObject({ GIT_AUTHOR_NAME: 'agentctl agent a2' });
     await prepared.discard();
-    expect(existsSync(prepared.workspace)).toBe(false);
+    expect(existsSync(prepared.workspace) || existsSync(state.dir)).toBe(false);
     expect(gitSync(repo, 'branch', '--list', 'agent/a2')).toBe('');
   });
 
-  it('lets the first writer use the checkout, and mounts the git dir of a checkout that is a linked worktree', async () => {
+  it('lets the first writer use the checkout behind a repository of its own; a read-only agent reads a linked worktree\'s git dir', async () => {
     const { root, repo, deps } = setup();
     const first = await prepareAgentWorkspace(deps, { name: 'a1', workspace: repo, readOnly: false, selinux: true });
-    expect(first).toMatchObject({ workspace: repo, binds: [] });
+    const objects = path.join(repo, '.git', 'objects');
+    expect(first.workspace).toBe(repo);
+    expect(first.binds).toEqual([`${first.repository!.state.gitDir}:/workspace/.git:rw,z`, `${objects}:${objects}:ro,z`]);
     expect(first.worktree).toBeUndefined();
+    expect(first.labels[LABELS.branch]).toBe('agent/a1');
     const linked = path.join(root, 'linked');
     gitSync(repo, 'worktree', 'add', '-q', '-b', 'linked', linked);
     const direct = await prepareAgentWorkspace(deps, { name: 'l1', workspace: linked, readOnly: true, selinux: true });
     const common = path.join(repo, '.git');
     expect(direct.binds).toEqual([`${common}:${common}:ro,z`, `${common}/worktrees:${common}/worktrees:ro,z`, `${common}/worktrees/linked:${common}/worktrees/linked:ro,z`]);
+    expect(direct.repository).toBeUndefined();
   });
 
   it('goes on without git on the host unless a worktree was asked for', async () => {

@@ -3,13 +3,13 @@ import type { Config } from '../../config/schema.js';
 import { getWorktreeDir } from '../../config/paths.js';
 import { isAgentctlError, UsageError } from '../errors.js';
 import { LABELS } from '../labels.js';
-import { createAgentWorktree, discardAgentWorktree, type AgentWorktree } from './create-worktree.js';
+import { createAgentRepository, discardAgentRepository, getAgentRepositoryMounts, type AgentRepository } from './agent-repository.js';
 import { decideWorktree, type ExistingAgent } from './decide-worktree.js';
 import { findRepository } from './find-repository.js';
 import { getGitEnvironment } from './git-identity.js';
 import { getGitUserFor } from './git-user.js';
 import { createGitRunner, type GitRunner, type GitUser } from './git.js';
-import { CONTAINER_WORKSPACE, getGitDirMounts, getWorktreeMounts, type WorktreeMount } from './worktree-mounts.js';
+import { CONTAINER_WORKSPACE, getGitDirMounts, type WorktreeMount } from './worktree-mounts.js';
 
 export interface PrepareWorkspaceDeps {
   config: Pick<Config, 'worktree' | 'worktreeDir' | 'dataDir' | 'git'>;
@@ -22,6 +22,8 @@ export interface PrepareWorkspaceDeps {
   log(message: string): void;
   /** Tests inject their own; default: the real git. */
   createGit?: (user: GitUser | undefined) => GitRunner;
+  /** The engine endpoint (recorded so that prune on another engine leaves this agent's state alone). */
+  engine?: string;
 }
 
 export interface PrepareWorkspaceRequest {
@@ -47,9 +49,12 @@ export interface AgentWorkspace {
   binds: string[];
   /** Commit identity and git settings. */
   env: [string, string][];
-  /** io.agentctl.repository / .worktree / .branch. */
+  /** io.agentctl.repository / .git-state / .branch / .base, and .worktree in worktree mode. */
   labels: Record<string, string>;
-  worktree?: AgentWorktree;
+  /** The agent's own repository (every writing agent on a git checkout). */
+  repository?: AgentRepository;
+  /** Worktree mode: the agent's worktree and branch. */
+  worktree?: { path: string; branch: string };
   /** Removes the worktree and the branch created for it; for a start that failed afterwards. */
   discard(): Promise<void>;
 }
@@ -98,11 +103,11 @@ export async function prepareAgentWorkspace(deps: PrepareWorkspaceDeps, request:
   const env = Object.entries(getGitEnvironment(request.name, deps.config.git));
   if (!repository) return { workspace: request.workspace, binds: [], env, labels: {}, discard: async () => {} };
 
-  if (!decision.useWorktree) {
-    // A checkout whose .git file points outside it (a linked worktree, --separate-git-dir) needs
-    // its git dir mounted too; a subdirectory of a checkout has no .git inside the container anyway.
+  if (!decision.useWorktree && request.readOnly) {
+    // A read-only agent may read the checkout's git dir; it cannot write it. A checkout whose .git
+    // file points outside it (a linked worktree, --separate-git-dir) needs its git dir mounted too.
     const outside = request.workspace === repository.checkout && !isSameOrInside(repository.gitDir, repository.checkout);
-    const mounts = outside ? getGitDirMounts({ commonDir: repository.commonDir, gitDir: repository.gitDir, readOnly: request.readOnly }) : [];
+    const mounts = outside ? getGitDirMounts({ commonDir: repository.commonDir, gitDir: repository.gitDir, readOnly: true }) : [];
     return {
       workspace: request.workspace,
       binds: toBinds(mounts.filter((mount) => mount.target !== CONTAINER_WORKSPACE), request.selinux),
@@ -111,25 +116,39 @@ export async function prepareAgentWorkspace(deps: PrepareWorkspaceDeps, request:
       discard: async () => {},
     };
   }
+  if (!decision.useWorktree && request.workspace !== repository.checkout) {
+    // A subdirectory of a checkout: the checkout's .git is outside the mount, so the agent has no git.
+    return { workspace: request.workspace, binds: [], env, labels: {}, discard: async () => {} };
+  }
 
-  const worktree = await createAgentWorktree(git, {
+  // Every writing agent gets a repository of its own: the user's git dir is never in the container.
+  const created = await createAgentRepository(git, {
     repository,
+    mode: decision.useWorktree ? 'worktree' : 'checkout',
     worktreeDir: getWorktreeDir(deps.config, deps.env, deps.homedir),
     agent: request.name,
     ...(request.branch === undefined ? {} : { branch: request.branch }),
     ...(request.base === undefined ? {} : { base: request.base }),
     ...(gitUser ? { owner: gitUser } : {}),
+    ...(deps.engine === undefined ? {} : { engine: deps.engine }),
   });
-  deps.log(`created worktree ${worktree.path} on branch ${worktree.branch}`);
-  const discard = () => discardAgentWorktree(git, worktree).then(() => deps.log(`removed the worktree ${worktree.path}`));
+  deps.log(created.mode === 'worktree' ? `created worktree ${created.workTree} on branch ${created.branch}` : `created the agent's repository on branch ${created.branch} (the checkout's .git stays on the host)`);
+  const discard = () => discardAgentRepository(git, created).then(() => deps.log(`removed the agent's git state in ${created.state.dir}`));
   try {
-    const mounts = getWorktreeMounts(worktree);
+    const mounts = await getAgentRepositoryMounts(created, CONTAINER_WORKSPACE);
     return {
-      workspace: worktree.path,
-      binds: toBinds(mounts.filter((mount) => mount.target !== CONTAINER_WORKSPACE), request.selinux),
+      workspace: created.workTree,
+      binds: toBinds(mounts, request.selinux),
       env,
-      labels: { [LABELS.repository]: repository.commonDir, [LABELS.worktree]: worktree.path, [LABELS.branch]: worktree.branch },
-      worktree,
+      labels: {
+        [LABELS.repository]: repository.commonDir,
+        [LABELS.gitState]: created.state.dir,
+        [LABELS.branch]: created.branch,
+        ...(created.base ? { [LABELS.base]: created.base } : {}),
+        ...(created.mode === 'worktree' ? { [LABELS.worktree]: created.workTree } : {}),
+      },
+      repository: created,
+      ...(created.mode === 'worktree' ? { worktree: { path: created.workTree, branch: created.branch } } : {}),
       discard,
     };
   } catch (error) {

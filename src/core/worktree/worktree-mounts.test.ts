@@ -1,31 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentWorktree } from './create-worktree.js';
 import { getGitEnvironment } from './git-identity.js';
-import { getWorktreeMounts } from './worktree-mounts.js';
+import { getGitDirMounts } from './worktree-mounts.js';
 
-function worktree(commonDir: string): AgentWorktree {
-  return {
-    agent: 'a',
-    path: '/data/worktrees/p-1234abcd/a',
-    branch: 'agent/a',
-    adminDir: `${commonDir}/worktrees/a`,
-    createdBranch: true,
-    repository: { checkout: '/home/u/p', commonDir, gitDir: commonDir, isLinkedWorktree: false, key: 'p-1234abcd' },
-  };
-}
-
-describe('getWorktreeMounts', () => {
-  it('mounts the worktree at /workspace and the git dir at its host path, other worktrees read-only', () => {
-    expect(getWorktreeMounts(worktree('/home/u/my p/.git'))).toEqual([
-      { source: '/data/worktrees/p-1234abcd/a', target: '/workspace', readOnly: false },
-      { source: '/home/u/my p/.git', target: '/home/u/my p/.git', readOnly: false },
+describe('getGitDirMounts (read-only agents on a checkout whose git dir is outside it)', () => {
+  it('mounts the common dir at its host path and a linked worktree\'s own admin dir', () => {
+    expect(getGitDirMounts({ commonDir: '/home/u/my p/.git', gitDir: '/home/u/my p/.git/worktrees/a', readOnly: true })).toEqual([
+      { source: '/home/u/my p/.git', target: '/home/u/my p/.git', readOnly: true },
       { source: '/home/u/my p/.git/worktrees', target: '/home/u/my p/.git/worktrees', readOnly: true },
-      { source: '/home/u/my p/.git/worktrees/a', target: '/home/u/my p/.git/worktrees/a', readOnly: false },
+      { source: '/home/u/my p/.git/worktrees/a', target: '/home/u/my p/.git/worktrees/a', readOnly: true },
     ]);
   });
 
   it('refuses a git dir that would collide with /workspace in the container', () => {
-    expect(() => getWorktreeMounts(worktree('/workspace/.git'))).toThrow(expect.objectContaining({ code: 'WORKTREE_MOUNT_CONFLICT' }));
+    expect(() => getGitDirMounts({ commonDir: '/workspace/.git', gitDir: '/workspace/.git', readOnly: true })).toThrow(expect.objectContaining({ code: 'WORKTREE_MOUNT_CONFLICT' }));
   });
 });
 
@@ -35,8 +22,8 @@ describe('getGitEnvironment', () => {
       GIT_AUTHOR_NAME: 'agentctl agent bob',
       GIT_COMMITTER_NAME: 'agentctl agent bob',
       GIT_AUTHOR_EMAIL: 'bob@agents.agentctl.invalid',
-      GIT_CONFIG_KEY_0: 'gc.worktreePruneExpire',
-      GIT_CONFIG_VALUE_0: 'never',
+      GIT_CONFIG_KEY_0: 'safe.directory',
+      GIT_CONFIG_VALUE_0: '*',
     });
     expect(getGitEnvironment('bob', { name: 'Bot {agent}', email: 'bot@example.com' })).toMatchObject({
       GIT_AUTHOR_NAME: 'Bot bob',
