@@ -1,0 +1,416 @@
+import { existsSync } from 'node:fs';
+import { chown, copyFile, lstat, mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ConflictError, UsageError } from '../errors.js';
+import type { Repository } from './find-repository.js';
+import { GitCommandError, gitFailed, type GitRunner } from './git.js';
+import { withRepositoryLock } from './repository-lock.js';
+
+/**
+ * An agent's own git repository. The agent never gets the user's git dir: it gets a repository of
+ * its own (HEAD, refs, config, index, hooks, objects it writes) that borrows the user's objects
+ * read-only through `objects/info/alternates`. Whatever the agent does to it (hooks, fsmonitor,
+ * aliases, includes, refs) stays inside it; agentctl brings its branch back into the user's
+ * repository only by `git fetch` from it (sync-agent-repository.ts), which git treats as safe from
+ * an untrusted repository. agentctl never runs git with it as the repository.
+ *
+ * Two modes share it:
+ * - `worktree`: the agent's files are a directory of their own, `<worktreeDir>/<key>/<agent>`,
+ *   checked out from the agent's branch;
+ * - `checkout`: the agent works in the user's checkout itself (the first writing agent); the
+ *   checkout's `.git` is hidden behind the agent's repository inside the container.
+ */
+export interface AgentRepository {
+  agent: string;
+  mode: 'worktree' | 'checkout';
+  repository: Repository;
+  /** The branch the agent works on, in its repository and (mirrored) in the user's. */
+  branch: string;
+  /** The commit the branch started at; undefined in a repository without commits. */
+  base: string | undefined;
+  /** True when this start created the branch in the user's repository. */
+  createdBranch: boolean;
+  /** The agent's files on the host: its worktree, or the user's checkout. */
+  workTree: string;
+  state: AgentGitState;
+}
+
+/** agentctl's directory for one agent's git state, outside anything the agent can write but `gitDir`. */
+export interface AgentGitState {
+  dir: string;
+  /** The agent's repository (mounted into the container, so written by the agent). */
+  gitDir: string;
+  /** agentctl's own index for comparing the agent's files with its HEAD (never mounted). */
+  index: string;
+  /** For a checkout whose `.git` is a file: a `.git` file pointing at the mounted repository. */
+  gitFile: string;
+  /** What agentctl recorded at creation (agent.json). */
+  record: string;
+}
+
+/** What agentctl records for each agent repository (agent.json); prune reads it. */
+export interface AgentGitRecord {
+  agent: string;
+  commonDir: string;
+  branch: string;
+  mode: 'worktree' | 'checkout';
+  workTree: string;
+  base: string | null;
+  /** The engine endpoint the agent was started on: prune on another engine leaves it alone. */
+  engine: string | null;
+  created: string;
+}
+
+/** Where, inside the container, the agent's repository is mounted when the checkout's `.git` is a file. */
+export const CONTAINER_GIT_DIR = '/run/agentctl/git';
+
+export const AGENT_STATE_DIR = '.agents';
+
+/** The default branch of an agent. */
+export function getDefaultBranch(agent: string): string {
+  return `agent/${agent}`;
+}
+
+/** Where an agent's worktree lives: `<worktreeDir>/<repository key>/<agent>`. */
+export function getAgentWorktreePath(worktreeDir: string, repository: Pick<Repository, 'key'>, agent: string): string {
+  return path.join(worktreeDir, repository.key, agent);
+}
+
+/** `<worktreeDir>/<key>/.agents/<agent>/`: agent names never start with ".", so no worktree collides. */
+export function getAgentGitState(worktreeDir: string, repositoryKey: string, agent: string): AgentGitState {
+  const dir = path.join(worktreeDir, repositoryKey, AGENT_STATE_DIR, agent);
+  return { dir, gitDir: path.join(dir, 'repo.git'), index: path.join(dir, 'index'), gitFile: path.join(dir, 'gitfile'), record: path.join(dir, 'agent.json') };
+}
+
+/** The hidden refs of the user's repository that hold what agentctl fetched from an agent. */
+export function getAgentRefPrefix(agent: string): string {
+  return `refs/agentctl/${agent}/`;
+}
+
+export interface CreateAgentRepositoryOptions {
+  repository: Repository;
+  mode: 'worktree' | 'checkout';
+  /** agentctl's worktree directory (config `worktreeDir`). */
+  worktreeDir: string;
+  agent: string;
+  /** Default `agent/<agent>`. In worktree mode an existing branch is continued (without --base). */
+  branch?: string;
+  /** Commit a new branch starts at (worktree mode). Default: the checkout's HEAD. */
+  base?: string;
+  /** When agentctl runs as root on a user's repository: everything made here becomes theirs. */
+  owner?: { uid: number; gid: number };
+  engine?: string;
+}
+
+/**
+ * Creates the agent's repository (and, in worktree mode, its checked-out files) and the agent's
+ * branch in the user's repository. Nothing is left behind when a step fails.
+ */
+export async function createAgentRepository(git: GitRunner, options: CreateAgentRepositoryOptions): Promise<AgentRepository> {
+  const { repository, agent, mode } = options;
+  const cwd = repository.checkout;
+  const branch = options.branch ?? getDefaultBranch(agent);
+  await checkBranchName(git, cwd, branch);
+  const userBranch = await readUserBranch(git, repository.commonDir, branch);
+  if (userBranch && options.base !== undefined) {
+    throw new ConflictError('BRANCH_EXISTS', `Branch "${branch}" already exists`, {
+      hint: `Drop --base to continue on "${branch}", pick another name with --branch, or delete it with \`git branch -D ${branch}\``,
+      details: { branch },
+    });
+  }
+  if (userBranch?.checkedOutAt) {
+    throw new ConflictError('BRANCH_CHECKED_OUT', `Branch "${branch}" is checked out in ${userBranch.checkedOutAt}`, {
+      hint: `Pick another branch with --branch, or switch ${userBranch.checkedOutAt} to another branch first`,
+      details: { branch },
+    });
+  }
+  const head = await resolveCommit(git, cwd, 'HEAD', mode === 'checkout');
+  let base: string | undefined;
+  if (mode === 'checkout') {
+    // The agent's files are the checkout's: its branch must start where the checkout is.
+    base = head;
+    if (userBranch && userBranch.commit !== head) {
+      throw new ConflictError('BRANCH_EXISTS', `Branch "${branch}" already exists at another commit than the checkout's HEAD`, {
+        hint: `Merge or delete it (\`git branch -D ${branch}\`), or start the agent with another name`,
+        details: { branch },
+      });
+    }
+  } else {
+    base = userBranch ? userBranch.commit : options.base === undefined ? head : await resolveCommit(git, cwd, options.base, false);
+    if (base === undefined) {
+      throw new UsageError('NO_COMMITS', `The repository at ${cwd} has no commit to branch from`, {
+        hint: 'Make a first commit (`git commit --allow-empty -m init`) or pass --base REF',
+      });
+    }
+  }
+
+  // Real path: labels and prune compare paths as the kernel resolves them.
+  const root = await mkdir(options.worktreeDir, { recursive: true }).then(
+    () => realpath(options.worktreeDir),
+    (error: NodeJS.ErrnoException) => {
+      throw new UsageError('WORKTREE_DIR_UNWRITABLE', `Cannot create the worktree directory ${options.worktreeDir}: ${error.code ?? error.message}`, {
+        hint: 'Point AGENTCTL_DATA_DIR (config `dataDir`) or AGENTCTL_WORKTREE_DIR (`worktreeDir`) at a writable directory',
+        cause: error,
+      });
+    },
+  );
+  const state = getAgentGitState(root, repository.key, agent);
+  const workTree = mode === 'worktree' ? getAgentWorktreePath(root, repository, agent) : repository.checkout;
+  if (existsSync(state.dir) || (mode === 'worktree' && existsSync(workTree))) {
+    throw new ConflictError('WORKTREE_EXISTS', `Git state for agent "${agent}" already exists in ${path.dirname(state.dir)}`, {
+      hint: 'Run `agentctl prune` to clean up after removed agents, or choose another agent name',
+      details: { path: mode === 'worktree' ? workTree : state.dir },
+    });
+  }
+  const repositoryDir = path.join(root, repository.key);
+  const created: AgentRepository = { agent, mode, repository, branch, base, createdBranch: false, workTree, state };
+  try {
+    await mkdir(state.dir, { recursive: true });
+    await writeFile(path.join(repositoryDir, '.repository'), `${repository.commonDir}\n`);
+    await writeGitDir(git, state, repository, branch, base);
+    // The mount point of the agent's repository: an empty `.git` here is no repository to the
+    // host's git, so nothing the agent does can turn this directory into one.
+    if (mode === 'worktree') await mkdir(path.join(workTree, '.git'), { recursive: true });
+    if (options.owner) {
+      // Before git runs: as root, git runs as the repository's owner and writes here as them.
+      await chownTree(repositoryDir, options.owner, false);
+      await chownTree(path.dirname(state.dir), options.owner, false);
+      await chownTree(state.dir, options.owner, true);
+      if (mode === 'worktree') await chownTree(workTree, options.owner, true);
+    }
+    if (mode === 'worktree') {
+      await git(['--git-dir', state.gitDir, '--work-tree', workTree, 'read-tree', '--reset', '-u', 'HEAD'], { cwd: workTree });
+    } else {
+      await copyFile(path.join(repository.gitDir, 'index'), path.join(state.gitDir, 'index')).catch(() => undefined);
+      const dotGit = await lstat(path.join(workTree, '.git')).catch(() => undefined);
+      if (dotGit && !dotGit.isDirectory()) await writeFile(state.gitFile, `gitdir: ${CONTAINER_GIT_DIR}\n`);
+    }
+    if (base !== undefined) {
+      // The agent's branch in the user's repository, and the value agentctl last mirrored into it.
+      await withRepositoryLock(repositoryDir, () =>
+        updateRefs(git, repository.commonDir, [
+          ...(userBranch ? [] : [`create refs/heads/${branch} ${base}`]),
+          `update ${getAgentRefPrefix(agent)}mirror ${base}`,
+        ]),
+      );
+      created.createdBranch = !userBranch;
+    }
+    const record: AgentGitRecord = {
+      agent,
+      commonDir: repository.commonDir,
+      branch,
+      mode,
+      workTree,
+      base: base ?? null,
+      engine: options.engine ?? null,
+      created: new Date().toISOString(),
+    };
+    await writeFile(state.record, `${JSON.stringify(record, null, 2)}\n`);
+    if (options.owner) {
+      for (const file of [state.record, state.gitFile, path.join(state.gitDir, 'index'), path.join(repositoryDir, '.repository')]) await chownTree(file, options.owner, false);
+    }
+    return created;
+  } catch (error) {
+    await discardAgentRepository(git, created);
+    if (error instanceof GitCommandError) throw gitFailed('Creating the agent repository', cwd, error);
+    throw error;
+  }
+}
+
+/**
+ * Undoes createAgentRepository without any safety check, for a start that failed before the
+ * agent ran: its files (worktree mode), its repository, and the branch when this start made it.
+ */
+export async function discardAgentRepository(git: GitRunner, created: AgentRepository): Promise<void> {
+  if (created.mode === 'worktree') await rm(created.workTree, { recursive: true, force: true }).catch(() => undefined);
+  await rm(created.state.dir, { recursive: true, force: true }).catch(() => undefined);
+  const refs = [`delete ${getAgentRefPrefix(created.agent)}mirror`];
+  if (created.createdBranch && created.base) refs.push(`delete refs/heads/${created.branch} ${created.base}`);
+  await updateRefs(git, created.repository.commonDir, refs).catch(() => undefined);
+}
+
+/** Mounts that give the agent its repository: `[hostPath, containerPath, readOnly]`. */
+export interface AgentRepositoryMount {
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+/**
+ * The agent's repository over `<workspace>/.git` (or, where the checkout's `.git` is a file, a
+ * read-only `.git` file naming CONTAINER_GIT_DIR, where the repository is), and the user's object
+ * directories read-only at their host paths, where the alternates point.
+ */
+export async function getAgentRepositoryMounts(created: Pick<AgentRepository, 'state' | 'repository'>, workspaceTarget: string): Promise<AgentRepositoryMount[]> {
+  const gitFile = existsSync(created.state.gitFile);
+  const mounts: AgentRepositoryMount[] = gitFile
+    ? [
+        { source: created.state.gitFile, target: `${workspaceTarget}/.git`, readOnly: true },
+        { source: created.state.gitDir, target: CONTAINER_GIT_DIR, readOnly: false },
+      ]
+    : [{ source: created.state.gitDir, target: `${workspaceTarget}/.git`, readOnly: false }];
+  for (const objects of await getObjectDirectories(created.repository.commonDir)) {
+    if (isSameOrInside(objects, workspaceTarget) || isSameOrInside(workspaceTarget, objects)) {
+      throw new ConflictError('WORKTREE_MOUNT_CONFLICT', `The repository's objects ${objects} collide with ${workspaceTarget} inside the container`, {
+        hint: `Move the repository out of ${workspaceTarget} (or start with --read-only)`,
+        details: { objects },
+      });
+    }
+    mounts.push({ source: objects, target: objects, readOnly: true });
+  }
+  return mounts;
+}
+
+/** The user's object directory and those its alternates name (one level; absolute paths). */
+export async function getObjectDirectories(commonDir: string): Promise<string[]> {
+  const objects = path.join(commonDir, 'objects');
+  const alternates = await readFile(path.join(objects, 'info', 'alternates'), 'utf8').catch(() => '');
+  const more = alternates
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => path.resolve(objects, line));
+  return [objects, ...new Set(more)];
+}
+
+/** Writes the agent's repository by hand: a few files, no git process but one for-each-ref. */
+async function writeGitDir(git: GitRunner, state: AgentGitState, repository: Repository, branch: string, base: string | undefined): Promise<void> {
+  const { gitDir } = state;
+  for (const dir of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags', 'info']) await mkdir(path.join(gitDir, dir), { recursive: true });
+  await writeFile(path.join(gitDir, 'objects', 'info', 'alternates'), `${(await getObjectDirectories(repository.commonDir)).join('\n')}\n`);
+  await writeFile(path.join(gitDir, 'HEAD'), `ref: refs/heads/${branch}\n`);
+  const settings = await readUserSettings(git, repository.commonDir);
+  await writeFile(path.join(gitDir, 'config'), renderConfig(settings));
+  await copyFile(path.join(repository.commonDir, 'shallow'), path.join(gitDir, 'shallow')).catch(() => undefined);
+  // Tags and remote-tracking branches as they are in the user's repository; the agent's branch.
+  const refs = await git(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/tags', 'refs/remotes'], { cwd: repository.commonDir });
+  const lines = refs.split('\n').filter((line) => line.length > 0 && !line.endsWith('/HEAD'));
+  if (base !== undefined) lines.push(`${base} refs/heads/${branch}`);
+  lines.sort((a, b) => (a.slice(a.indexOf(' ')) < b.slice(b.indexOf(' ')) ? -1 : 1));
+  await writeFile(path.join(gitDir, 'packed-refs'), lines.length > 0 ? `${lines.join('\n')}\n` : '');
+}
+
+interface UserSettings {
+  objectFormat: string | undefined;
+  remotes: Map<string, { url?: string; pushurl?: string }>;
+}
+
+/** The settings the agent's repository takes over: the object format and the remotes' URLs. */
+async function readUserSettings(git: GitRunner, commonDir: string): Promise<UserSettings> {
+  const output = await git(['config', '--local', '--get-regexp', '^(remote\\..*\\.(url|pushurl)|extensions\\.objectformat)$'], { cwd: commonDir }).catch((error: unknown) => {
+    if (error instanceof GitCommandError && error.exitCode === 1) return '';
+    throw error;
+  });
+  const settings: UserSettings = { objectFormat: undefined, remotes: new Map() };
+  for (const line of output.split('\n')) {
+    const space = line.indexOf(' ');
+    if (space < 0) continue;
+    const key = line.slice(0, space);
+    const value = line.slice(space + 1);
+    if (key === 'extensions.objectformat') {
+      settings.objectFormat = value;
+      continue;
+    }
+    const match = /^remote\.(.+)\.(url|pushurl)$/.exec(key);
+    if (!match) continue;
+    const remote = settings.remotes.get(match[1]!) ?? {};
+    remote[match[2] as 'url' | 'pushurl'] = withoutPassword(value);
+    settings.remotes.set(match[1]!, remote);
+  }
+  return settings;
+}
+
+/** `https://user:token@host/x` → `https://user@host/x`: a credential in a URL stays on the host. */
+export function withoutPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1@');
+}
+
+function renderConfig(settings: UserSettings): string {
+  const lines = ['[core]', `\trepositoryformatversion = ${settings.objectFormat ? 1 : 0}`, '\tfilemode = true', '\tbare = false', '\tlogallrefupdates = true'];
+  if (settings.objectFormat) lines.push('[extensions]', `\tobjectformat = ${quote(settings.objectFormat)}`);
+  for (const [name, remote] of settings.remotes) {
+    if (/[\n"\\]/.test(name)) continue;
+    lines.push(`[remote "${name}"]`);
+    if (remote.url) lines.push(`\turl = ${quote(remote.url)}`);
+    if (remote.pushurl) lines.push(`\tpushurl = ${quote(remote.pushurl)}`);
+    lines.push(`\tfetch = ${quote(`+refs/heads/*:refs/remotes/${name}/*`)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A config value in double quotes, with git's escapes. */
+function quote(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\t/g, '\\t')}"`;
+}
+
+/** The user's branch: its commit and where it is checked out (git's %(worktreepath)). */
+async function readUserBranch(git: GitRunner, commonDir: string, branch: string): Promise<{ commit: string; checkedOutAt: string | undefined } | undefined> {
+  const output = await git(['for-each-ref', '--format=%(objectname) %(worktreepath)', `refs/heads/${branch}`], { cwd: commonDir });
+  const line = output.split('\n').find((item) => item.length > 0);
+  if (!line) return undefined;
+  const space = line.indexOf(' ');
+  const checkedOutAt = space < 0 ? '' : line.slice(space + 1);
+  return { commit: space < 0 ? line : line.slice(0, space), checkedOutAt: checkedOutAt || undefined };
+}
+
+/**
+ * Applies ref commands (`create REF NEW`, `update REF NEW [OLD]`, `delete REF [OLD]`) one
+ * `git update-ref` at a time, each a compare-and-swap on its own ref, in the order given.
+ */
+export async function updateRefs(git: GitRunner, commonDir: string, commands: string[]): Promise<void> {
+  for (const command of commands) await git(['update-ref', '-m', 'agentctl', ...refCommandArgs(command)], { cwd: commonDir });
+}
+
+function refCommandArgs(command: string): string[] {
+  const [verb, ref, ...values] = command.split(' ');
+  if (!ref) throw new Error(`no ref in "${command}"`);
+  if (verb === 'create') return [ref, values[0]!, ''];
+  if (verb === 'update') return [ref, ...values];
+  if (verb === 'delete') return ['-d', ref, ...values];
+  throw new Error(`unknown ref command "${command}"`);
+}
+
+async function checkBranchName(git: GitRunner, cwd: string, branch: string): Promise<void> {
+  try {
+    await git(['check-ref-format', '--branch', branch], { cwd });
+  } catch (error) {
+    throw new UsageError('INVALID_BRANCH', `"${branch}" is not a valid branch name`, {
+      hint: 'Use letters, digits, "/", "-" and "_" (see `git check-ref-format --help`)',
+      cause: error,
+    });
+  }
+}
+
+/** The commit `ref` names; for HEAD in a repository without commits, undefined when `allowUnborn`. */
+async function resolveCommit(git: GitRunner, cwd: string, ref: string, allowUnborn: boolean): Promise<string | undefined> {
+  try {
+    return await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { cwd });
+  } catch (error) {
+    if (!(error instanceof GitCommandError)) throw error;
+    if (ref === 'HEAD') {
+      if (allowUnborn) return undefined;
+      throw new UsageError('NO_COMMITS', `The repository at ${cwd} has no commit to branch from`, {
+        hint: 'Make a first commit (`git commit --allow-empty -m init`) or pass --base REF',
+        cause: error,
+      });
+    }
+    throw new UsageError('BASE_NOT_FOUND', `"${ref}" is not a commit in ${cwd}`, {
+      hint: 'Pass an existing branch, tag or commit to --base (see `git branch -a`)',
+      details: { base: ref },
+      cause: error,
+    });
+  }
+}
+
+async function chownTree(target: string, owner: { uid: number; gid: number }, recursive: boolean): Promise<void> {
+  const info = await lstat(target).catch(() => undefined);
+  if (!info) return;
+  await chown(target, owner.uid, owner.gid).catch(() => undefined);
+  if (!recursive || !info.isDirectory()) return;
+  for (const entry of await readdir(target)) await chownTree(path.join(target, entry), owner, true);
+}
+
+function isSameOrInside(child: string, parent: string): boolean {
+  const relative = path.posix.relative(parent, child);
+  return relative === '' || (!relative.startsWith('..') && !path.posix.isAbsolute(relative));
+}
