@@ -1,5 +1,5 @@
 import { chownSync, existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gitSync, makeRepository } from '../helpers/git-repo.js';
 import { lifecycleFixture } from '../helpers/lifecycle.js';
@@ -53,6 +53,9 @@ describe(`git worktrees on ${f.engineName}`, () => {
     await Promise.all(
       names.map((name) => inContainer(name, `cd /workspace && git status --short && echo ${name} > ${name}.txt && git add ${name}.txt && git --no-pager diff --cached --stat && git commit -q -m "work of ${name}" && git --no-pager log --oneline -1`)),
     );
+    // The agents committed into their own repositories; agentctl brings the branches back by fetching.
+    for (const name of names) expect(gitSync(repo, 'rev-parse', `agent/${name}`)).toBe(mainHead);
+    expect((await f.cli(['ls'], { env: env() })).exitCode).toBe(0);
     for (const [index, name] of names.entries()) {
       const branch = `agent/${name}`;
       expect(gitSync(repo, 'rev-list', '--count', `main..${branch}`)).toBe('1');
@@ -66,10 +69,11 @@ describe(`git worktrees on ${f.engineName}`, () => {
     expect(gitSync(repo, 'rev-parse', 'HEAD')).toBe(mainHead);
     expect(gitSync(repo, 'branch', '--show-current')).toBe('main');
     expect(readdirSync(repo).sort()).toEqual(['.git', 'README.md']);
-    const list = gitSync(repo, 'worktree', 'list', '--porcelain');
+    // No worktree of the user's repository: each agent's files and repository are its own.
+    expect(gitSync(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
     for (const [index, name] of names.entries()) {
-      expect(list).toContain(`worktree ${results[index]!.json.agent.worktree}\n`);
-      expect(list).toContain(`branch refs/heads/agent/${name}\nlocked agentctl agent ${name}`);
+      expect(existsSync(join(results[index]!.json.agent.worktree, '.git', 'HEAD'))).toBe(false);
+      expect(gitSync(repo, 'rev-parse', `refs/agentctl/${name}/head`)).toBe(gitSync(repo, 'rev-parse', `agent/${name}`));
     }
     gitSync(repo, 'fsck', '--no-progress');
   });
@@ -84,17 +88,17 @@ describe(`git worktrees on ${f.engineName}`, () => {
     expect(table.stdout).toContain(`agent/${names[0]} (1 uncommitted, +1 unmerged)`);
   });
 
-  it('a prune inside a container removes neither its worktree nor the user’s own worktrees', async () => {
+  it('git gc and worktree prune inside a container touch neither the user’s objects nor the user’s worktrees', async () => {
     const mine = join(root, 'my other worktree');
     gitSync(repo, 'worktree', 'add', '-q', '-b', 'mine', mine);
     chownTree(mine);
     chownTree(join(repo, '.git'));
-    const output = await inContainer(names[1]!, 'cd /workspace && git worktree prune -v 2>&1; git status --short; git --no-pager log --oneline -1');
+    const output = await inContainer(names[1]!, 'cd /workspace && git worktree prune -v 2>&1; git gc -q --prune=now 2>&1; git status --short; git --no-pager log --oneline -1');
     expect(output).toContain(`work of ${names[1]}`);
     const list = gitSync(repo, 'worktree', 'list', '--porcelain');
-    expect(list).toContain(`branch refs/heads/agent/${names[1]}\nlocked`);
     expect(list).toContain(`worktree ${mine}\n`);
     expect(list).not.toContain('prunable');
+    gitSync(repo, 'fsck', '--no-progress');
   });
 
   it('rm refuses to lose uncommitted files or unmerged commits and names them; --keep-branch and --force', async () => {
@@ -140,7 +144,7 @@ describe(`git worktrees on ${f.engineName}`, () => {
     for (const name of [clean, dirty]) await f.docker.getContainer(`agentctl-${name}`).remove({ force: true });
     // prune leaves worktrees younger than a few minutes (a start may still be creating its container).
     const old = new Date(Date.now() - 3_600_000);
-    for (const path of [cleanPath, dirtyPath]) utimesSync(join(path, '.git'), old, old);
+    for (const path of [cleanPath, dirtyPath]) utimesSync(join(dirname(path), '.agents', basename(path), 'agent.json'), old, old);
 
     const pruned = await f.cli(['prune'], { env: env() });
     expect(pruned.exitCode).toBe(9);
@@ -162,12 +166,16 @@ describe(`git worktrees on ${f.engineName}`, () => {
     chownTree(root);
     const results = await Promise.all([start(separate, ['--worktree'], sepRepo), start(linked, ['--no-worktree'], linkedCheckout)]);
     for (const result of results) expect(result.exitCode, result.stderr).toBe(0);
+    const linkedHead = gitSync(linkedCheckout, 'rev-parse', 'HEAD');
     for (const name of [separate, linked]) {
       await inContainer(name, `cd /workspace && echo x > ${name}.txt && git add ${name}.txt && git commit -q -m "by ${name}"`);
     }
+    expect((await f.cli(['ls'], { env: env() })).exitCode).toBe(0);
     expect(gitSync(sepRepo, 'log', '-1', '--format=%s', `agent/${separate}`)).toBe(`by ${separate}`);
     expect(gitSync(sepRepo, 'status', '--porcelain')).toBe('');
-    expect(gitSync(linkedCheckout, 'log', '-1', '--format=%an|%s')).toBe(`agentctl agent ${linked}|by ${linked}`);
+    // In the checkout itself, the agent's commit is on its own branch; the checkout's branch did not move.
+    expect(gitSync(linkedCheckout, 'log', '-1', '--format=%an|%s', `agent/${linked}`)).toBe(`agentctl agent ${linked}|by ${linked}`);
+    expect(gitSync(linkedCheckout, 'rev-parse', 'HEAD')).toBe(linkedHead);
     expect((await f.cli(['rm', '--force', separate, linked], { env: env() })).exitCode).toBe(0);
     gitSync(sepRepo, 'fsck', '--no-progress');
   });
