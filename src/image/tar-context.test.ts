@@ -42,7 +42,8 @@ describe('build context archive', () => {
       await writeFile(join(context, 'Dockerfile'), 'FROM scratch\nCOPY . /\n');
       await writeFile(join(context, 'sub', 'inside.txt'), 'inside\n');
       await symlink(join(outside, 'secret.txt'), join(context, 'secret-link'));
-      await symlink('../../outside/secret.txt', join(context, 'sub', 'relative-link'));
+      await symlink('../inside-up.txt', join(context, 'sub', 'relative-link'));
+      await writeFile(join(context, 'inside-up.txt'), 'up\n');
       await symlink(join(outside, 'keys'), join(context, 'keys-dir'));
       await symlink(join(dir, 'nothing-here'), join(context, 'dangling'));
       await symlink('inside.txt', join(context, 'sub', 'local-link'));
@@ -56,12 +57,13 @@ describe('build context archive', () => {
         expect(entries.map((entry) => [entry.name, entry.type, entry.linkTarget])).toEqual([
           ['Dockerfile', 'file', undefined],
           ['dangling', 'symlink', join(dir, 'nothing-here')],
+          ['inside-up.txt', 'file', undefined],
           ['keys-dir', 'symlink', join(outside, 'keys')],
           ['secret-link', 'symlink', join(outside, 'secret.txt')],
           ['sub', 'dir', undefined],
           ['sub/inside.txt', 'file', undefined],
           ['sub/local-link', 'symlink', 'inside.txt'],
-          ['sub/relative-link', 'symlink', '../../outside/secret.txt'],
+          ['sub/relative-link', 'symlink', '../inside-up.txt'],
         ]);
         const archive = tarArchive(entries);
         expect(archive.includes(SECRET)).toBe(false);
@@ -75,6 +77,20 @@ describe('build context archive', () => {
         await mkdir(join(dir, 'unpacked'));
         execFileSync('tar', ['-xf', join(dir, 'c.tar'), '-C', join(dir, 'unpacked')]);
         expect(execFileSync('find', [join(dir, 'unpacked'), '-type', 'l'], { encoding: 'utf8' }).trim().split('\n')).toHaveLength(5);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('refuses a relative link that climbs out of the context, naming it', async () => {
+      const { dir, context } = await fixture();
+      try {
+        await symlink('../../outside/secret.txt', join(context, 'sub', 'climbing-link'));
+        await expect(directoryEntries(context)).rejects.toMatchObject({
+          code: 'IMAGE_CONTEXT_LINK_OUTSIDE',
+          kind: 'usage',
+          message: 'The build context has a link sub/climbing-link -> ../../outside/secret.txt that leads out of it',
+        });
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { lstat, open, readdir, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, posix } from 'node:path';
+import { UsageError } from '../core/errors.js';
 
 /** One entry of a build context archive. Paths use `/`, relative to the context root. */
 export interface TarEntry {
@@ -70,8 +71,9 @@ export function tarArchive(entries: TarEntry[]): Buffer {
 /**
  * Every directory, regular file and symlink under `root`, sorted. Symlinks are stored as links,
  * with their target as written, and never followed (as `docker build` sends them): the engine
- * resolves them inside the context, so nothing outside `root` enters the archive. Sockets, pipes
- * and devices are left out.
+ * resolves them inside the context, so nothing outside `root` enters the archive. A relative link
+ * that climbs out of the context is refused (Podman refuses to unpack it, with an empty error).
+ * Sockets, pipes and devices are left out.
  */
 export async function directoryEntries(root: string, base = ''): Promise<TarEntry[]> {
   const entries: TarEntry[] = [];
@@ -81,7 +83,9 @@ export async function directoryEntries(root: string, base = ''): Promise<TarEntr
     const path = join(root, relative);
     const info = await lstat(path);
     if (info.isSymbolicLink()) {
-      entries.push({ name: relative, type: 'symlink', mode: 0o777, linkTarget: await readlink(path) });
+      const target = await readlink(path);
+      checkLinkStaysInside(relative, target);
+      entries.push({ name: relative, type: 'symlink', mode: 0o777, linkTarget: target });
     } else if (info.isDirectory()) {
       entries.push({ name: relative, type: 'dir', mode: 0o755 });
       entries.push(...(await directoryEntries(root, relative)));
@@ -91,6 +95,16 @@ export async function directoryEntries(root: string, base = ''): Promise<TarEntr
     }
   }
   return entries;
+}
+
+function checkLinkStaysInside(name: string, target: string): void {
+  if (isAbsolute(target) || posix.isAbsolute(target)) return;
+  const resolved = posix.normalize(posix.join(posix.dirname(name), target.replace(/\\/g, '/')));
+  if (resolved !== '..' && !resolved.startsWith('../')) return;
+  throw new UsageError('IMAGE_CONTEXT_LINK_OUTSIDE', `The build context has a link ${name} -> ${target} that leads out of it`, {
+    hint: 'Copy the file into the context instead (an absolute link is kept as a link for the image, never followed)',
+    details: { link: name, target },
+  });
 }
 
 /** The file's content, opened without following a link (one swapped in since lstat is skipped). */
