@@ -17,7 +17,8 @@ export function registerConfig(program: Command, context: CommandContext): void 
       }
       const { io } = context;
       io.out(`user config:    ${described.files.user ?? '(none)'}`);
-      io.out(`project config: ${described.files.project ?? '(none)'}`);
+      const trust = described.projectTrust === 'trusted' ? ' (trusted with `agentctl trust`)' : '';
+      io.out(`project config: ${described.files.project ?? '(none)'}${trust}`);
       const width = Math.max(...described.values.map((v) => v.key.length), 3);
       for (const value of described.values) {
         io.out(`${value.key.padEnd(width)}  ${JSON.stringify(value.value)}  ${io.style.dim(`(${value.source})`)}`);

@@ -51,6 +51,8 @@ describe('agentctl trust', () => {
     const after = await t.run(['config', 'show', '--json']);
     expect(after.code).toBe(0);
     expect(after.json.values).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'network', value: 'host', source: t.file })]));
+    expect(after.json.projectTrust).toBe('trusted');
+    expect((await t.run(['config', 'show'])).stdout).toContain(`project config: ${t.file} (trusted with \`agentctl trust\`)`);
   });
 
   it('records the sha256 in the data directory, readable by the user only', async () => {

@@ -4,6 +4,8 @@ import type { Config } from './schema.js';
 export interface EffectiveConfig {
   config: Config;
   files: { user: string | null; project: string | null };
+  /** trusted: the project file sets keys that need approval and has it; not-needed: it sets none. */
+  projectTrust: 'trusted' | 'not-needed' | null;
   values: { key: string; value: unknown; source: string }[];
 }
 
@@ -22,6 +24,7 @@ export function describeEffectiveConfig(loaded: LoadedConfig): EffectiveConfig {
   return {
     config: loaded.config,
     files: { user: loaded.files.user ?? null, project: loaded.files.project ?? null },
+    projectTrust: loaded.projectTrust ?? null,
     values: flat
       .map((entry) => ({ ...entry, source: loaded.sources.get(entry.key) ?? 'default' }))
       .sort((a, b) => a.key.localeCompare(b.key)),
