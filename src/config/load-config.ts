@@ -5,7 +5,7 @@ import { mergeLayer, setPath, type Plain } from './merge.js';
 import { DEFAULTS } from './defaults.js';
 import { mayHaveConfigFile } from './config-files.js';
 import { findProjectConfig, tooLarge, MAX_CONFIG_BYTES } from './project-config.js';
-import { assertProjectTrusted, getKeysNeedingTrust, getTrustStorePath } from './project-trust.js';
+import { getKeysNeedingTrust } from './project-key-rules.js';
 import { getDataDir } from './paths.js';
 import type { Config } from './schema.js';
 
@@ -121,6 +121,7 @@ export async function loadConfig(deps: ConfigDeps, flags: FlagValue[] = [], opti
     const keys = getKeysNeedingTrust(projectLayer, base as Config);
     if (keys.length > 0) {
       const withoutProject = merge(layers, ignored) as Config;
+      const { assertProjectTrusted, getTrustStorePath } = await import('./project-trust.js');
       projectTrust = assertProjectTrusted(project, keys, getTrustStorePath(getDataDir(withoutProject, deps.env, deps.homedir)));
     } else {
       projectTrust = 'not-needed';

@@ -4,7 +4,8 @@ import { UsageError } from '../errors.js';
 import { loadConfig, userConfigDir, type ConfigDeps } from '../../config/load-config.js';
 import { getDataDir } from '../../config/paths.js';
 import { findProjectConfig, PROJECT_CONFIG_FILES, readConfigBytes, readProjectConfigFile, type ProjectConfigFile } from '../../config/project-config.js';
-import { getKeysNeedingTrust, getTrustKey, getTrustStorePath, hashConfig, readTrustStore, writeTrustStore } from '../../config/project-trust.js';
+import { getKeysNeedingTrust } from '../../config/project-key-rules.js';
+import { getTrustKey, getTrustStorePath, hashConfig, readTrustStore, writeTrustStore } from '../../config/project-trust.js';
 import type { Config } from '../../config/schema.js';
 
 export interface TrustDeps extends ConfigDeps {
