@@ -70,7 +70,8 @@ export function userConfigDir(deps: Pick<ConfigDeps, 'env' | 'homedir'>): string
  * vars < flags. Each layer is validated on its own so that an error names the file, variable or
  * flag it came from. The project config is data only (never JavaScript), and a project config that
  * sets a key able to loosen confinement applies only if the user trusted those exact bytes
- * (project-trust.ts); the trust record's directory comes from every layer but the project's.
+ * (project-key-rules.ts, project-trust.ts); the trust record's directory comes from every layer but
+ * the project's.
  */
 export async function loadConfig(deps: ConfigDeps, flags: FlagValue[] = [], options: LoadOptions = {}): Promise<LoadedConfig> {
   const sources = new Map<string, string>();
