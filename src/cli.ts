@@ -124,7 +124,8 @@ function rejectUnknownHelpTopic(program: Command, argv: string[]): void {
 }
 
 function commanderToError(error: CommanderError): AgentctlError {
-  const message = error.message.replace(/^error: /, '');
+  // One line: commander puts its "(Did you mean …?)" on a line of its own.
+  const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
   return new UsageError(`USAGE_${error.code.replace(/^commander\./, '').replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`, message.charAt(0).toUpperCase() + message.slice(1), {
     hint: 'Run `agentctl --help` (or `agentctl COMMAND --help`) for usage',
   });

@@ -16,7 +16,20 @@ export interface ImageReference {
 
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+/** The digests the engines accept (go-digest's registered algorithms): `sha256:` and 64 hex digits, … */
+const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})$/;
+/** A local image id as the docker CLI takes it: 12 to 64 hex digits, or `sha256:` and all 64. */
+const IMAGE_ID = /^(?:[a-f0-9]{12,64}|sha256:[a-f0-9]{64})$/;
+
+/**
+ * Whether `input` is an image id rather than a name. Docker Hub refuses 64-hex repository names, and
+ * a 12-hex one is what `docker images` shows in its IMAGE ID column: agentctl reads both as ids of
+ * local images (never as a docker.io name to pull). A repository named so is written in full
+ * (`docker.io/library/NAME`).
+ */
+export function isImageId(input: string): boolean {
+  return IMAGE_ID.test(input);
+}
 
 /** Parses a reference; returns undefined when it is not one. */
 export function parseImageReference(input: string): ImageReference | undefined {

@@ -41,6 +41,7 @@ describe('resolveAgentImage', () => {
       tried: ['r/a:2.0.0 (local)', 'r/a:2.0.0 (pulled by the cluster when the agent starts)'],
     });
     await expect(resolveAgentImage(deps(runtime, config), { image: 'r/a:2.0.0', pull: 'never' })).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
+    await expect(resolveAgentImage(deps(runtime), { image: 'c47be6aa6b45', pull: 'always' })).rejects.toMatchObject({ code: 'IMAGE_ARGUMENT_INVALID', kind: 'usage' });
     expect(pulls).toEqual([]);
   });
 
@@ -69,7 +70,27 @@ describe('resolveAgentImage', () => {
     expect(pulls).toEqual(['r/a:1.0.0']);
   });
 
-  it('rejects an invalid reference as a config error', async () => {
-    await expect(resolveAgentImage(deps(fakeRuntime({})), { image: 'Not A Ref' })).rejects.toMatchObject({ code: 'IMAGE_REFERENCE_INVALID' });
+  it('rejects an invalid --image as a usage error, an invalid configured image as a config error', async () => {
+    await expect(resolveAgentImage(deps(fakeRuntime({})), { image: 'Not A Ref' })).rejects.toMatchObject({ code: 'IMAGE_ARGUMENT_INVALID', kind: 'usage' });
+    await expect(resolveAgentImage(deps(fakeRuntime({})), { image: 'x@sha256:xyz' })).rejects.toMatchObject({
+      code: 'IMAGE_ARGUMENT_INVALID',
+      kind: 'usage',
+      message: '"x@sha256:xyz" is not a valid image reference',
+      hint: expect.stringContaining('sha256:<64 hex digits>'),
+    });
+    await expect(resolveAgentImage(deps(fakeRuntime({}), { image: { repository: 'Not A Ref', tag: '1' } }), {})).rejects.toMatchObject({ code: 'IMAGE_REFERENCE_INVALID', kind: 'config' });
+  });
+
+  it('reads a short image id as a local image, never as a docker.io name to pull', async () => {
+    const pulls: string[] = [];
+    const runtime = fakeRuntime({ c47be6aa6b45: { id: 'sha256:c47be6aa6b45fff' } }, pulls);
+    expect(await resolveAgentImage(deps(runtime), { image: 'c47be6aa6b45' })).toMatchObject({ reference: 'c47be6aa6b45', source: 'local', id: 'sha256:c47be6aa6b45fff' });
+    await expect(resolveAgentImage(deps(runtime), { image: 'deadbeef0123' })).rejects.toMatchObject({
+      code: 'IMAGE_NOT_FOUND',
+      kind: 'image',
+      message: 'No local image has the id deadbeef0123',
+    });
+    await expect(resolveAgentImage(deps(runtime), { image: 'c47be6aa6b45', pull: 'always' })).rejects.toMatchObject({ code: 'IMAGE_ARGUMENT_INVALID', kind: 'usage' });
+    expect(pulls).toEqual([]);
   });
 });

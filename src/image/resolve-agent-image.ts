@@ -3,7 +3,8 @@ import { BUILD_INFO } from '../core/build-info.js';
 import { ConfigError, ImageError, UsageError } from '../core/errors.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import type { LocalImage } from '../runtime/image-operations.js';
-import { digestFor, formatReference, parseImageReference, withTag, type ImageReference } from './image-reference.js';
+import { quoteInput } from '../core/quote.js';
+import { digestFor, formatReference, isImageId, parseImageReference, withTag, type ImageReference } from './image-reference.js';
 import { pullWithAuth } from './pull-image.js';
 import type { PullProgressReporter } from './pull-progress.js';
 import { isTagRange, resolveTagRange } from './tag-range.js';
@@ -59,11 +60,17 @@ export function targetImage(config: Config, options: Pick<ResolveImageOptions, '
   return `${repository}:${tag}`;
 }
 
-function parseOrThrow(text: string): ImageReference {
+const REFERENCE_FORMS = 'repository:tag (e.g. ghcr.io/owner/agent:1.2.3), repository@sha256:<64 hex digits>, or a local image id';
+
+/** A reference given on the command line (--image, `image pull REF`) is a usage error when malformed; one from config a config error. */
+function parseOrThrow(text: string, fromCommandLine: boolean): ImageReference {
   const ref = parseImageReference(text);
   if (ref === undefined) {
-    throw new ConfigError('IMAGE_REFERENCE_INVALID', `"${text}" is not a valid image reference`, {
-      hint: 'Use repository:tag, e.g. ghcr.io/owner/agent:1.2.3 (set with --image or image.repository / image.tag)',
+    if (fromCommandLine) {
+      throw new UsageError('IMAGE_ARGUMENT_INVALID', `${quoteInput(text)} is not a valid image reference`, { hint: `Give ${REFERENCE_FORMS}` });
+    }
+    throw new ConfigError('IMAGE_REFERENCE_INVALID', `${quoteInput(text)} is not a valid image reference`, {
+      hint: `Use ${REFERENCE_FORMS} (set with image.repository / image.tag or an agent profile's image)`,
     });
   }
   return ref;
@@ -96,8 +103,20 @@ export async function resolveAgentImage(deps: ResolveImageDeps, options: Resolve
   // A semver range (`repo:^1.2`) is not a valid tag: split it off before parsing.
   const colon = target.lastIndexOf(':');
   const range = colon > target.lastIndexOf('/') && isTagRange(target.slice(colon + 1)) ? target.slice(colon + 1) : undefined;
-  let ref = parseOrThrow(range === undefined ? target : target.slice(0, colon));
   const tried: string[] = [];
+  if (isImageId(target)) {
+    if (pull === 'always') {
+      throw new UsageError('IMAGE_ARGUMENT_INVALID', `${target} is an image id: only a repository:tag can be pulled`, { hint: `Give ${REFERENCE_FORMS.replace(', or a local image id', '')}` });
+    }
+    tried.push(`${target} (local image id)`);
+    const local = await runtime.inspectImage(target);
+    if (local !== undefined) return resolved(target, 'local', local, tried);
+    throw new ImageError('IMAGE_NOT_FOUND', `No local image has the id ${target}`, {
+      hint: 'Check the id with `agentctl image ls` or your engine\'s image list; a repository with this name is written in full (docker.io/library/NAME:TAG)',
+      details: { image: target, tried },
+    });
+  }
+  let ref = parseOrThrow(range === undefined ? target : target.slice(0, colon), options.image !== undefined);
 
   if (useLocal) {
     const devReference = formatReference(withTag(ref, devTag));

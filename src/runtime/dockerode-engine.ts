@@ -9,10 +9,13 @@ interface RawInfo {
   SecurityOptions?: string[];
   CgroupVersion?: string;
   CgroupDriver?: string;
+  /** Podman's compat /info: its SecurityOptions lack `name=rootless` (Podman 4.3). */
+  Rootless?: boolean;
   OperatingSystem?: string;
   ServerVersion?: string;
   Runtimes?: Record<string, unknown>;
   DefaultRuntime?: string;
+  NCPU?: number;
 }
 
 /** Maps GET /info (Docker's, or Podman's Docker-compatible one) to EngineInfo. */
@@ -22,7 +25,7 @@ export function toEngineInfo(raw: RawInfo): EngineInfo {
     name: raw.Name ?? '',
     storageRoot: raw.DockerRootDir ?? '',
     storageDriver: raw.Driver ?? '',
-    rootless: securityOptions.some((option) => /(^|,)name=rootless(,|$)/.test(option)),
+    rootless: raw.Rootless === true || securityOptions.some((option) => /(^|,)name=rootless(,|$)/.test(option)),
     securityOptions,
     cgroupVersion: raw.CgroupVersion || undefined,
     cgroupDriver: raw.CgroupDriver || undefined,
@@ -30,6 +33,7 @@ export function toEngineInfo(raw: RawInfo): EngineInfo {
     serverVersion: raw.ServerVersion || undefined,
     ...(raw.Runtimes && typeof raw.Runtimes === 'object' ? { runtimes: Object.keys(raw.Runtimes).sort() } : {}),
     ...(raw.DefaultRuntime ? { defaultRuntime: raw.DefaultRuntime } : {}),
+    ...(typeof raw.NCPU === 'number' && raw.NCPU > 0 ? { cpus: raw.NCPU } : {}),
   };
 }
 

@@ -18,6 +18,8 @@ export interface EngineInfo {
   runtimes?: string[];
   /** The runtime a container gets when none is asked for. */
   defaultRuntime?: string;
+  /** CPUs of the engine's host (NCPU): Docker refuses a CPU limit above it. */
+  cpus?: number;
 }
 
 /**

@@ -1,9 +1,13 @@
 import { execa } from 'execa';
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deadSocket, linkSocket, temporaryHome } from '../helpers/detection-home.js';
 import { testEngine } from '../helpers/engines.js';
 import { BIN, runCli } from '../helpers/run-cli.js';
+import { makeRepository } from '../helpers/git-repo.js';
+import { lifecycleFixture } from '../helpers/lifecycle.js';
 import { streamFixture } from '../helpers/stream-agents.js';
 
 // Defects of issue 16, one test (or table row) each, named after the defect, on the engine under test.
@@ -173,5 +177,80 @@ describe('version ignored the configured image', () => {
     const result = await runCli(['--host', host, 'version'], { env: configured });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^image +${testImage.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(present locally\\) \\(configured; this release pins \\S+\\)$`, 'm'));
+  });
+});
+
+describe('inputs only the engine caught (exit 5 with engine text, INTERNAL, or a hang) are usage errors with a hint', () => {
+  const fixture = lifecycleFixture('input16');
+  let dir: string;
+  const files: Record<string, string> = {};
+  beforeAll(() => {
+    dir = fixture.workspace();
+    writeFileSync((files.nul = path.join(dir, 'nul.env')), 'A=1\nB=x\0y\n');
+    writeFileSync((files.empty = path.join(dir, 'empty.secret')), '');
+    execFileSync('mkfifo', [(files.fifo = path.join(dir, 'fifo'))]);
+  });
+  afterAll(() => fixture.cleanUp());
+
+  const secret = 'sk-ant-api03-correctness-7d41e0';
+  // nodeSeparator: run as `node -- agentctl.js` (as the installed launcher's shebang does): Node reads
+  // a --env-file argument anywhere on its command line itself, before agentctl runs.
+  const rows: { title: string; label: string; args: () => string[]; env?: Record<string, string>; nodeSeparator?: boolean; exit: number; code: string; hint: RegExp }[] = [
+    { title: '--memory 999999999t (overflowed the engine int64)', label: 'mem', args: () => ['--memory', '999999999t'], exit: 2, code: 'INVALID_MEMORY', hint: /6m to 8192t/ },
+    { title: '--pids-limit 100000000000000000000', label: 'pids', args: () => ['--pids-limit', '100000000000000000000'], exit: 2, code: 'INVALID_PIDS_LIMIT', hint: /1 to 4194304/ },
+    { title: 'AGENTCTL_PIDS_LIMIT=4194305 (the engine failed to write pids.max)', label: 'pidsenv', args: () => [], env: { AGENTCTL_PIDS_LIMIT: '4194305' }, exit: 2, code: 'INVALID_PIDS_LIMIT', hint: /1 to 4194304/ },
+    { title: '--pids-limit 4194305 (above the kernel limit)', label: 'pidsmax', args: () => ['--pids-limit', '4194305'], exit: 2, code: 'INVALID_PIDS_LIMIT', hint: /1 to 4194304/ },
+    { title: '--cpus 0.001', label: 'cpus', args: () => ['--cpus', '0.001'], exit: 2, code: 'INVALID_CPUS', hint: /from 0\.01/ },
+    { title: 'a bad digest (--image x@sha256:xyz gave INTERNAL)', label: 'digest', args: () => ['--image', 'x@sha256:xyz'], exit: 2, code: 'IMAGE_ARGUMENT_INVALID', hint: /sha256:<64 hex digits>/ },
+    { title: 'a NUL byte in an env file', label: 'nul', nodeSeparator: true, args: () => ['--env-file', files.nul!], exit: 2, code: 'INVALID_ENV', hint: /NUL byte/ },
+    { title: '--env-file /dev/zero (hung)', label: 'envzero', nodeSeparator: true, args: () => ['--env-file', '/dev/zero'], exit: 2, code: 'ENV_FILE_UNREADABLE', hint: /regular file/ },
+    { title: '--env-file FIFO (hung)', label: 'envfifo', nodeSeparator: true, args: () => ['--env-file', files.fifo!], exit: 2, code: 'ENV_FILE_UNREADABLE', hint: /regular file/ },
+    { title: '--secret K=@/dev/zero (hung)', label: 'seczero', args: () => ['--secret', 'K=@/dev/zero'], exit: 2, code: 'SECRET_FILE_UNREADABLE', hint: /regular file/ },
+    { title: '--secret K=@FIFO (hung)', label: 'secfifo', args: () => ['--secret', `K=@${files.fifo!}`], exit: 2, code: 'SECRET_FILE_UNREADABLE', hint: /regular file/ },
+    { title: 'an empty secret file (accepted, while an empty variable was refused)', label: 'secempty', args: () => ['--secret', `K=@${files.empty!}`], exit: 2, code: 'SECRET_MISSING', hint: /Put the value in/ },
+    { title: 'a bad --memory equal to a secret (it was echoed)', label: 'echo', args: () => ['--secret', 'API_KEY', '--memory', secret], env: { API_KEY: secret }, exit: 2, code: 'INVALID_MEMORY', hint: /512m, 4g/ },
+  ];
+  for (const row of rows) {
+    it(`start with ${row.title}: exit ${row.exit} ${row.code}, one line and a hint, nothing created`, async () => {
+      const name = fixture.agentName(row.label);
+      const args = ['start', '-d', '--json', '--image', testImage, ...row.args(), name, '--', 'sleep', '60'];
+      const options = { cwd: dir, env: row.env, timeout: 30_000 };
+      const result = row.nodeSeparator ? await runCli(['--', BIN, '--host', host, ...args], { ...options, bin: process.execPath }) : await fixture.cli(args, options);
+      expect(result.exitCode).toBe(row.exit);
+      expect(result.json).toMatchObject({ ok: false, error: { code: row.code } });
+      expect(result.json.error.message).not.toContain('\n');
+      expect(result.json.error.hint).toMatch(row.hint);
+      expect(result.stdout + result.stderr).not.toContain(secret);
+      expect(await fixture.containerExists(`agentctl-${name}`)).toBe(false);
+    });
+  }
+
+  it('a name with a newline gave a two-line error (now one line with the name escaped)', async () => {
+    const result = await fixture.cli(['start', '-d', '--image', testImage, 'bad\nname'], { cwd: dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.split('\n')).toEqual(['error: Invalid agent name "bad\\nname"', expect.stringMatching(/^hint: /)]);
+  });
+
+  it('a short image id was read as a docker.io name to pull (now the local image with that id)', async () => {
+    const id = (await fixture.docker.getImage(testImage).inspect()).Id.replace(/^sha256:/, '').slice(0, 12);
+    const name = fixture.agentName('shortid');
+    const result = await fixture.cli(['start', '-d', '--json', '--image', id, name, '--', 'sleep', '60'], { cwd: dir });
+    expect(result.exitCode).toBe(0);
+    expect(result.json).toMatchObject({ ok: true, agent: { name, image: id } });
+    const unknown = await fixture.cli(['start', '-d', '--json', '--image', 'deadbeef0123', fixture.agentName('noid'), '--', 'sleep', '60'], { cwd: dir });
+    expect(unknown.exitCode).toBe(6);
+    expect(unknown.json).toMatchObject({ ok: false, error: { code: 'IMAGE_NOT_FOUND', message: 'No local image has the id deadbeef0123' } });
+    expect(unknown.json.error.details.tried).toEqual(['deadbeef0123 (local image id)']);
+  });
+
+  it('a relative AGENTCTL_DATA_DIR put data inside the checkout (now refused, exit 3, and nothing written there)', async () => {
+    const repo = makeRepository(path.join(dir, 'repo'));
+    const result = await fixture.cli(['start', '-d', '--json', '--worktree', '--image', testImage, fixture.agentName('reldata'), '--', 'sleep', '60'], {
+      cwd: repo,
+      env: { AGENTCTL_DATA_DIR: 'agentctl-data' },
+    });
+    expect(result.exitCode).toBe(3);
+    expect(result.json).toMatchObject({ ok: false, error: { code: 'DIRECTORY_RELATIVE', hint: expect.stringContaining('absolute path') } });
+    expect(existsSync(path.join(repo, 'agentctl-data'))).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
+import { InputFileError, readInputFile } from './input-file.js';
 
 const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
@@ -25,21 +25,27 @@ export function parseEnvFile(text: string, hostEnv: NodeJS.ProcessEnv, file: str
   text.split(/\r?\n/).forEach((line, index) => {
     const trimmed = line.replace(/^\s+/, '');
     if (!trimmed || trimmed.startsWith('#')) return;
+    // No process can be given a NUL in its environment; the runtime would refuse at start.
+    if (trimmed.includes('\0')) {
+      throw new UsageError('INVALID_ENV', `The env file ${file} has a NUL byte at line ${index + 1}`, {
+        hint: 'An environment value cannot hold a NUL byte: fix that line (is it a binary file?)',
+      });
+    }
     const pair = parseEnvEntry(trimmed, hostEnv, `at ${file}:${index + 1}`);
     if (pair) out.push(pair);
   });
   return out;
 }
 
+/** Reads an env file: a regular file of at most 1 MiB (a FIFO or /dev/zero is refused, never read). */
 export async function readEnvFile(file: string, hostEnv: NodeJS.ProcessEnv): Promise<[string, string][]> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readInputFile(file)).toString('utf8');
   } catch (error) {
-    throw new UsageError('ENV_FILE_UNREADABLE', `Cannot read the env file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
-      hint: 'Check the path given to --env-file',
-      cause: error,
-    });
+    if (!(error instanceof InputFileError)) throw error;
+    const fix = error.problem.kind === 'unreadable' ? 'Check the path given to --env-file' : 'Give --env-file a regular file of KEY=VALUE lines (at most 1 MiB)';
+    throw new UsageError('ENV_FILE_UNREADABLE', `Cannot read the env file ${file}: ${error.message}`, { hint: fix, cause: error });
   }
   return parseEnvFile(text, hostEnv, file);
 }

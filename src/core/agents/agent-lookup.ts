@@ -1,3 +1,4 @@
+import { quoteInput } from '../quote.js';
 import { NotFoundError } from '../errors.js';
 import { LABELS } from '../labels.js';
 import type { ContainerDetails, ContainerOperations } from '../../runtime/container-operations.js';
@@ -11,7 +12,7 @@ export const AGENT_FILTER = { [LABELS.managed]: 'true', [LABELS.agent]: true } a
 
 /** AGENT_NOT_FOUND (exit 7) naming every unknown agent in `details.agents`. */
 function agentNotFound(missing: string[], hint: string): NotFoundError {
-  return new NotFoundError('AGENT_NOT_FOUND', `No agent named ${missing.map((name) => `"${name}"`).join(', ')}`, { hint, details: { agents: missing } });
+  return new NotFoundError('AGENT_NOT_FOUND', `No agent named ${missing.map((name) => quoteInput(name)).join(', ')}`, { hint, details: { agents: missing } });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { CONTAINER_PREFIX } from '../labels.js';
 import { UsageError } from '../errors.js';
+import { quoteInput } from '../quote.js';
 
 /** Engine name rules (Docker and Podman alike), for the part after the `agentctl-` prefix. */
 const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -10,7 +11,7 @@ export const MAX_AGENT_NAME_LENGTH = 63;
 /** Throws a UsageError (AGENT_NAME_INVALID) unless `name` is a valid agent name. */
 export function validateAgentName(name: string): string {
   if (!NAME_PATTERN.test(name) || name.length > MAX_AGENT_NAME_LENGTH) {
-    throw new UsageError('AGENT_NAME_INVALID', `Invalid agent name "${name}"`, {
+    throw new UsageError('AGENT_NAME_INVALID', `Invalid agent name ${quoteInput(name)}`, {
       hint: `Use 1-${MAX_AGENT_NAME_LENGTH} characters: letters, digits, "_", "." or "-", starting with a letter or digit`,
     });
   }

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
+import { InputFileError, readInputFile } from './input-file.js';
 import type { TarEntry } from './tar.js';
 
 export const SECRETS_DIR = '/run/secrets';
@@ -42,11 +42,16 @@ export async function resolveSecrets(
       const file = spec.slice(1);
       let value: Buffer;
       try {
-        value = await readFile(file);
+        value = await readInputFile(file);
       } catch (error) {
-        throw new UsageError('SECRET_FILE_UNREADABLE', `Cannot read the file for secret ${name}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
-          hint: `Check the path in --secret ${name}=@FILE`,
-          cause: error,
+        if (!(error instanceof InputFileError)) throw error;
+        const fix = error.problem.kind === 'unreadable' ? `Check the path in --secret ${name}=@FILE` : `Give --secret ${name}=@FILE a regular file (at most 1 MiB)`;
+        throw new UsageError('SECRET_FILE_UNREADABLE', `Cannot read the file for secret ${name}: ${error.message}`, { hint: fix, cause: error });
+      }
+      // As with an empty variable: an empty key is a mistake that would surface only inside the agent.
+      if (value.toString('utf8').trim() === '') {
+        throw new UsageError('SECRET_MISSING', `Secret ${name}: the file ${file} is empty`, {
+          hint: `Put the value in ${file}, or export ${name} and use --secret ${name}`,
         });
       }
       register(value.toString('utf8'));
@@ -55,8 +60,8 @@ export async function resolveSecrets(
       continue;
     }
     const value = hostEnv[name];
-    if (value === undefined || value === '') {
-      throw new UsageError('SECRET_MISSING', `Secret ${name} is not set in the environment`, {
+    if (value === undefined || value.trim() === '') {
+      throw new UsageError('SECRET_MISSING', `Secret ${name} is ${value === undefined ? 'not set' : 'empty'} in the environment`, {
         hint: `Export ${name} first, or read it from a file with --secret ${name}=@FILE`,
       });
     }
@@ -65,7 +70,7 @@ export async function resolveSecrets(
   }
   for (const name of offered) {
     const value = hostEnv[name];
-    if (secrets.has(name) || !NAME_PATTERN.test(name) || value === undefined || value === '') continue;
+    if (secrets.has(name) || !NAME_PATTERN.test(name) || value === undefined || value.trim() === '') continue;
     register(value);
     secrets.set(name, { name, value: Buffer.from(value), source: 'environment (config)' });
   }
