@@ -15,7 +15,9 @@ const isRoot = process.getuid?.() === 0;
 const OWNER = isRoot ? { uid: 1234, gid: 1234 } : { uid: process.getuid!(), gid: process.getgid!() };
 let root = '';
 let repo = '';
-const env = () => ({ AGENTCTL_WORKTREE_DIR: join(root, 'worktrees'), XDG_DATA_HOME: join(root, 'data') });
+// agentctl's data directory (run logs) lies outside every workspace: a workspace holding it is refused.
+let dataRoot = '';
+const env = () => ({ AGENTCTL_WORKTREE_DIR: join(root, 'worktrees'), XDG_DATA_HOME: join(dataRoot, 'data') });
 
 // The test agent: prints on both streams, commits a file, and exits 3.
 const AGENT_SCRIPT = `set -e
@@ -43,6 +45,7 @@ function branchExists(branch: string): boolean {
 describe(`agentctl run on ${f.engineName}`, () => {
   beforeAll(() => {
     root = f.workspace();
+    dataRoot = f.workspace();
     repo = makeRepository(join(root, 'repo'));
     writeFileSync(join(repo, 'agent.sh'), AGENT_SCRIPT);
     gitSync(repo, 'add', 'agent.sh');
