@@ -18,12 +18,16 @@ const lazyModules = {
   // Required inside followProgress already: no shim needed, only its own file (protobufjs).
   './buildkit': { source: require.resolve('dockerode/lib/buildkit.js'), file: 'lazy-buildkit.cjs', inline: true },
 };
+// Every patch below records that it applied: when an upstream release renames a file it patches,
+// the build fails instead of quietly putting the heavy module back on the start-up path.
+const applied = new Set();
 const deferHeavyModules = {
   name: 'defer-heavy-modules',
   setup(b) {
     b.onResolve({ filter: /^\.\/(ssh|session|buildkit)$/ }, (args) => {
       if (!/[\\/](docker-modem|dockerode)[\\/]lib$/.test(args.resolveDir)) return undefined;
       const lazy = lazyModules[args.path];
+      applied.add(`defer ${args.path}`);
       if (lazy.inline) return { path: `./${lazy.file}`, external: true };
       return { path: args.path, namespace: 'lazy-shim', pluginData: lazy.file };
     });
@@ -43,9 +47,11 @@ const kubernetesClient = { source: 'src/runtime/kubernetes/client-node.ts', file
 const deferKubernetesClient = {
   name: 'defer-kubernetes-client',
   setup(b) {
-    b.onResolve({ filter: /^\.\/client-node\.js$/ }, (args) =>
-      /[\\/]runtime[\\/]kubernetes$/.test(args.resolveDir) ? { path: `./${kubernetesClient.file}`, external: true } : undefined,
-    );
+    b.onResolve({ filter: /^\.\/client-node\.js$/ }, (args) => {
+      if (!/[\\/]runtime[\\/]kubernetes$/.test(args.resolveDir)) return undefined;
+      applied.add('defer client-node');
+      return { path: `./${kubernetesClient.file}`, external: true };
+    });
   },
 };
 
@@ -54,7 +60,10 @@ const deferKubernetesClient = {
 const englishOnlyZod = {
   name: 'english-only-zod',
   setup(b) {
-    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({ contents: 'export { default as en } from "./en.js";', loader: 'js' }));
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => {
+      applied.add('zod english only');
+      return { contents: 'export { default as en } from "./en.js";', loader: 'js' };
+    });
   },
 };
 
@@ -86,6 +95,12 @@ const result = await build({
   plugins: [deferHeavyModules, deferKubernetesClient, englishOnlyZod],
   logLevel: 'warning',
 });
+const expected = [...Object.keys(lazyModules).map((name) => `defer ${name}`), 'defer client-node', 'zod english only'];
+const missing = expected.filter((patch) => !applied.has(patch));
+if (missing.length > 0) {
+  rmSync(outdir, { recursive: true, force: true });
+  throw new Error(`build: these bundle patches matched nothing (an upstream file moved?): ${missing.join(', ')}. Update scripts/build.mjs.`);
+}
 for (const { source, file } of Object.values(lazyModules)) {
   await build({
     entryPoints: [source],
