@@ -32,9 +32,10 @@ export function registerLs(program: Command, context: CommandContext): void {
           agent.imageVersion,
           agent.workspace + (agent.readOnly ? ' (ro)' : ''),
           formatBranch(agent),
-          agent.limits.cpus === null ? '-' : String(agent.limits.cpus),
-          formatMemory(agent.limits.memory ?? 0),
-          agent.limits.pidsLimit === null ? '-' : String(agent.limits.pidsLimit),
+          // Limits the engine does not enforce are not shown as if they held (`ls --json`: enforced false).
+          ...(agent.limits.enforced
+            ? [agent.limits.cpus === null ? '-' : String(agent.limits.cpus), formatMemory(agent.limits.memory ?? 0), agent.limits.pidsLimit === null ? '-' : String(agent.limits.pidsLimit)]
+            : ['ignored', 'ignored', 'ignored']),
         ]),
       ];
       const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
@@ -42,5 +43,7 @@ export function registerLs(program: Command, context: CommandContext): void {
         const line = row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ');
         io.out(index === 0 ? io.style.bold(line) : line);
       });
+      const ignored = agents.find((agent) => !agent.limits.enforced);
+      if (ignored) io.info(`limits ignored: ${ignored.limits.ignoredBecause ?? 'the engine does not enforce them'}`);
     });
 }

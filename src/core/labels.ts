@@ -18,6 +18,8 @@ export const LABELS = {
   /** The commit the agent's branch started at. */
   base: 'io.agentctl.base',
   readOnly: 'io.agentctl.read-only',
+  /** Why the engine does not enforce the agent's limits (limits-enforcement.ts); absent when it does. */
+  limitsIgnored: 'io.agentctl.limits-ignored',
   kind: 'io.agentctl.kind',
 } as const;
 

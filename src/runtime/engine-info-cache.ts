@@ -25,6 +25,9 @@ export async function cachedEngineInfo(runtime: Pick<ContainerRuntime, 'endpoint
   return info;
 }
 
+/** Bumped whenever toEngineInfo changes what it reads from GET /info. */
+const CACHE_FORMAT = 2;
+
 let pendingWrite: { file: string; info: EngineInfo } | undefined;
 
 /**
@@ -50,7 +53,8 @@ async function cacheFile(runtime: Pick<ContainerRuntime, 'endpoint' | 'version'>
   const uid = process.getuid();
   const dir = join(env.XDG_RUNTIME_DIR || tmpdir(), `agentctl-${uid}`);
   if ((await lstat(dir).catch(() => undefined)) && !(await ownDirectory(dir, false))) return undefined;
-  const key = JSON.stringify([parsed.socketPath, String(socket.dev), String(socket.ino), String(socket.ctimeNs), runtime.version.kind, runtime.version.version, runtime.version.apiVersion]);
+  // CACHE_FORMAT: a newer agentctl that reads the info differently (Podman's Rootless) asks again.
+  const key = JSON.stringify([CACHE_FORMAT, parsed.socketPath, String(socket.dev), String(socket.ino), String(socket.ctimeNs), runtime.version.kind, runtime.version.version, runtime.version.apiVersion]);
   return join(dir, `engine-info-${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
 }
 

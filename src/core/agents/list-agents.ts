@@ -17,7 +17,11 @@ export interface AgentListing {
   workspace: string;
   branch: string | null;
   readOnly: boolean;
-  limits: { cpus: number | null; memory: number | null; pidsLimit: number | null };
+  /**
+   * The limits asked for; `enforced: false` (with `ignoredBecause`) when the engine holds the agent
+   * to none of them (rootless on cgroup v1: limits-enforcement.ts).
+   */
+  limits: { cpus: number | null; memory: number | null; pidsLimit: number | null; enforced: boolean; ignoredBecause?: string };
   /**
    * The agent's git work (every writing agent on a git checkout): its worktree (or the checkout it
    * works in), uncommitted files of a worktree, commits only on its branch, unpushed commits.
@@ -54,6 +58,8 @@ export function toListing(details: ContainerDetails, now: number): AgentListing 
       cpus: details.hostConfig.nanoCpus ? details.hostConfig.nanoCpus / 1e9 : null,
       memory: details.hostConfig.memory || null,
       pidsLimit: details.hostConfig.pidsLimit > 0 ? details.hostConfig.pidsLimit : null,
+      enforced: !details.labels[LABELS.limitsIgnored],
+      ...(details.labels[LABELS.limitsIgnored] ? { ignoredBecause: details.labels[LABELS.limitsIgnored] } : {}),
     },
   };
 }

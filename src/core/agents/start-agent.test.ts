@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -93,7 +93,7 @@ function deps(runtime: ContainerRuntime, fail?: Error, env: NodeJS.ProcessEnv = 
 
 function options(overrides: Partial<StartAgentOptions> = {}): StartAgentOptions {
   return {
-    name: 'x', workspace: mkdtempSync(join(tmpdir(), 'agentctl-start-')), detach: true, readOnly: false, env: [], envFiles: [], secrets: [],
+    name: 'x', workspace: writableByAnyone(mkdtempSync(join(tmpdir(), 'agentctl-start-'))), detach: true, readOnly: false, env: [], envFiles: [], secrets: [],
     ssh: false, dockerAccess: 'none', waitTimeoutMs: 5000, ...overrides,
   };
 }
@@ -170,3 +170,9 @@ describe('startAgent', () => {
     expect(fake.calls).not.toContain('removeContainer c1');
   });
 });
+
+/** The fake host user (501) must be able to write the workspace: start refuses one it could not. */
+function writableByAnyone(dir: string): string {
+  chmodSync(dir, 0o777);
+  return dir;
+}

@@ -9,7 +9,8 @@ import { parseEndpoint } from '../../runtime/endpoint.js';
 import type { EngineInfo } from '../../runtime/engine-operations.js';
 import { containerName, homeVolumeName } from './agent-name.js';
 import { agentLabels, buildAgentSpec, HOME_PATH } from './agent-spec.js';
-import { decideAgentUser, type AgentUser } from './agent-user.js';
+import { checkAgentAccess, decideAgentUser, type AgentUser } from './agent-user.js';
+import { getLimitsIgnoredReason } from './limits-enforcement.js';
 import { secretFileEnv, secretsArchiveEntries } from './secrets.js';
 import { prepareStart, type StartAgentOptions } from './start-options.js';
 import { retryWhileUnreachable } from './retry-unreachable.js';
@@ -150,6 +151,8 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
   const selinux = info.securityOptions.some((option) => /(^|,)name=selinux(,|$)/.test(option));
   const user = decideAgentUser({ kind: runtime.kind, platform: deps.platform, rootless: info.rootless, host: deps.hostUser, workspaceOwner: prepared.workspaceOwner, bindMounts: runtime.capabilities.bindMounts });
   deps.log(`user ${user.uid}:${user.gid}${user.usernsMode ? ` (userns ${user.usernsMode})` : ''}: ${user.reason}${selinux ? '; SELinux: relabelling the workspace' : ''}`);
+  const limitsIgnored = getLimitsIgnoredReason(runtime.kind, info);
+  if (limitsIgnored) (deps.warn ?? deps.log)(`agent ${name} runs without resource limits: ${limitsIgnored}`);
 
   // Worktree isolation: the agent's own worktree (or the checkout), and git working inside.
   const agentWorkspace = await prepareAgentWorkspace(
@@ -191,7 +194,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       name,
       workspace: agentWorkspace.workspace,
       extraBinds: agentWorkspace.binds,
-      extraLabels: agentWorkspace.labels,
+      extraLabels: { ...agentWorkspace.labels, ...(limitsIgnored ? { [LABELS.limitsIgnored]: limitsIgnored } : {}) },
       readOnly: options.readOnly,
       image: { reference: image.reference, id: image.id, digest: image.digest ?? undefined, source: image.source },
       command: prepared.command,
@@ -210,6 +213,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       tty: options.tty ?? true,
     };
     spec = buildAgentSpec(input);
+    await checkAgentAccess(user, { workspace: agentWorkspace.workspace, readOnly: options.readOnly, ...(prepared.sshSocket ? { sshSocket: prepared.sshSocket } : {}) });
     if (agentWorkspace.workspace !== prepared.workspace) await checkMountedWorkspace(deps, runtime, info, agentWorkspace.workspace, Boolean(options.allowUnsafeWorkspace));
     createdVolume = await runtime.createVolume(volume, agentLabels(input, 'home'));
     deps.log(createdVolume ? `created volume ${volume}` : `reusing volume ${volume}`);

@@ -1,4 +1,4 @@
-import { mkdtempSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -82,7 +82,7 @@ function deps(runtime: ContainerRuntime, config: StartAgentDeps['config'] = { wo
     env: {},
     platform: 'linux',
     config,
-    homedir: mkdtempSync(join(tmpdir(), 'agentctl-home-')),
+    homedir: writableByAnyone(mkdtempSync(join(tmpdir(), 'agentctl-home-'))),
     runtime: async () => runtime,
     resolveImage: async () => ({ reference: 'agentctl-test/busybox:1.0.0', source: 'local', id: 'sha256:img', digest: null }),
     registerSecret: () => undefined,
@@ -95,7 +95,7 @@ function deps(runtime: ContainerRuntime, config: StartAgentDeps['config'] = { wo
 
 function options(overrides: Partial<StartAgentOptions> = {}): StartAgentOptions {
   return {
-    name: 'x', workspace: mkdtempSync(join(tmpdir(), 'agentctl-start-')), detach: true, readOnly: false, env: [], envFiles: [], secrets: [],
+    name: 'x', workspace: writableByAnyone(mkdtempSync(join(tmpdir(), 'agentctl-start-'))), detach: true, readOnly: false, env: [], envFiles: [], secrets: [],
     ssh: false, dockerAccess: 'none', waitTimeoutMs: 5000, ...overrides,
   };
 }
@@ -187,7 +187,7 @@ describe('start: the workspace', () => {
 
   it('mounts where a symlinked workspace leads, and names the agent after the link', async () => {
     const fake = fakeRuntime();
-    const target = mkdtempSync(join(tmpdir(), 'agentctl-target-'));
+    const target = writableByAnyone(mkdtempSync(join(tmpdir(), 'agentctl-target-')));
     const link = join(mkdtempSync(join(tmpdir(), 'agentctl-links-')), 'my-project');
     symlinkSync(target, link);
     const started = await startAgent(deps(fake.runtime), options({ name: undefined, workspace: link }));
@@ -202,3 +202,9 @@ describe('start: the workspace', () => {
     expect(fake.calls.some((call) => call.startsWith('create'))).toBe(false);
   });
 });
+
+/** The fake host user (501) must be able to write the workspace: start refuses one it could not. */
+function writableByAnyone(dir: string): string {
+  chmodSync(dir, 0o777);
+  return dir;
+}

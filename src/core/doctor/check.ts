@@ -23,6 +23,10 @@ export interface DoctorDeps {
   env: NodeJS.ProcessEnv;
   platform: NodeJS.Platform;
   hostname: string;
+  /** The current directory: the workspace `start` uses by default (its access is checked). */
+  cwd?: string;
+  /** agentctl's own uid/gid (undefined on Windows). */
+  hostUser?: { uid: number; gid: number };
   connect(): Promise<{ runtime: ContainerRuntime; detected: Connection }>;
   config(): Promise<LoadedConfig>;
   fs: {

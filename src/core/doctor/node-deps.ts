@@ -11,6 +11,8 @@ export function doctorDeps(context: DoctorContext): DoctorDeps {
     env: context.env,
     platform: context.platform,
     hostname: os.hostname(),
+    cwd: process.cwd(),
+    ...(typeof process.getuid === 'function' ? { hostUser: { uid: process.getuid(), gid: process.getgid!() } } : {}),
     connect: () => context.connect(),
     config: () => context.config(),
     fs: {

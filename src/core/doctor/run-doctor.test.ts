@@ -28,9 +28,14 @@ function fakeDeps(overrides: {
   git?: boolean;
   env?: NodeJS.ProcessEnv;
   url?: string;
+  kind?: 'docker' | 'podman';
+  cwd?: { path: string; uid: number; gid: number; mode: number };
+  hostUser?: { uid: number; gid: number };
+  sshSocket?: { uid: number; gid: number; mode: number };
 }): DoctorDeps {
   const runtime = {
-    kind: 'docker',
+    kind: overrides.kind ?? 'docker',
+    capabilities: { bindMounts: true },
     version: { kind: 'docker', version: '27.0.1', apiVersion: '1.46' },
     endpoint: { url: overrides.url ?? 'unix:///var/run/docker.sock', source: 'default-socket' },
     fetchEngineInfo: async () => ({ ...info, ...overrides.info }),
@@ -41,6 +46,8 @@ function fakeDeps(overrides: {
     env: overrides.env ?? { SSH_AUTH_SOCK: '/tmp/agent.sock' },
     platform: 'linux',
     hostname: 'devbox',
+    ...(overrides.cwd ? { cwd: overrides.cwd.path } : {}),
+    ...(overrides.hostUser ? { hostUser: overrides.hostUser } : {}),
     connect: async () => {
       if (overrides.configError) throw overrides.configError;
       if (overrides.connectError) throw overrides.connectError;
@@ -52,7 +59,8 @@ function fakeDeps(overrides: {
     },
     fs: {
       stat: async (path) => {
-        if (path === '/tmp/agent.sock') return { mode: 0o140600, uid: 1000, gid: 1000, isSocket: true };
+        if (path === '/tmp/agent.sock') return { mode: 0o140600, uid: 1000, gid: 1000, isSocket: true, ...overrides.sshSocket };
+        if (overrides.cwd && path === overrides.cwd.path) return { mode: overrides.cwd.mode, uid: overrides.cwd.uid, gid: overrides.cwd.gid, isSocket: false };
         if (path === '/var/run/docker.sock') return { mode: overrides.socketMode ?? 0o140660, uid: 0, gid: 999, isSocket: true };
         if (path === '/tmp/not-a-socket') return { mode: 0o100600, uid: 1000, gid: 1000, isSocket: false };
         return undefined;
@@ -90,6 +98,7 @@ describe('runDoctor', () => {
       ['socket', 'ok'],
       ['image', 'ok'],
       ['disk', 'ok'],
+      ['limits', 'ok'],
       ['config', 'ok'],
       ['git', 'ok'],
       ['ssh-agent', 'ok'],
@@ -160,6 +169,31 @@ describe('runDoctor', () => {
   it('warns about plain tcp:// to another host', async () => {
     const socket = byId(await runDoctor(fakeDeps({ url: 'tcp://10.0.0.5:2375' }))).socket!;
     expect(socket).toMatchObject({ status: 'warn', fix: expect.stringContaining('TLS') });
+  });
+});
+
+describe('runDoctor: what an agent started here could do', () => {
+  it('warns that rootless Podman on cgroup v1 ignores limits (it accepts them and applies none)', async () => {
+    const report = await runDoctor(fakeDeps({ kind: 'podman', info: { rootless: true, cgroupVersion: '1' } }));
+    expect(byId(report).limits).toMatchObject({ status: 'warn', message: expect.stringContaining('rootless Podman on cgroup v1'), details: { enforced: false } });
+    expect(byId(await runDoctor(fakeDeps({ info: { rootless: false, cgroupVersion: '1' } }))).limits).toMatchObject({ status: 'ok', details: { enforced: true } });
+  });
+
+  it('says when an agent started here could not write the directory (a regular user on root\'s checkout)', async () => {
+    const checks = byId(await runDoctor(fakeDeps({ cwd: { path: '/srv/app', uid: 0, gid: 0, mode: 0o40755 }, hostUser: { uid: 1500, gid: 1500 } })));
+    expect(checks.workspace).toMatchObject({ status: 'warn', message: expect.stringContaining('could not write the workspace /srv/app'), fix: expect.stringContaining('--read-only') });
+  });
+
+  it('passes root on a root-owned checkout: the agent runs as uid 0 without capabilities and can write it', async () => {
+    const checks = byId(await runDoctor(fakeDeps({ cwd: { path: '/src', uid: 0, gid: 0, mode: 0o40755 }, hostUser: { uid: 0, gid: 0 } })));
+    expect(checks.workspace).toMatchObject({ status: 'ok', details: { user: '0:0' } });
+  });
+
+  it("warns that --ssh would be refused when the agent's uid cannot use the ssh-agent socket", async () => {
+    const deps = fakeDeps({ cwd: { path: '/home/ada/app', uid: 1234, gid: 1234, mode: 0o40755 }, hostUser: { uid: 0, gid: 0 }, sshSocket: { uid: 0, gid: 0, mode: 0o140600 } });
+    expect(byId(await runDoctor(deps))['ssh-agent']).toMatchObject({ status: 'warn', message: expect.stringContaining('not usable by agents started here (uid 1234)') });
+    const own = fakeDeps({ cwd: { path: '/home/ada/app', uid: 1234, gid: 1234, mode: 0o40755 }, hostUser: { uid: 1234, gid: 1234 }, sshSocket: { uid: 1234, gid: 1234, mode: 0o140600 } });
+    expect(byId(await runDoctor(own))['ssh-agent']!.status).toBe('ok');
   });
 });
 

@@ -2,6 +2,7 @@ import type { CheckResult, DoctorDeps, EngineFacts } from './check.js';
 import { checkDisk } from './disk-check.js';
 import { checkEngine, gatherEngineFacts } from './engine-check.js';
 import { checkImage } from './image-check.js';
+import { checkLimits, checkWorkspaceAccess, getAgentUserHere } from './agent-access-check.js';
 import { checkConfig, checkGit, checkSshAgent } from './local-checks.js';
 import { checkSocket } from './socket-check.js';
 
@@ -13,10 +14,19 @@ export interface DoctorReport {
 
 /** Runs every check; never throws for a failing check, the report says what failed. */
 export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
-  const [configCheck, git, sshAgent] = await Promise.all([checkConfig(deps), checkGit(deps), checkSshAgent(deps)]);
+  const [configCheck, git] = await Promise.all([checkConfig(deps), checkGit(deps)]);
   const facts = await gatherEngineFacts(deps, configCheck.config);
-  const [socket, image, disk, backend] = await Promise.all([checkSocket(facts, deps), checkImage(facts, deps), checkDisk(facts, deps), backendChecks(facts)]);
-  const checks = [checkEngine(facts), ...backend, socket, image, disk, configCheck.result, git, sshAgent];
+  // Who an agent started here would be: whether it could write this directory and use the ssh-agent.
+  const agentUser = await getAgentUserHere(facts, deps);
+  const [socket, image, disk, backend, workspace, sshAgent] = await Promise.all([
+    checkSocket(facts, deps),
+    checkImage(facts, deps),
+    checkDisk(facts, deps),
+    backendChecks(facts),
+    deps.cwd ? checkWorkspaceAccess(agentUser, deps) : undefined,
+    checkSshAgent(deps, agentUser),
+  ]);
+  const checks = [checkEngine(facts), ...backend, socket, image, disk, checkLimits(facts), ...(workspace ? [workspace] : []), configCheck.result, git, sshAgent];
   return { ok: checks.every((check) => check.status !== 'fail'), checks };
 }
 
