@@ -2,7 +2,8 @@
 # Installs and starts, idempotently, what agentctl's integration tests need on a Debian 12 machine
 # (as root): Docker Engine (dockerd), Podman with its Docker-compatible API socket, a registry on
 # 127.0.0.1:5000 (and one with basic auth on 127.0.0.1:5001), and small test images in both engines
-# and the registry. Engines that already answer are reused. Writes the endpoints to
+# and the registry, and a regular user (dev, uid 1500, in the docker group) with a rootless Podman
+# API service of its own holding the same test images. Engines that already answer are reused. Writes the endpoints to
 # $AGENTCTL_TEST_STATE/engines.json (default /run/agentctl-test), which the tests read.
 set -euo pipefail
 
@@ -177,6 +178,58 @@ import_debian() { # CLI
 import_debian "$DOCKER"
 import_debian "$PODMAN"
 
+# --- A regular user: Docker through the docker group, and rootless Podman ---------------------------
+# The integration tiers integration-docker-user and integration-podman-rootless run as this user
+# (scripts/test.sh). Its rootless Podman has its own API service and its own image storage.
+TEST_USER=dev
+TEST_UID=1500
+TEST_HOME=/home/$TEST_USER
+TEST_RUNTIME_DIR=/run/user/$TEST_UID
+command -v setpriv >/dev/null || { log "setpriv (util-linux) is missing"; exit 1; }
+getent group docker >/dev/null || groupadd --system docker
+if ! id -u "$TEST_USER" >/dev/null 2>&1; then
+  log "creating the test user $TEST_USER (uid $TEST_UID, in the docker group)"
+  useradd --create-home --home-dir "$TEST_HOME" --uid "$TEST_UID" --user-group --groups docker --shell /bin/sh "$TEST_USER"
+fi
+[ "$(id -u "$TEST_USER")" = "$TEST_UID" ] || { log "user $TEST_USER exists with another uid than $TEST_UID"; exit 1; }
+id -nG "$TEST_USER" | tr ' ' '\n' | grep -qx docker || usermod -aG docker "$TEST_USER"
+# The docker socket must be the docker group's (dockerd does that when the group exists at its start).
+[ "$(stat -c %G "$DOCKER_SOCK")" = docker ] || { chgrp docker "$DOCKER_SOCK" && chmod 660 "$DOCKER_SOCK"; }
+touch /etc/subuid /etc/subgid
+grep -q "^$TEST_USER:" /etc/subuid || echo "$TEST_USER:200000:65536" >>/etc/subuid
+grep -q "^$TEST_USER:" /etc/subgid || echo "$TEST_USER:200000:65536" >>/etc/subgid
+# slirp4netns (rootless networking) opens /dev/net/tun, 0600 on these machines.
+chmod 666 /dev/net/tun
+mkdir -p "$TEST_RUNTIME_DIR"
+chown "$TEST_USER:$TEST_USER" "$TEST_RUNTIME_DIR"
+chmod 700 "$TEST_RUNTIME_DIR"
+as_test_user() { # COMMAND... as the test user, with a login-like environment
+  setpriv --reuid "$TEST_USER" --regid "$TEST_USER" --init-groups \
+    env -i HOME="$TEST_HOME" USER="$TEST_USER" LOGNAME="$TEST_USER" PATH=/usr/local/bin:/usr/bin:/bin \
+    XDG_RUNTIME_DIR="$TEST_RUNTIME_DIR" "$@"
+}
+ROOTLESS_SOCK=$TEST_RUNTIME_DIR/podman/podman.sock
+rootless_ok() { as_test_user curl -sf -o /dev/null --unix-socket "$ROOTLESS_SOCK" http://localhost/_ping; }
+if rootless_ok; then
+  log "rootless podman API service of $TEST_USER already running"
+else
+  log "starting the rootless podman API service of $TEST_USER"
+  # Without the directory the service exits at once ("bind: no such file or directory").
+  as_test_user mkdir -p "$TEST_RUNTIME_DIR/podman"
+  rm -f "$ROOTLESS_SOCK"
+  # setsid from /: it outlives this shell and holds no checkout open.
+  (cd / && exec setsid bash -c "$(declare -f as_test_user); TEST_USER=$TEST_USER TEST_HOME=$TEST_HOME TEST_RUNTIME_DIR=$TEST_RUNTIME_DIR; as_test_user podman system service --time=0 unix://$ROOTLESS_SOCK" \
+    >"$STATE/podman-rootless.log" 2>&1 </dev/null) &
+  echo $! >"$STATE/podman-rootless.pid"
+  wait_for 30 rootless_ok || { log "the rootless podman service did not start:"; tail -20 "$STATE/podman-rootless.log" >&2; exit 1; }
+fi
+for image in "$TEST_IMAGE" "$DEBIAN_IMAGE"; do
+  if ! as_test_user podman image exists "$image"; then
+    log "loading $image into $TEST_USER's podman storage"
+    $PODMAN save "$image" | as_test_user podman load -q >/dev/null
+  fi
+done
+
 cat >"$STATE/engines.json" <<JSON
 {
   "docker": { "host": "unix://$DOCKER_SOCK" },
@@ -185,7 +238,9 @@ cat >"$STATE/engines.json" <<JSON
   "authRegistry": { "address": "127.0.0.1:5001", "username": "$REGISTRY_USER", "password": "$REGISTRY_PASSWORD" },
   "testImage": "$TEST_IMAGE",
   "rootfs": "$STATE/rootfs.tar",
-  "debianImage": "$DEBIAN_IMAGE"
+  "debianImage": "$DEBIAN_IMAGE",
+  "user": { "name": "$TEST_USER", "uid": $TEST_UID, "gid": $(id -g "$TEST_USER"), "home": "$TEST_HOME", "runtimeDir": "$TEST_RUNTIME_DIR" },
+  "rootlessPodman": { "host": "unix://$ROOTLESS_SOCK" }
 }
 JSON
 log "ready: $STATE/engines.json"
