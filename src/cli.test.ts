@@ -37,6 +37,14 @@ describe('cli', () => {
     });
   });
 
+  it('answers the docker habit `start -v SRC:DST` with what agentctl mounts, not "Invalid agent name"; -v is not --verbose', async () => {
+    for (const argv of [['start', '-v', '/home/u/data:/data', '--json'], ['start', '--volume', 'x:/x', '--json'], ['ls', '-v', '--json']]) {
+      const result = await run(argv);
+      expect(result.code).toBe(EXIT_CODES.usage.code);
+      expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'USAGE_VOLUME_FLAG', hint: expect.stringContaining('--verbose') });
+    }
+  });
+
   it('prints message and hint on stderr without --json', async () => {
     const result = await run(['version', '--runtime', 'lxc']);
     expect(result.code).toBe(2);

@@ -24,7 +24,7 @@ function preScan(argv: string[]): { json: boolean; quiet: boolean; verbose: bool
   return {
     json: before.includes('--json'),
     quiet: before.includes('--quiet') || before.includes('-q'),
-    verbose: before.includes('--verbose') || before.includes('-v'),
+    verbose: before.includes('--verbose'),
     color: !before.includes('--no-color'),
   };
 }
@@ -43,7 +43,8 @@ export function buildProgram(context: CommandContext, helpOutput: HelpOutput = {
     .version(BUILD_INFO.version, '-V, --version', 'print the CLI version')
     .option('--json', 'print exactly one JSON document on stdout (also on failure)')
     .option('-q, --quiet', 'print only data and errors')
-    .option('-v, --verbose', 'print debug information on stderr (secrets stay masked)')
+    // No -v: users of `docker run` type it for a volume (see commanderToError).
+    .option('--verbose', 'print debug information on stderr (secrets stay masked)')
     .option('--no-color', 'disable colour (NO_COLOR is honoured too)')
     .addOption(new Option('--runtime <kind>', 'use only this engine kind').choices(['docker', 'podman']))
     .option('--host <endpoint>', 'engine endpoint, e.g. unix:///run/podman/podman.sock or tcp://host:2375')
@@ -126,6 +127,12 @@ function rejectUnknownHelpTopic(program: Command, argv: string[]): void {
 function commanderToError(error: CommanderError): AgentctlError {
   // One line: commander puts its "(Did you mean …?)" on a line of its own.
   const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+  if (error.code === 'commander.unknownOption' && /'(-v|--volume)'/.test(message)) {
+    // `docker run -v SRC:DST` habit: say what agentctl does instead of a bare "unknown option".
+    return new UsageError('USAGE_VOLUME_FLAG', 'agentctl has no -v / --volume: an agent gets only its workspace (at /workspace) and its home volume', {
+      hint: 'Start the agent on the directory it needs (--workspace DIR); for debug output use --verbose, for the version --version',
+    });
+  }
   return new UsageError(`USAGE_${error.code.replace(/^commander\./, '').replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`, message.charAt(0).toUpperCase() + message.slice(1), {
     hint: 'Run `agentctl --help` (or `agentctl COMMAND --help`) for usage',
   });
