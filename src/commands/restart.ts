@@ -20,9 +20,12 @@ export function registerRestart(program: Command, context: CommandContext): void
       checkSelection(selection, 'restart');
       const restarted = await restartAgents({ runtime: await context.runtime(), signal: context.signal }, selection);
       if (context.globals.json) {
-        context.io.writeJson({ ok: true, restarted });
+        context.io.writeJson({ ok: true, restarted: restarted.map((agent) => agent.name), agents: restarted });
         return;
       }
-      for (const name of restarted) context.io.out(name);
+      for (const agent of restarted) {
+        context.io.out(agent.name);
+        if (agent.state === 'exited') context.io.warn(`Agent ${agent.name} ran and has already exited (exit code ${agent.exitCode ?? 'unknown'}); its output: \`agentctl logs ${agent.name}\``);
+      }
     });
 }

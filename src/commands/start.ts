@@ -65,12 +65,15 @@ Examples:
       if (flags.detach || context.globals.json) {
         const started = await pending.start('detached');
         await saveEngineInfo();
+        if (started.state === 'exited') {
+          io.warn(`Agent ${started.name} ran and has already exited (exit code ${started.exitCode ?? 'unknown'}); its output: \`agentctl logs ${started.name}\`, remove it with \`agentctl rm ${started.name}\``);
+        }
         if (context.globals.json) {
           io.writeJson({ ok: true, agent: started });
           return;
         }
         io.out(started.name);
-        io.info(`Agent ${started.name} is ${started.resumed ? 'running again' : 'running'}. Attach with: agentctl attach ${started.name}`);
+        if (started.state !== 'exited') io.info(`Agent ${started.name} is ${started.resumed ? 'running again' : 'running'}. Attach with: agentctl attach ${started.name}`);
         return;
       }
       // Without --detach: attach first, then start, so nothing the agent prints first is missed.

@@ -129,8 +129,15 @@ describe('startAgent', () => {
     expect(fake.calls).not.toContain('removeVolume agentctl-x-home');
   });
 
-  it('removes what it made when the agent exits right after starting', async () => {
-    const fake = fakeRuntime({ afterStart: { state: 'exited', running: false, exitCode: 3 } });
+  it('an agent whose command ran and ended before the first look is a result: kept, with its exit code', async () => {
+    const fake = fakeRuntime({ afterStart: { state: 'exited', running: false, exitCode: 3, startedAt: '2026-12-01T10:00:00Z', finishedAt: '2026-12-01T10:00:01Z' } });
+    expect(await startAgent(deps(fake.runtime), options())).toMatchObject({ state: 'exited', exitCode: 3, finishedAt: '2026-12-01T10:00:01Z', resumed: false });
+    expect(fake.calls).not.toContain('removeContainer c1');
+    expect(fake.calls).not.toContain('removeVolume agentctl-x-home');
+  });
+
+  it('removes what it made when the container is gone or dead right after starting', async () => {
+    const fake = fakeRuntime({ afterStart: { state: 'dead', running: false, exitCode: 137, startedAt: '2026-12-01T10:00:00Z' } });
     await expect(startAgent(deps(fake.runtime), options())).rejects.toMatchObject({ code: 'AGENT_EXITED', kind: 'engine' });
     expect(fake.calls).toContain('removeContainer c1');
   });

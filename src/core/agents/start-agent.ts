@@ -15,7 +15,7 @@ import { secretFileEnv, secretsArchiveEntries } from './secrets.js';
 import { prepareStart, type StartAgentOptions } from './start-options.js';
 import { retryWhileUnreachable } from './retry-unreachable.js';
 import { createTar } from './tar.js';
-import { waitUntilRunning } from './wait-running.js';
+import { startOutcome, waitUntilRunning, type StartOutcome } from './wait-running.js';
 import { AGENT_FILTER } from './agent-lookup.js';
 import { prepareAgentWorkspace } from '../worktree/prepare-agent-workspace.js';
 import { announceLoosenings, checkAgainstEngine, checkCreated, checkMountedWorkspace } from './start-checks.js';
@@ -67,10 +67,17 @@ export interface StartedAgent {
   worktree?: string;
   /** The agent's branch (every writing agent on a git checkout has its own). */
   branch?: string;
+  /**
+   * Detached starts: `running`, or `exited` when its command already ran and ended (a result,
+   * not a failed start: the container and its logs are kept), with `exitCode` and `finishedAt`.
+   */
+  state?: StartOutcome['state'];
+  exitCode?: number | null;
+  finishedAt?: string | null;
 }
 
 /** A created (or stopped, existing) agent, ready to start. */
-export interface PendingAgent extends Omit<StartedAgent, 'health'> {
+export interface PendingAgent extends Omit<StartedAgent, 'health' | 'state' | 'exitCode' | 'finishedAt'> {
   /** The container's labels (where its git state is, among others). */
   labels: Readonly<Record<string, string>>;
   /**
@@ -136,8 +143,8 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       async start(mode) {
         await runtime.startContainer(existing.id);
         if (mode === 'attached') return base;
-        const details = await waitUntilRunning({ runtime, signal: deps.signal }, existing.id, name, options.waitTimeoutMs);
-        return { ...base, health: details.health };
+        const details = await waitUntilRunning({ runtime, signal: deps.signal }, existing.id, name, options.waitTimeoutMs, existing.startedAt);
+        return { ...base, ...startOutcome(details) };
       },
       discard: async () => undefined,
     };
@@ -240,7 +247,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
         await runtime.startContainer(createdId);
         if (mode === 'attached') return base;
         const details = await waitUntilRunning({ runtime, signal: deps.signal }, createdId, name, options.waitTimeoutMs);
-        return { ...base, health: details.health };
+        return { ...base, ...startOutcome(details) };
       } catch (error) {
         await discard();
         throw error;

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { ContainerOperations } from '../../runtime/container-operations.js';
 import { agentNameFromDetails, lookupAgents, lookupAllAgents } from './agent-lookup.js';
-import { waitUntilRunning } from './wait-running.js';
+import { startOutcome, waitUntilRunning, type StartOutcome } from './wait-running.js';
 
 export type LifecycleRuntime = Pick<ContainerOperations, 'inspectContainer' | 'listContainers' | 'stopContainer' | 'startContainer' | 'removeContainer' | 'removeVolume' | 'listVolumes' | 'inspectVolume'>;
 
@@ -47,20 +47,25 @@ export async function stopAgents(deps: { runtime: LifecycleRuntime }, selection:
   );
 }
 
-/** Stops (when running) and starts each agent again, waiting until it runs. */
+export type RestartResult = { name: string } & StartOutcome;
+
+/**
+ * Stops (when running) and starts each agent again, waiting until it runs. An agent whose command
+ * runs and ends at once is restarted too: its result says `exited`, with the exit code.
+ */
 export async function restartAgents(
   deps: { runtime: LifecycleRuntime; signal?: AbortSignal },
   selection: AgentSelection & { timeoutSeconds: number; waitTimeoutMs: number },
-): Promise<string[]> {
+): Promise<RestartResult[]> {
   checkSelection(selection, 'restart');
   const targets = selection.all ? await lookupAllAgents(deps.runtime, true) : await lookupAgents(deps.runtime, selection.names);
   return Promise.all(
-    targets.map(async (details) => {
+    targets.map(async (details): Promise<RestartResult> => {
       const name = agentNameFromDetails(details);
       if (details.running) await deps.runtime.stopContainer(details.id, selection.timeoutSeconds);
       await deps.runtime.startContainer(details.id);
-      await waitUntilRunning({ runtime: deps.runtime, signal: deps.signal }, details.id, name, selection.waitTimeoutMs);
-      return name;
+      const after = await waitUntilRunning({ runtime: deps.runtime, signal: deps.signal }, details.id, name, selection.waitTimeoutMs, details.startedAt);
+      return { name, ...startOutcome(after) };
     }),
   );
 }

@@ -10,11 +10,22 @@ export interface WaitDeps {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** What a detached start (or restart) reports: running, or already ended with its exit code. */
+export type StartOutcome = { state: 'running'; health?: string } | { state: 'exited'; exitCode: number | null; finishedAt: string | null };
+
+export function startOutcome(details: ContainerDetails): StartOutcome {
+  if (details.running) return { state: 'running', ...(details.health ? { health: details.health } : {}) };
+  return { state: 'exited', exitCode: details.exitCode ?? null, finishedAt: details.finishedAt ?? null };
+}
+
 /**
- * Polls until the container runs and, when its image has a health check, reports healthy.
- * AGENT_EXITED when it stops first, AGENT_UNHEALTHY / START_TIMEOUT otherwise.
+ * Polls until the container runs and, when its image has a health check, reports healthy; or until
+ * it has run and ended (a short command): that is a result, returned with `running: false`, not a
+ * failure. `startedBefore` is the container's StartedAt before this start (a stopped agent), so
+ * that the end of its previous run is not taken for this one. AGENT_EXITED when the container is
+ * gone or dead, AGENT_UNHEALTHY / START_TIMEOUT otherwise.
  */
-export async function waitUntilRunning(deps: WaitDeps, id: string, name: string, timeoutMs: number): Promise<ContainerDetails> {
+export async function waitUntilRunning(deps: WaitDeps, id: string, name: string, timeoutMs: number, startedBefore?: string): Promise<ContainerDetails> {
   const sleep = deps.sleep ?? defaultSleep;
   const now = deps.now ?? Date.now;
   const deadline = now() + timeoutMs;
@@ -23,7 +34,10 @@ export async function waitUntilRunning(deps: WaitDeps, id: string, name: string,
   for (;;) {
     if (deps.signal?.aborted) throw deps.signal.reason;
     const details = await deps.runtime.inspectContainer(id);
-    if (!details || ['exited', 'dead', 'stopped'].includes(details.state)) {
+    const ended = details && ['exited', 'stopped'].includes(details.state);
+    // It ran (StartedAt is this start's) and ended: its exit code is the answer, its logs are kept.
+    if (ended && details.startedAt !== undefined && details.startedAt !== startedBefore) return details;
+    if (!details || details.state === 'dead') {
       throw new EngineError('AGENT_EXITED', `Agent ${name} stopped right after it started (exit code ${details?.exitCode ?? 'unknown'})`, {
         hint: `Check the command and the image; start it without --detach to see what it prints`,
         details: { agent: name, exitCode: details?.exitCode },

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { ContainerDetails } from '../../runtime/container-operations.js';
+import { startOutcome, waitUntilRunning } from './wait-running.js';
+
+function details(extra: Partial<ContainerDetails>): ContainerDetails {
+  return {
+    id: 'c1', name: 'agentctl-x', state: 'running', labels: {}, image: 'img', running: true, user: '1000:1000', env: [], tty: true,
+    hostConfig: { nanoCpus: 0, memory: 0, pidsLimit: 0 }, raw: {}, ...extra,
+  };
+}
+
+/** A runtime whose inspect answers come from a list, the last one repeated. */
+function answers(list: (ContainerDetails | undefined)[]) {
+  let index = 0;
+  return {
+    inspected: () => index,
+    runtime: {
+      async inspectContainer() {
+        const answer = list[Math.min(index, list.length - 1)];
+        index += 1;
+        return answer;
+      },
+    },
+  };
+}
+
+const clock = () => {
+  let time = 0;
+  return { now: () => time, sleep: async (ms: number) => void (time += ms) };
+};
+
+describe('waitUntilRunning', () => {
+  it('returns an agent that already ran and ended (a short command) as it is, not as a failed start', async () => {
+    const ended = details({ state: 'exited', running: false, exitCode: 3, startedAt: '2026-12-01T10:00:00Z', finishedAt: '2026-12-01T10:00:00.1Z' });
+    const { runtime } = answers([ended]);
+    const result = await waitUntilRunning({ runtime, ...clock() }, 'c1', 'x', 5000);
+    expect(startOutcome(result)).toEqual({ state: 'exited', exitCode: 3, finishedAt: '2026-12-01T10:00:00.1Z' });
+  });
+
+  it('does not take the end of a stopped agent\'s previous run for the end of this one', async () => {
+    const before = '2026-12-01T09:00:00Z';
+    const stale = details({ state: 'exited', running: false, exitCode: 0, startedAt: before });
+    const fresh = details({ state: 'exited', running: false, exitCode: 4, startedAt: '2026-12-01T10:00:00Z' });
+    const { runtime, inspected } = answers([stale, stale, fresh]);
+    const result = await waitUntilRunning({ runtime, ...clock() }, 'c1', 'x', 5000, before);
+    expect(result.exitCode).toBe(4);
+    expect(inspected()).toBe(3);
+  });
+
+  it('times out when only the previous run\'s end is ever seen', async () => {
+    const before = '2026-12-01T09:00:00Z';
+    const { runtime } = answers([details({ state: 'exited', running: false, exitCode: 0, startedAt: before })]);
+    await expect(waitUntilRunning({ runtime, ...clock() }, 'c1', 'x', 2000, before)).rejects.toMatchObject({ code: 'START_TIMEOUT' });
+  });
+
+  it('AGENT_EXITED when the container is gone or dead', async () => {
+    await expect(waitUntilRunning({ runtime: answers([undefined]).runtime, ...clock() }, 'c1', 'x', 5000)).rejects.toMatchObject({ code: 'AGENT_EXITED', kind: 'engine' });
+    const dead = details({ state: 'dead', running: false, exitCode: 137, startedAt: '2026-12-01T10:00:00Z' });
+    await expect(waitUntilRunning({ runtime: answers([dead]).runtime, ...clock() }, 'c1', 'x', 5000)).rejects.toMatchObject({ code: 'AGENT_EXITED' });
+  });
+
+  it('a running agent reports running with its health', async () => {
+    const { runtime } = answers([details({ state: 'created', running: false }), details({ health: 'healthy', startedAt: '2026-12-01T10:00:00Z' })]);
+    expect(startOutcome(await waitUntilRunning({ runtime, ...clock() }, 'c1', 'x', 5000))).toEqual({ state: 'running', health: 'healthy' });
+  });
+});
