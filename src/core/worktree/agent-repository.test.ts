@@ -268,3 +268,15 @@ describe('pruneWorktrees', () => {
     expect(existsSync(elsewhere.state.dir)).toBe(true);
   });
 });
+
+describe('syncing from several agentctl processes at once', () => {
+  it('ten concurrent inspections agree and leave one consistent branch', async () => {
+    const { repo, repository, worktreeDir } = await setup();
+    const created = await createAgentRepository(git, { repository, mode: 'worktree', worktreeDir, agent: 'busy' });
+    commitIn(created, 'one.txt');
+    const states = await Promise.all(Array.from({ length: 10 }, () => inspectWorktree(git, locationOf(created))));
+    for (const state of states) expect(state.unmergedCommits.map((commit) => commit.subject)).toEqual(['add one.txt']);
+    expect(gitSync(repo, 'log', '-1', '--format=%s', 'agent/busy')).toBe('add one.txt');
+    expect(gitSync(repo, 'rev-parse', 'refs/agentctl/busy/mirror')).toBe(gitSync(repo, 'rev-parse', 'agent/busy'));
+  });
+});

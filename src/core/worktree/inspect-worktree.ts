@@ -78,11 +78,13 @@ export async function syncAgentRepository(git: GitRunner, location: WorktreeLoca
   const gone = !existsSync(path.join(gitDir, 'HEAD'));
   if (!gone) {
     const fetch = ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-auto-maintenance', '--no-recurse-submodules', '--prune', gitDir, `+refs/heads/*:${prefix}heads/*`];
-    await git([...fetch, `+HEAD:${prefix}head`], { cwd }).catch(async (error: unknown) => {
-      // A HEAD without a commit (or pointing nowhere): the branches alone.
-      if (error instanceof GitCommandError && /HEAD/.test(error.stderr)) return git(fetch, { cwd });
-      throw error;
-    });
+    await retryOnRefLock(() =>
+      git([...fetch, `+HEAD:${prefix}head`], { cwd }).catch(async (error: unknown) => {
+        // A HEAD without a commit (or pointing nowhere): the branches alone.
+        if (error instanceof GitCommandError && /couldn't find remote ref HEAD|HEAD/.test(error.stderr) && !isRefLockError(error)) return git(fetch, { cwd });
+        throw error;
+      }),
+    );
   }
   const refs = await readRefs(git, cwd, [`refs/heads/${location.branch}`, prefix]);
   if (gone) return { refs, mirror: 'gone' };
@@ -93,13 +95,37 @@ export async function syncAgentRepository(git: GitRunner, location: WorktreeLoca
   if (user?.checkedOutAt) return { refs, mirror: 'checked-out' };
   if (user && user.commit !== mirrored?.commit) return { refs, mirror: 'diverged' };
   const { updateRefs } = await import('./agent-repository.js');
-  await updateRefs(git, cwd, [
-    user ? `update refs/heads/${location.branch} ${agentTip.commit} ${user.commit}` : `create refs/heads/${location.branch} ${agentTip.commit}`,
-    `update ${prefix}mirror ${agentTip.commit}`,
-  ]);
+  try {
+    await updateRefs(git, cwd, [
+      user ? `update refs/heads/${location.branch} ${agentTip.commit} ${user.commit}` : `create refs/heads/${location.branch} ${agentTip.commit}`,
+      `update ${prefix}mirror ${agentTip.commit}`,
+    ]);
+  } catch (error) {
+    // A concurrent sync (an `ls` in another terminal) that moved it first fails this
+    // compare-and-swap: when the branch is where this one would have put it, that answer stands.
+    const now = await readRefs(git, cwd, [`refs/heads/${location.branch}`]);
+    if (now.get(`refs/heads/${location.branch}`)?.commit !== agentTip.commit) throw error;
+    return { refs: new Map([...refs, ...now]), mirror: 'unchanged' };
+  }
   refs.set(`refs/heads/${location.branch}`, { ...(user ?? { checkedOutAt: undefined, upstream: undefined }), commit: agentTip.commit });
   refs.set(`${prefix}mirror`, { commit: agentTip.commit, checkedOutAt: undefined, upstream: undefined });
   return { refs, mirror: 'updated' };
+}
+
+/** Another agentctl (an `ls` in another terminal) updating the same refs at this moment. */
+function isRefLockError(error: unknown): boolean {
+  return error instanceof GitCommandError && /cannot lock ref|Unable to create '.*\.lock'|unable to update local ref/i.test(error.stderr);
+}
+
+async function retryOnRefLock<T>(action: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await action();
+    } catch (error) {
+      if (attempt >= attempts || !isRefLockError(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.floor(Math.random() * 30)));
+    }
+  }
 }
 
 export interface RefInfo {
