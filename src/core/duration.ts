@@ -1,10 +1,46 @@
 /**
- * Parses a single-unit duration flag (--wait-timeout, --timeout): 90 (seconds), 90s, 2m, 1h, 500ms
- * → milliseconds, NaN when invalid. (`logs --since` takes compound durations: core/agents/log-time.ts.)
+ * Durations, in one grammar for every flag: Go's `time.ParseDuration` (what docker and podman take):
+ * an optional sign, then one or more decimal numbers each with a unit — `ns`, `us` (`µs`, `μs`),
+ * `ms`, `s`, `m`, `h` — such as 300ms, 1.5h, 1h30m, 10us or -5m. A bare `0` is zero.
+ */
+
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** Go's limit: a duration is an int64 of nanoseconds (about 292 years). */
+const MAX_MS = 9_223_372_036_854.775;
+const SEGMENT = /^(\d*)(?:\.(\d*))?([^\d.]*)/;
+
+/** A Go duration in milliseconds (negative allowed), or undefined when `text` is not one. Nothing is trimmed. */
+export function parseGoDuration(text: string): number | undefined {
+  let rest = text;
+  let sign = 1;
+  if (rest.startsWith('-') || rest.startsWith('+')) {
+    sign = rest.startsWith('-') ? -1 : 1;
+    rest = rest.slice(1);
+  }
+  if (rest === '0') return 0;
+  if (rest === '') return undefined;
+  let total = 0;
+  while (rest !== '') {
+    const match = SEGMENT.exec(rest)!;
+    const [whole, integer = '', fraction, unit = ''] = match;
+    // A number needs a digit before or after its point, and a unit Go knows.
+    if (integer === '' && (fraction === undefined || fraction === '')) return undefined;
+    const factor = UNIT_MS[unit];
+    if (factor === undefined) return undefined;
+    total += Number(`${integer || '0'}.${fraction || '0'}`) * factor;
+    rest = rest.slice(whole.length);
+  }
+  if (total > MAX_MS) return undefined;
+  return sign * total;
+}
+
+/**
+ * A timeout flag (--timeout, --wait-timeout): a Go duration, or a bare number of seconds (as
+ * `docker stop -t 10`), surrounding spaces ignored → milliseconds; NaN when invalid. Callers refuse
+ * zero and negative values.
  */
 export function parseDuration(value: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!match) return Number.NaN;
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's']!;
-  return Number(match[1]) * factor;
+  const text = value.trim();
+  if (/^\d+(?:\.\d+)?$/.test(text)) return Number(text) * 1000;
+  return parseGoDuration(text) ?? Number.NaN;
 }

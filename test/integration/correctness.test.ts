@@ -254,3 +254,48 @@ describe('inputs only the engine caught (exit 5 with engine text, INTERNAL, or a
     expect(existsSync(path.join(repo, 'agentctl-data'))).toBe(false);
   });
 });
+
+describe('logs --since rejected what docker logs --since takes, and took 2026-02-30 as 2 March', () => {
+  const fixture = streamFixture('since16');
+  let agent: string;
+  beforeAll(async () => {
+    agent = (await fixture.createAgent({ label: 'lines', command: ['sh', '-c', 'echo one; echo two'], waitForExit: true })).name;
+    // `--since 10us` counts back from now in whole seconds: let the lines be over a second old.
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+  });
+  afterAll(() => fixture.cleanUp());
+
+  // Each value as the docker client (20.10) answered `docker logs --since VALUE` on this machine.
+  const accepted: [string, string[]][] = [
+    ['2026-01-02T13', ['one', 'two']],
+    ['2026-01-02T13:04Z', ['one', 'two']],
+    ['2026-01-02+01:00', ['one', 'two']],
+    ['10us', []],
+    ['-5m', []],
+    ['1h30m', ['one', 'two']],
+    ['1.5h', ['one', 'two']],
+    ['1700000000.5', ['one', 'two']],
+    ['0', ['one', 'two']],
+  ];
+  for (const [value, lines] of accepted) {
+    it(`--since ${value} is taken (as docker takes it)`, async () => {
+      const result = await fixture.cli(['logs', '--since', value, agent]);
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout === '' ? [] : result.stdout.split('\n')).toEqual(lines);
+    });
+  }
+
+  for (const value of ['2026-02-30', '2026-02-29', '2026-01-02T24', '1d', '2026-01-02 13:00', '-5']) {
+    it(`--since ${value} is a usage error (as docker refuses it)`, async () => {
+      const result = await fixture.cli(['logs', '--json', '--since', value, agent]);
+      expect(result.exitCode).toBe(2);
+      expect(result.json).toMatchObject({ ok: false, error: { code: 'INVALID_LOG_TIME' } });
+    });
+  }
+
+  it('wait --timeout 1h30m was refused while logs --since 1h30m worked (one duration grammar now)', async () => {
+    const result = await fixture.cli(['wait', '--json', '--timeout', '1h30m', agent]);
+    expect(result.exitCode).toBe(0);
+    expect(result.json).toMatchObject({ ok: true, exitCode: 0 });
+  });
+});
