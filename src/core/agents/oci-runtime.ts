@@ -14,11 +14,12 @@ export async function checkOciRuntimeKnown(runtime: Pick<ContainerRuntime, 'kind
   // on SIGHUP without a new socket: ask the engine itself before refusing.
   if (known === undefined || !known.includes(requested)) known = (await runtime.fetchEngineInfo()).runtimes;
   if (known === undefined || known.includes(requested)) return;
+  const choose = known.length > 0 ? `Use one of ${known.join(', ')}, or` : 'To use it,';
   throw new UsageError('OCI_RUNTIME_UNKNOWN', `The ${engineName(runtime.kind)} engine has no OCI runtime "${requested}" (it knows: ${known.join(', ') || 'none'})`, {
     hint:
       runtime.kind === 'podman'
-        ? `Use one of ${known.join(', ')}, or add "${requested}" under [engine.runtimes] in containers.conf and restart the Podman service`
-        : `Use one of ${known.join(', ')}, or register "${requested}" under "runtimes" in the engine's daemon.json and reload the engine`,
+        ? `${choose} add "${requested}" under [engine.runtimes] in containers.conf and restart the Podman service`
+        : `${choose} register "${requested}" under "runtimes" in the engine's daemon.json and reload the engine`,
     details: { requested, known },
   });
 }

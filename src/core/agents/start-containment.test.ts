@@ -208,3 +208,11 @@ function writableByAnyone(dir: string): string {
   chmodSync(dir, 0o777);
   return dir;
 }
+
+describe('start: an engine that lists no runtimes at all', () => {
+  it('still refuses an unknown one with a hint that makes sense', async () => {
+    const fake = fakeRuntime({ infos: [{ runtimes: [] }] });
+    const error = await startAgent(deps(fake.runtime), options({ ociRuntime: 'runsc' })).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'OCI_RUNTIME_UNKNOWN', message: 'The Docker engine has no OCI runtime "runsc" (it knows: none)', hint: 'To use it, register "runsc" under "runtimes" in the engine\'s daemon.json and reload the engine' });
+  });
+});
