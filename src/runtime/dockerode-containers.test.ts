@@ -34,3 +34,35 @@ describe('createVolume', () => {
     await expect(createDockerodeContainerOperations(failing as never, 'podman').createVolume('v', {})).rejects.toMatchObject({ code: 'ENGINE_FAILED' });
   });
 });
+
+describe('fetchOciRuntime', () => {
+  it("reads Docker's HostConfig.Runtime", async () => {
+    const { createDockerodeContainerOperations } = await import('./dockerode-containers.js');
+    const docker = { getContainer: (id: string) => ({ inspect: async () => ({ Id: id, HostConfig: { Runtime: 'runc' } }) }) };
+    await expect(createDockerodeContainerOperations(docker as never, 'docker').fetchOciRuntime('c1')).resolves.toBe('runc');
+  });
+
+  it("asks libpod on Podman, whose Docker-compatible inspect says only \"oci\"", async () => {
+    const { createDockerodeContainerOperations } = await import('./dockerode-containers.js');
+    const paths: string[] = [];
+    const docker = {
+      getContainer: () => {
+        throw new Error('the compat inspect must not be used on Podman');
+      },
+      modem: {
+        dial: (options: { path: string }, callback: (error: unknown, data: unknown) => void) => {
+          paths.push(options.path);
+          callback(null, { OCIRuntime: 'runc', HostConfig: { Runtime: 'oci' } });
+        },
+      },
+    };
+    await expect(createDockerodeContainerOperations(docker as never, 'podman').fetchOciRuntime('c1')).resolves.toBe('runc');
+    expect(paths).toEqual(['/v4.0.0/libpod/containers/c1/json']);
+  });
+
+  it('reports a container that is gone as CONTAINER_NOT_FOUND', async () => {
+    const { createDockerodeContainerOperations } = await import('./dockerode-containers.js');
+    const docker = { getContainer: () => ({ inspect: async () => Promise.reject(Object.assign(new Error('no such container'), { statusCode: 404 })) }) };
+    await expect(createDockerodeContainerOperations(docker as never, 'docker').fetchOciRuntime('c1')).rejects.toMatchObject({ code: 'CONTAINER_NOT_FOUND' });
+  });
+});
