@@ -66,3 +66,31 @@ describe('fetchOciRuntime', () => {
     await expect(createDockerodeContainerOperations(docker as never, 'docker').fetchOciRuntime('c1')).rejects.toMatchObject({ code: 'CONTAINER_NOT_FOUND' });
   });
 });
+
+describe('createContainer', () => {
+  // Docker 20.10's own answer (HTTP 400) to --cpus 3 on a 2-CPU host, kept as a fixture.
+  const docker = (message: string, statusCode = 400) => ({
+    createContainer: async () => {
+      throw Object.assign(new Error(`(HTTP code ${statusCode}) unexpected - ${message} `), { statusCode, json: { message } });
+    },
+  });
+
+  it('turns Docker refusing more CPUs than its host has into a usage error naming the count (it was exit 5 with the engine text)', async () => {
+    const { createDockerodeContainerOperations } = await import('./dockerode-containers.js');
+    const operations = createDockerodeContainerOperations(docker('Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available') as never, 'docker');
+    await expect(operations.createContainer({ name: 'agentctl-x', Image: 'i' } as never)).rejects.toMatchObject({
+      code: 'INVALID_CPUS',
+      kind: 'usage',
+      message: 'Invalid CPU limit: the engine has only 2 CPUs',
+      hint: 'Give --cpus 2 or less (or set resources.cpus to at most 2; the default is 2)',
+    });
+    const single = createDockerodeContainerOperations(docker('Range of CPUs is from 0.01 to 1.00, as there are only 1 CPUs available') as never, 'docker');
+    await expect(single.createContainer({ name: 'agentctl-x', Image: 'i' } as never)).rejects.toMatchObject({ message: 'Invalid CPU limit: the engine has only 1 CPU' });
+  });
+
+  it('leaves other refusals as engine failures', async () => {
+    const { createDockerodeContainerOperations } = await import('./dockerode-containers.js');
+    const operations = createDockerodeContainerOperations(docker('invalid mount config') as never, 'docker');
+    await expect(operations.createContainer({ name: 'agentctl-x', Image: 'i' } as never)).rejects.toMatchObject({ code: 'ENGINE_FAILED', kind: 'engine' });
+  });
+});

@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { ConflictError, EngineError, NotFoundError } from '../core/errors.js';
+import { ConflictError, EngineError, NotFoundError, UsageError } from '../core/errors.js';
 import type { EngineKind } from './endpoint.js';
 import type {
   ContainerDetails,
@@ -83,6 +83,14 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
         if (status === 409 || /already in use/i.test(engineMessage(error))) {
           throw new ConflictError('CONTAINER_NAME_TAKEN', `The name "${spec.name}" is already used by another container`, {
             hint: 'Choose another agent name, or remove the old one with `agentctl rm NAME`',
+            cause: error,
+          });
+        }
+        // Docker refuses more CPUs than its host has (Podman takes them): that is the user's value.
+        const cpus = /Range of CPUs is from [\d.]+ to [\d.]+, as there (?:is|are) only (\d+) CPUs? available/i.exec(engineMessage(error));
+        if (status === 400 && cpus) {
+          throw new UsageError('INVALID_CPUS', `Invalid CPU limit: the engine has only ${cpus[1]} CPU${cpus[1] === '1' ? '' : 's'}`, {
+            hint: `Give --cpus ${cpus[1]} or less (or set resources.cpus to at most ${cpus[1]}; the default is 2)`,
             cause: error,
           });
         }

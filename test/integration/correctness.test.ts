@@ -225,6 +225,21 @@ describe('inputs only the engine caught (exit 5 with engine text, INTERNAL, or a
     });
   }
 
+  it(`--cpus above the engine's CPU count gave exit 5 with Docker's text (now a usage error naming the count; Podman runs it)`, async () => {
+    const cpus = ((await fixture.docker.info()) as { NCPU: number }).NCPU;
+    const name = fixture.agentName('cpus');
+    const result = await fixture.cli(['start', '-d', '--json', '--image', testImage, '--cpus', String(cpus + 1), name, '--', 'sleep', '60'], { cwd: dir });
+    if (engineName === 'docker') {
+      expect(result.exitCode).toBe(2);
+      expect(result.json).toMatchObject({ ok: false, error: { code: 'INVALID_CPUS', message: `Invalid CPU limit: the engine has only ${cpus} CPU${cpus === 1 ? '' : 's'}` } });
+      expect(result.json.error.hint).toContain(`--cpus ${cpus} or less`);
+      expect(await fixture.containerExists(`agentctl-${name}`)).toBe(false);
+    } else {
+      // Podman takes a CPU limit above its host's count (the quota is only a ceiling).
+      expect(result.exitCode).toBe(0);
+    }
+  });
+
   it('a name with a newline gave a two-line error (now one line with the name escaped)', async () => {
     const result = await fixture.cli(['start', '-d', '--image', testImage, 'bad\nname'], { cwd: dir });
     expect(result.exitCode).toBe(2);
