@@ -180,6 +180,24 @@ describe(`git worktrees on ${f.engineName}`, () => {
     gitSync(sepRepo, 'fsck', '--no-progress');
   });
 
+  it('run in the checkout itself: the commit arrives on agent/NAME, the checkout’s branch stays, the result reports it', async () => {
+    const name = f.agentName('inplace');
+    const before = gitSync(repo, 'rev-parse', 'main');
+    const script = `echo in-place > ${name}.txt && git add ${name}.txt && git commit -q -m "in place by ${name}"`;
+    const result = await f.cli(['run', name, '--json', '--rm', '--image', image, '--', 'sh', '-c', script], { cwd: repo, env: env() });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.json.worktree).toMatchObject({ branch: `agent/${name}`, base: before, changedFiles: [`${name}.txt`], uncommitted: [] });
+    expect(result.json.worktree.path).toBeUndefined();
+    expect(gitSync(repo, 'log', '-1', '--format=%s', `agent/${name}`)).toBe(`in place by ${name}`);
+    expect(gitSync(repo, 'rev-parse', 'main')).toBe(before);
+    // The agent's file is in the checkout (its files are the checkout's); take the commit with a reset.
+    expect(existsSync(join(repo, `${name}.txt`))).toBe(true);
+    gitSync(repo, 'reset', '-q', `agent/${name}`);
+    expect(gitSync(repo, 'status', '--porcelain')).toBe('');
+    gitSync(repo, 'reset', '-q', '--hard', before);
+    gitSync(repo, 'branch', '-D', `agent/${name}`);
+  });
+
   it('auto: a second writing agent on the checkout gets a worktree; never refuses it; a failed start leaves nothing', async () => {
     const [first, second, third, broken] = ['first', 'second', 'third', 'broken'].map((label) => f.agentName(label)) as [string, string, string, string];
     const direct = await start(first);
