@@ -92,3 +92,44 @@ describe(`start --detach is racy for short commands (${f.engineName})`, () => {
     expect(result.json.agent.exitCode).toBeUndefined();
   });
 });
+
+describe(`start NAME on an existing stopped agent ignores new flags (${f.engineName})`, () => {
+  const name = f.agentName('resume');
+  const container = `agentctl-${name}`;
+  let workspace = '';
+
+  it('a stopped agent, created with the default limits and sleep 600', async () => {
+    workspace = f.workspace();
+    const created = await f.cli(['--json', 'start', name, '-d', '--workspace', workspace, '--image', f.image, '--', 'sleep', '600']);
+    expect(created.exitCode, created.stdout + created.stderr).toBe(0);
+    expect((await f.cli(['stop', name, '--timeout', '0'])).exitCode).toBe(0);
+  });
+
+  it.each([
+    ['--image', ['--image', `${f.image.split(':')[0]}:other`], /--image \(has agentctl-test\/busybox:1\.0\.0, asked agentctl-test\/busybox:other\)/],
+    ['--memory', ['--memory', '256m'], /--memory \(has 4g, asked 256m\)/],
+    ['a new command', ['--', 'sh', '-c', 'exit 0'], /the command after --/],
+  ])('%s is refused with a hint (exit 8), the agent left as it was', async (_what, args, message) => {
+    const before = await f.docker.getContainer(container).inspect();
+    const result = await f.cli(['--json', 'start', name, '-d', ...args]);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(8);
+    expect(result.json.error).toMatchObject({ code: 'AGENT_SETTINGS_DIFFER', message: expect.stringMatching(message) });
+    expect(result.json.error.hint).toContain(`agentctl rm ${name} --keep-branch`);
+    const after = await f.docker.getContainer(container).inspect();
+    expect(after.Id).toBe(before.Id);
+    expect(after.State.Running).toBe(false);
+    expect(after.State.StartedAt).toBe(before.State.StartedAt);
+    expect(after.HostConfig.Memory).toBe(4 * 1024 ** 3);
+    expect(after.Config.Cmd).toEqual(['sleep', '600']);
+  });
+
+  it('a start with no differing flags resumes it as today, also when the same flags are repeated', async () => {
+    const same = await f.cli(['--json', 'start', name, '-d', '--workspace', workspace, '--image', f.image, '--memory', '4g', '--', 'sleep', '600']);
+    expect(same.exitCode, same.stdout + same.stderr).toBe(0);
+    expect(same.json.agent).toMatchObject({ name, resumed: true, state: 'running' });
+    expect((await f.cli(['stop', name, '--timeout', '0'])).exitCode).toBe(0);
+    const bare = await f.cli(['--json', 'start', name, '-d']);
+    expect(bare.exitCode, bare.stdout + bare.stderr).toBe(0);
+    expect(bare.json.agent).toMatchObject({ name, resumed: true, state: 'running' });
+  });
+});

@@ -13,6 +13,7 @@ import { checkAgentAccess, decideAgentUser, type AgentUser } from './agent-user.
 import { getLimitsIgnoredReason } from './limits-enforcement.js';
 import { secretFileEnv, secretsArchiveEntries } from './secrets.js';
 import { prepareStart, type StartAgentOptions } from './start-options.js';
+import { findRequestedChanges, settingsDifferError } from './resume-changes.js';
 import { retryWhileUnreachable } from './retry-unreachable.js';
 import { createTar } from './tar.js';
 import { startOutcome, waitUntilRunning, type StartOutcome } from './wait-running.js';
@@ -123,6 +124,9 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
         details: { agent: name, state: existing.state },
       });
     }
+    // A flag that would change the agent is refused, never dropped silently (resume-changes.ts).
+    const changes = findRequestedChanges(existing, options, prepared, deps.config);
+    if (changes.length > 0) throw settingsDifferError(name, existing.state, changes);
     deps.log(`starting the existing agent ${name} again (its configuration is unchanged)`);
     const base = {
       name,
