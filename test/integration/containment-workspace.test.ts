@@ -178,6 +178,14 @@ describe(`loosenings are always printed on ${f.engineName}`, () => {
     expect(interfaces.split('\n').filter((line) => line.includes(':')).length).toBeGreaterThan(2);
   });
 
+  it('run --network host: the warning on stderr and loosened in its result document', async () => {
+    const name = f.agentName('runhost');
+    const result = await f.cli(['run', name, '--json', '--rm', '--workspace', f.workspace(), '--image', f.image, '--network', 'host', '--', 'true'], { env });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(result.stderr).toMatch(new RegExp(`^warning: agent ${name} shares the host's network`, 'm'));
+    expect(result.json).toMatchObject({ ok: true, loosened: [{ kind: 'network-host', value: 'host' }] });
+  });
+
   it('the hardened default prints no warning and an empty agent.loosened', async () => {
     const result = await f.cli(['--json', 'start', f.agentName('plain-net'), '--workspace', f.workspace(), '--image', f.image, '--', 'sleep', '600'], { env });
     expect(result.exitCode, result.stderr).toBe(0);
