@@ -96,8 +96,10 @@ export async function checkWorkspaceSafety(deps: WorkspaceSafetyDeps, workspace:
   const shown = real === workspace ? workspace : `${workspace} (resolved: ${real})`;
 
   const matches: { rule: Rule; relation: 'same' | 'inside' | 'contains' }[] = [];
-  for (const rule of rules) {
-    const resolved = await resolveReal(rule.path).catch(() => undefined);
+  // Resolved all at once: some 60 paths, most of which do not exist.
+  const resolvedPaths = await Promise.all(rules.map((rule) => resolveReal(rule.path).catch(() => undefined)));
+  for (const [index, rule] of rules.entries()) {
+    const resolved = resolvedPaths[index];
     // A rule names a path as written and as resolved: either form matches. A path that does not
     // exist can be the workspace or hold it, but a workspace does not "hold" what is not there.
     const forms = new Set([p.resolve(rule.path), ...(resolved ? [resolved] : [])]);
