@@ -39,7 +39,7 @@ export interface ContainerSpec {
   };
 }
 
-export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead' | 'stopped' | 'configured' | 'unknown';
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead' | 'stopped' | 'configured' | 'stopping' | 'unknown';
 
 export interface ContainerSummary {
   id: string;
@@ -56,6 +56,10 @@ export interface ContainerDetails extends ContainerSummary {
   startedAt?: string;
   finishedAt?: string;
   exitCode?: number;
+  /** The kernel's OOM killer ended it (Podman on cgroup v1 never says so: see list-agents.ts). */
+  oomKilled?: boolean;
+  /** Its main process as the engine's host sees it, while it runs (or is stopping). */
+  pid?: number;
   /** healthy | unhealthy | starting, when the image has a health check. */
   health?: string;
   user: string;
