@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import type { ExecAgentOptions, ExecResult, StreamDeps } from '../core/agents/exec-agent.js';
+import type { AgentContainerInfo } from '../runtime/stream-operations.js';
 import { Writable } from 'node:stream';
 import { UsageError } from '../core/errors.js';
 
@@ -10,6 +11,7 @@ interface ExecFlags {
   user?: string;
   workdir?: string;
   env?: string[];
+  secret?: string[];
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -28,16 +30,36 @@ export function resolveExecEnv(entries: string[], env: NodeJS.ProcessEnv): strin
   return resolved;
 }
 
+/**
+ * Registers the secret values `logs`, `exec` and `attach` can know with the output masker: those of
+ * `--secret` (as start reads them), and returns the function that adds, per agent, the values of
+ * its secret names and the config's that are set in the environment now (stream-secrets.ts).
+ */
+export async function registerStreamSecrets(context: CommandContext, secretFlags: string[]): Promise<(agents: AgentContainerInfo[]) => void> {
+  const { io, env } = context;
+  const register = (value: string) => io.secrets.add(value);
+  const { resolveSecrets } = await import('../core/agents/secrets.js');
+  await resolveSecrets(secretFlags, [], env, register);
+  const { getKnownSecretNames, registerKnownSecrets } = await import('../core/agents/stream-secrets.js');
+  const { config } = await context.config();
+  return (agents) => registerKnownSecrets(getKnownSecretNames(agents, config), env, register);
+}
+
 /** Builds the deps of an attach/exec session from the command context. */
-export async function streamDeps(context: CommandContext): Promise<StreamDeps> {
+export async function streamDeps(context: CommandContext, secretFlags: string[] = []): Promise<StreamDeps> {
   const { io } = context;
+  const registerAgents = await registerStreamSecrets(context, secretFlags);
   return {
     runtime: await context.runtime(),
     streams: io.streams,
     signal: context.signal,
     secrets: io.secrets,
+    registerAgentSecrets: (agent) => registerAgents([agent]),
   };
 }
+
+/** `--secret` of logs, exec and attach: values to mask besides those agentctl finds itself. */
+export const MASK_SECRET_FLAG = ['--secret <NAME|NAME=@FILE>', 'also mask the value of this variable or file in the output (repeatable)'] as const;
 
 /** A stream that keeps what is written to it (the command's output, for `exec --json`). */
 function collector(): { stream: Writable; text(): string } {
@@ -56,17 +78,17 @@ function collector(): { stream: Writable; text(): string } {
  * start). With `json`, the command's output is collected and printed in the one JSON document
  * (`ok` is whether it exited 0, as `wait --json` says), instead of streamed beside it.
  */
-export async function runExec(context: CommandContext, options: ExecAgentOptions, json = false): Promise<never> {
+export async function runExec(context: CommandContext, options: ExecAgentOptions, json = false, secretFlags: string[] = []): Promise<never> {
   const { execAgent } = await import('../core/agents/exec-agent.js');
   const { PassThroughExit } = await import('../cli.js');
-  const deps = await streamDeps(context);
+  const deps = await streamDeps(context, secretFlags);
   const output = json ? { stdout: collector(), stderr: collector() } : undefined;
   if (output) deps.streams = { stdin: deps.streams.stdin, stdout: output.stdout.stream, stderr: output.stderr.stream };
   const result: ExecResult = await execAgent(deps, options);
   const { io } = context;
   if (result.failure) {
     if (context.globals.json) {
-      io.writeJson({ ok: false, error: { code: result.exitCode === 127 ? 'EXEC_NOT_FOUND' : 'EXEC_NOT_EXECUTABLE', ...result.failure }, exitCode: result.exitCode });
+      io.writeJson({ ok: false, error: result.failure, exitCode: result.exitCode });
     } else {
       io.errRaw(`${io.style.red('error:')} ${result.failure.message}\n${io.style.dim('hint:')} ${result.failure.hint}\n`);
     }
@@ -87,6 +109,7 @@ export function registerExec(program: Command, context: CommandContext): void {
     .option('-u, --user <user>', 'run as this user (name or UID[:GID])')
     .option('-w, --workdir <dir>', 'working directory inside the agent')
     .option('-e, --env <KEY=VALUE>', 'set an environment variable (repeatable; KEY alone takes it from your environment)', collect)
+    .option(...MASK_SECRET_FLAG, collect)
     .addHelpText(
       'after',
       `
@@ -95,7 +118,8 @@ Examples:
   $ agentctl exec -it my-agent -- bash
   $ echo data | agentctl exec -i my-agent -- sh -c 'cat > /tmp/in.txt'
 
-A command that is not found exits with 127, one that cannot be executed with 126 (as in a shell).
+A command that is not found exits with 127, one that cannot be executed with 126 (as in a shell);
+a -w directory that is missing or not a directory exits with 126, saying so.
 With --json the command's output is collected and printed in one document:
 {"ok","exitCode","stdout","stderr"} (with -t, both streams arrive as stdout).`,
     )
@@ -108,6 +132,6 @@ With --json the command's output is collected and printed in one document:
         user: flags.user,
         workingDir: flags.workdir,
         env: resolveExecEnv(flags.env ?? [], context.env),
-      }, context.globals.json);
+      }, context.globals.json, flags.secret ?? []);
     });
 }

@@ -5,6 +5,8 @@ import type { CommandContext } from './context.js';
 import type { LogLine, LogSink } from '../core/agents/agent-logs.js';
 import type { OutputStream } from '../io/demux.js';
 import type { Io } from '../io/io.js';
+import { OutputMask } from '../io/output-mask.js';
+import { MASK_SECRET_FLAG } from './exec.js';
 
 interface LogsFlags {
   all?: boolean;
@@ -13,7 +15,10 @@ interface LogsFlags {
   until?: string;
   tail?: string;
   timestamps?: boolean;
+  secret?: string[];
 }
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function writer(stream: Writable): (data: string | Buffer) => void | Promise<void> {
   return (data) => {
@@ -21,15 +26,29 @@ function writer(stream: Writable): (data: string | Buffer) => void | Promise<voi
   };
 }
 
-/** Renders log output: raw bytes, `name | line` prefixes (coloured on a TTY), or NDJSON lines. */
+/**
+ * Renders log output: raw bytes, `name | line` prefixes (coloured on a TTY), or NDJSON lines; every
+ * registered secret masked (in raw bytes too, when split between two reads).
+ */
 export function createLogSink(io: Io, options: { json: boolean; prefix: boolean; agents: string[] }): LogSink {
   const out = { stdout: writer(io.streams.stdout), stderr: writer(io.streams.stderr) };
+  const rawMasks = { stdout: new OutputMask(io.secrets), stderr: new OutputMask(io.secrets) };
   const palette = [io.style.cyan, io.style.yellow, io.style.green, io.style.magenta, io.style.blue];
   const width = Math.max(...options.agents.map((name) => name.length));
   const prefixes = new Map(options.agents.map((name, index) => [name, `${palette[index % palette.length]!(name.padEnd(width))} | `]));
   const mask = io.secrets.isEmpty ? (text: string) => text : (text: string) => io.secrets.mask(text);
   return {
-    chunk: (stream, data) => out[stream](data),
+    chunk(stream, data) {
+      const bytes = rawMasks[stream].push(data);
+      if (bytes.length > 0) return out[stream](bytes);
+    },
+    end() {
+      const pending = (['stdout', 'stderr'] as const).map((stream) => {
+        const rest = rawMasks[stream].end();
+        return rest.length > 0 ? out[stream](rest) : undefined;
+      });
+      if (pending.some((p) => p)) return Promise.all(pending).then(() => undefined);
+    },
     lines(batch: LogLine[]) {
       if (options.json) {
         let text = '';
@@ -41,7 +60,7 @@ export function createLogSink(io: Io, options: { json: boolean; prefix: boolean;
         return out.stdout(text);
       }
       const texts: Record<OutputStream, string> = { stdout: '', stderr: '' };
-      for (const line of batch) texts[line.stream] += `${options.prefix ? prefixes.get(line.agent) : ''}${mask(line.line)}\n`;
+      for (const line of batch) texts[line.stream === 'stderr' ? 'stderr' : 'stdout'] += `${options.prefix ? prefixes.get(line.agent) : ''}${mask(line.line)}\n`;
       const pending = (['stdout', 'stderr'] as const).filter((stream) => texts[stream] !== '').map((stream) => out[stream](texts[stream]));
       if (pending.some((p) => p)) return Promise.all(pending).then(() => undefined);
     },
@@ -51,7 +70,7 @@ export function createLogSink(io: Io, options: { json: boolean; prefix: boolean;
 export function registerLogs(program: Command, context: CommandContext): void {
   program
     .command('logs')
-    .description("Print agents' logs (stdout and stderr kept apart)")
+    .description("Print agents' logs (stdout and stderr kept apart for agents without a TTY)")
     .argument('[names...]', 'agents whose logs to print')
     .option('--all', 'logs of every agent, interleaved with name prefixes')
     .option('-f, --follow', 'keep printing new output until the agent stops (or Ctrl-C)')
@@ -59,13 +78,23 @@ export function registerLogs(program: Command, context: CommandContext): void {
     .option('--until <time>', 'only output before this time: a duration (10m, 2h) or RFC 3339 time')
     .option('-n, --tail <lines>', 'only the last N lines of each agent (or "all")')
     .option('-t, --timestamps', "show the engine's timestamp of each line")
+    .option(...MASK_SECRET_FLAG, collect)
     .addHelpText(
       'after',
       `
 Examples:
   $ agentctl logs my-agent --tail 50
   $ agentctl logs -f --since 10m my-agent other-agent
-  $ agentctl logs --all --json | jq -r 'select(.stream == "stderr") | .line'`,
+  $ agentctl logs --all --json | jq -r 'select(.stream == "stderr") | .line'
+
+An agent with a TTY (every agent \`start\` makes) has one stream: its terminal merges stdout and
+stderr before the engine sees them, so its output goes to stdout with \`\\r\\n\` line ends made \`\\n\`,
+and --json says "stream":"tty". Agents of \`agentctl run\` have no TTY: "stdout" and "stderr" stay
+apart, byte for byte (so does \`agentctl exec\` without -t).
+
+Secrets are masked: the values of the secret names the agent was started with and of config
+\`secrets\` that are set in your environment now, and those given with --secret. agentctl stores
+no secret value, so a secret read from a file at start is masked only when --secret gives it again.`,
     )
     .action(async (names: string[], flags: LogsFlags) => {
       const { resolveLogAgents, streamAgentLogs } = await import('../core/agents/agent-logs.js');
@@ -76,14 +105,17 @@ Examples:
       parseTail(flags.tail);
       const { io } = context;
       const json = context.globals.json;
+      const { registerStreamSecrets } = await import('./exec.js');
+      const registerAgentSecrets = await registerStreamSecrets(context, flags.secret ?? []);
       const deps = { runtime: await context.runtime(), signal: context.signal };
       const agents = await resolveLogAgents(deps, { names, all: Boolean(flags.all) });
+      registerAgentSecrets(agents);
       if (agents.length === 0) {
         io.info('No agents. Start one with `agentctl start`.');
         return;
       }
       const prefix = agents.length > 1;
-      const mode = json || prefix || !io.secrets.isEmpty ? 'lines' : 'raw';
+      const mode = json || prefix ? 'lines' : 'raw';
       const sink = createLogSink(io, { json, prefix, agents: agents.map((agent) => agent.agent) });
       await streamAgentLogs(
         deps,
@@ -91,5 +123,6 @@ Examples:
         { names, all: Boolean(flags.all), follow: Boolean(flags.follow), since: flags.since, until: flags.until, tail: flags.tail, timestamps: Boolean(flags.timestamps), mode },
         sink,
       );
+      await sink.end?.();
     });
 }

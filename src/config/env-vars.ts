@@ -26,4 +26,5 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'AGENTCTL_WORKTREE_DIR', path: ['worktreeDir'], type: 'string' },
   { name: 'AGENTCTL_DATA_DIR', path: ['dataDir'], type: 'string' },
   { name: 'AGENTCTL_NETWORK', path: ['network'], type: 'string' },
+  { name: 'AGENTCTL_DETACH_KEYS', path: ['detachKeys'], type: 'string' },
 ];

@@ -25,6 +25,8 @@ export const PROJECT_KEY_RULES = {
   worktreeDir: 'trust',
   git: { name: 'free', email: 'free' },
   dataDir: 'trust',
+  // Which keys detach `attach`: at worst an inconvenience, never a loosening of confinement.
+  detachKeys: 'free',
   network: 'trust',
   ociRuntime: 'trust',
   kubernetes: 'trust',

@@ -63,6 +63,9 @@ export const configSchema = z
       .strict()
       .optional(),
     dataDir: z.string().min(1).optional(),
+    // Only which keys detach `attach` (docker's --detach-keys syntax): a convenience setting, not a
+    // security one; checked by the attach command, which names this key when it is malformed.
+    detachKeys: z.string().min(1).optional().describe('Keys that detach `attach` and `start` (default "ctrl-\\")'),
     network: z.string().min(1).optional(),
     ociRuntime: z.string().min(1).optional(),
     kubernetes: z

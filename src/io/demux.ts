@@ -13,7 +13,11 @@ export class FrameDemuxer {
   private remaining = 0;
   private current: OutputStream = 'stdout';
 
-  constructor(private readonly emit: (stream: OutputStream, data: Buffer) => void) {}
+  /** With `perFrame`, each frame is handed on by itself (its bounds matter: one log entry each). */
+  constructor(
+    private readonly emit: (stream: OutputStream, data: Buffer) => void,
+    private readonly options: { perFrame?: boolean } = {},
+  ) {}
 
   push(chunk: Buffer): void {
     let offset = 0;
@@ -47,6 +51,7 @@ export class FrameDemuxer {
       run.push(chunk.subarray(offset, offset + take));
       offset += take;
       this.remaining -= take;
+      if (this.options.perFrame && this.remaining === 0) flush();
     }
     flush();
   }
@@ -58,17 +63,27 @@ export class FrameDemuxer {
   }
 }
 
-/** Splits a byte stream into complete lines (without the newline), keeping a partial last line for later. */
+/**
+ * Splits a byte stream into complete lines (without the newline), keeping a partial last line for
+ * later. A terminal ends lines with `\r\n`: with `stripCarriageReturn` (the default; output of a
+ * TTY) that `\r` goes too; without it (output without a TTY) the line keeps every byte it had.
+ */
 export class LineSplitter {
   private partial = '';
   // A multi-byte character split between two reads is decoded whole.
   private readonly decoder = new StringDecoder('utf8');
+  private readonly stripCarriageReturn: boolean;
 
-  /** The complete lines in `chunk` (after what was held back), without `\n` or a `\r\n` ending. */
+  constructor(options: { stripCarriageReturn?: boolean } = {}) {
+    this.stripCarriageReturn = options.stripCarriageReturn ?? true;
+  }
+
+  /** The complete lines in `chunk` (after what was held back), without `\n` (nor a `\r` before it, when stripped). */
   push(chunk: Buffer): string[] {
     const text = this.partial + this.decoder.write(chunk);
     const lines = text.split('\n');
     this.partial = lines.pop()!;
+    if (!this.stripCarriageReturn) return lines;
     for (let i = 0; i < lines.length; i += 1) {
       const line = lines[i]!;
       if (line.endsWith('\r')) lines[i] = line.slice(0, -1);
@@ -81,5 +96,66 @@ export class LineSplitter {
     const rest = this.partial + this.decoder.end();
     this.partial = '';
     return rest === '' ? undefined : rest;
+  }
+}
+
+/**
+ * Turns a terminal's `\r\n` line endings into `\n` in a byte stream that arrives in pieces (a `\r`
+ * at the end of a piece waits for the next). Any other `\r` (a progress bar redrawing its line) stays.
+ */
+export class TerminalLineEndings {
+  private carriageReturn = false;
+
+  push(chunk: Buffer): Buffer {
+    let data = chunk;
+    if (this.carriageReturn) {
+      this.carriageReturn = false;
+      if (data[0] !== 0x0a) data = Buffer.concat([CR, data]);
+    }
+    if (data.length > 0 && data[data.length - 1] === 0x0d) {
+      this.carriageReturn = true;
+      data = data.subarray(0, -1);
+    }
+    if (!data.includes(CRLF)) return data;
+    const parts: Buffer[] = [];
+    let from = 0;
+    for (let index = data.indexOf(CRLF); index >= 0; index = data.indexOf(CRLF, from)) {
+      parts.push(data.subarray(from, index));
+      from = index + 1;
+    }
+    parts.push(data.subarray(from));
+    return Buffer.concat(parts);
+  }
+
+  /** A `\r` still held when the stream ends. */
+  end(): Buffer {
+    const rest = this.carriageReturn ? CR : Buffer.alloc(0);
+    this.carriageReturn = false;
+    return rest;
+  }
+}
+
+const CR = Buffer.from('\r');
+const CRLF = Buffer.from('\r\n');
+
+const TIMESTAMP_PREFIX = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) /;
+
+/**
+ * With `--timestamps`, an engine that logs a line written in pieces as several entries (Podman)
+ * puts a timestamp before each piece, inside the line. This drops the timestamp of an entry that
+ * continues a line, so the line reads (and is masked) as the agent wrote it. Fed one entry (frame)
+ * at a time.
+ */
+export class ContinuedLineTimestamps {
+  private continuing = false;
+
+  push(entry: Buffer): Buffer {
+    let data = entry;
+    if (this.continuing) {
+      const match = TIMESTAMP_PREFIX.exec(data.subarray(0, 64).toString('latin1'));
+      if (match) data = data.subarray(match[0].length);
+    }
+    if (entry.length > 0) this.continuing = entry[entry.length - 1] !== 0x0a;
+    return data;
   }
 }

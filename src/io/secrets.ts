@@ -6,8 +6,11 @@ export class SecretMasker {
   private readonly values = new Set<string>();
 
   add(value: string | undefined): void {
+    // Without the whitespace around it (a file's final newline): masking the rest masks every
+    // occurrence of the value too, and leaves the line ends of the output alone.
+    const trimmed = value?.trim();
     // Very short values would mask ordinary words; agentctl secrets are keys and tokens.
-    if (value && value.length >= 4) this.values.add(value);
+    if (trimmed && trimmed.length >= 4) this.values.add(trimmed);
   }
 
   /** True when nothing is registered (output may then be passed on as bytes, unmasked). */
@@ -21,6 +24,11 @@ export class SecretMasker {
       if (out.includes(value)) out = out.split(value).join('********');
     }
     return out;
+  }
+
+  /** The registered values, longest first (for masking output that arrives in pieces: output-mask.ts). */
+  list(): string[] {
+    return [...this.values].sort((a, b) => b.length - a.length);
   }
 
   /** Masks every string inside a JSON-able value. */

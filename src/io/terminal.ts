@@ -2,7 +2,8 @@ import type { Readable, Writable } from 'node:stream';
 import { UsageError } from '../core/errors.js';
 import type { TerminalSize } from '../runtime/stream-operations.js';
 
-export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
+// One key, so no key the agent uses is held back (see docs/user-guide.md, "Detaching").
+export const DEFAULT_DETACH_KEYS = 'ctrl-\\';
 
 const CONTROL_SYMBOLS: Record<string, number> = { '@': 0, '[': 27, '\\': 28, ']': 29, '^': 30, _: 31 };
 

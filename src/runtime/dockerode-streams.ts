@@ -3,7 +3,7 @@ import type Dockerode from 'dockerode';
 import { CONTAINER_PREFIX, LABELS } from '../core/labels.js';
 import type { EngineKind } from './endpoint.js';
 import { hijack, streamRequest, supportsRawRequests } from './engine-http.js';
-import type { AgentContainerInfo, StreamOperations } from './stream-operations.js';
+import { getSecretNames, type AgentContainerInfo, type StreamOperations } from './stream-operations.js';
 
 function toInfo(raw: Dockerode.ContainerInspectInfo): AgentContainerInfo {
   const containerName = raw.Name.replace(/^\//, '');
@@ -18,6 +18,7 @@ function toInfo(raw: Dockerode.ContainerInspectInfo): AgentContainerInfo {
     tty: Boolean(raw.Config.Tty),
     openStdin: Boolean(raw.Config.OpenStdin),
     labels,
+    secretNames: getSecretNames(raw.Config.Env),
   };
 }
 
@@ -122,6 +123,22 @@ export function createDockerodeStreamOperations(docker: Dockerode, _kind: Engine
     async inspectExec(execId) {
       const info = await docker.getExec(execId).inspect();
       return { running: info.Running, exitCode: info.Running ? undefined : (info.ExitCode ?? undefined) };
+    },
+
+    async statContainerPath(id, path) {
+      if (!supportsRawRequests(docker)) return 'unknown';
+      let response;
+      try {
+        response = await streamRequest(docker, 'HEAD', `/containers/${encodeURIComponent(id)}/archive?${query({ path })}`);
+      } catch (error) {
+        if (isNotFound(error)) return 'absent';
+        throw error;
+      }
+      response.resume();
+      const header = response.headers['x-docker-container-path-stat'];
+      const stat = typeof header === 'string' ? (JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { mode?: number }) : {};
+      // Go's os.FileMode: the directory bit is the top one.
+      return stat.mode !== undefined && stat.mode >= 2 ** 31 && Math.floor(stat.mode / 2 ** 31) % 2 === 1 ? 'directory' : 'other';
     },
 
     async streamLogs(id, options, signal) {

@@ -16,6 +16,24 @@ export interface AgentContainerInfo {
   /** The container keeps stdin open (created with -i). */
   openStdin: boolean;
   labels: Record<string, string>;
+  /**
+   * Names of the secrets the agent was started with, from the `<NAME>_FILE=/run/secrets/<NAME>`
+   * variables agentctl set when it created the container (its config, which the agent cannot
+   * change). Never values: those are nowhere but in the container.
+   */
+  secretNames: string[];
+}
+
+const SECRET_FILE_VARIABLE = /^([A-Za-z_][A-Za-z0-9_]*)_FILE=\/run\/secrets\/([A-Za-z_][A-Za-z0-9_]*)$/;
+
+/** The secret names in a container's environment (`NAME_FILE=/run/secrets/NAME`). */
+export function getSecretNames(env: readonly string[] | undefined): string[] {
+  const names: string[] = [];
+  for (const entry of env ?? []) {
+    const match = SECRET_FILE_VARIABLE.exec(entry);
+    if (match && match[1] === match[2]) names.push(match[1]!);
+  }
+  return names;
 }
 
 export interface TerminalSize {
@@ -73,6 +91,11 @@ export interface StreamOperations {
   startExec(execId: string, options: { tty: boolean; stdin: boolean }): Promise<Duplex>;
   resizeExec(execId: string, size: TerminalSize): Promise<void>;
   inspectExec(execId: string): Promise<ExecState>;
+  /**
+   * What is at `path` in the container (the engine's archive stat; nothing runs in it): absent,
+   * a directory, something else, or `unknown` when it cannot tell. Optional, like `unknown`.
+   */
+  statContainerPath?(id: string, path: string): Promise<'absent' | 'directory' | 'other' | 'unknown'>;
   /** The container's log stream (multiplexed unless the container has a TTY). */
   streamLogs(id: string, options: LogOptions, signal?: AbortSignal): Promise<Readable>;
 }

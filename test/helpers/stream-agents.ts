@@ -12,6 +12,8 @@ export interface AgentSpec {
   command: string[];
   tty?: boolean;
   openStdin?: boolean;
+  /** Environment, e.g. the `NAME_FILE=/run/secrets/NAME` entries agentctl sets for a secret. */
+  env?: string[];
   /** Wait until the container's process has exited (for logs of a finished agent). */
   waitForExit?: boolean;
 }
@@ -41,6 +43,7 @@ export function streamFixture(prefix: string) {
         Tty: spec.tty ?? false,
         OpenStdin: spec.openStdin ?? false,
         AttachStdin: false,
+        ...(spec.env ? { Env: spec.env } : {}),
         Labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': name },
       });
       created.push(container.id);

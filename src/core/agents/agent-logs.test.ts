@@ -13,6 +13,7 @@ const agent = (name: string, tty = false): AgentContainerInfo => ({
   running: false,
   exitCode: 0,
   tty,
+  secretNames: [],
   openStdin: false,
   labels: {},
 });

@@ -1,4 +1,4 @@
-import { FrameDemuxer, LineSplitter, type OutputStream } from '../../io/demux.js';
+import { ContinuedLineTimestamps, FrameDemuxer, LineSplitter, TerminalLineEndings, type OutputStream } from '../../io/demux.js';
 import type { AgentContainerInfo, StreamOperations } from '../../runtime/stream-operations.js';
 import { EngineError, UsageError } from '../errors.js';
 import { findAgent } from './agent-lookup.js';
@@ -13,15 +13,22 @@ export interface AgentLogsOptions {
   tail?: string;
   timestamps: boolean;
   /**
-   * `raw`: the container's bytes as they come (one agent, nothing added): the fast path.
-   * `lines`: whole lines with the agent's name (prefixes, NDJSON, masking line by line).
+   * `raw`: the container's bytes as they come (one agent, nothing added): the fast path. A TTY's
+   * `\r\n` line endings become `\n`; output without a TTY stays exact.
+   * `lines`: whole lines with the agent's name (prefixes, NDJSON).
    */
   mode: 'raw' | 'lines';
 }
 
+/**
+ * Where a line came from. An agent with a TTY (what `start` makes by default) has one stream: its
+ * terminal merges stdout and stderr before the engine sees them, so its lines are `tty`.
+ */
+export type LogStream = OutputStream | 'tty';
+
 export interface LogLine {
   agent: string;
-  stream: OutputStream;
+  stream: LogStream;
   line: string;
   /** The engine's timestamp, split off the line when --timestamps is given in lines mode. */
   time?: string;
@@ -29,8 +36,11 @@ export interface LogLine {
 
 /** Where log output goes. A returned promise holds the stream back (backpressure). */
 export interface LogSink {
+  /** Raw mode: bytes of the agent's stdout or stderr (a TTY's output comes as stdout). */
   chunk(stream: OutputStream, data: Buffer): void | Promise<void>;
   lines(batch: LogLine[]): void | Promise<void>;
+  /** After the last output: prints what it held back (the start of a possible secret). */
+  end?(): void | Promise<void>;
 }
 
 export interface AgentLogsDeps {
@@ -53,8 +63,8 @@ export async function resolveLogAgents(deps: AgentLogsDeps, options: Pick<AgentL
 }
 
 /**
- * Streams the logs of `agents` into `sink`, stdout and stderr kept apart, several agents
- * interleaved as their lines arrive. Never buffers a whole log. With follow it ends when every
+ * Streams the logs of `agents` into `sink`, stdout and stderr kept apart (one `tty` stream for an
+ * agent with a TTY), several agents interleaved as their lines arrive. Never buffers a whole log. With follow it ends when every
  * container has stopped, or quietly when `deps.signal` is aborted (Ctrl-C).
  */
 export async function streamAgentLogs(deps: AgentLogsDeps, agents: AgentContainerInfo[], options: AgentLogsOptions, sink: LogSink): Promise<void> {
@@ -87,9 +97,12 @@ async function streamOne(
   sink: LogSink,
 ): Promise<void> {
   const splitTime = options.mode === 'lines' && options.timestamps;
-  const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
-  const toLines = (stream: OutputStream, texts: string[]): LogLine[] =>
+  const stripCarriageReturn = agent.tty;
+  const splitters = { stdout: new LineSplitter({ stripCarriageReturn }), stderr: new LineSplitter({ stripCarriageReturn }) };
+  const lineEndings = agent.tty ? new TerminalLineEndings() : undefined;
+  const toLines = (from: OutputStream, texts: string[]): LogLine[] =>
     texts.map((text) => {
+      const stream: LogStream = agent.tty ? 'tty' : from;
       if (!splitTime) return { agent: agent.agent, stream, line: text };
       const space = text.indexOf(' ');
       return space < 0 ? { agent: agent.agent, stream, line: '', time: text } : { agent: agent.agent, stream, line: text.slice(space + 1), time: text.slice(0, space) };
@@ -98,13 +111,21 @@ async function streamOne(
   // Frames of one read are collected, then handed to the sink with backpressure.
   let pending: Array<[OutputStream, Buffer]> = [];
   const collect = (stream: OutputStream, data: Buffer) => void pending.push([stream, data]);
-  const demuxer = agent.tty ? undefined : new FrameDemuxer(collect);
+  // With timestamps each frame is one log entry, and a line's later pieces lose their timestamp.
+  const continued = options.timestamps ? { stdout: new ContinuedLineTimestamps(), stderr: new ContinuedLineTimestamps() } : undefined;
+  const demuxer = agent.tty
+    ? undefined
+    : continued
+      ? new FrameDemuxer((stream, data) => collect(stream, continued[stream].push(data)), { perFrame: true })
+      : new FrameDemuxer(collect);
   const deliver = async () => {
     const batch = pending;
     pending = [];
     for (const [stream, data] of batch) {
-      if (options.mode === 'raw') await sink.chunk(stream, data);
-      else {
+      if (options.mode === 'raw') {
+        const bytes = lineEndings ? lineEndings.push(data) : data;
+        if (bytes.length > 0) await sink.chunk(stream, bytes);
+      } else {
         const lines = splitters[stream].push(data);
         if (lines.length > 0) await sink.lines(toLines(stream, lines));
       }
@@ -130,6 +151,8 @@ async function streamOne(
     if (deps.signal.aborted) return;
     throw logsFailed(agent, error);
   }
+  const rest = lineEndings?.end();
+  if (options.mode === 'raw' && rest && rest.length > 0) await sink.chunk('stdout', rest);
   if (options.mode === 'lines') {
     for (const stream of ['stdout', 'stderr'] as const) {
       const rest = splitters[stream].end();

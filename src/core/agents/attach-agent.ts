@@ -10,7 +10,7 @@ export const ATTACH_DETACHED = -1;
 
 export interface AttachAgentOptions {
   name: string;
-  /** docker's syntax, default "ctrl-p,ctrl-q". */
+  /** docker's syntax, default DEFAULT_DETACH_KEYS (ctrl-\\). */
   detachKeys?: string;
   /**
    * Starts the (created, not yet running) container once attached, so nothing it prints first is
@@ -28,6 +28,7 @@ export async function attachAgent(deps: StreamDeps, options: AttachAgentOptions)
   const detachKeys = options.detachKeys ?? DEFAULT_DETACH_KEYS;
   const sequence = parseDetachKeys(detachKeys);
   const agent = await findAgent(deps, options.name);
+  deps.registerAgentSecrets?.(agent);
   if (!agent.running && !options.start) {
     throw new ConflictError('AGENT_NOT_RUNNING', `Agent "${agent.agent}" is not running (${agent.status})`, {
       hint: `Start it with \`agentctl start ${agent.agent}\`, or see what it printed with \`agentctl logs ${agent.agent}\``,
@@ -59,6 +60,9 @@ export async function attachAgent(deps: StreamDeps, options: AttachAgentOptions)
       connection,
       tty: agent.tty,
       forwardStdin: agent.openStdin,
+      // The end of piped input must not end the output: Docker closes an attach's output when its
+      // stdin is closed, so `echo status | agentctl attach A` would lose what A prints after.
+      stdinEnd: 'keep',
       detachKeys: sequence,
       streams: deps.streams,
       signal: deps.signal,

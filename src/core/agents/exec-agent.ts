@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { StreamOperations } from '../../runtime/stream-operations.js';
+import type { AgentContainerInfo, StreamOperations } from '../../runtime/stream-operations.js';
 import { EngineHttpError } from '../../runtime/engine-http.js';
 import { ConflictError, EngineError, UsageError } from '../errors.js';
 import { findAgent } from './agent-lookup.js';
@@ -20,18 +20,23 @@ export interface ExecAgentOptions {
 export interface StreamDeps {
   runtime: Pick<
     StreamOperations,
-    'lookupAgentContainer' | 'createExec' | 'startExec' | 'resizeExec' | 'inspectExec' | 'attachContainer' | 'resizeContainer' | 'waitContainerExit'
+    'lookupAgentContainer' | 'createExec' | 'startExec' | 'resizeExec' | 'inspectExec' | 'attachContainer' | 'resizeContainer' | 'waitContainerExit' | 'statContainerPath'
   >;
   streams: TerminalStreams;
   signal: AbortSignal;
   /** Masks secrets in the agent's output (io.secrets). */
   secrets?: OutputMasker;
+  /** Registers the values of the agent's secrets that agentctl can know (see stream-secrets.ts). */
+  registerAgentSecrets?: (agent: AgentContainerInfo) => void;
 }
 
 export interface ExecResult {
   exitCode: number;
-  /** Set when the command could not be run at all (not found: 127, not executable: 126). */
-  failure?: { message: string; hint: string };
+  /**
+   * Set when the command could not be run at all: not found (127), not executable (126), or the
+   * working directory (-w) missing or not a directory (126, as docker exec gives for every start failure).
+   */
+  failure?: { code: 'EXEC_NOT_FOUND' | 'EXEC_NOT_EXECUTABLE' | 'EXEC_WORKDIR_INVALID'; message: string; hint: string };
 }
 
 // Docker: the runtime's own error text is the first output and the exit code 126.
@@ -43,6 +48,7 @@ export async function execAgent(deps: StreamDeps, options: ExecAgentOptions): Pr
     throw new UsageError('USAGE_MISSING_ARGUMENT', 'Give the command to run after --', { hint: 'For example: agentctl exec my-agent -- ls -la' });
   }
   const agent = await findAgent(deps, options.name);
+  deps.registerAgentSecrets?.(agent);
   if (!agent.running) {
     throw new ConflictError('AGENT_NOT_RUNNING', `Agent "${agent.agent}" is not running (${agent.status})`, {
       hint: `Start it with \`agentctl start ${agent.agent}\`, then run the command again`,
@@ -63,7 +69,10 @@ export async function execAgent(deps: StreamDeps, options: ExecAgentOptions): Pr
     // Podman refuses the upgrade (409) when the executable cannot be started.
     if (error instanceof EngineHttpError && error.statusCode === 409) {
       const state = await settledExec(deps, execId);
-      return failed(options, state ?? 127, error.message);
+      // Its text names no cause: a -w directory is checked by the engine's stat (nothing runs).
+      const workdir = options.workingDir && deps.runtime.statContainerPath ? await deps.runtime.statContainerPath(agent.id, options.workingDir).catch(() => 'unknown' as const) : undefined;
+      const cause = workdir === 'absent' ? 'chdir: no such file or directory' : workdir === 'other' ? 'chdir: not a directory' : '';
+      return failed(options, state ?? 127, `${error.message} ${cause}`);
     }
     throw new EngineError('EXEC_FAILED', `Could not run the command in agent "${agent.agent}": ${(error as Error).message}`, {
       hint: 'Check the agent with `agentctl ls`, then run the command again (with --verbose for details)',
@@ -82,7 +91,8 @@ export async function execAgent(deps: StreamDeps, options: ExecAgentOptions): Pr
   });
   const exitCode = (await settledExec(deps, execId)) ?? 0;
   if (session.held !== undefined) {
-    if (exitCode === 126 || exitCode === 127) return failed(options, exitCode, session.held.text);
+    // Podman gives 125 for a -w that is not a directory, 127 for one that is missing.
+    if (exitCode === 125 || exitCode === 126 || exitCode === 127) return failed(options, exitCode, session.held.text);
     session.held.replay();
   }
   return { exitCode };
@@ -100,11 +110,25 @@ async function settledExec(deps: StreamDeps, execId: string): Promise<number | u
 
 function failed(options: ExecAgentOptions, exitCode: number, engineText: string): ExecResult {
   const command = options.command[0]!;
+  // runc: `chdir to cwd ("/x") set in config.json failed: no such file or directory`; crun: `chdir to '/x': …`.
+  if (/\bchdir\b/i.test(engineText)) {
+    const directory = options.workingDir ?? '';
+    const problem = /not a directory/i.test(engineText) ? 'is not a directory' : 'does not exist';
+    return {
+      exitCode: 126,
+      failure: {
+        code: 'EXEC_WORKDIR_INVALID',
+        message: `Working directory "${directory}" ${problem} in agent "${options.name}"`,
+        hint: "Give -w a directory that exists in the agent, or leave -w out for the image's working directory",
+      },
+    };
+  }
   const denied = /permission denied/i.test(engineText) || (exitCode === 126 && !/not found|no such file/i.test(engineText));
   if (denied) {
     return {
       exitCode: 126,
       failure: {
+        code: 'EXEC_NOT_EXECUTABLE',
         message: `Cannot run "${command}" in agent "${options.name}": permission denied`,
         hint: `Check that "${command}" is an executable file in the agent (\`agentctl exec ${options.name} -- ls -l ${command}\`)`,
       },
@@ -113,6 +137,7 @@ function failed(options: ExecAgentOptions, exitCode: number, engineText: string)
   return {
     exitCode: 127,
     failure: {
+      code: 'EXEC_NOT_FOUND',
       message: `Command "${command}" not found in agent "${options.name}"`,
       hint: `Check the name and the agent's PATH, e.g. \`agentctl exec ${options.name} -- sh -c 'command -v ${command}'\``,
     },

@@ -1,6 +1,6 @@
-import { StringDecoder } from 'node:string_decoder';
 import type { Duplex, Writable } from 'node:stream';
 import { FrameDemuxer } from '../../io/demux.js';
+import { OutputMask, type StreamSecrets } from '../../io/output-mask.js';
 import { DetachDetector, enterRawMode, terminalSize, watchResize, type TerminalInput, type TerminalOutput } from '../../io/terminal.js';
 import type { TerminalSize } from '../../runtime/stream-operations.js';
 
@@ -14,8 +14,15 @@ export interface SessionOptions {
   connection: Duplex;
   /** The process has a TTY: output is one raw stream, not multiplexed. */
   tty: boolean;
-  /** Send our stdin to the process (half-closing the connection when it ends). */
+  /** Send our stdin to the process. */
   forwardStdin: boolean;
+  /**
+   * What the end of our stdin does: `close` half-closes the connection, so the process reads EOF
+   * (exec); `keep` only stops sending and output goes on until the process ends (attach: Docker
+   * ends a container attach's output when its stdin is closed, and the agent's stdin stays open
+   * for the next attach anyway).
+   */
+  stdinEnd?: 'close' | 'keep';
   /** Detach sequence, watched only when stdin is a terminal. */
   detachKeys?: Buffer;
   streams: TerminalStreams;
@@ -37,10 +44,7 @@ export interface SessionOptions {
 }
 
 /** What masks secrets (io.secrets); while it is empty, bytes pass untouched. */
-export interface OutputMasker {
-  readonly isEmpty: boolean;
-  mask(text: string): string;
-}
+export type OutputMasker = StreamSecrets;
 
 export interface SessionResult {
   detached: boolean;
@@ -55,14 +59,21 @@ export interface SessionResult {
 export async function runSession(options: SessionOptions): Promise<SessionResult> {
   const { connection, streams } = options;
   const cleanups: Array<() => void> = [];
-  // One decoder per output, so a character split between two reads is masked whole.
-  const decoders = new Map<Writable, StringDecoder>();
+  // One mask per output, so a character or a secret split between two reads is masked whole.
+  const masks = new Map<Writable, OutputMask>();
   const write = (target: Writable, data: Buffer) => {
     const secrets = options.secrets;
-    if (!secrets || (secrets.isEmpty && !decoders.has(target))) return void target.write(data);
-    let decoder = decoders.get(target);
-    if (!decoder) decoders.set(target, (decoder = new StringDecoder('utf8')));
-    target.write(secrets.mask(decoder.write(data)));
+    if (!secrets) return void target.write(data);
+    let mask = masks.get(target);
+    if (!mask) masks.set(target, (mask = new OutputMask(secrets)));
+    const bytes = mask.push(data);
+    if (bytes.length > 0) target.write(bytes);
+  };
+  const flushMasks = () => {
+    for (const [target, mask] of masks) {
+      const rest = mask.end();
+      if (rest.length > 0) target.write(rest);
+    }
   };
   // Output held back (raw, as received) after `holdFirst` said so; replayed on request.
   let held: Buffer[] | undefined;
@@ -85,9 +96,14 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
   try {
     return await new Promise<SessionResult>((resolve, reject) => {
       const finish = (detached: boolean) => {
+        flushMasks();
         if (!held) return resolve({ detached });
         const chunks = held;
-        resolve({ detached, held: { text: Buffer.concat(chunks).toString('utf8'), replay: () => chunks.forEach(deliver) } });
+        const replay = () => {
+          chunks.forEach(deliver);
+          flushMasks();
+        };
+        resolve({ detached, held: { text: Buffer.concat(chunks).toString('utf8'), replay } });
       };
       connection.on('data', onOutput);
       connection.once('end', () => finish(false));
@@ -123,7 +139,9 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
           if (forward.length > 0) connection.write(forward);
           if (detached) finish(true);
         };
-        const onEnd = () => connection.end();
+        const onEnd = () => {
+          if ((options.stdinEnd ?? 'close') === 'close') connection.end();
+        };
         let active = true;
         void sized.then(() => {
           if (!active) return;

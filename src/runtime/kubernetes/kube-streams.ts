@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Duplex, PassThrough, Readable } from 'node:stream';
 import { EngineError, NotFoundError, UsageError } from '../../core/errors.js';
 import { CONTAINER_PREFIX, LABELS } from '../../core/labels.js';
-import type { AgentContainerInfo, AttachOptions, ExecOptions, ExecState, LogOptions, StreamOperations, TerminalSize } from '../stream-operations.js';
+import { getSecretNames, type AgentContainerInfo, type AttachOptions, type ExecOptions, type ExecState, type LogOptions, type StreamOperations, type TerminalSize } from '../stream-operations.js';
 import { ChannelStream, STDOUT, type WebSocketLike } from './channel-stream.js';
+import { createKubeletErrorFilter } from './kubelet-log-filter.js';
 import { kubeError, type KubeClient } from './kube-client.js';
 import { agentContainerStatus, agentNotFound, defaultSleep, toDetails, type AgentObjects } from './agent-objects.js';
 import { AGENT_CONTAINER_NAME, STATE_ANNOTATION, parseRecord } from './pod-spec.js';
@@ -18,7 +19,8 @@ export interface KubeStreamDeps {
 
 function toInfo(objects: AgentObjects): AgentContainerInfo {
   const details = toDetails(objects);
-  const openStdin = Boolean(parseRecord(objects.record)?.spec.OpenStdin);
+  const spec = parseRecord(objects.record)?.spec;
+  const openStdin = Boolean(spec?.OpenStdin);
   return {
     id: details.id,
     containerName: details.name,
@@ -29,6 +31,7 @@ function toInfo(objects: AgentObjects): AgentContainerInfo {
     tty: details.tty,
     openStdin,
     labels: details.labels,
+    secretNames: getSecretNames(spec?.Env),
   };
 }
 
@@ -66,7 +69,8 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
 
   /** The logs of one Pod as a stream (stdout only: the API server merges the two). */
   async function podLogs(pod: string, options: LogOptions & { sinceTime?: string }, tty: boolean, signal?: AbortSignal): Promise<Readable> {
-    const out = new PassThrough();
+    // The kubelet's error at the end of a followed log is not the agent's output (kubelet-log-filter.ts).
+    const out = createKubeletErrorFilter();
     const framed = tty
       ? out
       : out.pipe(
