@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FrameDemuxer, LineSplitter, type OutputStream } from './demux.js';
+import { ContinuedLineTimestamps, FrameDemuxer, LineSplitter, TerminalLineEndings, type OutputStream } from './demux.js';
 import { frame } from '../../test/helpers/frames.js';
 
 function demux(chunks: Buffer[]): Array<[OutputStream, string]> {
@@ -52,5 +52,37 @@ describe('LineSplitter', () => {
     const bytes = Buffer.from('grüße\n');
     expect(splitter.push(bytes.subarray(0, 3))).toEqual([]);
     expect(splitter.push(bytes.subarray(3))).toEqual(['grüße']);
+  });
+});
+
+describe('LineSplitter without stripping', () => {
+  it('keeps a \r before the newline (output without a TTY stays exact)', () => {
+    const splitter = new LineSplitter({ stripCarriageReturn: false });
+    expect(splitter.push(Buffer.from('dos\r\nunix\n'))).toEqual(['dos\r', 'unix']);
+  });
+});
+
+describe('TerminalLineEndings', () => {
+  it('turns \r\n into \n, also split between reads, and keeps a lone \r', () => {
+    const endings = new TerminalLineEndings();
+    const out = [endings.push(Buffer.from('one\r\ntwo\r')), endings.push(Buffer.from('\nbar\rdone\r')), endings.push(Buffer.from('x')), endings.push(Buffer.from('end\r'))];
+    expect(Buffer.concat([...out, endings.end()]).toString()).toBe('one\ntwo\nbar\rdone\rxend\r');
+  });
+});
+
+describe('ContinuedLineTimestamps', () => {
+  it("drops the engine's timestamp of an entry that continues a line, and only that one", () => {
+    const entries = new ContinuedLineTimestamps();
+    const pieces = ['2026-12-01T22:04:34Z split sk-te', '2026-12-01T22:04:35Z st-9 end\n', '2026-12-01T22:04:36.123456789Z next\n'];
+    expect(pieces.map((piece) => entries.push(Buffer.from(piece)).toString()).join('')).toBe('2026-12-01T22:04:34Z split sk-test-9 end\n2026-12-01T22:04:36.123456789Z next\n');
+  });
+});
+
+describe('FrameDemuxer per frame', () => {
+  it('hands on each frame by itself', () => {
+    const out: string[] = [];
+    const demuxer = new FrameDemuxer((_stream, data) => out.push(data.toString()), { perFrame: true });
+    demuxer.push(Buffer.concat([frame(1, 'a'), frame(1, 'b\n')]));
+    expect(out).toEqual(['a', 'b\n']);
   });
 });

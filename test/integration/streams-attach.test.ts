@@ -21,7 +21,7 @@ async function paneSize(session: string): Promise<string> {
 }
 
 describe(`attach and shell in a real terminal on ${fixture.engineName}`, () => {
-  it('types into the agent, forwards a resize, detaches with ctrl-p ctrl-q and passes the exit code through', async () => {
+  it('types into the agent, forwards a resize, detaches with the default ctrl-\\ and passes the exit code through', async () => {
     const { name, container } = await fixture.createAgent({ label: 'tty', command: ['sh'], tty: true, openStdin: true });
 
     const first = await inTmux(['attach', name]);
@@ -33,7 +33,7 @@ describe(`attach and shell in a real terminal on ${fixture.engineName}`, () => {
     expect(size).toMatch(/ 100$/);
     await first.send('stty size', 'Enter');
     await first.waitFor(new RegExp(`^${size}$`, 'm'));
-    await first.send('C-p', 'C-q');
+    await first.send('C-\\');
     expect(await first.exitCode()).toBe(0);
     expect(await first.capture()).toContain(`agentctl attach ${name}`);
     expect((await container.inspect()).State.Running).toBe(true);
@@ -55,7 +55,7 @@ describe(`attach and shell in a real terminal on ${fixture.engineName}`, () => {
     const session = await inTmux(['attach', name]);
     const [rows, columns] = (await paneSize(session.session)).split(' ');
     await session.waitFor(new RegExp(`redraw-${rows}x${columns}`));
-    await session.send('C-p', 'C-q');
+    await session.send('C-\\');
     expect(await session.exitCode()).toBe(0);
   });
 
@@ -64,7 +64,7 @@ describe(`attach and shell in a real terminal on ${fixture.engineName}`, () => {
     const session = await inTmux(['attach', '--detach-keys', 'ctrl-a,d', name]);
     await session.send('echo ready-$((1+1))', 'Enter');
     await session.waitFor(/ready-2/);
-    // ctrl-p ctrl-q are ordinary keys now; ctrl-a d detaches.
+    // ctrl-\ is an ordinary key now; ctrl-a d detaches.
     await session.send('C-a', 'd');
     expect(await session.exitCode()).toBe(0);
     expect((await container.inspect()).State.Running).toBe(true);

@@ -68,6 +68,30 @@ describe('streamAgentLogs', () => {
     expect(out.chunks).toEqual([['stdout', '\u0001 not a header, a TTY byte\n']]);
   });
 
+  it("a TTY agent: lines say stream tty and lose the terminal's \\r; raw bytes get \\n line ends", async () => {
+    const fake = fakeRuntime({ 'id-t': [Buffer.from('out\r\nerr\r'), Buffer.from('\nbar\rdone\r\n')] });
+    const lines = collector();
+    await streamAgentLogs({ runtime: fake.runtime, signal, now }, [agent('t', true)], { names: ['t'], all: false, follow: false, timestamps: false, mode: 'lines' }, lines.sink);
+    expect(lines.lines).toEqual([
+      { agent: 't', stream: 'tty', line: 'out' },
+      { agent: 't', stream: 'tty', line: 'err' },
+      { agent: 't', stream: 'tty', line: 'bar\rdone' },
+    ]);
+    const raw = collector();
+    await streamAgentLogs({ runtime: fake.runtime, signal, now }, [agent('t', true)], { names: ['t'], all: false, follow: false, timestamps: false, mode: 'raw' }, raw.sink);
+    expect(raw.chunks.map(([, text]) => text).join('')).toBe('out\nerr\nbar\rdone\n');
+  });
+
+  it('an agent without a TTY keeps every byte, \\r\\n included', async () => {
+    const fake = fakeRuntime({ 'id-a': [frame(1, 'dos\r\n'), frame(2, 'err\r\n')] });
+    const lines = collector();
+    await streamAgentLogs({ runtime: fake.runtime, signal, now }, [agent('a')], { names: ['a'], all: false, follow: false, timestamps: false, mode: 'lines' }, lines.sink);
+    expect(lines.lines).toEqual([
+      { agent: 'a', stream: 'stdout', line: 'dos\r' },
+      { agent: 'a', stream: 'stderr', line: 'err\r' },
+    ]);
+  });
+
   it('an unterminated last line is still printed', async () => {
     const fake = fakeRuntime({ 'id-a': [frame(1, 'no newline')] });
     const out = collector();

@@ -90,6 +90,34 @@ describe('runSession', () => {
     expect(term.out()).toBe('key ******** grüße\n');
   });
 
+  it("with stdinEnd 'keep' (attach), the end of piped stdin does not half-close: output goes on", async () => {
+    const fake = fakeConnection();
+    const term = terminal({ tty: false });
+    const session = runSession({ connection: fake.connection, tty: false, forwardStdin: true, stdinEnd: 'keep', streams: term.streams, signal: new AbortController().signal });
+    term.stdin.end('status\n');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fake.halfClosed()).toBe(false);
+    fake.connection.push(frame(1, 'later\n'));
+    fake.connection.push(null);
+    expect(await session).toEqual({ detached: false });
+    expect(fake.written()).toBe('status\n');
+    expect(term.out()).toBe('later\n');
+  });
+
+  it('masks a secret split between two reads of the output, and prints a held start when output ends', async () => {
+    const fake = fakeConnection();
+    const term = terminal({ tty: false });
+    const secrets = new SecretMasker();
+    secrets.add('sk-split-secret');
+    const session = runSession({ connection: fake.connection, tty: false, forwardStdin: false, streams: term.streams, signal: new AbortController().signal, secrets });
+    fake.connection.push(frame(1, 'a sk-spl'));
+    await new Promise((resolve) => setImmediate(resolve));
+    fake.connection.push(frame(1, 'it-secret b sk-'));
+    fake.connection.push(null);
+    await session;
+    expect(term.out()).toBe('a ******** b sk-');
+  });
+
   it('rejects with the abort reason and restores the terminal', async () => {
     const fake = fakeConnection();
     const term = terminal({ tty: true });

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { OutputMask } from './output-mask.js';
+import { SecretMasker } from './secrets.js';
+
+function masked(secrets: SecretMasker, pieces: Array<string | Buffer>): Buffer {
+  const mask = new OutputMask(secrets);
+  const out = pieces.map((piece) => mask.push(Buffer.isBuffer(piece) ? piece : Buffer.from(piece)));
+  return Buffer.concat([...out, mask.end()]);
+}
+
+describe('OutputMask', () => {
+  const secrets = new SecretMasker();
+  secrets.add('sk-abcdef123');
+  secrets.add('tok-xyz9');
+
+  it('masks a secret split between two reads, and one split into every byte', () => {
+    expect(masked(secrets, ['key sk-abc', 'def123 end\n']).toString()).toBe('key ******** end\n');
+    expect(masked(secrets, [...'a tok-xyz9 b'].map((c) => c)).toString()).toBe('a ******** b');
+  });
+
+  it('holds back only what could begin a secret, and prints it when it turns out not to be one', () => {
+    const mask = new OutputMask(secrets);
+    expect(mask.push(Buffer.from('output sk-ab')).toString()).toBe('output ');
+    expect(mask.push(Buffer.from('x more')).toString()).toBe('sk-abx more');
+    expect(mask.push(Buffer.from('ends with tok')).toString()).toBe('ends with ');
+    expect(mask.end().toString()).toBe('tok');
+  });
+
+  it('keeps other bytes exact (binary output, a multi-byte character split between reads)', () => {
+    const binary = Buffer.from([0xff, 0x00, 0xfe, 0x0d, 0x0a, 0xc3]);
+    expect(masked(secrets, [binary, Buffer.from([0xbc])]).equals(Buffer.concat([binary, Buffer.from([0xbc])]))).toBe(true);
+  });
+
+  it('passes the very buffer on while no secret is registered, and masks one registered later', () => {
+    const later = new SecretMasker();
+    const mask = new OutputMask(later);
+    const chunk = Buffer.from('plain sk-abcdef123');
+    expect(mask.push(chunk)).toBe(chunk);
+    later.add('sk-abcdef123');
+    expect(mask.push(Buffer.from(' again sk-abcdef123\n')).toString()).toBe(' again ********\n');
+  });
+});
+
+describe('SecretMasker', () => {
+  it('masks a value without the whitespace around it, so line ends stay', () => {
+    const secrets = new SecretMasker();
+    secrets.add('file-secret-1\n');
+    expect(secrets.mask('a file-secret-1\nb')).toBe('a ********\nb');
+  });
+});
