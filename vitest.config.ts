@@ -43,6 +43,19 @@ export default defineConfig({
       {
         define,
         test: {
+          // The real agent image (built from containers/, cached by a hash of its inputs) with the
+          // real agent CLI. Not in scripts/test.sh: a cold build takes minutes. Needs AGENTCTL_TEST_ENGINE.
+          name: 'images',
+          include: ['test/images/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 900_000,
+        },
+      },
+      {
+        define,
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/e2e/global-setup.ts'],
