@@ -3,8 +3,9 @@
 # (as root): Docker Engine (dockerd), Podman with its Docker-compatible API socket, a registry on
 # 127.0.0.1:5000 (and one with basic auth on 127.0.0.1:5001), and small test images in both engines
 # and the registry, and a regular user (dev, uid 1500, in the docker group) with a rootless Podman
-# API service of its own holding the same test images. Engines that already answer are reused. Writes the endpoints to
-# $AGENTCTL_TEST_STATE/engines.json (default /run/agentctl-test), which the tests read.
+# API service of its own holding the same test images. Engines that already answer are reused.
+# Writes the endpoints to $AGENTCTL_TEST_STATE/engines.json (default /run/agentctl-test), which
+# the tests read.
 set -euo pipefail
 
 STATE=${AGENTCTL_TEST_STATE:-/run/agentctl-test}
@@ -21,6 +22,7 @@ command -v tmux >/dev/null || need_apt+=(tmux)
 command -v script >/dev/null || need_apt+=(bsdutils)
 command -v htpasswd >/dev/null || need_apt+=(apache2-utils)
 command -v curl >/dev/null || need_apt+=(curl)
+command -v ssh-agent >/dev/null || need_apt+=(openssh-client)  # --ssh tests (setups.test.ts)
 [ -x /usr/sbin/debootstrap ] || need_apt+=(debootstrap)
 command -v ruby >/dev/null || need_apt+=(ruby)  # `ruby -c` of the Homebrew formula (e2e)
 command -v zsh >/dev/null || need_apt+=(zsh)    # completion scripts are run in each shell

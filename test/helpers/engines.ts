@@ -9,6 +9,10 @@ export interface TestEngines {
   rootfs: string;
   /** Debian bookworm minbase with git and ca-certificates (agentctl-test/debian:bookworm). */
   debianImage: string;
+  /** The regular test user (in the docker group) the user tiers run as. */
+  user?: { name: string; uid: number; gid: number; home: string; runtimeDir: string };
+  /** That user's rootless Podman API service (keep-id; cgroup v1 here, so limits are ignored). */
+  rootlessPodman?: { host: string };
 }
 
 export const ENGINES_FILE = `${process.env.AGENTCTL_TEST_STATE ?? '/run/agentctl-test'}/engines.json`;
@@ -38,9 +42,38 @@ export function selectedEngine(): EngineName {
   return value;
 }
 
-/** Endpoint, kind and test image of the selected engine. */
-export function testEngine(): { name: EngineName; host: string; engines: TestEngines } {
+/**
+ * Who runs agentctl in this integration run (AGENTCTL_TEST_SETUP, default `root`):
+ * - `root`: root on the rootful engines (Docker, or Podman's root API service);
+ * - `docker-user`: the regular test user, in the docker group, on Docker;
+ * - `podman-rootless`: the regular test user on its own rootless Podman service.
+ * scripts/test.sh runs the user setups as that user; being someone else fails the run (never skips).
+ */
+export type TestSetup = 'root' | 'docker-user' | 'podman-rootless';
+
+export function selectedSetup(): TestSetup {
+  const value = process.env.AGENTCTL_TEST_SETUP ?? 'root';
+  if (value !== 'root' && value !== 'docker-user' && value !== 'podman-rootless') {
+    throw new Error(`AGENTCTL_TEST_SETUP must be "root", "docker-user" or "podman-rootless" (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+/** Endpoint, kind and test image of the selected engine (and setup). */
+export function testEngine(): { name: EngineName; host: string; engines: TestEngines; setup: TestSetup } {
   const engines = readTestEngines();
   const name = selectedEngine();
-  return { name, host: engines[name].host, engines };
+  const setup = selectedSetup();
+  if (setup === 'root') return { name, host: engines[name].host, engines, setup };
+  const uid = process.getuid?.();
+  if (!engines.user || uid !== engines.user.uid) {
+    throw new Error(`AGENTCTL_TEST_SETUP=${setup} runs as the test user ${engines.user ? `${engines.user.name} (uid ${engines.user.uid})` : '(none recorded)'}, not uid ${uid}: run it through scripts/test.sh, after scripts/provision-test-engines.sh`);
+  }
+  const wanted: EngineName = setup === 'docker-user' ? 'docker' : 'podman';
+  if (name !== wanted) throw new Error(`AGENTCTL_TEST_SETUP=${setup} needs AGENTCTL_TEST_ENGINE=${wanted} (got ${name})`);
+  if (setup === 'podman-rootless') {
+    if (!engines.rootlessPodman) throw new Error('No rootless Podman service recorded in engines.json: run scripts/provision-test-engines.sh as root');
+    return { name, host: engines.rootlessPodman.host, engines, setup };
+  }
+  return { name, host: engines.docker.host, engines, setup };
 }

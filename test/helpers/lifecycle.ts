@@ -8,7 +8,7 @@ import { runCli, type CliResult, type RunOptions } from './run-cli.js';
 
 /** Shared by the lifecycle tests: the engine under test, unique names, and cleanup of only ours. */
 export function lifecycleFixture(prefix: string) {
-  const { name: engineName, host, engines } = testEngine();
+  const { name: engineName, host, engines, setup } = testEngine();
   const suffix = randomBytes(3).toString('hex');
   const docker = new Docker({ socketPath: host.replace(/^unix:\/\//, '') });
   const workspaces: string[] = [];
@@ -17,6 +17,8 @@ export function lifecycleFixture(prefix: string) {
   return {
     engineName,
     host,
+    /** Who runs agentctl: root, or the regular test user (docker group, rootless Podman). */
+    setup,
     image: engines.testImage,
     docker,
     /** Every agentctl output seen (to check that no secret ever appears). */
@@ -40,6 +42,12 @@ export function lifecycleFixture(prefix: string) {
     },
     async volumeExists(name: string): Promise<boolean> {
       return docker.getVolume(name).inspect().then(() => true, () => false);
+    },
+    /** The engine accepts limits but enforces none (rootless on cgroup v1): agentctl must say so. */
+    async limitsIgnored(): Promise<boolean> {
+      const info = (await docker.info()) as { Rootless?: boolean; SecurityOptions?: string[]; CgroupVersion?: string };
+      const rootless = info.Rootless === true || (info.SecurityOptions ?? []).some((option) => option.includes('name=rootless'));
+      return rootless && info.CgroupVersion === '1';
     },
     async exec(container: string, command: string[]): Promise<{ exitCode: number; output: string }> {
       const exec = await docker.getContainer(container).exec({ Cmd: command, AttachStdout: true, AttachStderr: true, Tty: true });
