@@ -237,6 +237,8 @@ describe('inputs only the engine caught (exit 5 with engine text, INTERNAL, or a
     } else {
       // Podman takes a CPU limit above its host's count (the quota is only a ceiling).
       expect(result.exitCode).toBe(0);
+      // The workspace is shared by the tests below: one running agent on it would make theirs conflict.
+      expect((await fixture.cli(['rm', '-f', name])).exitCode).toBe(0);
     }
   });
 
@@ -252,6 +254,7 @@ describe('inputs only the engine caught (exit 5 with engine text, INTERNAL, or a
     const result = await fixture.cli(['start', '-d', '--json', '--image', id, name, '--', 'sleep', '60'], { cwd: dir });
     expect(result.exitCode).toBe(0);
     expect(result.json).toMatchObject({ ok: true, agent: { name, image: id } });
+    expect((await fixture.cli(['rm', '-f', name])).exitCode).toBe(0);
     const unknown = await fixture.cli(['start', '-d', '--json', '--image', 'deadbeef0123', fixture.agentName('noid'), '--', 'sleep', '60'], { cwd: dir });
     expect(unknown.exitCode).toBe(6);
     expect(unknown.json).toMatchObject({ ok: false, error: { code: 'IMAGE_NOT_FOUND', message: 'No local image has the id deadbeef0123' } });
