@@ -17,7 +17,11 @@ export function registerRm(program: Command, context: CommandContext): void {
       const selection = { names, all: Boolean(flags.all), force: Boolean(flags.force), volumes: Boolean(flags.volumes), keepBranch: Boolean(flags.keepBranch) };
       checkSelection(selection, 'rm');
       const processUser = typeof process.getuid === 'function' ? { uid: process.getuid(), gid: process.getgid!() } : undefined;
-      const removed = await removeAgents({ runtime: await context.runtime(), worktrees: { env: context.env, processUser } }, selection);
+      const runtime = await context.runtime();
+      // The engine on this machine (a unix socket): a removed agent's process is looked for in /proc.
+      const local = process.platform === 'linux' && runtime.endpoint.url.startsWith('unix://');
+      const processProbe = local ? (await import('../core/agents/container-process.js')).createLocalProcessProbe() : undefined;
+      const removed = await removeAgents({ runtime, worktrees: { env: context.env, processUser }, ...(processProbe ? { processProbe } : {}) }, selection);
       if (context.globals.json) {
         context.io.writeJson({ ok: true, removed });
         return;

@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { ConflictError, EngineError, NotFoundError, UsageError } from '../core/errors.js';
+import { ConflictError, EngineError, NotFoundError, UsageError, connectionLostError, isConnectionFailure } from '../core/errors.js';
 import type { EngineKind } from './endpoint.js';
 import type {
   ContainerDetails,
@@ -30,6 +30,7 @@ export function statusOf(error: unknown): number | undefined {
 }
 
 export function engineError(action: string, error: unknown): EngineError {
+  if (isConnectionFailure(error)) return connectionLostError(error, action);
   return new EngineError('ENGINE_FAILED', `The engine could not ${action}: ${engineMessage(error)}`, {
     hint: 'Check the engine with `agentctl doctor`, then retry (add --verbose for details)',
     cause: error,
@@ -50,8 +51,9 @@ export function matchesLabels(labels: Record<string, string>, filter: LabelFilte
 
 function toState(value: string | undefined): ContainerState {
   const state = (value ?? 'unknown').toLowerCase();
-  // Podman reports a never-started container as "configured" through some paths.
-  return (['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead', 'stopped', 'configured'].includes(state)
+  // Podman reports a never-started container as "configured" through some paths, and one whose
+  // stop is under way (its process still running) as "stopping".
+  return (['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead', 'stopped', 'configured', 'stopping'].includes(state)
     ? state
     : 'unknown') as ContainerState;
 }
@@ -278,6 +280,8 @@ export function toDetails(info: Dockerode.ContainerInspectInfo): ContainerDetail
     startedAt: never(state.StartedAt) ? undefined : state.StartedAt,
     finishedAt: never(state.FinishedAt) ? undefined : state.FinishedAt,
     exitCode: state.ExitCode,
+    ...(state.OOMKilled ? { oomKilled: true } : {}),
+    ...(state.Pid > 0 ? { pid: state.Pid } : {}),
     health: state.Health?.Status || undefined,
     user: info.Config.User ?? '',
     env: info.Config.Env ?? [],

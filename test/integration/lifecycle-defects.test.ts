@@ -1,9 +1,11 @@
+import { execa } from 'execa';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { engineProxy } from '../helpers/fault-tools.js';
+import { engineProxy, privatePodmanService } from '../helpers/fault-tools.js';
 import { lifecycleFixture } from '../helpers/lifecycle.js';
-import { runCli } from '../helpers/run-cli.js';
+import { BIN, runCli } from '../helpers/run-cli.js';
 
 // Lifecycle defects of issue 16, one test (or a few) each, named after the defect as reported.
 const f = lifecycleFixture('lcd');
@@ -132,4 +134,131 @@ describe(`start NAME on an existing stopped agent ignores new flags (${f.engineN
     expect(bare.exitCode, bare.stdout + bare.stderr).toBe(0);
     expect(bare.json.agent).toMatchObject({ name, resumed: true, state: 'running' });
   });
+});
+
+describe(`Podman: rm --force reports success while the agent keeps running (${f.engineName})`, () => {
+  /** Whether process `pid` on this host still belongs to container `id` (its cgroup names it). */
+  const stillRuns = (pid: number, id: string) => readFile(`/proc/${pid}/cgroup`, 'utf8').then((text) => text.includes(id), () => false);
+
+  /** An agent that ignores SIGTERM, and a `stop` of it interrupted with SIGINT while the engine waits. */
+  async function interruptedStop(label: string) {
+    const name = f.agentName(label);
+    const container = `agentctl-${name}`;
+    const started = await f.cli(['start', name, '-d', '--workspace', f.workspace(), '--image', f.image, '--', 'sh', '-c', 'trap "" TERM; sleep 600']);
+    expect(started.exitCode, started.stderr).toBe(0);
+    const info = await f.docker.getContainer(container).inspect();
+    const proxy = await engineProxy(enginePath, join(tmpdir(), `agentctl-lcd-stop-${label}-${suffix}.sock`));
+    try {
+      const stopping = proxy.holdOn(/^POST \S*\/containers\/[^/]+\/stop/);
+      const stop = execa(process.execPath, [BIN, '--host', proxy.host, 'stop', name, '--timeout', '300'], { reject: false, env: { NO_COLOR: '1' } });
+      await stopping.seen;
+      stopping.release();
+      // Podman marks the container "stopping" once it has the request; Docker shows nothing.
+      if (f.engineName === 'podman') {
+        while ((await f.docker.getContainer(container).inspect()).State.Status !== 'stopping') await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      stop.kill('SIGINT');
+      expect((await stop).exitCode).toBe(130);
+    } finally {
+      await proxy.close();
+    }
+    return { name, container, id: info.Id, pid: info.State.Pid };
+  }
+
+  it('after an interrupted stop, rm --force ends the process before it reports success', async () => {
+    const agent = await interruptedStop('rmf');
+    expect(await stillRuns(agent.pid, agent.id)).toBe(true);
+    const removed = await f.cli(['--json', 'rm', '--force', agent.name]);
+    expect(removed.exitCode, removed.stdout + removed.stderr).toBe(0);
+    expect(await f.containerExists(agent.container)).toBe(false);
+    expect(await stillRuns(agent.pid, agent.id)).toBe(false);
+  });
+
+  it('a "stopping" agent shows as stopping in ls (not unknown), and rm without --force refuses it as running', async () => {
+    const agent = await interruptedStop('stopping');
+    // Docker has no such state: the interrupted stop leaves it running.
+    const state = f.engineName === 'podman' ? 'stopping' : 'running';
+    const ls = await f.cli(['--json', 'ls', '--all']);
+    expect(ls.json.agents.find((item: { name: string }) => item.name === agent.name)).toMatchObject({ state });
+    const table = await f.cli(['ls', '--all']);
+    expect(table.stdout).toMatch(new RegExp(`^${agent.name} +${state} `, 'm'));
+    const refused = await f.cli(['--json', 'rm', agent.name]);
+    expect(refused.exitCode, refused.stdout).toBe(8);
+    expect(refused.json.error.code).toBe('AGENT_RUNNING');
+    expect(await stillRuns(agent.pid, agent.id)).toBe(true);
+    // Removed through agentctl: the fixture's own forced remove would leave the process behind.
+    expect((await f.cli(['rm', '--force', agent.name])).exitCode).toBe(0);
+    expect(await stillRuns(agent.pid, agent.id)).toBe(false);
+  });
+
+  it('after an interrupted stop, stop --timeout 0 really stops it', async () => {
+    const agent = await interruptedStop('stop0');
+    const stopped = await f.cli(['--json', 'stop', agent.name, '--timeout', '0']);
+    expect(stopped.exitCode, stopped.stdout + stopped.stderr).toBe(0);
+    expect(stopped.json.stopped).toEqual([{ name: agent.name, stopped: true }]);
+    expect(await stillRuns(agent.pid, agent.id)).toBe(false);
+    expect((await f.docker.getContainer(agent.container).inspect()).State.Running).toBe(false);
+  });
+});
+
+describe(`INTERNAL (exit 1) when the engine dies (${f.engineName})`, () => {
+  // Podman: a private API service (same storage) behind the proxy is killed (SIGKILL) when the
+  // request arrives and started again; Docker's daemon is shared, so only its socket goes away.
+  it.each([
+    ['GET /info', /^GET \S*\/info[ ?]/],
+    ['the image inspect', /^GET \S*\/images\/\S+\/json[ ?]/],
+  ])('during start (at %s): ENGINE_CONNECTION_LOST, exit 5, with a hint, nothing left behind', async (_at, pattern) => {
+    const podman = f.engineName === 'podman' ? privatePodmanService(join(tmpdir(), `agentctl-lcd-eng-${suffix}.sock`)) : undefined;
+    await podman?.start();
+    const proxy = await engineProxy(podman?.path ?? enginePath, join(tmpdir(), `agentctl-lcd-cut-${suffix}.sock`));
+    try {
+      const name = f.agentName(`die${pattern.source.includes('info') ? 'i' : 'm'}`);
+      const cut = proxy.cutOn(pattern);
+      const run = runCli(['--host', proxy.host, '--json', 'start', name, '-d', '--workspace', f.workspace(), '--image', f.image, '--', 'sleep', '600']);
+      await cut;
+      if (podman) {
+        await podman.kill();
+        await podman.start();
+      }
+      proxy.up();
+      const result = await run;
+      f.outputs.push(result.stdout, result.stderr);
+      expect(result.exitCode, result.stdout + result.stderr).toBe(5);
+      expect(result.json).toMatchObject({ ok: false, error: { code: 'ENGINE_CONNECTION_LOST', message: expect.stringMatching(/socket hang up|ECONNRESET/) } });
+      expect(result.json.error.hint).toContain('agentctl doctor');
+      expect(await f.containerExists(`agentctl-${name}`)).toBe(false);
+      expect(await f.volumeExists(`agentctl-${name}-home`)).toBe(false);
+    } finally {
+      await proxy.close();
+      await podman?.kill();
+    }
+  }, 90_000);
+
+  it('during attach: ENGINE_CONNECTION_LOST, exit 5, with a hint', async () => {
+    const podman = f.engineName === 'podman' ? privatePodmanService(join(tmpdir(), `agentctl-lcd-att-${suffix}.sock`)) : undefined;
+    await podman?.start();
+    const proxy = podman ? undefined : await engineProxy(enginePath, join(tmpdir(), `agentctl-lcd-attp-${suffix}.sock`));
+    const host = podman?.host ?? proxy!.host;
+    try {
+      const name = f.agentName('attach');
+      const started = await runCli(['--host', host, 'start', name, '-d', '--workspace', f.workspace(), '--image', f.image, '--', 'sh', '-c', 'while true; do echo tick; sleep 1; done']);
+      expect(started.exitCode, started.stderr).toBe(0);
+      const attach = execa(process.execPath, [BIN, '--host', host, 'attach', name], { reject: false, env: { NO_COLOR: '1' }, stdin: 'pipe' });
+      await new Promise<void>((resolve) => {
+        attach.stdout!.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('tick')) resolve();
+        });
+      });
+      if (podman) await podman.kill();
+      else await proxy!.close();
+      const result = await attach;
+      expect(result.exitCode, result.stderr).toBe(5);
+      expect(result.stderr).toMatch(/^error: The connection to the container engine was lost/m);
+      expect(result.stderr).toMatch(/^hint: .*agentctl doctor/m);
+      expect(result.stderr).not.toMatch(/Unexpected error/);
+    } finally {
+      await proxy?.close().catch(() => undefined);
+      await podman?.kill();
+    }
+  }, 90_000);
 });

@@ -1,8 +1,10 @@
-import { ConflictError } from '../errors.js';
+import { ConflictError, EngineError } from '../errors.js';
 import { LABELS } from '../labels.js';
 import { agentNameFromDetails, lookupAgents, lookupAllAgents } from './agent-lookup.js';
 import { homeVolumeName } from './agent-name.js';
-import { checkSelection, type AgentSelection, type LifecycleRuntime } from './stop-agent.js';
+import { checkSelection, isLive, type AgentSelection, type LifecycleRuntime } from './stop-agent.js';
+import type { ProcessProbe } from './container-process.js';
+import type { ContainerDetails } from '../../runtime/container-operations.js';
 import { checkAgentWorktreesRemovable, removeWorktreeOfAgent, type AgentWorktreeDeps } from '../worktree/agent-worktrees.js';
 
 export interface RemoveResult {
@@ -22,12 +24,18 @@ export interface RemoveResult {
  * removed when any named agent is refused or unknown. `volumes` also deletes each agent's home.
  */
 export async function removeAgents(
-  deps: { runtime: LifecycleRuntime; worktrees?: AgentWorktreeDeps },
+  deps: {
+    runtime: LifecycleRuntime;
+    worktrees?: AgentWorktreeDeps;
+    /** Where the engine runs on this machine: whether a removed agent's process still runs. */
+    processProbe?: ProcessProbe;
+    sleep?: (ms: number) => Promise<void>;
+  },
   selection: AgentSelection & { force: boolean; volumes: boolean; keepBranch?: boolean },
 ): Promise<RemoveResult[]> {
   checkSelection(selection, 'rm');
   const targets = selection.all ? await lookupAllAgents(deps.runtime, true) : await lookupAgents(deps.runtime, selection.names);
-  const running = targets.filter((details) => details.running).map(agentNameFromDetails);
+  const running = targets.filter(isLive).map(agentNameFromDetails);
   if (running.length > 0 && !selection.force) {
     throw new ConflictError('AGENT_RUNNING', `Agent ${running.join(', ')} ${running.length === 1 ? 'is' : 'are'} running`, {
       hint: `Stop it first (\`agentctl stop ${running.join(' ')}\`) or pass --force`,
@@ -41,7 +49,13 @@ export async function removeAgents(
   return Promise.all(
     targets.map(async (details, index): Promise<RemoveResult> => {
       const name = agentNameFromDetails(details);
+      if (isLive(details)) {
+        // Kill first: Podman's forced remove of a "stopping" container drops it from its list
+        // while its process runs on. Whatever the answer, confirmGone below has the last word.
+        await deps.runtime.stopContainer(details.id, 0).catch(() => undefined);
+      }
       await deps.runtime.removeContainer(details.id, { force: selection.force });
+      if (isLive(details)) await confirmGone(deps, details, name);
       const removedWorktree = deps.worktrees ? await removeWorktreeOfAgent(deps.worktrees, agents[index]!, worktreeOptions) : undefined;
       const worktree = removedWorktree
         ? {
@@ -62,4 +76,29 @@ export async function removeAgents(
       return { name, volume, ...worktree };
     }),
   );
+}
+
+/**
+ * A removed agent's process must be gone, not only its container record: the engine is asked
+ * again, and where it runs on this machine the process itself is looked at (for a few seconds,
+ * while the kill is reaped). AGENT_STILL_RUNNING (exit 5) otherwise, with its pid.
+ */
+async function confirmGone(deps: { runtime: LifecycleRuntime; processProbe?: ProcessProbe; sleep?: (ms: number) => Promise<void> }, details: ContainerDetails, name: string): Promise<void> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const pid = details.pid;
+  for (let attempt = 0; ; attempt += 1) {
+    const after = await deps.runtime.inspectContainer(details.id);
+    const listed = after !== undefined && isLive(after);
+    const alive = !listed && pid !== undefined && deps.processProbe ? await deps.processProbe(pid, details.id) : false;
+    if (!listed && !alive) return;
+    if (attempt >= 20) {
+      throw new EngineError('AGENT_STILL_RUNNING', `The engine reported agent ${name} removed, but its process${pid ? ` ${pid}` : ''} still runs`, {
+        hint: pid
+          ? `Kill it on the engine's host (\`kill -9 ${pid}\` as its owner or root), then check \`agentctl ls --all\`; restarting the engine's service also ends it`
+          : `Restart the engine's service to end it, then check \`agentctl ls --all\``,
+        details: { agent: name, ...(pid ? { pid } : {}), state: after?.state ?? 'removed' },
+      });
+    }
+    await sleep(250);
+  }
 }

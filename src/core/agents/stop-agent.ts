@@ -1,5 +1,5 @@
-import { UsageError } from '../errors.js';
-import type { ContainerOperations } from '../../runtime/container-operations.js';
+import { EngineError, UsageError } from '../errors.js';
+import type { ContainerDetails, ContainerOperations } from '../../runtime/container-operations.js';
 import { agentNameFromDetails, lookupAgents, lookupAllAgents } from './agent-lookup.js';
 import { startOutcome, waitUntilRunning, type StartOutcome } from './wait-running.js';
 
@@ -33,6 +33,25 @@ export interface StopResult {
   stopped: boolean;
 }
 
+/**
+ * Whether its process may still run: running, or (Podman) "stopping", which a stop that was
+ * interrupted leaves behind until the engine's own stop timeout kills it.
+ */
+export function isLive(details: Pick<ContainerDetails, 'running' | 'state'>): boolean {
+  return details.running || details.state === 'stopping';
+}
+
+/** After a stop the engine answered: it must really have stopped (Podman leaves "stopping" otherwise). */
+async function confirmStopped(runtime: Pick<LifecycleRuntime, 'inspectContainer'>, details: ContainerDetails, name: string): Promise<void> {
+  const after = await runtime.inspectContainer(details.id);
+  if (after && isLive(after)) {
+    throw new EngineError('AGENT_STILL_RUNNING', `The engine answered the stop of agent ${name}, but it is still ${after.state}`, {
+      hint: `Kill it at once with \`agentctl stop ${name} --timeout 0\`, then check \`agentctl ls --all\``,
+      details: { agent: name, state: after.state, ...(after.pid ? { pid: after.pid } : {}) },
+    });
+  }
+}
+
 /** SIGTERM, then SIGKILL after `timeoutSeconds` (passed to the engine explicitly). */
 export async function stopAgents(deps: { runtime: LifecycleRuntime }, selection: AgentSelection & { timeoutSeconds: number }): Promise<StopResult[]> {
   checkSelection(selection, 'stop');
@@ -40,8 +59,9 @@ export async function stopAgents(deps: { runtime: LifecycleRuntime }, selection:
   return Promise.all(
     targets.map(async (details): Promise<StopResult> => {
       const name = agentNameFromDetails(details);
-      if (!details.running) return { name, stopped: false };
+      if (!isLive(details)) return { name, stopped: false };
       await deps.runtime.stopContainer(details.id, selection.timeoutSeconds);
+      await confirmStopped(deps.runtime, details, name);
       return { name, stopped: true };
     }),
   );
@@ -62,8 +82,8 @@ export async function restartAgents(
   return Promise.all(
     targets.map(async (details): Promise<RestartResult> => {
       const name = agentNameFromDetails(details);
-      if (details.running) await deps.runtime.stopContainer(details.id, selection.timeoutSeconds);
-      await deps.runtime.startContainer(details.id);
+      if (isLive(details)) await deps.runtime.stopContainer(details.id, selection.timeoutSeconds);
+      await deps.runtime.startContainer(details.id, { signal: deps.signal, timeoutMs: selection.waitTimeoutMs });
       const after = await waitUntilRunning({ runtime: deps.runtime, signal: deps.signal }, details.id, name, selection.waitTimeoutMs, details.startedAt);
       return { name, ...startOutcome(after) };
     }),
