@@ -65,11 +65,40 @@ export interface BuildResult {
   durationMs: number;
 }
 
-function contextDir(deps: BuildDeps, stack: string): { dir: string; stack: string } {
+/**
+ * The commit checked out in the git checkout that holds `dir` (agentctl's own, for its shipped
+ * stacks), read from `.git` as data: git itself never runs. Undefined outside a plain checkout.
+ */
+export async function readCheckoutRevision(dir: string): Promise<string | undefined> {
+  let gitDir: string | undefined;
+  for (let current = dir, depth = 0; depth < 6; depth++) {
+    if (existsSync(join(current, '.git'))) {
+      // A worktree's or submodule's `.git` is a file: no revision rather than a wrong one.
+      if (existsSync(join(current, '.git', 'HEAD'))) gitDir = join(current, '.git');
+      break;
+    }
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  if (gitDir === undefined) return undefined;
+  const read = (file: string) => readFile(join(gitDir, file), 'utf8').catch(() => '');
+  const head = (await read('HEAD')).trim();
+  if (/^[0-9a-f]{40}$/.test(head)) return head;
+  const ref = /^ref: (refs\/[^\s]+)$/.exec(head)?.[1];
+  if (ref === undefined || ref.split('/').includes('..')) return undefined;
+  const loose = (await read(ref)).trim();
+  if (/^[0-9a-f]{40}$/.test(loose)) return loose;
+  const packed = (await read('packed-refs')).split('\n').find((line) => line.endsWith(` ${ref}`));
+  const commit = packed?.slice(0, 40);
+  return commit !== undefined && /^[0-9a-f]{40}$/.test(commit) ? commit : undefined;
+}
+
+function contextDir(deps: BuildDeps, stack: string): { dir: string; stack: string; shipped: boolean } {
   const containers = deps.containersDir ?? findContainersDir();
-  if ((STACKS as readonly string[]).includes(stack) && containers !== undefined) return { dir: join(containers, stack), stack };
+  if ((STACKS as readonly string[]).includes(stack) && containers !== undefined) return { dir: join(containers, stack), stack, shipped: true };
   const dir = resolve(deps.cwd, stack);
-  if (existsSync(join(dir, 'Dockerfile'))) return { dir, stack: basename(dir) };
+  if (existsSync(join(dir, 'Dockerfile'))) return { dir, stack: basename(dir), shipped: false };
   throw new UsageError('IMAGE_STACK_UNKNOWN', `No Dockerfile for stack "${stack}"`, {
     hint: `Use one of ${STACKS.join(', ')}, or a directory containing a Dockerfile`,
   });
@@ -77,7 +106,7 @@ function contextDir(deps: BuildDeps, stack: string): { dir: string; stack: strin
 
 /** Builds containers/<stack>/Dockerfile through the engine API and tags it; nothing is left on failure. */
 export async function buildAgentImage(deps: BuildDeps, request: BuildRequest): Promise<BuildResult> {
-  const { dir, stack } = contextDir(deps, request.stack);
+  const { dir, stack, shipped } = contextDir(deps, request.stack);
   const repository = stackRepository(request.repository, stack);
   if (parseImageReference(`${repository}:${request.version}`) === undefined) {
     throw new UsageError('IMAGE_TAG_INVALID', `"${repository}:${request.version}" is not a valid image reference`, {
@@ -100,14 +129,22 @@ export async function buildAgentImage(deps: BuildDeps, request: BuildRequest): P
   if (request.baseImage !== undefined) buildArgs.BASE_IMAGE = request.baseImage;
   else if (stack !== 'base' && buildArgs.BASE_IMAGE === undefined) buildArgs.BASE_IMAGE = `${request.repository}:${request.version}`;
   const now = deps.now ?? Date.now;
+  // Only agentctl's own stacks: a directory of the user's could sit in an agent's workspace.
+  const revision = shipped ? await readCheckoutRevision(dir) : undefined;
   const started = now();
+  const labels: Record<string, string> = {
+    [STACK_LABEL]: stack,
+    'org.opencontainers.image.version': request.version,
+    'org.opencontainers.image.created': new Date(started).toISOString(),
+    ...(revision === undefined ? {} : { 'org.opencontainers.image.revision': revision }),
+  };
   let id: string;
   try {
     id = await deps.runtime.buildImage({
       context: tarArchive(entries),
       tags,
       buildArgs,
-      labels: { [STACK_LABEL]: stack, 'org.opencontainers.image.version': request.version },
+      labels,
       ...(request.noCache ? { noCache: true } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
       ...(deps.onOutput ? { onOutput: deps.onOutput } : {}),
