@@ -62,6 +62,8 @@ export interface ContainerDetails extends ContainerSummary {
   pid?: number;
   /** healthy | unhealthy | starting, when the image has a health check. */
   health?: string;
+  /** Why it does not run yet, in the backend's words (Kubernetes: the scheduler's or the kubelet's reason). */
+  stateReason?: string;
   user: string;
   env: string[];
   tty: boolean;
@@ -84,7 +86,11 @@ export type LabelFilter = Record<string, string | true>;
 export interface ContainerOperations {
   /** Creates a container; ConflictError (CONTAINER_NAME_TAKEN) when the name is taken. */
   createContainer(spec: ContainerSpec): Promise<{ id: string }>;
-  startContainer(id: string): Promise<void>;
+  /**
+   * Starts it. A backend that waits for the start itself (Kubernetes: until the Pod runs) stops
+   * waiting at `timeoutMs` (`--wait-timeout`) and at once when `signal` aborts.
+   */
+  startContainer(id: string, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<void>;
   /** Stops with SIGTERM, then kills after timeoutSeconds (given explicitly: Podman waits it fully). */
   stopContainer(id: string, timeoutSeconds: number): Promise<void>;
   removeContainer(id: string, options?: { force?: boolean }): Promise<void>;

@@ -9,6 +9,19 @@ export interface AgentListing {
   id: string;
   state: string;
   health: string | null;
+  /** The exit code of an agent that ran and ended; null while it runs (or when it never ran). */
+  exitCode: number | null;
+  /** When it ended (ISO); null while it runs. */
+  finishedAt: string | null;
+  /** The kernel's OOM killer ended it. Podman on cgroup v1 never says so: there, exit code 137 may be one. */
+  oomKilled: boolean;
+  /** The image as `name:tag`: the repository's last path part and the tag (`ghcr.io/a/agent-node:1.2.3` → `agent-node:1.2.3`). */
+  imageName: string;
+  /**
+   * Why it does not run yet, in the backend's words (Kubernetes: the scheduler's or the kubelet's
+   * reason, e.g. `Unschedulable: 0/1 nodes are available: 1 Insufficient cpu.`); null otherwise.
+   */
+  reason: string | null;
   /** When it started running (ISO), null when not running. */
   startedAt: string | null;
   uptimeSeconds: number | null;
@@ -38,6 +51,33 @@ export function imageVersionOf(reference: string): string {
   return colon > slash ? reference.slice(colon + 1) : 'latest';
 }
 
+/** `registry/a/agent-node:1.2.3` → `agent-node:1.2.3`; a digest keeps its start (`busybox@sha256:0123456789ab`). */
+export function imageNameOf(reference: string): string {
+  const at = reference.indexOf('@');
+  const name = at === -1 ? reference : reference.slice(0, at);
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  const repository = (colon > slash ? name.slice(0, colon) : name).split('/').pop() ?? name;
+  if (at !== -1) return `${repository}@${reference.slice(at + 1, at + 20)}`;
+  return `${repository}:${imageVersionOf(reference)}`;
+}
+
+/** How an agent that ran ended: its exit code, when, and whether the OOM killer ended it. */
+function endOf(details: ContainerDetails): Pick<AgentListing, 'exitCode' | 'finishedAt' | 'oomKilled'> {
+  const ended = !details.running && details.state !== 'stopping' && details.startedAt !== undefined;
+  return {
+    exitCode: ended ? (details.exitCode ?? null) : null,
+    finishedAt: ended ? (details.finishedAt ?? null) : null,
+    oomKilled: ended && details.oomKilled === true,
+  };
+}
+
+/** `running`, `exited (3)`, `exited (137, OOM killed)`, `stopping` (the STATE column of `ls`). */
+export function formatState(listing: Pick<AgentListing, 'state' | 'exitCode' | 'oomKilled'>): string {
+  if (listing.exitCode === null) return listing.state;
+  return `${listing.state} (${listing.exitCode}${listing.oomKilled ? ', OOM killed' : ''})`;
+}
+
 export function toListing(details: ContainerDetails, now: number): AgentListing {
   const image = details.labels[LABELS.image] ?? details.image;
   const started = details.running && details.startedAt ? Date.parse(details.startedAt) : Number.NaN;
@@ -46,11 +86,15 @@ export function toListing(details: ContainerDetails, now: number): AgentListing 
     container: details.name,
     id: details.id.slice(0, 12),
     state: details.state,
-    health: details.health ?? null,
+    // An agent that does not run has no health: Docker keeps the last check's answer ("unhealthy").
+    health: details.running ? (details.health ?? null) : null,
+    ...endOf(details),
+    reason: details.stateReason ?? null,
     startedAt: Number.isNaN(started) ? null : details.startedAt!,
     uptimeSeconds: Number.isNaN(started) ? null : Math.max(0, Math.round((now - started) / 1000)),
     image,
     imageVersion: imageVersionOf(image),
+    imageName: imageNameOf(image),
     workspace: details.labels[LABELS.workspace] ?? '',
     branch: details.labels[LABELS.branch] ?? null,
     readOnly: details.labels[LABELS.readOnly] === 'true',

@@ -145,7 +145,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       ...base,
       labels: existing.labels,
       async start(mode) {
-        await runtime.startContainer(existing.id);
+        await runtime.startContainer(existing.id, { signal: deps.signal, timeoutMs: options.waitTimeoutMs });
         if (mode === 'attached') return base;
         const details = await waitUntilRunning({ runtime, signal: deps.signal }, existing.id, name, options.waitTimeoutMs, existing.startedAt);
         return { ...base, ...startOutcome(details) };
@@ -248,7 +248,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     labels: spec.Labels ?? {},
     async start(mode) {
       try {
-        await runtime.startContainer(createdId);
+        await runtime.startContainer(createdId, { signal: deps.signal, timeoutMs: options.waitTimeoutMs });
         if (mode === 'attached') return base;
         const details = await waitUntilRunning({ runtime, signal: deps.signal }, createdId, name, options.waitTimeoutMs);
         return { ...base, ...startOutcome(details) };

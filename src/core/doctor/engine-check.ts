@@ -31,7 +31,8 @@ export function checkEngine(facts: EngineFacts): CheckResult {
     };
   }
   const { runtime, detected } = facts.connected!;
-  const rootless = facts.info?.rootless;
+  // Rootless or rootful describes an engine on this machine; a cluster's nodes are not one.
+  const rootless = runtime.capabilities.bindMounts ? facts.info?.rootless : undefined;
   const mode = rootless === undefined ? '' : rootless ? ', rootless' : ', rootful';
   return {
     ...base,

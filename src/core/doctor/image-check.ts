@@ -36,6 +36,15 @@ export async function checkImage(facts: EngineFacts, deps: Pick<DoctorDeps, 'fet
     return { ...base, status: 'warn', message: `${reference}: the engine failed to inspect it (${(error as Error).message})`, fix: 'Run `agentctl doctor --verbose` again; restart the engine if this persists', details: { reference } };
   }
   const registry = registryOf(reference);
+  if (facts.connected.runtime.capabilities.pullsOnStart) {
+    // The nodes pull, not this machine: whether this machine reaches the registry says nothing about them.
+    return {
+      ...base,
+      status: 'ok',
+      message: `${reference} is on no node yet; the node an agent is placed on pulls it from ${registry} (a pull failure stops \`start\` with IMAGE_PULL_FAILED)`,
+      details: { reference, present: false, registry },
+    };
+  }
   const failures: string[] = [];
   for (const url of registryUrls(registry)) {
     try {

@@ -14,6 +14,52 @@ export function agentContainerStatus(pod: V1Pod | undefined) {
   return pod?.status?.containerStatuses?.find((status) => status.name === AGENT_CONTAINER_NAME);
 }
 
+/**
+ * The agent's id: its record's uid without dashes (32 hex digits; `ls` shows the first 12, as
+ * for engine ids). The record lives as long as the agent (stop and start keep it), and a new agent
+ * of the same name gets a new one. Never a valid record name (those start with `agentctl-`).
+ */
+export function agentId(record: V1ConfigMap): string {
+  return (record.metadata?.uid ?? '').replace(/-/g, '');
+}
+
+export const AGENT_ID = /^[0-9a-f]{32}$/;
+
+/** Kubelet waiting reasons that mean the Pod will not start by itself. */
+export const IMAGE_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
+export const CONFIG_FAILURES = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+
+/**
+ * Why a Pod that exists does not run yet, in the cluster's words: the scheduler's
+ * (`Unschedulable: 0/1 nodes are available: 1 Insufficient cpu.`) or the kubelet's
+ * (`ImagePullBackOff: …`, `ContainerCreating`). `final` when it will not start by itself: no node
+ * fits (this is not waited out: see docs/kubernetes.md, autoscaling), the image cannot be pulled,
+ * the container cannot be created. Undefined when it runs, has run or is going.
+ */
+export function describePending(pod: V1Pod | undefined): { reason: string; message: string; final: boolean } | undefined {
+  if (!pod || pod.metadata?.deletionTimestamp) return undefined;
+  const status = agentContainerStatus(pod);
+  if (status?.state?.running || status?.state?.terminated) return undefined;
+  if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return undefined;
+  const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
+  if (scheduled?.status === 'False') {
+    const message = scheduled.message ?? '';
+    // Claims are bound by their provisioner right after creation: the scheduler waits for that.
+    const transient = /unbound immediate PersistentVolumeClaims/i.test(message);
+    return { reason: scheduled.reason ?? 'Unschedulable', message, final: scheduled.reason === 'Unschedulable' && !transient };
+  }
+  for (const container of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    const waiting = container.state?.waiting;
+    if (waiting?.reason && (IMAGE_FAILURES.has(waiting.reason) || CONFIG_FAILURES.has(waiting.reason))) {
+      return { reason: waiting.reason, message: waiting.message ?? '', final: true };
+    }
+  }
+  const waiting = status?.state?.waiting ?? pod.status?.initContainerStatuses?.find((init) => init.state?.waiting)?.state?.waiting;
+  if (waiting?.reason) return { reason: waiting.reason, message: waiting.message ?? '', final: false };
+  if (!scheduled) return { reason: 'Pending', message: 'not scheduled yet', final: false };
+  return undefined;
+}
+
 /** The engine state of an agent from its record and Pod, in the words the core uses for containers. */
 export function toState(objects: AgentObjects): ContainerState {
   const { pod, record } = objects;
@@ -35,10 +81,12 @@ export function toDetails(objects: AgentObjects): ContainerDetails {
   const terminated = status?.state?.terminated;
   const exitCodeText = terminated ? String(terminated.exitCode) : annotations[EXIT_CODE_ANNOTATION];
   const iso = (value: Date | string | undefined) => (value === undefined ? undefined : new Date(value).toISOString());
+  const pending = describePending(pod);
   return {
-    id: record.metadata!.name!,
+    id: agentId(record) || record.metadata!.name!,
     name: record.metadata!.name!,
     state,
+    ...(pending ? { stateReason: pending.message ? `${pending.reason}: ${pending.message}` : pending.reason } : {}),
     labels: fromKubernetesMetadata(record.metadata),
     image: spec?.Image ?? '',
     running: state === 'running',

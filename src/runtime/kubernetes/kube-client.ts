@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { ConfigError, ConflictError, EngineError, NotFoundError, RuntimeNotFoundError } from '../../core/errors.js';
+import { ConfigError, ConflictError, EngineError, NotFoundError, RuntimeNotFoundError, UsageError } from '../../core/errors.js';
 import { getJson, readDirectAccess, type DirectAccess } from './kube-http.js';
 
 /** @kubernetes/client-node over the same kubeconfig and context, loaded when first needed. */
@@ -199,6 +199,27 @@ export function kubeError(action: string, error: unknown, client?: Pick<KubeClie
   const message = kubeMessage(error);
   if (status === 404) return new NotFoundError('KUBERNETES_OBJECT_NOT_FOUND', `Could not ${action}: ${message}`, { hint: 'List agents with `agentctl ls --all`', cause: error });
   if (status === 409) return new ConflictError('KUBERNETES_CONFLICT', `Could not ${action}: ${message}`, { hint: 'Another agentctl changed it at the same time; retry', cause: error });
+  // 403 is also how admission answers (quota, RuntimeClass, Pod Security, webhooks): RBAC's own
+  // denial names the verb and resource ("User x cannot create resource pods").
+  if (status === 403 && !/cannot [a-z]+ resource/i.test(message)) {
+    if (/exceeded quota/i.test(message)) {
+      return new EngineError('QUOTA_EXCEEDED', `The namespace's quota has no room to ${action}: ${message}`, {
+        hint: `Stop or remove agents you do not need (\`agentctl ls --all\`), lower --cpus / --memory, or ask for more quota${client ? ` (\`kubectl -n ${client.namespace} describe resourcequota\`)` : ''}`,
+        cause: error,
+      });
+    }
+    const runtimeClass = /RuntimeClass "([^"]*)" not found/.exec(message)?.[1];
+    if (runtimeClass !== undefined) {
+      return new UsageError('OCI_RUNTIME_UNKNOWN', `The cluster has no RuntimeClass "${runtimeClass}" (from --oci-runtime or ociRuntime in the config)`, {
+        hint: 'Use one that `kubectl get runtimeclass` lists, or start without --oci-runtime',
+        cause: error,
+      });
+    }
+    return new EngineError('KUBERNETES_REJECTED', `The cluster's admission refused to ${action}: ${message}`, {
+      hint: 'A policy of the cluster (Pod Security, a webhook, a LimitRange) refused it: the message names it; ask your cluster admin what it allows',
+      cause: error,
+    });
+  }
   if (status === 401 || status === 403) {
     return new EngineError('KUBERNETES_FORBIDDEN', `The cluster refused to ${action}: ${message}`, {
       hint: `Ask for the permissions listed by \`agentctl doctor --backend kubernetes\`${client ? ` in namespace ${client.namespace}` : ''}`,

@@ -1,6 +1,6 @@
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { ConflictError, EngineError, NotFoundError } from '../../core/errors.js';
-import { CONTAINER_PREFIX } from '../../core/labels.js';
+import { CONTAINER_PREFIX, LABELS } from '../../core/labels.js';
 import type { ContainerOperations, ContainerSpec, ContainerSummary, LabelFilter, VolumeSummary } from '../container-operations.js';
 import { kubeError, kubeStatus, orUndefined, type KubeClient } from './kube-client.js';
 import { fromKubernetesMetadata, splitLabelFilter } from './kube-labels.js';
@@ -21,7 +21,7 @@ import {
   type WorkspaceClone,
 } from './pod-spec.js';
 import { readTar } from './read-tar.js';
-import { agentContainerStatus, agentNotFound, defaultSleep, toDetails, toState, type AgentObjects } from './agent-objects.js';
+import { AGENT_ID, agentContainerStatus, agentId, agentNotFound, defaultSleep, toDetails, toState, type AgentObjects } from './agent-objects.js';
 import { createPodWaits } from './wait-pod.js';
 
 export interface KubeContainerDeps {
@@ -54,10 +54,31 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
   const readRecord = (name: string) => orUndefined(core.readNamespacedConfigMap({ name, namespace })).catch(fail(`read agent ${name}`));
   const readPod = (name: string) => orUndefined(core.readNamespacedPod({ name, namespace })).catch(fail(`read Pod ${name}`));
 
-  async function getAgentObjects(name: string): Promise<AgentObjects | undefined> {
+  // Agent ids (agentId: the record's uid) seen by this process, to their record names: the core
+  // hands back the ids it got from list, inspect and create.
+  const namesById = new Map<string, string>();
+  const remember = (record: V1ConfigMap) => {
+    const id = agentId(record);
+    if (id && record.metadata?.name) namesById.set(id, record.metadata.name);
+    return record;
+  };
+
+  /** The record name for an agent id or name (an id not seen yet: looked up in one list). */
+  async function resolveName(nameOrId: string): Promise<string> {
+    if (!AGENT_ID.test(nameOrId)) return nameOrId;
+    if (!namesById.has(nameOrId)) {
+      const records = await core.listNamespacedConfigMap({ namespace, labelSelector: `${LABELS.managed}=true` }).catch(fail('list agents'));
+      records.items.forEach(remember);
+    }
+    return namesById.get(nameOrId) ?? nameOrId;
+  }
+
+  async function getAgentObjects(nameOrId: string): Promise<AgentObjects | undefined> {
+    const name = await resolveName(nameOrId);
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) return undefined;
     const [record, pod] = await Promise.all([readRecord(name), readPod(name)]);
     if (!record) return undefined;
+    remember(record);
     // A Pod of an earlier agent of the same name (being deleted) is not this record's.
     const owned = pod?.metadata?.ownerReferences?.some((owner) => owner.uid === record.metadata?.uid);
     return { record, ...(pod && owned ? { pod } : {}) };
@@ -71,6 +92,7 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
     ]);
     const podsByOwner = new Map<string, V1Pod>();
     for (const pod of pods.items) for (const owner of pod.metadata?.ownerReferences ?? []) if (owner.uid) podsByOwner.set(owner.uid, pod);
+    records.items.forEach(remember);
     return records.items
       .filter((record) => filter.matches(fromKubernetesMetadata(record.metadata)))
       .map((record) => {
@@ -107,8 +129,12 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
       const binds = classifyBinds(spec);
       const record: AgentRecord = { spec, files: [] };
       if (binds.workspace) record.workspace = await deps.describeWorkspace(binds.workspace.source, binds.workspace.readOnly);
+      // The clone's branch is the agent's: `ls` shows it, as for a worktree agent on an engine.
+      const branch = record.workspace?.branch;
+      if (branch && !spec.Labels[LABELS.branch]) record.spec = { ...spec, Labels: { ...spec.Labels, [LABELS.branch]: branch } };
+      let created: V1ConfigMap;
       try {
-        await core.createNamespacedConfigMap({ namespace, body: buildRecordConfigMap(spec.name, record) });
+        created = await core.createNamespacedConfigMap({ namespace, body: buildRecordConfigMap(spec.name, record) });
       } catch (error) {
         if (kubeStatus(error) === 409) {
           throw new ConflictError('CONTAINER_NAME_TAKEN', `An agent named ${spec.name} was just created by another agentctl`, {
@@ -118,10 +144,13 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
         }
         throw kubeError(`create agent ${spec.name}`, error, client);
       }
-      return { id: spec.name };
+      remember(created);
+      return { id: agentId(created) || spec.name };
     },
 
-    async startContainer(id: string) {
+    async startContainer(nameOrId: string, options: { signal?: AbortSignal; timeoutMs?: number } = {}) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      const id = await resolveName(nameOrId);
       const record = await updateRecord(id, (current) => {
         current.metadata!.annotations = { ...current.metadata?.annotations, [STATE_ANNOTATION]: 'started' };
       });
@@ -135,15 +164,17 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
         await core.deleteNamespacedPod({ name: id, namespace, gracePeriodSeconds: 0 }).catch((error: unknown) => kubeStatus(error) === 404 || fail(`delete Pod ${id}`)(error));
         await waitPodGone(id, old.metadata?.uid, 60_000);
       }
+      if (options.signal?.aborted) throw options.signal.reason;
       try {
         await core.createNamespacedPod({ namespace, body: buildPod(id, parsed, record) });
       } catch (error) {
         throw kubeError(`create the Pod of ${id}`, error, client);
       }
-      await waitPodStarted(id);
+      await waitPodStarted(id, options);
     },
 
-    async stopContainer(id: string, timeoutSeconds: number) {
+    async stopContainer(nameOrId: string, timeoutSeconds: number) {
+      const id = await resolveName(nameOrId);
       const pod = await readPod(id);
       if (!pod) return;
       try {
@@ -167,7 +198,8 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
       });
     },
 
-    async removeContainer(id: string, options?: { force?: boolean }) {
+    async removeContainer(nameOrId: string, options?: { force?: boolean }) {
+      const id = await resolveName(nameOrId);
       const objects = await getAgentObjects(id);
       if (!objects) throw notFound(id);
       if (objects.pod && toState(objects) === 'running' && !options?.force) {
@@ -206,7 +238,8 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
         .filter((summary) => options.all || summary.state === 'running');
     },
 
-    async putArchive(id: string, path: string, archive: Buffer) {
+    async putArchive(nameOrId: string, path: string, archive: Buffer) {
+      const id = await resolveName(nameOrId);
       const entries = readTar(archive);
       const record = await readRecord(id);
       if (!record) throw notFound(id);

@@ -31,7 +31,12 @@ export async function describeWorkspace(path: string, readOnly: boolean, env: No
       hint: 'Use a remote URL the cluster can reach (https://, ssh:// or git://)',
     });
   }
-  const commit = await git('rev-parse', 'HEAD');
+  const commit = await git('rev-parse', '--verify', '-q', 'HEAD^{commit}').catch(() => '');
+  if (!commit) {
+    throw new UsageError('WORKSPACE_NO_COMMIT', `The workspace ${path} has no commit yet for the cluster to clone`, {
+      hint: 'Commit and push what the agent needs (`git commit`, then `git push -u origin HEAD`), then start again',
+    });
+  }
   const pushed = await git('for-each-ref', '--contains', commit, '--format=%(refname)', 'refs/remotes/origin').catch(() => '');
   if (!pushed) {
     throw new UsageError('WORKSPACE_NOT_PUSHED', `Commit ${commit.slice(0, 12)} of ${path} is not on the remote "origin"; the cluster clones from there`, {

@@ -113,12 +113,20 @@ function cpuQuantity(nanoCpus: number): string {
 /** `sh -c` script of the clone init container: only when the workspace is still empty. */
 export function cloneScript(clone: WorkspaceClone): string {
   const q = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
-  const checkout = clone.branch ? `git -C /workspace checkout -q -B ${q(clone.branch)} ${q(clone.commit)}` : `git -C /workspace checkout -q --detach ${q(clone.commit)}`;
+  // The branch tracks its namesake on origin (set by hand: it may not exist there yet), so that a
+  // plain `git push` and `git status` inside work as in the user's checkout.
+  const checkout = clone.branch
+    ? [
+        `git -C /workspace checkout -q -B ${q(clone.branch)} ${q(clone.commit)}`,
+        `git -C /workspace config ${q(`branch.${clone.branch}.remote`)} origin`,
+        `git -C /workspace config ${q(`branch.${clone.branch}.merge`)} ${q(`refs/heads/${clone.branch}`)}`,
+      ]
+    : [`git -C /workspace checkout -q --detach ${q(clone.commit)}`];
   return [
     'set -e',
     'if [ -e /workspace/.git ]; then echo "agentctl: workspace already cloned"; exit 0; fi',
     `git clone -q --no-checkout ${q(clone.remote)} /workspace`,
-    checkout,
+    ...checkout,
     `echo "agentctl: cloned ${clone.commit.slice(0, 12)}"`,
   ].join('\n');
 }

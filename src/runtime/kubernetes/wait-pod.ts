@@ -1,11 +1,33 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { EngineError, ImageError, TimeoutError } from '../../core/errors.js';
-import { agentContainerStatus } from './agent-objects.js';
+import { CONTAINER_PREFIX } from '../../core/labels.js';
+import { CONFIG_FAILURES, IMAGE_FAILURES, agentContainerStatus, describePending } from './agent-objects.js';
 import type { KubeClient } from './kube-client.js';
 
-/** Waiting reasons of the kubelet that mean the Pod will not start by itself. */
-const IMAGE_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
-const CONFIG_FAILURES = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+const formatSeconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+
+/** The error for a Pod the cluster says will not start by itself (describePending's `final`). */
+export function pendingError(name: string, pod: V1Pod, pending: { reason: string; message: string }): Error {
+  const namespace = pod.metadata?.namespace ?? '';
+  const agent = name.replace(CONTAINER_PREFIX, '');
+  if (IMAGE_FAILURES.has(pending.reason)) {
+    const image = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((container) => container.state?.waiting?.reason === pending.reason)?.image ?? pod.spec?.containers[0]?.image;
+    return new ImageError('IMAGE_PULL_FAILED', `The cluster cannot pull ${image}: ${pending.message || pending.reason}`, {
+      hint: 'Check the image reference and that the nodes can reach the registry (imagePullSecrets for a private one)',
+      details: { agent, image, reason: pending.reason },
+    });
+  }
+  if (CONFIG_FAILURES.has(pending.reason)) {
+    return new EngineError('POD_START_FAILED', `Agent ${agent} cannot start: ${pending.message || pending.reason}`, {
+      hint: `Check the Pod with \`kubectl -n ${namespace} describe pod ${name}\``,
+      details: { agent, reason: pending.reason },
+    });
+  }
+  return new EngineError('POD_UNSCHEDULABLE', `No node can run agent ${agent}: ${pending.message || pending.reason}`, {
+    hint: 'Lower --cpus / --memory (they are also the requests), stop agents you do not need (`agentctl ls`), or add nodes',
+    details: { agent, reason: pending.reason, scheduler: pending.message },
+  });
+}
 
 export interface PodWaitDeps {
   client: KubeClient;
@@ -33,16 +55,24 @@ export function createPodWaits(deps: PodWaitDeps) {
     }
   }
 
-  /** Waits until the agent's container runs (or has run), failing early on what will not pass. */
-  async function waitPodStarted(name: string): Promise<void> {
-    const deadline = Date.now() + (deps.startTimeoutMs ?? 300_000);
+  /**
+   * Waits until the agent's container runs (or has run), failing as soon as the cluster says it
+   * will not: no node fits (POD_UNSCHEDULABLE), the image cannot be pulled, the container cannot be
+   * created, a step before it failed. Ends at `timeoutMs` (POD_START_TIMEOUT, with the last reason
+   * seen) and at once when `signal` aborts (its reason is thrown).
+   */
+  async function waitPodStarted(name: string, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+    const { signal } = options;
+    const timeoutMs = options.timeoutMs ?? deps.startTimeoutMs ?? 300_000;
+    const deadline = Date.now() + timeoutMs;
     let delay = 100;
     for (;;) {
+      if (signal?.aborted) throw signal.reason;
       const pod = await readPod(name);
+      if (signal?.aborted) throw signal.reason;
       if (!pod) throw new EngineError('POD_GONE', `The Pod of agent ${name} was deleted while it started`, { hint: 'Start it again; check for another agentctl or a cluster policy removing Pods' });
       const status = agentContainerStatus(pod);
       if (status?.state?.running || status?.state?.terminated) return;
-      const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
       for (const init of pod.status?.initContainerStatuses ?? []) {
         const terminated = init.state?.terminated ?? init.lastState?.terminated;
         if (terminated && terminated.exitCode !== 0) {
@@ -54,30 +84,33 @@ export function createPodWaits(deps: PodWaitDeps) {
           });
         }
       }
-      for (const container of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
-        const reason = container.state?.waiting?.reason;
-        if (reason && IMAGE_FAILURES.has(reason)) {
-          throw new ImageError('IMAGE_PULL_FAILED', `The cluster cannot pull ${container.image}: ${container.state?.waiting?.message ?? reason}`, {
-            hint: 'Check the image reference and that the nodes can reach the registry (imagePullSecrets for a private one)',
-            details: { agent: name, image: container.image, reason },
-          });
-        }
-        if (reason && CONFIG_FAILURES.has(reason)) {
-          throw new EngineError('POD_START_FAILED', `The Pod of agent ${name} cannot start: ${container.state?.waiting?.message ?? reason}`, {
-            hint: `Check the Pod with \`kubectl -n ${namespace} describe pod ${name}\``,
-            details: { agent: name, reason },
-          });
-        }
-      }
-      if (Date.now() > deadline) {
-        const why = scheduled?.status === 'False' ? `not scheduled: ${scheduled.message ?? scheduled.reason}` : `still ${pod.status?.phase ?? 'Pending'}`;
-        throw new TimeoutError('POD_START_TIMEOUT', `The Pod of agent ${name} did not start (${why})`, {
-          hint: 'Lower --cpus / --memory if no node has room, or check the cluster with `kubectl describe pod`',
-          details: { agent: name },
+      const pending = describePending(pod);
+      if (pending?.final) throw pendingError(name, pod, pending);
+      if (Date.now() >= deadline) {
+        const why = pending ? `${pending.reason}${pending.message ? `: ${pending.message}` : ''}` : `still ${pod.status?.phase ?? 'Pending'}`;
+        throw new TimeoutError('POD_START_TIMEOUT', `Agent ${name.replace(CONTAINER_PREFIX, '')} did not start within ${formatSeconds(timeoutMs)} (${why})`, {
+          hint: `Start again with a longer --wait-timeout, or see what the cluster says with \`kubectl -n ${namespace} describe pod ${name}\``,
+          details: { agent: name.replace(CONTAINER_PREFIX, ''), ...(pending ? { reason: pending.reason } : {}) },
         });
       }
-      await sleep(delay);
+      await pause(Math.min(delay, Math.max(0, deadline - Date.now())), signal);
       delay = Math.min(delay * 2, 1000);
+    }
+  }
+
+  /** sleep, cut short by the signal (its reason is thrown). */
+  async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+    if (!signal) return sleep(ms);
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_resolve, reject) => {
+      onAbort = () => reject(signal.reason);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([sleep(ms), aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
     }
   }
 
