@@ -30,7 +30,10 @@ describe(`agentctl doctor against ${name}`, () => {
     const result = await doctor(['--json', '--host', host]);
     expect(result.exitCode).toBe(0);
     expect(result.json.ok).toBe(true);
-    expect(result.json.checks.map((c: { id: string }) => c.id)).toEqual(['engine', 'socket', 'image', 'disk', 'config', 'git', 'ssh-agent']);
+    expect(result.json.checks.map((c: { id: string }) => c.id)).toEqual(['engine', 'socket', 'image', 'disk', 'limits', 'workspace', 'config', 'git', 'ssh-agent']);
+    // Rootful engines enforce limits; an agent started here (as the tests' user) can write it.
+    expect(check(result.json, 'limits')).toMatchObject({ status: 'ok', details: { enforced: true } });
+    expect(check(result.json, 'workspace')).toMatchObject({ status: 'ok', details: { workspace: sandbox.home } });
     expect(check(result.json, 'engine')).toMatchObject({ status: 'ok', details: { strategy: 'explicit', endpoint: host, kind: name, rootless: false } });
     expect(check(result.json, 'engine').details.apiVersion).toMatch(/^\d+\.\d+$/);
     expect(check(result.json, 'socket').status).toBe('ok');

@@ -22,9 +22,11 @@ describe(`start options and prune on ${f.engineName}`, () => {
     expect(info.Mounts.find((m) => m.Destination === '/workspace')?.RW).toBe(false);
     const write = await f.exec(`agentctl-${name}`, ['touch', '/workspace/nope']);
     expect(write.exitCode).not.toBe(0);
-    // A root-owned workspace while agentctl runs as root: the image's non-root user, never root.
-    expect(info.Config.User).toBe('1000:1000');
-    expect((await f.exec(`agentctl-${name}`, ['id', '-u'])).output.trim()).toBe('1000');
+    // A root-owned workspace while agentctl runs as root: its owner, root — without any capability
+    // (so --read-only holds for it like for anyone: the mount is read-only).
+    expect(info.Config.User).toBe('0:0');
+    expect((await f.exec(`agentctl-${name}`, ['id', '-u'])).output.trim()).toBe('0');
+    expect((await f.exec(`agentctl-${name}`, ['cat', '/proc/1/status'])).output).toMatch(/^CapEff:\s+0000000000000000$/m);
   });
 
   it('start without --detach attaches: the agent output comes back and its exit code passes through', async () => {
