@@ -87,10 +87,10 @@ Examples:
   $ agentctl logs -f --since 10m my-agent other-agent
   $ agentctl logs --all --json | jq -r 'select(.stream == "stderr") | .line'
 
-An agent with a TTY (every agent \`start\` makes) has one stream: its terminal merges stdout and
-stderr before the engine sees them, so its output goes to stdout with \`\\r\\n\` line ends made \`\\n\`,
-and --json says "stream":"tty". Agents of \`agentctl run\` have no TTY: "stdout" and "stderr" stay
-apart, byte for byte (so does \`agentctl exec\` without -t).
+An agent with a TTY (what \`start\` makes unless --no-tty) has one stream: its terminal merges
+stdout and stderr before the engine sees them, so its output goes to stdout with \`\\r\\n\` line ends
+made \`\\n\`, and --json says "stream":"tty". Agents of \`agentctl run\` and \`start --no-tty\` keep
+"stdout" and "stderr" apart, byte for byte (so does \`agentctl exec\` without -t).
 
 Secrets are masked: the values of the secret names the agent was started with and of config
 \`secrets\` that are set in your environment now, and those given with --secret. agentctl stores

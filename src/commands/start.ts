@@ -7,6 +7,7 @@ type StartFlags = AgentFlags &
   Pick<StartAgentOptions, 'dockerAccess' | 'ociRuntime'> & {
     detach?: boolean;
     readOnly?: boolean;
+    tty?: boolean;
     ssh?: boolean;
     waitTimeout: string;
   };
@@ -19,7 +20,8 @@ export function registerStart(program: Command, context: CommandContext): void {
     .argument('[command...]', 'after --: the command to run instead of the image default');
   addTargetOptions(start)
     .option('-d, --detach', 'start in the background and exit once it runs (implied by --json)')
-    .option('--read-only', 'mount the workspace read-only');
+    .option('--read-only', 'mount the workspace read-only')
+    .option('--no-tty', 'no TTY and no stdin: logs keep stdout and stderr apart (attach shows output only)');
   addEnvOptions(start, 'set an environment variable (repeatable; KEY alone takes the host value)')
     .option('--ssh', "forward the host's ssh-agent (SSH_AUTH_SOCK); ~/.ssh is never mounted");
   addLimitOptions(start)
@@ -56,6 +58,8 @@ Examples:
         agent: flags.agent,
         detach: Boolean(flags.detach),
         readOnly: Boolean(flags.readOnly),
+        // Commander gives true unless --no-tty: only an explicit false is compared with an existing agent.
+        tty: flags.tty === false ? false : undefined,
         ssh: Boolean(flags.ssh),
         dockerAccess: flags.dockerAccess,
         ociRuntime: flags.ociRuntime,

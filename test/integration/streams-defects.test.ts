@@ -161,6 +161,34 @@ describe(`logs does not keep stdout and stderr apart for TTY agents, on ${fixtur
     expect(help.stdout).toContain('"stream":"tty"');
     expect(help.stdout).toContain('agentctl run');
   });
+
+  it('start --no-tty makes an agent whose logs keep stdout and stderr apart; an existing TTY agent refuses it', async () => {
+    const workspace = fixture.tempDir();
+    const image = testEngine().engines.testImage;
+    const name = fixture.agentName('no-tty');
+    const ttyName = fixture.agentName('has-tty');
+    try {
+      const started = await agentctl(['start', name, '-d', '--no-tty', '--image', image, '--workspace', workspace, '--', 'sh', '-c', 'echo to-out; echo to-err >&2; sleep 600']);
+      expect(started.exitCode, started.stderr).toBe(0);
+      const records = await until('both lines', async () => {
+        const lines = (await agentctl(['--json', 'logs', name])).stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown);
+        return lines.length === 2 ? lines : undefined;
+      });
+      expect(records).toContainEqual({ agent: name, stream: 'stdout', line: 'to-out' });
+      expect(records).toContainEqual({ agent: name, stream: 'stderr', line: 'to-err' });
+      expect((await agentctl(['logs', name])).stderr).toBe('to-err\n');
+
+      // Its own workspace: two writing agents never share one.
+      const other = await agentctl(['start', ttyName, '-d', '--image', image, '--workspace', fixture.tempDir(), '--', 'sleep', '600']);
+      expect(other.exitCode, other.stderr).toBe(0);
+      expect((await agentctl(['stop', '--timeout', '0', ttyName])).exitCode).toBe(0);
+      const resumed = await agentctl(['start', ttyName, '-d', '--no-tty']);
+      expect(resumed.exitCode).toBe(8);
+      expect(resumed.stderr).toContain('--no-tty');
+    } finally {
+      await agentctl(['rm', '--force', name, ttyName]);
+    }
+  });
 });
 
 describe(`logs keep the TTY's CRLF line endings, on ${fixture.engineName}`, () => {

@@ -15,7 +15,7 @@ export interface RequestedChange {
 }
 
 interface RawInspect {
-  Config?: { Cmd?: string[] | null };
+  Config?: { Cmd?: string[] | null; Tty?: boolean };
   HostConfig?: { NetworkMode?: string; Binds?: string[] | null };
 }
 
@@ -58,6 +58,7 @@ export function findRequestedChanges(existing: ContainerDetails, options: StartA
   const newSecrets = prepared.secrets.filter((secret) => !existing.env.some((entry) => entry.startsWith(`${secret.name}_FILE=`)));
   if (newSecrets.length > 0) changes.push({ flag: '--secret', asked: newSecrets.map((secret) => secret.name).join(', ') });
   if (options.readOnly && labels[LABELS.readOnly] !== 'true') changes.push({ flag: '--read-only', was: 'read-write' });
+  if (options.tty === false && raw.Config?.Tty === true) changes.push({ flag: '--no-tty', was: 'a TTY' });
   const loosened = findLoosenings({ NetworkMode: raw.HostConfig?.NetworkMode, Binds: raw.HostConfig?.Binds ?? [] }).map((loosening) => loosening.kind);
   if (options.ssh && raw.HostConfig && !loosened.includes('ssh-agent')) changes.push({ flag: '--ssh', was: 'no ssh-agent' });
   if (options.dockerAccess === 'socket' && raw.HostConfig && !loosened.includes('engine-socket')) changes.push({ flag: '--docker-access socket', was: 'none' });
