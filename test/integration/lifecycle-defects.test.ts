@@ -262,3 +262,29 @@ describe(`INTERNAL (exit 1) when the engine dies (${f.engineName})`, () => {
     }
   }, 90_000);
 });
+
+describe(`ls: exit codes, OOM kills and image names (${f.engineName})`, () => {
+  const exited = f.agentName('ls-exit');
+  const oom = f.agentName('ls-oom');
+  // Fills far more than its 6m of memory, so the kernel's OOM killer ends it.
+  const hog = ['sh', '-c', 'x=$(head -c 100000000 /dev/zero | tr "\\0" a); echo "$x" | wc -c'];
+
+  it('an exited agent shows its exit code (table and JSON), an OOM kill is not a plain exit, IMAGE names the image', async () => {
+    const ws = f.workspace();
+    expect((await f.cli(['start', exited, '-d', '--workspace', ws, '--image', f.image, '--', 'sh', '-c', 'exit 3'])).exitCode).toBe(0);
+    expect((await f.cli(['wait', exited])).exitCode).toBe(3);
+    expect((await f.cli(['start', oom, '-d', '--workspace', f.workspace(), '--image', f.image, '--memory', '6m', '--', ...hog])).exitCode).toBe(0);
+    expect((await f.cli(['wait', oom])).exitCode).toBe(137);
+    const ls = await f.cli(['--json', 'ls', '--all']);
+    expect(ls.exitCode, ls.stderr).toBe(0);
+    const byName = (name: string) => ls.json.agents.find((agent: { name: string }) => agent.name === name);
+    // Backward compatible: the old fields stay, the new ones are added.
+    expect(byName(exited)).toMatchObject({ state: 'exited', exitCode: 3, oomKilled: false, health: null, imageVersion: '1.0.0', imageName: 'busybox:1.0.0' });
+    expect(byName(exited).finishedAt).toMatch(/^\d{4}-/);
+    // Podman 4.3 on cgroup v1 never reports OOMKilled (docs/shared engines notes): only the 137 shows.
+    expect(byName(oom)).toMatchObject({ state: 'exited', exitCode: 137, oomKilled: f.engineName === 'docker' });
+    const table = await f.cli(['ls', '--all']);
+    expect(table.stdout).toMatch(new RegExp(`^${exited} +exited \\(3\\) +- +- +busybox:1\\.0\\.0 +${ws} `, 'm'));
+    expect(table.stdout).toMatch(new RegExp(`^${oom} +exited \\(137${f.engineName === 'docker' ? ', OOM killed' : ''}\\) `, 'm'));
+  });
+});

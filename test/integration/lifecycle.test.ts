@@ -52,7 +52,7 @@ describe(`agent lifecycle on ${f.engineName}`, () => {
     const table = await f.cli(['ls']);
     expect(table.stdout).toMatch(/^NAME +STATE +HEALTH +UPTIME +IMAGE +WORKSPACE +BRANCH +CPUS +MEMORY +PIDS/);
     const limits = limitsIgnored ? 'ignored +ignored +ignored' : '2 +4g +512';
-    expect(table.stdout).toMatch(new RegExp(`^${name} +running +- +\\S+ +1\\.0\\.0 +${workspace} +- +${limits}$`, 'm'));
+    expect(table.stdout).toMatch(new RegExp(`^${name} +running +- +\\S+ +busybox:1\\.0\\.0 +${workspace} +- +${limits}$`, 'm'));
     if (limitsIgnored) expect(table.stderr).toContain('limits ignored: rootless Podman on cgroup v1');
   });
 
