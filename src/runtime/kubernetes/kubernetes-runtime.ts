@@ -124,8 +124,13 @@ export class KubernetesRuntime implements ContainerRuntime {
       async inspectImage(reference: string) {
         const wanted = qualify(reference);
         const found = (await nodeImages()).find((image) => image.repoTags.includes(wanted) || image.repoDigests.includes(wanted));
-        // The Pod names the image by reference (the nodes resolve it), not by a node-local id.
-        return found ? { ...found, id: reference } : undefined;
+        if (!found) return undefined;
+        // The Pod names the image by reference, never by a node-local id; by the digest a node
+        // reports for it when there is one, so that every node runs the content resolved here
+        // (a tag may point elsewhere by the time another node pulls it).
+        const repository = wanted.replace(/:[^/:@]*$/, '');
+        const pinned = reference.includes('@') ? undefined : found.repoDigests.find((name) => name.startsWith(`${repository}@sha256:`));
+        return { ...found, id: pinned ?? reference };
       },
       async pullImage() {
         throw notHere('Pulling an image ahead of a start');
