@@ -110,9 +110,12 @@ describe.skipIf(skipReason !== undefined && skipReason !== '')(`Claude Code in t
       );
       expect(built.exitCode, built.stderr).toBe(0);
       console.log(`built ${image} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-      // Older builds of this test's own repository only take space.
+      // Older builds of this test's own repository only take space. By id: Podman lists the tags
+      // as localhost/<repository>:<tag>.
+      const { Id: builtId } = await fixture.docker.getImage(image).inspect();
       for (const old of await fixture.docker.listImages({ filters: JSON.stringify({ reference: [`${REPOSITORY}:ctx-*`] }) })) {
-        for (const tag of old.RepoTags ?? []) if (tag !== image) await fixture.docker.getImage(tag).remove().catch(() => undefined);
+        if (old.Id === builtId) continue;
+        for (const tag of old.RepoTags ?? []) await fixture.docker.getImage(tag).remove().catch(() => undefined);
       }
     } else {
       console.log(`reusing ${image} (containers/base, base image and CA unchanged)`);
