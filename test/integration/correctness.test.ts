@@ -230,6 +230,8 @@ describe('inputs only the engine caught (exit 5 with engine text, INTERNAL, or a
     const name = fixture.agentName('cpus');
     const result = await fixture.cli(['start', '-d', '--json', '--image', testImage, '--cpus', String(cpus + 1), name, '--', 'sleep', '60'], { cwd: dir });
     if (engineName === 'docker') {
+      // The code first: a failure then shows what came instead.
+      expect(result.json?.error?.code ?? result.stdout + result.stderr).toBe('INVALID_CPUS');
       expect(result.exitCode).toBe(2);
       expect(result.json).toMatchObject({ ok: false, error: { code: 'INVALID_CPUS', message: `Invalid CPU limit: the engine has only ${cpus} CPU${cpus === 1 ? '' : 's'}` } });
       expect(result.json.error.hint).toContain(`--cpus ${cpus} or less`);
