@@ -240,6 +240,7 @@ describe(`exec -w /nonexistent says "Command not found", on ${fixture.engineName
     expect(command.exitCode).toBe(127);
     expect(JSON.parse(command.stdout)).toMatchObject({ ok: false, exitCode: 127, error: { code: 'EXEC_NOT_FOUND', message: expect.stringContaining('"no-such-tool" not found') } });
     const good = await agentctl(['exec', '-w', '/etc', name, '--', 'pwd']);
+    expect(good.exitCode, good.stderr).toBe(0);
     expect(good.stdout).toBe('/etc\n');
   });
 });
