@@ -86,6 +86,31 @@ describe('the Kubernetes backend: the defects of issue 20', () => {
     expect(await fixture.leftovers()).toEqual([]);
   });
 
+  it('a full quota and an admission policy are named as such, not as missing permissions', async () => {
+    const namespace = fixture.namespace;
+    await fixture.core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'tiny' }, spec: { hard: { 'requests.cpu': '20m' } } } });
+    try {
+      // The quota controller fills in what is used first: until then admission refuses every Pod.
+      await until('the quota to be counted', async () => ((await fixture.core.readNamespacedResourceQuota({ name: 'tiny', namespace })).status?.used ? true : undefined), 30_000);
+      const quota = await cli(['start', 'quota', '--image', image, ...small, '--json']);
+      expect(quota.exitCode, quota.stderr).toBe(5);
+      expect(quota.json.error).toMatchObject({ code: 'QUOTA_EXCEEDED', message: expect.stringContaining('exceeded quota: tiny'), hint: expect.stringContaining('describe resourcequota') });
+      expect(await fixture.leftovers()).toEqual([]);
+    } finally {
+      await fixture.core.deleteNamespacedResourceQuota({ name: 'tiny', namespace });
+    }
+    await fixture.core.createNamespacedLimitRange({ namespace, body: { metadata: { name: 'small' }, spec: { limits: [{ type: 'Container', max: { cpu: '1' } }] } } });
+    try {
+      const big = await cli(['start', 'limited', '--image', image, '--cpus', '1.5', '--memory', '48m', '--json']);
+      expect(big.exitCode, big.stderr).toBe(5);
+      expect(big.json.error).toMatchObject({ code: 'KUBERNETES_REJECTED', message: expect.stringContaining('maximum cpu usage per Container is 1') });
+      expect(big.json.error.hint).not.toContain('permissions');
+      expect(await fixture.leftovers()).toEqual([]);
+    } finally {
+      await fixture.core.deleteNamespacedLimitRange({ name: 'small', namespace });
+    }
+  });
+
   it('a checkout without a commit is a usage error', async () => {
     const empty = fixture.tempDir();
     await execa('git', ['init', '-q', '-b', 'main', empty]);
