@@ -1,8 +1,9 @@
 import { execa } from 'execa';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineProxy, privatePodmanService } from '../helpers/fault-tools.js';
 import { lifecycleFixture } from '../helpers/lifecycle.js';
 import { BIN, runCli } from '../helpers/run-cli.js';
@@ -286,5 +287,37 @@ describe(`ls: exit codes, OOM kills and image names (${f.engineName})`, () => {
     const table = await f.cli(['ls', '--all']);
     expect(table.stdout).toMatch(new RegExp(`^${exited} +exited \\(3\\) +- +- +busybox:1\\.0\\.0 +${ws} `, 'm'));
     expect(table.stdout).toMatch(new RegExp(`^${oom} +exited \\(137${f.engineName === 'docker' ? ', OOM killed' : ''}\\) `, 'm'));
+  });
+});
+
+describe(`ls: exited agents show unhealthy (${f.engineName})`, () => {
+  const image = `agentctl-test/lcd-health-${suffix}:1`;
+  beforeAll(async () => {
+    const context = mkdtempSync(join(tmpdir(), 'agentctl-lcd-health-'));
+    writeFileSync(join(context, 'Dockerfile'), `FROM ${f.image}\nHEALTHCHECK --interval=1s --timeout=2s --retries=1 CMD test -f /tmp/ready\n`);
+    // Podman's Docker-compatible build writes OCI images, which have no HEALTHCHECK: its own CLI, in docker format.
+    if (f.engineName === 'podman') await execa('podman', ['build', '-q', '--format', 'docker', '-t', image, context]);
+    else await execa('docker', ['-H', f.host, 'build', '-q', '-t', image, context]);
+    rmSync(context, { recursive: true, force: true });
+  }, 120_000);
+  // After the file's cleanUp has removed the agent that uses it.
+  afterAll(async () => {
+    const containers = await f.docker.listContainers({ all: true, filters: { ancestor: [image] } });
+    for (const item of containers) await f.docker.getContainer(item.Id).remove({ force: true, t: 0 } as never).catch(() => undefined);
+    await f.docker.getImage(image).remove({ force: true }).catch(() => undefined);
+  });
+
+  it('an agent with a health check that ran and ended shows no health (the engine keeps its last answer)', async () => {
+    const name = f.agentName('ls-health');
+    const started = await f.cli(['--json', 'start', name, '-d', '--workspace', f.workspace(), '--image', image, '--', 'sh', '-c', 'touch /tmp/ready; sleep 3']);
+    expect(started.exitCode, started.stdout + started.stderr).toBe(0);
+    expect((await f.cli(['wait', name])).exitCode).toBe(0);
+    const info = await f.docker.getContainer(`agentctl-${name}`).inspect();
+    // What the engine still says about the ended container (Docker: "unhealthy"; Podman: "starting").
+    expect((info.State as { Health?: { Status?: string } }).Health?.Status).toMatch(/\S/);
+    const ls = await f.cli(['--json', 'ls', '--all']);
+    expect(ls.json.agents.find((agent: { name: string }) => agent.name === name)).toMatchObject({ state: 'exited', exitCode: 0, health: null });
+    const table = await f.cli(['ls', '--all']);
+    expect(table.stdout).toMatch(new RegExp(`^${name} +exited \\(0\\) +- `, 'm'));
   });
 });
