@@ -171,12 +171,14 @@ describe('the Kubernetes backend: the defects of issue 20', () => {
       seen += chunk.toString();
     });
     await until('the first boot', () => (seen.includes('tick-2') ? true : undefined), 30_000);
-    expect((await cli(['restart', name])).exitCode).toBe(0);
+    // A short grace period: the kubelet removes the container while the log stream is still open.
+    expect((await cli(['stop', '--timeout', '1', name])).exitCode).toBe(0);
+    expect((await cli(['start', '--detach', name])).exitCode).toBe(0);
     await until('the second boot', () => ((seen.match(/boot-\d+/g) ?? []).length >= 2 ? true : undefined), 60_000);
     expect((await cli(['rm', '--force', '--volumes', name])).exitCode).toBe(0);
     const ended = await follow;
     expect(ended.exitCode).toBe(0);
-    expect(seen).not.toContain('rpc error');
+    expect(seen, seen.slice(-400)).not.toContain('rpc error');
     // Every line is one the agent printed.
     for (const line of seen.replace(/\r/g, '').split('\n').filter(Boolean)) expect(line).toMatch(/^(boot-\d+|tick-\d+)$/);
     await until('no object left', async () => ((await fixture.leftovers()).length === 0 ? true : undefined), 60_000);
