@@ -63,7 +63,7 @@ describe('the Kubernetes backend: an agent from start to rm on a real cluster', 
     const listed = await cli(['ls', '--json']);
     expect(listed.exitCode, listed.stderr).toBe(0);
     expect(listed.json.agents).toEqual([
-      expect.objectContaining({ name, state: 'running', container: `agentctl-${name}`, image, limits: { cpus: 0.2, memory: 128 * 1024 * 1024, pidsLimit: null } }),
+      expect.objectContaining({ name, state: 'running', container: `agentctl-${name}`, image, limits: { cpus: 0.2, memory: 128 * 1024 * 1024, pidsLimit: null, enforced: true } }),
     ]);
     const text = await cli(['ls']);
     expect(text.stdout).toMatch(new RegExp(`^${name}\\s+running\\s`, 'm'));
@@ -92,7 +92,8 @@ describe('the Kubernetes backend: an agent from start to rm on a real cluster', 
     sessions.push(attach);
     await attach.send('echo attached-$((6*7))', 'Enter');
     await attach.waitFor(/attached-42/);
-    await attach.send('C-p', 'C-q');
+    // The default detach key (ctrl-\\, docs/user-guide.md) detaches from a Pod as from a container.
+    await attach.send('C-\\');
     expect(await attach.exitCode()).toBe(0);
     const still = await cli(['ls', '--json']);
     expect(still.json.agents[0].state).toBe('running');
