@@ -14,6 +14,8 @@ interface FakeOptions {
   fail?: Partial<Record<'createContainer' | 'putArchive' | 'startContainer' | 'resolveImage', Error>>;
   /** State reported after start. */
   afterStart?: Partial<ContainerDetails>;
+  /** The engine's CPU count (GET /info NCPU). */
+  engineCpus?: number;
 }
 
 function fakeRuntime(options: FakeOptions = {}) {
@@ -31,7 +33,7 @@ function fakeRuntime(options: FakeOptions = {}) {
     endpoint: { url: 'unix:///var/run/docker.sock', source: 'explicit' },
     version: { kind: 'docker', version: '27.0.0', apiVersion: '1.46' },
     async fetchEngineInfo() {
-      return { name: 'h', storageRoot: '/var/lib/docker', storageDriver: 'overlay2', rootless: false, securityOptions: ['name=seccomp,profile=default'] };
+      return { name: 'h', storageRoot: '/var/lib/docker', storageDriver: 'overlay2', rootless: false, securityOptions: ['name=seccomp,profile=default'], ...(options.engineCpus ? { cpus: options.engineCpus } : {}) };
     },
     async inspectContainer(name: string) {
       calls.push(`inspect ${name}`);
@@ -107,6 +109,17 @@ describe('startAgent', () => {
     expect(fake.calls).toEqual(['inspect agentctl-x', 'createVolume agentctl-x-home', 'createContainer agentctl-x', 'putArchive /home', 'putArchive /run', 'start c1', 'inspect c1']);
     expect(JSON.stringify(fake.specs)).not.toContain('secret-value-1');
     expect(d.secrets).toContain('secret-value-1');
+  });
+
+  it('on a 1-CPU engine the default 2 CPUs shrink to 1 with a note; a --cpus above the engine is refused before anything is made', async () => {
+    const fake = fakeRuntime({ engineCpus: 1 });
+    const notes: string[] = [];
+    await startAgent({ ...deps(fake.runtime), warn: (message: string) => notes.push(message) }, options());
+    expect(fake.specs[0]?.HostConfig?.NanoCpus).toBe(1e9);
+    expect(notes.join('\n')).toContain('the agent gets 1 instead of the default 2');
+    const refused = fakeRuntime({ engineCpus: 1 });
+    await expect(startAgent(deps(refused.runtime), options({ cpus: '2' }))).rejects.toMatchObject({ code: 'INVALID_CPUS' });
+    expect(refused.calls.filter((call) => call.startsWith('create'))).toEqual([]);
   });
 
   it('resolves the image before creating anything', async () => {

@@ -11,6 +11,7 @@ import { containerName, homeVolumeName } from './agent-name.js';
 import { agentLabels, buildAgentSpec, HOME_PATH } from './agent-spec.js';
 import { checkAgentAccess, decideAgentUser, type AgentUser } from './agent-user.js';
 import { getLimitsIgnoredReason } from './limits-enforcement.js';
+import { fitCpusToEngine } from './limits.js';
 import { secretFileEnv, secretsArchiveEntries } from './secrets.js';
 import { prepareStart, type StartAgentOptions } from './start-options.js';
 import { findRequestedChanges, settingsDifferError } from './resume-changes.js';
@@ -158,6 +159,10 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
   const image = await deps.resolveImage(runtime, { image: options.image, agent: prepared.agent, pull: options.pull, useLocal: options.useLocalImage });
   deps.log(`image ${image.reference} (${image.source}, ${image.digest ?? image.id})`);
   const info = await engineInfo;
+  // The default 2 CPUs on a 1-CPU engine would fail every start: the default shrinks to fit (and
+  // says so); a value the user gave (flag or config) above the engine's count is refused.
+  const fitted = fitCpusToEngine(prepared.limits, info.cpus, options.cpus !== undefined || deps.config.resources?.cpus !== undefined);
+  if (fitted.note) (deps.warn ?? deps.log)(fitted.note);
   const ociRuntime = await checkAgainstEngine(deps, runtime, info, { workspace: prepared.workspace, ociRuntime: options.ociRuntime });
   const selinux = info.securityOptions.some((option) => /(^|,)name=selinux(,|$)/.test(option));
   const user = decideAgentUser({ kind: runtime.kind, platform: deps.platform, rootless: info.rootless, host: deps.hostUser, workspaceOwner: prepared.workspaceOwner, bindMounts: runtime.capabilities.bindMounts });
@@ -213,7 +218,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       env: [...agentWorkspace.env, ...prepared.env],
       secretFileEnv: secretFileEnv(prepared.secrets),
       user,
-      limits: prepared.limits,
+      limits: fitted.limits,
       capabilities: prepared.capabilities,
       engineSocket: options.dockerAccess === 'socket' ? await engineSocket(runtime) : undefined,
       sshSocket: prepared.sshSocket,
