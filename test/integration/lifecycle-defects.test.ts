@@ -300,10 +300,16 @@ describe(`ls: exited agents show unhealthy (${f.engineName})`, () => {
     else await execa('docker', ['-H', f.host, 'build', '-q', '-t', image, context]);
     rmSync(context, { recursive: true, force: true });
   }, 120_000);
-  // After the file's cleanUp has removed the agent that uses it.
+  // The agents of the image first (the file's own cleanUp runs only after this), then the image.
   afterAll(async () => {
     const containers = await f.docker.listContainers({ all: true, filters: { ancestor: [image] } });
-    for (const item of containers) await f.docker.getContainer(item.Id).remove({ force: true, t: 0 } as never).catch(() => undefined);
+    for (const item of containers) {
+      try {
+        await f.docker.getContainer(item.Id).remove({ force: true, t: 0 } as never);
+      } catch {
+        // Already gone.
+      }
+    }
     await f.docker.getImage(image).remove({ force: true }).catch(() => undefined);
   });
 
