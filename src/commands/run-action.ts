@@ -77,6 +77,7 @@ async function startRun(context: CommandContext, request: RunRequest) {
         ? { stdout: (text) => io.streams.stderr.write(text), stderr: (text) => io.streams.stderr.write(text) }
         : { stdout: (text) => io.streams.stdout.write(text), stderr: (text) => io.streams.stderr.write(text) },
       mask,
+      secrets: io.secrets,
       logDir: join(getDataDir(config, context.env, context.homedir), 'logs'),
       worktrees: { env: context.env, processUser: deps.hostUser },
     },

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledError, ConflictError, TimeoutError, isAgentctlError, type AgentctlError } from '../errors.js';
 import { LABELS } from '../labels.js';
+import type { StreamSecrets } from '../../io/output-mask.js';
 import { deriveAgentName, MAX_AGENT_NAME_LENGTH } from '../agents/agent-name.js';
 import { prepareAgent, type PendingAgent, type StartAgentDeps } from '../agents/start-agent.js';
 import type { StartAgentOptions } from '../agents/start-options.js';
@@ -18,6 +19,8 @@ export interface RunAgentDeps extends StartAgentDeps {
   output: RunOutputSinks;
   /** Masks registered secrets in the agent's output (stream and log file). */
   mask(text: string): string;
+  /** The registered secrets, to mask output that arrives in pieces (a secret split between two reads). */
+  secrets?: StreamSecrets;
   /** Directory of run logs (<data dir>/logs). */
   logDir: string;
   worktrees: AgentWorktreeDeps;
@@ -83,7 +86,7 @@ export async function runAgent(deps: RunAgentDeps, options: RunAgentOptions): Pr
     // Wait and attach before starting: neither the first output nor a quick exit can be missed.
     exited = runtime.waitContainerExit(pending.id, waiting.signal).catch(() => undefined);
     connection = await runtime.attachContainer(pending.id, { stdin: false });
-    pumped = pumpOutput(connection, deps.output, runLog, deps.mask);
+    pumped = pumpOutput(connection, deps.output, runLog, deps.mask, deps.secrets);
     deps.signal?.throwIfAborted();
     starting = true;
     // start() removes what it created itself when it fails.
