@@ -62,6 +62,8 @@ export interface ContainerDetails extends ContainerSummary {
   pid?: number;
   /** healthy | unhealthy | starting, when the image has a health check. */
   health?: string;
+  /** Consecutive failed health checks, and how many the image allows (its --retries; 0: not set). */
+  healthStreak?: { failing: number; retries: number };
   /** Why it does not run yet, in the backend's words (Kubernetes: the scheduler's or the kubelet's reason). */
   stateReason?: string;
   user: string;

@@ -267,7 +267,8 @@ function notFound(id: string, cause: unknown): NotFoundError {
 }
 
 export function toDetails(info: Dockerode.ContainerInspectInfo): ContainerDetails {
-  const state = info.State as Dockerode.ContainerInspectInfo['State'] & { Health?: { Status?: string } };
+  const state = info.State as Dockerode.ContainerInspectInfo['State'] & { Health?: { Status?: string; FailingStreak?: number } };
+  const healthcheck = (info.Config as { Healthcheck?: { Retries?: number } }).Healthcheck;
   const host = info.HostConfig as { NanoCpus?: number; Memory?: number; PidsLimit?: number | null };
   const never = (time?: string) => !time || time.startsWith('0001-');
   return {
@@ -283,6 +284,7 @@ export function toDetails(info: Dockerode.ContainerInspectInfo): ContainerDetail
     ...(state.OOMKilled ? { oomKilled: true } : {}),
     ...(state.Pid > 0 ? { pid: state.Pid } : {}),
     health: state.Health?.Status || undefined,
+    ...(state.Health?.Status ? { healthStreak: { failing: state.Health.FailingStreak ?? 0, retries: healthcheck?.Retries ?? 0 } } : {}),
     user: info.Config.User ?? '',
     env: info.Config.Env ?? [],
     tty: info.Config.Tty,

@@ -30,6 +30,23 @@ const clock = () => {
 };
 
 describe('waitUntilRunning', () => {
+  it('waits out an unhealthy after fewer failed checks than Docker allows (Podman without --retries), running the check again', async () => {
+    const early = details({ health: 'unhealthy', healthStreak: { failing: 1, retries: 0 } });
+    const healthy = details({ health: 'healthy', healthStreak: { failing: 0, retries: 0 } });
+    const { runtime } = answers([...Array.from({ length: 8 }, () => early), healthy]);
+    let checks = 0;
+    const result = await waitUntilRunning({ runtime: { ...runtime, runHealthCheck: async () => void (checks += 1) }, ...clock() }, 'c1', 'x', 30_000);
+    expect(result.health).toBe('healthy');
+    expect(checks).toBeGreaterThan(0);
+  });
+
+  it('fails as unhealthy once the failed checks reach the image\'s retries (3 when it sets none)', async () => {
+    for (const streak of [{ failing: 3, retries: 0 }, { failing: 2, retries: 2 }]) {
+      const { runtime } = answers([details({ health: 'unhealthy', healthStreak: streak })]);
+      await expect(waitUntilRunning({ runtime, ...clock() }, 'c1', 'x', 30_000)).rejects.toMatchObject({ code: 'AGENT_UNHEALTHY' });
+    }
+  });
+
   it('returns an agent that already ran and ended (a short command) as it is, not as a failed start', async () => {
     const ended = details({ state: 'exited', running: false, exitCode: 3, startedAt: '2026-12-01T10:00:00Z', finishedAt: '2026-12-01T10:00:00.1Z' });
     const { runtime } = answers([ended]);

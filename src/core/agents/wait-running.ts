@@ -8,6 +8,9 @@ export interface WaitDeps {
   now?: () => number;
 }
 
+/** Docker's number of failed checks before unhealthy when an image's HEALTHCHECK sets no --retries. */
+export const DEFAULT_HEALTH_RETRIES = 3;
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** What a detached start (or restart) reports: running, or already ended with its exit code. */
@@ -43,7 +46,11 @@ export async function waitUntilRunning(deps: WaitDeps, id: string, name: string,
         details: { agent: name, exitCode: details?.exitCode },
       });
     }
-    if (details.state === 'running') {
+    // Docker marks a container unhealthy only after --retries failures (3 when the image sets
+    // none); Podman 4 does so at the first failure when --retries is not set. So one rule for both:
+    // unhealthy counts once as many checks failed in a row as Docker would allow.
+    const premature = details.health === 'unhealthy' && details.healthStreak !== undefined && details.healthStreak.failing < (details.healthStreak.retries || DEFAULT_HEALTH_RETRIES);
+    if (details.state === 'running' && !premature) {
       if (details.health === undefined || details.health === 'healthy') return details;
       if (details.health === 'unhealthy') {
         throw new EngineError('AGENT_UNHEALTHY', `Agent ${name} reports unhealthy`, {
@@ -52,7 +59,7 @@ export async function waitUntilRunning(deps: WaitDeps, id: string, name: string,
         });
       }
     }
-    if (details.state === 'running' && details.health === 'starting' && deps.runtime.runHealthCheck && now() - lastCheck >= 1000) {
+    if (details.state === 'running' && (details.health === 'starting' || premature) && deps.runtime.runHealthCheck && now() - lastCheck >= 1000) {
       lastCheck = now();
       await deps.runtime.runHealthCheck(id);
       continue;
