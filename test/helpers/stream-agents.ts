@@ -62,9 +62,15 @@ export function streamFixture(prefix: string) {
       dirs.push(dir);
       return dir;
     },
-    /** Removes only what this fixture created. */
+    /** Removes only what this fixture created, and the agents (with their home volumes) started by name through the CLI. */
     async cleanUp(): Promise<void> {
       for (const id of created) await (docker.getContainer(id).remove({ force: true, t: 0 } as never) as unknown as Promise<unknown>).catch(() => undefined);
+      const ours = (name: string) => name.replace(/^\//, '').startsWith(`agentctl-${prefix}-`) && name.includes(suffix);
+      for (const item of await docker.listContainers({ all: true })) {
+        if (item.Names.some(ours)) await (docker.getContainer(item.Id).remove({ force: true, t: 0 } as never) as unknown as Promise<unknown>).catch(() => undefined);
+      }
+      const { Volumes } = await docker.listVolumes();
+      for (const volume of (Volumes ?? []).filter((item) => ours(item.Name))) await docker.getVolume(volume.Name).remove().catch(() => undefined);
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     },
   };
