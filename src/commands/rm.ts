@@ -30,9 +30,9 @@ export function registerRm(program: Command, context: CommandContext): void {
         context.io.out(result.name);
         if (result.volume) context.io.info(`removed volume ${result.volume}`);
         if (result.worktree) {
-          const { path, branch, deletedBranch, branchKeptReason, dropped } = result.worktree;
+          const { path, branch, deletedBranch, branchExisted, branchKeptReason, dropped } = result.worktree;
           const what = path ? `worktree ${path}` : "the agent's repository";
-          const kept = branchKeptReason ? `(kept branch ${branch}: ${branchKeptReason})` : `(kept branch ${branch})`;
+          const kept = !branchExisted ? `(its branch ${branch} was already gone)` : branchKeptReason ? `(kept branch ${branch}: ${branchKeptReason})` : `(kept branch ${branch})`;
           context.io.info(`removed ${what} ${deletedBranch ? `and branch ${branch}` : kept}`);
           if (dropped.length > 0) context.io.warn(`dropped ${dropped.length} commit(s); until git gc, \`git branch rescue <sha>\` brings one back: ${dropped.join(' ')}`);
         }

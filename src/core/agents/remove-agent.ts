@@ -16,7 +16,7 @@ export interface RemoveResult {
    * checkout), its repository, and its branch unless --keep-branch (or the reason it was kept).
    * `dropped`: commits --force left on no ref (recoverable with `git branch NAME SHA` until gc).
    */
-  worktree?: { path: string; branch: string; deletedBranch: boolean; branchKeptReason: string | null; dropped: string[] };
+  worktree?: { path: string; branch: string; deletedBranch: boolean; branchExisted: boolean; branchKeptReason: string | null; dropped: string[] };
 }
 
 /**
@@ -63,6 +63,7 @@ export async function removeAgents(
               path: removedWorktree.path,
               branch: removedWorktree.branch,
               deletedBranch: removedWorktree.deletedBranch,
+              branchExisted: removedWorktree.branchExisted,
               branchKeptReason: removedWorktree.branchKeptReason ?? null,
               dropped: removedWorktree.dropped.map((commit) => commit.sha),
             },

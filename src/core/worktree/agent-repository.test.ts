@@ -227,6 +227,16 @@ describe('removeAgentWorktree', () => {
     expect(existsSync(gone.state.dir) || existsSync(gone.workTree)).toBe(false);
   });
 
+  it('says so when the user already deleted the branch (rm reported "kept branch" for a branch that was gone)', async () => {
+    const { repo, repository, worktreeDir } = await setup();
+    const created = await createAgentRepository(git, { repository, mode: 'worktree', worktreeDir, agent: 'gone' });
+    agentGit(created, 'checkout', '-q', '--detach');
+    agentGit(created, 'branch', '-q', '-D', 'agent/gone');
+    gitSync(repo, 'branch', '-q', '-D', 'agent/gone');
+    const result = await removeAgentWorktree(git, locationOf(created));
+    expect(result).toMatchObject({ deletedBranch: false, branchExisted: false });
+  });
+
   it('several agents of one repository are created and removed concurrently', async () => {
     const { repo, repository, worktreeDir } = await setup();
     const agents = ['p1', 'p2', 'p3', 'p4', 'p5'];

@@ -19,6 +19,8 @@ export interface RemoveWorktreeResult {
   branch: string;
   /** True when the branch was deleted. */
   deletedBranch: boolean;
+  /** False when the branch was already gone from the user's repository (nothing to keep or delete). */
+  branchExisted: boolean;
   /** Why the branch was kept although deletion was asked for (moved by the user, checked out). */
   branchKeptReason: string | undefined;
   /** What was inspected before removing (what --force threw away, when forced). */
@@ -69,7 +71,7 @@ export async function removeAgentWorktree(git: GitRunner, location: WorktreeLoca
     }
   });
   const dropped = options.force ? (keepBranch ? state.strandedCommits : state.unmergedCommits) : [];
-  return { path: location.path ?? '', branch: location.branch, deletedBranch, branchKeptReason, state, dropped };
+  return { path: location.path ?? '', branch: location.branch, deletedBranch, branchExisted: state.branchExists, branchKeptReason, state, dropped };
 }
 
 /** The refusal: names what would be lost, and the ways out. */
