@@ -225,23 +225,16 @@ describe('inputs only the engine caught (exit 5 with engine text, INTERNAL, or a
     });
   }
 
-  it(`--cpus above the engine's CPU count gave exit 5 with Docker's text (now a usage error naming the count; Podman runs it)`, async () => {
+  it(`--cpus above the engine's CPU count gave exit 5 with Docker's text (now a usage error naming the count, on both engines, before anything is made)`, async () => {
     const cpus = ((await fixture.docker.info()) as { NCPU: number }).NCPU;
     const name = fixture.agentName('cpus');
     const result = await fixture.cli(['start', '-d', '--json', '--image', testImage, '--cpus', String(cpus + 1), name, '--', 'sleep', '60'], { cwd: dir });
-    if (engineName === 'docker') {
-      // The code first: a failure then shows what came instead.
-      expect(result.json?.error?.code ?? result.stdout + result.stderr).toBe('INVALID_CPUS');
-      expect(result.exitCode).toBe(2);
-      expect(result.json).toMatchObject({ ok: false, error: { code: 'INVALID_CPUS', message: `Invalid CPU limit: the engine has only ${cpus} CPU${cpus === 1 ? '' : 's'}` } });
-      expect(result.json.error.hint).toContain(`--cpus ${cpus} or less`);
-      expect(await fixture.containerExists(`agentctl-${name}`)).toBe(false);
-    } else {
-      // Podman takes a CPU limit above its host's count (the quota is only a ceiling).
-      expect(result.exitCode).toBe(0);
-      // The workspace is shared by the tests below: one running agent on it would make theirs conflict.
-      expect((await fixture.cli(['rm', '-f', name])).exitCode).toBe(0);
-    }
+    // The code first: a failure then shows what came instead.
+    expect(result.json?.error?.code ?? result.stdout + result.stderr).toBe('INVALID_CPUS');
+    expect(result.exitCode).toBe(2);
+    expect(result.json.error.message).toBe(`Invalid CPU limit: ${cpus + 1} CPUs, but the engine has only ${cpus}`);
+    expect(result.json.error.hint).toContain(`--cpus ${cpus} or less`);
+    expect(await fixture.containerExists(`agentctl-${name}`)).toBe(false);
   });
 
   it('a name with a newline gave a two-line error (now one line with the name escaped)', async () => {
