@@ -1,10 +1,15 @@
 import { existsSync } from 'node:fs';
-import { chown, copyFile, lstat, mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { chown, copyFile, lstat, mkdir, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConflictError, UsageError } from '../errors.js';
 import type { Repository } from './find-repository.js';
 import { GitCommandError, gitFailed, type GitRunner } from './git.js';
 import { withRepositoryLock } from './repository-lock.js';
+import { writeGitDir } from './agent-repository-files.js';
+import { CONTAINER_GIT_DIR } from './agent-repository-mounts.js';
+
+export { withoutPassword, getObjectDirectories } from './agent-repository-files.js';
+export { CONTAINER_GIT_DIR, getAgentRepositoryMounts, type AgentRepositoryMount } from './agent-repository-mounts.js';
 
 /**
  * An agent's own git repository. The agent never gets the user's git dir: it gets a repository of
@@ -60,9 +65,6 @@ export interface AgentGitRecord {
   engine: string | null;
   created: string;
 }
-
-/** Where, inside the container, the agent's repository is mounted when the checkout's `.git` is a file. */
-export const CONTAINER_GIT_DIR = '/run/agentctl/git';
 
 export const AGENT_STATE_DIR = '.agents';
 
@@ -167,7 +169,7 @@ export async function createAgentRepository(git: GitRunner, options: CreateAgent
   try {
     await mkdir(state.dir, { recursive: true });
     await writeFile(path.join(repositoryDir, '.repository'), `${repository.commonDir}\n`);
-    await writeGitDir(git, state, repository, branch, base);
+    await writeGitDir(git, state.gitDir, repository, branch, base);
     // The mount point of the agent's repository: an empty `.git` here is no repository to the
     // host's git, so nothing the agent does can turn this directory into one.
     if (mode === 'worktree') await mkdir(path.join(workTree, '.git'), { recursive: true });
@@ -227,120 +229,6 @@ export async function discardAgentRepository(git: GitRunner, created: AgentRepos
   const refs = [`delete ${getAgentRefPrefix(created.agent)}mirror`];
   if (created.createdBranch && created.base) refs.push(`delete refs/heads/${created.branch} ${created.base}`);
   await updateRefs(git, created.repository.commonDir, refs).catch(() => undefined);
-}
-
-/** Mounts that give the agent its repository: `[hostPath, containerPath, readOnly]`. */
-export interface AgentRepositoryMount {
-  source: string;
-  target: string;
-  readOnly: boolean;
-}
-
-/**
- * The agent's repository over `<workspace>/.git` (or, where the checkout's `.git` is a file, a
- * read-only `.git` file naming CONTAINER_GIT_DIR, where the repository is), and the user's object
- * directories read-only at their host paths, where the alternates point.
- */
-export async function getAgentRepositoryMounts(created: Pick<AgentRepository, 'state' | 'repository'>, workspaceTarget: string): Promise<AgentRepositoryMount[]> {
-  const gitFile = existsSync(created.state.gitFile);
-  const mounts: AgentRepositoryMount[] = gitFile
-    ? [
-        { source: created.state.gitFile, target: `${workspaceTarget}/.git`, readOnly: true },
-        { source: created.state.gitDir, target: CONTAINER_GIT_DIR, readOnly: false },
-      ]
-    : [{ source: created.state.gitDir, target: `${workspaceTarget}/.git`, readOnly: false }];
-  for (const objects of await getObjectDirectories(created.repository.commonDir)) {
-    if (isSameOrInside(objects, workspaceTarget) || isSameOrInside(workspaceTarget, objects)) {
-      throw new ConflictError('WORKTREE_MOUNT_CONFLICT', `The repository's objects ${objects} collide with ${workspaceTarget} inside the container`, {
-        hint: `Move the repository out of ${workspaceTarget} (or start with --read-only)`,
-        details: { objects },
-      });
-    }
-    mounts.push({ source: objects, target: objects, readOnly: true });
-  }
-  return mounts;
-}
-
-/** The user's object directory and those its alternates name (one level; absolute paths). */
-export async function getObjectDirectories(commonDir: string): Promise<string[]> {
-  const objects = path.join(commonDir, 'objects');
-  const alternates = await readFile(path.join(objects, 'info', 'alternates'), 'utf8').catch(() => '');
-  const more = alternates
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'))
-    .map((line) => path.resolve(objects, line));
-  return [objects, ...new Set(more)];
-}
-
-/** Writes the agent's repository by hand: a few files, no git process but one for-each-ref. */
-async function writeGitDir(git: GitRunner, state: AgentGitState, repository: Repository, branch: string, base: string | undefined): Promise<void> {
-  const { gitDir } = state;
-  for (const dir of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags', 'info']) await mkdir(path.join(gitDir, dir), { recursive: true });
-  await writeFile(path.join(gitDir, 'objects', 'info', 'alternates'), `${(await getObjectDirectories(repository.commonDir)).join('\n')}\n`);
-  await writeFile(path.join(gitDir, 'HEAD'), `ref: refs/heads/${branch}\n`);
-  const settings = await readUserSettings(git, repository.commonDir);
-  await writeFile(path.join(gitDir, 'config'), renderConfig(settings));
-  await copyFile(path.join(repository.commonDir, 'shallow'), path.join(gitDir, 'shallow')).catch(() => undefined);
-  // Tags and remote-tracking branches as they are in the user's repository; the agent's branch.
-  const refs = await git(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/tags', 'refs/remotes'], { cwd: repository.commonDir });
-  const lines = refs.split('\n').filter((line) => line.length > 0 && !line.endsWith('/HEAD'));
-  if (base !== undefined) lines.push(`${base} refs/heads/${branch}`);
-  lines.sort((a, b) => (a.slice(a.indexOf(' ')) < b.slice(b.indexOf(' ')) ? -1 : 1));
-  await writeFile(path.join(gitDir, 'packed-refs'), lines.length > 0 ? `${lines.join('\n')}\n` : '');
-}
-
-interface UserSettings {
-  objectFormat: string | undefined;
-  remotes: Map<string, { url?: string; pushurl?: string }>;
-}
-
-/** The settings the agent's repository takes over: the object format and the remotes' URLs. */
-async function readUserSettings(git: GitRunner, commonDir: string): Promise<UserSettings> {
-  const output = await git(['config', '--local', '--get-regexp', '^(remote\\..*\\.(url|pushurl)|extensions\\.objectformat)$'], { cwd: commonDir }).catch((error: unknown) => {
-    if (error instanceof GitCommandError && error.exitCode === 1) return '';
-    throw error;
-  });
-  const settings: UserSettings = { objectFormat: undefined, remotes: new Map() };
-  for (const line of output.split('\n')) {
-    const space = line.indexOf(' ');
-    if (space < 0) continue;
-    const key = line.slice(0, space);
-    const value = line.slice(space + 1);
-    if (key === 'extensions.objectformat') {
-      settings.objectFormat = value;
-      continue;
-    }
-    const match = /^remote\.(.+)\.(url|pushurl)$/.exec(key);
-    if (!match) continue;
-    const remote = settings.remotes.get(match[1]!) ?? {};
-    remote[match[2] as 'url' | 'pushurl'] = withoutPassword(value);
-    settings.remotes.set(match[1]!, remote);
-  }
-  return settings;
-}
-
-/** `https://user:token@host/x` → `https://user@host/x`: a credential in a URL stays on the host. */
-export function withoutPassword(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1@');
-}
-
-function renderConfig(settings: UserSettings): string {
-  const lines = ['[core]', `\trepositoryformatversion = ${settings.objectFormat ? 1 : 0}`, '\tfilemode = true', '\tbare = false', '\tlogallrefupdates = true'];
-  if (settings.objectFormat) lines.push('[extensions]', `\tobjectformat = ${quote(settings.objectFormat)}`);
-  for (const [name, remote] of settings.remotes) {
-    if (/[\n"\\]/.test(name)) continue;
-    lines.push(`[remote "${name}"]`);
-    if (remote.url) lines.push(`\turl = ${quote(remote.url)}`);
-    if (remote.pushurl) lines.push(`\tpushurl = ${quote(remote.pushurl)}`);
-    lines.push(`\tfetch = ${quote(`+refs/heads/*:refs/remotes/${name}/*`)}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/** A config value in double quotes, with git's escapes. */
-function quote(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\t/g, '\\t')}"`;
 }
 
 /** The user's branch: its commit and where it is checked out (git's %(worktreepath)). */
@@ -408,9 +296,4 @@ async function chownTree(target: string, owner: { uid: number; gid: number }, re
   await chown(target, owner.uid, owner.gid).catch(() => undefined);
   if (!recursive || !info.isDirectory()) return;
   for (const entry of await readdir(target)) await chownTree(path.join(target, entry), owner, true);
-}
-
-function isSameOrInside(child: string, parent: string): boolean {
-  const relative = path.posix.relative(parent, child);
-  return relative === '' || (!relative.startsWith('..') && !path.posix.isAbsolute(relative));
 }
