@@ -26,14 +26,40 @@ const report = (result) => {
 console.log(`agentctl (--backend kubernetes) against kubectl, namespace ${namespace}, ${runs} paired runs, medians`);
 execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'create', 'namespace', namespace], { stdio: 'ignore' });
 try {
-  report(await compare('ls --json vs kubectl get', { label: 'agentctl ls --json', command: [...bin, 'ls', '--json'], env }, { label: 'kubectl get cm,pods -o json', command: kubectl('get', 'configmaps,pods', '-l', 'io.agentctl.managed=true', '-o', 'json') }, { runs }));
-  report(await compare('doctor vs kubectl auth can-i', { label: 'agentctl doctor --json', command: [...bin, 'doctor', '--json'], env: { ...env, AGENTCTL_IMAGE_REPOSITORY: 'agentctl-test/busybox', AGENTCTL_IMAGE_TAG: '1.0.0' } }, { label: 'kubectl auth can-i create pods', command: kubectl('auth', 'can-i', 'create', 'pods') }, { runs }));
+  report(
+    await compare(
+      'ls --json vs kubectl get',
+      { label: 'agentctl ls --json', command: [...bin, 'ls', '--json'], env },
+      {
+        label: 'kubectl get cm,pods -o json',
+        command: kubectl('get', 'configmaps,pods', '-l', 'io.agentctl.managed=true', '-o', 'json'),
+      },
+      { runs },
+    ),
+  );
+  report(
+    await compare(
+      'doctor vs kubectl auth can-i',
+      {
+        label: 'agentctl doctor --json',
+        command: [...bin, 'doctor', '--json'],
+        env: { ...env, AGENTCTL_IMAGE_REPOSITORY: 'agentctl-test/busybox', AGENTCTL_IMAGE_TAG: '1.0.0' },
+      },
+      { label: 'kubectl auth can-i create pods', command: kubectl('auth', 'can-i', 'create', 'pods') },
+      { runs },
+    ),
+  );
 } finally {
-  execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'delete', 'namespace', namespace, '--wait=false'], { stdio: 'ignore' });
+  execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'delete', 'namespace', namespace, '--wait=false'], {
+    stdio: 'ignore',
+  });
 }
 
 mkdirSync(`${root}bench/results`, { recursive: true });
 const stamp = new Date().toISOString().slice(0, 16).replace(/:/g, '');
 const file = `${root}bench/results/kubernetes-${stamp}.json`;
-writeFileSync(file, `${JSON.stringify({ backend: 'kubernetes', rawClient: 'kubectl', when: new Date().toISOString(), runs, load: loadavg(), node: process.version, results }, null, 2)}\n`);
+writeFileSync(
+  file,
+  `${JSON.stringify({ backend: 'kubernetes', rawClient: 'kubectl', when: new Date().toISOString(), runs, load: loadavg(), node: process.version, results }, null, 2)}\n`,
+);
 console.log(`written: bench/results/${file.split('/').pop()}`);

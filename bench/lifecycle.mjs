@@ -40,14 +40,37 @@ export function dockerRunArgs(name, workspace) {
     'io.agentctl.read-only': 'false',
   };
   return [
-    'run', '-d', '-t', '-i', '--name', `agentctl-${name}`,
-    '-v', `${workspace}:/workspace:rw`, '-v', `agentctl-${name}-home:/home/agent:rw`,
-    '--user', '1000:1000', '-w', '/workspace',
-    '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges',
-    '--cpus', '2', '--memory', '4g', '--memory-swap', '4g', '--pids-limit', '512',
+    'run',
+    '-d',
+    '-t',
+    '-i',
+    '--name',
+    `agentctl-${name}`,
+    '-v',
+    `${workspace}:/workspace:rw`,
+    '-v',
+    `agentctl-${name}-home:/home/agent:rw`,
+    '--user',
+    '1000:1000',
+    '-w',
+    '/workspace',
+    '--cap-drop',
+    'ALL',
+    '--security-opt',
+    'no-new-privileges',
+    '--cpus',
+    '2',
+    '--memory',
+    '4g',
+    '--memory-swap',
+    '4g',
+    '--pids-limit',
+    '512',
     ...Object.entries(git).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
     ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
-    IMAGE, 'sleep', '600',
+    IMAGE,
+    'sleep',
+    '600',
   ];
 }
 
@@ -59,7 +82,8 @@ export function lifecycleBenchmarks({ bin, engineCli, env, runs, concurrentRuns,
     mkdirSync(dir, { recursive: true });
     return dir;
   };
-  const cli = (args, options = {}) => exec(engineCli[0], [...engineCli.slice(1), ...args], { maxBuffer: 1 << 24, ...options });
+  const cli = (args, options = {}) =>
+    exec(engineCli[0], [...engineCli.slice(1), ...args], { maxBuffer: 1 << 24, ...options });
   let counter = 0;
   const fresh = (side) => `bench-${tag}-${side}-${(counter += 1)}`;
   /** Removes containers and their home volumes (outside the timed region). */
@@ -68,7 +92,8 @@ export function lifecycleBenchmarks({ bin, engineCli, env, runs, concurrentRuns,
     await cli(['rm', '-f', ...names.map((n) => `agentctl-${n}`)]).catch(() => undefined);
     await cli(['volume', 'rm', '-f', ...names.map((n) => `agentctl-${n}-home`)]).catch(() => undefined);
   };
-  const startAgentctl = (name) => timeOnce([...bin, 'start', name, '-d', '--image', IMAGE, '--', 'sleep', '600'], { env, cwd: workspaceOf(name) });
+  const startAgentctl = (name) =>
+    timeOnce([...bin, 'start', name, '-d', '--image', IMAGE, '--', 'sleep', '600'], { env, cwd: workspaceOf(name) });
   const runDocker = (name) => timeOnce([...engineCli, ...dockerRunArgs(name, workspaceOf(name))]);
 
   async function single() {
@@ -85,10 +110,18 @@ export function lifecycleBenchmarks({ bin, engineCli, env, runs, concurrentRuns,
       },
       after: () => cleanUp([name]),
     });
-    report(await compare('start -d vs docker run -d', side('agentctl start -d', startAgentctl), side('docker run -d', runDocker), { runs }), {
-      text: '≤ 1.10×',
-      check: (r) => r <= 1.1,
-    });
+    report(
+      await compare(
+        'start -d vs docker run -d',
+        side('agentctl start -d', startAgentctl),
+        side('docker run -d', runDocker),
+        { runs },
+      ),
+      {
+        text: '≤ 1.10×',
+        check: (r) => r <= 1.1,
+      },
+    );
   }
 
   async function concurrent(count = 50) {
@@ -105,7 +138,8 @@ export function lifecycleBenchmarks({ bin, engineCli, env, runs, concurrentRuns,
           const results = await Promise.all(names.map((name) => starter(name)));
           const wall = Number(process.hrtime.bigint() - t0) / 1e9;
           const failed = results.filter((r) => r.code !== 0);
-          if (failed.length > 0) throw new Error(`${label}: ${failed.length} of ${count} starts failed: ${failed[0].stderr}`);
+          if (failed.length > 0)
+            throw new Error(`${label}: ${failed.length} of ${count} starts failed: ${failed[0].stderr}`);
           // Peak: the largest of the 50 processes; CPU: all 50 together.
           const peakKiB = Math.max(...results.map((r) => r.peakKiB));
           const cpu = results.reduce((sum, r) => sum + r.cpu, 0);
@@ -149,7 +183,10 @@ export function lifecycleBenchmarks({ bin, engineCli, env, runs, concurrentRuns,
     const workspace = workspaceOf(name);
     chmodSync(workspace, 0o777);
     const script = `yes ${line} | head -c ${LOG_BYTES}; echo; echo BENCH-LOG-DONE; touch /workspace/.done; sleep 3600`;
-    const started = await timeOnce([...bin, 'start', name, '-d', '--image', IMAGE, '--', 'sh', '-c', script], { env, cwd: workspace });
+    const started = await timeOnce([...bin, 'start', name, '-d', '--image', IMAGE, '--', 'sh', '-c', script], {
+      env,
+      cwd: workspace,
+    });
     if (started.code !== 0) throw new Error(`logs setup: ${started.stderr}`);
     try {
       for (let i = 0; !existsSync(join(workspace, '.done')); i += 1) {
@@ -157,8 +194,14 @@ export function lifecycleBenchmarks({ bin, engineCli, env, runs, concurrentRuns,
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
       // Both print the same bytes (checked once, not timed).
-      const count = async (argv, options) => (await exec('sh', ['-c', `"$@" | wc -c`, 'sh', ...argv], { env: { ...process.env, ...options?.env } })).stdout.trim();
-      const sizes = [await count([...bin, 'logs', name], { env }), await count([...engineCli, 'logs', `agentctl-${name}`])];
+      const count = async (argv, options) =>
+        (
+          await exec('sh', ['-c', `"$@" | wc -c`, 'sh', ...argv], { env: { ...process.env, ...options?.env } })
+        ).stdout.trim();
+      const sizes = [
+        await count([...bin, 'logs', name], { env }),
+        await count([...engineCli, 'logs', `agentctl-${name}`]),
+      ];
       const result = await compare(
         'logs 100 MB vs docker logs',
         { label: 'agentctl logs', command: [...bin, 'logs', name], env },
@@ -166,7 +209,10 @@ export function lifecycleBenchmarks({ bin, engineCli, env, runs, concurrentRuns,
         { runs: logRuns },
       );
       // Throughput ratio = docker's wall / agentctl's wall (the same bytes).
-      report({ ...result, throughput: { ratioMedian: 1 / result.ratioMedian, bytes: sizes } }, { text: 'throughput ≥ 0.9× (wall ≤ 1.11×)', check: (r) => 1 / r >= 0.9 });
+      report(
+        { ...result, throughput: { ratioMedian: 1 / result.ratioMedian, bytes: sizes } },
+        { text: 'throughput ≥ 0.9× (wall ≤ 1.11×)', check: (r) => 1 / r >= 0.9 },
+      );
     } finally {
       await cleanUp([name]);
     }

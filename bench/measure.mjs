@@ -64,8 +64,14 @@ export async function compare(name, a, b, { runs = 7, warmup = 1 } = {}) {
   }
   return {
     name,
-    a: side(a.label, rows.map((r) => r.a)),
-    b: side(b.label, rows.map((r) => r.b)),
+    a: side(
+      a.label,
+      rows.map((r) => r.a),
+    ),
+    b: side(
+      b.label,
+      rows.map((r) => r.b),
+    ),
     ratioMedian: median(rows.map((r) => r.ratio)),
     ratioOfFastest: Math.min(...rows.map((r) => r.a.wall)) / Math.min(...rows.map((r) => r.b.wall)),
     ratioMin: Math.min(...rows.map((r) => r.ratio)),
@@ -89,7 +95,12 @@ export function side(label, results) {
 async function timeFn(fn) {
   const started = process.hrtime.bigint();
   const extra = (await fn()) ?? {};
-  return { wall: Number(process.hrtime.bigint() - started) / 1e9, cpu: extra.cpu ?? NaN, peakKiB: extra.peakKiB ?? NaN, code: 0 };
+  return {
+    wall: Number(process.hrtime.bigint() - started) / 1e9,
+    cpu: extra.cpu ?? NaN,
+    peakKiB: extra.peakKiB ?? NaN,
+    code: 0,
+  };
 }
 
 export function formatRow(result, target) {

@@ -11,7 +11,10 @@ import { lifecycleBenchmarks } from './lifecycle.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = ['node', `${root}bin/agentctl.js`];
 const engine = process.env.BENCH_ENGINE ?? 'docker';
-const hosts = { docker: 'unix:///var/run/docker.sock', podman: `unix://${process.env.AGENTCTL_TEST_STATE ?? '/run/agentctl-test'}/podman.sock` };
+const hosts = {
+  docker: 'unix:///var/run/docker.sock',
+  podman: `unix://${process.env.AGENTCTL_TEST_STATE ?? '/run/agentctl-test'}/podman.sock`,
+};
 const host = process.env.BENCH_HOST ?? hosts[engine];
 const engineCli = ['docker', '-H', host];
 const runs = Number(process.env.BENCH_RUNS ?? 9);
@@ -35,22 +38,59 @@ const report = (result, target) => {
 console.log(`agentctl benchmark on ${engine} (${host}; engine CLI: docker -H ${host}), ${runs} paired runs, medians`);
 if (sections.has('startup')) {
   const nodeBaseline = { label: 'node -e 0', command: ['node', '-e', '0'] };
-  report(await compare('--version vs node -e 0', { label: 'agentctl --version', command: [...bin, '--version'] }, nodeBaseline, { runs }), {
-    text: '≤ 1.3×',
-    check: (r) => r <= 1.3,
-  });
-  report(await compare('--help vs node -e 0', { label: 'agentctl --help', command: [...bin, '--help'] }, nodeBaseline, { runs }), {
-    text: '≤ 1.3×',
-    check: (r) => r <= 1.3,
-  });
-  report(await compare('ls --json vs node -e 0', { label: 'agentctl ls --json', command: [...bin, 'ls', '--json'], env }, nodeBaseline, { runs }), {
-    text: '≤ 1.6×',
-    check: (r) => r <= 1.6,
-  });
-  report(await compare('ls --json vs docker ps', { label: 'agentctl ls --json', command: [...bin, 'ls', '--json'], env }, { label: 'docker ps', command: [...engineCli, 'ps', '--filter', 'label=io.agentctl.managed'] }, { runs }));
+  report(
+    await compare(
+      '--version vs node -e 0',
+      { label: 'agentctl --version', command: [...bin, '--version'] },
+      nodeBaseline,
+      { runs },
+    ),
+    {
+      text: '≤ 1.3×',
+      check: (r) => r <= 1.3,
+    },
+  );
+  report(
+    await compare('--help vs node -e 0', { label: 'agentctl --help', command: [...bin, '--help'] }, nodeBaseline, {
+      runs,
+    }),
+    {
+      text: '≤ 1.3×',
+      check: (r) => r <= 1.3,
+    },
+  );
+  report(
+    await compare(
+      'ls --json vs node -e 0',
+      { label: 'agentctl ls --json', command: [...bin, 'ls', '--json'], env },
+      nodeBaseline,
+      { runs },
+    ),
+    {
+      text: '≤ 1.6×',
+      check: (r) => r <= 1.6,
+    },
+  );
+  report(
+    await compare(
+      'ls --json vs docker ps',
+      { label: 'agentctl ls --json', command: [...bin, 'ls', '--json'], env },
+      { label: 'docker ps', command: [...engineCli, 'ps', '--filter', 'label=io.agentctl.managed'] },
+      { runs },
+    ),
+  );
 }
 
-const lifecycle = lifecycleBenchmarks({ bin, engineCli, env, runs, concurrentRuns, logRuns, report, tag: `${engine.slice(0, 1)}${process.pid}` });
+const lifecycle = lifecycleBenchmarks({
+  bin,
+  engineCli,
+  env,
+  runs,
+  concurrentRuns,
+  logRuns,
+  report,
+  tag: `${engine.slice(0, 1)}${process.pid}`,
+});
 try {
   if (sections.has('start')) await lifecycle.single();
   if (sections.has('concurrent')) await lifecycle.concurrent(Number(process.env.BENCH_CONCURRENT ?? 50));
@@ -61,8 +101,11 @@ try {
 }
 
 mkdirSync(`${root}bench/results`, { recursive: true });
-const stamp = new Date().toISOString().slice(0, 16).replace(/:/g, "");
+const stamp = new Date().toISOString().slice(0, 16).replace(/:/g, '');
 const file = `${root}bench/results/${engine}-${stamp}.json`;
 const when = new Date().toISOString();
-writeFileSync(file, `${JSON.stringify({ engine, engineCli: 'docker -H <engine socket>', when, runs, concurrentRuns, logRuns, sections: [...sections], load: (await import('node:os')).loadavg(), node: process.version, results }, null, 2)}\n`);
+writeFileSync(
+  file,
+  `${JSON.stringify({ engine, engineCli: 'docker -H <engine socket>', when, runs, concurrentRuns, logRuns, sections: [...sections], load: (await import('node:os')).loadavg(), node: process.version, results }, null, 2)}\n`,
+);
 console.log(`written: bench/results/${file.split('/').pop()}`);

@@ -21,7 +21,10 @@ for (const stream of [process.stdout, process.stderr]) {
 
 // help.txt is rendered 80 columns wide, as the program renders help off a terminal; on a terminal
 // of another width the program renders it, so that it wraps like every command's own --help.
-const fastFile = args.length === 1 ? { '--version': 'version.json', '-V': 'version.json', '--help': 'help.txt', '-h': 'help.txt' }[args[0]] : undefined;
+const fastFile =
+  args.length === 1
+    ? { '--version': 'version.json', '-V': 'version.json', '--help': 'help.txt', '-h': 'help.txt' }[args[0]]
+    : undefined;
 const fast = fastFile === 'help.txt' && process.stdout.isTTY && process.stdout.columns !== 80 ? undefined : fastFile;
 let answered = false;
 if (fast) {

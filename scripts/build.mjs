@@ -99,7 +99,9 @@ const expected = [...Object.keys(lazyModules).map((name) => `defer ${name}`), 'd
 const missing = expected.filter((patch) => !applied.has(patch));
 if (missing.length > 0) {
   rmSync(outdir, { recursive: true, force: true });
-  throw new Error(`build: these bundle patches matched nothing (an upstream file moved?): ${missing.join(', ')}. Update scripts/build.mjs.`);
+  throw new Error(
+    `build: these bundle patches matched nothing (an upstream file moved?): ${missing.join(', ')}. Update scripts/build.mjs.`,
+  );
 }
 for (const { source, file } of Object.values(lazyModules)) {
   await build({
@@ -143,7 +145,9 @@ writeFileSync(
   "import { main } from './cli.js'; process.exitCode = await main(['--help'], { handleSignals: false, env: { NO_COLOR: '1' } });\n",
 );
 const { execFileSync } = await import('node:child_process');
-const help = execFileSync(process.execPath, [`${outdir}/cli-entry-probe.mjs`], { env: { ...process.env, NO_COLOR: '1', COLUMNS: '80' } });
+const help = execFileSync(process.execPath, [`${outdir}/cli-entry-probe.mjs`], {
+  env: { ...process.env, NO_COLOR: '1', COLUMNS: '80' },
+});
 writeFileSync(`${outdir}/help.txt`, help);
 writeFileSync(`${outdir}/version.json`, JSON.stringify({ version: pkg.version }));
 rmSync(`${outdir}/cli-entry-probe.mjs`);

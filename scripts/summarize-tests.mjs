@@ -18,9 +18,16 @@ for (const file of process.argv.slice(2)) {
   const tierSkipped = report.numPendingTests + report.numTodoTests;
   // A tier whose run failed outside any test (its global setup: an engine or test user missing)
   // or that ran no test at all has not passed, whatever its counts say.
-  const broken = report.success === false && report.numFailedTests === 0 ? ' (the run failed outside the tests: see its output)' : report.numPassedTests === 0 ? ' (no test ran)' : '';
+  const broken =
+    report.success === false && report.numFailedTests === 0
+      ? ' (the run failed outside the tests: see its output)'
+      : report.numPassedTests === 0
+        ? ' (no test ran)'
+        : '';
   if (broken) missing += 1;
-  console.log(`${path.basename(file, '.json')}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${tierSkipped} skipped${broken}`);
+  console.log(
+    `${path.basename(file, '.json')}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${tierSkipped} skipped${broken}`,
+  );
   passed += report.numPassedTests;
   failed += report.numFailedTests + (report.numFailedTestSuites ?? 0) * 0;
   skipped += tierSkipped;

@@ -21,7 +21,8 @@ if (!tarball) {
 
 const sha256 = createHash('sha256').update(readFileSync(tarball)).digest('hex');
 const pkg = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
-const url = values.url ?? `https://github.com/agentctl/agentctl/releases/download/v${pkg.version}/agentctl-${pkg.version}.tgz`;
+const url =
+  values.url ?? `https://github.com/agentctl/agentctl/releases/download/v${pkg.version}/agentctl-${pkg.version}.tgz`;
 
 function replaceOnce(text, pattern, replacement, what) {
   if (!pattern.test(text)) throw new Error(`${values.formula}: cannot find the ${what}`);
@@ -31,6 +32,13 @@ function replaceOnce(text, pattern, replacement, what) {
 let formula = readFileSync(values.formula, 'utf8');
 formula = replaceOnce(formula, /^(\s*url )"[^"]*"$/m, `$1"${url}"`, 'url line');
 formula = replaceOnce(formula, /^(\s*sha256 )"[0-9a-f]*"$/m, `$1"${sha256}"`, 'sha256 line');
-formula = replaceOnce(formula, /^(\s*assert_equal )"[^"]*"(, report\["image"\]\["tag"\])$/m, `$1"${pkg.agentImage.version}"$2`, 'pinned image tag assertion');
+formula = replaceOnce(
+  formula,
+  /^(\s*assert_equal )"[^"]*"(, report\["image"\]\["tag"\])$/m,
+  `$1"${pkg.agentImage.version}"$2`,
+  'pinned image tag assertion',
+);
 writeFileSync(values.formula, formula);
-console.log(JSON.stringify({ formula: values.formula, version: pkg.version, url, sha256, imageTag: pkg.agentImage.version }));
+console.log(
+  JSON.stringify({ formula: values.formula, version: pkg.version, url, sha256, imageTag: pkg.agentImage.version }),
+);

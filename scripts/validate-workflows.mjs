@@ -28,7 +28,12 @@ try {
 }
 
 const dir = path.join(root, '.github', 'workflows');
-const files = process.argv.length > 2 ? process.argv.slice(2) : readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => path.join(dir, f));
+const files =
+  process.argv.length > 2
+    ? process.argv.slice(2)
+    : readdirSync(dir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .map((f) => path.join(dir, f));
 let failed = 0;
 for (const file of files) {
   const { ok, output } = validate(file);

@@ -33,15 +33,26 @@ describe('cli', () => {
     const doc = JSON.parse(result.stdout);
     expect(doc).toEqual({
       ok: false,
-      error: { code: 'USAGE_UNKNOWN_COMMAND', message: "Unknown command 'frobnicate'", hint: expect.stringContaining('--help') },
+      error: {
+        code: 'USAGE_UNKNOWN_COMMAND',
+        message: "Unknown command 'frobnicate'",
+        hint: expect.stringContaining('--help'),
+      },
     });
   });
 
   it('answers the docker habit `start -v SRC:DST` with what agentctl mounts, not "Invalid agent name"; -v is not --verbose', async () => {
-    for (const argv of [['start', '-v', '/home/u/data:/data', '--json'], ['start', '--volume', 'x:/x', '--json'], ['ls', '-v', '--json']]) {
+    for (const argv of [
+      ['start', '-v', '/home/u/data:/data', '--json'],
+      ['start', '--volume', 'x:/x', '--json'],
+      ['ls', '-v', '--json'],
+    ]) {
       const result = await run(argv);
       expect(result.code).toBe(EXIT_CODES.usage.code);
-      expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'USAGE_VOLUME_FLAG', hint: expect.stringContaining('--verbose') });
+      expect(JSON.parse(result.stdout).error).toMatchObject({
+        code: 'USAGE_VOLUME_FLAG',
+        hint: expect.stringContaining('--verbose'),
+      });
     }
   });
 
@@ -97,10 +108,21 @@ describe('cli', () => {
       const result = await run([...argv]);
       expect(result.code).toBe(0);
       const doc = JSON.parse(result.stdout);
-      expect(doc).toMatchObject({ ok: true, command, usage: expect.stringContaining(command), help: expect.stringContaining('Usage:') });
-      expect(doc.options).toContainEqual(expect.objectContaining({ flags: expect.any(String), description: expect.any(String) }));
-      if (command === 'agentctl') expect(doc.commands.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(['start', 'ls', 'logs', 'image']));
-      if (command === 'agentctl logs') expect(doc.options.map((o: { flags: string }) => o.flags)).toContain('--since <time>');
+      expect(doc).toMatchObject({
+        ok: true,
+        command,
+        usage: expect.stringContaining(command),
+        help: expect.stringContaining('Usage:'),
+      });
+      expect(doc.options).toContainEqual(
+        expect.objectContaining({ flags: expect.any(String), description: expect.any(String) }),
+      );
+      if (command === 'agentctl')
+        expect(doc.commands.map((c: { name: string }) => c.name)).toEqual(
+          expect.arrayContaining(['start', 'ls', 'logs', 'image']),
+        );
+      if (command === 'agentctl logs')
+        expect(doc.options.map((o: { flags: string }) => o.flags)).toContain('--since <time>');
     }
   });
 

@@ -48,9 +48,14 @@ export function buildProgram(context: CommandContext, helpOutput: HelpOutput = {
     .option('--no-color', 'disable colour (NO_COLOR is honoured too)')
     .addOption(new Option('--runtime <kind>', 'use only this engine kind').choices(['docker', 'podman']))
     .option('--host <endpoint>', 'engine endpoint, e.g. unix:///run/podman/podman.sock or tcp://host:2375')
-    .addOption(new Option('--backend <backend>', 'where agents run: a local engine or a Kubernetes cluster').choices(['engine', 'kubernetes']))
+    .addOption(
+      new Option('--backend <backend>', 'where agents run: a local engine or a Kubernetes cluster').choices([
+        'engine',
+        'kubernetes',
+      ]),
+    )
     .option('--kube-context <name>', 'kubeconfig context (Kubernetes backend; default: the current context)')
-    .option('--namespace <name>', 'namespace (Kubernetes backend; default: the context\'s, else default)')
+    .option('--namespace <name>', "namespace (Kubernetes backend; default: the context's, else default)")
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
     .addHelpText(
@@ -129,13 +134,24 @@ function commanderToError(error: CommanderError): AgentctlError {
   const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
   if (error.code === 'commander.unknownOption' && /'(-v|--volume)'/.test(message)) {
     // `docker run -v SRC:DST` habit: say what agentctl does instead of a bare "unknown option".
-    return new UsageError('USAGE_VOLUME_FLAG', 'agentctl has no -v / --volume: an agent gets only its workspace (at /workspace) and its home volume', {
-      hint: 'Start the agent on the directory it needs (--workspace DIR); for debug output use --verbose, for the version --version',
-    });
+    return new UsageError(
+      'USAGE_VOLUME_FLAG',
+      'agentctl has no -v / --volume: an agent gets only its workspace (at /workspace) and its home volume',
+      {
+        hint: 'Start the agent on the directory it needs (--workspace DIR); for debug output use --verbose, for the version --version',
+      },
+    );
   }
-  return new UsageError(`USAGE_${error.code.replace(/^commander\./, '').replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`, message.charAt(0).toUpperCase() + message.slice(1), {
-    hint: 'Run `agentctl --help` (or `agentctl COMMAND --help`) for usage',
-  });
+  return new UsageError(
+    `USAGE_${error.code
+      .replace(/^commander\./, '')
+      .replace(/[A-Z]/g, (c) => `_${c}`)
+      .toUpperCase()}`,
+    message.charAt(0).toUpperCase() + message.slice(1),
+    {
+      hint: 'Run `agentctl --help` (or `agentctl COMMAND --help`) for usage',
+    },
+  );
 }
 
 /** Runs agentctl with argv (without node and script) and returns the exit code. */
@@ -174,7 +190,10 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     }
     let error = toAgentctlError(thrown);
     if (controller.signal.aborted && error.kind === 'internal') {
-      error = controller.signal.reason instanceof TerminatedError ? controller.signal.reason : new CancelledError('CANCELLED', 'Cancelled', { hint: 'Run the command again when ready' });
+      error =
+        controller.signal.reason instanceof TerminatedError
+          ? controller.signal.reason
+          : new CancelledError('CANCELLED', 'Cancelled', { hint: 'Run the command again when ready' });
     }
     return report(io, error, context.globals.json || early.json);
   } finally {
@@ -184,7 +203,15 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
 
 function report(io: Io, error: AgentctlError, json: boolean): number {
   if (json) {
-    io.writeJson({ ok: false, error: { code: error.code, message: error.message, hint: error.hint, ...(error.details ? { details: error.details } : {}) } });
+    io.writeJson({
+      ok: false,
+      error: {
+        code: error.code,
+        message: error.message,
+        hint: error.hint,
+        ...(error.details ? { details: error.details } : {}),
+      },
+    });
   } else {
     io.errRaw(`${io.style.red('error:')} ${error.message}\n${io.style.dim('hint:')} ${error.hint}\n`);
   }

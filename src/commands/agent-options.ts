@@ -8,7 +8,18 @@ import type { StartAgentOptions } from '../core/agents/start-options.js';
  */
 export type AgentFlags = Pick<
   StartAgentOptions,
-  'workspace' | 'agent' | 'image' | 'cpus' | 'memory' | 'pidsLimit' | 'network' | 'pull' | 'useLocalImage' | 'worktree' | 'branch' | 'base'
+  | 'workspace'
+  | 'agent'
+  | 'image'
+  | 'cpus'
+  | 'memory'
+  | 'pidsLimit'
+  | 'network'
+  | 'pull'
+  | 'useLocalImage'
+  | 'worktree'
+  | 'branch'
+  | 'base'
 > & {
   env?: string[];
   envFile?: string[];
@@ -22,7 +33,10 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export function addTargetOptions(command: Command): Command {
   return command
     .option('-w, --workspace <dir>', 'directory mounted at /workspace (default: current directory)')
-    .option('--allow-unsafe-workspace', 'mount a workspace that is refused (/, a system or home directory), with a warning; never one holding credentials')
+    .option(
+      '--allow-unsafe-workspace',
+      'mount a workspace that is refused (/, a system or home directory), with a warning; never one holding credentials',
+    )
     .option('--agent <profile>', 'agent profile from config (agents.<profile>)')
     .option('--image <ref>', 'run this image instead of the profile or pinned one');
 }
@@ -86,7 +100,9 @@ export function sharedStartOptions(flags: AgentFlags) {
  * `example` is the usage shown in the hint when there is more than one name.
  */
 export function splitOperands(command: Command, example: string): { name?: string; args?: string[] } {
-  const operands = [command.processedArgs[0], ...(command.processedArgs[1] ?? [])].filter((item): item is string => typeof item === 'string');
+  const operands = [command.processedArgs[0], ...(command.processedArgs[1] ?? [])].filter(
+    (item): item is string => typeof item === 'string',
+  );
   const raw = (command.parent as (Command & { rawArgs?: string[] }) | null)?.rawArgs ?? [];
   const dash = raw.indexOf('--');
   const after = dash === -1 ? 0 : raw.length - dash - 1;

@@ -25,7 +25,15 @@ export function agentStartDeps(context: CommandContext, config: Config): StartAg
     engineInfo: (runtime) => cachedEngineInfo(runtime, context.env),
     resolveImage: (runtime, request) =>
       resolveAgentImage(
-        { runtime, config, env: context.env, homedir: context.homedir, signal: context.signal, progress: createPullProgressDisplay(io), secrets: io.secrets },
+        {
+          runtime,
+          config,
+          env: context.env,
+          homedir: context.homedir,
+          signal: context.signal,
+          progress: createPullProgressDisplay(io),
+          secrets: io.secrets,
+        },
         request,
       ),
     registerSecret: (value) => io.secrets.add(value),

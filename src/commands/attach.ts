@@ -32,13 +32,22 @@ export async function resolveDetachKeys(context: CommandContext, flag: string | 
  * Attaches to agent `name` and ends agentctl with its exit code; after the detach keys, says how
  * to come back and exits 0. `start` (without --detach) uses this too.
  */
-export async function runAttach(context: CommandContext, options: { name: string; detachKeys?: string; secrets?: string[]; start?: () => Promise<void> }): Promise<never> {
+export async function runAttach(
+  context: CommandContext,
+  options: { name: string; detachKeys?: string; secrets?: string[]; start?: () => Promise<void> },
+): Promise<never> {
   const { attachAgent, ATTACH_DETACHED } = await import('../core/agents/attach-agent.js');
   const { PassThroughExit } = await import('../cli.js');
   const detachKeys = await resolveDetachKeys(context, options.detachKeys);
-  const code = await attachAgent(await streamDeps(context, options.secrets), { name: options.name, detachKeys, start: options.start });
+  const code = await attachAgent(await streamDeps(context, options.secrets), {
+    name: options.name,
+    detachKeys,
+    start: options.start,
+  });
   if (code === ATTACH_DETACHED) {
-    context.io.info(`\r\nDetached from ${options.name}; it keeps running. Re-attach with \`agentctl attach ${options.name}\`.`);
+    context.io.info(
+      `\r\nDetached from ${options.name}; it keeps running. Re-attach with \`agentctl attach ${options.name}\`.`,
+    );
     throw new PassThroughExit(0);
   }
   throw new PassThroughExit(code);
@@ -49,7 +58,10 @@ export function registerAttach(program: Command, context: CommandContext): void 
     .command('attach')
     .description("Connect your terminal to a running agent; exits with the agent's exit code")
     .argument('<name>', 'the agent')
-    .option('--detach-keys <keys>', 'key sequence that detaches and leaves the agent running (default: config `detachKeys`, else "ctrl-\\")')
+    .option(
+      '--detach-keys <keys>',
+      'key sequence that detaches and leaves the agent running (default: config `detachKeys`, else "ctrl-\\")',
+    )
     .option(...MASK_SECRET_FLAG, collect)
     .addHelpText(
       'after',

@@ -22,7 +22,9 @@ export function resolveExecEnv(entries: string[], env: NodeJS.ProcessEnv): strin
   for (const entry of entries) {
     const key = entry.includes('=') ? entry.slice(0, entry.indexOf('=')) : entry;
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-      throw new UsageError('INVALID_ENV', `Invalid environment variable "${entry}"`, { hint: 'Use -e NAME=value or -e NAME (taken from your environment)' });
+      throw new UsageError('INVALID_ENV', `Invalid environment variable "${entry}"`, {
+        hint: 'Use -e NAME=value or -e NAME (taken from your environment)',
+      });
     }
     if (entry.includes('=')) resolved.push(entry);
     else if (env[key] !== undefined) resolved.push(`${key}=${env[key]}`);
@@ -35,7 +37,10 @@ export function resolveExecEnv(entries: string[], env: NodeJS.ProcessEnv): strin
  * `--secret` (as start reads them), and returns the function that adds, per agent, the values of
  * its secret names and the config's that are set in the environment now (stream-secrets.ts).
  */
-export async function registerStreamSecrets(context: CommandContext, secretFlags: string[]): Promise<(agents: AgentContainerInfo[]) => void> {
+export async function registerStreamSecrets(
+  context: CommandContext,
+  secretFlags: string[],
+): Promise<(agents: AgentContainerInfo[]) => void> {
   const { io, env } = context;
   const register = (value: string) => io.secrets.add(value);
   const { resolveSecrets } = await import('../core/agents/secrets.js');
@@ -59,7 +64,10 @@ export async function streamDeps(context: CommandContext, secretFlags: string[] 
 }
 
 /** `--secret` of logs, exec and attach: values to mask besides those agentctl finds itself. */
-export const MASK_SECRET_FLAG = ['--secret <NAME|NAME=@FILE>', 'also mask the value of this variable or file in the output (repeatable)'] as const;
+export const MASK_SECRET_FLAG = [
+  '--secret <NAME|NAME=@FILE>',
+  'also mask the value of this variable or file in the output (repeatable)',
+] as const;
 
 /** A stream that keeps what is written to it (the command's output, for `exec --json`). */
 function collector(): { stream: Writable; text(): string } {
@@ -78,7 +86,12 @@ function collector(): { stream: Writable; text(): string } {
  * start). With `json`, the command's output is collected and printed in the one JSON document
  * (`ok` is whether it exited 0, as `wait --json` says), instead of streamed beside it.
  */
-export async function runExec(context: CommandContext, options: ExecAgentOptions, json = false, secretFlags: string[] = []): Promise<never> {
+export async function runExec(
+  context: CommandContext,
+  options: ExecAgentOptions,
+  json = false,
+  secretFlags: string[] = [],
+): Promise<never> {
   const { execAgent } = await import('../core/agents/exec-agent.js');
   const { PassThroughExit } = await import('../cli.js');
   const deps = await streamDeps(context, secretFlags);
@@ -90,10 +103,17 @@ export async function runExec(context: CommandContext, options: ExecAgentOptions
     if (context.globals.json) {
       io.writeJson({ ok: false, error: result.failure, exitCode: result.exitCode });
     } else {
-      io.errRaw(`${io.style.red('error:')} ${result.failure.message}\n${io.style.dim('hint:')} ${result.failure.hint}\n`);
+      io.errRaw(
+        `${io.style.red('error:')} ${result.failure.message}\n${io.style.dim('hint:')} ${result.failure.hint}\n`,
+      );
     }
   } else if (output) {
-    io.writeJson({ ok: result.exitCode === 0, exitCode: result.exitCode, stdout: output.stdout.text(), stderr: output.stderr.text() });
+    io.writeJson({
+      ok: result.exitCode === 0,
+      exitCode: result.exitCode,
+      stdout: output.stdout.text(),
+      stderr: output.stderr.text(),
+    });
   }
   throw new PassThroughExit(result.exitCode);
 }
@@ -108,7 +128,11 @@ export function registerExec(program: Command, context: CommandContext): void {
     .option('-i, --interactive', 'send stdin to the command')
     .option('-u, --user <user>', 'run as this user (name or UID[:GID])')
     .option('-w, --workdir <dir>', 'working directory inside the agent')
-    .option('-e, --env <KEY=VALUE>', 'set an environment variable (repeatable; KEY alone takes it from your environment)', collect)
+    .option(
+      '-e, --env <KEY=VALUE>',
+      'set an environment variable (repeatable; KEY alone takes it from your environment)',
+      collect,
+    )
     .option(...MASK_SECRET_FLAG, collect)
     .addHelpText(
       'after',
@@ -124,14 +148,19 @@ With --json the command's output is collected and printed in one document:
 {"ok","exitCode","stdout","stderr"} (with -t, both streams arrive as stdout).`,
     )
     .action(async (name: string, command: string[], flags: ExecFlags) => {
-      await runExec(context, {
-        name,
-        command,
-        tty: Boolean(flags.tty),
-        interactive: Boolean(flags.interactive),
-        user: flags.user,
-        workingDir: flags.workdir,
-        env: resolveExecEnv(flags.env ?? [], context.env),
-      }, context.globals.json, flags.secret ?? []);
+      await runExec(
+        context,
+        {
+          name,
+          command,
+          tty: Boolean(flags.tty),
+          interactive: Boolean(flags.interactive),
+          user: flags.user,
+          workingDir: flags.workdir,
+          env: resolveExecEnv(flags.env ?? [], context.env),
+        },
+        context.globals.json,
+        flags.secret ?? [],
+      );
     });
 }

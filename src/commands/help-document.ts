@@ -26,7 +26,9 @@ export function helpDocument(command: Command, text: string): HelpDocument {
     command: commandPath(command),
     usage: `${commandPath(command)} ${command.usage()}`.trimEnd(),
     description: command.description(),
-    arguments: help.visibleArguments(command).map((argument) => ({ name: argument.name(), description: argument.description, required: argument.required })),
+    arguments: help
+      .visibleArguments(command)
+      .map((argument) => ({ name: argument.name(), description: argument.description, required: argument.required })),
     options: help.visibleOptions(command).map((option) => ({ flags: option.flags, description: option.description })),
     commands: help
       .visibleCommands(command)

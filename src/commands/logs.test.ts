@@ -23,10 +23,14 @@ describe('log rendering', () => {
 
   it('colours the prefix only when colour is on', async () => {
     const coloured = setup({ tty: true });
-    await createLogSink(coloured.io, { json: false, prefix: true, agents: ['a'] }).lines([{ agent: 'a', stream: 'stdout', line: 'x' }]);
+    await createLogSink(coloured.io, { json: false, prefix: true, agents: ['a'] }).lines([
+      { agent: 'a', stream: 'stdout', line: 'x' },
+    ]);
     expect(coloured.streams.output().stdout).toBe('\u001b[36ma\u001b[39m | x\n');
     const plain = setup({ tty: true, color: false });
-    await createLogSink(plain.io, { json: false, prefix: true, agents: ['a'] }).lines([{ agent: 'a', stream: 'stdout', line: 'x' }]);
+    await createLogSink(plain.io, { json: false, prefix: true, agents: ['a'] }).lines([
+      { agent: 'a', stream: 'stdout', line: 'x' },
+    ]);
     expect(plain.streams.output().stdout).toBe('a | x\n');
   });
 
@@ -37,7 +41,11 @@ describe('log rendering', () => {
       { agent: 'a', stream: 'stdout', line: 'say "hi"', time: '2026-11-23T12:00:00.000000001Z' },
       { agent: 'b', stream: 'stderr', line: 'oops' },
     ]);
-    const lines = streams.output().stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    const lines = streams
+      .output()
+      .stdout.trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines).toEqual([
       { agent: 'a', stream: 'stdout', line: 'say "hi"', time: '2026-11-23T12:00:00.000000001Z' },
       { agent: 'b', stream: 'stderr', line: 'oops' },
@@ -49,7 +57,9 @@ describe('log rendering', () => {
     for (const json of [false, true]) {
       const { streams, io } = setup({ json });
       io.secrets.add('sk-secret-value');
-      await createLogSink(io, { json, prefix: false, agents: ['a'] }).lines([{ agent: 'a', stream: 'stdout', line: 'key=sk-secret-value' }]);
+      await createLogSink(io, { json, prefix: false, agents: ['a'] }).lines([
+        { agent: 'a', stream: 'stdout', line: 'key=sk-secret-value' },
+      ]);
       expect(streams.output().stdout).not.toContain('sk-secret-value');
       expect(streams.output().stdout).toContain('key=********');
     }

@@ -35,7 +35,9 @@ export function createLogSink(io: Io, options: { json: boolean; prefix: boolean;
   const rawMasks = { stdout: new OutputMask(io.secrets), stderr: new OutputMask(io.secrets) };
   const palette = [io.style.cyan, io.style.yellow, io.style.green, io.style.magenta, io.style.blue];
   const width = Math.max(...options.agents.map((name) => name.length));
-  const prefixes = new Map(options.agents.map((name, index) => [name, `${palette[index % palette.length]!(name.padEnd(width))} | `]));
+  const prefixes = new Map(
+    options.agents.map((name, index) => [name, `${palette[index % palette.length]!(name.padEnd(width))} | `]),
+  );
   const mask = io.secrets.isEmpty ? (text: string) => text : (text: string) => io.secrets.mask(text);
   return {
     chunk(stream, data) {
@@ -60,8 +62,12 @@ export function createLogSink(io: Io, options: { json: boolean; prefix: boolean;
         return out.stdout(text);
       }
       const texts: Record<OutputStream, string> = { stdout: '', stderr: '' };
-      for (const line of batch) texts[line.stream === 'stderr' ? 'stderr' : 'stdout'] += `${options.prefix ? prefixes.get(line.agent) : ''}${mask(line.line)}\n`;
-      const pending = (['stdout', 'stderr'] as const).filter((stream) => texts[stream] !== '').map((stream) => out[stream](texts[stream]));
+      for (const line of batch)
+        texts[line.stream === 'stderr' ? 'stderr' : 'stdout'] +=
+          `${options.prefix ? prefixes.get(line.agent) : ''}${mask(line.line)}\n`;
+      const pending = (['stdout', 'stderr'] as const)
+        .filter((stream) => texts[stream] !== '')
+        .map((stream) => out[stream](texts[stream]));
       if (pending.some((p) => p)) return Promise.all(pending).then(() => undefined);
     },
   };
@@ -120,7 +126,16 @@ no secret value, so a secret read from a file at start is masked only when --sec
       await streamAgentLogs(
         deps,
         agents,
-        { names, all: Boolean(flags.all), follow: Boolean(flags.follow), since: flags.since, until: flags.until, tail: flags.tail, timestamps: Boolean(flags.timestamps), mode },
+        {
+          names,
+          all: Boolean(flags.all),
+          follow: Boolean(flags.follow),
+          since: flags.since,
+          until: flags.until,
+          tail: flags.tail,
+          timestamps: Boolean(flags.timestamps),
+          mode,
+        },
         sink,
       );
       await sink.end?.();

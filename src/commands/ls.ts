@@ -10,7 +10,8 @@ export function registerLs(program: Command, context: CommandContext): void {
     .action(async (flags: { all?: boolean }) => {
       const { listAgents, formatUptime, formatBranch, formatState } = await import('../core/agents/list-agents.js');
       const { formatMemory } = await import('../core/agents/limits.js');
-      const processUser = typeof process.getuid === 'function' ? { uid: process.getuid(), gid: process.getgid!() } : undefined;
+      const processUser =
+        typeof process.getuid === 'function' ? { uid: process.getuid(), gid: process.getgid!() } : undefined;
       const worktrees = { env: context.env, processUser };
       const agents = await listAgents({ runtime: await context.runtime(), worktrees }, { all: Boolean(flags.all) });
       const { io } = context;
@@ -19,7 +20,11 @@ export function registerLs(program: Command, context: CommandContext): void {
         return;
       }
       if (agents.length === 0) {
-        io.info(flags.all ? 'No agents. Start one with `agentctl start`.' : 'No running agents (`agentctl ls --all` shows stopped ones).');
+        io.info(
+          flags.all
+            ? 'No agents. Start one with `agentctl start`.'
+            : 'No running agents (`agentctl ls --all` shows stopped ones).',
+        );
         return;
       }
       const rows = [
@@ -34,13 +39,19 @@ export function registerLs(program: Command, context: CommandContext): void {
           formatBranch(agent),
           // Limits the engine does not enforce are not shown as if they held (`ls --json`: enforced false).
           ...(agent.limits.enforced
-            ? [agent.limits.cpus === null ? '-' : String(agent.limits.cpus), formatMemory(agent.limits.memory ?? 0), agent.limits.pidsLimit === null ? '-' : String(agent.limits.pidsLimit)]
+            ? [
+                agent.limits.cpus === null ? '-' : String(agent.limits.cpus),
+                formatMemory(agent.limits.memory ?? 0),
+                agent.limits.pidsLimit === null ? '-' : String(agent.limits.pidsLimit),
+              ]
             : ['ignored', 'ignored', 'ignored']),
         ]),
       ];
       const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
       rows.forEach((row, index) => {
-        const line = row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ');
+        const line = row
+          .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
+          .join('  ');
         io.out(index === 0 ? io.style.bold(line) : line);
       });
       for (const agent of agents) if (agent.reason) io.info(`${agent.name}: ${agent.reason}`);

@@ -4,28 +4,47 @@ import type { CommandContext } from './context.js';
 export function registerPrune(program: Command, context: CommandContext): void {
   program
     .command('prune')
-    .description("Remove stopped agents, their volumes and agentctl volumes whose agent is gone")
+    .description('Remove stopped agents, their volumes and agentctl volumes whose agent is gone')
     .option('--dry-run', 'only show what would be removed')
     .option('-w, --workspace <dir>', 'only agents of this workspace')
     .option('-f, --force', 'also remove orphan worktrees with uncommitted or unmerged work')
-    .addHelpText('after', '\nExamples:\n  $ agentctl prune --dry-run\n  $ agentctl prune --workspace .\n\nObjects without the io.agentctl.managed label are never touched.')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ agentctl prune --dry-run\n  $ agentctl prune --workspace .\n\nObjects without the io.agentctl.managed label are never touched.',
+    )
     .action(async (flags: { dryRun?: boolean; workspace?: string; force?: boolean }) => {
       const { pruneAgents } = await import('../core/agents/prune.js');
       const { getWorktreeDir } = await import('../config/paths.js');
       const { UnsafeOperationError } = await import('../core/errors.js');
       const { config } = await context.config();
-      const processUser = typeof process.getuid === 'function' ? { uid: process.getuid(), gid: process.getgid!() } : undefined;
+      const processUser =
+        typeof process.getuid === 'function' ? { uid: process.getuid(), gid: process.getgid!() } : undefined;
       const runtime = await context.runtime();
       // Agents' git state records its engine: prune here leaves another engine's agents alone.
-      const worktrees = { env: context.env, processUser, worktreeDir: getWorktreeDir(config, context.env, context.homedir), engine: runtime.endpoint.url };
-      const plan = await pruneAgents({ runtime, cwd: context.cwd, worktrees }, { dryRun: Boolean(flags.dryRun), workspace: flags.workspace, force: Boolean(flags.force) });
+      const worktrees = {
+        env: context.env,
+        processUser,
+        worktreeDir: getWorktreeDir(config, context.env, context.homedir),
+        engine: runtime.endpoint.url,
+      };
+      const plan = await pruneAgents(
+        { runtime, cwd: context.cwd, worktrees },
+        { dryRun: Boolean(flags.dryRun), workspace: flags.workspace, force: Boolean(flags.force) },
+      );
       const { io } = context;
       const refused = plan.worktrees?.refused ?? [];
       // Worktrees kept because work would be lost: reported, then exit 9 (UNSAFE) so scripts notice.
-      const refusal = refused.length === 0 ? undefined : new UnsafeOperationError('PRUNE_WORKTREES_HAVE_WORK', `Kept ${refused.length} worktree(s) of removed agents holding work: ${refused.map((item) => item.agent).join(', ')}`, {
-        hint: "Each agent's commits are on its branch in your repository (merge them) and its uncommitted files in its worktree (copy them out); then run `agentctl prune` again, or `agentctl prune --force` to discard the work",
-        details: { refused },
-      });
+      const refusal =
+        refused.length === 0
+          ? undefined
+          : new UnsafeOperationError(
+              'PRUNE_WORKTREES_HAVE_WORK',
+              `Kept ${refused.length} worktree(s) of removed agents holding work: ${refused.map((item) => item.agent).join(', ')}`,
+              {
+                hint: "Each agent's commits are on its branch in your repository (merge them) and its uncommitted files in its worktree (copy them out); then run `agentctl prune` again, or `agentctl prune --force` to discard the work",
+                details: { refused },
+              },
+            );
       if (context.globals.json) {
         if (refusal) throw refusal;
         io.writeJson({ ok: true, ...plan });
@@ -34,9 +53,16 @@ export function registerPrune(program: Command, context: CommandContext): void {
       const verb = plan.dryRun ? 'would remove' : 'removed';
       for (const item of plan.containers) io.out(`${verb} agent ${item.name} (${item.state})`);
       for (const volume of plan.volumes) io.out(`${verb} volume ${volume}`);
-      for (const item of plan.worktrees?.removed ?? []) io.out(`${verb} ${item.path ? `worktree ${item.path}` : `the repository of agent ${item.agent}`}${item.deletedBranch ? ` and branch ${item.branch}` : ''}`);
-      for (const item of refused) io.warn(`kept ${item.path ? `worktree ${item.path}` : `the repository of agent ${item.agent}`}: ${item.message}`);
+      for (const item of plan.worktrees?.removed ?? [])
+        io.out(
+          `${verb} ${item.path ? `worktree ${item.path}` : `the repository of agent ${item.agent}`}${item.deletedBranch ? ` and branch ${item.branch}` : ''}`,
+        );
+      for (const item of refused)
+        io.warn(
+          `kept ${item.path ? `worktree ${item.path}` : `the repository of agent ${item.agent}`}: ${item.message}`,
+        );
       if (refusal) throw refusal;
-      if (plan.containers.length === 0 && plan.volumes.length === 0 && !plan.worktrees?.removed.length) io.info('Nothing to prune.');
+      if (plan.containers.length === 0 && plan.volumes.length === 0 && !plan.worktrees?.removed.length)
+        io.info('Nothing to prune.');
     });
 }

@@ -15,8 +15,16 @@ export function registerRestart(program: Command, context: CommandContext): void
       const { parseDuration } = await import('../core/duration.js');
       const { UsageError } = await import('../core/errors.js');
       const waitTimeoutMs = parseDuration(flags.waitTimeout);
-      if (!(waitTimeoutMs > 0)) throw new UsageError('INVALID_WAIT_TIMEOUT', 'Invalid --wait-timeout', { hint: 'Give a duration such as 30s, 2m or 90 (seconds)' });
-      const selection = { names, all: Boolean(flags.all), timeoutSeconds: parseStopTimeout(flags.timeout), waitTimeoutMs };
+      if (!(waitTimeoutMs > 0))
+        throw new UsageError('INVALID_WAIT_TIMEOUT', 'Invalid --wait-timeout', {
+          hint: 'Give a duration such as 30s, 2m or 90 (seconds)',
+        });
+      const selection = {
+        names,
+        all: Boolean(flags.all),
+        timeoutSeconds: parseStopTimeout(flags.timeout),
+        waitTimeoutMs,
+      };
       checkSelection(selection, 'restart');
       const restarted = await restartAgents({ runtime: await context.runtime(), signal: context.signal }, selection);
       if (context.globals.json) {
@@ -25,7 +33,10 @@ export function registerRestart(program: Command, context: CommandContext): void
       }
       for (const agent of restarted) {
         context.io.out(agent.name);
-        if (agent.state === 'exited') context.io.warn(`Agent ${agent.name} ran and has already exited (exit code ${agent.exitCode ?? 'unknown'}); its output: \`agentctl logs ${agent.name}\``);
+        if (agent.state === 'exited')
+          context.io.warn(
+            `Agent ${agent.name} ran and has already exited (exit code ${agent.exitCode ?? 'unknown'}); its output: \`agentctl logs ${agent.name}\``,
+          );
       }
     });
 }

@@ -46,7 +46,9 @@ export async function executeRun(context: CommandContext, request: RunRequest): 
     const { branch, commits, changedFiles } = result.worktree;
     io.info(`branch ${branch}: ${commits.length} commit(s), ${changedFiles.length} changed file(s)`);
     if (result.removed && result.worktree.path && result.worktree.uncommitted.length > 0) {
-      io.warn(`kept the worktree ${result.worktree.path}: it holds uncommitted files (${result.worktree.uncommitted.join(', ')})`);
+      io.warn(
+        `kept the worktree ${result.worktree.path}: it holds uncommitted files (${result.worktree.uncommitted.join(', ')})`,
+      );
     }
   }
   io.debug(`log saved to ${result.logFile}`);
@@ -66,7 +68,13 @@ async function startRun(context: CommandContext, request: RunRequest) {
   const { flags } = request;
   const { io } = context;
   const { config } = await context.config();
-  const plan = await planTask(config, context.cwd, { task: flags.task, agent: flags.agent, image: flags.image, args: request.args, inputFile: flags.input });
+  const plan = await planTask(config, context.cwd, {
+    task: flags.task,
+    agent: flags.agent,
+    image: flags.image,
+    args: request.args,
+    inputFile: flags.input,
+  });
   const mask = (text: string) => io.secrets.mask(text);
   const deps = agentStartDeps(context, config);
   return runAgent(

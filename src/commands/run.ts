@@ -1,6 +1,14 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
-import { addEngineOptions, addEnvOptions, addLimitOptions, addTargetOptions, addWorktreeOptions, splitOperands, type AgentFlags } from './agent-options.js';
+import {
+  addEngineOptions,
+  addEnvOptions,
+  addLimitOptions,
+  addTargetOptions,
+  addWorktreeOptions,
+  splitOperands,
+  type AgentFlags,
+} from './agent-options.js';
 import { parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
 
@@ -17,7 +25,9 @@ function parseTimeout(value: string | undefined, flag: string): number | undefin
   if (value === undefined) return undefined;
   const ms = parseDuration(value);
   if (!Number.isFinite(ms) || ms <= 0) {
-    throw new UsageError('INVALID_TIMEOUT', `Invalid ${flag} "${value}"`, { hint: 'Give a duration such as 90s, 30m or 2h (a bare number is seconds)' });
+    throw new UsageError('INVALID_TIMEOUT', `Invalid ${flag} "${value}"`, {
+      hint: 'Give a duration such as 90s, 30m or 2h (a bare number is seconds)',
+    });
   }
   return ms;
 }
@@ -25,11 +35,11 @@ function parseTimeout(value: string | undefined, flag: string): number | undefin
 export function registerRun(program: Command, context: CommandContext): void {
   const run = program
     .command('run')
-    .description("Run an agent to its end without a terminal (CI): stream its output, exit with its exit code")
+    .description('Run an agent to its end without a terminal (CI): stream its output, exit with its exit code')
     .argument('[name]', 'agent name (default: the workspace directory plus a random suffix)')
     .argument('[command...]', 'after --: the command to run');
   addTargetOptions(run)
-    .option('--task <name>', 'run a task from config (tasks.<name>), handed over by its profile\'s taskCommand')
+    .option('--task <name>', "run a task from config (tasks.<name>), handed over by its profile's taskCommand")
     .option('--input <file>', 'a file handed to the agent at /run/agentctl/input (AGENTCTL_INPUT_FILE, {input})')
     .option('--timeout <duration>', 'stop the agent after this long (exit 124), e.g. 30m')
     .option('--stop-timeout <seconds>', 'seconds between SIGTERM and SIGKILL when stopping it', '10')
@@ -38,7 +48,10 @@ export function registerRun(program: Command, context: CommandContext): void {
   addEnvOptions(run, 'set an environment variable (repeatable)');
   addLimitOptions(run);
   addEngineOptions(run);
-  addWorktreeOptions(run, { worktree: 'work in an own git worktree on branch agent/NAME', noWorktree: 'work in the checkout itself' });
+  addWorktreeOptions(run, {
+    worktree: 'work in an own git worktree on branch agent/NAME',
+    noWorktree: 'work in the checkout itself',
+  });
   run
     .addHelpText(
       'after',
@@ -54,9 +67,17 @@ Examples:
       const { name, args } = splitOperands(command, 'agentctl run NAME -- npm test');
       const stopTimeout = flags.stopTimeout.trim();
       if (!/^\d+$/.test(stopTimeout)) {
-        throw new UsageError('INVALID_TIMEOUT', `Invalid --stop-timeout "${flags.stopTimeout}"`, { hint: 'Give whole seconds, such as 10 (0 kills at once)' });
+        throw new UsageError('INVALID_TIMEOUT', `Invalid --stop-timeout "${flags.stopTimeout}"`, {
+          hint: 'Give whole seconds, such as 10 (0 kills at once)',
+        });
       }
-      await executeRun(context, { flags, name, args, timeoutMs: parseTimeout(flags.timeout, '--timeout'), stopTimeoutSeconds: Number(stopTimeout) });
+      await executeRun(context, {
+        flags,
+        name,
+        args,
+        timeoutMs: parseTimeout(flags.timeout, '--timeout'),
+        stopTimeoutSeconds: Number(stopTimeout),
+      });
     });
 }
 

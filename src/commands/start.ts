@@ -1,6 +1,15 @@
 import { Option, type Command } from 'commander';
 import type { CommandContext } from './context.js';
-import { addEngineOptions, addEnvOptions, addLimitOptions, addTargetOptions, addWorktreeOptions, sharedStartOptions, splitOperands, type AgentFlags } from './agent-options.js';
+import {
+  addEngineOptions,
+  addEnvOptions,
+  addLimitOptions,
+  addTargetOptions,
+  addWorktreeOptions,
+  sharedStartOptions,
+  splitOperands,
+  type AgentFlags,
+} from './agent-options.js';
 import type { StartAgentOptions } from '../core/agents/start-options.js';
 
 type StartFlags = AgentFlags &
@@ -22,10 +31,16 @@ export function registerStart(program: Command, context: CommandContext): void {
     .option('-d, --detach', 'start in the background and exit once it runs (implied by --json)')
     .option('--read-only', 'mount the workspace read-only')
     .option('--no-tty', 'no TTY and no stdin: logs keep stdout and stderr apart (attach shows output only)');
-  addEnvOptions(start, 'set an environment variable (repeatable; KEY alone takes the host value)')
-    .option('--ssh', "forward the host's ssh-agent (SSH_AUTH_SOCK); ~/.ssh is never mounted");
+  addEnvOptions(start, 'set an environment variable (repeatable; KEY alone takes the host value)').option(
+    '--ssh',
+    "forward the host's ssh-agent (SSH_AUTH_SOCK); ~/.ssh is never mounted",
+  );
   addLimitOptions(start)
-    .addOption(new Option('--docker-access <mode>', 'mount the engine socket into the agent').choices(['none', 'socket']).default('none'))
+    .addOption(
+      new Option('--docker-access <mode>', 'mount the engine socket into the agent')
+        .choices(['none', 'socket'])
+        .default('none'),
+    )
     .option('--oci-runtime <name>', 'OCI runtime such as sysbox-runc or runsc');
   addEngineOptions(start).option('--wait-timeout <duration>', 'how long to wait until it runs (and is healthy)', '60s');
   addWorktreeOptions(start, {
@@ -70,14 +85,19 @@ Examples:
         const started = await pending.start('detached');
         await saveEngineInfo();
         if (started.state === 'exited') {
-          io.warn(`Agent ${started.name} ran and has already exited (exit code ${started.exitCode ?? 'unknown'}); its output: \`agentctl logs ${started.name}\`, remove it with \`agentctl rm ${started.name}\``);
+          io.warn(
+            `Agent ${started.name} ran and has already exited (exit code ${started.exitCode ?? 'unknown'}); its output: \`agentctl logs ${started.name}\`, remove it with \`agentctl rm ${started.name}\``,
+          );
         }
         if (context.globals.json) {
           io.writeJson({ ok: true, agent: started });
           return;
         }
         io.out(started.name);
-        if (started.state !== 'exited') io.info(`Agent ${started.name} is ${started.resumed ? 'running again' : 'running'}. Attach with: agentctl attach ${started.name}`);
+        if (started.state !== 'exited')
+          io.info(
+            `Agent ${started.name} is ${started.resumed ? 'running again' : 'running'}. Attach with: agentctl attach ${started.name}`,
+          );
         return;
       }
       // Without --detach: attach first, then start, so nothing the agent prints first is missed.

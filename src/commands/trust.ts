@@ -5,7 +5,9 @@ import { UsageError } from '../core/errors.js';
 export function registerTrust(program: Command, context: CommandContext): void {
   program
     .command('trust')
-    .description('Approve a project config file that sets keys able to loosen confinement (network, capabilities, engine, image …)')
+    .description(
+      'Approve a project config file that sets keys able to loosen confinement (network, capabilities, engine, image …)',
+    )
     .argument('[file]', 'project config file (default: the one found from the current directory)')
     .option('--revoke', 'withdraw the approval of the file')
     .option('--list', 'list approved files and whether each is unchanged since')
@@ -19,7 +21,8 @@ export function registerTrust(program: Command, context: CommandContext): void {
           hint: 'Run `agentctl trust --list` on its own',
         });
       }
-      const { trustProjectConfig, revokeProjectTrust, listTrustedConfigs } = await import('../core/trust/trust-config.js');
+      const { trustProjectConfig, revokeProjectTrust, listTrustedConfigs } =
+        await import('../core/trust/trust-config.js');
       const deps = { cwd: context.cwd, env: context.env, homedir: context.homedir };
       const { io } = context;
       if (flags.list) {
@@ -37,8 +40,13 @@ export function registerTrust(program: Command, context: CommandContext): void {
         return;
       }
       const trusted = await trustProjectConfig(deps, file);
-      if (context.globals.json) return io.writeJson({ ok: true, file: trusted.file, sha256: trusted.sha256, keys: trusted.keys });
+      if (context.globals.json)
+        return io.writeJson({ ok: true, file: trusted.file, sha256: trusted.sha256, keys: trusted.keys });
       io.out(`Trusted ${trusted.file} (sha256 ${trusted.sha256.slice(0, 12)})`);
-      io.info(trusted.keys.length ? `These keys now apply from it: ${trusted.keys.join(', ')}` : 'It sets no key that needs approval.');
+      io.info(
+        trusted.keys.length
+          ? `These keys now apply from it: ${trusted.keys.join(', ')}`
+          : 'It sets no key that needs approval.',
+      );
     });
 }

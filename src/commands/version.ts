@@ -34,11 +34,15 @@ export function registerVersion(program: Command, context: CommandContext): void
         return;
       }
       io.out(`agentctl  ${report.cli.version} (node ${report.cli.node})`);
-      const presence = report.image.local === null ? '' : report.image.local.present ? ' (present locally)' : ' (not present locally)';
-      const configured = report.image.reference === report.image.pinned ? '' : ` (configured; this release pins ${report.image.pinned})`;
+      const presence =
+        report.image.local === null ? '' : report.image.local.present ? ' (present locally)' : ' (not present locally)';
+      const configured =
+        report.image.reference === report.image.pinned ? '' : ` (configured; this release pins ${report.image.pinned})`;
       io.out(`image     ${report.image.reference}${presence}${configured}`);
       if (report.engine.reachable) {
-        io.out(`engine    ${report.engine.kind} ${report.engine.version} (API ${report.engine.apiVersion}) at ${report.engine.endpoint}`);
+        io.out(
+          `engine    ${report.engine.kind} ${report.engine.version} (API ${report.engine.apiVersion}) at ${report.engine.endpoint}`,
+        );
       } else {
         io.out(`engine    not reachable: ${report.engine.error.message}`);
         io.info(`hint: ${report.engine.error.hint}`);

@@ -15,7 +15,9 @@ export function registerWait(program: Command, context: CommandContext): void {
       const { PassThroughExit } = await import('../cli.js');
       const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout);
       if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs <= 0)) {
-        throw new UsageError('INVALID_TIMEOUT', `Invalid --timeout "${flags.timeout}"`, { hint: 'Give a duration such as 90s, 30m or 2h (a bare number is seconds)' });
+        throw new UsageError('INVALID_TIMEOUT', `Invalid --timeout "${flags.timeout}"`, {
+          hint: 'Give a duration such as 90s, 30m or 2h (a bare number is seconds)',
+        });
       }
       const ends = await waitAgents({ runtime: await context.runtime(), signal: context.signal }, { names, timeoutMs });
       const exitCode = combinedExitCode(ends);

@@ -16,13 +16,21 @@ function dirs() {
 
 describe('engine-only config layers', () => {
   it('takes AGENTCTL_HOST and --runtime as the schema would', async () => {
-    const loaded = await loadConfig({ ...dirs(), env: { AGENTCTL_HOST: 'unix:///run/podman/podman.sock' } }, [{ flag: '--runtime', path: ['runtime'], value: 'podman' }]);
+    const loaded = await loadConfig({ ...dirs(), env: { AGENTCTL_HOST: 'unix:///run/podman/podman.sock' } }, [
+      { flag: '--runtime', path: ['runtime'], value: 'podman' },
+    ]);
     expect(loaded.config).toMatchObject({ host: 'unix:///run/podman/podman.sock', runtime: 'podman' });
     expect(loaded.sources.get('host')).toBe('env AGENTCTL_HOST');
-    expect(validateConfig({ host: 'unix:///run/podman/podman.sock', runtime: 'podman' }, 'test')).toEqual({ host: 'unix:///run/podman/podman.sock', runtime: 'podman' });
+    expect(validateConfig({ host: 'unix:///run/podman/podman.sock', runtime: 'podman' }, 'test')).toEqual({
+      host: 'unix:///run/podman/podman.sock',
+      runtime: 'podman',
+    });
   });
 
   it('still rejects an engine kind the schema does not know, naming the variable', async () => {
-    await expect(loadConfig({ ...dirs(), env: { AGENTCTL_RUNTIME: 'lxc' } })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('AGENTCTL_RUNTIME') });
+    await expect(loadConfig({ ...dirs(), env: { AGENTCTL_RUNTIME: 'lxc' } })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('AGENTCTL_RUNTIME'),
+    });
   });
 });

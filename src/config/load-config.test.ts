@@ -27,7 +27,11 @@ function trust(home: string, file: string, dataDir = path.join(home, '.local', '
   });
 }
 
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail('expected loadConfig to fail'), (error: unknown) => error as UntrustedConfigError);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.fail('expected loadConfig to fail'),
+    (error: unknown) => error as UntrustedConfigError,
+  );
 
 describe('loadConfig', () => {
   it('uses defaults when no config exists and says so per key', async () => {
@@ -43,7 +47,10 @@ describe('loadConfig', () => {
     const userFile = path.join(t.home, '.config', 'agentctl', 'config.yaml');
     writeFileSync(userFile, 'runtime: docker\nresources:\n  memory: 8g\n  cpus: 4\nnetwork: user-net\n');
     const projectFile = path.join(t.project, '.agentctlrc.json');
-    writeFileSync(projectFile, JSON.stringify({ resources: { memory: '2g' }, network: 'project-net', worktree: 'always' }));
+    writeFileSync(
+      projectFile,
+      JSON.stringify({ resources: { memory: '2g' }, network: 'project-net', worktree: 'always' }),
+    );
     trust(t.home, projectFile);
     const loaded = await loadConfig(
       { cwd: t.project, env: { AGENTCTL_NETWORK: 'env-net', AGENTCTL_CPUS: '3' }, homedir: t.home },
@@ -92,29 +99,43 @@ describe('loadConfig', () => {
     expect(loaded.projectTrust).toBe('not-needed');
   });
 
-  it.each(['agentctl.config.js', 'agentctl.config.mjs', 'agentctl.config.cjs'])('refuses a JavaScript project config %s without running it', async (file) => {
-    const t = tempDirs();
-    const marker = path.join(t.root, 'ran');
-    const code = `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran'); module.exports = { worktree: 'always' };\n`;
-    writeFileSync(path.join(t.project, file), file.endsWith('.mjs') ? `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(marker)}, 'ran'); export default {};\n` : code);
-    // A data file beside it does not make it acceptable.
-    writeFileSync(path.join(t.project, '.agentctlrc.yaml'), 'worktree: always\n');
-    const error = (await loadConfig({ cwd: t.project, env: {}, homedir: t.home }).catch((e: unknown) => e)) as ConfigError;
-    expect(error).toBeInstanceOf(ConfigError);
-    expect(error.code).toBe('PROJECT_CONFIG_JS');
-    expect(error.message).toBe(`Refusing JavaScript project config ${path.join(t.project, file)}: agentctl never runs code from a project`);
-    expect(error.hint).toContain('convert it to .agentctlrc.yaml');
-    expect(error.hint).toContain(path.join(t.home, '.config', 'agentctl', 'config.cjs'));
-    expect(exitCodeFor(error.kind)).toBe(3);
-    expect(existsSync(marker)).toBe(false);
-  });
+  it.each(['agentctl.config.js', 'agentctl.config.mjs', 'agentctl.config.cjs'])(
+    'refuses a JavaScript project config %s without running it',
+    async (file) => {
+      const t = tempDirs();
+      const marker = path.join(t.root, 'ran');
+      const code = `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran'); module.exports = { worktree: 'always' };\n`;
+      writeFileSync(
+        path.join(t.project, file),
+        file.endsWith('.mjs')
+          ? `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(marker)}, 'ran'); export default {};\n`
+          : code,
+      );
+      // A data file beside it does not make it acceptable.
+      writeFileSync(path.join(t.project, '.agentctlrc.yaml'), 'worktree: always\n');
+      const error = (await loadConfig({ cwd: t.project, env: {}, homedir: t.home }).catch(
+        (e: unknown) => e,
+      )) as ConfigError;
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.code).toBe('PROJECT_CONFIG_JS');
+      expect(error.message).toBe(
+        `Refusing JavaScript project config ${path.join(t.project, file)}: agentctl never runs code from a project`,
+      );
+      expect(error.hint).toContain('convert it to .agentctlrc.yaml');
+      expect(error.hint).toContain(path.join(t.home, '.config', 'agentctl', 'config.cjs'));
+      expect(exitCodeFor(error.kind)).toBe(3);
+      expect(existsSync(marker)).toBe(false);
+    },
+  );
 
   it('refuses a JavaScript config in a parent directory the search reaches', async () => {
     const t = tempDirs();
     const nested = path.join(t.project, 'src', 'deep');
     mkdirSync(nested, { recursive: true });
     writeFileSync(path.join(t.project, 'agentctl.config.cjs'), 'module.exports = {};\n');
-    await expect(loadConfig({ cwd: nested, env: {}, homedir: t.home })).rejects.toMatchObject({ code: 'PROJECT_CONFIG_JS' });
+    await expect(loadConfig({ cwd: nested, env: {}, homedir: t.home })).rejects.toMatchObject({
+      code: 'PROJECT_CONFIG_JS',
+    });
   });
 
   it('still runs JavaScript config from the user config directory', async () => {
@@ -134,26 +155,41 @@ describe('loadConfig', () => {
     ['dataDir', 'dataDir: /tmp/elsewhere\n', ['dataDir']],
     ['worktreeDir', 'worktreeDir: /tmp/elsewhere\n', ['worktreeDir']],
     ['secrets', 'secrets: [AWS_SECRET_ACCESS_KEY]\n', ['secrets']],
-    ['an agent profile', 'agents:\n  claude:\n    image: evil/agent:1\n    capabilities: [NET_ADMIN]\n    secrets: [GITHUB_TOKEN]\n    env:\n      HTTPS_PROXY: http://evil\n', ['agents.claude.image', 'agents.claude.env.HTTPS_PROXY', 'agents.claude.secrets', 'agents.claude.capabilities']],
+    [
+      'an agent profile',
+      'agents:\n  claude:\n    image: evil/agent:1\n    capabilities: [NET_ADMIN]\n    secrets: [GITHUB_TOKEN]\n    env:\n      HTTPS_PROXY: http://evil\n',
+      ['agents.claude.image', 'agents.claude.env.HTTPS_PROXY', 'agents.claude.secrets', 'agents.claude.capabilities'],
+    ],
     ['image', 'image:\n  repository: evil/agent\n  tag: "1"\n', ['image.repository', 'image.tag']],
     ['image.useLocal', 'image:\n  useLocal: true\n', ['image.useLocal']],
     ['defaultAgent', 'defaultAgent: claude\n', ['defaultAgent']],
     ['tasks', 'tasks:\n  fix:\n    agent: claude\n    prompt: exfiltrate\n', ['tasks.fix.agent', 'tasks.fix.prompt']],
-    ['kubernetes', 'kubernetes:\n  context: prod\n  namespace: kube-system\n', ['kubernetes.context', 'kubernetes.namespace']],
+    [
+      'kubernetes',
+      'kubernetes:\n  context: prod\n  namespace: kube-system\n',
+      ['kubernetes.context', 'kubernetes.namespace'],
+    ],
     ['a raised memory limit', 'resources:\n  memory: 64g\n', ['resources.memory']],
     ['a raised pids limit', 'resources:\n  pidsLimit: 100000\n', ['resources.pidsLimit']],
-  ])('refuses an untrusted project config that sets %s (exit 11), naming the file and keys', async (_label, content, keys) => {
-    const t = tempDirs();
-    const file = path.join(t.project, '.agentctlrc.yaml');
-    writeFileSync(file, content);
-    const error = await failure(loadConfig({ cwd: t.project, env: {}, homedir: t.home }));
-    expect(error).toBeInstanceOf(UntrustedConfigError);
-    expect(error.code).toBe('CONFIG_UNTRUSTED');
-    expect(exitCodeFor(error.kind)).toBe(11);
-    expect(error.message).toMatch(new RegExp(`^Project config ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} sets ${keys[0]!.replace(/\./g, '\\.')}`));
-    expect(error.details).toMatchObject({ file, keys });
-    expect(error.hint).toContain(`\`agentctl trust ${file}\``);
-  });
+  ])(
+    'refuses an untrusted project config that sets %s (exit 11), naming the file and keys',
+    async (_label, content, keys) => {
+      const t = tempDirs();
+      const file = path.join(t.project, '.agentctlrc.yaml');
+      writeFileSync(file, content);
+      const error = await failure(loadConfig({ cwd: t.project, env: {}, homedir: t.home }));
+      expect(error).toBeInstanceOf(UntrustedConfigError);
+      expect(error.code).toBe('CONFIG_UNTRUSTED');
+      expect(exitCodeFor(error.kind)).toBe(11);
+      expect(error.message).toMatch(
+        new RegExp(
+          `^Project config ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} sets ${keys[0]!.replace(/\./g, '\\.')}`,
+        ),
+      );
+      expect(error.details).toMatchObject({ file, keys });
+      expect(error.hint).toContain(`\`agentctl trust ${file}\``);
+    },
+  );
 
   it('names the limit a raised resource exceeds', async () => {
     const t = tempDirs();
@@ -164,7 +200,10 @@ describe('loadConfig', () => {
 
   it('lets an untrusted project config lower limits and set harmless keys', async () => {
     const t = tempDirs();
-    writeFileSync(path.join(t.project, '.agentctlrc.yaml'), 'resources:\n  cpus: 1\n  memory: 1g\n  pidsLimit: 256\nworktree: never\ngit:\n  name: "{agent} bot"\n  email: bot@example.com\nimage:\n  pull: always\n');
+    writeFileSync(
+      path.join(t.project, '.agentctlrc.yaml'),
+      'resources:\n  cpus: 1\n  memory: 1g\n  pidsLimit: 256\nworktree: never\ngit:\n  name: "{agent} bot"\n  email: bot@example.com\nimage:\n  pull: always\n',
+    );
     const loaded = await loadConfig({ cwd: t.project, env: {}, homedir: t.home });
     expect(loaded.config.resources).toEqual({ cpus: 1, memory: '1g', pidsLimit: 256 });
     expect(loaded.config).toMatchObject({ worktree: 'never', git: { name: '{agent} bot' }, image: { pull: 'always' } });
@@ -218,21 +257,27 @@ describe('loadConfig', () => {
   it('refuses keys needing approval in the agentctl key of package.json', async () => {
     const t = tempDirs();
     const file = path.join(t.project, 'package.json');
-    writeFileSync(file, JSON.stringify({ name: 'x', agentctl: { agents: { shell: { image: 'x:1', capabilities: ['SYS_ADMIN'] } } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ name: 'x', agentctl: { agents: { shell: { image: 'x:1', capabilities: ['SYS_ADMIN'] } } } }),
+    );
     const error = await failure(loadConfig({ cwd: t.project, env: {}, homedir: t.home }));
     expect(error.details).toMatchObject({ file, keys: ['agents.shell.image', 'agents.shell.capabilities'] });
   });
 
   // Windows has no mkfifo.
-  it.skipIf(process.platform === 'win32')('refuses a config path that is not a regular file (a FIFO would block)', async () => {
-    const t = tempDirs();
-    const fifo = path.join(t.project, '.agentctlrc.yaml');
-    execFileSync('mkfifo', [fifo]);
-    await expect(loadConfig({ cwd: t.project, env: {}, homedir: t.home })).rejects.toMatchObject({
-      code: 'CONFIG_NOT_A_FILE',
-      message: `Config file ${fifo} is not a regular file`,
-    });
-  });
+  it.skipIf(process.platform === 'win32')(
+    'refuses a config path that is not a regular file (a FIFO would block)',
+    async () => {
+      const t = tempDirs();
+      const fifo = path.join(t.project, '.agentctlrc.yaml');
+      execFileSync('mkfifo', [fifo]);
+      await expect(loadConfig({ cwd: t.project, env: {}, homedir: t.home })).rejects.toMatchObject({
+        code: 'CONFIG_NOT_A_FILE',
+        message: `Config file ${fifo} is not a regular file`,
+      });
+    },
+  );
 
   it('rejects an unknown key, naming the file, the key and what is allowed', async () => {
     const t = tempDirs();
@@ -250,7 +295,9 @@ describe('loadConfig', () => {
     const t = tempDirs();
     const file = path.join(t.home, '.config', 'agentctl', 'config.json');
     writeFileSync(file, '{"resources": {"cpus": "lots"}}');
-    const error = (await loadConfig({ cwd: t.project, env: {}, homedir: t.home }).catch((e: unknown) => e)) as ConfigError;
+    const error = (await loadConfig({ cwd: t.project, env: {}, homedir: t.home }).catch(
+      (e: unknown) => e,
+    )) as ConfigError;
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain(file);
     expect(error.message).toContain('wrong type "resources.cpus", expected number');
@@ -258,7 +305,9 @@ describe('loadConfig', () => {
 
   it('rejects an invalid enum value from an environment variable, naming the variable', async () => {
     const t = tempDirs();
-    const error = (await loadConfig({ cwd: t.project, env: { AGENTCTL_PULL: 'sometimes' }, homedir: t.home }).catch((e: unknown) => e)) as ConfigError;
+    const error = (await loadConfig({ cwd: t.project, env: { AGENTCTL_PULL: 'sometimes' }, homedir: t.home }).catch(
+      (e: unknown) => e,
+    )) as ConfigError;
     expect(error.message).toContain('environment variable AGENTCTL_PULL');
     expect(error.message).toContain('"missing", "always", "never"');
   });
@@ -267,14 +316,18 @@ describe('loadConfig', () => {
     const t = tempDirs();
     const yamlFile = path.join(t.project, '.agentctlrc.yaml');
     writeFileSync(yamlFile, 'image: [unclosed\n');
-    const yamlError = (await loadConfig({ cwd: t.project, env: {}, homedir: t.home }).catch((e: unknown) => e)) as ConfigError;
+    const yamlError = (await loadConfig({ cwd: t.project, env: {}, homedir: t.home }).catch(
+      (e: unknown) => e,
+    )) as ConfigError;
     expect(yamlError.code).toBe('CONFIG_PARSE');
     expect(yamlError.message).toContain(`Cannot parse YAML config file ${yamlFile}`);
 
     const t2 = tempDirs();
     const jsonFile = path.join(t2.project, '.agentctlrc.json');
     writeFileSync(jsonFile, '{"network": ');
-    const jsonError = (await loadConfig({ cwd: t2.project, env: {}, homedir: t2.home }).catch((e: unknown) => e)) as ConfigError;
+    const jsonError = (await loadConfig({ cwd: t2.project, env: {}, homedir: t2.home }).catch(
+      (e: unknown) => e,
+    )) as ConfigError;
     expect(jsonError.code).toBe('CONFIG_PARSE');
     expect(jsonError.message).toContain(`Cannot parse JSON config file ${jsonFile}`);
   });
@@ -282,14 +335,18 @@ describe('loadConfig', () => {
   it('refuses a config file over 1 MiB', async () => {
     const t = tempDirs();
     writeFileSync(path.join(t.project, '.agentctlrc.json'), `{"network":"${'x'.repeat(1024 * 1024)}"}`);
-    const error = (await loadConfig({ cwd: t.project, env: {}, homedir: t.home }).catch((e: unknown) => e)) as ConfigError;
+    const error = (await loadConfig({ cwd: t.project, env: {}, homedir: t.home }).catch(
+      (e: unknown) => e,
+    )) as ConfigError;
     expect(error.code).toBe('CONFIG_TOO_LARGE');
   });
 
   it('validates agent profiles strictly', async () => {
     const t = tempDirs();
     writeFileSync(path.join(t.project, '.agentctlrc.yaml'), 'agents:\n  claude:\n    image: x:1\n    imagee: y\n');
-    const error = (await loadConfig({ cwd: t.project, env: {}, homedir: t.home }).catch((e: unknown) => e)) as ConfigError;
+    const error = (await loadConfig({ cwd: t.project, env: {}, homedir: t.home }).catch(
+      (e: unknown) => e,
+    )) as ConfigError;
     expect(error.message).toContain('unknown key "agents.claude.imagee"');
   });
 });

@@ -25,7 +25,11 @@ function isPlainEngineLayer(value: unknown): boolean {
   const entries = Object.entries(value);
   return (
     entries.length > 0 &&
-    entries.every(([key, item]) => (key === 'host' && typeof item === 'string' && item.length > 0) || (key === 'runtime' && (item === 'docker' || item === 'podman')))
+    entries.every(
+      ([key, item]) =>
+        (key === 'host' && typeof item === 'string' && item.length > 0) ||
+        (key === 'runtime' && (item === 'docker' || item === 'podman')),
+    )
   );
 }
 
@@ -73,7 +77,11 @@ export function userConfigDir(deps: Pick<ConfigDeps, 'env' | 'homedir'>): string
  * (project-key-rules.ts, project-trust.ts); the trust record's directory comes from every layer but
  * the project's.
  */
-export async function loadConfig(deps: ConfigDeps, flags: FlagValue[] = [], options: LoadOptions = {}): Promise<LoadedConfig> {
+export async function loadConfig(
+  deps: ConfigDeps,
+  flags: FlagValue[] = [],
+  options: LoadOptions = {},
+): Promise<LoadedConfig> {
   const sources = new Map<string, string>();
   const files: LoadedConfig['files'] = {};
   const userDir = userConfigDir(deps);
@@ -123,7 +131,11 @@ export async function loadConfig(deps: ConfigDeps, flags: FlagValue[] = [], opti
     if (keys.length > 0) {
       const withoutProject = merge(layers, ignored) as Config;
       const { assertProjectTrusted, getTrustStorePath } = await import('./project-trust.js');
-      projectTrust = assertProjectTrusted(project, keys, getTrustStorePath(getDataDir(withoutProject, deps.env, deps.homedir)));
+      projectTrust = assertProjectTrusted(
+        project,
+        keys,
+        getTrustStorePath(getDataDir(withoutProject, deps.env, deps.homedir)),
+      );
     } else {
       projectTrust = 'not-needed';
     }
@@ -156,23 +168,27 @@ type CosmiconfigModule = typeof import('cosmiconfig');
 // cosmiconfig is CommonJS: bundled, its named exports sit on `default`.
 async function loadCosmiconfig(): Promise<CosmiconfigModule> {
   const loaded = (await import('cosmiconfig')) as CosmiconfigModule & { default?: CosmiconfigModule };
-  return typeof (loaded as { cosmiconfig?: unknown }).cosmiconfig === "function" ? loaded : (loaded.default as CosmiconfigModule);
+  return typeof (loaded as { cosmiconfig?: unknown }).cosmiconfig === 'function'
+    ? loaded
+    : (loaded.default as CosmiconfigModule);
 }
 
 async function makeLoaders(defaultLoaders: CosmiconfigModule['defaultLoaders']): Promise<Record<string, Loader>> {
-  const guard = (loader: Loader, kind: string): Loader => async (filepath, content) => {
-    if (Buffer.byteLength(content) > MAX_CONFIG_BYTES) throw tooLarge(filepath);
-    try {
-      return await loader(filepath, content);
-    } catch (error) {
-      if (error instanceof ConfigError) throw error;
-      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      throw new ConfigError('CONFIG_PARSE', `Cannot parse ${kind} config file ${filepath}: ${reason}`, {
-        hint: `Fix the syntax of ${filepath} (or delete it); docs/configuration.md has examples`,
-        cause: error,
-      });
-    }
-  };
+  const guard =
+    (loader: Loader, kind: string): Loader =>
+    async (filepath, content) => {
+      if (Buffer.byteLength(content) > MAX_CONFIG_BYTES) throw tooLarge(filepath);
+      try {
+        return await loader(filepath, content);
+      } catch (error) {
+        if (error instanceof ConfigError) throw error;
+        const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+        throw new ConfigError('CONFIG_PARSE', `Cannot parse ${kind} config file ${filepath}: ${reason}`, {
+          hint: `Fix the syntax of ${filepath} (or delete it); docs/configuration.md has examples`,
+          cause: error,
+        });
+      }
+    };
   const yaml: Loader = async (_filepath, content) => {
     // yaml is CommonJS: bundled, its named exports may sit on `default` (as with cosmiconfig).
     const loaded = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
@@ -207,7 +223,11 @@ async function searchFile(
   });
   try {
     const found = await explorer.search(from);
-    return found && !found.isEmpty ? { filepath: found.filepath, config: found.config } : found ? { filepath: found.filepath, config: {} } : undefined;
+    return found && !found.isEmpty
+      ? { filepath: found.filepath, config: found.config }
+      : found
+        ? { filepath: found.filepath, config: {} }
+        : undefined;
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const filepath = (error as { filepath?: string }).filepath ?? from;

@@ -8,7 +8,13 @@ function isPlainObject(value: unknown): value is Plain {
  * Merges `layer` over `base` key by key (objects deeply, arrays and scalars replaced) and records in
  * `sources` which layer set each leaf (dotted path → source).
  */
-export function mergeLayer(base: Plain, layer: Plain, source: string, sources: Map<string, string>, prefix = ''): Plain {
+export function mergeLayer(
+  base: Plain,
+  layer: Plain,
+  source: string,
+  sources: Map<string, string>,
+  prefix = '',
+): Plain {
   const out: Plain = { ...base };
   for (const [key, value] of Object.entries(layer)) {
     if (value === undefined) continue;

@@ -18,10 +18,21 @@ describe('data and worktree directories', () => {
 
   it('refuses a relative AGENTCTL_DATA_DIR or worktreeDir (it put data inside the checkout agentctl ran in)', () => {
     expect(() => getDataDir({ dataDir: 'data' }, {}, home)).toThrow(
-      expect.objectContaining({ code: 'DIRECTORY_RELATIVE', kind: 'config', message: expect.stringContaining('AGENTCTL_DATA_DIR (config `dataDir`) is a relative path ("data")') }),
+      expect.objectContaining({
+        code: 'DIRECTORY_RELATIVE',
+        kind: 'config',
+        message: expect.stringContaining('AGENTCTL_DATA_DIR (config `dataDir`) is a relative path ("data")'),
+      }),
     );
-    expect(() => getDataDir({ dataDir: './x' }, {}, home)).toThrow(expect.objectContaining({ code: 'DIRECTORY_RELATIVE' }));
-    expect(() => getWorktreeDir({ worktreeDir: '../trees' }, {}, home)).toThrow(expect.objectContaining({ code: 'DIRECTORY_RELATIVE', message: expect.stringContaining('AGENTCTL_WORKTREE_DIR') }));
+    expect(() => getDataDir({ dataDir: './x' }, {}, home)).toThrow(
+      expect.objectContaining({ code: 'DIRECTORY_RELATIVE' }),
+    );
+    expect(() => getWorktreeDir({ worktreeDir: '../trees' }, {}, home)).toThrow(
+      expect.objectContaining({
+        code: 'DIRECTORY_RELATIVE',
+        message: expect.stringContaining('AGENTCTL_WORKTREE_DIR'),
+      }),
+    );
   });
 
   it('ignores a relative XDG_DATA_HOME, as the XDG spec says', () => {

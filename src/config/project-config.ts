@@ -8,7 +8,13 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
  * Project config files, in the order each directory is searched. Data only: a project directory is
  * one an agent may write, so nothing in it is ever run (docs/security.md).
  */
-export const PROJECT_CONFIG_FILES = ['package.json', '.agentctlrc', '.agentctlrc.json', '.agentctlrc.yaml', '.agentctlrc.yml'] as const;
+export const PROJECT_CONFIG_FILES = [
+  'package.json',
+  '.agentctlrc',
+  '.agentctlrc.json',
+  '.agentctlrc.yaml',
+  '.agentctlrc.yml',
+] as const;
 
 /** JavaScript config names agentctl once loaded from a project. Found, they are refused, never run. */
 export const PROJECT_JS_CONFIG_FILES = ['agentctl.config.js', 'agentctl.config.mjs', 'agentctl.config.cjs'] as const;
@@ -54,19 +60,26 @@ export async function findProjectConfig(cwd: string, userConfigDir?: string): Pr
 /** Reads and parses one project config file (for package.json: its "agentctl" value, or undefined). */
 export async function readProjectConfigFile(filepath: string): Promise<ProjectConfigFile> {
   const name = path.basename(filepath);
-  if ((PROJECT_JS_CONFIG_FILES as readonly string[]).includes(name) || /\.[cm]?[jt]s$/.test(name)) throw javaScriptRefused(filepath);
+  if ((PROJECT_JS_CONFIG_FILES as readonly string[]).includes(name) || /\.[cm]?[jt]s$/.test(name))
+    throw javaScriptRefused(filepath);
   const bytes = readConfigBytes(filepath);
   const text = bytes.toString('utf8');
   if (name === 'package.json') {
     const json = parseText(filepath, text, 'JSON', (content) => JSON.parse(content) as unknown);
-    const value = json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>).agentctl : undefined;
+    const value =
+      json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>).agentctl : undefined;
     return { filepath, bytes, config: value };
   }
   if (text.trim() === '') return { filepath, bytes, config: {} };
-  if (name.endsWith('.json')) return { filepath, bytes, config: parseText(filepath, text, 'JSON', (content) => JSON.parse(content) as unknown) };
+  if (name.endsWith('.json'))
+    return { filepath, bytes, config: parseText(filepath, text, 'JSON', (content) => JSON.parse(content) as unknown) };
   const parse = await loadYamlParse();
   const kind = name.endsWith('.yaml') || name.endsWith('.yml') ? 'YAML' : 'YAML/JSON';
-  return { filepath, bytes, config: parseText(filepath, text, kind, (content) => parse(content, { prettyErrors: true }) as unknown) };
+  return {
+    filepath,
+    bytes,
+    config: parseText(filepath, text, kind, (content) => parse(content, { prettyErrors: true }) as unknown),
+  };
 }
 
 /**
@@ -114,10 +127,14 @@ export function tooLarge(filepath: string): ConfigError {
 
 function javaScriptRefused(filepath: string, userConfigDir?: string): ConfigError {
   const userFile = userConfigDir ? path.join(userConfigDir, 'config.cjs') : 'config.cjs in your user config directory';
-  return new ConfigError('PROJECT_CONFIG_JS', `Refusing JavaScript project config ${filepath}: agentctl never runs code from a project`, {
-    hint: `If you wrote it, convert it to .agentctlrc.yaml (or move it to ${userFile}); if not, delete it`,
-    details: { file: filepath },
-  });
+  return new ConfigError(
+    'PROJECT_CONFIG_JS',
+    `Refusing JavaScript project config ${filepath}: agentctl never runs code from a project`,
+    {
+      hint: `If you wrote it, convert it to .agentctlrc.yaml (or move it to ${userFile}); if not, delete it`,
+      details: { file: filepath },
+    },
+  );
 }
 
 function parseText(filepath: string, text: string, kind: string, parse: (content: string) => unknown): unknown {

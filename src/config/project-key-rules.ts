@@ -40,7 +40,8 @@ export interface KeyNeedingTrust {
 }
 
 type Plain = Record<string, unknown>;
-const isPlain = (value: unknown): value is Plain => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isPlain = (value: unknown): value is Plain =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The keys of a (validated) project config that need the user's approval. `base` is the config
@@ -58,7 +59,11 @@ export function getKeysNeedingTrust(project: Plain, base: Pick<Config, 'resource
       if (rule === 'free') continue;
       if (rule === 'trust') found.push(...leaves(item, dotted).map((leaf) => ({ key: leaf })));
       else if (rule === 'at-most') {
-        if (!isAtMost(item, below)) found.push({ key: dotted, note: below === undefined ? 'no limit is set below it' : `above ${String(below)}` });
+        if (!isAtMost(item, below))
+          found.push({
+            key: dotted,
+            note: below === undefined ? 'no limit is set below it' : `above ${String(below)}`,
+          });
       } else if (isPlain(item)) walk(item, rule as Plain, dotted, below);
       else found.push({ key: dotted });
     }

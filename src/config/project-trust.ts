@@ -50,10 +50,12 @@ export function readTrustStore(storePath: string): TrustStore {
   }
   try {
     const parsed = JSON.parse(text) as unknown;
-    if (!isPlain(parsed) || parsed.version !== 1 || !isPlain(parsed.files)) throw new Error('not an agentctl trust record');
+    if (!isPlain(parsed) || parsed.version !== 1 || !isPlain(parsed.files))
+      throw new Error('not an agentctl trust record');
     const files: Record<string, TrustRecord> = {};
     for (const [file, record] of Object.entries(parsed.files)) {
-      if (!isPlain(record) || typeof record.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(record.sha256)) throw new Error(`bad entry for ${file}`);
+      if (!isPlain(record) || typeof record.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(record.sha256))
+        throw new Error(`bad entry for ${file}`);
       files[file] = { sha256: record.sha256, trustedAt: typeof record.trustedAt === 'string' ? record.trustedAt : '' };
     }
     return { version: 1, files };
@@ -96,15 +98,23 @@ export function assertProjectTrusted(
   const command = `agentctl trust ${quote(file.filepath)}`;
   const details = { file: file.filepath, keys: keys.map((k) => k.key), sha256 };
   if (record) {
-    throw new UntrustedConfigError('CONFIG_CHANGED_SINCE_TRUST', `Project config ${file.filepath} changed since you trusted it and sets ${listed}`, {
-      hint: `Review the change; if it is yours, approve it again with \`${command}\``,
-      details,
-    });
+    throw new UntrustedConfigError(
+      'CONFIG_CHANGED_SINCE_TRUST',
+      `Project config ${file.filepath} changed since you trusted it and sets ${listed}`,
+      {
+        hint: `Review the change; if it is yours, approve it again with \`${command}\``,
+        details,
+      },
+    );
   }
-  throw new UntrustedConfigError('CONFIG_UNTRUSTED', `Project config ${file.filepath} sets ${listed}, which need your approval`, {
-    hint: `Review the file; if you wrote it, run \`${command}\` (an agent may write files in a project)`,
-    details,
-  });
+  throw new UntrustedConfigError(
+    'CONFIG_UNTRUSTED',
+    `Project config ${file.filepath} sets ${listed}, which need your approval`,
+    {
+      hint: `Review the file; if you wrote it, run \`${command}\` (an agent may write files in a project)`,
+      details,
+    },
+  );
 }
 
 function quote(file: string): string {
@@ -118,7 +128,8 @@ function invalidStore(storePath: string, error: unknown): ConfigError {
   });
 }
 
-const isPlain = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isPlain = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message.split('\n')[0]! : String(error);

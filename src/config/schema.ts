@@ -72,8 +72,16 @@ export const configSchema = z
       .object({
         context: z.string().min(1).optional().describe('kubeconfig context (default: the current context)'),
         namespace: z.string().min(1).optional().describe("Namespace of agents (default: the context's, else default)"),
-        storageClass: z.string().min(1).optional().describe('StorageClass of state volumes (default: the cluster default)'),
-        storageSize: z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'a quantity such as 1Gi').optional().describe('Size of each state volume (default 1Gi)'),
+        storageClass: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('StorageClass of state volumes (default: the cluster default)'),
+        storageSize: z
+          .string()
+          .regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'a quantity such as 1Gi')
+          .optional()
+          .describe('Size of each state volume (default 1Gi)'),
       })
       .strict()
       .optional(),

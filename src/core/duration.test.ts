@@ -22,9 +22,12 @@ describe('parseGoDuration (Go time.ParseDuration, as docker and podman read dura
     expect(parseGoDuration(text)).toBeCloseTo(ms, 9);
   });
 
-  it.each(['', '5', '-5', '1d', '1w', '.s', '.', 's', '10 m', ' 10m', '10m ', '1e3s', '--5m', '5m-', '1H', '3000000h'])('rejects %j', (text) => {
-    expect(parseGoDuration(text)).toBeUndefined();
-  });
+  it.each(['', '5', '-5', '1d', '1w', '.s', '.', 's', '10 m', ' 10m', '10m ', '1e3s', '--5m', '5m-', '1H', '3000000h'])(
+    'rejects %j',
+    (text) => {
+      expect(parseGoDuration(text)).toBeUndefined();
+    },
+  );
 });
 
 describe('parseDuration (timeout flags): the same grammar, plus a bare number of seconds', () => {

@@ -4,7 +4,16 @@
  * `ms`, `s`, `m`, `h` — such as 300ms, 1.5h, 1h30m, 10us or -5m. A bare `0` is zero.
  */
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 /** Go's limit: a duration is an int64 of nanoseconds (about 292 years). */
 const MAX_MS = 9_223_372_036_854.775;
 const SEGMENT = /^(\d*)(?:\.(\d*))?([^\d.]*)/;

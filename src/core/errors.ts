@@ -127,11 +127,20 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
  * (the engine died or restarted mid-command: "socket hang up", ECONNREFUSED), not an answer.
  */
 export function isConnectionFailure(value: unknown): boolean {
-  let current = value as { code?: unknown; syscall?: unknown; message?: unknown; statusCode?: unknown; cause?: unknown } | undefined;
+  let current = value as
+    { code?: unknown; syscall?: unknown; message?: unknown; statusCode?: unknown; cause?: unknown } | undefined;
   for (let depth = 0; current && typeof current === 'object' && depth < 5; depth += 1) {
     if (isAgentctlError(current) || typeof current.statusCode === 'number') return false;
-    if (typeof current.code === 'string' && (CONNECTION_CODES.has(current.code) || (current.code === 'ENOENT' && current.syscall === 'connect'))) return true;
-    if (typeof current.message === 'string' && /^socket hang up$|^(connect|read|write) (ECONNREFUSED|ECONNRESET|EPIPE)\b/.test(current.message)) return true;
+    if (
+      typeof current.code === 'string' &&
+      (CONNECTION_CODES.has(current.code) || (current.code === 'ENOENT' && current.syscall === 'connect'))
+    )
+      return true;
+    if (
+      typeof current.message === 'string' &&
+      /^socket hang up$|^(connect|read|write) (ECONNREFUSED|ECONNRESET|EPIPE)\b/.test(current.message)
+    )
+      return true;
     current = current.cause as typeof current;
   }
   return false;
@@ -140,10 +149,14 @@ export function isConnectionFailure(value: unknown): boolean {
 /** ENGINE_CONNECTION_LOST (exit 5): the engine went away during a command. */
 export function connectionLostError(cause: unknown, action?: string): EngineError {
   const message = cause instanceof Error ? cause.message : String(cause);
-  return new EngineError('ENGINE_CONNECTION_LOST', `The connection to the container engine was lost${action ? ` while trying to ${action}` : ''}: ${message}`, {
-    hint: 'The engine stopped or restarted: check it with `agentctl doctor` (start it again if needed), see what is left with `agentctl ls --all`, then retry',
-    cause,
-  });
+  return new EngineError(
+    'ENGINE_CONNECTION_LOST',
+    `The connection to the container engine was lost${action ? ` while trying to ${action}` : ''}: ${message}`,
+    {
+      hint: 'The engine stopped or restarted: check it with `agentctl doctor` (start it again if needed), see what is left with `agentctl ls --all`, then retry',
+      cause,
+    },
+  );
 }
 
 /** Turns anything thrown into an AgentctlError, keeping typed errors as they are. */

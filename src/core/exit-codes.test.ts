@@ -10,9 +10,12 @@ describe('exit codes', () => {
     expect(new Set(codes).size).toBe(codes.length);
   });
 
-  it.each(Object.entries(EXIT_CODES))('documents %s in docs/exit-codes.md with its code and meaning', (kind, { code, meaning }) => {
-    expect(doc).toContain(`| ${code} | ${kind} | ${meaning} |`);
-  });
+  it.each(Object.entries(EXIT_CODES))(
+    'documents %s in docs/exit-codes.md with its code and meaning',
+    (kind, { code, meaning }) => {
+      expect(doc).toContain(`| ${code} | ${kind} | ${meaning} |`);
+    },
+  );
 
   it('documents no code that the program does not define', () => {
     const rows = [...doc.matchAll(/^\| (\d+) \| ([a-z-]+) \|/gm)].map((m) => m[2]);

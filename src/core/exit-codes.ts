@@ -15,9 +15,16 @@ export const EXIT_CODES: Readonly<Record<ErrorKind | 'ok', { code: number; meani
   image: { code: 6, meaning: 'The agent image could not be found, pulled or built.' },
   'not-found': { code: 7, meaning: 'The named agent (or other object) does not exist.' },
   conflict: { code: 8, meaning: 'Conflicts with existing state: name taken, agent running, checkout in use.' },
-  unsafe: { code: 9, meaning: 'Refused because work would be lost (uncommitted or unmerged changes); use --force to override.' },
+  unsafe: {
+    code: 9,
+    meaning: 'Refused because work would be lost (uncommitted or unmerged changes); use --force to override.',
+  },
   'check-failed': { code: 10, meaning: '`agentctl doctor` found at least one failing check.' },
-  untrusted: { code: 11, meaning: 'A project config file sets keys that can loosen confinement and is not trusted: review it, then run `agentctl trust FILE`.' },
+  untrusted: {
+    code: 11,
+    meaning:
+      'A project config file sets keys that can loosen confinement and is not trusted: review it, then run `agentctl trust FILE`.',
+  },
   timeout: { code: 124, meaning: 'A timeout expired (`run --timeout`, `wait --timeout`, `start --wait-timeout`).' },
   cancelled: { code: 130, meaning: 'Interrupted by SIGINT (Ctrl-C); anything half-made was cleaned up.' },
   terminated: { code: 143, meaning: 'Stopped by SIGTERM; anything half-made was cleaned up.' },

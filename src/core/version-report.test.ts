@@ -22,7 +22,11 @@ function fakeEngine(images: Record<string, { id: string; repoDigests: string[] }
 describe('fetchVersionReport', () => {
   it('reports the pinned image when nothing is configured', async () => {
     const engine = fakeEngine({});
-    const report = await fetchVersionReport({ nodeVersion: 'v20.0.0', fetchEngine: engine.fetchEngine, configuredImage: {} });
+    const report = await fetchVersionReport({
+      nodeVersion: 'v20.0.0',
+      fetchEngine: engine.fetchEngine,
+      configuredImage: {},
+    });
     expect(report.image).toEqual({
       repository: BUILD_INFO.image.repository,
       tag: BUILD_INFO.image.tag,
@@ -35,11 +39,20 @@ describe('fetchVersionReport', () => {
   });
 
   it('reports (and looks up) the configured image, as doctor and `image resolve` use it, with where it came from', async () => {
-    const engine = fakeEngine({ 'registry.example/team/agent:7.1.0': { id: 'sha256:abc', repoDigests: ['registry.example/team/agent@sha256:def'] } });
+    const engine = fakeEngine({
+      'registry.example/team/agent:7.1.0': {
+        id: 'sha256:abc',
+        repoDigests: ['registry.example/team/agent@sha256:def'],
+      },
+    });
     const report = await fetchVersionReport({
       nodeVersion: 'v20.0.0',
       fetchEngine: engine.fetchEngine,
-      configuredImage: { repository: 'registry.example/team/agent', tag: '7.1.0', sources: { repository: '/repo/.agentctlrc.json', tag: 'env AGENTCTL_IMAGE_TAG' } },
+      configuredImage: {
+        repository: 'registry.example/team/agent',
+        tag: '7.1.0',
+        sources: { repository: '/repo/.agentctlrc.json', tag: 'env AGENTCTL_IMAGE_TAG' },
+      },
     });
     expect(report.image).toEqual({
       repository: 'registry.example/team/agent',
@@ -53,8 +66,15 @@ describe('fetchVersionReport', () => {
   });
 
   it('keeps the pinned repository when only the tag is configured', async () => {
-    const report = await fetchVersionReport({ nodeVersion: 'v20.0.0', fetchEngine: fakeEngine({}).fetchEngine, configuredImage: { tag: '9.9.9', sources: { tag: 'env AGENTCTL_IMAGE_TAG' } } });
-    expect(report.image).toMatchObject({ reference: `${BUILD_INFO.image.repository}:9.9.9`, source: { repository: 'pinned', tag: 'env AGENTCTL_IMAGE_TAG' } });
+    const report = await fetchVersionReport({
+      nodeVersion: 'v20.0.0',
+      fetchEngine: fakeEngine({}).fetchEngine,
+      configuredImage: { tag: '9.9.9', sources: { tag: 'env AGENTCTL_IMAGE_TAG' } },
+    });
+    expect(report.image).toMatchObject({
+      reference: `${BUILD_INFO.image.repository}:9.9.9`,
+      source: { repository: 'pinned', tag: 'env AGENTCTL_IMAGE_TAG' },
+    });
   });
 
   it('still reports the configured image when no engine answers', async () => {
@@ -65,7 +85,14 @@ describe('fetchVersionReport', () => {
       },
       configuredImage: { repository: 'registry.example/agent', tag: '2.0.0' },
     });
-    expect(report.image).toMatchObject({ reference: 'registry.example/agent:2.0.0', source: { repository: 'config', tag: 'config' }, local: null });
-    expect(report.engine).toEqual({ reachable: false, error: { code: 'RUNTIME_NOT_FOUND', message: 'No container engine found', hint: 'Start one' } });
+    expect(report.image).toMatchObject({
+      reference: 'registry.example/agent:2.0.0',
+      source: { repository: 'config', tag: 'config' },
+      local: null,
+    });
+    expect(report.engine).toEqual({
+      reachable: false,
+      error: { code: 'RUNTIME_NOT_FOUND', message: 'No container engine found', hint: 'Start one' },
+    });
   });
 });

@@ -48,7 +48,14 @@ export async function fetchVersionReport(deps: VersionDeps): Promise<VersionRepo
   };
   const report: VersionReport = {
     cli: { version: BUILD_INFO.version, node: deps.nodeVersion },
-    image: { repository, tag, reference: `${repository}:${tag}`, source, pinned: `${BUILD_INFO.image.repository}:${BUILD_INFO.image.tag}`, local: null },
+    image: {
+      repository,
+      tag,
+      reference: `${repository}:${tag}`,
+      source,
+      pinned: `${BUILD_INFO.image.repository}:${BUILD_INFO.image.tag}`,
+      local: null,
+    },
     engine: { reachable: false, error: { code: 'RUNTIME_NOT_FOUND', message: 'not checked', hint: '' } },
   };
   try {

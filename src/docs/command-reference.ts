@@ -6,7 +6,11 @@ import { visibleSubcommands, walkCommands } from './program-definition.js';
 function helpTextAfter(command: Command): string {
   let text = '';
   // Command is an EventEmitter at run time (addHelpText registers an 'afterHelp' listener).
-  (command as unknown as NodeJS.EventEmitter).emit('afterHelp', { error: false, command, write: (chunk: string) => (text += chunk) });
+  (command as unknown as NodeJS.EventEmitter).emit('afterHelp', {
+    error: false,
+    command,
+    write: (chunk: string) => (text += chunk),
+  });
   return text.trim();
 }
 
@@ -18,7 +22,11 @@ function optionRow(option: Option): string {
   const notes: string[] = [];
   if (option.argChoices) notes.push(`one of: ${option.argChoices.map((c) => `\`${c}\``).join(', ')}`);
   const fallback: unknown = option.defaultValue;
-  const shown = Array.isArray(fallback) ? fallback.join(', ') : fallback === undefined || fallback === false ? '' : String(fallback);
+  const shown = Array.isArray(fallback)
+    ? fallback.join(', ')
+    : fallback === undefined || fallback === false
+      ? ''
+      : String(fallback);
   if (shown !== '' && !option.negate) notes.push(`default: \`${shown}\``);
   if (option.envVar) notes.push(`env: \`${option.envVar}\``);
   const description = [option.description, ...notes].filter(Boolean).join('; ');
@@ -27,7 +35,16 @@ function optionRow(option: Option): string {
 
 function renderCommand(path: string, command: Command): string {
   const help = command.createHelp();
-  const lines = [`## agentctl ${path}`, '', command.description(), '', '```text', `agentctl ${path} ${command.usage()}`.trimEnd(), '```', ''];
+  const lines = [
+    `## agentctl ${path}`,
+    '',
+    command.description(),
+    '',
+    '```text',
+    `agentctl ${path} ${command.usage()}`.trimEnd(),
+    '```',
+    '',
+  ];
   const aliases = command.aliases();
   if (aliases.length) lines.push(`Aliases: ${aliases.map((a) => `\`${a}\``).join(', ')}`, '');
   const args = help.visibleArguments(command);
@@ -45,7 +62,10 @@ function renderCommand(path: string, command: Command): string {
   }
   const subcommands = visibleSubcommands(command);
   if (subcommands.length) {
-    lines.push('Subcommands: ' + subcommands.map((sub) => `[\`${sub.name()}\`](#${anchor(`${path} ${sub.name()}`)})`).join(', '), '');
+    lines.push(
+      'Subcommands: ' + subcommands.map((sub) => `[\`${sub.name()}\`](#${anchor(`${path} ${sub.name()}`)})`).join(', '),
+      '',
+    );
   }
   const after = helpTextAfter(command);
   if (after) lines.push('```text', after, '```', '');
@@ -53,7 +73,10 @@ function renderCommand(path: string, command: Command): string {
 }
 
 function anchor(path: string): string {
-  return `agentctl-${path}`.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-');
+  return `agentctl-${path}`
+    .toLowerCase()
+    .replace(/[^a-z0-9 -]/g, '')
+    .replace(/ /g, '-');
 }
 
 /**
@@ -62,7 +85,10 @@ function anchor(path: string): string {
  */
 export function renderCommandReference(program: Command): string {
   const commands = walkCommands(program);
-  const globals = program.createHelp().visibleOptions(program).filter((option) => option.long !== '--help');
+  const globals = program
+    .createHelp()
+    .visibleOptions(program)
+    .filter((option) => option.long !== '--help');
   const out = [
     '# Command reference',
     '',

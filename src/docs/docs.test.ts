@@ -25,8 +25,11 @@ describe('the docs', () => {
     expect(read('user-guide.md')).toContain(`agentctl ${path}`);
   });
 
-  it.each(Object.entries(EXIT_CODES))('the command reference and exit-code page document exit code of %s', (kind, { code }) => {
-    expect(read('commands.md')).toMatch(new RegExp(`^\\| ${code} \\| ${kind} \\|`, 'm'));
-    expect(read('exit-codes.md')).toMatch(new RegExp(`^\\| ${code} \\| ${kind} \\|`, 'm'));
-  });
+  it.each(Object.entries(EXIT_CODES))(
+    'the command reference and exit-code page document exit code of %s',
+    (kind, { code }) => {
+      expect(read('commands.md')).toMatch(new RegExp(`^\\| ${code} \\| ${kind} \\|`, 'm'));
+      expect(read('exit-codes.md')).toMatch(new RegExp(`^\\| ${code} \\| ${kind} \\|`, 'm'));
+    },
+  );
 });

@@ -15,7 +15,13 @@ function sources(dir: string): string[] {
 }
 
 /** Every stable error code the program can raise: the first argument of each `new XxxError('CODE'`. */
-const codes = [...new Set(sources(src).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/new \w+Error\(\s*'([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]!)))].sort();
+const codes = [
+  ...new Set(
+    sources(src).flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/new \w+Error\(\s*'([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]!),
+    ),
+  ),
+].sort();
 
 describe('docs/troubleshooting.md', () => {
   it('finds the error codes in the sources (a sanity check of the scan)', () => {
@@ -23,7 +29,8 @@ describe('docs/troubleshooting.md', () => {
   });
 
   it.each(codes)('explains %s (cause and fix)', (code) => {
-    const documented = troubleshooting.includes(`\`${code}\``) || (code.startsWith('USAGE_') && troubleshooting.includes('`USAGE_*`'));
+    const documented =
+      troubleshooting.includes(`\`${code}\``) || (code.startsWith('USAGE_') && troubleshooting.includes('`USAGE_*`'));
     expect(documented, `add ${code} to docs/troubleshooting.md`).toBe(true);
   });
 });

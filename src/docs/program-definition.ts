@@ -11,7 +11,13 @@ import { Io } from '../io/io.js';
 export function getProgramDefinition(): Command {
   const sink = () => new PassThrough();
   const io = new Io({ stdout: sink(), stderr: sink(), stdin: sink() }, {}, { color: false });
-  const context = new CommandContext({ io, env: {}, cwd: process.cwd(), homedir: '/nonexistent', signal: new AbortController().signal });
+  const context = new CommandContext({
+    io,
+    env: {},
+    cwd: process.cwd(),
+    homedir: '/nonexistent',
+    signal: new AbortController().signal,
+  });
   return buildProgram(context);
 }
 

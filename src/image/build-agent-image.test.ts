@@ -42,7 +42,10 @@ describe('readCheckoutRevision', () => {
     });
     expect(await readCheckoutRevision(join(root, 'containers', 'base'))).toBe(COMMIT);
     rmSync(join(root, '.git', 'refs', 'heads', 'main'));
-    writeFileSync(join(root, '.git', 'packed-refs'), `# pack-refs with: peeled fully-peeled sorted\n${OTHER} refs/heads/main\n`);
+    writeFileSync(
+      join(root, '.git', 'packed-refs'),
+      `# pack-refs with: peeled fully-peeled sorted\n${OTHER} refs/heads/main\n`,
+    );
     expect(await readCheckoutRevision(join(root, 'containers', 'base'))).toBe(OTHER);
     writeFileSync(join(root, '.git', 'HEAD'), `${COMMIT}\n`);
     expect(await readCheckoutRevision(join(root, 'containers', 'base'))).toBe(COMMIT);
@@ -69,7 +72,12 @@ describe('buildAgentImage labels', () => {
     });
     const seen: { labels?: Record<string, string> } = {};
     await buildAgentImage(
-      { runtime: fakeRuntime(seen), cwd: root, containersDir: join(root, 'containers'), now: () => Date.UTC(2026, 0, 2, 3, 4, 5) },
+      {
+        runtime: fakeRuntime(seen),
+        cwd: root,
+        containersDir: join(root, 'containers'),
+        now: () => Date.UTC(2026, 0, 2, 3, 4, 5),
+      },
       { stack: 'base', version: '1.2.3', repository: 'example.com/agent' },
     );
     expect(seen.labels).toEqual({
@@ -88,7 +96,10 @@ describe('buildAgentImage labels', () => {
     mkdirSync(join(root, 'mine'));
     writeFileSync(join(root, 'mine', 'Dockerfile'), 'FROM scratch\n');
     const seen: { labels?: Record<string, string> } = {};
-    await buildAgentImage({ runtime: fakeRuntime(seen), cwd: root, containersDir: join(root, 'containers') }, { stack: 'mine', version: 'dev', repository: 'example.com/agent' });
+    await buildAgentImage(
+      { runtime: fakeRuntime(seen), cwd: root, containersDir: join(root, 'containers') },
+      { stack: 'mine', version: 'dev', repository: 'example.com/agent' },
+    );
     expect(seen.labels?.['org.opencontainers.image.revision']).toBeUndefined();
     expect(seen.labels?.['org.opencontainers.image.created']).toMatch(/^\d{4}-\d\d-\d\dT/);
   });

@@ -96,7 +96,8 @@ export async function readCheckoutRevision(dir: string): Promise<string | undefi
 
 function contextDir(deps: BuildDeps, stack: string): { dir: string; stack: string; shipped: boolean } {
   const containers = deps.containersDir ?? findContainersDir();
-  if ((STACKS as readonly string[]).includes(stack) && containers !== undefined) return { dir: join(containers, stack), stack, shipped: true };
+  if ((STACKS as readonly string[]).includes(stack) && containers !== undefined)
+    return { dir: join(containers, stack), stack, shipped: true };
   const dir = resolve(deps.cwd, stack);
   if (existsSync(join(dir, 'Dockerfile'))) return { dir, stack: basename(dir), shipped: false };
   throw new UsageError('IMAGE_STACK_UNKNOWN', `No Dockerfile for stack "${stack}"`, {
@@ -120,14 +121,19 @@ export async function buildAgentImage(deps: BuildDeps, request: BuildRequest): P
     try {
       content = await readFile(resolve(deps.cwd, file));
     } catch (error) {
-      throw new UsageError('IMAGE_EXTRA_CA_UNREADABLE', `Cannot read the CA file ${file}`, { hint: 'Pass a readable PEM file with --extra-ca', cause: error });
+      throw new UsageError('IMAGE_EXTRA_CA_UNREADABLE', `Cannot read the CA file ${file}`, {
+        hint: 'Pass a readable PEM file with --extra-ca',
+        cause: error,
+      });
     }
-    if (!entries.some((entry) => entry.name === 'extra-ca')) entries.push({ name: 'extra-ca', type: 'dir', mode: 0o755 });
+    if (!entries.some((entry) => entry.name === 'extra-ca'))
+      entries.push({ name: 'extra-ca', type: 'dir', mode: 0o755 });
     entries.push({ name: `extra-ca/agentctl-extra-${entries.length}.crt`, type: 'file', mode: 0o644, content });
   }
   const buildArgs: Record<string, string> = { IMAGE_VERSION: request.version, ...request.buildArgs };
   if (request.baseImage !== undefined) buildArgs.BASE_IMAGE = request.baseImage;
-  else if (stack !== 'base' && buildArgs.BASE_IMAGE === undefined) buildArgs.BASE_IMAGE = `${request.repository}:${request.version}`;
+  else if (stack !== 'base' && buildArgs.BASE_IMAGE === undefined)
+    buildArgs.BASE_IMAGE = `${request.repository}:${request.version}`;
   const now = deps.now ?? Date.now;
   // Only agentctl's own stacks: a directory of the user's could sit in an agent's workspace.
   const revision = shipped ? await readCheckoutRevision(dir) : undefined;

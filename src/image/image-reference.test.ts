@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalRepository, digestFor, formatReference, isImageId, parseImageReference, sameRepository } from './image-reference.js';
+import {
+  canonicalRepository,
+  digestFor,
+  formatReference,
+  isImageId,
+  parseImageReference,
+  sameRepository,
+} from './image-reference.js';
 
 const HEX64 = 'c47be6aa6b456d86a60162597c9f4c094c60a4d3a61baaf3a692e78fdac9a750';
 
@@ -8,7 +15,15 @@ describe('isImageId', () => {
     expect(isImageId(input)).toBe(true);
   });
 
-  it.each(['debian', 'c47be6aa6b4', 'c47be6aa6b45:latest', 'sha256:c47be6aa6b45', 'C47BE6AA6B45', `${HEX64}0`, 'library/c47be6aa6b45'])('reads %s as a name', (input) => {
+  it.each([
+    'debian',
+    'c47be6aa6b4',
+    'c47be6aa6b45:latest',
+    'sha256:c47be6aa6b45',
+    'C47BE6AA6B45',
+    `${HEX64}0`,
+    'library/c47be6aa6b45',
+  ])('reads %s as a name', (input) => {
     expect(isImageId(input)).toBe(false);
   });
 });
@@ -19,7 +34,10 @@ describe('parseImageReference', () => {
     ['debian:bookworm-slim', { registry: 'docker.io', path: 'library/debian', tag: 'bookworm-slim' }],
     ['agentctl/agent:1.2.3', { registry: 'docker.io', path: 'agentctl/agent', tag: '1.2.3' }],
     ['ghcr.io/agentctl/agent:1.2.3', { registry: 'ghcr.io', path: 'agentctl/agent', tag: '1.2.3' }],
-    ['127.0.0.1:5000/agentctl-test/busybox:1.0.0', { registry: '127.0.0.1:5000', path: 'agentctl-test/busybox', tag: '1.0.0' }],
+    [
+      '127.0.0.1:5000/agentctl-test/busybox:1.0.0',
+      { registry: '127.0.0.1:5000', path: 'agentctl-test/busybox', tag: '1.0.0' },
+    ],
     ['localhost/agent', { registry: 'localhost', path: 'agent' }],
     ['index.docker.io/library/debian:12', { registry: 'docker.io', path: 'library/debian', tag: '12' }],
     [`ghcr.io/a/b@sha256:${HEX64}`, { registry: 'ghcr.io', path: 'a/b', digest: `sha256:${HEX64}` }],
@@ -29,12 +47,21 @@ describe('parseImageReference', () => {
     expect(parseImageReference(input)).toEqual(expected);
   });
 
-  it.each(['', 'Upper/Case', 'a b', 'repo:', 'repo:tag with space', 'ghcr.io/', 'x@notadigest', ' debian'])('rejects %j', (input) => {
-    expect(parseImageReference(input)).toBeUndefined();
-  });
+  it.each(['', 'Upper/Case', 'a b', 'repo:', 'repo:tag with space', 'ghcr.io/', 'x@notadigest', ' debian'])(
+    'rejects %j',
+    (input) => {
+      expect(parseImageReference(input)).toBeUndefined();
+    },
+  );
 
   // These parsed, reached the engine ("invalid reference format") and came back as INTERNAL.
-  it.each(['x@sha256:xyz', `x@sha256:${HEX64.slice(1)}`, `x@sha256:${HEX64.toUpperCase()}`, `x@md5:${'0'.repeat(32)}`, `x@sha512:${HEX64}`])('rejects the bad digest %j', (input) => {
+  it.each([
+    'x@sha256:xyz',
+    `x@sha256:${HEX64.slice(1)}`,
+    `x@sha256:${HEX64.toUpperCase()}`,
+    `x@md5:${'0'.repeat(32)}`,
+    `x@sha512:${HEX64}`,
+  ])('rejects the bad digest %j', (input) => {
     expect(parseImageReference(input)).toBeUndefined();
   });
 

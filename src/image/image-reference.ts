@@ -59,7 +59,12 @@ export function parseImageReference(input: string): ImageReference | undefined {
   if (parts.length === 0 || !parts.every((part) => COMPONENT.test(part))) return undefined;
   if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library');
   if (registry === 'index.docker.io' || registry === 'registry-1.docker.io') registry = DOCKER_HUB;
-  return { registry, path: parts.join('/'), ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) };
+  return {
+    registry,
+    path: parts.join('/'),
+    ...(tag === undefined ? {} : { tag }),
+    ...(digest === undefined ? {} : { digest }),
+  };
 }
 
 /** The repository name as the user would write it: Docker Hub's `library/` and host left out. */

@@ -15,7 +15,9 @@ describe("agentctl's images", () => {
   it('are recognised by the stack label or by repository (Podman lists fully qualified names)', () => {
     expect(isAgentImage({ labels: { 'io.agentctl.stack': 'base' }, repoTags: ['x:1'] }, 'r/agent')).toBe(true);
     expect(isAgentImage({ labels: {}, repoTags: ['docker.io/r/agent-node:1'] }, 'r/agent')).toBe(true);
-    expect(isAgentImage({ labels: {}, repoTags: ['ghcr.io/me/codex:2'] }, 'r/agent', ['ghcr.io/me/codex:1'])).toBe(true);
+    expect(isAgentImage({ labels: {}, repoTags: ['ghcr.io/me/codex:2'] }, 'r/agent', ['ghcr.io/me/codex:1'])).toBe(
+      true,
+    );
     expect(isAgentImage({ labels: {}, repoTags: ['debian:12'] }, 'r/agent')).toBe(false);
   });
 });

@@ -21,14 +21,30 @@ export interface AgentImageSummary {
  * repositories of any extra images given (agent profiles' images).
  */
 export function agentRepositories(repository: string, extra: string[] = []): string[] {
-  const profiles = extra.map((image) => parseImageReference(image)).filter((ref) => ref !== undefined).map((ref) => formatReference({ registry: ref.registry, path: ref.path }));
-  return [repository, ...STACKS.filter((stack) => stack !== 'base').map((stack) => `${repository}-${stack}`), ...profiles];
+  const profiles = extra
+    .map((image) => parseImageReference(image))
+    .filter((ref) => ref !== undefined)
+    .map((ref) => formatReference({ registry: ref.registry, path: ref.path }));
+  return [
+    repository,
+    ...STACKS.filter((stack) => stack !== 'base').map((stack) => `${repository}-${stack}`),
+    ...profiles,
+  ];
 }
 
 /** True when `image` is agentctl's: it carries the stack label or lives in one of agentctl's repositories. */
-export function isAgentImage(image: Pick<LocalImage, 'labels' | 'repoTags'>, repository: string, extra: string[] = []): boolean {
+export function isAgentImage(
+  image: Pick<LocalImage, 'labels' | 'repoTags'>,
+  repository: string,
+  extra: string[] = [],
+): boolean {
   if (image.labels[STACK_LABEL] !== undefined) return true;
-  const mine = new Set(agentRepositories(repository, extra).map((name) => parseImageReference(name)).filter((ref) => ref !== undefined).map(canonicalRepository));
+  const mine = new Set(
+    agentRepositories(repository, extra)
+      .map((name) => parseImageReference(name))
+      .filter((ref) => ref !== undefined)
+      .map(canonicalRepository),
+  );
   return image.repoTags.some((tag) => {
     const parsed = parseImageReference(tag);
     return parsed !== undefined && mine.has(canonicalRepository(parsed));
@@ -36,7 +52,11 @@ export function isAgentImage(image: Pick<LocalImage, 'labels' | 'repoTags'>, rep
 }
 
 /** agentctl's local images, one row per tag, newest first. */
-export async function listAgentImages(runtime: ContainerRuntime, repository: string, extra: string[] = []): Promise<AgentImageSummary[]> {
+export async function listAgentImages(
+  runtime: ContainerRuntime,
+  repository: string,
+  extra: string[] = [],
+): Promise<AgentImageSummary[]> {
   const images = await runtime.listImages();
   const rows: AgentImageSummary[] = [];
   for (const image of images) {

@@ -18,8 +18,18 @@ type Failure = 'auth' | 'unreachable' | 'missing' | 'other';
 /** Sorts an engine's pull error text (Docker and Podman word these differently). */
 export function classifyPullError(message: string): Failure {
   const text = message.toLowerCase();
-  if (/unauthorized|authentication required|no basic auth credentials|status 401|401 unauthorized|denied: access|incorrect username or password/.test(text)) return 'auth';
-  if (/connection refused|no such host|i\/o timeout|dial tcp|network is unreachable|pinging container registry|connection reset|server misbehaving|tls: /.test(text)) return 'unreachable';
+  if (
+    /unauthorized|authentication required|no basic auth credentials|status 401|401 unauthorized|denied: access|incorrect username or password/.test(
+      text,
+    )
+  )
+    return 'auth';
+  if (
+    /connection refused|no such host|i\/o timeout|dial tcp|network is unreachable|pinging container registry|connection reset|server misbehaving|tls: /.test(
+      text,
+    )
+  )
+    return 'unreachable';
   if (/manifest unknown|not found|does not exist|name unknown|no such image/.test(text)) return 'missing';
   return 'other';
 }
@@ -34,11 +44,15 @@ export function pullError(error: unknown, ref: ImageReference, reference: string
   const details = { image: reference, registry: ref.registry, tried };
   switch (classifyPullError(reason)) {
     case 'auth':
-      return new ImageError('REGISTRY_AUTH_FAILED', `Registry ${ref.registry} refused the credentials for ${reference}`, {
-        hint: `Log in with \`docker login ${ref.registry}\` (or \`podman login ${ref.registry}\`) and try again`,
-        cause: error,
-        details,
-      });
+      return new ImageError(
+        'REGISTRY_AUTH_FAILED',
+        `Registry ${ref.registry} refused the credentials for ${reference}`,
+        {
+          hint: `Log in with \`docker login ${ref.registry}\` (or \`podman login ${ref.registry}\`) and try again`,
+          cause: error,
+          details,
+        },
+      );
     case 'unreachable':
       return new ImageError('REGISTRY_UNREACHABLE', `Registry ${ref.registry} cannot be reached to pull ${reference}`, {
         hint: `Check the network and that ${ref.registry} is up, or use a local image with --pull never`,
@@ -46,11 +60,15 @@ export function pullError(error: unknown, ref: ImageReference, reference: string
         details: { ...details, reason },
       });
     case 'missing':
-      return new ImageError('IMAGE_NOT_FOUND', `Image ${reference} was not found in registry ${ref.registry}; tried ${tried.join(', ')}`, {
-        hint: `Check the name and tag (\`agentctl image ls\` shows local images), or build it with \`agentctl image build\``,
-        cause: error,
-        details,
-      });
+      return new ImageError(
+        'IMAGE_NOT_FOUND',
+        `Image ${reference} was not found in registry ${ref.registry}; tried ${tried.join(', ')}`,
+        {
+          hint: `Check the name and tag (\`agentctl image ls\` shows local images), or build it with \`agentctl image build\``,
+          cause: error,
+          details,
+        },
+      );
     default:
       return new ImageError('IMAGE_PULL_FAILED', `Pulling ${reference} from ${ref.registry} failed: ${reason}`, {
         hint: `Try \`agentctl image pull ${reference}\` again; --verbose shows more`,
@@ -64,7 +82,12 @@ export function pullError(error: unknown, ref: ImageReference, reference: string
  * Pulls `reference` with the user's registry credentials (registered as secrets first), reporting
  * progress. Cancellation (deps.signal) rejects with the signal's reason.
  */
-export async function pullWithAuth(deps: PullDeps, ref: ImageReference, reference: string, tried: string[] = []): Promise<void> {
+export async function pullWithAuth(
+  deps: PullDeps,
+  ref: ImageReference,
+  reference: string,
+  tried: string[] = [],
+): Promise<void> {
   const auth = await lookupRegistryAuth(deps, ref);
   if (auth?.password) deps.secrets?.add(auth.password);
   if (auth?.identitytoken) deps.secrets?.add(auth.identitytoken);

@@ -53,7 +53,10 @@ export function normaliseAuthKey(key: string): { host: string; path: string } {
   return { host: text.toLowerCase(), path };
 }
 
-function matchAuthKey(auths: Record<string, AuthEntry>, ref: Pick<ImageReference, 'registry' | 'path'>): AuthEntry | undefined {
+function matchAuthKey(
+  auths: Record<string, AuthEntry>,
+  ref: Pick<ImageReference, 'registry' | 'path'>,
+): AuthEntry | undefined {
   let best: { entry: AuthEntry; length: number } | undefined;
   for (const [key, entry] of Object.entries(auths)) {
     const { host, path } = normaliseAuthKey(key);
@@ -75,7 +78,11 @@ function fromEntry(entry: AuthEntry, serveraddress: string): RegistryAuth | unde
   return undefined;
 }
 
-async function fromHelper(deps: RegistryAuthDeps, helper: string, serveraddress: string): Promise<RegistryAuth | undefined> {
+async function fromHelper(
+  deps: RegistryAuthDeps,
+  helper: string,
+  serveraddress: string,
+): Promise<RegistryAuth | undefined> {
   const run = deps.runHelper ?? runCredentialHelper;
   let output: string;
   try {
@@ -95,7 +102,11 @@ async function fromHelper(deps: RegistryAuthDeps, helper: string, serveraddress:
 
 export const runCredentialHelper: CredentialHelperRunner = async (helper, input) => {
   const { execa } = await import('execa');
-  const result = await execa(`docker-credential-${helper}`, ['get'], { input, timeout: 15_000, stripFinalNewline: true });
+  const result = await execa(`docker-credential-${helper}`, ['get'], {
+    input,
+    timeout: 15_000,
+    stripFinalNewline: true,
+  });
   return result.stdout;
 };
 
@@ -120,7 +131,9 @@ export async function lookupRegistryAuth(
   for (const file of authFiles(deps)) {
     const doc = await readAuthFile(file);
     if (doc === undefined) continue;
-    const helper = Object.entries(doc.credHelpers ?? {}).find(([key]) => normaliseAuthKey(key).host === ref.registry)?.[1];
+    const helper = Object.entries(doc.credHelpers ?? {}).find(
+      ([key]) => normaliseAuthKey(key).host === ref.registry,
+    )?.[1];
     if (helper) {
       const found = await fromHelper(deps, helper, serveraddress);
       if (found) return found;

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { listRegistryTags, parseWwwAuthenticate, registryBaseUrl } from './registry-client.js';
 
-function fakeFetch(handler: (url: string, headers: Record<string, string>) => Response): { fetch: typeof fetch; calls: string[] } {
+function fakeFetch(handler: (url: string, headers: Record<string, string>) => Response): {
+  fetch: typeof fetch;
+  calls: string[];
+} {
   const calls: string[] = [];
   const impl = (async (input: string | URL, init?: RequestInit) => {
     const url = String(input);
@@ -21,7 +24,9 @@ describe('registry tag listing', () => {
   });
 
   it('parses WWW-Authenticate challenges', () => {
-    expect(parseWwwAuthenticate('Bearer realm="https://auth.example/token",service="reg",scope="repository:a/b:pull"')).toEqual({
+    expect(
+      parseWwwAuthenticate('Bearer realm="https://auth.example/token",service="reg",scope="repository:a/b:pull"'),
+    ).toEqual({
       scheme: 'bearer',
       params: { realm: 'https://auth.example/token', service: 'reg', scope: 'repository:a/b:pull' },
     });
@@ -34,12 +39,23 @@ describe('registry tag listing', () => {
         return headers.authorization === basic ? Response.json({ token: 'T' }) : new Response('', { status: 401 });
       }
       if (headers.authorization !== 'Bearer T') {
-        return new Response('', { status: 401, headers: { 'www-authenticate': 'Bearer realm="https://auth.example/token",service="reg",scope="repository:a/b:pull"' } });
+        return new Response('', {
+          status: 401,
+          headers: {
+            'www-authenticate': 'Bearer realm="https://auth.example/token",service="reg",scope="repository:a/b:pull"',
+          },
+        });
       }
       if (url.includes('last=')) return Response.json({ tags: ['2.0.0'] });
-      return Response.json({ tags: ['1.0.0', '1.2.0'] }, { headers: { link: '</v2/a/b/tags/list?n=1000&last=1.2.0>; rel="next"' } });
+      return Response.json(
+        { tags: ['1.0.0', '1.2.0'] },
+        { headers: { link: '</v2/a/b/tags/list?n=1000&last=1.2.0>; rel="next"' } },
+      );
     });
-    const tags = await listRegistryTags({ registry: 'reg.example', path: 'a/b' }, { auth: { username: 'u', password: 'p', serveraddress: 'reg.example' }, fetch });
+    const tags = await listRegistryTags(
+      { registry: 'reg.example', path: 'a/b' },
+      { auth: { username: 'u', password: 'p', serveraddress: 'reg.example' }, fetch },
+    );
     expect(tags).toEqual(['1.0.0', '1.2.0', '2.0.0']);
     expect(calls[1]).toBe(`https://auth.example/token?service=reg&scope=repository%3Aa%2Fb%3Apull ${basic}`);
   });
@@ -48,9 +64,14 @@ describe('registry tag listing', () => {
     const { fetch } = fakeFetch((url) =>
       url.includes('/token')
         ? new Response('', { status: 401 })
-        : new Response('', { status: 401, headers: { 'www-authenticate': 'Bearer realm="https://auth.example/token"' } }),
+        : new Response('', {
+            status: 401,
+            headers: { 'www-authenticate': 'Bearer realm="https://auth.example/token"' },
+          }),
     );
-    await expect(listRegistryTags({ registry: 'reg.example', path: 'a/b' }, { fetch })).rejects.toMatchObject({ code: 'REGISTRY_AUTH_FAILED' });
+    await expect(listRegistryTags({ registry: 'reg.example', path: 'a/b' }, { fetch })).rejects.toMatchObject({
+      code: 'REGISTRY_AUTH_FAILED',
+    });
   });
 
   it('fails with REGISTRY_UNREACHABLE naming the registry when nothing answers', async () => {

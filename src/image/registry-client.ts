@@ -18,7 +18,8 @@ export function parseWwwAuthenticate(header: string): { scheme: string; params: 
   const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
   const params: Record<string, string> = {};
   const pattern = /(\w+)=(?:"([^"]*)"|([^,\s]*))/g;
-  for (const match of header.slice(space + 1).matchAll(pattern)) params[match[1]!.toLowerCase()] = match[2] ?? match[3] ?? '';
+  for (const match of header.slice(space + 1).matchAll(pattern))
+    params[match[1]!.toLowerCase()] = match[2] ?? match[3] ?? '';
   return { scheme, params };
 }
 
@@ -37,8 +38,12 @@ async function bearerToken(
   if (params.service) url.searchParams.set('service', params.service);
   if (params.scope) url.searchParams.set('scope', params.scope);
   const header = basic(auth);
-  const response = await fetchImpl(url, { headers: header ? { authorization: header } : {}, ...(signal ? { signal } : {}) });
-  if (!response.ok) throw Object.assign(new Error(`token endpoint answered ${response.status}`), { status: response.status });
+  const response = await fetchImpl(url, {
+    headers: header ? { authorization: header } : {},
+    ...(signal ? { signal } : {}),
+  });
+  if (!response.ok)
+    throw Object.assign(new Error(`token endpoint answered ${response.status}`), { status: response.status });
   const doc = (await response.json()) as { token?: string; access_token?: string };
   const token = doc.token ?? doc.access_token;
   if (!token) throw new Error('token endpoint gave no token');
@@ -60,29 +65,49 @@ export async function listRegistryTags(
   const tags: string[] = [];
   const fail = (message: string, code = 'REGISTRY_UNREACHABLE', cause?: unknown): ImageError =>
     new ImageError(code, message, {
-      hint: code === 'REGISTRY_AUTH_FAILED' ? `Log in with \`docker login ${ref.registry}\` and try again` : `Check that ${ref.registry} is up and reachable, or pin an exact tag`,
+      hint:
+        code === 'REGISTRY_AUTH_FAILED'
+          ? `Log in with \`docker login ${ref.registry}\` and try again`
+          : `Check that ${ref.registry} is up and reachable, or pin an exact tag`,
       ...(cause === undefined ? {} : { cause }),
       details: { registry: ref.registry, repository: ref.path },
     });
   for (let page = 0; next !== undefined && page < 50; page++) {
     let response: Response;
     try {
-      const init = (): RequestInit => ({ headers: authorization ? { authorization } : {}, ...(options.signal ? { signal: options.signal } : {}) });
+      const init = (): RequestInit => ({
+        headers: authorization ? { authorization } : {},
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
       response = await fetchImpl(next, init());
       if (response.status === 401 && authorization === undefined) {
         const challenge = parseWwwAuthenticate(response.headers.get('www-authenticate') ?? '');
-        authorization = challenge.scheme === 'bearer' ? `Bearer ${await bearerToken(challenge.params, options.auth, fetchImpl, options.signal)}` : basic(options.auth);
-        if (authorization === undefined) throw fail(`Registry ${ref.registry} requires credentials to list tags of ${ref.path}`, 'REGISTRY_AUTH_FAILED');
+        authorization =
+          challenge.scheme === 'bearer'
+            ? `Bearer ${await bearerToken(challenge.params, options.auth, fetchImpl, options.signal)}`
+            : basic(options.auth);
+        if (authorization === undefined)
+          throw fail(
+            `Registry ${ref.registry} requires credentials to list tags of ${ref.path}`,
+            'REGISTRY_AUTH_FAILED',
+          );
         response = await fetchImpl(next, init());
       }
     } catch (error) {
       if (error instanceof ImageError || options.signal?.aborted) throw error;
       const status = (error as { status?: number }).status;
-      if (status === 401 || status === 403) throw fail(`Registry ${ref.registry} refused the credentials for ${ref.path}`, 'REGISTRY_AUTH_FAILED', error);
-      throw fail(`Registry ${ref.registry} cannot be reached to list tags of ${ref.path}`, 'REGISTRY_UNREACHABLE', error);
+      if (status === 401 || status === 403)
+        throw fail(`Registry ${ref.registry} refused the credentials for ${ref.path}`, 'REGISTRY_AUTH_FAILED', error);
+      throw fail(
+        `Registry ${ref.registry} cannot be reached to list tags of ${ref.path}`,
+        'REGISTRY_UNREACHABLE',
+        error,
+      );
     }
-    if (response.status === 401 || response.status === 403) throw fail(`Registry ${ref.registry} refused the credentials for ${ref.path}`, 'REGISTRY_AUTH_FAILED');
-    if (response.status === 404) throw fail(`Repository ${ref.path} was not found in registry ${ref.registry}`, 'IMAGE_NOT_FOUND');
+    if (response.status === 401 || response.status === 403)
+      throw fail(`Registry ${ref.registry} refused the credentials for ${ref.path}`, 'REGISTRY_AUTH_FAILED');
+    if (response.status === 404)
+      throw fail(`Repository ${ref.path} was not found in registry ${ref.registry}`, 'IMAGE_NOT_FOUND');
     if (!response.ok) throw fail(`Registry ${ref.registry} answered ${response.status} listing tags of ${ref.path}`);
     const doc = (await response.json()) as { tags?: string[] | null };
     tags.push(...(doc.tags ?? []));

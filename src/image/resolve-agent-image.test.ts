@@ -5,7 +5,9 @@ import { resolveAgentImage, targetImage } from './resolve-agent-image.js';
 
 function fakeRuntime(local: Record<string, Partial<LocalImage>>, pulls: string[] = []): ContainerRuntime {
   const image = (ref: string): LocalImage | undefined =>
-    local[ref] === undefined ? undefined : { id: `id-${ref}`, repoTags: [ref], repoDigests: [], labels: {}, size: 1, created: '', ...local[ref] };
+    local[ref] === undefined
+      ? undefined
+      : { id: `id-${ref}`, repoTags: [ref], repoDigests: [], labels: {}, size: 1, created: '', ...local[ref] };
   return {
     capabilities: { bindMounts: true, pullsOnStart: false },
     inspectImage: async (ref: string) => image(ref),
@@ -23,15 +25,23 @@ describe('resolveAgentImage', () => {
     const config = { image: { repository: 'r/agent', tag: '2.0.0' }, agents: { codex: { image: 'r/codex:1' } } };
     expect(targetImage(config, { image: 'x/y:1' })).toBe('x/y:1');
     expect(targetImage(config, { agent: 'codex' })).toBe('r/codex:1');
-    expect(() => targetImage(config, { agent: 'unknown' })).toThrow(expect.objectContaining({ code: 'AGENT_PROFILE_UNKNOWN' }));
+    expect(() => targetImage(config, { agent: 'unknown' })).toThrow(
+      expect.objectContaining({ code: 'AGENT_PROFILE_UNKNOWN' }),
+    );
     expect(targetImage({}, {})).toMatch(/^ghcr\.io\/agentctl\/agent:\d/);
   });
 
   it('leaves the pull to a backend that pulls when the agent starts (Kubernetes nodes)', async () => {
     const pulls: string[] = [];
-    const runtime = { ...fakeRuntime({ 'r/a:1.0.0': {} }, pulls), capabilities: { bindMounts: false, pullsOnStart: true } } as ContainerRuntime;
+    const runtime = {
+      ...fakeRuntime({ 'r/a:1.0.0': {} }, pulls),
+      capabilities: { bindMounts: false, pullsOnStart: true },
+    } as ContainerRuntime;
     const config = { image: { repository: 'r/a', tag: '1.0.0' } };
-    expect(await resolveAgentImage(deps(runtime, config), {})).toMatchObject({ source: 'local', reference: 'r/a:1.0.0' });
+    expect(await resolveAgentImage(deps(runtime, config), {})).toMatchObject({
+      source: 'local',
+      reference: 'r/a:1.0.0',
+    });
     expect(await resolveAgentImage(deps(runtime, config), { image: 'r/a:2.0.0' })).toEqual({
       reference: 'r/a:2.0.0',
       source: 'cluster',
@@ -40,8 +50,13 @@ describe('resolveAgentImage', () => {
       labels: {},
       tried: ['r/a:2.0.0 (local)', 'r/a:2.0.0 (pulled by the cluster when the agent starts)'],
     });
-    await expect(resolveAgentImage(deps(runtime, config), { image: 'r/a:2.0.0', pull: 'never' })).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
-    await expect(resolveAgentImage(deps(runtime), { image: 'c47be6aa6b45', pull: 'always' })).rejects.toMatchObject({ code: 'IMAGE_ARGUMENT_INVALID', kind: 'usage' });
+    await expect(resolveAgentImage(deps(runtime, config), { image: 'r/a:2.0.0', pull: 'never' })).rejects.toMatchObject(
+      { code: 'IMAGE_NOT_FOUND' },
+    );
+    await expect(resolveAgentImage(deps(runtime), { image: 'c47be6aa6b45', pull: 'always' })).rejects.toMatchObject({
+      code: 'IMAGE_ARGUMENT_INVALID',
+      kind: 'usage',
+    });
     expect(pulls).toEqual([]);
   });
 
@@ -49,8 +64,14 @@ describe('resolveAgentImage', () => {
     const pulls: string[] = [];
     const runtime = fakeRuntime({ 'r/a:dev': {}, 'r/a:1.0.0': {} }, pulls);
     const config = { image: { repository: 'r/a', tag: '1.0.0' } };
-    expect(await resolveAgentImage(deps(runtime, config), {})).toMatchObject({ source: 'local', reference: 'r/a:1.0.0' });
-    expect(await resolveAgentImage(deps(runtime, config), { useLocal: true })).toMatchObject({ source: 'dev', reference: 'r/a:dev' });
+    expect(await resolveAgentImage(deps(runtime, config), {})).toMatchObject({
+      source: 'local',
+      reference: 'r/a:1.0.0',
+    });
+    expect(await resolveAgentImage(deps(runtime, config), { useLocal: true })).toMatchObject({
+      source: 'dev',
+      reference: 'r/a:dev',
+    });
     expect(await resolveAgentImage(deps(runtime, config), { image: 'r/a:2.0.0' })).toMatchObject({
       source: 'pulled',
       digest: 'sha256:feed',
@@ -62,7 +83,9 @@ describe('resolveAgentImage', () => {
   it('pulls even when present with --pull always, and never pulls with --pull never', async () => {
     const pulls: string[] = [];
     const runtime = fakeRuntime({ 'r/a:1.0.0': {} }, pulls);
-    expect(await resolveAgentImage(deps(runtime), { image: 'r/a:1.0.0', pull: 'always' })).toMatchObject({ source: 'pulled' });
+    expect(await resolveAgentImage(deps(runtime), { image: 'r/a:1.0.0', pull: 'always' })).toMatchObject({
+      source: 'pulled',
+    });
     await expect(resolveAgentImage(deps(runtime), { image: 'r/a:9.9.9', pull: 'never' })).rejects.toMatchObject({
       code: 'IMAGE_NOT_FOUND',
       hint: expect.stringContaining('agentctl image pull r/a:9.9.9'),
@@ -71,26 +94,38 @@ describe('resolveAgentImage', () => {
   });
 
   it('rejects an invalid --image as a usage error, an invalid configured image as a config error', async () => {
-    await expect(resolveAgentImage(deps(fakeRuntime({})), { image: 'Not A Ref' })).rejects.toMatchObject({ code: 'IMAGE_ARGUMENT_INVALID', kind: 'usage' });
+    await expect(resolveAgentImage(deps(fakeRuntime({})), { image: 'Not A Ref' })).rejects.toMatchObject({
+      code: 'IMAGE_ARGUMENT_INVALID',
+      kind: 'usage',
+    });
     await expect(resolveAgentImage(deps(fakeRuntime({})), { image: 'x@sha256:xyz' })).rejects.toMatchObject({
       code: 'IMAGE_ARGUMENT_INVALID',
       kind: 'usage',
       message: '"x@sha256:xyz" is not a valid image reference',
       hint: expect.stringContaining('sha256:<64 hex digits>'),
     });
-    await expect(resolveAgentImage(deps(fakeRuntime({}), { image: { repository: 'Not A Ref', tag: '1' } }), {})).rejects.toMatchObject({ code: 'IMAGE_REFERENCE_INVALID', kind: 'config' });
+    await expect(
+      resolveAgentImage(deps(fakeRuntime({}), { image: { repository: 'Not A Ref', tag: '1' } }), {}),
+    ).rejects.toMatchObject({ code: 'IMAGE_REFERENCE_INVALID', kind: 'config' });
   });
 
   it('reads a short image id as a local image, never as a docker.io name to pull', async () => {
     const pulls: string[] = [];
     const runtime = fakeRuntime({ c47be6aa6b45: { id: 'sha256:c47be6aa6b45fff' } }, pulls);
-    expect(await resolveAgentImage(deps(runtime), { image: 'c47be6aa6b45' })).toMatchObject({ reference: 'c47be6aa6b45', source: 'local', id: 'sha256:c47be6aa6b45fff' });
+    expect(await resolveAgentImage(deps(runtime), { image: 'c47be6aa6b45' })).toMatchObject({
+      reference: 'c47be6aa6b45',
+      source: 'local',
+      id: 'sha256:c47be6aa6b45fff',
+    });
     await expect(resolveAgentImage(deps(runtime), { image: 'deadbeef0123' })).rejects.toMatchObject({
       code: 'IMAGE_NOT_FOUND',
       kind: 'image',
       message: 'No local image has the id deadbeef0123',
     });
-    await expect(resolveAgentImage(deps(runtime), { image: 'c47be6aa6b45', pull: 'always' })).rejects.toMatchObject({ code: 'IMAGE_ARGUMENT_INVALID', kind: 'usage' });
+    await expect(resolveAgentImage(deps(runtime), { image: 'c47be6aa6b45', pull: 'always' })).rejects.toMatchObject({
+      code: 'IMAGE_ARGUMENT_INVALID',
+      kind: 'usage',
+    });
     expect(pulls).toEqual([]);
   });
 });

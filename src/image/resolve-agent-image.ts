@@ -4,7 +4,14 @@ import { ConfigError, ImageError, UsageError } from '../core/errors.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import type { LocalImage } from '../runtime/image-operations.js';
 import { quoteInput } from '../core/quote.js';
-import { digestFor, formatReference, isImageId, parseImageReference, withTag, type ImageReference } from './image-reference.js';
+import {
+  digestFor,
+  formatReference,
+  isImageId,
+  parseImageReference,
+  withTag,
+  type ImageReference,
+} from './image-reference.js';
 import { pullWithAuth } from './pull-image.js';
 import type { PullProgressReporter } from './pull-progress.js';
 import { isTagRange, resolveTagRange } from './tag-range.js';
@@ -52,7 +59,10 @@ export function targetImage(config: Config, options: Pick<ResolveImageOptions, '
     if (profile !== undefined) return profile.image;
     const known = Object.keys(config.agents ?? {});
     throw new UsageError('AGENT_PROFILE_UNKNOWN', `Unknown agent profile "${options.agent}"`, {
-      hint: known.length > 0 ? `Use one of: ${known.join(', ')} (agents in your config)` : 'Define it under `agents` in your config, or use --image REF',
+      hint:
+        known.length > 0
+          ? `Use one of: ${known.join(', ')} (agents in your config)`
+          : 'Define it under `agents` in your config, or use --image REF',
     });
   }
   const repository = config.image?.repository ?? BUILD_INFO.image.repository;
@@ -60,14 +70,17 @@ export function targetImage(config: Config, options: Pick<ResolveImageOptions, '
   return `${repository}:${tag}`;
 }
 
-const REFERENCE_FORMS = 'repository:tag (e.g. ghcr.io/owner/agent:1.2.3), repository@sha256:<64 hex digits>, or a local image id';
+const REFERENCE_FORMS =
+  'repository:tag (e.g. ghcr.io/owner/agent:1.2.3), repository@sha256:<64 hex digits>, or a local image id';
 
 /** A reference given on the command line (--image, `image pull REF`) is a usage error when malformed; one from config a config error. */
 function parseOrThrow(text: string, fromCommandLine: boolean): ImageReference {
   const ref = parseImageReference(text);
   if (ref === undefined) {
     if (fromCommandLine) {
-      throw new UsageError('IMAGE_ARGUMENT_INVALID', `${quoteInput(text)} is not a valid image reference`, { hint: `Give ${REFERENCE_FORMS}` });
+      throw new UsageError('IMAGE_ARGUMENT_INVALID', `${quoteInput(text)} is not a valid image reference`, {
+        hint: `Give ${REFERENCE_FORMS}`,
+      });
     }
     throw new ConfigError('IMAGE_REFERENCE_INVALID', `${quoteInput(text)} is not a valid image reference`, {
       hint: `Use ${REFERENCE_FORMS} (set with image.repository / image.tag or an agent profile's image)`,
@@ -76,7 +89,12 @@ function parseOrThrow(text: string, fromCommandLine: boolean): ImageReference {
   return ref;
 }
 
-function resolved(reference: string, source: ResolvedImage['source'], image: LocalImage, tried: string[]): ResolvedImage {
+function resolved(
+  reference: string,
+  source: ResolvedImage['source'],
+  image: LocalImage,
+  tried: string[],
+): ResolvedImage {
   return {
     reference,
     source,
@@ -102,17 +120,20 @@ export async function resolveAgentImage(deps: ResolveImageDeps, options: Resolve
   const target = targetImage(config, options);
   // A semver range (`repo:^1.2`) is not a valid tag: split it off before parsing.
   const colon = target.lastIndexOf(':');
-  const range = colon > target.lastIndexOf('/') && isTagRange(target.slice(colon + 1)) ? target.slice(colon + 1) : undefined;
+  const range =
+    colon > target.lastIndexOf('/') && isTagRange(target.slice(colon + 1)) ? target.slice(colon + 1) : undefined;
   const tried: string[] = [];
   if (isImageId(target)) {
     if (pull === 'always') {
-      throw new UsageError('IMAGE_ARGUMENT_INVALID', `${target} is an image id: only a repository:tag can be pulled`, { hint: `Give ${REFERENCE_FORMS.replace(', or a local image id', '')}` });
+      throw new UsageError('IMAGE_ARGUMENT_INVALID', `${target} is an image id: only a repository:tag can be pulled`, {
+        hint: `Give ${REFERENCE_FORMS.replace(', or a local image id', '')}`,
+      });
     }
     tried.push(`${target} (local image id)`);
     const local = await runtime.inspectImage(target);
     if (local !== undefined) return resolved(target, 'local', local, tried);
     throw new ImageError('IMAGE_NOT_FOUND', `No local image has the id ${target}`, {
-      hint: 'Check the id with `agentctl image ls` or your engine\'s image list; a repository with this name is written in full (docker.io/library/NAME:TAG)',
+      hint: "Check the id with `agentctl image ls` or your engine's image list; a repository with this name is written in full (docker.io/library/NAME:TAG)",
       details: { image: target, tried },
     });
   }
@@ -135,10 +156,14 @@ export async function resolveAgentImage(deps: ResolveImageDeps, options: Resolve
     if (local !== undefined) return resolved(reference, 'local', local, tried);
   }
   if (pull === 'never') {
-    throw new ImageError('IMAGE_NOT_FOUND', `Image ${reference} is not present locally and pulling is disabled (--pull never); tried ${tried.join(', ')}`, {
-      hint: `Run \`agentctl image pull ${reference}\`, or start again with --pull missing${useLocal ? '' : ', or build a dev image and use --use-local-image'}`,
-      details: { image: reference, tried },
-    });
+    throw new ImageError(
+      'IMAGE_NOT_FOUND',
+      `Image ${reference} is not present locally and pulling is disabled (--pull never); tried ${tried.join(', ')}`,
+      {
+        hint: `Run \`agentctl image pull ${reference}\`, or start again with --pull missing${useLocal ? '' : ', or build a dev image and use --use-local-image'}`,
+        details: { image: reference, tried },
+      },
+    );
   }
 
   if (runtime.capabilities.pullsOnStart) {
@@ -157,4 +182,3 @@ export async function resolveAgentImage(deps: ResolveImageDeps, options: Resolve
   }
   return resolved(reference, 'pulled', pulled, tried);
 }
-

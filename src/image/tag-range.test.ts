@@ -3,8 +3,10 @@ import { isTagRange, pickHighestTag } from './tag-range.js';
 
 describe('semver tag ranges', () => {
   it('treats range syntax as a range and plain tags as literal tags', () => {
-    for (const range of ['^1.2', '~1.4.0', '>=1.2 <2', '1.x', '1.2.*', '*']) expect(isTagRange(range), range).toBe(true);
-    for (const tag of ['1.2.3', '1', '1.2', 'latest', 'dev', 'bookworm-slim', '1.2.3-rc.1']) expect(isTagRange(tag), tag).toBe(false);
+    for (const range of ['^1.2', '~1.4.0', '>=1.2 <2', '1.x', '1.2.*', '*'])
+      expect(isTagRange(range), range).toBe(true);
+    for (const tag of ['1.2.3', '1', '1.2', 'latest', 'dev', 'bookworm-slim', '1.2.3-rc.1'])
+      expect(isTagRange(tag), tag).toBe(false);
   });
 
   it('picks the highest release tag satisfying the range', () => {

@@ -64,7 +64,11 @@ export async function resolveTagRange(
     try {
       const auth = await lookupRegistryAuth(deps, ref);
       if (auth?.password) deps.secrets?.add(auth.password);
-      remote = await listRegistryTags(ref, { ...(auth ? { auth } : {}), ...(deps.signal ? { signal: deps.signal } : {}), ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+      remote = await listRegistryTags(ref, {
+        ...(auth ? { auth } : {}),
+        ...(deps.signal ? { signal: deps.signal } : {}),
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      });
     } catch (error) {
       if (deps.signal?.aborted) throw error;
       registryError = error;

@@ -76,7 +76,11 @@ describe('build context archive', () => {
         // Unpacked, the links are links again: the content still is only outside.
         await mkdir(join(dir, 'unpacked'));
         execFileSync('tar', ['-xf', join(dir, 'c.tar'), '-C', join(dir, 'unpacked')]);
-        expect(execFileSync('find', [join(dir, 'unpacked'), '-type', 'l'], { encoding: 'utf8' }).trim().split('\n')).toHaveLength(5);
+        expect(
+          execFileSync('find', [join(dir, 'unpacked'), '-type', 'l'], { encoding: 'utf8' })
+            .trim()
+            .split('\n'),
+        ).toHaveLength(5);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

@@ -40,7 +40,8 @@ function header(entry: TarEntry, size: number): Buffer {
   block.write(entry.type === 'dir' ? '5' : entry.type === 'symlink' ? '2' : '0', 156, 1, 'ascii');
   if (entry.type === 'symlink') {
     const target = entry.linkTarget ?? '';
-    if (Buffer.byteLength(target) > 100) throw new Error(`symlink target too long for a build context archive: ${entry.name} -> ${target}`);
+    if (Buffer.byteLength(target) > 100)
+      throw new Error(`symlink target too long for a build context archive: ${entry.name} -> ${target}`);
     block.write(target, 157, 100, 'utf8');
   }
   block.write('ustar\0', 257, 6, 'ascii');
@@ -101,10 +102,14 @@ function checkLinkStaysInside(name: string, target: string): void {
   if (isAbsolute(target) || posix.isAbsolute(target)) return;
   const resolved = posix.normalize(posix.join(posix.dirname(name), target.replace(/\\/g, '/')));
   if (resolved !== '..' && !resolved.startsWith('../')) return;
-  throw new UsageError('IMAGE_CONTEXT_LINK_OUTSIDE', `The build context has a link ${name} -> ${target} that leads out of it`, {
-    hint: 'Copy the file into the context instead (an absolute link is kept as a link for the image, never followed)',
-    details: { link: name, target },
-  });
+  throw new UsageError(
+    'IMAGE_CONTEXT_LINK_OUTSIDE',
+    `The build context has a link ${name} -> ${target} that leads out of it`,
+    {
+      hint: 'Copy the file into the context instead (an absolute link is kept as a link for the image, never followed)',
+      details: { link: name, target },
+    },
+  );
 }
 
 /** The file's content, opened without following a link (one swapped in since lstat is skipped). */

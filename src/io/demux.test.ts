@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ContinuedLineTimestamps, FrameDemuxer, LineSplitter, TerminalLineEndings, type OutputStream } from './demux.js';
+import {
+  ContinuedLineTimestamps,
+  FrameDemuxer,
+  LineSplitter,
+  TerminalLineEndings,
+  type OutputStream,
+} from './demux.js';
 import { frame } from '../../test/helpers/frames.js';
 
 function demux(chunks: Buffer[]): Array<[OutputStream, string]> {
@@ -10,7 +16,13 @@ function demux(chunks: Buffer[]): Array<[OutputStream, string]> {
 }
 
 describe('FrameDemuxer', () => {
-  const stream = Buffer.concat([frame(1, 'out-1\n'), frame(1, 'out-2\n'), frame(2, 'err-1\n'), frame(1, 'out-3\n'), frame(3, 'engine error\n')]);
+  const stream = Buffer.concat([
+    frame(1, 'out-1\n'),
+    frame(1, 'out-2\n'),
+    frame(2, 'err-1\n'),
+    frame(1, 'out-3\n'),
+    frame(3, 'engine error\n'),
+  ]);
 
   it('separates stdout from stderr and joins consecutive frames of one stream', () => {
     expect(demux([stream])).toEqual([
@@ -23,7 +35,10 @@ describe('FrameDemuxer', () => {
 
   it('gives the same bytes whatever the read boundaries (headers and payloads split)', () => {
     const joined = (parts: Array<[OutputStream, string]>, which: OutputStream) =>
-      parts.filter(([s]) => s === which).map(([, t]) => t).join('');
+      parts
+        .filter(([s]) => s === which)
+        .map(([, t]) => t)
+        .join('');
     for (const size of [1, 3, 7, 8, 9, 13]) {
       const chunks: Buffer[] = [];
       for (let i = 0; i < stream.length; i += size) chunks.push(stream.subarray(i, i + size));
@@ -65,7 +80,12 @@ describe('LineSplitter without stripping', () => {
 describe('TerminalLineEndings', () => {
   it('turns \r\n into \n, also split between reads, and keeps a lone \r', () => {
     const endings = new TerminalLineEndings();
-    const out = [endings.push(Buffer.from('one\r\ntwo\r')), endings.push(Buffer.from('\nbar\rdone\r')), endings.push(Buffer.from('x')), endings.push(Buffer.from('end\r'))];
+    const out = [
+      endings.push(Buffer.from('one\r\ntwo\r')),
+      endings.push(Buffer.from('\nbar\rdone\r')),
+      endings.push(Buffer.from('x')),
+      endings.push(Buffer.from('end\r')),
+    ];
     expect(Buffer.concat([...out, endings.end()]).toString()).toBe('one\ntwo\nbar\rdone\rxend\r');
   });
 });
@@ -73,8 +93,14 @@ describe('TerminalLineEndings', () => {
 describe('ContinuedLineTimestamps', () => {
   it("drops the engine's timestamp of an entry that continues a line, and only that one", () => {
     const entries = new ContinuedLineTimestamps();
-    const pieces = ['2026-12-01T22:04:34Z split sk-te', '2026-12-01T22:04:35Z st-9 end\n', '2026-12-01T22:04:36.123456789Z next\n'];
-    expect(pieces.map((piece) => entries.push(Buffer.from(piece)).toString()).join('')).toBe('2026-12-01T22:04:34Z split sk-test-9 end\n2026-12-01T22:04:36.123456789Z next\n');
+    const pieces = [
+      '2026-12-01T22:04:34Z split sk-te',
+      '2026-12-01T22:04:35Z st-9 end\n',
+      '2026-12-01T22:04:36.123456789Z next\n',
+    ];
+    expect(pieces.map((piece) => entries.push(Buffer.from(piece)).toString()).join('')).toBe(
+      '2026-12-01T22:04:34Z split sk-test-9 end\n2026-12-01T22:04:36.123456789Z next\n',
+    );
   });
 });
 

@@ -63,7 +63,8 @@ export class Io {
     const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
     const ci = env.CI !== undefined && env.CI !== '' && env.CI !== 'false';
     // --quiet asks for bare data and errors; CI logs keep escape codes as noise: no colour in either.
-    this.color = options.color !== false && !noColor && !this.quiet && !ci && Boolean(streams.stdout.isTTY) && env.TERM !== 'dumb';
+    this.color =
+      options.color !== false && !noColor && !this.quiet && !ci && Boolean(streams.stdout.isTTY) && env.TERM !== 'dumb';
     this.interactive = Boolean(streams.stderr.isTTY) && !this.json && !this.quiet && !ci;
     this.canPrompt = Boolean(streams.stdin.isTTY) && Boolean(streams.stdout.isTTY) && !ci;
     const paint = (open: number, close: number): Paint =>

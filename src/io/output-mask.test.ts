@@ -15,7 +15,12 @@ describe('OutputMask', () => {
 
   it('masks a secret split between two reads, and one split into every byte', () => {
     expect(masked(secrets, ['key sk-abc', 'def123 end\n']).toString()).toBe('key ******** end\n');
-    expect(masked(secrets, [...'a tok-xyz9 b'].map((c) => c)).toString()).toBe('a ******** b');
+    expect(
+      masked(
+        secrets,
+        [...'a tok-xyz9 b'].map((c) => c),
+      ).toString(),
+    ).toBe('a ******** b');
   });
 
   it('holds back only what could begin a secret, and prints it when it turns out not to be one', () => {
@@ -28,7 +33,9 @@ describe('OutputMask', () => {
 
   it('keeps other bytes exact (binary output, a multi-byte character split between reads)', () => {
     const binary = Buffer.from([0xff, 0x00, 0xfe, 0x0d, 0x0a, 0xc3]);
-    expect(masked(secrets, [binary, Buffer.from([0xbc])]).equals(Buffer.concat([binary, Buffer.from([0xbc])]))).toBe(true);
+    expect(masked(secrets, [binary, Buffer.from([0xbc])]).equals(Buffer.concat([binary, Buffer.from([0xbc])]))).toBe(
+      true,
+    );
   });
 
   it('passes the very buffer on while no secret is registered, and masks one registered later', () => {

@@ -111,7 +111,9 @@ export function createPullProgressDisplay(io: Io): PullProgressReporter {
     },
     end: (ok) => {
       if (timer !== undefined) clearTimeout(timer);
-      model.header = ok ? `Pulled ${model.header.replace(/^Pulling /, '')}` : `Pull failed: ${model.header.replace(/^Pulling /, '')}`;
+      model.header = ok
+        ? `Pulled ${model.header.replace(/^Pulling /, '')}`
+        : `Pull failed: ${model.header.replace(/^Pulling /, '')}`;
       draw();
     },
   };

@@ -12,7 +12,9 @@ describe('parseDetachKeys', () => {
 
   it('rejects what docker rejects with a usage error', () => {
     for (const bad of ['', 'ctrl-', 'ctrl-1', 'alt-p', 'ab', 'ctrl-p,,ctrl-q']) {
-      expect(() => parseDetachKeys(bad)).toThrowError(expect.objectContaining({ code: 'INVALID_DETACH_KEYS', kind: 'usage' }));
+      expect(() => parseDetachKeys(bad)).toThrowError(
+        expect.objectContaining({ code: 'INVALID_DETACH_KEYS', kind: 'usage' }),
+      );
     }
   });
 });

@@ -50,7 +50,9 @@ export function detectionEnvironment(options: ConnectOptions): DetectionEnvironm
 }
 
 /** Finds the engine (or the cluster) and returns a runtime over it, with how it was found. */
-export async function connectRuntime(options: ConnectOptions): Promise<{ runtime: ContainerRuntime; detected: Connection }> {
+export async function connectRuntime(
+  options: ConnectOptions,
+): Promise<{ runtime: ContainerRuntime; detected: Connection }> {
   if (options.backend === 'kubernetes') {
     const { connectKubernetes } = await import('./kubernetes/connect-kubernetes.js');
     return connectKubernetes({ env: options.env, homedir: options.homedir, ...options.kubernetes });

@@ -39,7 +39,18 @@ export interface ContainerSpec {
   };
 }
 
-export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead' | 'stopped' | 'configured' | 'stopping' | 'unknown';
+export type ContainerState =
+  | 'created'
+  | 'running'
+  | 'paused'
+  | 'restarting'
+  | 'removing'
+  | 'exited'
+  | 'dead'
+  | 'stopped'
+  | 'configured'
+  | 'stopping'
+  | 'unknown';
 
 export interface ContainerSummary {
   id: string;

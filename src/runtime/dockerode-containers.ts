@@ -1,5 +1,12 @@
 import type Dockerode from 'dockerode';
-import { ConflictError, EngineError, NotFoundError, UsageError, connectionLostError, isConnectionFailure } from '../core/errors.js';
+import {
+  ConflictError,
+  EngineError,
+  NotFoundError,
+  UsageError,
+  connectionLostError,
+  isConnectionFailure,
+} from '../core/errors.js';
 import type { EngineKind } from './endpoint.js';
 import type {
   ContainerDetails,
@@ -53,24 +60,35 @@ function toState(value: string | undefined): ContainerState {
   const state = (value ?? 'unknown').toLowerCase();
   // Podman reports a never-started container as "configured" through some paths, and one whose
   // stop is under way (its process still running) as "stopping".
-  return (['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead', 'stopped', 'configured', 'stopping'].includes(state)
-    ? state
-    : 'unknown') as ContainerState;
+  return (
+    [
+      'created',
+      'running',
+      'paused',
+      'restarting',
+      'removing',
+      'exited',
+      'dead',
+      'stopped',
+      'configured',
+      'stopping',
+    ].includes(state)
+      ? state
+      : 'unknown'
+  ) as ContainerState;
 }
 
 /** The engine's container list as summaries, keeping only those matching every label filter. */
 export function toSummaries(list: Dockerode.ContainerInfo[], labels: LabelFilter): ContainerSummary[] {
   return list
     .filter((item) => matchesLabels(item.Labels ?? {}, labels))
-    .map(
-      (item): ContainerSummary => ({
-        id: item.Id,
-        name: (item.Names?.[0] ?? '').replace(/^\//, ''),
-        state: toState(item.State),
-        labels: item.Labels ?? {},
-        image: item.Image,
-      }),
-    );
+    .map((item): ContainerSummary => ({
+      id: item.Id,
+      name: (item.Names?.[0] ?? '').replace(/^\//, ''),
+      state: toState(item.State),
+      labels: item.Labels ?? {},
+      image: item.Image,
+    }));
 }
 
 export function createDockerodeContainerOperations(docker: Dockerode, kind: EngineKind): ContainerOperations {
@@ -83,18 +101,28 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
         const status = statusOf(error);
         // Podman answers a taken name with 500 "... already in use"; Docker with 409.
         if (status === 409 || /already in use/i.test(engineMessage(error))) {
-          throw new ConflictError('CONTAINER_NAME_TAKEN', `The name "${spec.name}" is already used by another container`, {
-            hint: 'Choose another agent name, or remove the old one with `agentctl rm NAME`',
-            cause: error,
-          });
+          throw new ConflictError(
+            'CONTAINER_NAME_TAKEN',
+            `The name "${spec.name}" is already used by another container`,
+            {
+              hint: 'Choose another agent name, or remove the old one with `agentctl rm NAME`',
+              cause: error,
+            },
+          );
         }
         // Docker refuses more CPUs than its host has (Podman takes them): that is the user's value.
-        const cpus = /Range of CPUs is from [\d.]+ to [\d.]+, as there (?:is|are) only (\d+) CPUs? available/i.exec(engineMessage(error));
+        const cpus = /Range of CPUs is from [\d.]+ to [\d.]+, as there (?:is|are) only (\d+) CPUs? available/i.exec(
+          engineMessage(error),
+        );
         if (status === 400 && cpus) {
-          throw new UsageError('INVALID_CPUS', `Invalid CPU limit: the engine has only ${cpus[1]} CPU${cpus[1] === '1' ? '' : 's'}`, {
-            hint: `Give --cpus ${cpus[1]} or less (or set resources.cpus to at most ${cpus[1]}; the default is 2)`,
-            cause: error,
-          });
+          throw new UsageError(
+            'INVALID_CPUS',
+            `Invalid CPU limit: the engine has only ${cpus[1]} CPU${cpus[1] === '1' ? '' : 's'}`,
+            {
+              hint: `Give --cpus ${cpus[1]} or less (or set resources.cpus to at most ${cpus[1]}; the default is 2)`,
+              cause: error,
+            },
+          );
         }
         if (status === 404) {
           throw new NotFoundError('IMAGE_NOT_FOUND', `The engine has no image "${spec.Image}"`, {
@@ -112,11 +140,20 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
       } catch (error) {
         if (statusOf(error) === 304) return;
         const message = engineMessage(error);
-        if (/executable file not found|no such file or directory|command that was not found|permission denied: unknown/i.test(message) && /exec/i.test(message)) {
-          throw new EngineError('AGENT_COMMAND_NOT_FOUND', `The agent's command cannot be run in the image: ${message}`, {
-            hint: 'Check the command after `--` (or the agent profile\'s `command`) and that the image contains it',
-            cause: error,
-          });
+        if (
+          /executable file not found|no such file or directory|command that was not found|permission denied: unknown/i.test(
+            message,
+          ) &&
+          /exec/i.test(message)
+        ) {
+          throw new EngineError(
+            'AGENT_COMMAND_NOT_FOUND',
+            `The agent's command cannot be run in the image: ${message}`,
+            {
+              hint: "Check the command after `--` (or the agent profile's `command`) and that the image contains it",
+              cause: error,
+            },
+          );
         }
         throw engineError('start the container', error);
       }
@@ -165,8 +202,14 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
         if (kind === 'podman') {
           // Podman's Docker-compatible inspect reports HostConfig.Runtime as "oci"; libpod's says which.
           const info = await new Promise<{ OCIRuntime?: string }>((resolve, reject) => {
-            docker.modem.dial({ path: `/v4.0.0/libpod/containers/${encodeURIComponent(id)}/json`, method: 'GET', options: {}, statusCodes: { 200: true, 404: 'no such container', 500: 'server error' } }, (error, data) =>
-              error ? reject(error as Error) : resolve(data as { OCIRuntime?: string }),
+            docker.modem.dial(
+              {
+                path: `/v4.0.0/libpod/containers/${encodeURIComponent(id)}/json`,
+                method: 'GET',
+                options: {},
+                statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+              },
+              (error, data) => (error ? reject(error as Error) : resolve(data as { OCIRuntime?: string })),
             );
           });
           return info.OCIRuntime || undefined;
@@ -253,7 +296,12 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
       // Libpod's own endpoint (the compat API has none); the result shows in the next inspect.
       await new Promise<void>((resolve) => {
         docker.modem.dial(
-          { path: `/v4.0.0/libpod/containers/${encodeURIComponent(id)}/healthcheck`, method: 'GET', options: {}, statusCodes: { 200: true, 409: true, 500: true } },
+          {
+            path: `/v4.0.0/libpod/containers/${encodeURIComponent(id)}/healthcheck`,
+            method: 'GET',
+            options: {},
+            statusCodes: { 200: true, 409: true, 500: true },
+          },
           () => resolve(),
         );
       });
@@ -263,11 +311,16 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
 }
 
 function notFound(id: string, cause: unknown): NotFoundError {
-  return new NotFoundError('CONTAINER_NOT_FOUND', `No container ${id}`, { hint: 'List agents with `agentctl ls --all`', cause });
+  return new NotFoundError('CONTAINER_NOT_FOUND', `No container ${id}`, {
+    hint: 'List agents with `agentctl ls --all`',
+    cause,
+  });
 }
 
 export function toDetails(info: Dockerode.ContainerInspectInfo): ContainerDetails {
-  const state = info.State as Dockerode.ContainerInspectInfo['State'] & { Health?: { Status?: string; FailingStreak?: number } };
+  const state = info.State as Dockerode.ContainerInspectInfo['State'] & {
+    Health?: { Status?: string; FailingStreak?: number };
+  };
   const healthcheck = (info.Config as { Healthcheck?: { Retries?: number } }).Healthcheck;
   const host = info.HostConfig as { NanoCpus?: number; Memory?: number; PidsLimit?: number | null };
   const never = (time?: string) => !time || time.startsWith('0001-');
@@ -284,7 +337,9 @@ export function toDetails(info: Dockerode.ContainerInspectInfo): ContainerDetail
     ...(state.OOMKilled ? { oomKilled: true } : {}),
     ...(state.Pid > 0 ? { pid: state.Pid } : {}),
     health: state.Health?.Status || undefined,
-    ...(state.Health?.Status ? { healthStreak: { failing: state.Health.FailingStreak ?? 0, retries: healthcheck?.Retries ?? 0 } } : {}),
+    ...(state.Health?.Status
+      ? { healthStreak: { failing: state.Health.FailingStreak ?? 0, retries: healthcheck?.Retries ?? 0 } }
+      : {}),
     user: info.Config.User ?? '',
     env: info.Config.Env ?? [],
     tty: info.Config.Tty,

@@ -19,8 +19,12 @@ describe('pullImage over the engine API', () => {
     const stream = new PassThrough();
     const { docker, queries } = fakeEngine(stream);
     const events: unknown[] = [];
-    const done = createDockerodeImageOperations(docker, 'docker').pullImage('127.0.0.1:5000/a/b:1.0.0', { onEvent: (e) => events.push(e) });
-    stream.write('{"status":"Pulling fs layer","id":"abc"}\n{"status":"Downloading","id":"abc","progressDetail":{"current":5,"total":10}}\n');
+    const done = createDockerodeImageOperations(docker, 'docker').pullImage('127.0.0.1:5000/a/b:1.0.0', {
+      onEvent: (e) => events.push(e),
+    });
+    stream.write(
+      '{"status":"Pulling fs layer","id":"abc"}\n{"status":"Downloading","id":"abc","progressDetail":{"current":5,"total":10}}\n',
+    );
     stream.end('{"status":"Digest: sha256:1"}');
     await done;
     expect(queries[0]).toEqual([{ fromImage: '127.0.0.1:5000/a/b', tag: '1.0.0' }]);
@@ -35,7 +39,9 @@ describe('pullImage over the engine API', () => {
     const stream = new PassThrough();
     const { docker } = fakeEngine(stream);
     const done = createDockerodeImageOperations(docker, 'podman').pullImage('x/y:1');
-    stream.end('{"status":"Trying to pull x/y:1"}\n{"error":"manifest unknown","errorDetail":{"message":"manifest unknown"}}\n');
+    stream.end(
+      '{"status":"Trying to pull x/y:1"}\n{"error":"manifest unknown","errorDetail":{"message":"manifest unknown"}}\n',
+    );
     await expect(done).rejects.toThrow('manifest unknown');
   });
 

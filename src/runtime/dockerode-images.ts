@@ -16,7 +16,8 @@ interface StreamMessage {
 function pullQuery(reference: string): { fromImage: string; tag?: string } {
   if (reference.includes('@')) return { fromImage: reference };
   const colon = reference.lastIndexOf(':');
-  if (colon > reference.lastIndexOf('/')) return { fromImage: reference.slice(0, colon), tag: reference.slice(colon + 1) };
+  if (colon > reference.lastIndexOf('/'))
+    return { fromImage: reference.slice(0, colon), tag: reference.slice(colon + 1) };
   return { fromImage: reference, tag: 'latest' };
 }
 
@@ -150,7 +151,10 @@ export function createDockerodeImageOperations(docker: Dockerode, _kind: EngineK
         ...(options.noCache ? { nocache: true } : {}),
         ...(options.signal ? { abortSignal: options.signal } : {}),
       };
-      const stream = await docker.buildImage(options.context as NodeJS.ReadableStream, buildOptions as Dockerode.ImageBuildOptions);
+      const stream = await docker.buildImage(
+        options.context as NodeJS.ReadableStream,
+        buildOptions as Dockerode.ImageBuildOptions,
+      );
       let id: string | undefined;
       await followStream(
         stream,

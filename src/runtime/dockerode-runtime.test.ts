@@ -20,10 +20,18 @@ describe('DockerodeRuntime', () => {
       paths.push(req.url ?? '');
       res.setHeader('Content-Type', 'application/json');
       if (req.url?.startsWith('/containers/json')) {
-        res.end(JSON.stringify([
-          { Id: 'abc', Names: ['/agentctl-a'], State: 'running', Image: 'img:1', Labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'a' } },
-          { Id: 'def', Names: ['/other'], State: 'running', Image: 'img:1', Labels: {} },
-        ]));
+        res.end(
+          JSON.stringify([
+            {
+              Id: 'abc',
+              Names: ['/agentctl-a'],
+              State: 'running',
+              Image: 'img:1',
+              Labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'a' },
+            },
+            { Id: 'def', Names: ['/other'], State: 'running', Image: 'img:1', Labels: {} },
+          ]),
+        );
       } else {
         res.statusCode = 404;
         res.end(JSON.stringify({ message: 'No such container: gone' }));
@@ -41,7 +49,14 @@ describe('DockerodeRuntime', () => {
     const getDocker = vi.fn(() => Promise.reject(new Error('not loaded')));
     const docker = new DockerodeRuntime(getDocker, { url: 'ssh://me@host', source: 'test' }, version('docker'));
     const podman = new DockerodeRuntime(getDocker, { url: 'ssh://me@host', source: 'test' }, version('podman'));
-    for (const name of ['createContainer', 'listContainers', 'inspectContainer', 'pullImage', 'fetchEngineInfo', 'streamLogs'] as const) {
+    for (const name of [
+      'createContainer',
+      'listContainers',
+      'inspectContainer',
+      'pullImage',
+      'fetchEngineInfo',
+      'streamLogs',
+    ] as const) {
       expect(typeof docker[name]).toBe('function');
     }
     expect(docker.runHealthCheck).toBeUndefined();
@@ -53,8 +68,19 @@ describe('DockerodeRuntime', () => {
     const engine = await fakeEngine();
     const getDocker = vi.fn(() => Promise.reject(new Error('not loaded')));
     const runtime = new DockerodeRuntime(getDocker, { url: engine.url, source: 'test' }, version('docker'));
-    const list = await runtime.listContainers({ labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': true }, all: true });
-    expect(list).toEqual([{ id: 'abc', name: 'agentctl-a', state: 'running', image: 'img:1', labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'a' } }]);
+    const list = await runtime.listContainers({
+      labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': true },
+      all: true,
+    });
+    expect(list).toEqual([
+      {
+        id: 'abc',
+        name: 'agentctl-a',
+        state: 'running',
+        image: 'img:1',
+        labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'a' },
+      },
+    ]);
     expect(await runtime.inspectContainer('gone')).toBeUndefined();
     const query = new URLSearchParams(engine.paths[0]!.split('?')[1]);
     expect(query.get('all')).toBe('true');
@@ -64,7 +90,11 @@ describe('DockerodeRuntime', () => {
 
   it('loads dockerode once, on the first other operation, and reports its failure', async () => {
     const getDocker = vi.fn(() => Promise.reject(new Error('not loaded')));
-    const runtime = new DockerodeRuntime(getDocker, { url: 'unix:///nonexistent.sock', source: 'test' }, version('docker'));
+    const runtime = new DockerodeRuntime(
+      getDocker,
+      { url: 'unix:///nonexistent.sock', source: 'test' },
+      version('docker'),
+    );
     await expect(runtime.fetchEngineInfo()).rejects.toThrow('not loaded');
     await expect(runtime.listVolumes({})).rejects.toThrow('not loaded');
     expect(getDocker).toHaveBeenCalledTimes(1);

@@ -52,7 +52,10 @@ export class DockerodeRuntime implements ContainerRuntime {
     // they only keep it for later calls.
     const names = Object.keys(createOperations(undefined as never, this.kind)) as (keyof Operations)[];
     const delegates = Object.fromEntries(
-      names.map((name) => [name, (...args: unknown[]) => load().then((ops) => (ops[name] as (...a: unknown[]) => Promise<unknown>)(...args))]),
+      names.map((name) => [
+        name,
+        (...args: unknown[]) => load().then((ops) => (ops[name] as (...a: unknown[]) => Promise<unknown>)(...args)),
+      ]),
     );
     const json = createEngineJsonClient(endpoint);
     Object.assign(this, delegates, json ? createJsonContainerReads(json) : {});

@@ -57,7 +57,8 @@ export function createDockerodeStreamOperations(docker: Dockerode, _kind: Engine
       }
       const byName = await inspect(`${CONTAINER_PREFIX}${name}`);
       // A container that merely shares the name is not agentctl's.
-      if (byName && byName.containerName === `${CONTAINER_PREFIX}${name}` && byName.labels[LABELS.managed] === 'true') return byName;
+      if (byName && byName.containerName === `${CONTAINER_PREFIX}${name}` && byName.labels[LABELS.managed] === 'true')
+        return byName;
       return undefined;
     },
 
@@ -70,8 +71,15 @@ export function createDockerodeStreamOperations(docker: Dockerode, _kind: Engine
     },
 
     async attachContainer(id, options) {
-      const parameters = query({ stream: true, stdin: options.stdin, stdout: true, stderr: true, detachKeys: options.detachKeys });
-      if (supportsRawRequests(docker)) return hijack(docker, `/containers/${encodeURIComponent(id)}/attach?${parameters}`);
+      const parameters = query({
+        stream: true,
+        stdin: options.stdin,
+        stdout: true,
+        stderr: true,
+        detachKeys: options.detachKeys,
+      });
+      if (supportsRawRequests(docker))
+        return hijack(docker, `/containers/${encodeURIComponent(id)}/attach?${parameters}`);
       // ssh:// endpoints: dockerode's own hijack (it sends a body, which Podman would echo into stdin).
       const stream = await docker.getContainer(id).attach({
         stream: true,
@@ -90,7 +98,9 @@ export function createDockerodeStreamOperations(docker: Dockerode, _kind: Engine
 
     async waitContainerExit(id, signal) {
       // Podman answers `removed` with 0 whatever the exit code; `next-exit` is right on both.
-      const result = (await docker.getContainer(id).wait({ condition: 'next-exit', abortSignal: signal } as never)) as unknown as { StatusCode: number };
+      const result = (await docker
+        .getContainer(id)
+        .wait({ condition: 'next-exit', abortSignal: signal } as never)) as unknown as { StatusCode: number };
       return result.StatusCode;
     },
 
@@ -112,7 +122,9 @@ export function createDockerodeStreamOperations(docker: Dockerode, _kind: Engine
       if (supportsRawRequests(docker)) {
         return hijack(docker, `/exec/${encodeURIComponent(execId)}/start`, { Detach: false, Tty: options.tty });
       }
-      const stream = await docker.getExec(execId).start({ hijack: true, stdin: options.stdin, Detach: false, Tty: options.tty });
+      const stream = await docker
+        .getExec(execId)
+        .start({ hijack: true, stdin: options.stdin, Detach: false, Tty: options.tty });
       return stream as unknown as Duplex;
     },
 
@@ -129,16 +141,25 @@ export function createDockerodeStreamOperations(docker: Dockerode, _kind: Engine
       if (!supportsRawRequests(docker)) return 'unknown';
       let response;
       try {
-        response = await streamRequest(docker, 'HEAD', `/containers/${encodeURIComponent(id)}/archive?${query({ path })}`);
+        response = await streamRequest(
+          docker,
+          'HEAD',
+          `/containers/${encodeURIComponent(id)}/archive?${query({ path })}`,
+        );
       } catch (error) {
         if (isNotFound(error)) return 'absent';
         throw error;
       }
       response.resume();
       const header = response.headers['x-docker-container-path-stat'];
-      const stat = typeof header === 'string' ? (JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { mode?: number }) : {};
+      const stat =
+        typeof header === 'string'
+          ? (JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { mode?: number })
+          : {};
       // Go's os.FileMode: the directory bit is the top one.
-      return stat.mode !== undefined && stat.mode >= 2 ** 31 && Math.floor(stat.mode / 2 ** 31) % 2 === 1 ? 'directory' : 'other';
+      return stat.mode !== undefined && stat.mode >= 2 ** 31 && Math.floor(stat.mode / 2 ** 31) % 2 === 1
+        ? 'directory'
+        : 'other';
     },
 
     async streamLogs(id, options, signal) {
@@ -146,7 +167,9 @@ export function createDockerodeStreamOperations(docker: Dockerode, _kind: Engine
       const common = { stdout: true, stderr: true, follow, timestamps, since, until };
       const path = `/containers/${encodeURIComponent(id)}/logs?${query({ ...common, tail: options.tail ?? 'all' })}`;
       if (supportsRawRequests(docker)) return streamRequest(docker, 'GET', path, signal);
-      const stream: unknown = await docker.getContainer(id).logs({ ...common, tail: options.tail, abortSignal: signal } as never);
+      const stream: unknown = await docker
+        .getContainer(id)
+        .logs({ ...common, tail: options.tail, abortSignal: signal } as never);
       // Without follow, dockerode buffers the whole answer.
       return Buffer.isBuffer(stream) ? Readable.from([stream]) : (stream as Readable);
     },

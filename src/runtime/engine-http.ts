@@ -35,11 +35,17 @@ async function requestOptions(docker: Dockerode, method: string, path: string, h
   const modem = docker.modem as unknown as ModemSettings;
   const prefix = modem.version ? `/${modem.version.replace(/^\/+/, '')}` : '';
   const base = { method, path: `${prefix}${path}`, headers: { ...modem.headers, ...headers } };
-  if (modem.socketPath) return { module: await import('node:http'), options: { ...base, socketPath: modem.socketPath, ...SOCKET_REQUEST } };
+  if (modem.socketPath)
+    return { module: await import('node:http'), options: { ...base, socketPath: modem.socketPath, ...SOCKET_REQUEST } };
   const tls = modem.protocol === 'https';
   return {
     module: tls ? await import('node:https') : await import('node:http'),
-    options: { ...base, host: modem.host, port: modem.port, ...(tls ? { ca: modem.ca, cert: modem.cert, key: modem.key } : {}) },
+    options: {
+      ...base,
+      host: modem.host,
+      port: modem.port,
+      ...(tls ? { ca: modem.ca, cert: modem.cert, key: modem.key } : {}),
+    },
   };
 }
 
@@ -63,7 +69,11 @@ async function readError(response: IncomingMessage): Promise<EngineHttpError> {
 export async function hijack(docker: Dockerode, path: string, body?: unknown): Promise<Duplex> {
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   // An explicit length: without one Node sends a chunked body, which Podman reads as stdin.
-  const headers: Record<string, string> = { Connection: 'Upgrade', Upgrade: 'tcp', 'Content-Length': String(payload?.length ?? 0) };
+  const headers: Record<string, string> = {
+    Connection: 'Upgrade',
+    Upgrade: 'tcp',
+    'Content-Length': String(payload?.length ?? 0),
+  };
   if (payload) headers['Content-Type'] = 'application/json';
   const { module, options } = await requestOptions(docker, 'POST', path, headers);
   return new Promise<Duplex>((resolve, reject) => {
@@ -82,7 +92,12 @@ export async function hijack(docker: Dockerode, path: string, body?: unknown): P
 }
 
 /** A streaming request: resolves with the response once the status line arrived (2xx), never buffering the body. */
-export async function streamRequest(docker: Dockerode, method: string, path: string, signal?: AbortSignal): Promise<IncomingMessage> {
+export async function streamRequest(
+  docker: Dockerode,
+  method: string,
+  path: string,
+  signal?: AbortSignal,
+): Promise<IncomingMessage> {
   const { module, options } = await requestOptions(docker, method, path, {});
   return new Promise<IncomingMessage>((resolve, reject) => {
     const request = module.request({ ...options, signal });

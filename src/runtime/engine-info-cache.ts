@@ -14,10 +14,16 @@ import type { EngineInfo } from './engine-operations.js';
  * first start after an engine (re)start pays for it. Any doubt (remote engine, unreadable or
  * foreign cache directory, broken file) falls back to asking the engine.
  */
-export async function cachedEngineInfo(runtime: Pick<ContainerRuntime, 'endpoint' | 'version' | 'fetchEngineInfo'>, env: NodeJS.ProcessEnv = process.env): Promise<EngineInfo> {
+export async function cachedEngineInfo(
+  runtime: Pick<ContainerRuntime, 'endpoint' | 'version' | 'fetchEngineInfo'>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<EngineInfo> {
   const file = await cacheFile(runtime, env).catch(() => undefined);
   if (file) {
-    const cached = await readFile(file, 'utf8').then((text) => JSON.parse(text) as EngineInfo, () => undefined);
+    const cached = await readFile(file, 'utf8').then(
+      (text) => JSON.parse(text) as EngineInfo,
+      () => undefined,
+    );
     if (cached && typeof cached.rootless === 'boolean' && Array.isArray(cached.securityOptions)) return cached;
   }
   const info = await runtime.fetchEngineInfo();
@@ -46,7 +52,10 @@ export async function saveEngineInfoCache(): Promise<void> {
     .catch(() => undefined);
 }
 
-async function cacheFile(runtime: Pick<ContainerRuntime, 'endpoint' | 'version'>, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+async function cacheFile(
+  runtime: Pick<ContainerRuntime, 'endpoint' | 'version'>,
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
   const parsed = parseEndpoint(runtime.endpoint.url);
   if (parsed.protocol !== 'unix' || !parsed.socketPath || typeof process.getuid !== 'function') return undefined;
   const socket = await stat(parsed.socketPath, { bigint: true });
@@ -54,7 +63,16 @@ async function cacheFile(runtime: Pick<ContainerRuntime, 'endpoint' | 'version'>
   const dir = join(env.XDG_RUNTIME_DIR || tmpdir(), `agentctl-${uid}`);
   if ((await lstat(dir).catch(() => undefined)) && !(await ownDirectory(dir, false))) return undefined;
   // CACHE_FORMAT: a newer agentctl that reads the info differently (Podman's Rootless) asks again.
-  const key = JSON.stringify([CACHE_FORMAT, parsed.socketPath, String(socket.dev), String(socket.ino), String(socket.ctimeNs), runtime.version.kind, runtime.version.version, runtime.version.apiVersion]);
+  const key = JSON.stringify([
+    CACHE_FORMAT,
+    parsed.socketPath,
+    String(socket.dev),
+    String(socket.ino),
+    String(socket.ctimeNs),
+    runtime.version.kind,
+    runtime.version.version,
+    runtime.version.apiVersion,
+  ]);
   return join(dir, `engine-info-${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
 }
 

@@ -10,7 +10,22 @@ import { createJsonContainerReads } from './engine-json-containers.js';
 
 // Each answer by the path's first segment after /containers/ (inspect) or a list query marker.
 const ANSWERS: Record<string, { status: number; body: string }> = {
-  ok: { status: 200, body: JSON.stringify({ Id: 'abc', Name: '/agentctl-ok', State: { Status: 'running', Running: true, StartedAt: '2026-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z', ExitCode: 0 }, Config: { Labels: { a: 'b' }, Image: 'img:1', User: 'agent', Env: ['A=1'], Tty: true }, HostConfig: { NanoCpus: 2e9, Memory: 1024, PidsLimit: 512 } }) },
+  ok: {
+    status: 200,
+    body: JSON.stringify({
+      Id: 'abc',
+      Name: '/agentctl-ok',
+      State: {
+        Status: 'running',
+        Running: true,
+        StartedAt: '2026-01-01T00:00:00Z',
+        FinishedAt: '0001-01-01T00:00:00Z',
+        ExitCode: 0,
+      },
+      Config: { Labels: { a: 'b' }, Image: 'img:1', User: 'agent', Env: ['A=1'], Tty: true },
+      HostConfig: { NanoCpus: 2e9, Memory: 1024, PidsLimit: 512 },
+    }),
+  },
   gone: { status: 404, body: JSON.stringify({ message: 'No such container: gone' }) },
   broken: { status: 500, body: JSON.stringify({ message: 'storage is on fire' }) },
   text: { status: 500, body: 'plain failure text' },
@@ -21,7 +36,9 @@ describe('container reads over the JSON client', () => {
   const socket = join(dir, 'engine.sock');
   let listAnswer = ANSWERS.ok!;
   const server = createServer((req, res) => {
-    const answer = req.url!.startsWith('/containers/json') ? listAnswer : ANSWERS[decodeURIComponent(req.url!.split('/')[2]!)]!;
+    const answer = req.url!.startsWith('/containers/json')
+      ? listAnswer
+      : ANSWERS[decodeURIComponent(req.url!.split('/')[2]!)]!;
     res.statusCode = answer.status;
     res.end(answer.body);
   });
@@ -39,10 +56,12 @@ describe('container reads over the JSON client', () => {
   const outcome = (promise: Promise<unknown>) =>
     promise.then(
       (value) => ({ value }),
-      (error: Error & { code?: string; hint?: string }) => ({ error: { name: error.name, code: error.code, message: error.message, hint: error.hint } }),
+      (error: Error & { code?: string; hint?: string }) => ({
+        error: { name: error.name, code: error.code, message: error.message, hint: error.hint },
+      }),
     );
 
-  it('inspects as dockerode does: details, 404 as absent, engine failures with the engine\'s words', async () => {
+  it("inspects as dockerode does: details, 404 as absent, engine failures with the engine's words", async () => {
     const { dockerode, json } = await both();
     for (const name of ['ok', 'gone', 'broken', 'text']) {
       const expected = await outcome(dockerode.inspectContainer(name));
@@ -51,8 +70,15 @@ describe('container reads over the JSON client', () => {
       if ('value' in actual && actual.value) delete (actual.value as { raw?: unknown }).raw;
       expect(actual, name).toEqual(expected);
     }
-    expect(await outcome(json.inspectContainer('broken'))).toHaveProperty('error.message', 'The engine could not inspect the container: storage is on fire');
-    expect(await json.inspectContainer('ok')).toMatchObject({ name: 'agentctl-ok', state: 'running', hostConfig: { nanoCpus: 2e9, memory: 1024, pidsLimit: 512 } });
+    expect(await outcome(json.inspectContainer('broken'))).toHaveProperty(
+      'error.message',
+      'The engine could not inspect the container: storage is on fire',
+    );
+    expect(await json.inspectContainer('ok')).toMatchObject({
+      name: 'agentctl-ok',
+      state: 'running',
+      hostConfig: { nanoCpus: 2e9, memory: 1024, pidsLimit: 512 },
+    });
   });
 
   it('lists and fails to list as dockerode does', async () => {
@@ -69,7 +95,9 @@ describe('container reads over the JSON client', () => {
     const gone = { url: `unix://${join(dir, 'missing.sock')}`, source: 'test' };
     const dockerode = createDockerodeContainerOperations(await createDockerClient(gone), 'docker');
     const json = createJsonContainerReads(createEngineJsonClient(gone)!);
-    expect(await outcome(json.listContainers({ labels: {}, all: true }))).toEqual(await outcome(dockerode.listContainers({ labels: {}, all: true })));
+    expect(await outcome(json.listContainers({ labels: {}, all: true }))).toEqual(
+      await outcome(dockerode.listContainers({ labels: {}, all: true })),
+    );
   });
 
   it('leaves ssh:// and named pipes to dockerode', () => {

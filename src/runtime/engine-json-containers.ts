@@ -8,11 +8,15 @@ import type { EngineJsonClient } from './engine-json.js';
  * of dockerode, so that listing agents does not load dockerode. The same requests, answers and
  * errors as the dockerode implementation in dockerode-containers.ts.
  */
-export function createJsonContainerReads(client: EngineJsonClient): Pick<ContainerOperations, 'inspectContainer' | 'listContainers'> {
+export function createJsonContainerReads(
+  client: EngineJsonClient,
+): Pick<ContainerOperations, 'inspectContainer' | 'listContainers'> {
   return {
     async inspectContainer(nameOrId) {
       try {
-        return toDetails((await client.get(`/containers/${encodeURIComponent(nameOrId)}/json`)) as Dockerode.ContainerInspectInfo);
+        return toDetails(
+          (await client.get(`/containers/${encodeURIComponent(nameOrId)}/json`)) as Dockerode.ContainerInspectInfo,
+        );
       } catch (error) {
         if (statusOf(error) === 404) return undefined;
         throw engineError('inspect the container', error);
@@ -21,7 +25,10 @@ export function createJsonContainerReads(client: EngineJsonClient): Pick<Contain
 
     async listContainers({ labels, all }) {
       try {
-        const list = await client.get('/containers/json', { all, filters: JSON.stringify({ label: labelFilters(labels) }) });
+        const list = await client.get('/containers/json', {
+          all,
+          filters: JSON.stringify({ label: labelFilters(labels) }),
+        });
         return toSummaries(list as Dockerode.ContainerInfo[], labels);
       } catch (error) {
         throw engineError('list containers', error);

@@ -30,10 +30,15 @@ export function createEngineJsonClient(endpoint: Endpoint): EngineJsonClient | u
   }
   if (parsed.protocol === 'ssh' || parsed.protocol === 'npipe') return undefined;
   // The same rule as createDockerClient: TLS for https://, DOCKER_TLS_VERIFY or a client certificate.
-  const tls = parsed.protocol === 'https' || (parsed.protocol === 'tcp' && Boolean(endpoint.tls?.verify || endpoint.tls?.cert));
+  const tls =
+    parsed.protocol === 'https' || (parsed.protocol === 'tcp' && Boolean(endpoint.tls?.verify || endpoint.tls?.cert));
   const target = parsed.socketPath
     ? { socketPath: parsed.socketPath, ...SOCKET_REQUEST }
-    : { host: parsed.host, port: parsed.port, ...(tls ? { ca: endpoint.tls?.ca, cert: endpoint.tls?.cert, key: endpoint.tls?.key } : {}) };
+    : {
+        host: parsed.host,
+        port: parsed.port,
+        ...(tls ? { ca: endpoint.tls?.ca, cert: endpoint.tls?.cert, key: endpoint.tls?.key } : {}),
+      };
   return {
     async get(path, query = {}) {
       const search = new URLSearchParams(Object.entries(query).map(([key, value]) => [key, String(value)])).toString();

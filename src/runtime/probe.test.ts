@@ -3,7 +3,9 @@ import { classifyConnectionError, versionFromPingHeaders } from './probe.js';
 
 describe('versionFromPingHeaders', () => {
   it('reads a Docker engine from its ping headers', () => {
-    expect(versionFromPingHeaders({ 'api-version': '1.41', server: 'Docker/20.10.24+dfsg1 (linux)', ostype: 'linux' })).toEqual({
+    expect(
+      versionFromPingHeaders({ 'api-version': '1.41', server: 'Docker/20.10.24+dfsg1 (linux)', ostype: 'linux' }),
+    ).toEqual({
       kind: 'docker',
       version: '20.10.24+dfsg1',
       apiVersion: '1.41',
@@ -34,6 +36,9 @@ describe('classifyConnectionError', () => {
   });
 
   it('calls an HTTP parse failure "not an engine"', () => {
-    expect(classifyConnectionError(Object.assign(new Error('Parse Error: Expected HTTP/'), { code: 'HPE_INVALID_CONSTANT' })).outcome).toBe('not-an-engine');
+    expect(
+      classifyConnectionError(Object.assign(new Error('Parse Error: Expected HTTP/'), { code: 'HPE_INVALID_CONSTANT' }))
+        .outcome,
+    ).toBe('not-an-engine');
   });
 });

@@ -3,13 +3,7 @@ import type { EngineVersion } from './container-runtime.js';
 import { parseEndpoint, type Endpoint } from './endpoint.js';
 
 export type ProbeOutcome =
-  | 'absent'
-  | 'permission-denied'
-  | 'connection-refused'
-  | 'timed-out'
-  | 'not-an-engine'
-  | 'wrong-kind'
-  | 'error';
+  'absent' | 'permission-denied' | 'connection-refused' | 'timed-out' | 'not-an-engine' | 'wrong-kind' | 'error';
 
 export type ProbeResult =
   /** `client` builds the dockerode client on its first call (loading dockerode), then returns the same one. */
@@ -47,7 +41,13 @@ function lazyClient(endpoint: Endpoint): () => Promise<Dockerode> {
 }
 
 /** What docker-modem reads from the environment as defaults beneath the options it is given. */
-const MODEM_ENV = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_CLIENT_TIMEOUT', 'DOCKER_PATH_PREFIX'];
+const MODEM_ENV = [
+  'DOCKER_HOST',
+  'DOCKER_TLS_VERIFY',
+  'DOCKER_CERT_PATH',
+  'DOCKER_CLIENT_TIMEOUT',
+  'DOCKER_PATH_PREFIX',
+];
 
 /**
  * docker-modem merges DOCKER_HOST & co. under the options: with DOCKER_HOST=tcp://… its host wins
@@ -65,7 +65,9 @@ function withoutDockerEnv<T>(build: () => T): T {
 }
 
 /** Reads the engine kind from its own /version answer, never from the socket's name. */
-export function toEngineVersion(raw: Dockerode.DockerVersion & { Components?: { Name: string; Version: string }[] }): EngineVersion | undefined {
+export function toEngineVersion(
+  raw: Dockerode.DockerVersion & { Components?: { Name: string; Version: string }[] },
+): EngineVersion | undefined {
   if (!raw || typeof raw !== 'object' || typeof raw.ApiVersion !== 'string') return undefined;
   const components = raw.Components ?? [];
   const podman = components.find((c) => /podman/i.test(c.Name));
@@ -85,7 +87,9 @@ export function toEngineVersion(raw: Dockerode.DockerVersion & { Components?: { 
  * `Libpod-Api-Version` and `Server: Libpod/<version>`, Docker `Server: Docker/<version>`. Podman's
  * /version takes seconds under load, /_ping milliseconds.
  */
-export function versionFromPingHeaders(headers: Record<string, string | string[] | undefined>): EngineVersion | undefined {
+export function versionFromPingHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): EngineVersion | undefined {
   const header = (name: string) => {
     const value = headers[name.toLowerCase()];
     return Array.isArray(value) ? value[0] : value;
@@ -95,23 +99,36 @@ export function versionFromPingHeaders(headers: Record<string, string | string[]
   const match = /^(Docker|Libpod)\/(\S+)(?: \((\w+)\))?/i.exec(server);
   if (!apiVersion || !match) return undefined;
   const podman = header('libpod-api-version') !== undefined || /^libpod$/i.test(match[1]!);
-  return { kind: podman ? 'podman' : 'docker', version: header('libpod-api-version') ?? match[2]!, apiVersion, os: match[3] ?? header('ostype') };
+  return {
+    kind: podman ? 'podman' : 'docker',
+    version: header('libpod-api-version') ?? match[2]!,
+    apiVersion,
+    os: match[3] ?? header('ostype'),
+  };
 }
 
 /** GET /_ping over the endpoint with node's own http (no dockerode needed). */
-function ping(endpoint: Endpoint, timeoutMs: number): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function ping(
+  endpoint: Endpoint,
+  timeoutMs: number,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const parsed = parseEndpoint(endpoint.url);
   return new Promise((resolve, reject) => {
-    const tls = parsed.protocol === 'https' || (parsed.protocol === 'tcp' && (endpoint.tls?.verify || endpoint.tls?.cert));
+    const tls =
+      parsed.protocol === 'https' || (parsed.protocol === 'tcp' && (endpoint.tls?.verify || endpoint.tls?.cert));
     const options = {
       method: 'GET',
       path: '/_ping',
       timeout: timeoutMs,
       // servername '': see SOCKET_REQUEST in engine-json.ts (no TLS on a socket).
-      ...(parsed.socketPath ? { socketPath: parsed.socketPath, servername: '' } : { host: parsed.host, port: parsed.port }),
+      ...(parsed.socketPath
+        ? { socketPath: parsed.socketPath, servername: '' }
+        : { host: parsed.host, port: parsed.port }),
       ...(tls ? { ca: endpoint.tls?.ca, cert: endpoint.tls?.cert, key: endpoint.tls?.key } : {}),
     };
-    const load: Promise<{ request: typeof import('node:http').request }> = tls ? import('node:https') : import('node:http');
+    const load: Promise<{ request: typeof import('node:http').request }> = tls
+      ? import('node:https')
+      : import('node:http');
     void load.then(({ request }) => {
       const req = request(options, (res: import('node:http').IncomingMessage) => {
         let body = '';
@@ -155,7 +172,8 @@ export async function probeEndpoint(endpoint: Endpoint, timeoutMs = DEFAULT_PROB
   try {
     const client = await createDockerClient(endpoint, timeoutMs);
     const version = toEngineVersion((await client.version()) as never);
-    if (!version) return { ok: false, outcome: 'not-an-engine', detail: 'the endpoint answered, but not as a container engine' };
+    if (!version)
+      return { ok: false, outcome: 'not-an-engine', detail: 'the endpoint answered, but not as a container engine' };
     return { ok: true, version, client: lazyClient(endpoint) };
   } catch (error) {
     return { ok: false, ...classifyConnectionError(error) };
@@ -183,6 +201,7 @@ export function classifyConnectionError(error: unknown): { outcome: ProbeOutcome
   }
   if (/timeout/i.test(message)) return { outcome: 'timed-out', detail: 'timed out' };
   if (err?.statusCode) return { outcome: 'not-an-engine', detail: `HTTP ${err.statusCode} from /version` };
-  if (/parse|JSON|Unexpected token|HPE_/i.test(message)) return { outcome: 'not-an-engine', detail: 'the endpoint did not speak the engine API' };
+  if (/parse|JSON|Unexpected token|HPE_/i.test(message))
+    return { outcome: 'not-an-engine', detail: 'the endpoint did not speak the engine API' };
   return { outcome: 'error', detail: message };
 }

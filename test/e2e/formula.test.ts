@@ -21,7 +21,9 @@ describe('the Homebrew formula for the packed tarball', () => {
     const text = readFileSync(formula, 'utf8');
     const sha256 = createHash('sha256').update(readFileSync(tarball)).digest('hex');
     expect(text).toContain(`  sha256 "${sha256}"\n`);
-    expect(text).toContain(`  url "https://github.com/agentctl/agentctl/releases/download/v${pkg.version}/agentctl-${pkg.version}.tgz"\n`);
+    expect(text).toContain(
+      `  url "https://github.com/agentctl/agentctl/releases/download/v${pkg.version}/agentctl-${pkg.version}.tgz"\n`,
+    );
     expect(text).toContain(`assert_equal "${pkg.agentImage.version}", report["image"]["tag"]`);
     expect((await execa('ruby', ['-c', formula])).stdout).toContain('Syntax OK');
   });
@@ -33,7 +35,9 @@ describe('the Homebrew formula for the packed tarball', () => {
   it('the commands of its test block and its completion step succeed on the installed package', async () => {
     expect((await execa(bin, ['--version'])).stdout.trim()).toBe(pkg.version);
     // As in the Homebrew sandbox: no engine reachable, still exit 0 with the pinned image.
-    const report = JSON.parse((await execa(bin, ['version', '--json'], { env: { AGENTCTL_HOST: 'unix:///nonexistent.sock' } })).stdout);
+    const report = JSON.parse(
+      (await execa(bin, ['version', '--json'], { env: { AGENTCTL_HOST: 'unix:///nonexistent.sock' } })).stdout,
+    );
     expect(report.image.tag).toBe(pkg.agentImage.version);
     for (const shell of ['bash', 'zsh', 'fish']) {
       const script = (await execa(bin, ['completion', shell])).stdout;

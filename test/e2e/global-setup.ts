@@ -16,7 +16,9 @@ export default async function setup(project: TestProject): Promise<() => void> {
   const packed = await execa('npm', ['pack', '--pack-destination', work, '--json'], { cwd: root });
   const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
   const prefix = path.join(work, 'prefix');
-  await execa('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', path.join(work, filename)], { cwd: work });
+  await execa('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', path.join(work, filename)], {
+    cwd: work,
+  });
   const bin = path.join(prefix, 'bin', 'agentctl');
   project.provide('agentctlBin', bin);
   project.provide('agentctlPrefix', prefix);

@@ -5,13 +5,16 @@ const bin = inject('agentctlBin');
 
 /** What a command prints on a real terminal of `columns` columns (`script` gives it a pseudo-terminal). */
 async function onTerminal(columns: number, args: string): Promise<string> {
-  const result = await execa('script', ['-qec', `stty cols ${columns} rows 50; ${bin} ${args}`, '/dev/null'], { env: { ...process.env, NO_COLOR: '1' }, reject: false });
+  const result = await execa('script', ['-qec', `stty cols ${columns} rows 50; ${bin} ${args}`, '/dev/null'], {
+    env: { ...process.env, NO_COLOR: '1' },
+    reject: false,
+  });
   expect(result.exitCode, result.stderr).toBe(0);
   return result.stdout.replace(/\r\n/g, '\n');
 }
 
 describe('help follows the terminal width', () => {
-  it('the top-level --help wraps like a command\'s --help: at the terminal\'s width, not at 80 columns', async () => {
+  it("the top-level --help wraps like a command's --help: at the terminal's width, not at 80 columns", async () => {
     const wide = await onTerminal(200, '--help');
     const narrow = await onTerminal(80, '--help');
     // The command table is wrapped by the terminal's width: a row that wraps at 80 fits on one line at 200.

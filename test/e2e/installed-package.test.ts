@@ -34,7 +34,10 @@ describe('the installed npm package', () => {
 
   it('reports version --json with the pinned image and the engine it finds', async () => {
     const engines = readTestEngines();
-    for (const [kind, host] of [['docker', engines.docker.host], ['podman', engines.podman.host]] as const) {
+    for (const [kind, host] of [
+      ['docker', engines.docker.host],
+      ['podman', engines.podman.host],
+    ] as const) {
       const result = await runCli(['version', '--json'], { bin, env: { DOCKER_HOST: host } });
       expect(result.exitCode).toBe(0);
       expect(result.json).toMatchObject({
@@ -55,7 +58,9 @@ describe('the installed npm package', () => {
   it('leaves --env-file to agentctl: Node itself does not read it from the installed binary', async () => {
     // Node 20 reads --env-file anywhere on its command line (nodejs/node#54232); the launcher's
     // shebang ends Node's options with `--` so the flag reaches agentctl.
-    const result = await runCli(['start', 'envfile-probe', '--env-file', '/nonexistent/agentctl.env', '--json'], { bin });
+    const result = await runCli(['start', 'envfile-probe', '--env-file', '/nonexistent/agentctl.env', '--json'], {
+      bin,
+    });
     expect(result.stderr).not.toContain('node:');
     expect(result.json).toMatchObject({ ok: false });
     expect(result.exitCode).not.toBe(9);

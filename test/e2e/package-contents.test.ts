@@ -26,11 +26,20 @@ describe('what npm publishes', () => {
   it('packs only the binary, the bundle, the image build contexts and the package documents (no sources, tests or source maps)', async () => {
     const { stdout } = await execa('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root });
     const [{ files }] = JSON.parse(stdout) as [{ files: Array<{ path: string }> }];
-    const unexpected = files.map((f) => f.path).filter((p) => !/^(package\.json|README\.md|LICENSE|bin\/agentctl\.js|dist\/[\w.-]+\.(js|cjs|mjs|json|txt)|containers\/[\w-]+\/(Dockerfile|extra-ca\/README\.md|bin\/agentctl-[\w-]+))$/.test(p));
+    const unexpected = files
+      .map((f) => f.path)
+      .filter(
+        (p) =>
+          !/^(package\.json|README\.md|LICENSE|bin\/agentctl\.js|dist\/[\w.-]+\.(js|cjs|mjs|json|txt)|containers\/[\w-]+\/(Dockerfile|extra-ca\/README\.md|bin\/agentctl-[\w-]+))$/.test(
+            p,
+          ),
+      );
     expect(unexpected).toEqual([]);
     // containers/ ships so that `agentctl image build` works from an installed package (the base
     // image's helper scripts in containers/base/bin/ included).
-    expect(files.map((f) => f.path)).toEqual(expect.arrayContaining(['bin/agentctl.js', 'dist/cli.js', 'containers/base/Dockerfile', 'LICENSE', 'README.md']));
+    expect(files.map((f) => f.path)).toEqual(
+      expect.arrayContaining(['bin/agentctl.js', 'dist/cli.js', 'containers/base/Dockerfile', 'LICENSE', 'README.md']),
+    );
   });
 
   it('declares no runtime dependencies: everything is bundled into dist/', () => {
@@ -40,7 +49,9 @@ describe('what npm publishes', () => {
     expect(pkg.engines.node).toBe('>=20');
     // Installs with install scripts disabled (npm 11's default): there are none to run.
     const installedPkg = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8'));
-    expect(Object.keys(installedPkg.scripts ?? {}).filter((name) => /^(pre|post)?install$|^prepare$/.test(name))).toEqual([]);
+    expect(
+      Object.keys(installedPkg.scripts ?? {}).filter((name) => /^(pre|post)?install$|^prepare$/.test(name)),
+    ).toEqual([]);
   });
 
   it('runs commands that load its lazy chunks from outside any source tree', async () => {

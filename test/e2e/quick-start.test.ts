@@ -16,7 +16,12 @@ export function quickStartLines(text: string): string[] {
   return block
     .split('\n')
     .filter((line) => line.startsWith('$ '))
-    .map((line) => line.slice(2).replace(/\s+#.*$/, '').trim());
+    .map((line) =>
+      line
+        .slice(2)
+        .replace(/\s+#.*$/, '')
+        .trim(),
+    );
 }
 
 const work = mkdtempSync(path.join(tmpdir(), 'agentctl-quick-start-'));
@@ -29,41 +34,58 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
  * with Ctrl-C (SIGINT) after a moment, as the README says. Any failing line fails the test. Note:
  * the last line (`stop --all && prune`) acts on every agent of the engine, as it does for a user.
  */
-describe.each(['a fresh directory', 'a fresh git repository'])('the README quick start, typed literally in %s', (where) => {
-  it('every line succeeds', async () => {
-    const lines = quickStartLines(readme);
-    expect(lines[0]).toMatch(/^cd /);
-    expect(lines.length).toBeGreaterThan(5);
-    const home = path.join(work, where.replaceAll(' ', '-'));
-    const project = path.join(home, lines[0]!.slice(3));
-    mkdirSync(project, { recursive: true });
-    if (where.includes('git')) gitSync(project, 'init', '-q');
-    const [repository, tag] = readTestEngines().testImage.split(':') as [string, string];
-    const env = {
-      PATH: `${path.dirname(bin)}:${process.env.PATH}`,
-      HOME: home,
-      NO_COLOR: '1',
-      DOCKER_HOST: readTestEngines().docker.host,
-      AGENTCTL_IMAGE_REPOSITORY: repository,
-      AGENTCTL_IMAGE_TAG: tag,
-      AGENTCTL_DATA_DIR: path.join(home, 'agentctl-data'),
-      ANTHROPIC_API_KEY: 'sk-ant-quick-start-test',
-    };
-    try {
-      for (const line of lines.slice(1)) {
-        const follows = / --follow\b/.test(line);
-        const attached = /^agentctl start\b/.test(line) && !/--detach|-d\b/.test(line);
-        // Its own process group, as a terminal's foreground job: Ctrl-C reaches agentctl, not only sh.
-        const child = execa('sh', ['-c', line], { cwd: project, env, extendEnv: false, reject: false, input: attached ? 'exit\n' : '', timeout: 90_000, detached: true });
-        const interrupt = follows ? setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 3000) : undefined;
-        const result = await child;
-        clearTimeout(interrupt);
-        const ok = follows ? result.exitCode === 130 || result.exitCode === 0 || result.signal === 'SIGINT' : result.exitCode === 0;
-        expect(ok, `\`${line}\` exited ${result.exitCode ?? result.signal}: ${result.stderr}`).toBe(true);
+describe.each(['a fresh directory', 'a fresh git repository'])(
+  'the README quick start, typed literally in %s',
+  (where) => {
+    it('every line succeeds', async () => {
+      const lines = quickStartLines(readme);
+      expect(lines[0]).toMatch(/^cd /);
+      expect(lines.length).toBeGreaterThan(5);
+      const home = path.join(work, where.replaceAll(' ', '-'));
+      const project = path.join(home, lines[0]!.slice(3));
+      mkdirSync(project, { recursive: true });
+      if (where.includes('git')) gitSync(project, 'init', '-q');
+      const [repository, tag] = readTestEngines().testImage.split(':') as [string, string];
+      const env = {
+        PATH: `${path.dirname(bin)}:${process.env.PATH}`,
+        HOME: home,
+        NO_COLOR: '1',
+        DOCKER_HOST: readTestEngines().docker.host,
+        AGENTCTL_IMAGE_REPOSITORY: repository,
+        AGENTCTL_IMAGE_TAG: tag,
+        AGENTCTL_DATA_DIR: path.join(home, 'agentctl-data'),
+        ANTHROPIC_API_KEY: 'sk-ant-quick-start-test',
+      };
+      try {
+        for (const line of lines.slice(1)) {
+          const follows = / --follow\b/.test(line);
+          const attached = /^agentctl start\b/.test(line) && !/--detach|-d\b/.test(line);
+          // Its own process group, as a terminal's foreground job: Ctrl-C reaches agentctl, not only sh.
+          const child = execa('sh', ['-c', line], {
+            cwd: project,
+            env,
+            extendEnv: false,
+            reject: false,
+            input: attached ? 'exit\n' : '',
+            timeout: 90_000,
+            detached: true,
+          });
+          const interrupt = follows ? setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 3000) : undefined;
+          const result = await child;
+          clearTimeout(interrupt);
+          const ok = follows
+            ? result.exitCode === 130 || result.exitCode === 0 || result.signal === 'SIGINT'
+            : result.exitCode === 0;
+          expect(ok, `\`${line}\` exited ${result.exitCode ?? result.signal}: ${result.stderr}`).toBe(true);
+        }
+      } finally {
+        // A failed line must not leave the README's agents to the next case.
+        await execa(bin, ['rm', '--force', '--volumes', 'reviewer', path.basename(project)], {
+          env,
+          extendEnv: false,
+          reject: false,
+        });
       }
-    } finally {
-      // A failed line must not leave the README's agents to the next case.
-      await execa(bin, ['rm', '--force', '--volumes', 'reviewer', path.basename(project)], { env, extendEnv: false, reject: false });
-    }
-  });
-});
+    });
+  },
+);

@@ -62,13 +62,19 @@ export function clusterFixture(prefix: string) {
     cluster,
     core,
     namespace,
-    env: { KUBECONFIG: cluster.kubeconfig, AGENTCTL_BACKEND: 'kubernetes', AGENTCTL_NAMESPACE: namespace } as Record<string, string>,
+    env: { KUBECONFIG: cluster.kubeconfig, AGENTCTL_BACKEND: 'kubernetes', AGENTCTL_NAMESPACE: namespace } as Record<
+      string,
+      string
+    >,
     async setUp(): Promise<void> {
       await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'agentctl-test': 'true' } } } });
       // The namespace's default service account comes from the controller manager; Pods need it.
       const deadline = Date.now() + 30_000;
       for (;;) {
-        const found = await core.readNamespacedServiceAccount({ name: 'default', namespace }).then(() => true, () => false);
+        const found = await core.readNamespacedServiceAccount({ name: 'default', namespace }).then(
+          () => true,
+          () => false,
+        );
         if (found) break;
         if (Date.now() > deadline) throw new Error(`no default service account in ${namespace}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -87,17 +93,40 @@ export function clusterFixture(prefix: string) {
      * A repository pushed to a remote the cluster reaches (git daemon on the node's address), and a
      * checkout of it with origin set: what a user's project looks like.
      */
-    async repository(files: Record<string, string> = { 'README.md': '# project\n' }): Promise<{ checkout: string; commit: string; remote: string }> {
+    async repository(
+      files: Record<string, string> = { 'README.md': '# project\n' },
+    ): Promise<{ checkout: string; commit: string; remote: string }> {
       if (!daemon) {
         gitBase = fixture.tempDir();
         gitPort = await freePort();
-        daemon = execa('git', ['daemon', '--reuseaddr', '--export-all', '--enable=receive-pack', `--base-path=${gitBase}`, `--listen=${cluster.nodeIp}`, `--port=${gitPort}`, gitBase], { reject: false });
+        daemon = execa(
+          'git',
+          [
+            'daemon',
+            '--reuseaddr',
+            '--export-all',
+            '--enable=receive-pack',
+            `--base-path=${gitBase}`,
+            `--listen=${cluster.nodeIp}`,
+            `--port=${gitPort}`,
+            gitBase,
+          ],
+          { reject: false },
+        );
         await waitForPort(cluster.nodeIp, gitPort);
       }
       const name = `repo-${randomBytes(3).toString('hex')}.git`;
       await execa('git', ['init', '-q', '--bare', join(gitBase!, name)]);
       const checkout = fixture.tempDir();
-      const git = (...args: string[]) => execa('git', ['-C', checkout, ...args], { env: { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
+      const git = (...args: string[]) =>
+        execa('git', ['-C', checkout, ...args], {
+          env: {
+            GIT_AUTHOR_NAME: 't',
+            GIT_AUTHOR_EMAIL: 't@example.com',
+            GIT_COMMITTER_NAME: 't',
+            GIT_COMMITTER_EMAIL: 't@example.com',
+          },
+        });
       await git('init', '-q', '-b', 'main');
       for (const [file, content] of Object.entries(files)) writeFileSync(join(checkout, file), content);
       await git('add', '.');

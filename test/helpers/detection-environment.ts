@@ -15,7 +15,10 @@ export function fakeEnvironment(options: {
   hostSource?: string;
 }): DetectionEnvironment {
   const files = options.files ?? {};
-  const isDir = (path: string) => Object.keys(files).some((file) => file.startsWith(path.replace(/[\\/]+$/, '') + (path.includes('\\') ? '\\' : '/')));
+  const isDir = (path: string) =>
+    Object.keys(files).some((file) =>
+      file.startsWith(path.replace(/[\\/]+$/, '') + (path.includes('\\') ? '\\' : '/')),
+    );
   return {
     env: options.env ?? {},
     platform: options.platform ?? 'linux',

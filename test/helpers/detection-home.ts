@@ -28,16 +28,23 @@ export function linkSocket(at: string, host: string): void {
 export function writeDockerContext(home: string, name: string, host: string, current: boolean): string {
   const dir = path.join(home, '.docker', 'contexts', 'meta', createHash('sha256').update(name).digest('hex'));
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }));
+  writeFileSync(
+    path.join(dir, 'meta.json'),
+    JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }),
+  );
   if (current) writeFileSync(path.join(home, '.docker', 'config.json'), JSON.stringify({ currentContext: name }));
   return path.join(dir, 'meta.json');
 }
 
 /** A unix socket nobody listens on (its listener was killed): connecting is refused. */
 export async function deadSocket(at: string): Promise<string> {
-  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(at)}, () => console.log('up'))`], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-e', `require('net').createServer().listen(${JSON.stringify(at)}, () => console.log('up'))`],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`listener exited with ${code}`)));

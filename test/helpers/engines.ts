@@ -22,7 +22,9 @@ export function readRecorded<T>(file: string, what: string, script: string): T {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as T;
   } catch (error) {
-    throw new Error(`No ${what} recorded at ${file} (${(error as Error).message}). Run ${script} as root first.`, { cause: error });
+    throw new Error(`No ${what} recorded at ${file} (${(error as Error).message}). Run ${script} as root first.`, {
+      cause: error,
+    });
   }
 }
 
@@ -37,7 +39,9 @@ export type EngineName = 'docker' | 'podman';
 export function selectedEngine(): EngineName {
   const value = process.env.AGENTCTL_TEST_ENGINE;
   if (value !== 'docker' && value !== 'podman') {
-    throw new Error(`AGENTCTL_TEST_ENGINE must be "docker" or "podman" for the integration tier (got ${JSON.stringify(value)})`);
+    throw new Error(
+      `AGENTCTL_TEST_ENGINE must be "docker" or "podman" for the integration tier (got ${JSON.stringify(value)})`,
+    );
   }
   return value;
 }
@@ -54,7 +58,9 @@ export type TestSetup = 'root' | 'docker-user' | 'podman-rootless';
 export function selectedSetup(): TestSetup {
   const value = process.env.AGENTCTL_TEST_SETUP ?? 'root';
   if (value !== 'root' && value !== 'docker-user' && value !== 'podman-rootless') {
-    throw new Error(`AGENTCTL_TEST_SETUP must be "root", "docker-user" or "podman-rootless" (got ${JSON.stringify(value)})`);
+    throw new Error(
+      `AGENTCTL_TEST_SETUP must be "root", "docker-user" or "podman-rootless" (got ${JSON.stringify(value)})`,
+    );
   }
   return value;
 }
@@ -67,12 +73,18 @@ export function testEngine(): { name: EngineName; host: string; engines: TestEng
   if (setup === 'root') return { name, host: engines[name].host, engines, setup };
   const uid = process.getuid?.();
   if (!engines.user || uid !== engines.user.uid) {
-    throw new Error(`AGENTCTL_TEST_SETUP=${setup} runs as the test user ${engines.user ? `${engines.user.name} (uid ${engines.user.uid})` : '(none recorded)'}, not uid ${uid}: run it through scripts/test.sh, after scripts/provision-test-engines.sh`);
+    throw new Error(
+      `AGENTCTL_TEST_SETUP=${setup} runs as the test user ${engines.user ? `${engines.user.name} (uid ${engines.user.uid})` : '(none recorded)'}, not uid ${uid}: run it through scripts/test.sh, after scripts/provision-test-engines.sh`,
+    );
   }
   const wanted: EngineName = setup === 'docker-user' ? 'docker' : 'podman';
-  if (name !== wanted) throw new Error(`AGENTCTL_TEST_SETUP=${setup} needs AGENTCTL_TEST_ENGINE=${wanted} (got ${name})`);
+  if (name !== wanted)
+    throw new Error(`AGENTCTL_TEST_SETUP=${setup} needs AGENTCTL_TEST_ENGINE=${wanted} (got ${name})`);
   if (setup === 'podman-rootless') {
-    if (!engines.rootlessPodman) throw new Error('No rootless Podman service recorded in engines.json: run scripts/provision-test-engines.sh as root');
+    if (!engines.rootlessPodman)
+      throw new Error(
+        'No rootless Podman service recorded in engines.json: run scripts/provision-test-engines.sh as root',
+      );
     return { name, host: engines.rootlessPodman.host, engines, setup };
   }
   return { name, host: engines.docker.host, engines, setup };

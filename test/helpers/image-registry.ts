@@ -23,7 +23,12 @@ async function follow(docker: Dockerode, stream: NodeJS.ReadableStream): Promise
 }
 
 /** Tags a local image as `target` and pushes it (to 127.0.0.1:5000 or :5001 with credentials). */
-export async function pushAs(docker: Dockerode, source: string, target: string, auth?: { username: string; password: string; serveraddress: string }): Promise<void> {
+export async function pushAs(
+  docker: Dockerode,
+  source: string,
+  target: string,
+  auth?: { username: string; password: string; serveraddress: string },
+): Promise<void> {
   const colon = target.lastIndexOf(':');
   await docker.getImage(source).tag({ repo: target.slice(0, colon), tag: target.slice(colon + 1) });
   // dockerd wants an X-Registry-Auth header on push even when anonymous: an encoded {} is one.
@@ -42,8 +47,15 @@ export async function removeLocal(docker: Dockerode, reference: string): Promise
 }
 
 /** Deletes `path:tag` from a test registry (delete is enabled there). */
-export async function deleteFromRegistry(registry: string, path: string, tag: string, basic?: { username: string; password: string }): Promise<void> {
-  const headers: Record<string, string> = { accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' };
+export async function deleteFromRegistry(
+  registry: string,
+  path: string,
+  tag: string,
+  basic?: { username: string; password: string },
+): Promise<void> {
+  const headers: Record<string, string> = {
+    accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json',
+  };
   if (basic) headers.authorization = `Basic ${Buffer.from(`${basic.username}:${basic.password}`).toString('base64')}`;
   const head = await fetch(`http://${registry}/v2/${path}/manifests/${tag}`, { method: 'HEAD', headers });
   const digest = head.headers.get('docker-content-digest');
@@ -54,7 +66,8 @@ export async function deleteFromRegistry(registry: string, path: string, tag: st
 export async function tempHomeWithDockerAuth(registry?: string, username?: string, password?: string): Promise<string> {
   const home = await mkdtemp(join(tmpdir(), 'agentctl-image-home-'));
   await mkdir(join(home, '.docker'), { recursive: true });
-  const auths = registry === undefined ? {} : { [registry]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } };
+  const auths =
+    registry === undefined ? {} : { [registry]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } };
   await writeFile(join(home, '.docker', 'config.json'), JSON.stringify({ auths }));
   return home;
 }

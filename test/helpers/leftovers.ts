@@ -53,12 +53,19 @@ function listTree(dir: string, depth = 4): string[] {
 
 function gitState(repo: string): string[] {
   const run = (...args: string[]) =>
-    execFileSync('git', ['-c', 'safe.directory=*', ...args], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    execFileSync('git', ['-c', 'safe.directory=*', ...args], {
+      cwd: repo,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
   const worktrees = run('worktree', 'list', '--porcelain')
     .split('\n')
     .filter((line) => line.startsWith('worktree '))
     .map((line) => `${repo} worktree ${line.slice(9)}`);
-  const branches = run('for-each-ref', '--format=%(refname)', 'refs/heads').split('\n').filter(Boolean).map((ref) => `${repo} ${ref}`);
+  const branches = run('for-each-ref', '--format=%(refname)', 'refs/heads')
+    .split('\n')
+    .filter(Boolean)
+    .map((ref) => `${repo} ${ref}`);
   return [...worktrees, ...branches].sort();
 }
 
@@ -73,8 +80,17 @@ export function leftoverTracker(options: LeftoverOptions) {
     // Engine objects named like ours but not labelled count too (a half-made container always is).
     const named = await docker.listContainers({ all: true, filters: { name: [options.scope] } });
     return {
-      containers: [...new Set([...containers, ...named].filter((c) => c.Names.some((n) => ours(n, c.Labels))).map((c) => `${c.Names[0]} ${c.Id.slice(0, 12)}`))].sort(),
-      volumes: (Volumes ?? []).filter((v) => ours(v.Name, v.Labels ?? undefined)).map((v) => v.Name).sort(),
+      containers: [
+        ...new Set(
+          [...containers, ...named]
+            .filter((c) => c.Names.some((n) => ours(n, c.Labels)))
+            .map((c) => `${c.Names[0]} ${c.Id.slice(0, 12)}`),
+        ),
+      ].sort(),
+      volumes: (Volumes ?? [])
+        .filter((v) => ours(v.Name, v.Labels ?? undefined))
+        .map((v) => v.Name)
+        .sort(),
       git: (options.repos ?? []).flatMap(gitState),
       files: (options.dirs ?? []).flatMap((dir) => listTree(dir)),
     };

@@ -38,19 +38,34 @@ export function lifecycleFixture(prefix: string) {
       return result;
     },
     async containerExists(name: string): Promise<boolean> {
-      return docker.getContainer(name).inspect().then(() => true, () => false);
+      return docker
+        .getContainer(name)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        );
     },
     async volumeExists(name: string): Promise<boolean> {
-      return docker.getVolume(name).inspect().then(() => true, () => false);
+      return docker
+        .getVolume(name)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        );
     },
     /** The engine accepts limits but enforces none (rootless on cgroup v1): agentctl must say so. */
     async limitsIgnored(): Promise<boolean> {
       const info = (await docker.info()) as { Rootless?: boolean; SecurityOptions?: string[]; CgroupVersion?: string };
-      const rootless = info.Rootless === true || (info.SecurityOptions ?? []).some((option) => option.includes('name=rootless'));
+      const rootless =
+        info.Rootless === true || (info.SecurityOptions ?? []).some((option) => option.includes('name=rootless'));
       return rootless && info.CgroupVersion === '1';
     },
     async exec(container: string, command: string[]): Promise<{ exitCode: number; output: string }> {
-      const exec = await docker.getContainer(container).exec({ Cmd: command, AttachStdout: true, AttachStderr: true, Tty: true });
+      const exec = await docker
+        .getContainer(container)
+        .exec({ Cmd: command, AttachStdout: true, AttachStderr: true, Tty: true });
       const stream = await exec.start({ hijack: true, stdin: false, Tty: true } as never);
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -70,7 +85,10 @@ export function lifecycleFixture(prefix: string) {
       }
       const { Volumes } = await docker.listVolumes();
       for (const volume of (Volumes ?? []).filter((v) => v.Name.includes(suffix))) {
-        await docker.getVolume(volume.Name).remove().catch(() => undefined);
+        await docker
+          .getVolume(volume.Name)
+          .remove()
+          .catch(() => undefined);
       }
       for (const dir of workspaces) rmSync(dir, { recursive: true, force: true });
     },

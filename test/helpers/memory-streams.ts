@@ -2,7 +2,9 @@ import { PassThrough, Readable } from 'node:stream';
 import type { Streams } from '../../src/io/io.js';
 
 /** In-memory stdout/stderr/stdin for running main() inside a test. */
-export function memoryStreams(options: { tty?: boolean } = {}): Streams & { output(): { stdout: string; stderr: string } } {
+export function memoryStreams(
+  options: { tty?: boolean } = {},
+): Streams & { output(): { stdout: string; stderr: string } } {
   const stdout = Object.assign(new PassThrough(), { isTTY: options.tty ?? false, columns: 100 });
   const stderr = Object.assign(new PassThrough(), { isTTY: options.tty ?? false });
   const stdin = Object.assign(Readable.from([]), { isTTY: options.tty ?? false });
@@ -13,6 +15,9 @@ export function memoryStreams(options: { tty?: boolean } = {}): Streams & { outp
     stdout,
     stderr,
     stdin,
-    output: () => ({ stdout: Buffer.concat(chunks.stdout).toString(), stderr: Buffer.concat(chunks.stderr).toString() }),
+    output: () => ({
+      stdout: Buffer.concat(chunks.stdout).toString(),
+      stderr: Buffer.concat(chunks.stderr).toString(),
+    }),
   };
 }

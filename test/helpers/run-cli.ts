@@ -23,9 +23,7 @@ export interface RunOptions {
 
 /** Runs the built agentctl as a user would: a separate process, real streams, real exit code. */
 export async function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
-  const baseEnv = options.cleanEnv
-    ? { PATH: process.env.PATH, HOME: process.env.HOME }
-    : { ...process.env };
+  const baseEnv = options.cleanEnv ? { PATH: process.env.PATH, HOME: process.env.HOME } : { ...process.env };
   const result = await execa(options.bin ?? process.execPath, options.bin ? args : [BIN, ...args], {
     env: { ...baseEnv, NO_COLOR: '1', ...options.env },
     extendEnv: false,

@@ -47,7 +47,9 @@ export function streamFixture(prefix: string) {
         Labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': name },
       });
       created.push(container.id);
-      const exited = spec.waitForExit ? (container.wait({ condition: 'next-exit' } as never) as unknown as Promise<unknown>) : undefined;
+      const exited = spec.waitForExit
+        ? (container.wait({ condition: 'next-exit' } as never) as unknown as Promise<unknown>)
+        : undefined;
       await container.start();
       if (exited) await exited;
       return { name, container };
@@ -64,20 +66,34 @@ export function streamFixture(prefix: string) {
     },
     /** Removes only what this fixture created, and the agents (with their home volumes) started by name through the CLI. */
     async cleanUp(): Promise<void> {
-      for (const id of created) await (docker.getContainer(id).remove({ force: true, t: 0 } as never) as unknown as Promise<unknown>).catch(() => undefined);
+      for (const id of created)
+        await (docker.getContainer(id).remove({ force: true, t: 0 } as never) as unknown as Promise<unknown>).catch(
+          () => undefined,
+        );
       const ours = (name: string) => name.replace(/^\//, '').startsWith(`agentctl-${prefix}-`) && name.includes(suffix);
       for (const item of await docker.listContainers({ all: true })) {
-        if (item.Names.some(ours)) await (docker.getContainer(item.Id).remove({ force: true, t: 0 } as never) as unknown as Promise<unknown>).catch(() => undefined);
+        if (item.Names.some(ours))
+          await (
+            docker.getContainer(item.Id).remove({ force: true, t: 0 } as never) as unknown as Promise<unknown>
+          ).catch(() => undefined);
       }
       const { Volumes } = await docker.listVolumes();
-      for (const volume of (Volumes ?? []).filter((item) => ours(item.Name))) await docker.getVolume(volume.Name).remove().catch(() => undefined);
+      for (const volume of (Volumes ?? []).filter((item) => ours(item.Name)))
+        await docker
+          .getVolume(volume.Name)
+          .remove()
+          .catch(() => undefined);
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     },
   };
   return fixture;
 }
 
-export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -96,7 +112,11 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
  * agentctl in a real pseudo-terminal (a detached tmux session, 80x24). The wrapper script writes
  * agentctl's exit code to a file, then keeps the pane open.
  */
-export async function tmuxAgentctl(dir: string, host: string | { globals: string[]; env: Record<string, string> }, args: string[]) {
+export async function tmuxAgentctl(
+  dir: string,
+  host: string | { globals: string[]; env: Record<string, string> },
+  args: string[],
+) {
   const session = `agentctl-test-${randomBytes(4).toString('hex')}`;
   const rcFile = join(dir, `${session}.rc`);
   const script = join(dir, `${session}.sh`);
@@ -105,15 +125,24 @@ export async function tmuxAgentctl(dir: string, host: string | { globals: string
   const quoted = args.map(quote).join(' ');
   // An engine endpoint (--host), or other global options and environment (the Kubernetes backend).
   const globals = typeof host === 'string' ? `--host ${quote(host)}` : host.globals.map(quote).join(' ');
-  const env = typeof host === 'string' ? '' : Object.entries(host.env).map(([key, value]) => `export ${key}=${quote(value)}\n`).join('');
-  writeFileSync(script, `#!/bin/sh\n${env}${bin} ${globals} ${quoted}\necho $? > '${rcFile}'\nsleep 600\n`, { mode: 0o755 });
+  const env =
+    typeof host === 'string'
+      ? ''
+      : Object.entries(host.env)
+          .map(([key, value]) => `export ${key}=${quote(value)}\n`)
+          .join('');
+  writeFileSync(script, `#!/bin/sh\n${env}${bin} ${globals} ${quoted}\necho $? > '${rcFile}'\nsleep 600\n`, {
+    mode: 0o755,
+  });
   await execa('tmux', ['new-session', '-d', '-s', session, '-x', '80', '-y', '24', script]);
   const tmux = {
     session,
     capture: async () => (await execa('tmux', ['capture-pane', '-p', '-t', session])).stdout,
     send: (...keys: string[]) => execa('tmux', ['send-keys', '-t', session, ...keys]),
-    resize: (columns: number, rows: number) => execa('tmux', ['resize-window', '-t', session, '-x', String(columns), '-y', String(rows)]),
-    waitFor: (pattern: RegExp) => until(`${pattern} on the screen`, async () => pattern.test(await tmux.capture()) || undefined),
+    resize: (columns: number, rows: number) =>
+      execa('tmux', ['resize-window', '-t', session, '-x', String(columns), '-y', String(rows)]),
+    waitFor: (pattern: RegExp) =>
+      until(`${pattern} on the screen`, async () => pattern.test(await tmux.capture()) || undefined),
     exitCode: () =>
       until('agentctl to exit', () => {
         try {

@@ -73,7 +73,10 @@ interface StubRequest {
 
 function parseAnswer(output: string): { answer: string; requests: StubRequest[] } {
   const [answer = '', log = ''] = output.split('--- requests\n');
-  const requests = log.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as StubRequest);
+  const requests = log
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as StubRequest);
   return { answer, requests };
 }
 
@@ -85,114 +88,224 @@ function inputsHash(baseImageId: string): string {
       const path = join(dir, name);
       const info = statSync(path);
       if (info.isDirectory()) walk(path);
-      else hash.update(`${relative(CONTAINERS_BASE, path)} ${info.mode & 0o111 ? 'x' : '-'}\n`).update(readFileSync(path));
+      else
+        hash.update(`${relative(CONTAINERS_BASE, path)} ${info.mode & 0o111 ? 'x' : '-'}\n`).update(readFileSync(path));
     }
   };
   walk(CONTAINERS_BASE);
   return hash.digest('hex').slice(0, 16);
 }
 
-describe.skipIf(skipReason !== undefined && skipReason !== '')(`Claude Code in the base image${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
-  const fixture = lifecycleFixture('claude-auth');
-  const key = `sk-ant-test-${randomBytes(12).toString('hex')}`;
-  const { debianImage } = readTestEngines();
-  let image = '';
+describe.skipIf(skipReason !== undefined && skipReason !== '')(
+  `Claude Code in the base image${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  () => {
+    const fixture = lifecycleFixture('claude-auth');
+    const key = `sk-ant-test-${randomBytes(12).toString('hex')}`;
+    const { debianImage } = readTestEngines();
+    let image = '';
 
-  beforeAll(async () => {
-    const base = await fixture.docker.getImage(debianImage).inspect();
-    image = `${REPOSITORY}:ctx-${inputsHash(base.Id)}`;
-    const present = await fixture.docker.getImage(image).inspect().then(() => true, () => false);
-    if (!present) {
-      const started = Date.now();
-      const built = await fixture.cli(
-        ['image', 'build', 'base', '--base-image', debianImage, '--extra-ca', CA_BUNDLE, '--repository', REPOSITORY, '--tag', image.split(':')[1]!, '--json'],
-        { timeout: 900_000 },
-      );
-      expect(built.exitCode, built.stderr).toBe(0);
-      console.log(`built ${image} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-      // Older builds of this test's own repository only take space. By id: Podman lists the tags
-      // as localhost/<repository>:<tag>.
-      const { Id: builtId } = await fixture.docker.getImage(image).inspect();
-      for (const old of await fixture.docker.listImages({ filters: JSON.stringify({ reference: [`${REPOSITORY}:ctx-*`] }) })) {
-        if (old.Id === builtId) continue;
-        for (const tag of old.RepoTags ?? []) await fixture.docker.getImage(tag).remove().catch(() => undefined);
+    beforeAll(async () => {
+      const base = await fixture.docker.getImage(debianImage).inspect();
+      image = `${REPOSITORY}:ctx-${inputsHash(base.Id)}`;
+      const present = await fixture.docker
+        .getImage(image)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!present) {
+        const started = Date.now();
+        const built = await fixture.cli(
+          [
+            'image',
+            'build',
+            'base',
+            '--base-image',
+            debianImage,
+            '--extra-ca',
+            CA_BUNDLE,
+            '--repository',
+            REPOSITORY,
+            '--tag',
+            image.split(':')[1]!,
+            '--json',
+          ],
+          { timeout: 900_000 },
+        );
+        expect(built.exitCode, built.stderr).toBe(0);
+        console.log(`built ${image} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+        // Older builds of this test's own repository only take space. By id: Podman lists the tags
+        // as localhost/<repository>:<tag>.
+        const { Id: builtId } = await fixture.docker.getImage(image).inspect();
+        for (const old of await fixture.docker.listImages({
+          filters: JSON.stringify({ reference: [`${REPOSITORY}:ctx-*`] }),
+        })) {
+          if (old.Id === builtId) continue;
+          for (const tag of old.RepoTags ?? [])
+            await fixture.docker
+              .getImage(tag)
+              .remove()
+              .catch(() => undefined);
+        }
+      } else {
+        console.log(`reusing ${image} (containers/base, base image and CA unchanged)`);
       }
-    } else {
-      console.log(`reusing ${image} (containers/base, base image and CA unchanged)`);
-    }
-  }, 900_000);
+    }, 900_000);
 
-  afterAll(() => fixture.cleanUp());
+    afterAll(() => fixture.cleanUp());
 
-  it('sends the key given with --secret to the API; the container configuration holds none', async () => {
-    const name = fixture.agentName('secret');
-    const started = await fixture.cli(['start', name, '-d', '--json', '--secret', 'ANTHROPIC_API_KEY', '--image', image, '-w', fixture.workspace(), '--', 'sleep', 'infinity'], { env: { ANTHROPIC_API_KEY: key } });
-    expect(started.exitCode, started.stderr).toBe(0);
+    it('sends the key given with --secret to the API; the container configuration holds none', async () => {
+      const name = fixture.agentName('secret');
+      const started = await fixture.cli(
+        [
+          'start',
+          name,
+          '-d',
+          '--json',
+          '--secret',
+          'ANTHROPIC_API_KEY',
+          '--image',
+          image,
+          '-w',
+          fixture.workspace(),
+          '--',
+          'sleep',
+          'infinity',
+        ],
+        { env: { ANTHROPIC_API_KEY: key } },
+      );
+      expect(started.exitCode, started.stderr).toBe(0);
 
-    const asked = await fixture.cli(['exec', name, '--', 'sh', '-c', ASK_CLAUDE, STUB, String(PORT)]);
-    expect(asked.exitCode, asked.stderr).toBe(0);
-    const { answer, requests } = parseAnswer(asked.stdout);
-    expect(answer).toContain('stub-answer');
-    const messages = requests.filter((request) => request.method === 'POST' && request.url.startsWith('/v1/messages'));
-    expect(messages.length).toBeGreaterThan(0);
-    for (const request of messages) {
-      expect(request.apiKey).toBe(sha256(key));
-      expect(request.authorization).toBe(sha256(`Bearer ${key}`));
-    }
+      const asked = await fixture.cli(['exec', name, '--', 'sh', '-c', ASK_CLAUDE, STUB, String(PORT)]);
+      expect(asked.exitCode, asked.stderr).toBe(0);
+      const { answer, requests } = parseAnswer(asked.stdout);
+      expect(answer).toContain('stub-answer');
+      const messages = requests.filter(
+        (request) => request.method === 'POST' && request.url.startsWith('/v1/messages'),
+      );
+      expect(messages.length).toBeGreaterThan(0);
+      for (const request of messages) {
+        expect(request.apiKey).toBe(sha256(key));
+        expect(request.authorization).toBe(sha256(`Bearer ${key}`));
+      }
 
-    const inspected = await fixture.docker.getContainer(started.json.agent.container).inspect();
-    expect(JSON.stringify(inspected)).not.toContain(key);
-    expect(inspected.Config.Env).toContain('ANTHROPIC_API_KEY_FILE=/run/secrets/ANTHROPIC_API_KEY');
-    expect(inspected.Config.Env.some((entry: string) => entry.startsWith('ANTHROPIC_API_KEY='))).toBe(false);
-    // Pinned stays pinned: the image tells Claude Code not to update itself.
-    expect(inspected.Config.Env).toContain('DISABLE_AUTOUPDATER=1');
-  });
+      const inspected = await fixture.docker.getContainer(started.json.agent.container).inspect();
+      expect(JSON.stringify(inspected)).not.toContain(key);
+      expect(inspected.Config.Env).toContain('ANTHROPIC_API_KEY_FILE=/run/secrets/ANTHROPIC_API_KEY');
+      expect(inspected.Config.Env.some((entry: string) => entry.startsWith('ANTHROPIC_API_KEY='))).toBe(false);
+      // Pinned stays pinned: the image tells Claude Code not to update itself.
+      expect(inspected.Config.Env).toContain('DISABLE_AUTOUPDATER=1');
+    });
 
-  it("leaves the user's own apiKeyHelper in ~/.claude/settings.json in charge, across a restart", async () => {
-    const name = fixture.agentName('own');
-    const own = `sk-ant-own-${randomBytes(6).toString('hex')}`;
-    const started = await fixture.cli(['start', name, '-d', '--json', '--secret', 'ANTHROPIC_API_KEY', '--image', image, '-w', fixture.workspace(), '--', 'sleep', 'infinity'], { env: { ANTHROPIC_API_KEY: key } });
-    expect(started.exitCode, started.stderr).toBe(0);
-    const settings = JSON.stringify({ apiKeyHelper: `echo ${own}`, cleanupPeriodDays: 30 });
-    const written = await fixture.cli(['exec', name, '--', 'sh', '-c', 'mkdir -p "$HOME/.claude" && printf "%s\\n" "$0" > "$HOME/.claude/settings.json"', settings]);
-    expect(written.exitCode, written.stderr).toBe(0);
-    const restarted = await fixture.cli(['restart', name]);
-    expect(restarted.exitCode, restarted.stderr).toBe(0);
+    it("leaves the user's own apiKeyHelper in ~/.claude/settings.json in charge, across a restart", async () => {
+      const name = fixture.agentName('own');
+      const own = `sk-ant-own-${randomBytes(6).toString('hex')}`;
+      const started = await fixture.cli(
+        [
+          'start',
+          name,
+          '-d',
+          '--json',
+          '--secret',
+          'ANTHROPIC_API_KEY',
+          '--image',
+          image,
+          '-w',
+          fixture.workspace(),
+          '--',
+          'sleep',
+          'infinity',
+        ],
+        { env: { ANTHROPIC_API_KEY: key } },
+      );
+      expect(started.exitCode, started.stderr).toBe(0);
+      const settings = JSON.stringify({ apiKeyHelper: `echo ${own}`, cleanupPeriodDays: 30 });
+      const written = await fixture.cli([
+        'exec',
+        name,
+        '--',
+        'sh',
+        '-c',
+        'mkdir -p "$HOME/.claude" && printf "%s\\n" "$0" > "$HOME/.claude/settings.json"',
+        settings,
+      ]);
+      expect(written.exitCode, written.stderr).toBe(0);
+      const restarted = await fixture.cli(['restart', name]);
+      expect(restarted.exitCode, restarted.stderr).toBe(0);
 
-    const kept = await fixture.cli(['exec', name, '--', 'cat', '/home/agent/.claude/settings.json']);
-    expect(JSON.parse(kept.stdout)).toEqual(JSON.parse(settings));
-    const asked = await fixture.cli(['exec', name, '--', 'sh', '-c', ASK_CLAUDE, STUB, String(PORT)]);
-    expect(asked.exitCode, asked.stderr).toBe(0);
-    const { requests } = parseAnswer(asked.stdout);
-    const messages = requests.filter((request) => request.method === 'POST');
-    expect(messages.length).toBeGreaterThan(0);
-    for (const request of messages) expect(request.apiKey).toBe(sha256(own));
-  });
+      const kept = await fixture.cli(['exec', name, '--', 'cat', '/home/agent/.claude/settings.json']);
+      expect(JSON.parse(kept.stdout)).toEqual(JSON.parse(settings));
+      const asked = await fixture.cli(['exec', name, '--', 'sh', '-c', ASK_CLAUDE, STUB, String(PORT)]);
+      expect(asked.exitCode, asked.stderr).toBe(0);
+      const { requests } = parseAnswer(asked.stdout);
+      const messages = requests.filter((request) => request.method === 'POST');
+      expect(messages.length).toBeGreaterThan(0);
+      for (const request of messages) expect(request.apiKey).toBe(sha256(own));
+    });
 
-  it('with --env ANTHROPIC_API_KEY instead, Claude Code uses that key; an agentctl helper left in the home is taken out', async () => {
-    const name = fixture.agentName('env');
-    const envKey = `sk-ant-env-${randomBytes(6).toString('hex')}`;
-    const started = await fixture.cli(['start', name, '-d', '--json', '--env', 'ANTHROPIC_API_KEY', '--image', image, '-w', fixture.workspace(), '--', 'sleep', 'infinity'], { env: { ANTHROPIC_API_KEY: envKey } });
-    expect(started.exitCode, started.stderr).toBe(0);
-    // A home volume that an earlier start with --secret left its helper in.
-    const stale = JSON.stringify({ apiKeyHelper: '/usr/local/bin/agentctl-secret ANTHROPIC_API_KEY', cleanupPeriodDays: 30 });
-    const written = await fixture.cli(['exec', name, '--', 'sh', '-c', 'mkdir -p "$HOME/.claude" && printf "%s\\n" "$0" > "$HOME/.claude/settings.json"', stale]);
-    expect(written.exitCode, written.stderr).toBe(0);
-    const restarted = await fixture.cli(['restart', name]);
-    expect(restarted.exitCode, restarted.stderr).toBe(0);
-    const settings = await fixture.cli(['exec', name, '--', 'cat', '/home/agent/.claude/settings.json']);
-    expect(JSON.parse(settings.stdout)).toEqual({ cleanupPeriodDays: 30 });
+    it('with --env ANTHROPIC_API_KEY instead, Claude Code uses that key; an agentctl helper left in the home is taken out', async () => {
+      const name = fixture.agentName('env');
+      const envKey = `sk-ant-env-${randomBytes(6).toString('hex')}`;
+      const started = await fixture.cli(
+        [
+          'start',
+          name,
+          '-d',
+          '--json',
+          '--env',
+          'ANTHROPIC_API_KEY',
+          '--image',
+          image,
+          '-w',
+          fixture.workspace(),
+          '--',
+          'sleep',
+          'infinity',
+        ],
+        { env: { ANTHROPIC_API_KEY: envKey } },
+      );
+      expect(started.exitCode, started.stderr).toBe(0);
+      // A home volume that an earlier start with --secret left its helper in.
+      const stale = JSON.stringify({
+        apiKeyHelper: '/usr/local/bin/agentctl-secret ANTHROPIC_API_KEY',
+        cleanupPeriodDays: 30,
+      });
+      const written = await fixture.cli([
+        'exec',
+        name,
+        '--',
+        'sh',
+        '-c',
+        'mkdir -p "$HOME/.claude" && printf "%s\\n" "$0" > "$HOME/.claude/settings.json"',
+        stale,
+      ]);
+      expect(written.exitCode, written.stderr).toBe(0);
+      const restarted = await fixture.cli(['restart', name]);
+      expect(restarted.exitCode, restarted.stderr).toBe(0);
+      const settings = await fixture.cli(['exec', name, '--', 'cat', '/home/agent/.claude/settings.json']);
+      expect(JSON.parse(settings.stdout)).toEqual({ cleanupPeriodDays: 30 });
 
-    const asked = await fixture.cli(['exec', name, '--', 'sh', '-c', ASK_CLAUDE, STUB, String(PORT)]);
-    expect(asked.exitCode, asked.stderr).toBe(0);
-    const { requests } = parseAnswer(asked.stdout);
-    const messages = requests.filter((request) => request.method === 'POST');
-    expect(messages.length).toBeGreaterThan(0);
-    for (const request of messages) expect(request.apiKey).toBe(sha256(envKey));
+      const asked = await fixture.cli(['exec', name, '--', 'sh', '-c', ASK_CLAUDE, STUB, String(PORT)]);
+      expect(asked.exitCode, asked.stderr).toBe(0);
+      const { requests } = parseAnswer(asked.stdout);
+      const messages = requests.filter((request) => request.method === 'POST');
+      expect(messages.length).toBeGreaterThan(0);
+      for (const request of messages) expect(request.apiKey).toBe(sha256(envKey));
 
-    // The helper itself, without a secret: it fails and says how to pass one.
-    const helper = await fixture.cli(['exec', name, '--', 'env', '-u', 'ANTHROPIC_API_KEY', 'agentctl-secret', 'ANTHROPIC_API_KEY']);
-    expect(helper.exitCode).toBe(1);
-    expect(helper.stdout + helper.stderr).toContain('--secret ANTHROPIC_API_KEY');
-  });
-});
+      // The helper itself, without a secret: it fails and says how to pass one.
+      const helper = await fixture.cli([
+        'exec',
+        name,
+        '--',
+        'env',
+        '-u',
+        'ANTHROPIC_API_KEY',
+        'agentctl-secret',
+        'ANTHROPIC_API_KEY',
+      ]);
+      expect(helper.exitCode).toBe(1);
+      expect(helper.stdout + helper.stderr).toContain('--secret ANTHROPIC_API_KEY');
+    });
+  },
+);

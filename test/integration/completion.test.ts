@@ -33,7 +33,13 @@ async function complete(words: string[], env: Record<string, string> = {}): Prom
     'printf "%s\\n" "${COMPREPLY[@]}"',
   ].join('\n');
   const result = await execa('bash', ['--norc', '--noprofile', '-c', script], {
-    env: { PATH: `${binDir}${path.delimiter}${process.env.PATH}`, HOME: binDir, NO_COLOR: '1', AGENTCTL_HOST: host, ...env },
+    env: {
+      PATH: `${binDir}${path.delimiter}${process.env.PATH}`,
+      HOME: binDir,
+      NO_COLOR: '1',
+      AGENTCTL_HOST: host,
+      ...env,
+    },
     extendEnv: false,
   });
   return result.stdout.split('\n').filter(Boolean);
@@ -43,7 +49,13 @@ async function complete(words: string[], env: Record<string, string> = {}): Prom
 async function runShell(shell: 'zsh' | 'fish', script: string, env: Record<string, string> = {}): Promise<string[]> {
   const args = shell === 'zsh' ? ['-f', '-c', script] : ['--no-config', '-c', script];
   const result = await execa(shell, args, {
-    env: { PATH: `${binDir}${path.delimiter}${process.env.PATH}`, HOME: binDir, NO_COLOR: '1', AGENTCTL_HOST: host, ...env },
+    env: {
+      PATH: `${binDir}${path.delimiter}${process.env.PATH}`,
+      HOME: binDir,
+      NO_COLOR: '1',
+      AGENTCTL_HOST: host,
+      ...env,
+    },
     extendEnv: false,
   });
   return result.stdout.split('\n').filter(Boolean);
@@ -92,7 +104,9 @@ describe(`bash completion against ${engineName}`, () => {
       expect(await complete([command.name, `cmpl-${suffix.slice(0, 3)}`]), command.name).toEqual([agentName]);
     }
     // The engine named on the command line wins over the environment.
-    expect(await complete(['--host', host, 'stop', 'cmpl-'], { AGENTCTL_HOST: 'unix:///nonexistent.sock' })).toContain(agentName);
+    expect(await complete(['--host', host, 'stop', 'cmpl-'], { AGENTCTL_HOST: 'unix:///nonexistent.sock' })).toContain(
+      agentName,
+    );
   });
 
   it('completes commands even when no engine answers', async () => {
@@ -104,11 +118,18 @@ describe(`bash completion against ${engineName}`, () => {
 describe(`zsh and fish completion against ${engineName}`, () => {
   it('zsh: the script registers itself and offers commands, choices and agent names with descriptions', async () => {
     // Outside an interactive shell there is no completion system: stand in for its two functions.
-    const prelude = 'compdef() { print -r -- "compdef $*"; }; _describe() { print -rl -- "${(@P)2}"; }; source <(agentctl completion zsh)';
+    const prelude =
+      'compdef() { print -r -- "compdef $*"; }; _describe() { print -rl -- "${(@P)2}"; }; source <(agentctl completion zsh)';
     const run = (words: string[]) =>
-      runShell('zsh', `${prelude}; words=(agentctl ${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length + 1}; _agentctl`);
+      runShell(
+        'zsh',
+        `${prelude}; words=(agentctl ${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length + 1}; _agentctl`,
+      );
     expect(await runShell('zsh', prelude)).toEqual(['compdef _agentctl agentctl']);
-    expect(await run(['comp'])).toEqual(['compdef _agentctl agentctl', 'completion:Print the shell completion script for bash, zsh or fish']);
+    expect(await run(['comp'])).toEqual([
+      'compdef _agentctl agentctl',
+      'completion:Print the shell completion script for bash, zsh or fish',
+    ]);
     expect((await run(['--runtime', ''])).slice(1)).toEqual(['docker:', 'podman:']);
     expect((await run(['stop', `cmpl-${suffix}`])).slice(1)).toEqual([`${agentName}:agent`]);
   });

@@ -46,24 +46,113 @@ interface Refusal {
 
 const OVERRIDE_HINT = /--allow-unsafe-workspace if you truly mean/;
 const REFUSED: Refusal[] = [
-  { title: 'the filesystem root', workspace: () => '/', code: 'WORKSPACE_UNSAFE', message: /^The workspace \/ is the filesystem root/, hint: /Pass a project directory/ },
-  { title: '/etc', workspace: () => '/etc', code: 'WORKSPACE_UNSAFE', message: /^The workspace \/etc is a system directory/, hint: OVERRIDE_HINT },
-  { title: '/etc with run', workspace: () => '/etc', command: 'run', code: 'WORKSPACE_UNSAFE', message: /^The workspace \/etc is a system directory/, hint: OVERRIDE_HINT },
-  { title: '$HOME', workspace: () => home, code: 'WORKSPACE_UNSAFE', message: /is your home directory: agentctl does not mount it$/, hint: OVERRIDE_HINT },
-  { title: 'a directory holding $HOME', workspace: () => root, code: 'WORKSPACE_UNSAFE', message: /holds .*\/home \(your home directory\)/, hint: OVERRIDE_HINT },
-  { title: 'a symlink to /', workspace: () => join(base, 'link-to-root'), code: 'WORKSPACE_UNSAFE', message: /link-to-root \(resolved: \/\) is the filesystem root/, hint: /Pass a project directory/ },
-  { title: "agentctl's data directory", workspace: () => join(data, 'agentctl'), extra: ['--allow-unsafe-workspace'], code: 'WORKSPACE_PROTECTED', message: /is .*xdg-data\/agentctl \(agentctl's data directory\), which is never mounted/, hint: /does not lift this/ },
-  { title: 'inside the data directory (its logs)', workspace: () => join(data, 'agentctl', 'logs'), code: 'WORKSPACE_PROTECTED', message: /lies inside .*agentctl's data directory/, hint: /does not lift this/ },
-  { title: 'a home holding ~/.ssh, even with the override', workspace: () => credentialedHome, env: { HOME: credentialedHome }, extra: ['--allow-unsafe-workspace'], code: 'WORKSPACE_PROTECTED', message: /holds .*home-with-keys\/\.ssh \(SSH keys\), which is never mounted/, hint: /does not lift this/ },
-  { title: "an empty --workspace ''", workspace: () => '', code: 'WORKSPACE_EMPTY', message: /^The workspace given with --workspace is empty$/, hint: /leave the flag out/ },
+  {
+    title: 'the filesystem root',
+    workspace: () => '/',
+    code: 'WORKSPACE_UNSAFE',
+    message: /^The workspace \/ is the filesystem root/,
+    hint: /Pass a project directory/,
+  },
+  {
+    title: '/etc',
+    workspace: () => '/etc',
+    code: 'WORKSPACE_UNSAFE',
+    message: /^The workspace \/etc is a system directory/,
+    hint: OVERRIDE_HINT,
+  },
+  {
+    title: '/etc with run',
+    workspace: () => '/etc',
+    command: 'run',
+    code: 'WORKSPACE_UNSAFE',
+    message: /^The workspace \/etc is a system directory/,
+    hint: OVERRIDE_HINT,
+  },
+  {
+    title: '$HOME',
+    workspace: () => home,
+    code: 'WORKSPACE_UNSAFE',
+    message: /is your home directory: agentctl does not mount it$/,
+    hint: OVERRIDE_HINT,
+  },
+  {
+    title: 'a directory holding $HOME',
+    workspace: () => root,
+    code: 'WORKSPACE_UNSAFE',
+    message: /holds .*\/home \(your home directory\)/,
+    hint: OVERRIDE_HINT,
+  },
+  {
+    title: 'a symlink to /',
+    workspace: () => join(base, 'link-to-root'),
+    code: 'WORKSPACE_UNSAFE',
+    message: /link-to-root \(resolved: \/\) is the filesystem root/,
+    hint: /Pass a project directory/,
+  },
+  {
+    title: "agentctl's data directory",
+    workspace: () => join(data, 'agentctl'),
+    extra: ['--allow-unsafe-workspace'],
+    code: 'WORKSPACE_PROTECTED',
+    message: /is .*xdg-data\/agentctl \(agentctl's data directory\), which is never mounted/,
+    hint: /does not lift this/,
+  },
+  {
+    title: 'inside the data directory (its logs)',
+    workspace: () => join(data, 'agentctl', 'logs'),
+    code: 'WORKSPACE_PROTECTED',
+    message: /lies inside .*agentctl's data directory/,
+    hint: /does not lift this/,
+  },
+  {
+    title: 'a home holding ~/.ssh, even with the override',
+    workspace: () => credentialedHome,
+    env: { HOME: credentialedHome },
+    extra: ['--allow-unsafe-workspace'],
+    code: 'WORKSPACE_PROTECTED',
+    message: /holds .*home-with-keys\/\.ssh \(SSH keys\), which is never mounted/,
+    hint: /does not lift this/,
+  },
+  {
+    title: "an empty --workspace ''",
+    workspace: () => '',
+    code: 'WORKSPACE_EMPTY',
+    message: /^The workspace given with --workspace is empty$/,
+    hint: /leave the flag out/,
+  },
 ];
 
 describe(`workspaces are checked after resolving symlinks on ${f.engineName}`, () => {
   it.each(REFUSED)('refuses $title (exit 2, $code) and leaves nothing behind', async (row) => {
     const name = f.agentName(`r${REFUSED.indexOf(row)}`);
-    const args = row.command === 'run'
-      ? ['--json', 'run', name, '--workspace', row.workspace(), '--image', f.image, ...(row.extra ?? []), '--', 'true']
-      : ['--json', 'start', name, '-d', '--workspace', row.workspace(), '--image', f.image, ...(row.extra ?? []), '--', 'sleep', '600'];
+    const args =
+      row.command === 'run'
+        ? [
+            '--json',
+            'run',
+            name,
+            '--workspace',
+            row.workspace(),
+            '--image',
+            f.image,
+            ...(row.extra ?? []),
+            '--',
+            'true',
+          ]
+        : [
+            '--json',
+            'start',
+            name,
+            '-d',
+            '--workspace',
+            row.workspace(),
+            '--image',
+            f.image,
+            ...(row.extra ?? []),
+            '--',
+            'sleep',
+            '600',
+          ];
     const result = await f.cli(args, { env: { ...env, ...row.env } });
     expect(result.exitCode, result.stdout + result.stderr).toBe(2);
     expect(result.json.error.code).toBe(row.code);
@@ -74,7 +163,9 @@ describe(`workspaces are checked after resolving symlinks on ${f.engineName}`, (
   });
 
   it('prints the refusal as one line and a hint without --json', async () => {
-    const result = await f.cli(['start', f.agentName('plain'), '-d', '--workspace', '/etc', '--image', f.image], { env });
+    const result = await f.cli(['start', f.agentName('plain'), '-d', '--workspace', '/etc', '--image', f.image], {
+      env,
+    });
     expect(result.exitCode).toBe(2);
     expect(result.stderr.trim().split('\n').slice(0, 2)).toEqual([
       'error: The workspace /etc is a system directory: agentctl does not mount it',
@@ -84,16 +175,53 @@ describe(`workspaces are checked after resolving symlinks on ${f.engineName}`, (
 
   it('--allow-unsafe-workspace mounts $HOME with a warning on stderr and lists it in --json', async () => {
     const name = f.agentName('override');
-    const result = await f.cli(['--json', 'start', name, '--workspace', home, '--image', f.image, '--allow-unsafe-workspace', '--', 'sleep', '600'], { env });
+    const result = await f.cli(
+      [
+        '--json',
+        'start',
+        name,
+        '--workspace',
+        home,
+        '--image',
+        f.image,
+        '--allow-unsafe-workspace',
+        '--',
+        'sleep',
+        '600',
+      ],
+      { env },
+    );
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    expect(result.stderr).toMatch(new RegExp(`^warning: agent ${name} gets a workspace that is normally refused \\(--allow-unsafe-workspace\\): .*/home is your home directory$`, 'm'));
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^warning: agent ${name} gets a workspace that is normally refused \\(--allow-unsafe-workspace\\): .*/home is your home directory$`,
+        'm',
+      ),
+    );
     expect(result.json.agent.loosened).toEqual([{ kind: 'unsafe-workspace', value: `${home} is your home directory` }]);
     expect((await f.exec(`agentctl-${name}`, ['cat', '/workspace/marker'])).output).toContain('the private home');
   });
 
   it('the warning is printed with --quiet too', async () => {
     const name = f.agentName('quiet');
-    const result = await f.cli(['--quiet', 'start', name, '-d', '--read-only', '--workspace', root, '--image', f.image, '--allow-unsafe-workspace', '--', 'sleep', '600'], { env });
+    const result = await f.cli(
+      [
+        '--quiet',
+        'start',
+        name,
+        '-d',
+        '--read-only',
+        '--workspace',
+        root,
+        '--image',
+        f.image,
+        '--allow-unsafe-workspace',
+        '--',
+        'sleep',
+        '600',
+      ],
+      { env },
+    );
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/^warning: agent .* gets a workspace that is normally refused/m);
   });
@@ -102,12 +230,37 @@ describe(`workspaces are checked after resolving symlinks on ${f.engineName}`, (
     const ws = f.workspace();
     chmodSync(ws, 0o777);
     const agent = f.agentName('planter');
-    expect((await f.cli(['start', agent, '-d', '--workspace', ws, '--image', f.image, '--', 'sleep', '600'], { env })).exitCode).toBe(0);
+    expect(
+      (await f.cli(['start', agent, '-d', '--workspace', ws, '--image', f.image, '--', 'sleep', '600'], { env }))
+        .exitCode,
+    ).toBe(0);
     // The agent, inside its container, plants links to the host's / and to the user's home.
-    const planted = await f.exec(`agentctl-${agent}`, ['sh', '-c', `ln -s / /workspace/escape && ln -s ${home} /workspace/home-link && echo planted`]);
+    const planted = await f.exec(`agentctl-${agent}`, [
+      'sh',
+      '-c',
+      `ln -s / /workspace/escape && ln -s ${home} /workspace/home-link && echo planted`,
+    ]);
     expect(planted.output).toContain('planted');
-    for (const [link, message] of [['escape', /escape \(resolved: \/\) is the filesystem root/], ['home-link', /home-link \(resolved: .*\/home\) is your home directory/]] as const) {
-      const next = await f.cli(['--json', 'start', f.agentName(`next-${link}`), '-d', '--workspace', join(ws, link), '--image', f.image, '--', 'sleep', '600'], { env });
+    for (const [link, message] of [
+      ['escape', /escape \(resolved: \/\) is the filesystem root/],
+      ['home-link', /home-link \(resolved: .*\/home\) is your home directory/],
+    ] as const) {
+      const next = await f.cli(
+        [
+          '--json',
+          'start',
+          f.agentName(`next-${link}`),
+          '-d',
+          '--workspace',
+          join(ws, link),
+          '--image',
+          f.image,
+          '--',
+          'sleep',
+          '600',
+        ],
+        { env },
+      );
       expect(next.exitCode, next.stdout).toBe(2);
       expect(next.json.error).toMatchObject({ code: 'WORKSPACE_UNSAFE', message: expect.stringMatching(message) });
     }
@@ -125,8 +278,18 @@ const RUNTIMES: RuntimeRow[] = [
   {
     runtime: 'bogus',
     expect: {
-      docker: { exit: 2, code: 'OCI_RUNTIME_UNKNOWN', message: /^The Docker engine has no OCI runtime "bogus" \(it knows: .*runc.*\)$/, hint: /daemon\.json/ },
-      podman: { exit: 2, code: 'OCI_RUNTIME_UNKNOWN', message: /^The Podman engine has no OCI runtime "bogus" \(it knows: .*runc.*\)$/, hint: /containers\.conf/ },
+      docker: {
+        exit: 2,
+        code: 'OCI_RUNTIME_UNKNOWN',
+        message: /^The Docker engine has no OCI runtime "bogus" \(it knows: .*runc.*\)$/,
+        hint: /daemon\.json/,
+      },
+      podman: {
+        exit: 2,
+        code: 'OCI_RUNTIME_UNKNOWN',
+        message: /^The Podman engine has no OCI runtime "bogus" \(it knows: .*runc.*\)$/,
+        hint: /containers\.conf/,
+      },
     },
   },
   {
@@ -134,16 +297,25 @@ const RUNTIMES: RuntimeRow[] = [
     runtime: 'runsc',
     expect: {
       docker: { exit: 2, code: 'OCI_RUNTIME_UNKNOWN', message: /no OCI runtime "runsc"/, hint: /daemon\.json/ },
-      podman: { exit: 5, code: 'OCI_RUNTIME_NOT_APPLIED', message: /^The Podman engine would run the agent on runc, not on the OCI runtime "runsc" asked for$/, hint: /runtime = "runsc" under \[engine\] in containers\.conf/ },
+      podman: {
+        exit: 5,
+        code: 'OCI_RUNTIME_NOT_APPLIED',
+        message: /^The Podman engine would run the agent on runc, not on the OCI runtime "runsc" asked for$/,
+        hint: /runtime = "runsc" under \[engine\] in containers\.conf/,
+      },
     },
   },
 ];
 
 /** The runtime the engine records for a container (Podman's compat inspect says only "oci"). */
 async function recordedRuntime(docker: Docker, engine: string, container: string): Promise<string | undefined> {
-  if (engine === 'docker') return ((await docker.getContainer(container).inspect()).HostConfig as { Runtime?: string }).Runtime;
+  if (engine === 'docker')
+    return ((await docker.getContainer(container).inspect()).HostConfig as { Runtime?: string }).Runtime;
   return new Promise((resolve, reject) => {
-    docker.modem.dial({ path: `/v4.0.0/libpod/containers/${container}/json`, method: 'GET', options: {}, statusCodes: { 200: true } }, (error, data) => (error ? reject(error) : resolve((data as { OCIRuntime?: string }).OCIRuntime)));
+    docker.modem.dial(
+      { path: `/v4.0.0/libpod/containers/${container}/json`, method: 'GET', options: {}, statusCodes: { 200: true } },
+      (error, data) => (error ? reject(error) : resolve((data as { OCIRuntime?: string }).OCIRuntime)),
+    );
   });
 }
 
@@ -151,14 +323,35 @@ describe(`the OCI runtime asked for is the one the agent runs with on ${f.engine
   it.each(RUNTIMES)('--oci-runtime $runtime', async (row) => {
     const expected = row.expect[f.engineName]!;
     const name = f.agentName(`rt-${row.runtime}`);
-    const result = await f.cli(['--json', 'start', name, '-d', '--workspace', f.workspace(), '--image', f.image, '--oci-runtime', row.runtime, '--', 'sleep', '600'], { env });
+    const result = await f.cli(
+      [
+        '--json',
+        'start',
+        name,
+        '-d',
+        '--workspace',
+        f.workspace(),
+        '--image',
+        f.image,
+        '--oci-runtime',
+        row.runtime,
+        '--',
+        'sleep',
+        '600',
+      ],
+      { env },
+    );
     expect(result.exitCode, result.stdout + result.stderr).toBe(expected.exit);
     if (expected.exit === 0) {
       expect(await recordedRuntime(f.docker, f.engineName, `agentctl-${name}`)).toBe(row.runtime);
       expect((await f.exec(`agentctl-${name}`, ['true'])).exitCode).toBe(0);
       return;
     }
-    expect(result.json.error).toMatchObject({ code: expected.code, message: expect.stringMatching(expected.message!), hint: expect.stringMatching(expected.hint!) });
+    expect(result.json.error).toMatchObject({
+      code: expected.code,
+      message: expect.stringMatching(expected.message!),
+      hint: expect.stringMatching(expected.hint!),
+    });
     expect(await f.containerExists(`agentctl-${name}`)).toBe(false);
     expect(await f.volumeExists(`agentctl-${name}-home`)).toBe(false);
   });
@@ -167,9 +360,30 @@ describe(`the OCI runtime asked for is the one the agent runs with on ${f.engine
 describe(`loosenings are always printed on ${f.engineName}`, () => {
   it('--network host: a warning on stderr and agent.loosened in --json; the agent sees the host network', async () => {
     const name = f.agentName('hostnet');
-    const result = await f.cli(['--json', 'start', name, '--workspace', f.workspace(), '--image', f.image, '--network', 'host', '--', 'sleep', '600'], { env });
+    const result = await f.cli(
+      [
+        '--json',
+        'start',
+        name,
+        '--workspace',
+        f.workspace(),
+        '--image',
+        f.image,
+        '--network',
+        'host',
+        '--',
+        'sleep',
+        '600',
+      ],
+      { env },
+    );
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    expect(result.stderr).toMatch(new RegExp(`^warning: agent ${name} shares the host's network \\(--network host\\): it reaches every service listening on the host, loopback included$`, 'm'));
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^warning: agent ${name} shares the host's network \\(--network host\\): it reaches every service listening on the host, loopback included$`,
+        'm',
+      ),
+    );
     expect(result.json.agent.loosened).toEqual([{ kind: 'network-host', value: 'host' }]);
     // Inside, the agent has the host's interfaces (the engine's bridge among them), not its own.
     const interfaces = (await f.exec(`agentctl-${name}`, ['cat', '/proc/net/dev'])).output;
@@ -180,14 +394,44 @@ describe(`loosenings are always printed on ${f.engineName}`, () => {
 
   it('run --network host: the warning on stderr and loosened in its result document', async () => {
     const name = f.agentName('runhost');
-    const result = await f.cli(['run', name, '--json', '--rm', '--workspace', f.workspace(), '--image', f.image, '--network', 'host', '--', 'true'], { env });
+    const result = await f.cli(
+      [
+        'run',
+        name,
+        '--json',
+        '--rm',
+        '--workspace',
+        f.workspace(),
+        '--image',
+        f.image,
+        '--network',
+        'host',
+        '--',
+        'true',
+      ],
+      { env },
+    );
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(result.stderr).toMatch(new RegExp(`^warning: agent ${name} shares the host's network`, 'm'));
     expect(result.json).toMatchObject({ ok: true, loosened: [{ kind: 'network-host', value: 'host' }] });
   });
 
   it('the hardened default prints no warning and an empty agent.loosened', async () => {
-    const result = await f.cli(['--json', 'start', f.agentName('plain-net'), '--workspace', f.workspace(), '--image', f.image, '--', 'sleep', '600'], { env });
+    const result = await f.cli(
+      [
+        '--json',
+        'start',
+        f.agentName('plain-net'),
+        '--workspace',
+        f.workspace(),
+        '--image',
+        f.image,
+        '--',
+        'sleep',
+        '600',
+      ],
+      { env },
+    );
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).not.toMatch(/^warning:/m);
     expect(result.json.agent.loosened).toEqual([]);
@@ -195,7 +439,27 @@ describe(`loosenings are always printed on ${f.engineName}`, () => {
 
   it('restarting a stopped host-network agent prints the warning again', async () => {
     const name = f.agentName('hostnet2');
-    expect((await f.cli(['start', name, '-d', '--workspace', f.workspace(), '--image', f.image, '--network', 'host', '--', 'sleep', '600'], { env })).exitCode).toBe(0);
+    expect(
+      (
+        await f.cli(
+          [
+            'start',
+            name,
+            '-d',
+            '--workspace',
+            f.workspace(),
+            '--image',
+            f.image,
+            '--network',
+            'host',
+            '--',
+            'sleep',
+            '600',
+          ],
+          { env },
+        )
+      ).exitCode,
+    ).toBe(0);
     expect((await f.cli(['stop', name, '--timeout', '0'], { env })).exitCode).toBe(0);
     const again = await f.cli(['--json', 'start', name], { env });
     expect(again.exitCode, again.stdout + again.stderr).toBe(0);

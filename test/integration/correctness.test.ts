@@ -35,15 +35,30 @@ describe('an explicit DOCKER_HOST that does not answer silently fell back to ano
   });
 
   const rows: { title: string; setting: string; undo: string; env: () => Promise<Record<string, string>> }[] = [
-    { title: 'DOCKER_HOST=unix:///nowhere', setting: 'DOCKER_HOST', undo: 'unset DOCKER_HOST', env: async () => ({ DOCKER_HOST: 'unix:///nowhere' }) },
+    {
+      title: 'DOCKER_HOST=unix:///nowhere',
+      setting: 'DOCKER_HOST',
+      undo: 'unset DOCKER_HOST',
+      env: async () => ({ DOCKER_HOST: 'unix:///nowhere' }),
+    },
     {
       title: 'DOCKER_HOST at a socket that refuses connections',
       setting: 'DOCKER_HOST',
       undo: 'unset DOCKER_HOST',
       env: async () => ({ DOCKER_HOST: await deadSocket(path.join(sandbox.runtimeDir, 'dead.sock')) }),
     },
-    { title: 'CONTAINER_HOST=unix:///nowhere', setting: 'CONTAINER_HOST', undo: 'unset CONTAINER_HOST', env: async () => ({ CONTAINER_HOST: 'unix:///nowhere' }) },
-    { title: 'AGENTCTL_HOST=unix:///nowhere', setting: 'AGENTCTL_HOST', undo: 'unset AGENTCTL_HOST', env: async () => ({ AGENTCTL_HOST: 'unix:///nowhere' }) },
+    {
+      title: 'CONTAINER_HOST=unix:///nowhere',
+      setting: 'CONTAINER_HOST',
+      undo: 'unset CONTAINER_HOST',
+      env: async () => ({ CONTAINER_HOST: 'unix:///nowhere' }),
+    },
+    {
+      title: 'AGENTCTL_HOST=unix:///nowhere',
+      setting: 'AGENTCTL_HOST',
+      undo: 'unset AGENTCTL_HOST',
+      env: async () => ({ AGENTCTL_HOST: 'unix:///nowhere' }),
+    },
   ];
   for (const row of rows) {
     it(`${row.title}: ls fails with RUNTIME_NOT_FOUND (exit 4) naming it, instead of listing another engine's agents`, async () => {
@@ -62,7 +77,9 @@ describe('an explicit DOCKER_HOST that does not answer silently fell back to ano
     const result = await runCli(['ls'], { cleanEnv: true, env: { ...fallbackEnv(), DOCKER_HOST: 'unix:///nowhere' } });
     expect(result.exitCode).toBe(4);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('error: No container engine answers at the endpoint you set, and agentctl tries no other: unix:///nowhere (DOCKER_HOST)');
+    expect(result.stderr).toContain(
+      'error: No container engine answers at the endpoint you set, and agentctl tries no other: unix:///nowhere (DOCKER_HOST)',
+    );
     expect(result.stderr).toContain('hint: Nothing listens at unix:///nowhere');
   });
 });
@@ -87,10 +104,19 @@ describe('--json contract gaps, bare commands and colour', () => {
   const documents: { argv: string[]; check: (doc: any) => void }[] = [
     { argv: ['--json'], check: (doc) => expect(doc).toMatchObject({ ok: true, command: 'agentctl' }) },
     { argv: ['help', '--json'], check: (doc) => expect(doc).toMatchObject({ ok: true, command: 'agentctl' }) },
-    { argv: ['help', 'logs', '--json'], check: (doc) => expect(doc).toMatchObject({ ok: true, command: 'agentctl logs' }) },
+    {
+      argv: ['help', 'logs', '--json'],
+      check: (doc) => expect(doc).toMatchObject({ ok: true, command: 'agentctl logs' }),
+    },
     { argv: ['image', '--json'], check: (doc) => expect(doc).toMatchObject({ ok: true, command: 'agentctl image' }) },
-    { argv: ['completion', 'zsh', '--json'], check: (doc) => expect(doc).toEqual({ ok: true, shell: 'zsh', script: expect.stringContaining('agentctl') }) },
-    { argv: ['--version', '--json'], check: (doc) => expect(doc).toEqual({ ok: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/) }) },
+    {
+      argv: ['completion', 'zsh', '--json'],
+      check: (doc) => expect(doc).toEqual({ ok: true, shell: 'zsh', script: expect.stringContaining('agentctl') }),
+    },
+    {
+      argv: ['--version', '--json'],
+      check: (doc) => expect(doc).toEqual({ ok: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/) }),
+    },
   ];
   for (const { argv, check } of documents) {
     it(`agentctl ${argv.join(' ')} printed no JSON document (now exactly one)`, async () => {
@@ -142,19 +168,33 @@ describe('--json contract gaps, bare commands and colour', () => {
   it('logs --all with more than 10 agents printed MaxListenersExceededWarning', async () => {
     const names: string[] = [];
     for (let index = 0; index < 12; index += 1) {
-      names.push((await fixture.createAgent({ label: `many${index}`, command: ['sh', '-c', `echo line-${index}`], waitForExit: true })).name);
+      names.push(
+        (
+          await fixture.createAgent({
+            label: `many${index}`,
+            command: ['sh', '-c', `echo line-${index}`],
+            waitForExit: true,
+          })
+        ).name,
+      );
     }
     const result = await fixture.cli(['logs', '--all', '--json']);
     expect(result.exitCode).toBe(0);
     expect(result.stderr).not.toContain('MaxListenersExceededWarning');
     expect(result.stderr).toBe('');
-    const mine = result.stdout.split('\n').map((line) => JSON.parse(line) as { agent: string; line: string }).filter((record) => names.includes(record.agent));
+    const mine = result.stdout
+      .split('\n')
+      .map((line) => JSON.parse(line) as { agent: string; line: string })
+      .filter((record) => names.includes(record.agent));
     expect(mine.map((record) => record.line).sort()).toEqual(names.map((_, index) => `line-${index}`).sort());
   });
 });
 
 describe('version ignored the configured image', () => {
-  const [repository, tag] = [testImage.slice(0, testImage.lastIndexOf(':')), testImage.slice(testImage.lastIndexOf(':') + 1)];
+  const [repository, tag] = [
+    testImage.slice(0, testImage.lastIndexOf(':')),
+    testImage.slice(testImage.lastIndexOf(':') + 1),
+  ];
   const configured = { AGENTCTL_IMAGE_REPOSITORY: repository, AGENTCTL_IMAGE_TAG: tag };
 
   it('version --json reports (and finds locally) the image set with AGENTCTL_IMAGE_*, the one `image resolve` uses', async () => {
@@ -168,7 +208,9 @@ describe('version ignored the configured image', () => {
       local: { present: true },
     });
     expect(version.json.image.pinned).not.toBe(testImage);
-    const resolved = await runCli(['--host', host, 'image', 'resolve', '--pull', 'never', '--json'], { env: configured });
+    const resolved = await runCli(['--host', host, 'image', 'resolve', '--pull', 'never', '--json'], {
+      env: configured,
+    });
     expect(resolved.exitCode).toBe(0);
     expect(resolved.json.image.reference).toBe(version.json.image.reference);
   });
@@ -176,7 +218,12 @@ describe('version ignored the configured image', () => {
   it('version (human) names the configured image and the pinned one', async () => {
     const result = await runCli(['--host', host, 'version'], { env: configured });
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(new RegExp(`^image +${testImage.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(present locally\\) \\(configured; this release pins \\S+\\)$`, 'm'));
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `^image +${testImage.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(present locally\\) \\(configured; this release pins \\S+\\)$`,
+        'm',
+      ),
+    );
   });
 });
 
@@ -195,27 +242,134 @@ describe('inputs only the engine caught (exit 5 with engine text, INTERNAL, or a
   const secret = 'sk-ant-api03-correctness-7d41e0';
   // nodeSeparator: run as `node -- agentctl.js` (as the installed launcher's shebang does): Node reads
   // a --env-file argument anywhere on its command line itself, before agentctl runs.
-  const rows: { title: string; label: string; args: () => string[]; env?: Record<string, string>; nodeSeparator?: boolean; exit: number; code: string; hint: RegExp }[] = [
-    { title: '--memory 999999999t (overflowed the engine int64)', label: 'mem', args: () => ['--memory', '999999999t'], exit: 2, code: 'INVALID_MEMORY', hint: /6m to 8192t/ },
-    { title: '--pids-limit 100000000000000000000', label: 'pids', args: () => ['--pids-limit', '100000000000000000000'], exit: 2, code: 'INVALID_PIDS_LIMIT', hint: /1 to 4194304/ },
-    { title: 'AGENTCTL_PIDS_LIMIT=4194305 (the engine failed to write pids.max)', label: 'pidsenv', args: () => [], env: { AGENTCTL_PIDS_LIMIT: '4194305' }, exit: 2, code: 'INVALID_PIDS_LIMIT', hint: /1 to 4194304/ },
-    { title: '--pids-limit 4194305 (above the kernel limit)', label: 'pidsmax', args: () => ['--pids-limit', '4194305'], exit: 2, code: 'INVALID_PIDS_LIMIT', hint: /1 to 4194304/ },
-    { title: '--cpus 0.001', label: 'cpus', args: () => ['--cpus', '0.001'], exit: 2, code: 'INVALID_CPUS', hint: /from 0\.01/ },
-    { title: 'a bad digest (--image x@sha256:xyz gave INTERNAL)', label: 'digest', args: () => ['--image', 'x@sha256:xyz'], exit: 2, code: 'IMAGE_ARGUMENT_INVALID', hint: /sha256:<64 hex digits>/ },
-    { title: 'a NUL byte in an env file', label: 'nul', nodeSeparator: true, args: () => ['--env-file', files.nul!], exit: 2, code: 'INVALID_ENV', hint: /NUL byte/ },
-    { title: '--env-file /dev/zero (hung)', label: 'envzero', nodeSeparator: true, args: () => ['--env-file', '/dev/zero'], exit: 2, code: 'ENV_FILE_UNREADABLE', hint: /regular file/ },
-    { title: '--env-file FIFO (hung)', label: 'envfifo', nodeSeparator: true, args: () => ['--env-file', files.fifo!], exit: 2, code: 'ENV_FILE_UNREADABLE', hint: /regular file/ },
-    { title: '--secret K=@/dev/zero (hung)', label: 'seczero', args: () => ['--secret', 'K=@/dev/zero'], exit: 2, code: 'SECRET_FILE_UNREADABLE', hint: /regular file/ },
-    { title: '--secret K=@FIFO (hung)', label: 'secfifo', args: () => ['--secret', `K=@${files.fifo!}`], exit: 2, code: 'SECRET_FILE_UNREADABLE', hint: /regular file/ },
-    { title: 'an empty secret file (accepted, while an empty variable was refused)', label: 'secempty', args: () => ['--secret', `K=@${files.empty!}`], exit: 2, code: 'SECRET_MISSING', hint: /Put the value in/ },
-    { title: 'a bad --memory equal to a secret (it was echoed)', label: 'echo', args: () => ['--secret', 'API_KEY', '--memory', secret], env: { API_KEY: secret }, exit: 2, code: 'INVALID_MEMORY', hint: /512m, 4g/ },
+  const rows: {
+    title: string;
+    label: string;
+    args: () => string[];
+    env?: Record<string, string>;
+    nodeSeparator?: boolean;
+    exit: number;
+    code: string;
+    hint: RegExp;
+  }[] = [
+    {
+      title: '--memory 999999999t (overflowed the engine int64)',
+      label: 'mem',
+      args: () => ['--memory', '999999999t'],
+      exit: 2,
+      code: 'INVALID_MEMORY',
+      hint: /6m to 8192t/,
+    },
+    {
+      title: '--pids-limit 100000000000000000000',
+      label: 'pids',
+      args: () => ['--pids-limit', '100000000000000000000'],
+      exit: 2,
+      code: 'INVALID_PIDS_LIMIT',
+      hint: /1 to 4194304/,
+    },
+    {
+      title: 'AGENTCTL_PIDS_LIMIT=4194305 (the engine failed to write pids.max)',
+      label: 'pidsenv',
+      args: () => [],
+      env: { AGENTCTL_PIDS_LIMIT: '4194305' },
+      exit: 2,
+      code: 'INVALID_PIDS_LIMIT',
+      hint: /1 to 4194304/,
+    },
+    {
+      title: '--pids-limit 4194305 (above the kernel limit)',
+      label: 'pidsmax',
+      args: () => ['--pids-limit', '4194305'],
+      exit: 2,
+      code: 'INVALID_PIDS_LIMIT',
+      hint: /1 to 4194304/,
+    },
+    {
+      title: '--cpus 0.001',
+      label: 'cpus',
+      args: () => ['--cpus', '0.001'],
+      exit: 2,
+      code: 'INVALID_CPUS',
+      hint: /from 0\.01/,
+    },
+    {
+      title: 'a bad digest (--image x@sha256:xyz gave INTERNAL)',
+      label: 'digest',
+      args: () => ['--image', 'x@sha256:xyz'],
+      exit: 2,
+      code: 'IMAGE_ARGUMENT_INVALID',
+      hint: /sha256:<64 hex digits>/,
+    },
+    {
+      title: 'a NUL byte in an env file',
+      label: 'nul',
+      nodeSeparator: true,
+      args: () => ['--env-file', files.nul!],
+      exit: 2,
+      code: 'INVALID_ENV',
+      hint: /NUL byte/,
+    },
+    {
+      title: '--env-file /dev/zero (hung)',
+      label: 'envzero',
+      nodeSeparator: true,
+      args: () => ['--env-file', '/dev/zero'],
+      exit: 2,
+      code: 'ENV_FILE_UNREADABLE',
+      hint: /regular file/,
+    },
+    {
+      title: '--env-file FIFO (hung)',
+      label: 'envfifo',
+      nodeSeparator: true,
+      args: () => ['--env-file', files.fifo!],
+      exit: 2,
+      code: 'ENV_FILE_UNREADABLE',
+      hint: /regular file/,
+    },
+    {
+      title: '--secret K=@/dev/zero (hung)',
+      label: 'seczero',
+      args: () => ['--secret', 'K=@/dev/zero'],
+      exit: 2,
+      code: 'SECRET_FILE_UNREADABLE',
+      hint: /regular file/,
+    },
+    {
+      title: '--secret K=@FIFO (hung)',
+      label: 'secfifo',
+      args: () => ['--secret', `K=@${files.fifo!}`],
+      exit: 2,
+      code: 'SECRET_FILE_UNREADABLE',
+      hint: /regular file/,
+    },
+    {
+      title: 'an empty secret file (accepted, while an empty variable was refused)',
+      label: 'secempty',
+      args: () => ['--secret', `K=@${files.empty!}`],
+      exit: 2,
+      code: 'SECRET_MISSING',
+      hint: /Put the value in/,
+    },
+    {
+      title: 'a bad --memory equal to a secret (it was echoed)',
+      label: 'echo',
+      args: () => ['--secret', 'API_KEY', '--memory', secret],
+      env: { API_KEY: secret },
+      exit: 2,
+      code: 'INVALID_MEMORY',
+      hint: /512m, 4g/,
+    },
   ];
   for (const row of rows) {
     it(`start with ${row.title}: exit ${row.exit} ${row.code}, one line and a hint, nothing created`, async () => {
       const name = fixture.agentName(row.label);
       const args = ['start', '-d', '--json', '--image', testImage, ...row.args(), name, '--', 'sleep', '60'];
       const options = { cwd: dir, env: row.env, timeout: 30_000 };
-      const result = row.nodeSeparator ? await runCli(['--', BIN, '--host', host, ...args], { ...options, bin: process.execPath }) : await fixture.cli(args, options);
+      const result = row.nodeSeparator
+        ? await runCli(['--', BIN, '--host', host, ...args], { ...options, bin: process.execPath })
+        : await fixture.cli(args, options);
       expect(result.exitCode).toBe(row.exit);
       expect(result.json).toMatchObject({ ok: false, error: { code: row.code } });
       expect(result.json.error.message).not.toContain('\n');
@@ -228,7 +382,10 @@ describe('inputs only the engine caught (exit 5 with engine text, INTERNAL, or a
   it(`--cpus above the engine's CPU count gave exit 5 with Docker's text (now a usage error naming the count, on both engines, before anything is made)`, async () => {
     const cpus = ((await fixture.docker.info()) as { NCPU: number }).NCPU;
     const name = fixture.agentName('cpus');
-    const result = await fixture.cli(['start', '-d', '--json', '--image', testImage, '--cpus', String(cpus + 1), name, '--', 'sleep', '60'], { cwd: dir });
+    const result = await fixture.cli(
+      ['start', '-d', '--json', '--image', testImage, '--cpus', String(cpus + 1), name, '--', 'sleep', '60'],
+      { cwd: dir },
+    );
     // The code first: a failure then shows what came instead.
     expect(result.json?.error?.code ?? result.stdout + result.stderr).toBe('INVALID_CPUS');
     expect(result.exitCode).toBe(2);
@@ -240,7 +397,10 @@ describe('inputs only the engine caught (exit 5 with engine text, INTERNAL, or a
   it('a name with a newline gave a two-line error (now one line with the name escaped)', async () => {
     const result = await fixture.cli(['start', '-d', '--image', testImage, 'bad\nname'], { cwd: dir });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr.split('\n')).toEqual(['error: Invalid agent name "bad\\nname"', expect.stringMatching(/^hint: /)]);
+    expect(result.stderr.split('\n')).toEqual([
+      'error: Invalid agent name "bad\\nname"',
+      expect.stringMatching(/^hint: /),
+    ]);
   });
 
   it('a short image id was read as a docker.io name to pull (now the local image with that id)', async () => {
@@ -250,20 +410,32 @@ describe('inputs only the engine caught (exit 5 with engine text, INTERNAL, or a
     expect(result.exitCode).toBe(0);
     expect(result.json).toMatchObject({ ok: true, agent: { name, image: id } });
     expect((await fixture.cli(['rm', '-f', name])).exitCode).toBe(0);
-    const unknown = await fixture.cli(['start', '-d', '--json', '--image', 'deadbeef0123', fixture.agentName('noid'), '--', 'sleep', '60'], { cwd: dir });
+    const unknown = await fixture.cli(
+      ['start', '-d', '--json', '--image', 'deadbeef0123', fixture.agentName('noid'), '--', 'sleep', '60'],
+      { cwd: dir },
+    );
     expect(unknown.exitCode).toBe(6);
-    expect(unknown.json).toMatchObject({ ok: false, error: { code: 'IMAGE_NOT_FOUND', message: 'No local image has the id deadbeef0123' } });
+    expect(unknown.json).toMatchObject({
+      ok: false,
+      error: { code: 'IMAGE_NOT_FOUND', message: 'No local image has the id deadbeef0123' },
+    });
     expect(unknown.json.error.details.tried).toEqual(['deadbeef0123 (local image id)']);
   });
 
   it('a relative AGENTCTL_DATA_DIR put data inside the checkout (now refused, exit 3, and nothing written there)', async () => {
     const repo = makeRepository(path.join(dir, 'repo'));
-    const result = await fixture.cli(['start', '-d', '--json', '--worktree', '--image', testImage, fixture.agentName('reldata'), '--', 'sleep', '60'], {
-      cwd: repo,
-      env: { AGENTCTL_DATA_DIR: 'agentctl-data' },
-    });
+    const result = await fixture.cli(
+      ['start', '-d', '--json', '--worktree', '--image', testImage, fixture.agentName('reldata'), '--', 'sleep', '60'],
+      {
+        cwd: repo,
+        env: { AGENTCTL_DATA_DIR: 'agentctl-data' },
+      },
+    );
     expect(result.exitCode).toBe(3);
-    expect(result.json).toMatchObject({ ok: false, error: { code: 'DIRECTORY_RELATIVE', hint: expect.stringContaining('absolute path') } });
+    expect(result.json).toMatchObject({
+      ok: false,
+      error: { code: 'DIRECTORY_RELATIVE', hint: expect.stringContaining('absolute path') },
+    });
     expect(existsSync(path.join(repo, 'agentctl-data'))).toBe(false);
   });
 });
@@ -272,7 +444,9 @@ describe('logs --since rejected what docker logs --since takes, and took 2026-02
   const fixture = streamFixture('since16');
   let agent: string;
   beforeAll(async () => {
-    agent = (await fixture.createAgent({ label: 'lines', command: ['sh', '-c', 'echo one; echo two'], waitForExit: true })).name;
+    agent = (
+      await fixture.createAgent({ label: 'lines', command: ['sh', '-c', 'echo one; echo two'], waitForExit: true })
+    ).name;
     // `--since 10us` counts back from now in whole seconds: let the lines be over a second old.
     await new Promise((resolve) => setTimeout(resolve, 2100));
   });

@@ -30,14 +30,40 @@ async function expectFound(result: Awaited<ReturnType<typeof detect>>, source: s
 const routes: Record<'docker' | 'podman', { title: string; source: string; setup: () => Record<string, string> }[]> = {
   docker: [
     { title: 'the system-wide /var/run/docker.sock', source: 'default-socket', setup: () => ({}) },
-    { title: 'rootless Docker under XDG_RUNTIME_DIR', source: 'rootless-docker', setup: () => (linkSocket(path.join(sandbox.runtimeDir, 'docker.sock'), host), { XDG_RUNTIME_DIR: sandbox.runtimeDir }) },
-    { title: 'Docker Desktop for Linux under ~/.docker/desktop', source: 'docker-desktop', setup: () => (linkSocket(path.join(sandbox.home, '.docker', 'desktop', 'docker.sock'), host), {}) },
-    { title: 'a Colima profile under ~/.colima', source: 'colima', setup: () => (linkSocket(path.join(sandbox.home, '.colima', 'work', 'docker.sock'), host), {}) },
-    { title: 'Rancher Desktop under ~/.rd', source: 'rancher-desktop', setup: () => (linkSocket(path.join(sandbox.home, '.rd', 'docker.sock'), host), {}) },
+    {
+      title: 'rootless Docker under XDG_RUNTIME_DIR',
+      source: 'rootless-docker',
+      setup: () => (
+        linkSocket(path.join(sandbox.runtimeDir, 'docker.sock'), host),
+        { XDG_RUNTIME_DIR: sandbox.runtimeDir }
+      ),
+    },
+    {
+      title: 'Docker Desktop for Linux under ~/.docker/desktop',
+      source: 'docker-desktop',
+      setup: () => (linkSocket(path.join(sandbox.home, '.docker', 'desktop', 'docker.sock'), host), {}),
+    },
+    {
+      title: 'a Colima profile under ~/.colima',
+      source: 'colima',
+      setup: () => (linkSocket(path.join(sandbox.home, '.colima', 'work', 'docker.sock'), host), {}),
+    },
+    {
+      title: 'Rancher Desktop under ~/.rd',
+      source: 'rancher-desktop',
+      setup: () => (linkSocket(path.join(sandbox.home, '.rd', 'docker.sock'), host), {}),
+    },
   ],
   podman: [
     { title: 'CONTAINER_HOST', source: 'env', setup: () => ({ CONTAINER_HOST: host }) },
-    { title: 'the rootless socket under XDG_RUNTIME_DIR', source: 'podman', setup: () => (linkSocket(path.join(sandbox.runtimeDir, 'podman', 'podman.sock'), host), { XDG_RUNTIME_DIR: sandbox.runtimeDir }) },
+    {
+      title: 'the rootless socket under XDG_RUNTIME_DIR',
+      source: 'podman',
+      setup: () => (
+        linkSocket(path.join(sandbox.runtimeDir, 'podman', 'podman.sock'), host),
+        { XDG_RUNTIME_DIR: sandbox.runtimeDir }
+      ),
+    },
   ],
 };
 
@@ -68,9 +94,16 @@ describe(`engine detection finds ${name}`, () => {
   // Podman endpoint) is not even pinged.
   it(`with --runtime ${name}, passing over a live ${other} engine in ${name === 'podman' ? 'DOCKER_HOST' : 'CONTAINER_HOST'}`, async () => {
     const env = name === 'podman' ? { DOCKER_HOST: otherHost, CONTAINER_HOST: host } : { CONTAINER_HOST: otherHost };
-    const result = await runCli(['version', '--json', '--verbose', '--runtime', name], { cleanEnv: true, env: { HOME: sandbox.home, ...env } });
+    const result = await runCli(['version', '--json', '--verbose', '--runtime', name], {
+      cleanEnv: true,
+      env: { HOME: sandbox.home, ...env },
+    });
     expect(result.exitCode).toBe(0);
-    expect(result.json.engine).toMatchObject({ reachable: true, kind: name, source: name === 'podman' ? 'env' : 'default-socket' });
+    expect(result.json.engine).toMatchObject({
+      reachable: true,
+      kind: name,
+      source: name === 'podman' ? 'env' : 'default-socket',
+    });
     expect(result.stderr).toContain(
       name === 'podman'
         ? `${otherHost} → wrong-kind (answered as ${other}, but --runtime ${name} was asked for)`
@@ -82,9 +115,14 @@ describe(`engine detection finds ${name}`, () => {
     writeDockerContext(sandbox.home, 'gone', 'unix:///nonexistent/docker.sock', true);
     // A route after the context (CONTAINER_HOST, Podman's first, comes before it).
     const route = name === 'docker' ? routes.docker[0]! : routes.podman[1]!;
-    const result = await runCli(['version', '--verbose'], { cleanEnv: true, env: { HOME: sandbox.home, ...route.setup() } });
+    const result = await runCli(['version', '--verbose'], {
+      cleanEnv: true,
+      env: { HOME: sandbox.home, ...route.setup() },
+    });
     expect(result.exitCode).toBe(0);
-    expect(result.stderr).toContain('detect docker-context: unix:///nonexistent/docker.sock → absent (no socket at this path)');
+    expect(result.stderr).toContain(
+      'detect docker-context: unix:///nonexistent/docker.sock → absent (no socket at this path)',
+    );
     expect(result.stderr).toMatch(new RegExp(`detect ${route.source}: \\S+ → ok \\(${name} `));
   });
 });
@@ -92,11 +130,22 @@ describe(`engine detection finds ${name}`, () => {
 describe('when no engine answers', () => {
   it('lists every candidate with its outcome, and stops at an explicit --host', async () => {
     const dead = await deadSocket(path.join(sandbox.runtimeDir, 'dead.sock'));
-    const result = await runCli(['doctor', '--json', '--host', dead], { cleanEnv: true, env: { HOME: sandbox.home, DOCKER_HOST: host } });
+    const result = await runCli(['doctor', '--json', '--host', dead], {
+      cleanEnv: true,
+      env: { HOME: sandbox.home, DOCKER_HOST: host },
+    });
     expect(result.exitCode).toBe(10);
     const engine = result.json.checks.find((check: { id: string }) => check.id === 'engine');
-    expect(engine).toMatchObject({ status: 'fail', details: { code: 'RUNTIME_NOT_FOUND', attempts: [{ strategy: 'explicit', endpoint: dead, outcome: 'connection-refused' }] } });
-    expect(engine.fix).toBe(`Nothing accepts connections at ${dead}: start the engine there, or point --host at a running engine, or drop --host to let agentctl look for one`);
+    expect(engine).toMatchObject({
+      status: 'fail',
+      details: {
+        code: 'RUNTIME_NOT_FOUND',
+        attempts: [{ strategy: 'explicit', endpoint: dead, outcome: 'connection-refused' }],
+      },
+    });
+    expect(engine.fix).toBe(
+      `Nothing accepts connections at ${dead}: start the engine there, or point --host at a running engine, or drop --host to let agentctl look for one`,
+    );
   });
 
   it('fails with exit 4 listing every route and its outcome, with --runtime podman and only dead or Docker routes', async () => {
@@ -111,10 +160,20 @@ describe('when no engine answers', () => {
     expect(result.json).toMatchObject({ ok: false, error: { code: 'RUNTIME_NOT_FOUND' } });
     expect(result.json.error.message).toContain('No podman engine found');
     expect(result.json.error.details.attempts).toEqual([
-      { strategy: 'docker-context', endpoint: 'unix:///nonexistent/docker.sock', outcome: 'absent', detail: expect.any(String) },
+      {
+        strategy: 'docker-context',
+        endpoint: 'unix:///nonexistent/docker.sock',
+        outcome: 'absent',
+        detail: expect.any(String),
+      },
       { strategy: 'podman', endpoint: dead, outcome: 'connection-refused', detail: expect.any(String) },
       { strategy: 'podman', endpoint: 'unix:///run/podman/podman.sock', outcome: 'absent', detail: expect.any(String) },
-      { strategy: 'default-socket', endpoint: 'unix:///var/run/docker.sock', outcome: 'wrong-kind', detail: expect.stringContaining('answered as docker') },
+      {
+        strategy: 'default-socket',
+        endpoint: 'unix:///var/run/docker.sock',
+        outcome: 'wrong-kind',
+        detail: expect.stringContaining('answered as docker'),
+      },
     ]);
     expect(result.json.error.hint).toContain('systemctl --user start podman.socket');
   });
@@ -123,15 +182,24 @@ describe('when no engine answers', () => {
     const dead = await deadSocket(path.join(sandbox.runtimeDir, 'dead.sock'));
     const result = await runCli(['ls', '--host', dead], { cleanEnv: true, env: { HOME: sandbox.home } });
     expect(result.exitCode).toBe(4);
-    expect(result.stderr).toContain(`error: No container engine answers at the endpoint you set, and agentctl tries no other: ${dead} (--host): connection refused`);
+    expect(result.stderr).toContain(
+      `error: No container engine answers at the endpoint you set, and agentctl tries no other: ${dead} (--host): connection refused`,
+    );
     expect(result.stderr).toMatch(/hint: Nothing accepts connections at .* drop --host/);
   });
 
   it('names a broken Docker context', async () => {
     writeFileSync(writeDockerContext(sandbox.home, 'broken', host, true), '{"Endpoints":');
-    const result = await runCli(['ls', '--json', '--runtime', 'podman'], { cleanEnv: true, env: { HOME: sandbox.home } });
+    const result = await runCli(['ls', '--json', '--runtime', 'podman'], {
+      cleanEnv: true,
+      env: { HOME: sandbox.home },
+    });
     expect(result.exitCode).toBe(4);
-    expect(result.json.error.details.attempts[0]).toMatchObject({ strategy: 'docker-context', endpoint: 'context "broken"', outcome: 'error' });
+    expect(result.json.error.details.attempts[0]).toMatchObject({
+      strategy: 'docker-context',
+      endpoint: 'context "broken"',
+      outcome: 'error',
+    });
     expect(result.json.error.hint).toContain('docker context use default');
   });
 });

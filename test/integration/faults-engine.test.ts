@@ -20,7 +20,19 @@ afterAll(() => f.cleanUp());
 describe(`the engine goes away (${f.engineName})`, () => {
   it('before start: exit 4 with the endpoint tried and a hint, nothing made', async () => {
     const dead = join(tmpdir(), `agentctl-flt-dead-${suffix}.sock`);
-    const { result, added } = await tracker.around(() => runCli(['--host', `unix://${dead}`, '--json', 'start', f.agentName('dead'), '-d', '--workspace', f.workspace(), ...sleeper]));
+    const { result, added } = await tracker.around(() =>
+      runCli([
+        '--host',
+        `unix://${dead}`,
+        '--json',
+        'start',
+        f.agentName('dead'),
+        '-d',
+        '--workspace',
+        f.workspace(),
+        ...sleeper,
+      ]),
+    );
     expect(result.exitCode).toBe(4);
     expect(result.json.error).toMatchObject({ code: 'RUNTIME_NOT_FOUND', message: expect.stringContaining(dead) });
     expect(result.json.error.hint).toMatch(/\S/);
@@ -30,13 +42,25 @@ describe(`the engine goes away (${f.engineName})`, () => {
   // Podman: the private API service behind the proxy is killed (SIGKILL) when the start request
   // arrives, and started again; Docker's daemon is shared, so only its socket goes away and returns.
   it('during start (at POST /containers/…/start, back a moment later): a clear error and no half-made container', async () => {
-    const podman = f.engineName === 'podman' ? privatePodmanService(join(tmpdir(), `agentctl-flt-crash-${suffix}.sock`)) : undefined;
+    const podman =
+      f.engineName === 'podman' ? privatePodmanService(join(tmpdir(), `agentctl-flt-crash-${suffix}.sock`)) : undefined;
     await podman?.start();
     const proxy = await engineProxy(podman?.path ?? enginePath, join(tmpdir(), `agentctl-flt-proxy-${suffix}.sock`));
     try {
       const name = f.agentName('cut');
       const cut = proxy.cutOn(/^POST \S*\/containers\/[^/]+\/start/);
-      const run = runCli(['--host', proxy.host, '--json', '--verbose', 'start', name, '-d', '--workspace', f.workspace(), ...sleeper]);
+      const run = runCli([
+        '--host',
+        proxy.host,
+        '--json',
+        '--verbose',
+        'start',
+        name,
+        '-d',
+        '--workspace',
+        f.workspace(),
+        ...sleeper,
+      ]);
       await cut;
       if (podman) {
         await podman.kill();
@@ -68,11 +92,15 @@ describe(`Ctrl-C during a start (${f.engineName})`, () => {
     try {
       const name = f.agentName('int');
       const hold = proxy.holdOn(/^POST \S*\/containers\/[^/]+\/start/);
-      const child = execa(process.execPath, [BIN, '--host', proxy.host, 'start', name, '-d', '--workspace', f.workspace(), ...sleeper], {
-        env: { NO_COLOR: '1' },
-        reject: false,
-        timeout: 60_000,
-      });
+      const child = execa(
+        process.execPath,
+        [BIN, '--host', proxy.host, 'start', name, '-d', '--workspace', f.workspace(), ...sleeper],
+        {
+          env: { NO_COLOR: '1' },
+          reject: false,
+          timeout: 60_000,
+        },
+      );
       await hold.seen;
       expect(await f.containerExists(`agentctl-${name}`)).toBe(true); // created, not yet started
       child.kill('SIGINT');
@@ -92,7 +120,9 @@ describe(`two starts race for one name (${f.engineName})`, () => {
   it('exactly one agent, and one clear conflict error (exit 8)', async () => {
     const name = f.agentName('race');
     const ws = f.workspace();
-    const results = await Promise.all([0, 1].map(() => f.cli(['--json', 'start', name, '-d', '--workspace', ws, ...sleeper])));
+    const results = await Promise.all(
+      [0, 1].map(() => f.cli(['--json', 'start', name, '-d', '--workspace', ws, ...sleeper])),
+    );
     const codes = results.map((result) => result.exitCode).sort();
     expect(codes, results.map((r) => r.stdout).join('\n')).toEqual([0, 8]);
     const loser = results.find((result) => result.exitCode === 8)!;
@@ -148,13 +178,17 @@ describe(`the engine restarts while agents run (${f.engineName})`, () => {
 
     const ls = await cli(['ls', '--all']);
     expect(ls.exitCode, ls.stdout + ls.stderr).toBe(0);
-    const states = Object.fromEntries((ls.json.agents as { name: string; state: string }[]).map((agent) => [agent.name, agent.state]));
+    const states = Object.fromEntries(
+      (ls.json.agents as { name: string; state: string }[]).map((agent) => [agent.name, agent.state]),
+    );
     expect(states[running]).toBe('running');
     expect(states[stopped]).toMatch(/exited|stopped/);
     const again = await cli(['start', stopped, '-d']);
     expect(again.exitCode, again.stdout).toBe(0);
     expect(again.json.agent).toMatchObject({ name: stopped, resumed: true });
     const after = await cli(['ls']);
-    expect((after.json.agents as { name: string }[]).map((agent) => agent.name)).toEqual(expect.arrayContaining([running, stopped]));
+    expect((after.json.agents as { name: string }[]).map((agent) => agent.name)).toEqual(
+      expect.arrayContaining([running, stopped]),
+    );
   });
 });

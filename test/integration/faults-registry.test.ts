@@ -16,7 +16,8 @@ const repository = `agentctl-it/fault-${suffix}`;
 // Podman speaks plain HTTP only to registries marked insecure: the provision script marks
 // 127.0.0.1:5098 and :5099 for these fakes. A running API service keeps the registries.conf it read
 // at start-up, so the Podman run uses a private service (same storage) that reads the current one.
-const podman = f.engineName === 'podman' ? privatePodmanService(join(tmpdir(), `agentctl-flr-${suffix}.sock`)) : undefined;
+const podman =
+  f.engineName === 'podman' ? privatePodmanService(join(tmpdir(), `agentctl-flr-${suffix}.sock`)) : undefined;
 const host = () => podman?.host ?? f.host;
 const port = (fixed: number) => (podman ? fixed : 0);
 
@@ -30,7 +31,23 @@ afterAll(async () => {
 
 async function failingStart(label: string, image: string) {
   const name = f.agentName(label);
-  const { result, added } = await tracker.around(() => f.cli(['--host', host(), '--json', 'start', name, '-d', '--workspace', f.workspace(), '--image', image, '--', 'sleep', '600']));
+  const { result, added } = await tracker.around(() =>
+    f.cli([
+      '--host',
+      host(),
+      '--json',
+      'start',
+      name,
+      '-d',
+      '--workspace',
+      f.workspace(),
+      '--image',
+      image,
+      '--',
+      'sleep',
+      '600',
+    ]),
+  );
   expect(result.json?.ok, result.stdout + result.stderr).toBe(false);
   expect(result.json.error.hint).toMatch(/\S/);
   expect(result.json.error.message).not.toMatch(/Unexpected error/);
@@ -69,11 +86,29 @@ describe(`a failing registry during a pull (${f.engineName})`, () => {
     try {
       const name = f.agentName('stall');
       const { result, added } = await tracker.around(async () => {
-        const child = execa(process.execPath, [BIN, '--host', host(), 'start', name, '-d', '--workspace', f.workspace(), '--image', `${registry.address}/${repository}:1.0.0`, '--', 'sleep', '600'], {
-          env: { NO_COLOR: '1' },
-          reject: false,
-          timeout: 60_000,
-        });
+        const child = execa(
+          process.execPath,
+          [
+            BIN,
+            '--host',
+            host(),
+            'start',
+            name,
+            '-d',
+            '--workspace',
+            f.workspace(),
+            '--image',
+            `${registry.address}/${repository}:1.0.0`,
+            '--',
+            'sleep',
+            '600',
+          ],
+          {
+            env: { NO_COLOR: '1' },
+            reject: false,
+            timeout: 60_000,
+          },
+        );
         // The engine has asked the registry (the pull is under way) before we interrupt.
         while (registry.hits === 0) await new Promise((resolve) => setTimeout(resolve, 50));
         child.kill('SIGINT');
@@ -82,7 +117,9 @@ describe(`a failing registry during a pull (${f.engineName})`, () => {
       expect(result.exitCode, result.stderr).toBe(130);
       expect(result.stderr).toMatch(/Cancelled/);
       expect(added).toEqual(NOTHING);
-      await expect(f.docker.getImage(`${registry.address}/${repository}:1.0.0`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+      await expect(f.docker.getImage(`${registry.address}/${repository}:1.0.0`).inspect()).rejects.toMatchObject({
+        statusCode: 404,
+      });
     } finally {
       await registry.close();
     }

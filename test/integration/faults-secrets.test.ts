@@ -26,13 +26,36 @@ describe(`secrets never appear in any output (${f.engineName})`, () => {
       outputs.push(`$ agentctl ${args.join(' ')}\n${result.stdout}\n${result.stderr}`);
       return result;
     };
-    const agent = ['sh', '-c', 'test -s /run/secrets/FLS_FILE_SECRET && test -s /run/secrets/FLS_ENV_SECRET && echo secrets-ready; sleep 600'];
+    const agent = [
+      'sh',
+      '-c',
+      'test -s /run/secrets/FLS_FILE_SECRET && test -s /run/secrets/FLS_ENV_SECRET && echo secrets-ready; sleep 600',
+    ];
 
-    const started = await cli(['--json', '--verbose', 'start', name, '-d', '--workspace', ws, '--image', f.image, '--secret', `FLS_FILE_SECRET=@${secretFile}`, '--secret', 'FLS_ENV_SECRET', '--', ...agent]);
+    const started = await cli([
+      '--json',
+      '--verbose',
+      'start',
+      name,
+      '-d',
+      '--workspace',
+      ws,
+      '--image',
+      f.image,
+      '--secret',
+      `FLS_FILE_SECRET=@${secretFile}`,
+      '--secret',
+      'FLS_ENV_SECRET',
+      '--',
+      ...agent,
+    ]);
     expect(started.exitCode, started.stdout + started.stderr).toBe(0);
 
     // The agent did get both values (checked on the engine directly, never printed).
-    for (const [file, value] of [['FLS_FILE_SECRET', `${fromFile}\n`], ['FLS_ENV_SECRET', fromEnv]] as const) {
+    for (const [file, value] of [
+      ['FLS_FILE_SECRET', `${fromFile}\n`],
+      ['FLS_ENV_SECRET', fromEnv],
+    ] as const) {
       const sum = await f.exec(container, ['md5sum', `/run/secrets/${file}`]);
       expect(sum.output.split(/\s/)[0]).toBe(createHash('md5').update(value).digest('hex'));
     }
@@ -67,7 +90,11 @@ describe(`secrets never appear in any output (${f.engineName})`, () => {
     expect(removed.exitCode).toBe(0);
 
     const everything = outputs.join('\n');
-    const forms = [fromFile, fromEnv, ...[fromFile, fromEnv].map((value) => Buffer.from(value).toString('base64').slice(0, 24))];
+    const forms = [
+      fromFile,
+      fromEnv,
+      ...[fromFile, fromEnv].map((value) => Buffer.from(value).toString('base64').slice(0, 24)),
+    ];
     const hits = forms.map((form) => everything.split(form).length - 1);
     expect(hits).toEqual([0, 0, 0, 0]);
     expect(outputs.length).toBeGreaterThanOrEqual(17);

@@ -16,7 +16,12 @@ const root = mkdtempSync(join(tmpdir(), `agentctl-hostile-${suffix}-`));
 let runs = 0;
 function privateDirs() {
   const base = join(root, `run-${(runs += 1)}`);
-  const dirs = { HOME: join(base, 'home'), TMPDIR: join(base, 'tmp'), XDG_DATA_HOME: join(base, 'xdg-data'), XDG_CONFIG_HOME: join(base, 'xdg-config') };
+  const dirs = {
+    HOME: join(base, 'home'),
+    TMPDIR: join(base, 'tmp'),
+    XDG_DATA_HOME: join(base, 'xdg-data'),
+    XDG_CONFIG_HOME: join(base, 'xdg-config'),
+  };
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   return dirs;
 }
@@ -48,7 +53,6 @@ const ctx: HostileContext = {
   image: engines.testImage,
 };
 
-
 beforeAll(() => {
   for (const dir of [ctx.plain, ctx.dir]) mkdirSync(dir, { recursive: true });
   makeRepository(ctx.repo);
@@ -75,34 +79,46 @@ describe(`hostile input on ${engineName}: clear error, hint, exit code, nothing 
   });
 
   // Concurrent (each case is its own CLI process): a leftover of any case still fails the suite.
-  for (const testCase of HOSTILE_CASES) it.concurrent(testCase.title, async ({ expect }) => {
-    const dirs = privateDirs();
-    const tracker = leftoverTracker({ host, scope: suffix, repos: [ctx.repo], dirs: [...Object.values(dirs), ctx.plain, ctx.dir] });
-    const { result, added } = await tracker.around(() => run(testCase, true, dirs));
-    expect(result.json, result.stdout + result.stderr).toMatchObject({ ok: false, error: { code: testCase.code } });
-    expect(result.exitCode).toBe(testCase.exit);
-    expect(result.json.error.message).toMatch(testCase.message);
-    expect(result.json.error.message).not.toMatch(/\n|Unexpected error|at .*\.js:\d+/);
-    expect(result.json.error.hint).toMatch(testCase.hint);
-    expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
-    expect(added).toEqual(NOTHING);
-  });
+  for (const testCase of HOSTILE_CASES)
+    it.concurrent(testCase.title, async ({ expect }) => {
+      const dirs = privateDirs();
+      const tracker = leftoverTracker({
+        host,
+        scope: suffix,
+        repos: [ctx.repo],
+        dirs: [...Object.values(dirs), ctx.plain, ctx.dir],
+      });
+      const { result, added } = await tracker.around(() => run(testCase, true, dirs));
+      expect(result.json, result.stdout + result.stderr).toMatchObject({ ok: false, error: { code: testCase.code } });
+      expect(result.exitCode).toBe(testCase.exit);
+      expect(result.json.error.message).toMatch(testCase.message);
+      expect(result.json.error.message).not.toMatch(/\n|Unexpected error|at .*\.js:\d+/);
+      expect(result.json.error.hint).toMatch(testCase.hint);
+      expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(added).toEqual(NOTHING);
+    });
 
   // docker-modem put DOCKER_HOST's host above the --host socket, and read DOCKER_CERT_PATH (throwing).
   it('--host wins over DOCKER_HOST, DOCKER_TLS_VERIFY and a bad DOCKER_CERT_PATH in the environment', async () => {
-    const env = { ...privateDirs(), DOCKER_HOST: 'tcp://127.0.0.1:1', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: join(root, 'no-certs') };
+    const env = {
+      ...privateDirs(),
+      DOCKER_HOST: 'tcp://127.0.0.1:1',
+      DOCKER_TLS_VERIFY: '1',
+      DOCKER_CERT_PATH: join(root, 'no-certs'),
+    };
     const result = await runCli(['--host', host, '--json', 'ls', '--all'], { env, cwd: ctx.repo, cleanEnv: true });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(result.json.ok).toBe(true);
   });
 
   // The human form carries the same message and hint, on stderr, with nothing on stdout.
-  for (const testCase of HOSTILE_CASES.filter((_c, index) => index % 8 === 0)) it.concurrent(`${testCase.title} (without --json)`, async ({ expect }) => {
-    const result = await run(testCase, false);
-    expect(result.exitCode).toBe(testCase.exit);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^error: /m);
-    expect(result.stderr).toMatch(testCase.message);
-    expect(result.stderr).toMatch(/^hint: \S/m);
-  });
+  for (const testCase of HOSTILE_CASES.filter((_c, index) => index % 8 === 0))
+    it.concurrent(`${testCase.title} (without --json)`, async ({ expect }) => {
+      const result = await run(testCase, false);
+      expect(result.exitCode).toBe(testCase.exit);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/^error: /m);
+      expect(result.stderr).toMatch(testCase.message);
+      expect(result.stderr).toMatch(/^hint: \S/m);
+    });
 });

@@ -30,7 +30,12 @@ async function imageBytes(image: string): Promise<Buffer> {
 }
 
 async function runIn(image: string, script: string): Promise<string> {
-  const container = await docker.createContainer({ Image: image, Cmd: ['sh', '-c', script], Tty: true, Labels: { 'io.agentctl.test': suffix } });
+  const container = await docker.createContainer({
+    Image: image,
+    Cmd: ['sh', '-c', script],
+    Tty: true,
+    Labels: { 'io.agentctl.test': suffix },
+  });
   try {
     await container.start();
     await container.wait();
@@ -54,7 +59,10 @@ beforeAll(async () => {
   mkdirSync(climbing);
   writeFileSync(join(climbing, 'Dockerfile'), `FROM ${engines.testImage}\nCOPY . /ctx/\n`);
   symlinkSync('../outside/secret.txt', join(climbing, 'climbing-link'));
-  build = await runCli(['image', 'build', context, '--tag', `ctx-${suffix}`, '--repository', REPOSITORY, '--json'], { env: { AGENTCTL_HOST: host }, timeout: 5 * 60_000 });
+  build = await runCli(['image', 'build', context, '--tag', `ctx-${suffix}`, '--repository', REPOSITORY, '--json'], {
+    env: { AGENTCTL_HOST: host },
+    timeout: 5 * 60_000,
+  });
   reference = build.json?.image?.tags?.[0] ?? '';
 }, 5 * 60_000);
 
@@ -67,7 +75,10 @@ describe(`image build of a context with links out of it on ${name}`, () => {
   it('builds, and the image holds the links as links and the context files as files', async () => {
     expect(build.exitCode, build.stdout + build.stderr).toBe(0);
     expect(reference).toBe(`${REPOSITORY}-ctx:ctx-${suffix}`);
-    const listing = await runIn(reference, 'cat /ctx/sub/inside.txt; for f in secret-link keys-dir dangling sub/relative-link; do [ -L /ctx/$f ] && echo "link $f"; done');
+    const listing = await runIn(
+      reference,
+      'cat /ctx/sub/inside.txt; for f in secret-link keys-dir dangling sub/relative-link; do [ -L /ctx/$f ] && echo "link $f"; done',
+    );
     expect(listing).toContain('inside the context');
     expect(listing).toMatch(/link secret-link/);
     expect(listing).toMatch(/link keys-dir/);
@@ -77,16 +88,27 @@ describe(`image build of a context with links out of it on ${name}`, () => {
 
   it('never holds the content of a file outside the context, in any layer', async () => {
     expect(build.exitCode).toBe(0);
-    const inside = await runIn(reference, 'cat /ctx/secret-link /ctx/sub/relative-link /ctx/keys-dir/id_ed25519 2>&1; grep -r "host-secret" /ctx 2>/dev/null; echo done');
+    const inside = await runIn(
+      reference,
+      'cat /ctx/secret-link /ctx/sub/relative-link /ctx/keys-dir/id_ed25519 2>&1; grep -r "host-secret" /ctx 2>/dev/null; echo done',
+    );
     expect(inside).not.toContain(SECRET);
     expect(inside).toContain('done');
     expect((await imageBytes(reference)).includes(SECRET)).toBe(false);
   });
 
   it('refuses a relative link that climbs out of the context, before the engine builds anything', async () => {
-    const result = await runCli(['image', 'build', climbing, '--tag', `climb-${suffix}`, '--repository', REPOSITORY, '--json'], { env: { AGENTCTL_HOST: host } });
+    const result = await runCli(
+      ['image', 'build', climbing, '--tag', `climb-${suffix}`, '--repository', REPOSITORY, '--json'],
+      { env: { AGENTCTL_HOST: host } },
+    );
     expect(result.exitCode, result.stdout).toBe(2);
-    expect(result.json.error).toMatchObject({ code: 'IMAGE_CONTEXT_LINK_OUTSIDE', message: 'The build context has a link climbing-link -> ../outside/secret.txt that leads out of it' });
-    await expect(docker.getImage(`${REPOSITORY}-climbing:climb-${suffix}`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    expect(result.json.error).toMatchObject({
+      code: 'IMAGE_CONTEXT_LINK_OUTSIDE',
+      message: 'The build context has a link climbing-link -> ../outside/secret.txt that leads out of it',
+    });
+    await expect(docker.getImage(`${REPOSITORY}-climbing:climb-${suffix}`).inspect()).rejects.toMatchObject({
+      statusCode: 404,
+    });
   });
 });

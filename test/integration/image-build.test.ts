@@ -15,7 +15,12 @@ const created: string[] = [];
 let build: CliResult;
 
 async function runIn(image: string, script: string): Promise<string> {
-  const container = await docker.createContainer({ Image: image, Cmd: ['sh', '-c', script], Tty: true, Labels: { 'io.agentctl.test': suffix } });
+  const container = await docker.createContainer({
+    Image: image,
+    Cmd: ['sh', '-c', script],
+    Tty: true,
+    Labels: { 'io.agentctl.test': suffix },
+  });
   try {
     await container.start();
     await container.wait();
@@ -27,10 +32,26 @@ async function runIn(image: string, script: string): Promise<string> {
 
 beforeAll(async () => {
   build = await runCli(
-    ['image', 'build', 'base', '--tag', VERSION, '--repository', REPOSITORY, '--base-image', engines.debianImage, '--extra-ca', '/etc/ssl/certs/ca-certificates.crt', '--json'],
+    [
+      'image',
+      'build',
+      'base',
+      '--tag',
+      VERSION,
+      '--repository',
+      REPOSITORY,
+      '--base-image',
+      engines.debianImage,
+      '--extra-ca',
+      '/etc/ssl/certs/ca-certificates.crt',
+      '--json',
+    ],
     { env, timeout: 20 * 60_000 },
   );
-  if (build.exitCode === 0) process.stderr.write(`[image-build] ${name}: build ${build.json.image.durationMs} ms, size ${build.json.image.size} bytes\n`);
+  if (build.exitCode === 0)
+    process.stderr.write(
+      `[image-build] ${name}: build ${build.json.image.durationMs} ms, size ${build.json.image.size} bytes\n`,
+    );
 }, 20 * 60_000);
 
 afterAll(async () => {
@@ -50,7 +71,10 @@ describe(`agentctl image build on ${name}`, () => {
   });
 
   it('runs git, tmux and node as UID 1000 in /workspace under tini', async () => {
-    const output = await runIn(`${REPOSITORY}:${VERSION}`, 'id -u; pwd; git --version; tmux -V; node --version; ps -o comm= -p 1');
+    const output = await runIn(
+      `${REPOSITORY}:${VERSION}`,
+      'id -u; pwd; git --version; tmux -V; node --version; ps -o comm= -p 1',
+    );
     const lines = output.trim().split(/\r?\n/);
     expect(lines[0]).toBe('1000');
     expect(lines[1]).toBe('/workspace');
@@ -64,7 +88,10 @@ describe(`agentctl image build on ${name}`, () => {
     const result = await runCli(['image', 'resolve', '--pull', 'never', '--json'], { env });
     expect(result.exitCode, result.stdout).toBe(0);
     expect(result.json.image).toMatchObject({ reference: `${REPOSITORY}:${VERSION}`, source: 'local', user: 'agent' });
-    expect(result.json.image.labels).toMatchObject({ 'io.agentctl.stack': 'base', 'org.opencontainers.image.version': VERSION });
+    expect(result.json.image.labels).toMatchObject({
+      'io.agentctl.stack': 'base',
+      'org.opencontainers.image.version': VERSION,
+    });
   });
 
   it("removes only agentctl's images with image rm", async () => {

@@ -1,7 +1,14 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngine } from '../helpers/engines.js';
-import { deleteFromRegistry, engineClient, pushAs, removeLocal, tempHomeWithDockerAuth, uniqueSuffix } from '../helpers/image-registry.js';
+import {
+  deleteFromRegistry,
+  engineClient,
+  pushAs,
+  removeLocal,
+  tempHomeWithDockerAuth,
+  uniqueSuffix,
+} from '../helpers/image-registry.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const { name, host, engines } = testEngine();
@@ -17,7 +24,15 @@ let home: string;
 /** The CLI against the engine under test, with a HOME of its own (no user config or logins). */
 const cli = (args: string[], env: Record<string, string | undefined> = {}) =>
   runCli(args, {
-    env: { HOME: home, AGENTCTL_HOST: host, DOCKER_CONFIG: undefined, REGISTRY_AUTH_FILE: undefined, XDG_RUNTIME_DIR: undefined, XDG_CONFIG_HOME: undefined, ...env },
+    env: {
+      HOME: home,
+      AGENTCTL_HOST: host,
+      DOCKER_CONFIG: undefined,
+      REGISTRY_AUTH_FILE: undefined,
+      XDG_RUNTIME_DIR: undefined,
+      XDG_CONFIG_HOME: undefined,
+      ...env,
+    },
   });
 
 beforeAll(async () => {
@@ -48,7 +63,11 @@ describe(`image resolution on ${name}`, () => {
   it('uses the pinned tag present locally, and the dev image only when asked', async () => {
     const plain = await cli(['image', 'resolve', '--json'], pinned);
     expect(plain.exitCode, plain.stderr).toBe(0);
-    expect(plain.json.image).toMatchObject({ reference: `${localRepo}:1.0.0`, source: 'local', tried: [`${localRepo}:1.0.0 (local)`] });
+    expect(plain.json.image).toMatchObject({
+      reference: `${localRepo}:1.0.0`,
+      source: 'local',
+      tried: [`${localRepo}:1.0.0 (local)`],
+    });
 
     const dev = await cli(['image', 'resolve', '--use-local-image', '--json'], pinned);
     expect(dev.json.image).toMatchObject({ reference: `${localRepo}:dev`, source: 'dev' });
@@ -61,9 +80,16 @@ describe(`image resolution on ${name}`, () => {
     const repo = `agentctl-it/nodev-${suffix}`;
     await docker.getImage(engines.testImage).tag({ repo, tag: '1.0.0' });
     created.push(`${repo}:1.0.0`);
-    const result = await cli(['image', 'resolve', '--use-local-image', '--json'], { AGENTCTL_IMAGE_REPOSITORY: repo, AGENTCTL_IMAGE_TAG: '1.0.0' });
+    const result = await cli(['image', 'resolve', '--use-local-image', '--json'], {
+      AGENTCTL_IMAGE_REPOSITORY: repo,
+      AGENTCTL_IMAGE_TAG: '1.0.0',
+    });
     expect(result.exitCode, result.stdout).toBe(0);
-    expect(result.json.image).toMatchObject({ reference: `${repo}:1.0.0`, source: 'local', tried: [`${repo}:dev (local dev image)`, `${repo}:1.0.0 (local)`] });
+    expect(result.json.image).toMatchObject({
+      reference: `${repo}:1.0.0`,
+      source: 'local',
+      tried: [`${repo}:dev (local dev image)`, `${repo}:1.0.0 (local)`],
+    });
   });
 
   it('uses a local image without touching the network (its registry is down)', async () => {
@@ -79,7 +105,11 @@ describe(`image resolution on ${name}`, () => {
     const reference = `${registry}/${pulledPath}:1.0.0`;
     const result = await cli(['image', 'resolve', '--json', '--image', reference]);
     expect(result.exitCode, result.stdout).toBe(0);
-    expect(result.json.image).toMatchObject({ reference, source: 'pulled', tried: [`${reference} (local)`, `${reference} (pull from ${registry})`] });
+    expect(result.json.image).toMatchObject({
+      reference,
+      source: 'pulled',
+      tried: [`${reference} (local)`, `${reference} (pull from ${registry})`],
+    });
     expect(result.json.image.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(result.stderr).toBe(''); // --json: nothing but the result
 
@@ -98,7 +128,10 @@ describe(`image resolution on ${name}`, () => {
   });
 
   it('resolves a semver range in config to the highest matching registry tag', async () => {
-    const result = await cli(['image', 'resolve', '--json'], { AGENTCTL_IMAGE_REPOSITORY: `${registry}/${rangePath}`, AGENTCTL_IMAGE_TAG: '^1.2' });
+    const result = await cli(['image', 'resolve', '--json'], {
+      AGENTCTL_IMAGE_REPOSITORY: `${registry}/${rangePath}`,
+      AGENTCTL_IMAGE_TAG: '^1.2',
+    });
     expect(result.exitCode, result.stdout).toBe(0);
     expect(result.json.image).toMatchObject({ reference: `${registry}/${rangePath}:1.3.1`, source: 'pulled' });
   });

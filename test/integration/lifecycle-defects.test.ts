@@ -30,7 +30,10 @@ async function untilExited(container: string): Promise<void> {
  * gives in most runs on Docker, made certain.
  */
 async function withExitBeforeFirstLook(container: string, args: string[]) {
-  const proxy = await engineProxy(enginePath, join(tmpdir(), `agentctl-lcd-${suffix}-${Math.random().toString(36).slice(2, 8)}.sock`));
+  const proxy = await engineProxy(
+    enginePath,
+    join(tmpdir(), `agentctl-lcd-${suffix}-${Math.random().toString(36).slice(2, 8)}.sock`),
+  );
   try {
     const started = proxy.holdOn(/^POST \S*\/containers\/[^/]+\/(re)?start/);
     const run = runCli(['--host', proxy.host, ...args]);
@@ -54,7 +57,15 @@ describe(`start --detach is racy for short commands (${f.engineName})`, () => {
   const short = ['--image', f.image, '--', 'sh', '-c', 'echo short-agent-output; exit 3'];
 
   it('start -d of a command that already exited: success, state exited with its exit code, the agent kept', async () => {
-    const result = await withExitBeforeFirstLook(container, ['--json', 'start', name, '-d', '--workspace', f.workspace(), ...short]);
+    const result = await withExitBeforeFirstLook(container, [
+      '--json',
+      'start',
+      name,
+      '-d',
+      '--workspace',
+      f.workspace(),
+      ...short,
+    ]);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(result.json).toMatchObject({ ok: true, agent: { name, resumed: false, state: 'exited', exitCode: 3 } });
     expect(result.json.agent.finishedAt).toMatch(/^\d{4}-/);
@@ -83,13 +94,29 @@ describe(`start --detach is racy for short commands (${f.engineName})`, () => {
   it('restart of an agent that finished normally is no failed start: exit 0, exited with its code', async () => {
     const result = await withExitBeforeFirstLook(container, ['--json', 'restart', name]);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    expect(result.json).toMatchObject({ ok: true, restarted: [name], agents: [{ name, state: 'exited', exitCode: 3 }] });
+    expect(result.json).toMatchObject({
+      ok: true,
+      restarted: [name],
+      agents: [{ name, state: 'exited', exitCode: 3 }],
+    });
     expect(await f.containerExists(container)).toBe(true);
   });
 
   it('a long-running agent still reports running', async () => {
     const long = f.agentName('long');
-    const result = await f.cli(['--json', 'start', long, '-d', '--workspace', f.workspace(), '--image', f.image, '--', 'sleep', '600']);
+    const result = await f.cli([
+      '--json',
+      'start',
+      long,
+      '-d',
+      '--workspace',
+      f.workspace(),
+      '--image',
+      f.image,
+      '--',
+      'sleep',
+      '600',
+    ]);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(result.json.agent).toMatchObject({ name: long, state: 'running' });
     expect(result.json.agent.exitCode).toBeUndefined();
@@ -103,13 +130,29 @@ describe(`start NAME on an existing stopped agent ignores new flags (${f.engineN
 
   it('a stopped agent, created with the default limits and sleep 600', async () => {
     workspace = f.workspace();
-    const created = await f.cli(['--json', 'start', name, '-d', '--workspace', workspace, '--image', f.image, '--', 'sleep', '600']);
+    const created = await f.cli([
+      '--json',
+      'start',
+      name,
+      '-d',
+      '--workspace',
+      workspace,
+      '--image',
+      f.image,
+      '--',
+      'sleep',
+      '600',
+    ]);
     expect(created.exitCode, created.stdout + created.stderr).toBe(0);
     expect((await f.cli(['stop', name, '--timeout', '0'])).exitCode).toBe(0);
   });
 
   it.each([
-    ['--image', ['--image', `${f.image.split(':')[0]}:other`], /--image \(has agentctl-test\/busybox:1\.0\.0, asked agentctl-test\/busybox:other\)/],
+    [
+      '--image',
+      ['--image', `${f.image.split(':')[0]}:other`],
+      /--image \(has agentctl-test\/busybox:1\.0\.0, asked agentctl-test\/busybox:other\)/,
+    ],
     ['--memory', ['--memory', '256m'], /--memory \(has 4g, asked 256m\)/],
     ['a new command', ['--', 'sh', '-c', 'exit 0'], /the command after --/],
   ])('%s is refused with a hint (exit 8), the agent left as it was', async (_what, args, message) => {
@@ -127,7 +170,21 @@ describe(`start NAME on an existing stopped agent ignores new flags (${f.engineN
   });
 
   it('a start with no differing flags resumes it as today, also when the same flags are repeated', async () => {
-    const same = await f.cli(['--json', 'start', name, '-d', '--workspace', workspace, '--image', f.image, '--memory', '4g', '--', 'sleep', '600']);
+    const same = await f.cli([
+      '--json',
+      'start',
+      name,
+      '-d',
+      '--workspace',
+      workspace,
+      '--image',
+      f.image,
+      '--memory',
+      '4g',
+      '--',
+      'sleep',
+      '600',
+    ]);
     expect(same.exitCode, same.stdout + same.stderr).toBe(0);
     expect(same.json.agent).toMatchObject({ name, resumed: true, state: 'running' });
     expect((await f.cli(['stop', name, '--timeout', '0'])).exitCode).toBe(0);
@@ -139,24 +196,44 @@ describe(`start NAME on an existing stopped agent ignores new flags (${f.engineN
 
 describe(`Podman: rm --force reports success while the agent keeps running (${f.engineName})`, () => {
   /** Whether process `pid` on this host still belongs to container `id` (its cgroup names it). */
-  const stillRuns = (pid: number, id: string) => readFile(`/proc/${pid}/cgroup`, 'utf8').then((text) => text.includes(id), () => false);
+  const stillRuns = (pid: number, id: string) =>
+    readFile(`/proc/${pid}/cgroup`, 'utf8').then(
+      (text) => text.includes(id),
+      () => false,
+    );
 
   /** An agent that ignores SIGTERM, and a `stop` of it interrupted with SIGINT while the engine waits. */
   async function interruptedStop(label: string) {
     const name = f.agentName(label);
     const container = `agentctl-${name}`;
-    const started = await f.cli(['start', name, '-d', '--workspace', f.workspace(), '--image', f.image, '--', 'sh', '-c', 'trap "" TERM; sleep 600']);
+    const started = await f.cli([
+      'start',
+      name,
+      '-d',
+      '--workspace',
+      f.workspace(),
+      '--image',
+      f.image,
+      '--',
+      'sh',
+      '-c',
+      'trap "" TERM; sleep 600',
+    ]);
     expect(started.exitCode, started.stderr).toBe(0);
     const info = await f.docker.getContainer(container).inspect();
     const proxy = await engineProxy(enginePath, join(tmpdir(), `agentctl-lcd-stop-${label}-${suffix}.sock`));
     try {
       const stopping = proxy.holdOn(/^POST \S*\/containers\/[^/]+\/stop/);
-      const stop = execa(process.execPath, [BIN, '--host', proxy.host, 'stop', name, '--timeout', '300'], { reject: false, env: { NO_COLOR: '1' } });
+      const stop = execa(process.execPath, [BIN, '--host', proxy.host, 'stop', name, '--timeout', '300'], {
+        reject: false,
+        env: { NO_COLOR: '1' },
+      });
       await stopping.seen;
       stopping.release();
       // Podman marks the container "stopping" once it has the request; Docker shows nothing.
       if (f.engineName === 'podman') {
-        while ((await f.docker.getContainer(container).inspect()).State.Status !== 'stopping') await new Promise((resolve) => setTimeout(resolve, 50));
+        while ((await f.docker.getContainer(container).inspect()).State.Status !== 'stopping')
+          await new Promise((resolve) => setTimeout(resolve, 50));
       }
       stop.kill('SIGINT');
       expect((await stop).exitCode).toBe(130);
@@ -208,43 +285,86 @@ describe(`INTERNAL (exit 1) when the engine dies (${f.engineName})`, () => {
   it.each([
     ['GET /info', /^GET \S*\/info[ ?]/],
     ['the image inspect', /^GET \S*\/images\/\S+\/json[ ?]/],
-  ])('during start (at %s): ENGINE_CONNECTION_LOST, exit 5, with a hint, nothing left behind', async (_at, pattern) => {
-    const podman = f.engineName === 'podman' ? privatePodmanService(join(tmpdir(), `agentctl-lcd-eng-${suffix}.sock`)) : undefined;
-    await podman?.start();
-    const proxy = await engineProxy(podman?.path ?? enginePath, join(tmpdir(), `agentctl-lcd-cut-${suffix}.sock`));
-    try {
-      const name = f.agentName(`die${pattern.source.includes('info') ? 'i' : 'm'}`);
-      const cut = proxy.cutOn(pattern);
-      const run = runCli(['--host', proxy.host, '--json', 'start', name, '-d', '--workspace', f.workspace(), '--image', f.image, '--', 'sleep', '600']);
-      await cut;
-      if (podman) {
-        await podman.kill();
-        await podman.start();
+  ])(
+    'during start (at %s): ENGINE_CONNECTION_LOST, exit 5, with a hint, nothing left behind',
+    async (_at, pattern) => {
+      const podman =
+        f.engineName === 'podman' ? privatePodmanService(join(tmpdir(), `agentctl-lcd-eng-${suffix}.sock`)) : undefined;
+      await podman?.start();
+      const proxy = await engineProxy(podman?.path ?? enginePath, join(tmpdir(), `agentctl-lcd-cut-${suffix}.sock`));
+      try {
+        const name = f.agentName(`die${pattern.source.includes('info') ? 'i' : 'm'}`);
+        const cut = proxy.cutOn(pattern);
+        const run = runCli([
+          '--host',
+          proxy.host,
+          '--json',
+          'start',
+          name,
+          '-d',
+          '--workspace',
+          f.workspace(),
+          '--image',
+          f.image,
+          '--',
+          'sleep',
+          '600',
+        ]);
+        await cut;
+        if (podman) {
+          await podman.kill();
+          await podman.start();
+        }
+        proxy.up();
+        const result = await run;
+        f.outputs.push(result.stdout, result.stderr);
+        expect(result.exitCode, result.stdout + result.stderr).toBe(5);
+        expect(result.json).toMatchObject({
+          ok: false,
+          error: { code: 'ENGINE_CONNECTION_LOST', message: expect.stringMatching(/socket hang up|ECONNRESET/) },
+        });
+        expect(result.json.error.hint).toContain('agentctl doctor');
+        expect(await f.containerExists(`agentctl-${name}`)).toBe(false);
+        expect(await f.volumeExists(`agentctl-${name}-home`)).toBe(false);
+      } finally {
+        await proxy.close();
+        await podman?.kill();
       }
-      proxy.up();
-      const result = await run;
-      f.outputs.push(result.stdout, result.stderr);
-      expect(result.exitCode, result.stdout + result.stderr).toBe(5);
-      expect(result.json).toMatchObject({ ok: false, error: { code: 'ENGINE_CONNECTION_LOST', message: expect.stringMatching(/socket hang up|ECONNRESET/) } });
-      expect(result.json.error.hint).toContain('agentctl doctor');
-      expect(await f.containerExists(`agentctl-${name}`)).toBe(false);
-      expect(await f.volumeExists(`agentctl-${name}-home`)).toBe(false);
-    } finally {
-      await proxy.close();
-      await podman?.kill();
-    }
-  }, 90_000);
+    },
+    90_000,
+  );
 
   it('during attach: ENGINE_CONNECTION_LOST, exit 5, with a hint', async () => {
-    const podman = f.engineName === 'podman' ? privatePodmanService(join(tmpdir(), `agentctl-lcd-att-${suffix}.sock`)) : undefined;
+    const podman =
+      f.engineName === 'podman' ? privatePodmanService(join(tmpdir(), `agentctl-lcd-att-${suffix}.sock`)) : undefined;
     await podman?.start();
-    const proxy = podman ? undefined : await engineProxy(enginePath, join(tmpdir(), `agentctl-lcd-attp-${suffix}.sock`));
+    const proxy = podman
+      ? undefined
+      : await engineProxy(enginePath, join(tmpdir(), `agentctl-lcd-attp-${suffix}.sock`));
     const host = podman?.host ?? proxy!.host;
     try {
       const name = f.agentName('attach');
-      const started = await runCli(['--host', host, 'start', name, '-d', '--workspace', f.workspace(), '--image', f.image, '--', 'sh', '-c', 'while true; do echo tick; sleep 1; done']);
+      const started = await runCli([
+        '--host',
+        host,
+        'start',
+        name,
+        '-d',
+        '--workspace',
+        f.workspace(),
+        '--image',
+        f.image,
+        '--',
+        'sh',
+        '-c',
+        'while true; do echo tick; sleep 1; done',
+      ]);
       expect(started.exitCode, started.stderr).toBe(0);
-      const attach = execa(process.execPath, [BIN, '--host', host, 'attach', name], { reject: false, env: { NO_COLOR: '1' }, stdin: 'pipe' });
+      const attach = execa(process.execPath, [BIN, '--host', host, 'attach', name], {
+        reject: false,
+        env: { NO_COLOR: '1' },
+        stdin: 'pipe',
+      });
       await new Promise<void>((resolve) => {
         attach.stdout!.on('data', (chunk: Buffer) => {
           if (chunk.toString().includes('tick')) resolve();
@@ -272,21 +392,49 @@ describe(`ls: exit codes, OOM kills and image names (${f.engineName})`, () => {
 
   it('an exited agent shows its exit code (table and JSON), an OOM kill is not a plain exit, IMAGE names the image', async () => {
     const ws = f.workspace();
-    expect((await f.cli(['start', exited, '-d', '--workspace', ws, '--image', f.image, '--', 'sh', '-c', 'exit 3'])).exitCode).toBe(0);
+    expect(
+      (await f.cli(['start', exited, '-d', '--workspace', ws, '--image', f.image, '--', 'sh', '-c', 'exit 3']))
+        .exitCode,
+    ).toBe(0);
     expect((await f.cli(['wait', exited])).exitCode).toBe(3);
-    expect((await f.cli(['start', oom, '-d', '--workspace', f.workspace(), '--image', f.image, '--memory', '6m', '--', ...hog])).exitCode).toBe(0);
+    expect(
+      (
+        await f.cli([
+          'start',
+          oom,
+          '-d',
+          '--workspace',
+          f.workspace(),
+          '--image',
+          f.image,
+          '--memory',
+          '6m',
+          '--',
+          ...hog,
+        ])
+      ).exitCode,
+    ).toBe(0);
     expect((await f.cli(['wait', oom])).exitCode).toBe(137);
     const ls = await f.cli(['--json', 'ls', '--all']);
     expect(ls.exitCode, ls.stderr).toBe(0);
     const byName = (name: string) => ls.json.agents.find((agent: { name: string }) => agent.name === name);
     // Backward compatible: the old fields stay, the new ones are added.
-    expect(byName(exited)).toMatchObject({ state: 'exited', exitCode: 3, oomKilled: false, health: null, imageVersion: '1.0.0', imageName: 'busybox:1.0.0' });
+    expect(byName(exited)).toMatchObject({
+      state: 'exited',
+      exitCode: 3,
+      oomKilled: false,
+      health: null,
+      imageVersion: '1.0.0',
+      imageName: 'busybox:1.0.0',
+    });
     expect(byName(exited).finishedAt).toMatch(/^\d{4}-/);
     // Podman 4.3 on cgroup v1 never reports OOMKilled (docs/shared engines notes): only the 137 shows.
     expect(byName(oom)).toMatchObject({ state: 'exited', exitCode: 137, oomKilled: f.engineName === 'docker' });
     const table = await f.cli(['ls', '--all']);
     expect(table.stdout).toMatch(new RegExp(`^${exited} +exited \\(3\\) +- +- +busybox:1\\.0\\.0 +${ws} `, 'm'));
-    expect(table.stdout).toMatch(new RegExp(`^${oom} +exited \\(137${f.engineName === 'docker' ? ', OOM killed' : ''}\\) `, 'm'));
+    expect(table.stdout).toMatch(
+      new RegExp(`^${oom} +exited \\(137${f.engineName === 'docker' ? ', OOM killed' : ''}\\) `, 'm'),
+    );
   });
 });
 
@@ -294,7 +442,10 @@ describe(`ls: exited agents show unhealthy (${f.engineName})`, () => {
   const image = `agentctl-test/lcd-health-${suffix}:1`;
   beforeAll(async () => {
     const context = mkdtempSync(join(tmpdir(), 'agentctl-lcd-health-'));
-    writeFileSync(join(context, 'Dockerfile'), `FROM ${f.image}\nHEALTHCHECK --interval=1s --timeout=2s --retries=1 CMD test -f /tmp/ready\n`);
+    writeFileSync(
+      join(context, 'Dockerfile'),
+      `FROM ${f.image}\nHEALTHCHECK --interval=1s --timeout=2s --retries=1 CMD test -f /tmp/ready\n`,
+    );
     // Podman's Docker-compatible build writes OCI images, which have no HEALTHCHECK: its own CLI, in docker format.
     if (f.engineName === 'podman') await execa('podman', ['build', '-q', '--format', 'docker', '-t', image, context]);
     else await execa('docker', ['-H', f.host, 'build', '-q', '-t', image, context]);
@@ -310,19 +461,39 @@ describe(`ls: exited agents show unhealthy (${f.engineName})`, () => {
         // Already gone.
       }
     }
-    await f.docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    await f.docker
+      .getImage(image)
+      .remove({ force: true })
+      .catch(() => undefined);
   });
 
   it('an agent with a health check that ran and ended shows no health (the engine keeps its last answer)', async () => {
     const name = f.agentName('ls-health');
-    const started = await f.cli(['--json', 'start', name, '-d', '--workspace', f.workspace(), '--image', image, '--', 'sh', '-c', 'touch /tmp/ready; sleep 3']);
+    const started = await f.cli([
+      '--json',
+      'start',
+      name,
+      '-d',
+      '--workspace',
+      f.workspace(),
+      '--image',
+      image,
+      '--',
+      'sh',
+      '-c',
+      'touch /tmp/ready; sleep 3',
+    ]);
     expect(started.exitCode, started.stdout + started.stderr).toBe(0);
     expect((await f.cli(['wait', name])).exitCode).toBe(0);
     const info = await f.docker.getContainer(`agentctl-${name}`).inspect();
     // What the engine still says about the ended container (Docker: "unhealthy"; Podman: "starting").
     expect((info.State as { Health?: { Status?: string } }).Health?.Status).toMatch(/\S/);
     const ls = await f.cli(['--json', 'ls', '--all']);
-    expect(ls.json.agents.find((agent: { name: string }) => agent.name === name)).toMatchObject({ state: 'exited', exitCode: 0, health: null });
+    expect(ls.json.agents.find((agent: { name: string }) => agent.name === name)).toMatchObject({
+      state: 'exited',
+      exitCode: 0,
+      health: null,
+    });
     const table = await f.cli(['ls', '--all']);
     expect(table.stdout).toMatch(new RegExp(`^${name} +exited \\(0\\) +- `, 'm'));
   });

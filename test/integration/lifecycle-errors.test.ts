@@ -13,7 +13,11 @@ async function failingStart(agent: string, args: string[], env: Record<string, s
   expect(await f.volumeExists(`agentctl-${agent}-home`)).toBe(false);
   expect(result.json.ok).toBe(false);
   expect(result.json.error.hint).toMatch(/\S/);
-  return { exitCode: result.exitCode, code: result.json.error.code as string, message: result.json.error.message as string };
+  return {
+    exitCode: result.exitCode,
+    code: result.json.error.code as string,
+    message: result.json.error.message as string,
+  };
 }
 
 describe(`start refuses bad input on ${f.engineName}, leaving nothing behind`, () => {
@@ -22,7 +26,10 @@ describe(`start refuses bad input on ${f.engineName}, leaving nothing behind`, (
 
   it('an unknown agent profile: exit 2', async () => {
     const ws = f.workspace();
-    expect(await failingStart(f.agentName('p'), ['--workspace', ws, '--agent', 'no-such-agent'])).toMatchObject({ exitCode: 2, code: 'AGENT_PROFILE_UNKNOWN' });
+    expect(await failingStart(f.agentName('p'), ['--workspace', ws, '--agent', 'no-such-agent'])).toMatchObject({
+      exitCode: 2,
+      code: 'AGENT_PROFILE_UNKNOWN',
+    });
   });
 
   it('a bad name: exit 2', async () => {
@@ -33,30 +40,71 @@ describe(`start refuses bad input on ${f.engineName}, leaving nothing behind`, (
 
   it('a missing workspace, or a file as workspace: exit 2', async () => {
     const ws = f.workspace();
-    expect(await failingStart(f.agentName('m'), ['--workspace', join(ws, 'missing'), ...image])).toMatchObject({ exitCode: 2, code: 'WORKSPACE_NOT_FOUND' });
+    expect(await failingStart(f.agentName('m'), ['--workspace', join(ws, 'missing'), ...image])).toMatchObject({
+      exitCode: 2,
+      code: 'WORKSPACE_NOT_FOUND',
+    });
     writeFileSync(join(ws, 'file'), 'x');
-    expect(await failingStart(f.agentName('f'), ['--workspace', join(ws, 'file'), ...image])).toMatchObject({ exitCode: 2, code: 'WORKSPACE_NOT_A_DIRECTORY' });
+    expect(await failingStart(f.agentName('f'), ['--workspace', join(ws, 'file'), ...image])).toMatchObject({
+      exitCode: 2,
+      code: 'WORKSPACE_NOT_A_DIRECTORY',
+    });
   });
 
   it('a bad --memory, --cpus or --pids-limit: exit 2', async () => {
     const ws = f.workspace();
-    expect(await failingStart(f.agentName('mem'), ['--workspace', ws, '--memory', '4 lots', ...image])).toMatchObject({ exitCode: 2, code: 'INVALID_MEMORY' });
-    expect(await failingStart(f.agentName('cpu'), ['--workspace', ws, '--cpus', '-1', ...image])).toMatchObject({ exitCode: 2, code: 'INVALID_CPUS' });
-    expect(await failingStart(f.agentName('pid'), ['--workspace', ws, '--pids-limit', 'x', ...image])).toMatchObject({ exitCode: 2, code: 'INVALID_PIDS_LIMIT' });
+    expect(await failingStart(f.agentName('mem'), ['--workspace', ws, '--memory', '4 lots', ...image])).toMatchObject({
+      exitCode: 2,
+      code: 'INVALID_MEMORY',
+    });
+    expect(await failingStart(f.agentName('cpu'), ['--workspace', ws, '--cpus', '-1', ...image])).toMatchObject({
+      exitCode: 2,
+      code: 'INVALID_CPUS',
+    });
+    expect(await failingStart(f.agentName('pid'), ['--workspace', ws, '--pids-limit', 'x', ...image])).toMatchObject({
+      exitCode: 2,
+      code: 'INVALID_PIDS_LIMIT',
+    });
   });
 
   it('a secret missing from the environment: exit 2', async () => {
-    expect(await failingStart(f.agentName('sec'), ['--workspace', f.workspace(), '--secret', 'LCE_ABSENT_TOKEN', ...image])).toMatchObject({ exitCode: 2, code: 'SECRET_MISSING' });
+    expect(
+      await failingStart(f.agentName('sec'), ['--workspace', f.workspace(), '--secret', 'LCE_ABSENT_TOKEN', ...image]),
+    ).toMatchObject({ exitCode: 2, code: 'SECRET_MISSING' });
   });
 
   it('an image the engine does not have, with --pull never: exit 6', async () => {
-    expect(await failingStart(f.agentName('img'), ['--workspace', f.workspace(), '--image', 'agentctl-test/absent:9.9.9', '--pull', 'never', '--', 'true'])).toMatchObject({ exitCode: 6 });
+    expect(
+      await failingStart(f.agentName('img'), [
+        '--workspace',
+        f.workspace(),
+        '--image',
+        'agentctl-test/absent:9.9.9',
+        '--pull',
+        'never',
+        '--',
+        'true',
+      ]),
+    ).toMatchObject({ exitCode: 6 });
   });
 
   it('an agent whose command is not in the image: exit 5, container and new volume removed, its secret never printed', async () => {
     const secret = `lce-${Math.random().toString(36).slice(2)}-token`;
-    const args = ['--verbose', '--workspace', f.workspace(), '--image', f.image, '--secret', 'LCE_TOKEN', '--', '/no/such/agent'];
-    expect(await failingStart(f.agentName('cmd'), args, { LCE_TOKEN: secret })).toMatchObject({ exitCode: 5, code: 'AGENT_COMMAND_NOT_FOUND' });
+    const args = [
+      '--verbose',
+      '--workspace',
+      f.workspace(),
+      '--image',
+      f.image,
+      '--secret',
+      'LCE_TOKEN',
+      '--',
+      '/no/such/agent',
+    ];
+    expect(await failingStart(f.agentName('cmd'), args, { LCE_TOKEN: secret })).toMatchObject({
+      exitCode: 5,
+      code: 'AGENT_COMMAND_NOT_FOUND',
+    });
     expect(f.outputs.join('\n')).not.toContain(secret);
   });
 
@@ -86,7 +134,17 @@ describe(`start refuses bad input on ${f.engineName}, leaving nothing behind`, (
   });
 
   it('an engine that is gone: exit 4', async () => {
-    const result = await runCli(['start', f.agentName('gone'), '-d', '--json', '--host', 'unix:///nonexistent/agentctl-engine.sock', '--workspace', f.workspace(), ...image]);
+    const result = await runCli([
+      'start',
+      f.agentName('gone'),
+      '-d',
+      '--json',
+      '--host',
+      'unix:///nonexistent/agentctl-engine.sock',
+      '--workspace',
+      f.workspace(),
+      ...image,
+    ]);
     expect(result.exitCode).toBe(4);
     expect(result.json.error.code).toBe('RUNTIME_NOT_FOUND');
     expect(await f.containerExists(`agentctl-${f.agentName('gone')}`)).toBe(false);

@@ -11,7 +11,8 @@ const dockerfile = `FROM ${f.image}\nHEALTHCHECK --interval=1s --timeout=2s CMD 
 
 describe(`start waits for a health check the same way on ${f.engineName}`, () => {
   beforeAll(async () => {
-    const args = f.engineName === 'podman' ? ['build', '--format', 'docker', '-t', image, '-'] : ['build', '-t', image, '-'];
+    const args =
+      f.engineName === 'podman' ? ['build', '--format', 'docker', '-t', image, '-'] : ['build', '-t', image, '-'];
     const cli = f.engineName === 'podman' ? 'podman' : 'docker';
     const env = f.engineName === 'podman' ? {} : { DOCKER_HOST: f.host };
     const built = await execa(cli, args, { input: dockerfile, env, reject: false });
@@ -19,13 +20,19 @@ describe(`start waits for a health check the same way on ${f.engineName}`, () =>
   });
   afterAll(async () => {
     await f.cleanUp();
-    await f.docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    await f.docker
+      .getImage(image)
+      .remove({ force: true })
+      .catch(() => undefined);
   });
 
   it('an image whose HEALTHCHECK has no --retries and fails at first: start -d waits until healthy', async () => {
     const name = f.agentName('slow');
     const workspace = f.workspace();
-    const result = await f.cli(['start', name, '-d', '--json', '--image', image, '--', 'sh', '-c', 'sleep 2; touch /tmp/ready; exec sleep 600'], { cwd: workspace });
+    const result = await f.cli(
+      ['start', name, '-d', '--json', '--image', image, '--', 'sh', '-c', 'sleep 2; touch /tmp/ready; exec sleep 600'],
+      { cwd: workspace },
+    );
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.json.agent).toMatchObject({ name, health: 'healthy' });
   });

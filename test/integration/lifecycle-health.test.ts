@@ -11,7 +11,10 @@ const image = `agentctl-test/lc-health-${f.agentName('img')}:1`;
 describe(`start --detach waits for the image health check on ${f.engineName}`, () => {
   beforeAll(async () => {
     const context = mkdtempSync(join(tmpdir(), 'agentctl-health-'));
-    writeFileSync(join(context, 'Dockerfile'), `FROM ${f.image}\nHEALTHCHECK --interval=1s --timeout=2s --retries=60 CMD test -f /tmp/ready\n`);
+    writeFileSync(
+      join(context, 'Dockerfile'),
+      `FROM ${f.image}\nHEALTHCHECK --interval=1s --timeout=2s --retries=60 CMD test -f /tmp/ready\n`,
+    );
     // Podman's Docker-compatible build writes OCI images, which have no HEALTHCHECK: build in
     // Docker format with the podman CLI (same rootful storage as the API service under test).
     if (f.engineName === 'podman') await execa('podman', ['build', '-q', '--format', 'docker', '-t', image, context]);
@@ -19,21 +22,54 @@ describe(`start --detach waits for the image health check on ${f.engineName}`, (
   });
   afterAll(async () => {
     await f.cleanUp();
-    await f.docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    await f.docker
+      .getImage(image)
+      .remove({ force: true })
+      .catch(() => undefined);
   });
 
   it('exits once the agent is healthy, and ls shows it', async () => {
     const name = f.agentName('ok');
-    const result = await f.cli(['start', name, '-d', '--json', '--workspace', f.workspace(), '--image', image, '--', 'sh', '-c', 'sleep 2; touch /tmp/ready; sleep 600']);
+    const result = await f.cli([
+      'start',
+      name,
+      '-d',
+      '--json',
+      '--workspace',
+      f.workspace(),
+      '--image',
+      image,
+      '--',
+      'sh',
+      '-c',
+      'sleep 2; touch /tmp/ready; sleep 600',
+    ]);
     expect(result.exitCode, result.stdout).toBe(0);
     expect(result.json.agent.health).toBe('healthy');
     const listed = await f.cli(['ls', '--json']);
-    expect(listed.json.agents.find((a: { name: string }) => a.name === name)).toMatchObject({ state: 'running', health: 'healthy' });
+    expect(listed.json.agents.find((a: { name: string }) => a.name === name)).toMatchObject({
+      state: 'running',
+      health: 'healthy',
+    });
   });
 
   it('an agent not healthy within --wait-timeout: exit 124, and it is removed', async () => {
     const name = f.agentName('slow');
-    const result = await f.cli(['start', name, '-d', '--json', '--wait-timeout', '3s', '--workspace', f.workspace(), '--image', image, '--', 'sleep', '600']);
+    const result = await f.cli([
+      'start',
+      name,
+      '-d',
+      '--json',
+      '--wait-timeout',
+      '3s',
+      '--workspace',
+      f.workspace(),
+      '--image',
+      image,
+      '--',
+      'sleep',
+      '600',
+    ]);
     expect(result.exitCode).toBe(124);
     expect(result.json.error.code).toBe('START_TIMEOUT');
     expect(await f.containerExists(`agentctl-${name}`)).toBe(false);

@@ -10,8 +10,25 @@ describe(`start options and prune on ${f.engineName}`, () => {
     const name = f.agentName('opts');
     const ws = f.workspace();
     const result = await f.cli([
-      'start', name, '-d', '--workspace', ws, '--image', f.image, '--read-only',
-      '--cpus', '0.5', '--memory', '256m', '--pids-limit', '64', '--network', 'none', '--', 'sleep', '600',
+      'start',
+      name,
+      '-d',
+      '--workspace',
+      ws,
+      '--image',
+      f.image,
+      '--read-only',
+      '--cpus',
+      '0.5',
+      '--memory',
+      '256m',
+      '--pids-limit',
+      '64',
+      '--network',
+      'none',
+      '--',
+      'sleep',
+      '600',
     ]);
     expect(result.exitCode).toBe(0);
     const info = await f.docker.getContainer(`agentctl-${name}`).inspect();
@@ -26,12 +43,25 @@ describe(`start options and prune on ${f.engineName}`, () => {
     // (so --read-only holds for it like for anyone: the mount is read-only).
     expect(info.Config.User).toBe('0:0');
     expect((await f.exec(`agentctl-${name}`, ['id', '-u'])).output.trim()).toBe('0');
-    expect((await f.exec(`agentctl-${name}`, ['cat', '/proc/1/status'])).output).toMatch(/^CapEff:\s+0000000000000000$/m);
+    expect((await f.exec(`agentctl-${name}`, ['cat', '/proc/1/status'])).output).toMatch(
+      /^CapEff:\s+0000000000000000$/m,
+    );
   });
 
   it('start without --detach attaches: the agent output comes back and its exit code passes through', async () => {
     const name = f.agentName('fg');
-    const result = await f.cli(['start', name, '--workspace', f.workspace(), '--image', f.image, '--', 'sh', '-c', 'echo hello from the agent; exit 3']);
+    const result = await f.cli([
+      'start',
+      name,
+      '--workspace',
+      f.workspace(),
+      '--image',
+      f.image,
+      '--',
+      'sh',
+      '-c',
+      'echo hello from the agent; exit 3',
+    ]);
     expect(result.stdout).toContain('hello from the agent');
     expect(result.exitCode).toBe(3);
   });
@@ -39,13 +69,27 @@ describe(`start options and prune on ${f.engineName}`, () => {
   it('prune removes stopped agents and orphaned volumes of agentctl only', async () => {
     const ws = f.workspace();
     const stopped = f.agentName('stopped');
-    expect((await f.cli(['start', stopped, '-d', '--workspace', ws, '--image', f.image, '--', 'sleep', '600'])).exitCode).toBe(0);
+    expect(
+      (await f.cli(['start', stopped, '-d', '--workspace', ws, '--image', f.image, '--', 'sleep', '600'])).exitCode,
+    ).toBe(0);
     expect((await f.cli(['stop', stopped, '--timeout', '0'])).exitCode).toBe(0);
     const orphan = `agentctl-${f.agentName('orphan')}-home`;
-    await f.docker.createVolume({ Name: orphan, Labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': f.agentName('orphan'), 'io.agentctl.workspace': ws } });
+    await f.docker.createVolume({
+      Name: orphan,
+      Labels: {
+        'io.agentctl.managed': 'true',
+        'io.agentctl.agent': f.agentName('orphan'),
+        'io.agentctl.workspace': ws,
+      },
+    });
     // Look-alikes without agentctl's label: a stopped container and a volume with agentctl's names.
     const fake = f.agentName('fake');
-    await f.docker.createContainer({ name: `agentctl-${fake}`, Image: f.image, Cmd: ['true'], Labels: { 'io.agentctl.agent': fake } });
+    await f.docker.createContainer({
+      name: `agentctl-${fake}`,
+      Image: f.image,
+      Cmd: ['true'],
+      Labels: { 'io.agentctl.agent': fake },
+    });
     await f.docker.createVolume({ Name: `agentctl-${fake}-home` });
 
     // Unscoped dry run: what prune would take on this engine (other test runs' objects included).

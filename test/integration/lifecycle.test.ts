@@ -28,7 +28,23 @@ describe(`agent lifecycle on ${f.engineName}`, () => {
 
   it('start -d runs the agent and prints its name', async () => {
     const result = await f.cli(
-      ['start', name, '-d', '--workspace', workspace, '--image', f.image, '--secret', 'LC_TOKEN', '--env', 'PLAIN=visible', '--verbose', '--', 'sleep', '600'],
+      [
+        'start',
+        name,
+        '-d',
+        '--workspace',
+        workspace,
+        '--image',
+        f.image,
+        '--secret',
+        'LC_TOKEN',
+        '--env',
+        'PLAIN=visible',
+        '--verbose',
+        '--',
+        'sleep',
+        '600',
+      ],
       { env: { LC_TOKEN: SECRET } },
     );
     expect(result.stderr).toContain(`agentctl attach ${name}`);
@@ -46,13 +62,17 @@ describe(`agent lifecycle on ${f.engineName}`, () => {
       workspace,
       branch: null,
       // Rootless on cgroup v1 the engine drops the limits it accepted: ls says so instead of pretending.
-      limits: limitsIgnored ? { enforced: false, ignoredBecause: expect.stringContaining('cgroup v1') } : { cpus: 2, memory: 4 * 1024 ** 3, pidsLimit: 512, enforced: true },
+      limits: limitsIgnored
+        ? { enforced: false, ignoredBecause: expect.stringContaining('cgroup v1') }
+        : { cpus: 2, memory: 4 * 1024 ** 3, pidsLimit: 512, enforced: true },
     });
     expect(agent.uptimeSeconds).toBeGreaterThanOrEqual(0);
     const table = await f.cli(['ls']);
     expect(table.stdout).toMatch(/^NAME +STATE +HEALTH +UPTIME +IMAGE +WORKSPACE +BRANCH +CPUS +MEMORY +PIDS/);
     const limits = limitsIgnored ? 'ignored +ignored +ignored' : '2 +4g +512';
-    expect(table.stdout).toMatch(new RegExp(`^${name} +running +- +\\S+ +busybox:1\\.0\\.0 +${workspace} +- +${limits}$`, 'm'));
+    expect(table.stdout).toMatch(
+      new RegExp(`^${name} +running +- +\\S+ +busybox:1\\.0\\.0 +${workspace} +- +${limits}$`, 'm'),
+    );
     if (limitsIgnored) expect(table.stderr).toContain('limits ignored: rootless Podman on cgroup v1');
   });
 
@@ -61,12 +81,22 @@ describe(`agent lifecycle on ${f.engineName}`, () => {
     expect(info.Config.User).toBe(`${OWNER.uid}:${OWNER.gid}`);
     // Docker reports CapDrop as given; Podman answers with the expanded list of what it dropped.
     if (f.engineName === 'docker') expect(info.HostConfig.CapDrop).toEqual(['ALL']);
-    else expect(info.HostConfig.CapDrop).toEqual(expect.arrayContaining(['CHOWN', 'DAC_OVERRIDE', 'NET_RAW', 'SETUID', 'SYS_CHROOT']));
+    else
+      expect(info.HostConfig.CapDrop).toEqual(
+        expect.arrayContaining(['CHOWN', 'DAC_OVERRIDE', 'NET_RAW', 'SETUID', 'SYS_CHROOT']),
+      );
     expect(info.HostConfig.CapAdd ?? []).toEqual([]);
     expect(info.HostConfig.SecurityOpt).toContain('no-new-privileges');
     // Rootless Podman on cgroup v1 keeps none of the limits it was given (what ls reports as ignored).
-    expect([info.HostConfig.NanoCpus, info.HostConfig.Memory, info.HostConfig.PidsLimit]).toEqual(limitsIgnored ? [0, 0, 0] : [2e9, 4 * 1024 ** 3, 512]);
-    const mounts = info.Mounts.map((m) => ({ destination: m.Destination, rw: m.RW, type: m.Type, source: m.Type === 'volume' ? m.Name : m.Source }));
+    expect([info.HostConfig.NanoCpus, info.HostConfig.Memory, info.HostConfig.PidsLimit]).toEqual(
+      limitsIgnored ? [0, 0, 0] : [2e9, 4 * 1024 ** 3, 512],
+    );
+    const mounts = info.Mounts.map((m) => ({
+      destination: m.Destination,
+      rw: m.RW,
+      type: m.Type,
+      source: m.Type === 'volume' ? m.Name : m.Source,
+    }));
     expect(mounts).toEqual(
       expect.arrayContaining([
         { destination: '/workspace', rw: true, type: 'bind', source: workspace },
@@ -83,7 +113,9 @@ describe(`agent lifecycle on ${f.engineName}`, () => {
       'io.agentctl.version': expect.stringMatching(/^\d+\.\d+\.\d+/),
     });
     expect(info.Config.Labels['io.agentctl.image-digest']).toMatch(/sha256:/);
-    expect(info.Config.Env).toEqual(expect.arrayContaining(['PLAIN=visible', 'HOME=/home/agent', 'LC_TOKEN_FILE=/run/secrets/LC_TOKEN']));
+    expect(info.Config.Env).toEqual(
+      expect.arrayContaining(['PLAIN=visible', 'HOME=/home/agent', 'LC_TOKEN_FILE=/run/secrets/LC_TOKEN']),
+    );
     const processUser = await f.exec(container, ['id', '-u']);
     expect(processUser.output.trim()).toBe(String(OWNER.uid));
     // What the process really holds: an empty capability bounding set and no_new_privs.
@@ -102,7 +134,11 @@ describe(`agent lifecycle on ${f.engineName}`, () => {
   });
 
   it('files the agent writes in the workspace belong to the workspace owner outside', async () => {
-    const made = await f.exec(container, ['sh', '-c', 'echo hi > /workspace/made-inside && echo state > "$HOME/state.txt"']);
+    const made = await f.exec(container, [
+      'sh',
+      '-c',
+      'echo hi > /workspace/made-inside && echo state > "$HOME/state.txt"',
+    ]);
     expect(made.exitCode).toBe(0);
     const stat = statSync(join(workspace, 'made-inside'));
     expect({ uid: stat.uid, gid: stat.gid }).toEqual(OWNER);
@@ -115,7 +151,10 @@ describe(`agent lifecycle on ${f.engineName}`, () => {
     const running = await f.cli(['ls', '--json']);
     expect(running.json.agents.map((a: { name: string }) => a.name)).not.toContain(name);
     const all = await f.cli(['ls', '--all', '--json']);
-    expect(all.json.agents.find((a: { name: string }) => a.name === name)).toMatchObject({ state: 'exited', uptimeSeconds: null });
+    expect(all.json.agents.find((a: { name: string }) => a.name === name)).toMatchObject({
+      state: 'exited',
+      uptimeSeconds: null,
+    });
   });
 
   it('start again resumes it with its home volume', async () => {
@@ -146,7 +185,19 @@ describe(`agent lifecycle on ${f.engineName}`, () => {
   });
 
   it('a re-created agent finds its state again', async () => {
-    const result = await f.cli(['start', name, '-d', '--workspace', workspace, '--image', f.image, '--json', '--', 'sleep', '600']);
+    const result = await f.cli([
+      'start',
+      name,
+      '-d',
+      '--workspace',
+      workspace,
+      '--image',
+      f.image,
+      '--json',
+      '--',
+      'sleep',
+      '600',
+    ]);
     expect(result.exitCode).toBe(0);
     expect(result.json.agent.resumed).toBe(false);
     expect((await f.exec(container, ['cat', '/home/agent/state.txt'])).output.trim()).toBe('state');

@@ -57,7 +57,10 @@ describe(`agentctl run on ${f.engineName}`, () => {
   it('run --worktree --rm streams the output in order, exits 3, reports the commit and keeps the branch', async () => {
     const name = f.agentName('commit');
     const resultFile = join(root, `${name}.json`);
-    const result = await f.cli(['run', name, '--worktree', '--rm', '--image', debian, '--result-file', resultFile, '--', 'sh', 'agent.sh'], { cwd: repo, env: env() });
+    const result = await f.cli(
+      ['run', name, '--worktree', '--rm', '--image', debian, '--result-file', resultFile, '--', 'sh', 'agent.sh'],
+      { cwd: repo, env: env() },
+    );
     expect(result.exitCode, result.stderr).toBe(3);
     expect(result.stdout).toBe('out-1\nout-2\nout-3');
     expect(result.stderr.indexOf('err-1')).toBeGreaterThanOrEqual(0);
@@ -66,11 +69,25 @@ describe(`agentctl run on ${f.engineName}`, () => {
 
     const report = JSON.parse(readFileSync(resultFile, 'utf8'));
     const base = gitSync(repo, 'rev-parse', 'main');
-    expect(report).toMatchObject({ ok: false, agent: name, exitCode: 3, removed: true, workspace: repo, image: { reference: debian } });
+    expect(report).toMatchObject({
+      ok: false,
+      agent: name,
+      exitCode: 3,
+      removed: true,
+      workspace: repo,
+      image: { reference: debian },
+    });
     expect(report.image.digest).toMatch(/^sha256:/);
     expect(report.durationMs).toBeGreaterThan(0);
-    expect(report.worktree).toMatchObject({ branch: `agent/${name}`, base, changedFiles: ['result.txt'], uncommitted: [] });
-    expect(report.worktree.commits).toEqual([{ hash: gitSync(repo, 'rev-parse', `agent/${name}`), subject: `add result of ${name}` }]);
+    expect(report.worktree).toMatchObject({
+      branch: `agent/${name}`,
+      base,
+      changedFiles: ['result.txt'],
+      uncommitted: [],
+    });
+    expect(report.worktree.commits).toEqual([
+      { hash: gitSync(repo, 'rev-parse', `agent/${name}`), subject: `add result of ${name}` },
+    ]);
     // The full log holds both streams.
     const log = readFileSync(report.logFile, 'utf8');
     for (const line of ['out-1', 'err-1', 'out-2', 'err-2', 'out-3']) expect(log).toContain(line);
@@ -88,11 +105,19 @@ describe(`agentctl run on ${f.engineName}`, () => {
     const [empty, dirty] = [f.agentName('empty'), f.agentName('dirty')];
     const results = await Promise.all([
       f.cli(['run', empty, '--json', '--worktree', '--rm', '--image', debian, '--', 'true'], { cwd: repo, env: env() }),
-      f.cli(['run', dirty, '--json', '--worktree', '--rm', '--image', debian, '--', 'sh', '-c', 'echo draft > draft.txt'], { cwd: repo, env: env() }),
+      f.cli(
+        ['run', dirty, '--json', '--worktree', '--rm', '--image', debian, '--', 'sh', '-c', 'echo draft > draft.txt'],
+        { cwd: repo, env: env() },
+      ),
     ]);
     for (const result of results) expect(result.exitCode, result.stderr).toBe(0);
     const [emptyResult, dirtyResult] = results.map((result) => result.json);
-    expect(emptyResult.worktree).toMatchObject({ branch: `agent/${empty}`, commits: [], changedFiles: [], uncommitted: [] });
+    expect(emptyResult.worktree).toMatchObject({
+      branch: `agent/${empty}`,
+      commits: [],
+      changedFiles: [],
+      uncommitted: [],
+    });
     expect(emptyResult.worktree.path).toBeUndefined();
     expect(branchExists(`agent/${empty}`)).toBe(false);
     expect(dirtyResult.worktree).toMatchObject({ branch: `agent/${dirty}`, commits: [], uncommitted: ['draft.txt'] });
@@ -105,7 +130,10 @@ describe(`agentctl run on ${f.engineName}`, () => {
     const name = f.agentName('json');
     const token = `run-token-${name}`;
     const script = 'echo to-stdout; echo to-stderr >&2; echo "token=$(cat "$RUN_TOKEN_FILE")"';
-    const result = await f.cli(['run', name, '--json', '--rm', '--secret', 'RUN_TOKEN', '--image', f.image, '--', 'sh', '-c', script], { cwd: root, env: { ...env(), RUN_TOKEN: token } });
+    const result = await f.cli(
+      ['run', name, '--json', '--rm', '--secret', 'RUN_TOKEN', '--image', f.image, '--', 'sh', '-c', script],
+      { cwd: root, env: { ...env(), RUN_TOKEN: token } },
+    );
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.json).toMatchObject({ ok: true, agent: name, exitCode: 0, removed: true });
     expect(result.json.worktree).toBeUndefined();
@@ -119,7 +147,24 @@ describe(`agentctl run on ${f.engineName}`, () => {
 
   it('--timeout stops a sleeping agent: exit 124, one JSON document, nothing left with --rm', async () => {
     const name = f.agentName('timeout');
-    const result = await f.cli(['run', name, '--json', '--rm', '--timeout', '2s', '--stop-timeout', '1', '--image', f.image, '--', 'sleep', '600'], { cwd: root, env: env() });
+    const result = await f.cli(
+      [
+        'run',
+        name,
+        '--json',
+        '--rm',
+        '--timeout',
+        '2s',
+        '--stop-timeout',
+        '1',
+        '--image',
+        f.image,
+        '--',
+        'sleep',
+        '600',
+      ],
+      { cwd: root, env: env() },
+    );
     expect(result.exitCode, result.stderr).toBe(124);
     expect(result.json).toMatchObject({ ok: false, agent: name, stoppedBy: 'timeout', error: { code: 'RUN_TIMEOUT' } });
     expect(await f.containerExists(`agentctl-${name}`)).toBe(false);
@@ -128,12 +173,29 @@ describe(`agentctl run on ${f.engineName}`, () => {
 
   it('SIGTERM to agentctl run stops the agent and exits 143, leaving nothing with --rm', async () => {
     const name = f.agentName('sigterm');
-    const child = execa(process.execPath, [BIN, '--host', f.host, 'run', name, '--rm', '--image', f.image, '--', 'sh', '-c', 'echo started; exec sleep 600'], {
-      cwd: root,
-      env: { ...process.env, ...env(), NO_COLOR: '1' },
-      reject: false,
-      buffer: true,
-    });
+    const child = execa(
+      process.execPath,
+      [
+        BIN,
+        '--host',
+        f.host,
+        'run',
+        name,
+        '--rm',
+        '--image',
+        f.image,
+        '--',
+        'sh',
+        '-c',
+        'echo started; exec sleep 600',
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, ...env(), NO_COLOR: '1' },
+        reject: false,
+        buffer: true,
+      },
+    );
     // Wait until the agent printed (it then runs), then stop agentctl as a CI runner would.
     await new Promise<void>((resolve) => {
       child.stdout!.on('data', (chunk: Buffer) => {
@@ -150,7 +212,12 @@ describe(`agentctl run on ${f.engineName}`, () => {
   it('five runs at once on one repository: five results, five branches', async () => {
     const names = ['a', 'b', 'c', 'd', 'e'].map((label) => f.agentName(`five-${label}`));
     const results = await Promise.all(
-      names.map((name) => f.cli(['run', name, '--json', '--rm', '--worktree', '--image', debian, '--', 'sh', 'agent.sh'], { cwd: repo, env: env() })),
+      names.map((name) =>
+        f.cli(['run', name, '--json', '--rm', '--worktree', '--image', debian, '--', 'sh', 'agent.sh'], {
+          cwd: repo,
+          env: env(),
+        }),
+      ),
     );
     for (const [index, result] of results.entries()) {
       expect(result.exitCode, result.stderr).toBe(3);
@@ -169,7 +236,9 @@ describe(`agentctl run on ${f.engineName}`, () => {
       join(dir, '.agentctlrc.json'),
       JSON.stringify({
         agents: { shell: { image: f.image, taskCommand: ['sh', '-c', '{prompt}'] } },
-        tasks: { 'show-input': { agent: 'shell', prompt: 'echo "task=$AGENTCTL_TASK file=$AGENTCTL_INPUT_FILE"; cat {input}' } },
+        tasks: {
+          'show-input': { agent: 'shell', prompt: 'echo "task=$AGENTCTL_TASK file=$AGENTCTL_INPUT_FILE"; cat {input}' },
+        },
       }),
     );
     // Agent profiles and tasks in a project file apply once the user approved that file.
@@ -180,7 +249,10 @@ describe(`agentctl run on ${f.engineName}`, () => {
     writeFileSync(input, 'secret-free issue text\nline two\n');
     chownTree(dir);
     const name = f.agentName('task');
-    const result = await f.cli(['run', name, '--rm', '--no-worktree', '--task', 'show-input', '--input', input], { cwd: dir, env: env() });
+    const result = await f.cli(['run', name, '--rm', '--no-worktree', '--task', 'show-input', '--input', input], {
+      cwd: dir,
+      env: env(),
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe('task=show-input file=/run/agentctl/input\nsecret-free issue text\nline two');
     const unknown = await f.cli(['run', '--task', 'nope'], { cwd: dir, env: env() });

@@ -22,7 +22,12 @@ async function paneSize(session: string): Promise<string> {
 
 describe(`attach and shell in a real terminal on ${fixture.engineName}`, () => {
   it('types into the agent, forwards a resize, detaches with the default ctrl-\\ and passes the exit code through', async () => {
-    const { name, container } = await fixture.createAgent({ label: 'tty', command: ['sh'], tty: true, openStdin: true });
+    const { name, container } = await fixture.createAgent({
+      label: 'tty',
+      command: ['sh'],
+      tty: true,
+      openStdin: true,
+    });
 
     const first = await inTmux(['attach', name]);
     await first.send('echo typed-$((6*7)); stty size', 'Enter');
@@ -60,7 +65,12 @@ describe(`attach and shell in a real terminal on ${fixture.engineName}`, () => {
   });
 
   it('honours --detach-keys', async () => {
-    const { name, container } = await fixture.createAgent({ label: 'keys', command: ['sh'], tty: true, openStdin: true });
+    const { name, container } = await fixture.createAgent({
+      label: 'keys',
+      command: ['sh'],
+      tty: true,
+      openStdin: true,
+    });
     const session = await inTmux(['attach', '--detach-keys', 'ctrl-a,d', name]);
     await session.send('echo ready-$((1+1))', 'Enter');
     await session.waitFor(/ready-2/);
@@ -94,7 +104,10 @@ describe(`attach without a terminal on ${fixture.engineName}`, () => {
     });
     const bin = process.env.AGENTCTL_TEST_BIN;
     const args = ['--host', fixture.host, 'attach', name];
-    const child = execa(bin ?? process.execPath, bin ? args : [BIN, ...args], { reject: false, env: { NO_COLOR: '1' } });
+    const child = execa(bin ?? process.execPath, bin ? args : [BIN, ...args], {
+      reject: false,
+      env: { NO_COLOR: '1' },
+    });
     let stdout = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     // The engine may take a moment to connect the agent's output: repeat until it answers.
@@ -111,10 +124,17 @@ describe(`attach without a terminal on ${fixture.engineName}`, () => {
   });
 
   it('Ctrl-C detaches and leaves the agent running', async () => {
-    const { name, container } = await fixture.createAgent({ label: 'sigint', command: ['sh', '-c', 'echo attached-ok; while true; do sleep 1; echo tick; done'], openStdin: true });
+    const { name, container } = await fixture.createAgent({
+      label: 'sigint',
+      command: ['sh', '-c', 'echo attached-ok; while true; do sleep 1; echo tick; done'],
+      openStdin: true,
+    });
     const bin = process.env.AGENTCTL_TEST_BIN;
     const args = ['--host', fixture.host, 'attach', name];
-    const child = execa(bin ?? process.execPath, bin ? args : [BIN, ...args], { reject: false, env: { NO_COLOR: '1' } });
+    const child = execa(bin ?? process.execPath, bin ? args : [BIN, ...args], {
+      reject: false,
+      env: { NO_COLOR: '1' },
+    });
     let stdout = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     await until('output through the attach', () => stdout.includes('tick') || undefined);

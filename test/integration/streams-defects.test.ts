@@ -41,7 +41,11 @@ function expectMasked(text: string) {
 }
 
 async function inTmux(args: string[], env: Record<string, string> = {}) {
-  const session = await tmuxAgentctl(fixture.tempDir(), { globals: ['--host', fixture.host], env: { NO_COLOR: '1', ...env } }, args);
+  const session = await tmuxAgentctl(
+    fixture.tempDir(),
+    { globals: ['--host', fixture.host], env: { NO_COLOR: '1', ...env } },
+    args,
+  );
   sessions.push(session);
   return session;
 }
@@ -50,8 +54,19 @@ describe(`secrets printed in clear by logs and exec, on ${fixture.engineName}`, 
   const env = { API_TOKEN: SECRET };
 
   it('logs masks a secret the agent was started with (value from the environment), whole or split, in every mode', async () => {
-    const plain = await fixture.createAgent({ label: 'secret', command: ['sh', '-c', PRINT_SECRET], env: SECRET_ENV, waitForExit: true });
-    const tty = await fixture.createAgent({ label: 'secret-tty', command: ['sh', '-c', PRINT_SECRET], env: SECRET_ENV, tty: true, waitForExit: true });
+    const plain = await fixture.createAgent({
+      label: 'secret',
+      command: ['sh', '-c', PRINT_SECRET],
+      env: SECRET_ENV,
+      waitForExit: true,
+    });
+    const tty = await fixture.createAgent({
+      label: 'secret-tty',
+      command: ['sh', '-c', PRINT_SECRET],
+      env: SECRET_ENV,
+      tty: true,
+      waitForExit: true,
+    });
     for (const args of [
       ['logs', plain.name],
       ['logs', tty.name],
@@ -76,7 +91,11 @@ describe(`secrets printed in clear by logs and exec, on ${fixture.engineName}`, 
   });
 
   it('logs --follow masks a secret printed while it follows', async () => {
-    const { name } = await fixture.createAgent({ label: 'secret-follow', command: ['sh', '-c', `echo started; sleep 2; ${PRINT_SECRET}`], env: SECRET_ENV });
+    const { name } = await fixture.createAgent({
+      label: 'secret-follow',
+      command: ['sh', '-c', `echo started; sleep 2; ${PRINT_SECRET}`],
+      env: SECRET_ENV,
+    });
     const result = await agentctl(['logs', '-f', name], { env });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain('started');
@@ -85,7 +104,10 @@ describe(`secrets printed in clear by logs and exec, on ${fixture.engineName}`, 
   });
 
   it('logs and exec mask the value of --secret NAME=@FILE and config `secrets`', async () => {
-    const { name } = await fixture.createAgent({ label: 'secret-file', command: ['sh', '-c', `${PRINT_SECRET}; sleep 600`] });
+    const { name } = await fixture.createAgent({
+      label: 'secret-file',
+      command: ['sh', '-c', `${PRINT_SECRET}; sleep 600`],
+    });
     const file = join(fixture.tempDir(), 'token');
     writeFileSync(file, `${SECRET}\n`);
     await until('the agent output', async () => (await agentctl(['logs', name])).stderr.includes('err') || undefined);
@@ -126,12 +148,28 @@ describe(`secrets printed in clear by logs and exec, on ${fixture.engineName}`, 
     const workspace = fixture.tempDir();
     const name = fixture.agentName('secret-start');
     const started = await agentctl(
-      ['start', name, '-d', '--image', testEngine().engines.testImage, '--workspace', workspace, '--secret', 'API_TOKEN', '--', 'sh', '-c', 'cat /run/secrets/API_TOKEN; echo; sleep 600'],
+      [
+        'start',
+        name,
+        '-d',
+        '--image',
+        testEngine().engines.testImage,
+        '--workspace',
+        workspace,
+        '--secret',
+        'API_TOKEN',
+        '--',
+        'sh',
+        '-c',
+        'cat /run/secrets/API_TOKEN; echo; sleep 600',
+      ],
       { env },
     );
     expect(started.exitCode, started.stderr).toBe(0);
     try {
-      await until('the agent to print', async () => ((await agentctl(['logs', name], { env })).stdout.includes('********') ? true : undefined));
+      await until('the agent to print', async () =>
+        (await agentctl(['logs', name], { env })).stdout.includes('********') ? true : undefined,
+      );
       const logs = await agentctl(['logs', name], { env });
       expectMasked(logs.stdout + logs.stderr);
       const exec = await agentctl(['exec', name, '--', 'cat', '/run/secrets/API_TOKEN'], { env });
@@ -149,12 +187,20 @@ describe(`logs does not keep stdout and stderr apart for TTY agents, on ${fixtur
     const tty = await fixture.createAgent({ label: 'stream-tty', command, tty: true, waitForExit: true });
     const plain = await fixture.createAgent({ label: 'stream-plain', command, waitForExit: true });
     const ttyJson = await agentctl(['--json', 'logs', tty.name]);
-    expect(ttyJson.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
+    expect(
+      ttyJson.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([
       { agent: tty.name, stream: 'tty', line: 'to-out' },
       { agent: tty.name, stream: 'tty', line: 'to-err' },
     ]);
     const plainJson = await agentctl(['--json', 'logs', plain.name]);
-    const records = plainJson.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const records = plainJson.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(records).toContainEqual({ agent: plain.name, stream: 'stdout', line: 'to-out' });
     expect(records).toContainEqual({ agent: plain.name, stream: 'stderr', line: 'to-err' });
     const help = await agentctl(['logs', '--help']);
@@ -168,10 +214,27 @@ describe(`logs does not keep stdout and stderr apart for TTY agents, on ${fixtur
     const name = fixture.agentName('no-tty');
     const ttyName = fixture.agentName('has-tty');
     try {
-      const started = await agentctl(['start', name, '-d', '--no-tty', '--image', image, '--workspace', workspace, '--', 'sh', '-c', 'echo to-out; echo to-err >&2; sleep 600']);
+      const started = await agentctl([
+        'start',
+        name,
+        '-d',
+        '--no-tty',
+        '--image',
+        image,
+        '--workspace',
+        workspace,
+        '--',
+        'sh',
+        '-c',
+        'echo to-out; echo to-err >&2; sleep 600',
+      ]);
       expect(started.exitCode, started.stderr).toBe(0);
       const records = await until('both lines', async () => {
-        const lines = (await agentctl(['--json', 'logs', name])).stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown);
+        const lines = (await agentctl(['--json', 'logs', name])).stdout
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as unknown);
         return lines.length === 2 ? lines : undefined;
       });
       expect(records).toContainEqual({ agent: name, stream: 'stdout', line: 'to-out' });
@@ -179,7 +242,18 @@ describe(`logs does not keep stdout and stderr apart for TTY agents, on ${fixtur
       expect((await agentctl(['logs', name])).stderr).toBe('to-err\n');
 
       // Its own workspace: two writing agents never share one.
-      const other = await agentctl(['start', ttyName, '-d', '--image', image, '--workspace', fixture.tempDir(), '--', 'sleep', '600']);
+      const other = await agentctl([
+        'start',
+        ttyName,
+        '-d',
+        '--image',
+        image,
+        '--workspace',
+        fixture.tempDir(),
+        '--',
+        'sleep',
+        '600',
+      ]);
       expect(other.exitCode, other.stderr).toBe(0);
       expect((await agentctl(['stop', '--timeout', '0', ttyName])).exitCode).toBe(0);
       const resumed = await agentctl(['start', ttyName, '-d', '--no-tty']);
@@ -192,8 +266,13 @@ describe(`logs does not keep stdout and stderr apart for TTY agents, on ${fixtur
 });
 
 describe(`logs keep the TTY's CRLF line endings, on ${fixture.engineName}`, () => {
-  it('a TTY agent\'s lines end in \\n (raw, --timestamps, --json); a non-TTY agent\'s bytes stay exact', async () => {
-    const tty = await fixture.createAgent({ label: 'crlf-tty', command: ['sh', '-c', 'echo one; echo two; printf "bar\\rdone\\n"'], tty: true, waitForExit: true });
+  it("a TTY agent's lines end in \\n (raw, --timestamps, --json); a non-TTY agent's bytes stay exact", async () => {
+    const tty = await fixture.createAgent({
+      label: 'crlf-tty',
+      command: ['sh', '-c', 'echo one; echo two; printf "bar\\rdone\\n"'],
+      tty: true,
+      waitForExit: true,
+    });
     const raw = await agentctl(['logs', tty.name]);
     expect(raw.stdout).toBe('one\ntwo\nbar\rdone\n');
     const stamped = await agentctl(['logs', '--timestamps', tty.name]);
@@ -201,12 +280,26 @@ describe(`logs keep the TTY's CRLF line endings, on ${fixture.engineName}`, () =
     expect(stamped.stdout.split('\n')).toHaveLength(4);
     const json = await agentctl(['--json', 'logs', tty.name]);
     expect(json.stdout).not.toContain('\r\n');
-    expect(json.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { line: string }).line)).toEqual(['one', 'two', 'bar\rdone']);
+    expect(
+      json.stdout
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { line: string }).line),
+    ).toEqual(['one', 'two', 'bar\rdone']);
 
-    const plain = await fixture.createAgent({ label: 'crlf-plain', command: ['sh', '-c', 'printf "dos\\r\\nunix\\n"'], waitForExit: true });
+    const plain = await fixture.createAgent({
+      label: 'crlf-plain',
+      command: ['sh', '-c', 'printf "dos\\r\\nunix\\n"'],
+      waitForExit: true,
+    });
     expect((await agentctl(['logs', plain.name])).stdout).toBe('dos\r\nunix\n');
     const plainJson = await agentctl(['--json', 'logs', plain.name]);
-    expect(plainJson.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { line: string }).line)).toEqual(['dos\r', 'unix']);
+    expect(
+      plainJson.stdout
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { line: string }).line),
+    ).toEqual(['dos\r', 'unix']);
   });
 });
 
@@ -214,7 +307,11 @@ describe(`piped attach loses output after stdin ends, on ${fixture.engineName}`,
   it('echo status | agentctl attach prints every line the agent prints after the input ended, and its exit code', async () => {
     const { name } = await fixture.createAgent({
       label: 'pipe-after',
-      command: ['sh', '-c', 'read line; echo "got:$line"; sleep 2; echo later-1; echo later-2; sleep 1; echo later-3; exit 4'],
+      command: [
+        'sh',
+        '-c',
+        'read line; echo "got:$line"; sleep 2; echo later-1; echo later-2; sleep 1; echo later-3; exit 4',
+      ],
       openStdin: true,
     });
     const result = await agentctl(['attach', name], { input: 'status\n' });
@@ -235,10 +332,18 @@ describe(`exec -w /nonexistent says "Command not found", on ${fixture.engineName
     expect(file.exitCode).toBe(126);
     expect(file.stderr).toContain('Working directory "/etc/passwd" is not a directory in agent');
     const json = await agentctl(['--json', 'exec', '-w', '/nonexistent', name, '--', 'pwd']);
-    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, exitCode: 126, error: { code: 'EXEC_WORKDIR_INVALID' } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      exitCode: 126,
+      error: { code: 'EXEC_WORKDIR_INVALID' },
+    });
     const command = await agentctl(['--json', 'exec', name, '--', 'no-such-tool']);
     expect(command.exitCode).toBe(127);
-    expect(JSON.parse(command.stdout)).toMatchObject({ ok: false, exitCode: 127, error: { code: 'EXEC_NOT_FOUND', message: expect.stringContaining('"no-such-tool" not found') } });
+    expect(JSON.parse(command.stdout)).toMatchObject({
+      ok: false,
+      exitCode: 127,
+      error: { code: 'EXEC_NOT_FOUND', message: expect.stringContaining('"no-such-tool" not found') },
+    });
     const good = await agentctl(['exec', '-w', '/etc', name, '--', 'pwd']);
     expect(good.exitCode, good.stderr).toBe(0);
     expect(good.stdout).toBe('/etc\n');
@@ -247,7 +352,11 @@ describe(`exec -w /nonexistent says "Command not found", on ${fixture.engineName
 
 describe(`default detach keys collide with an agent's keymap, on ${fixture.engineName}`, () => {
   /** An agent that prints the hex of each byte it reads from its terminal, as soon as it reads it. */
-  const KEY_ECHO = ['sh', '-c', 'stty raw -echo; while true; do dd bs=1 count=1 2>/dev/null | od -An -tx1 | tr -d " \\n"; printf " "; done'];
+  const KEY_ECHO = [
+    'sh',
+    '-c',
+    'stty raw -echo; while true; do dd bs=1 count=1 2>/dev/null | od -An -tx1 | tr -d " \\n"; printf " "; done',
+  ];
   /** Types an ordinary key until the agent shows it: the attach is then connected. */
   const connected = (session: Awaited<ReturnType<typeof inTmux>>) =>
     until('the attach to forward a key', async () => {
@@ -256,7 +365,12 @@ describe(`default detach keys collide with an agent's keymap, on ${fixture.engin
     });
 
   it('ctrl-p reaches the agent at once, and the single key ctrl-\\ detaches by default', async () => {
-    const { name, container } = await fixture.createAgent({ label: 'keys-default', command: KEY_ECHO, tty: true, openStdin: true });
+    const { name, container } = await fixture.createAgent({
+      label: 'keys-default',
+      command: KEY_ECHO,
+      tty: true,
+      openStdin: true,
+    });
     const session = await inTmux(['attach', name]);
     await connected(session);
     await session.send('C-p');
@@ -270,7 +384,12 @@ describe(`default detach keys collide with an agent's keymap, on ${fixture.engin
   });
 
   it('detach keys come from AGENTCTL_DETACH_KEYS (config detachKeys) unless --detach-keys is given; a bad value names its setting', async () => {
-    const { name, container } = await fixture.createAgent({ label: 'keys-config', command: KEY_ECHO, tty: true, openStdin: true });
+    const { name, container } = await fixture.createAgent({
+      label: 'keys-config',
+      command: KEY_ECHO,
+      tty: true,
+      openStdin: true,
+    });
     const configured = await inTmux(['attach', name], { AGENTCTL_DETACH_KEYS: 'ctrl-a,d' });
     await connected(configured);
     // ctrl-\ is an ordinary key now (0x1c reaches the agent); ctrl-a d detaches.

@@ -18,13 +18,28 @@ describe(`exec and shell on ${fixture.engineName}`, () => {
   });
 
   it('sends piped stdin to the command with -i (and only the piped bytes)', async () => {
-    const result = await fixture.cli(['exec', '-i', agent, '--', 'sh', '-c', 'cat; echo end'], { input: 'line one\nline two\n' });
+    const result = await fixture.cli(['exec', '-i', agent, '--', 'sh', '-c', 'cat; echo end'], {
+      input: 'line one\nline two\n',
+    });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe('line one\nline two\nend');
   });
 
   it('applies -e, -w and -u, and gives a TTY with -t', async () => {
-    const result = await fixture.cli(['exec', '-e', 'GREETING=hi there', '-w', '/tmp', '-u', '0', agent, '--', 'sh', '-c', 'echo "$GREETING|$(pwd)|$(id -u)"']);
+    const result = await fixture.cli([
+      'exec',
+      '-e',
+      'GREETING=hi there',
+      '-w',
+      '/tmp',
+      '-u',
+      '0',
+      agent,
+      '--',
+      'sh',
+      '-c',
+      'echo "$GREETING|$(pwd)|$(id -u)"',
+    ]);
     expect(result.stdout).toBe('hi there|/tmp|0');
     const tty = await fixture.cli(['exec', '-t', agent, '--', 'sh', '-c', 'test -t 1 && echo has-tty']);
     expect(tty.exitCode).toBe(0);

@@ -20,7 +20,12 @@ describe(`logs on ${fixture.engineName}`, () => {
   });
 
   it('prints the output of an agent with a TTY', async () => {
-    const { name } = await fixture.createAgent({ label: 'tty', command: ['sh', '-c', 'echo from-tty'], tty: true, waitForExit: true });
+    const { name } = await fixture.createAgent({
+      label: 'tty',
+      command: ['sh', '-c', 'echo from-tty'],
+      tty: true,
+      waitForExit: true,
+    });
     const result = await fixture.cli(['logs', name]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout.trim()).toBe('from-tty');
@@ -60,13 +65,25 @@ describe(`logs on ${fixture.engineName}`, () => {
   });
 
   it('interleaves several agents with name prefixes, and --json gives one parseable line each', async () => {
-    const one = await fixture.createAgent({ label: 'one', command: ['sh', '-c', 'echo alpha; echo oops >&2'], waitForExit: true });
-    const two = await fixture.createAgent({ label: 'second', command: ['sh', '-c', 'echo beta; echo gamma'], waitForExit: true });
+    const one = await fixture.createAgent({
+      label: 'one',
+      command: ['sh', '-c', 'echo alpha; echo oops >&2'],
+      waitForExit: true,
+    });
+    const two = await fixture.createAgent({
+      label: 'second',
+      command: ['sh', '-c', 'echo beta; echo gamma'],
+      waitForExit: true,
+    });
     const width = Math.max(one.name.length, two.name.length);
     const result = await fixture.cli(['logs', one.name, two.name]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout.split('\n').sort()).toEqual(
-      [`${one.name.padEnd(width)} | alpha`, `${two.name.padEnd(width)} | beta`, `${two.name.padEnd(width)} | gamma`].sort(),
+      [
+        `${one.name.padEnd(width)} | alpha`,
+        `${two.name.padEnd(width)} | beta`,
+        `${two.name.padEnd(width)} | gamma`,
+      ].sort(),
     );
     expect(result.stderr).toBe(`${one.name.padEnd(width)} | oops`);
     // Line order within one agent is kept.
@@ -81,7 +98,11 @@ describe(`logs on ${fixture.engineName}`, () => {
   });
 
   it('--all includes every agent, each line with its name', async () => {
-    const { name } = await fixture.createAgent({ label: 'everyone', command: ['sh', '-c', 'echo from-all'], waitForExit: true });
+    const { name } = await fixture.createAgent({
+      label: 'everyone',
+      command: ['sh', '-c', 'echo from-all'],
+      waitForExit: true,
+    });
     const result = await fixture.cli(['--json', 'logs', '--all', '--tail', '1']);
     expect(result.exitCode, result.stderr).toBe(0);
     const records = result.stdout.split('\n').map((line) => JSON.parse(line) as { agent: string; line: string });
@@ -91,7 +112,10 @@ describe(`logs on ${fixture.engineName}`, () => {
   });
 
   it('--follow prints new output and ends when the agent stops', async () => {
-    const { name } = await fixture.createAgent({ label: 'follow', command: ['sh', '-c', 'echo first; sleep 3; echo second'] });
+    const { name } = await fixture.createAgent({
+      label: 'follow',
+      command: ['sh', '-c', 'echo first; sleep 3; echo second'],
+    });
     const result = await fixture.cli(['logs', '-f', name]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout.split('\n')).toEqual(['first', 'second']);
@@ -101,7 +125,10 @@ describe(`logs on ${fixture.engineName}`, () => {
     const { name } = await fixture.createAgent({ label: 'sigint', command: ['sh', '-c', 'echo started; sleep 300'] });
     const bin = process.env.AGENTCTL_TEST_BIN;
     const args = ['--host', fixture.host, 'logs', '-f', name];
-    const child = execa(bin ?? process.execPath, bin ? args : [BIN, ...args], { reject: false, env: { NO_COLOR: '1' } });
+    const child = execa(bin ?? process.execPath, bin ? args : [BIN, ...args], {
+      reject: false,
+      env: { NO_COLOR: '1' },
+    });
     let stdout = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     await until('the first line', () => stdout.includes('started') || undefined);

@@ -9,7 +9,9 @@ describe(`agentctl wait on ${f.engineName}`, () => {
   it('returns when the agent exits, with its exit code and end time', async () => {
     const name = f.agentName('wait');
     const workspace = f.workspace();
-    const started = await f.cli(['start', name, '-d', '--image', f.image, '--', 'sh', '-c', 'sleep 2; exit 5'], { cwd: workspace });
+    const started = await f.cli(['start', name, '-d', '--image', f.image, '--', 'sh', '-c', 'sleep 2; exit 5'], {
+      cwd: workspace,
+    });
     expect(started.exitCode, started.stderr).toBe(0);
     const result = await f.cli(['wait', name, '--json']);
     expect(result.exitCode, result.stderr).toBe(5);
@@ -23,7 +25,9 @@ describe(`agentctl wait on ${f.engineName}`, () => {
 
   it('--timeout gives up with exit 124 while the agent runs on', async () => {
     const name = f.agentName('waitlong');
-    const started = await f.cli(['start', name, '-d', '--image', f.image, '--', 'sleep', '600'], { cwd: f.workspace() });
+    const started = await f.cli(['start', name, '-d', '--image', f.image, '--', 'sleep', '600'], {
+      cwd: f.workspace(),
+    });
     expect(started.exitCode, started.stderr).toBe(0);
     const result = await f.cli(['wait', name, '--timeout', '1s', '--json']);
     expect(result.exitCode).toBe(124);

@@ -51,7 +51,12 @@ describe(`git worktrees on ${f.engineName}`, () => {
       expect(result.json.agent).toMatchObject({ name: names[index], branch: `agent/${names[index]}` });
     }
     await Promise.all(
-      names.map((name) => inContainer(name, `cd /workspace && git status --short && echo ${name} > ${name}.txt && git add ${name}.txt && git --no-pager diff --cached --stat && git commit -q -m "work of ${name}" && git --no-pager log --oneline -1`)),
+      names.map((name) =>
+        inContainer(
+          name,
+          `cd /workspace && git status --short && echo ${name} > ${name}.txt && git add ${name}.txt && git --no-pager diff --cached --stat && git commit -q -m "work of ${name}" && git --no-pager log --oneline -1`,
+        ),
+      ),
     );
     // The agents committed into their own repositories; agentctl brings the branches back by fetching.
     for (const name of names) expect(gitSync(repo, 'rev-parse', `agent/${name}`)).toBe(mainHead);
@@ -59,7 +64,9 @@ describe(`git worktrees on ${f.engineName}`, () => {
     for (const [index, name] of names.entries()) {
       const branch = `agent/${name}`;
       expect(gitSync(repo, 'rev-list', '--count', `main..${branch}`)).toBe('1');
-      expect(gitSync(repo, 'log', '-1', '--format=%an|%cn|%s', branch)).toBe(`agentctl agent ${name}|agentctl agent ${name}|work of ${name}`);
+      expect(gitSync(repo, 'log', '-1', '--format=%an|%cn|%s', branch)).toBe(
+        `agentctl agent ${name}|agentctl agent ${name}|work of ${name}`,
+      );
       expect(gitSync(repo, 'diff-tree', '--no-commit-id', '--name-only', '-r', branch)).toBe(`${name}.txt`);
       const worktree = results[index]!.json.agent.worktree as string;
       // Files the agent wrote belong to the host user (the repository's owner).
@@ -73,7 +80,9 @@ describe(`git worktrees on ${f.engineName}`, () => {
     expect(gitSync(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
     for (const [index, name] of names.entries()) {
       expect(existsSync(join(results[index]!.json.agent.worktree, '.git', 'HEAD'))).toBe(false);
-      expect(gitSync(repo, 'rev-parse', `refs/agentctl/${name}/head`)).toBe(gitSync(repo, 'rev-parse', `agent/${name}`));
+      expect(gitSync(repo, 'rev-parse', `refs/agentctl/${name}/head`)).toBe(
+        gitSync(repo, 'rev-parse', `agent/${name}`),
+      );
     }
     gitSync(repo, 'fsck', '--no-progress');
   });
@@ -93,7 +102,10 @@ describe(`git worktrees on ${f.engineName}`, () => {
     gitSync(repo, 'worktree', 'add', '-q', '-b', 'mine', mine);
     chownTree(mine);
     chownTree(join(repo, '.git'));
-    const output = await inContainer(names[1]!, 'cd /workspace && git worktree prune -v 2>&1; git gc -q --prune=now 2>&1; git status --short; git --no-pager log --oneline -1');
+    const output = await inContainer(
+      names[1]!,
+      'cd /workspace && git worktree prune -v 2>&1; git gc -q --prune=now 2>&1; git status --short; git --no-pager log --oneline -1',
+    );
     expect(output).toContain(`work of ${names[1]}`);
     const list = gitSync(repo, 'worktree', 'list', '--porcelain');
     expect(list).toContain(`worktree ${mine}\n`);
@@ -144,7 +156,8 @@ describe(`git worktrees on ${f.engineName}`, () => {
     for (const name of [clean, dirty]) await f.docker.getContainer(`agentctl-${name}`).remove({ force: true });
     // prune leaves worktrees younger than a few minutes (a start may still be creating its container).
     const old = new Date(Date.now() - 3_600_000);
-    for (const path of [cleanPath, dirtyPath]) utimesSync(join(dirname(path), '.agents', basename(path), 'agent.json'), old, old);
+    for (const path of [cleanPath, dirtyPath])
+      utimesSync(join(dirname(path), '.agents', basename(path), 'agent.json'), old, old);
 
     const pruned = await f.cli(['prune'], { env: env() });
     expect(pruned.exitCode).toBe(9);
@@ -164,17 +177,25 @@ describe(`git worktrees on ${f.engineName}`, () => {
     const linkedCheckout = join(root, 'linked checkout');
     gitSync(repo, 'worktree', 'add', '-q', '-b', 'linked', linkedCheckout);
     chownTree(root);
-    const results = await Promise.all([start(separate, ['--worktree'], sepRepo), start(linked, ['--no-worktree'], linkedCheckout)]);
+    const results = await Promise.all([
+      start(separate, ['--worktree'], sepRepo),
+      start(linked, ['--no-worktree'], linkedCheckout),
+    ]);
     for (const result of results) expect(result.exitCode, result.stderr).toBe(0);
     const linkedHead = gitSync(linkedCheckout, 'rev-parse', 'HEAD');
     for (const name of [separate, linked]) {
-      await inContainer(name, `cd /workspace && echo x > ${name}.txt && git add ${name}.txt && git commit -q -m "by ${name}"`);
+      await inContainer(
+        name,
+        `cd /workspace && echo x > ${name}.txt && git add ${name}.txt && git commit -q -m "by ${name}"`,
+      );
     }
     expect((await f.cli(['ls'], { env: env() })).exitCode).toBe(0);
     expect(gitSync(sepRepo, 'log', '-1', '--format=%s', `agent/${separate}`)).toBe(`by ${separate}`);
     expect(gitSync(sepRepo, 'status', '--porcelain')).toBe('');
     // In the checkout itself, the agent's commit is on its own branch; the checkout's branch did not move.
-    expect(gitSync(linkedCheckout, 'log', '-1', '--format=%an|%s', `agent/${linked}`)).toBe(`agentctl agent ${linked}|by ${linked}`);
+    expect(gitSync(linkedCheckout, 'log', '-1', '--format=%an|%s', `agent/${linked}`)).toBe(
+      `agentctl agent ${linked}|by ${linked}`,
+    );
     expect(gitSync(linkedCheckout, 'rev-parse', 'HEAD')).toBe(linkedHead);
     expect((await f.cli(['rm', '--force', separate, linked], { env: env() })).exitCode).toBe(0);
     gitSync(sepRepo, 'fsck', '--no-progress');
@@ -184,9 +205,17 @@ describe(`git worktrees on ${f.engineName}`, () => {
     const name = f.agentName('inplace');
     const before = gitSync(repo, 'rev-parse', 'main');
     const script = `echo in-place > ${name}.txt && git add ${name}.txt && git commit -q -m "in place by ${name}"`;
-    const result = await f.cli(['run', name, '--json', '--rm', '--image', image, '--', 'sh', '-c', script], { cwd: repo, env: env() });
+    const result = await f.cli(['run', name, '--json', '--rm', '--image', image, '--', 'sh', '-c', script], {
+      cwd: repo,
+      env: env(),
+    });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.json.worktree).toMatchObject({ branch: `agent/${name}`, base: before, changedFiles: [`${name}.txt`], uncommitted: [] });
+    expect(result.json.worktree).toMatchObject({
+      branch: `agent/${name}`,
+      base: before,
+      changedFiles: [`${name}.txt`],
+      uncommitted: [],
+    });
     expect(result.json.worktree.path).toBeUndefined();
     expect(gitSync(repo, 'log', '-1', '--format=%s', `agent/${name}`)).toBe(`in place by ${name}`);
     expect(gitSync(repo, 'rev-parse', 'main')).toBe(before);
@@ -199,18 +228,26 @@ describe(`git worktrees on ${f.engineName}`, () => {
   });
 
   it('auto: a second writing agent on the checkout gets a worktree; never refuses it; a failed start leaves nothing', async () => {
-    const [first, second, third, broken] = ['first', 'second', 'third', 'broken'].map((label) => f.agentName(label)) as [string, string, string, string];
+    const [first, second, third, broken] = ['first', 'second', 'third', 'broken'].map((label) =>
+      f.agentName(label),
+    ) as [string, string, string, string];
     const direct = await start(first);
     expect(direct.exitCode, direct.stderr).toBe(0);
     expect(direct.json.agent.worktree).toBeUndefined();
     const isolated = await start(second);
     expect(isolated.exitCode, isolated.stderr).toBe(0);
     expect(isolated.json.agent.branch).toBe(`agent/${second}`);
-    const refused = await f.cli(['start', third, '-d', '--image', image, '--', 'sleep', '600'], { cwd: repo, env: { ...env(), AGENTCTL_WORKTREE: 'never' } });
+    const refused = await f.cli(['start', third, '-d', '--image', image, '--', 'sleep', '600'], {
+      cwd: repo,
+      env: { ...env(), AGENTCTL_WORKTREE: 'never' },
+    });
     expect(refused.exitCode).toBe(8);
     expect(refused.stderr).toContain('--worktree');
 
-    const failed = await f.cli(['start', broken, '-d', '--worktree', '--image', 'agentctl-test/no-such-image:0', '--pull', 'never'], { cwd: repo, env: env() });
+    const failed = await f.cli(
+      ['start', broken, '-d', '--worktree', '--image', 'agentctl-test/no-such-image:0', '--pull', 'never'],
+      { cwd: repo, env: env() },
+    );
     expect(failed.exitCode).not.toBe(0);
     expect(gitSync(repo, 'branch', '--list', `agent/${broken}`)).toBe('');
     expect(gitSync(repo, 'worktree', 'list')).not.toContain(broken);

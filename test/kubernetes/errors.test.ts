@@ -14,11 +14,17 @@ describe('the Kubernetes backend: failures say what to do and leave nothing behi
     const home = fixture.tempDir();
     const none = await cli(['ls', '--json'], { env: { KUBECONFIG: '', HOME: home } });
     expect(none.exitCode).toBe(4);
-    expect(none.json.error).toMatchObject({ code: 'KUBECONFIG_NOT_FOUND', hint: expect.stringContaining('KUBECONFIG') });
+    expect(none.json.error).toMatchObject({
+      code: 'KUBECONFIG_NOT_FOUND',
+      hint: expect.stringContaining('KUBECONFIG'),
+    });
 
     const context = await cli(['ls', '--json', '--kube-context', 'nope']);
     expect(context.exitCode).toBe(3);
-    expect(context.json.error).toMatchObject({ code: 'KUBE_CONTEXT_UNKNOWN', hint: expect.stringContaining('agentctl-test') });
+    expect(context.json.error).toMatchObject({
+      code: 'KUBE_CONTEXT_UNKNOWN',
+      hint: expect.stringContaining('agentctl-test'),
+    });
 
     const dead = join(fixture.tempDir(), 'dead.kubeconfig');
     writeFileSync(
@@ -27,15 +33,23 @@ describe('the Kubernetes backend: failures say what to do and leave nothing behi
     );
     const unreachable = await cli(['ls', '--json'], { env: { KUBECONFIG: dead } });
     expect(unreachable.exitCode).toBe(4);
-    expect(unreachable.json.error).toMatchObject({ code: 'CLUSTER_UNREACHABLE', message: expect.stringContaining('https://127.0.0.1:1') });
+    expect(unreachable.json.error).toMatchObject({
+      code: 'CLUSTER_UNREACHABLE',
+      message: expect.stringContaining('https://127.0.0.1:1'),
+    });
   });
 
   it('a user without the permissions: doctor lists the denied verbs (exit 10), ls fails with KUBERNETES_FORBIDDEN', async () => {
     // A service account with no Role: its token (made by the token controller in 1.20) in a kubeconfig of its own.
-    await fixture.core.createNamespacedServiceAccount({ namespace: fixture.namespace, body: { metadata: { name: 'nobody' } } });
+    await fixture.core.createNamespacedServiceAccount({
+      namespace: fixture.namespace,
+      body: { metadata: { name: 'nobody' } },
+    });
     const token = await until('the service account token', async () => {
       const secrets = await fixture.core.listNamespacedSecret({ namespace: fixture.namespace });
-      const secret = secrets.items.find((item) => item.metadata?.annotations?.['kubernetes.io/service-account.name'] === 'nobody' && item.data?.token);
+      const secret = secrets.items.find(
+        (item) => item.metadata?.annotations?.['kubernetes.io/service-account.name'] === 'nobody' && item.data?.token,
+      );
       return secret ? Buffer.from(secret.data!.token!, 'base64').toString() : undefined;
     });
     const config = new KubeConfig();
@@ -50,26 +64,44 @@ describe('the Kubernetes backend: failures say what to do and leave nothing behi
     expect(doctor.exitCode).toBe(10);
     const permissions = doctor.json.checks.find((check: { id: string }) => check.id === 'permissions');
     expect(permissions).toMatchObject({ status: 'fail', fix: expect.stringContaining('Role') });
-    expect(permissions.details.denied).toEqual(expect.arrayContaining(['create pods', 'create pods/exec', 'delete persistentvolumeclaims']));
+    expect(permissions.details.denied).toEqual(
+      expect.arrayContaining(['create pods', 'create pods/exec', 'delete persistentvolumeclaims']),
+    );
     const ls = await cli(['ls', '--json'], { env: { KUBECONFIG: file, AGENTCTL_NAMESPACE: '' } });
     expect(ls.exitCode).toBe(5);
-    expect(ls.json.error).toMatchObject({ code: 'KUBERNETES_FORBIDDEN', message: expect.stringContaining('forbidden') });
+    expect(ls.json.error).toMatchObject({
+      code: 'KUBERNETES_FORBIDDEN',
+      message: expect.stringContaining('forbidden'),
+    });
     expect(JSON.stringify([doctor.json, ls.json, doctor.stderr, ls.stderr])).not.toContain(token);
   });
 
   it('a workspace the cluster cannot clone is refused, and nothing is left behind', async () => {
     const plain = fixture.tempDir();
-    const noRemote = await execa('git', ['init', '-q', plain]).then(() => cli(['start', 'noremote', '--image', image, ...small, '--json'], { cwd: plain }));
+    const noRemote = await execa('git', ['init', '-q', plain]).then(() =>
+      cli(['start', 'noremote', '--image', image, ...small, '--json'], { cwd: plain }),
+    );
     expect(noRemote.exitCode).toBe(2);
     expect(noRemote.json.error.code).toBe('WORKSPACE_NO_REMOTE');
 
-    const git = (...args: string[]) => execa('git', ['-C', repo.checkout, ...args], { env: { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
+    const git = (...args: string[]) =>
+      execa('git', ['-C', repo.checkout, ...args], {
+        env: {
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@example.com',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@example.com',
+        },
+      });
     writeFileSync(join(repo.checkout, 'local.txt'), 'not pushed\n');
     await git('add', 'local.txt');
     await git('commit', '-q', '-m', 'local only');
     const unpushed = await cli(['start', 'unpushed', '--image', image, ...small, '--json']);
     expect(unpushed.exitCode).toBe(2);
-    expect(unpushed.json.error).toMatchObject({ code: 'WORKSPACE_NOT_PUSHED', hint: expect.stringContaining('git push') });
+    expect(unpushed.json.error).toMatchObject({
+      code: 'WORKSPACE_NOT_PUSHED',
+      hint: expect.stringContaining('git push'),
+    });
     await git('push', '-q', 'origin', 'main');
     await git('fetch', '-q', 'origin');
 
@@ -80,9 +112,15 @@ describe('the Kubernetes backend: failures say what to do and leave nothing behi
   });
 
   it('an image the nodes cannot pull fails the start with exit 6, and the half-made agent is removed', async () => {
-    const result = await cli(['start', 'nopull', '--image', '127.0.0.1:5000/agentctl-test/missing:9.9.9', ...small, '--json'], { timeout: 180_000 });
+    const result = await cli(
+      ['start', 'nopull', '--image', '127.0.0.1:5000/agentctl-test/missing:9.9.9', ...small, '--json'],
+      { timeout: 180_000 },
+    );
     expect(result.exitCode).toBe(6);
-    expect(result.json.error).toMatchObject({ code: 'IMAGE_PULL_FAILED', message: expect.stringContaining('missing:9.9.9') });
+    expect(result.json.error).toMatchObject({
+      code: 'IMAGE_PULL_FAILED',
+      message: expect.stringContaining('missing:9.9.9'),
+    });
     expect(await fixture.leftovers()).toEqual([]);
   });
 

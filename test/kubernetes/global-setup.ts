@@ -14,7 +14,10 @@ export default async function setup(): Promise<void> {
   try {
     await config.makeApiClient(VersionApi).getCode();
   } catch (error) {
-    throw new Error(`The test cluster (${cluster.kubeconfig}) is not reachable (${(error as Error).message}). Run scripts/provision-test-cluster.sh.`, { cause: error });
+    throw new Error(
+      `The test cluster (${cluster.kubeconfig}) is not reachable (${(error as Error).message}). Run scripts/provision-test-cluster.sh.`,
+      { cause: error },
+    );
   }
   if (!existsSync(new URL('../../dist/cli.js', import.meta.url))) {
     await execa('npm', ['run', 'build'], { stdio: 'inherit' });

@@ -3,7 +3,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { clusterSuite } from '../helpers/cluster.js';
 import { tmuxAgentctl, until } from '../helpers/stream-agents.js';
 
-const { fixture, repo, cli: run, image } = clusterSuite('life', { 'README.md': '# project\n', 'hello.txt': 'hello from the host\n' });
+const {
+  fixture,
+  repo,
+  cli: run,
+  image,
+} = clusterSuite('life', { 'README.md': '# project\n', 'hello.txt': 'hello from the host\n' });
 const SECRET = `s3cr3t-${createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 24)}`;
 const small = ['--cpus', '0.2', '--memory', '128m'];
 const sessions: Array<{ kill: () => Promise<unknown> }> = [];
@@ -23,7 +28,9 @@ describe('the Kubernetes backend: an agent from start to rm on a real cluster', 
   const name = 'life';
 
   it('starts a hardened Pod with its limits, a clone of the workspace and a secret as a file', async () => {
-    const started = await cli(['start', name, '--image', image, ...small, '--secret', 'AGENT_TOKEN', '--json'], { env: { AGENT_TOKEN: SECRET } });
+    const started = await cli(['start', name, '--image', image, ...small, '--secret', 'AGENT_TOKEN', '--json'], {
+      env: { AGENT_TOKEN: SECRET },
+    });
     expect(started.stderr).not.toContain(SECRET);
     expect(started.exitCode, started.stderr).toBe(0);
     expect(started.json).toMatchObject({ ok: true, agent: { name, container: `agentctl-${name}`, resumed: false } });
@@ -31,31 +38,65 @@ describe('the Kubernetes backend: an agent from start to rm on a real cluster', 
     const pod = await fixture.core.readNamespacedPod({ name: `agentctl-${name}`, namespace: fixture.namespace });
     const podText = JSON.stringify(pod);
     expect(podText).not.toContain(SECRET);
-    expect(pod.metadata?.labels).toMatchObject({ 'io.agentctl.managed': 'true', 'io.agentctl.agent': name, 'io.agentctl.kind': 'agent' });
+    expect(pod.metadata?.labels).toMatchObject({
+      'io.agentctl.managed': 'true',
+      'io.agentctl.agent': name,
+      'io.agentctl.kind': 'agent',
+    });
     expect(pod.spec?.automountServiceAccountToken).toBe(false);
     const agent = pod.spec!.containers[0]!;
-    expect(agent.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } });
-    expect(agent.resources).toEqual({ limits: { cpu: '200m', memory: String(128 * 1024 * 1024) }, requests: { cpu: '200m', memory: String(128 * 1024 * 1024) } });
+    expect(agent.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(agent.resources).toEqual({
+      limits: { cpu: '200m', memory: String(128 * 1024 * 1024) },
+      requests: { cpu: '200m', memory: String(128 * 1024 * 1024) },
+    });
     expect(agent.env?.find((entry) => entry.name === 'AGENT_TOKEN')).toBeUndefined();
     expect(agent.env).toContainEqual({ name: 'AGENT_TOKEN_FILE', value: '/run/secrets/AGENT_TOKEN' });
     expect(pod.spec?.volumes?.find((volume) => volume.secret)?.secret?.secretName).toBe(`agentctl-${name}-secrets`);
     expect(pod.status?.conditions?.find((condition) => condition.type === 'Ready')?.status).toBe('True');
 
     // The process itself: no capabilities, no new privileges, not root.
-    const status = await cli(['exec', name, '--', 'sh', '-c', 'id -u; grep -E "^(CapEff|CapBnd|NoNewPrivs)" /proc/self/status']);
+    const status = await cli([
+      'exec',
+      name,
+      '--',
+      'sh',
+      '-c',
+      'id -u; grep -E "^(CapEff|CapBnd|NoNewPrivs)" /proc/self/status',
+    ]);
     expect(status.exitCode, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/^1000$/m);
     expect(status.stdout).toMatch(/CapEff:\s+0+$/m);
     expect(status.stdout).toMatch(/NoNewPrivs:\s+1$/m);
 
     // The workspace is a clone of the pushed commit, on the branch checked out on the host.
-    const workspace = await cli(['exec', name, '--', 'sh', '-c', 'cd /workspace && git rev-parse HEAD && git symbolic-ref --short HEAD && cat hello.txt && pwd']);
+    const workspace = await cli([
+      'exec',
+      name,
+      '--',
+      'sh',
+      '-c',
+      'cd /workspace && git rev-parse HEAD && git symbolic-ref --short HEAD && cat hello.txt && pwd',
+    ]);
     expect(workspace.exitCode, workspace.stderr).toBe(0);
     expect(workspace.stdout.split('\n')).toEqual([repo.commit, 'main', 'hello from the host', '/workspace']);
 
     // The secret is a file the agent can read (compared by hash: its value is never printed).
     const digest = createHash('sha256').update(SECRET).digest('hex');
-    const secret = await cli(['exec', name, '--', 'sh', '-c', 'sha256sum < "$AGENT_TOKEN_FILE" | cut -d" " -f1; env | grep -c s3cr3t || true']);
+    const secret = await cli([
+      'exec',
+      name,
+      '--',
+      'sh',
+      '-c',
+      'sha256sum < "$AGENT_TOKEN_FILE" | cut -d" " -f1; env | grep -c s3cr3t || true',
+    ]);
     expect(secret.stdout.split('\n')).toEqual([digest, '0']);
   });
 
@@ -63,7 +104,13 @@ describe('the Kubernetes backend: an agent from start to rm on a real cluster', 
     const listed = await cli(['ls', '--json']);
     expect(listed.exitCode, listed.stderr).toBe(0);
     expect(listed.json.agents).toEqual([
-      expect.objectContaining({ name, state: 'running', container: `agentctl-${name}`, image, limits: { cpus: 0.2, memory: 128 * 1024 * 1024, pidsLimit: null, enforced: true } }),
+      expect.objectContaining({
+        name,
+        state: 'running',
+        container: `agentctl-${name}`,
+        image,
+        limits: { cpus: 0.2, memory: 128 * 1024 * 1024, pidsLimit: null, enforced: true },
+      }),
     ]);
     const text = await cli(['ls']);
     expect(text.stdout).toMatch(new RegExp(`^${name}\\s+running\\s`, 'm'));
@@ -74,7 +121,9 @@ describe('the Kubernetes backend: an agent from start to rm on a real cluster', 
     expect((await cli(['exec', name, '--', 'no-such-program'])).exitCode).toBe(127);
     // Kubernetes 1.20 speaks the v4 stream protocol, which cannot tell the end of stdin: the
     // command reads what it needs (one line) rather than up to the end.
-    const piped = await cli(['exec', '-i', name, '--', 'sh', '-c', 'head -n 1 | tr a-z A-Z'], { input: 'piped input\n' });
+    const piped = await cli(['exec', '-i', name, '--', 'sh', '-c', 'head -n 1 | tr a-z A-Z'], {
+      input: 'piped input\n',
+    });
     expect(piped.stdout).toBe('PIPED INPUT');
 
     const dir = fixture.tempDir();
@@ -100,11 +149,28 @@ describe('the Kubernetes backend: an agent from start to rm on a real cluster', 
   });
 
   it('stop deletes the Pod and keeps the state volume; start brings the agent back with its work', async () => {
-    expect((await cli(['exec', name, '--', 'sh', '-c', 'echo work > /workspace/uncommitted.txt && echo state > ~/state.txt'])).exitCode).toBe(0);
+    expect(
+      (
+        await cli([
+          'exec',
+          name,
+          '--',
+          'sh',
+          '-c',
+          'echo work > /workspace/uncommitted.txt && echo state > ~/state.txt',
+        ])
+      ).exitCode,
+    ).toBe(0);
     const stopped = await cli(['stop', name, '--json']);
     expect(stopped.exitCode, stopped.stderr).toBe(0);
-    await expect(fixture.core.readNamespacedPod({ name: `agentctl-${name}`, namespace: fixture.namespace })).rejects.toMatchObject({ code: 404 });
-    expect(await fixture.leftovers()).toEqual([`configmap/agentctl-${name}`, `pvc/agentctl-${name}-home`, `secret/agentctl-${name}-secrets`]);
+    await expect(
+      fixture.core.readNamespacedPod({ name: `agentctl-${name}`, namespace: fixture.namespace }),
+    ).rejects.toMatchObject({ code: 404 });
+    expect(await fixture.leftovers()).toEqual([
+      `configmap/agentctl-${name}`,
+      `pvc/agentctl-${name}-home`,
+      `secret/agentctl-${name}-secrets`,
+    ]);
     const all = await cli(['ls', '--all', '--json']);
     expect(all.json.agents).toEqual([expect.objectContaining({ name, state: 'exited' })]);
     expect((await cli(['ls', '--json'])).json.agents).toEqual([]);
@@ -112,27 +178,52 @@ describe('the Kubernetes backend: an agent from start to rm on a real cluster', 
     const again = await cli(['start', name, '--json']);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.json.agent.resumed).toBe(true);
-    const kept = await cli(['exec', name, '--', 'sh', '-c', 'cat /workspace/uncommitted.txt ~/state.txt; sha256sum < "$AGENT_TOKEN_FILE" | cut -c1-8']);
-    expect(kept.stdout.split('\n')).toEqual(['work', 'state', createHash('sha256').update(SECRET).digest('hex').slice(0, 8)]);
+    const kept = await cli([
+      'exec',
+      name,
+      '--',
+      'sh',
+      '-c',
+      'cat /workspace/uncommitted.txt ~/state.txt; sha256sum < "$AGENT_TOKEN_FILE" | cut -c1-8',
+    ]);
+    expect(kept.stdout.split('\n')).toEqual([
+      'work',
+      'state',
+      createHash('sha256').update(SECRET).digest('hex').slice(0, 8),
+    ]);
   });
 
   it('doctor checks the cluster, the namespace and the permissions agentctl needs', async () => {
-    const doctor = await cli(['doctor', '--json'], { env: { AGENTCTL_IMAGE_REPOSITORY: 'agentctl-test/busybox', AGENTCTL_IMAGE_TAG: '1.0.0' } });
-    const checks = Object.fromEntries((doctor.json.checks as Array<{ id: string; status: string; message: string }>).map((check) => [check.id, check]));
+    const doctor = await cli(['doctor', '--json'], {
+      env: { AGENTCTL_IMAGE_REPOSITORY: 'agentctl-test/busybox', AGENTCTL_IMAGE_TAG: '1.0.0' },
+    });
+    const checks = Object.fromEntries(
+      (doctor.json.checks as Array<{ id: string; status: string; message: string }>).map((check) => [check.id, check]),
+    );
     expect(checks.engine).toMatchObject({ status: 'ok', message: expect.stringMatching(/^kubernetes 1\.20\.\d+/) });
     expect(checks.namespace).toMatchObject({ status: 'ok', message: expect.stringContaining(fixture.namespace) });
     expect(checks.permissions).toMatchObject({ status: 'ok', message: expect.stringMatching(/^all \d+ verbs/) });
-    expect(checks.image).toMatchObject({ status: 'ok', message: expect.stringContaining('agentctl-test/busybox:1.0.0') });
+    expect(checks.image).toMatchObject({
+      status: 'ok',
+      message: expect.stringContaining('agentctl-test/busybox:1.0.0'),
+    });
 
     const missing = await cli(['doctor', '--json', '--namespace', 'no-such-namespace']);
     expect(missing.exitCode).toBe(10);
-    expect(missing.json.checks.find((check: { id: string }) => check.id === 'namespace')).toMatchObject({ status: 'fail', fix: expect.stringContaining('kubectl create namespace no-such-namespace') });
+    expect(missing.json.checks.find((check: { id: string }) => check.id === 'namespace')).toMatchObject({
+      status: 'fail',
+      fix: expect.stringContaining('kubectl create namespace no-such-namespace'),
+    });
   });
 
   it('rm deletes every object agentctl made for the agent, and no output ever held the secret', async () => {
     const removed = await cli(['rm', '--force', '--volumes', name, '--json']);
     expect(removed.exitCode, removed.stderr).toBe(0);
-    await until('the state volume claim to go', async () => ((await fixture.leftovers()).length === 0 ? true : undefined), 60_000);
+    await until(
+      'the state volume claim to go',
+      async () => ((await fixture.leftovers()).length === 0 ? true : undefined),
+      60_000,
+    );
     expect(outputs.join('\n')).not.toContain(SECRET);
   });
 });

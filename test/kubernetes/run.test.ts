@@ -8,7 +8,16 @@ const small = ['--image', image, '--cpus', '0.1', '--memory', '64m'];
 
 describe('run and wait on the Kubernetes backend', () => {
   it('runs a command to its end from the first line of output, passes its exit code, and --rm leaves nothing', async () => {
-    const result = await cli(['run', '--rm', 'once', ...small, '--', 'sh', '-c', 'echo out-first; echo err-line >&2; echo out-last; exit 3']);
+    const result = await cli([
+      'run',
+      '--rm',
+      'once',
+      ...small,
+      '--',
+      'sh',
+      '-c',
+      'echo out-first; echo err-line >&2; echo out-last; exit 3',
+    ]);
     expect(result.exitCode, result.stderr).toBe(3);
     // The API server keeps stdout and stderr in one log: both arrive on stdout, stdout in its order
     // (the node's log writer may put a stderr line before or after its stdout neighbours).
@@ -18,27 +27,46 @@ describe('run and wait on the Kubernetes backend', () => {
     expect(await fixture.leftovers()).toEqual([]);
   });
 
-  it('hands the task input over as a file from the agent\'s Secret, never on the command line', async () => {
+  it("hands the task input over as a file from the agent's Secret, never on the command line", async () => {
     const input = join(fixture.tempDir(), 'task.txt');
     writeFileSync(input, 'the task, in a file\n');
-    const result = await cli(['run', '--rm', 'input', ...small, '--input', input, '--', 'sh', '-c', 'cat "$AGENTCTL_INPUT_FILE"; ls -lL "$AGENTCTL_INPUT_FILE" | cut -c1-10']);
+    const result = await cli([
+      'run',
+      '--rm',
+      'input',
+      ...small,
+      '--input',
+      input,
+      '--',
+      'sh',
+      '-c',
+      'cat "$AGENTCTL_INPUT_FILE"; ls -lL "$AGENTCTL_INPUT_FILE" | cut -c1-10',
+    ]);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout.split('\n')).toEqual(['the task, in a file', '-r--r-----']);
     expect(await fixture.leftovers()).toEqual([]);
   });
 
-  it('--timeout stops the agent and exits 124; wait reports an agent\'s exit code', async () => {
-    const timed = await cli(['run', '--rm', 'slow', ...small, '--timeout', '5s', '--stop-timeout', '1', '--', 'sleep', '300'], { timeout: 120_000 });
+  it("--timeout stops the agent and exits 124; wait reports an agent's exit code", async () => {
+    const timed = await cli(
+      ['run', '--rm', 'slow', ...small, '--timeout', '5s', '--stop-timeout', '1', '--', 'sleep', '300'],
+      { timeout: 120_000 },
+    );
     expect(timed.exitCode, timed.stderr).toBe(124);
     expect(await fixture.leftovers()).toEqual([]);
 
-    expect((await cli(['start', '--detach', 'waited', ...small, '--', 'sh', '-c', 'sleep 3; exit 5'])).exitCode).toBe(0);
+    expect((await cli(['start', '--detach', 'waited', ...small, '--', 'sh', '-c', 'sleep 3; exit 5'])).exitCode).toBe(
+      0,
+    );
     const waited = await cli(['wait', 'waited', '--json']);
     expect(waited.json).toMatchObject({ ok: false, exitCode: 5 });
     // prune removes the exited agent and its state volume claim, as on the engines.
     const pruned = await cli(['prune', '--json']);
     expect(pruned.exitCode, pruned.stderr).toBe(0);
-    expect(pruned.json).toMatchObject({ containers: [{ name: 'waited', container: 'agentctl-waited', state: 'exited' }], volumes: ['agentctl-waited-home'] });
+    expect(pruned.json).toMatchObject({
+      containers: [{ name: 'waited', container: 'agentctl-waited', state: 'exited' }],
+      volumes: ['agentctl-waited-home'],
+    });
     expect(await fixture.leftovers()).toEqual([]);
   });
 });

@@ -7,7 +7,9 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 describe('Formula/agentctl.rb', () => {
   it('installs the package version that package.json declares', () => {
     const url = formula.match(/^\s*url "([^"]+)"$/m)?.[1];
-    expect(url).toBe(`https://github.com/agentctl/agentctl/releases/download/v${pkg.version}/agentctl-${pkg.version}.tgz`);
+    expect(url).toBe(
+      `https://github.com/agentctl/agentctl/releases/download/v${pkg.version}/agentctl-${pkg.version}.tgz`,
+    );
     expect(formula).toMatch(/^\s*sha256 "[0-9a-f]{64}"$/m);
   });
 

@@ -8,7 +8,8 @@ import { parse } from 'yaml';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const read = (name: string) => readFileSync(path.join(root, '.github/workflows', name), 'utf8');
-const validate = (...files: string[]) => execa('node', ['scripts/validate-workflows.mjs', ...files], { cwd: root, reject: false });
+const validate = (...files: string[]) =>
+  execa('node', ['scripts/validate-workflows.mjs', ...files], { cwd: root, reject: false });
 
 describe('GitHub workflows', () => {
   it('pass the workflow schema check', async () => {
@@ -29,7 +30,10 @@ describe('GitHub workflows', () => {
 
   it('ci.yml runs typecheck, lint and unit tests on Linux, macOS and Windows with Node 20, 22 and 24, and integration on Docker and Podman', () => {
     const ci = parse(read('ci.yml'));
-    expect(ci.jobs.check.strategy.matrix).toEqual({ os: ['ubuntu-latest', 'macos-latest', 'windows-latest'], node: [20, 22, 24] });
+    expect(ci.jobs.check.strategy.matrix).toEqual({
+      os: ['ubuntu-latest', 'macos-latest', 'windows-latest'],
+      node: [20, 22, 24],
+    });
     const runs = ci.jobs.check.steps.map((s: { run?: string }) => s.run).filter(Boolean);
     expect(runs).toEqual(expect.arrayContaining(['npm run typecheck', 'npm run lint', 'npm run test:unit']));
     expect(ci.jobs.integration.strategy.matrix.engine).toEqual(['docker', 'podman']);

@@ -10,7 +10,11 @@ function badKey(entry: string, where: string): UsageError {
 }
 
 /** One `--env` entry: KEY=VALUE, or KEY taken from the host (skipped when unset, like docker). */
-export function parseEnvEntry(entry: string, hostEnv: NodeJS.ProcessEnv, where = 'in --env'): [string, string] | undefined {
+export function parseEnvEntry(
+  entry: string,
+  hostEnv: NodeJS.ProcessEnv,
+  where = 'in --env',
+): [string, string] | undefined {
   const index = entry.indexOf('=');
   const key = index === -1 ? entry : entry.slice(0, index);
   if (!KEY_PATTERN.test(key)) throw badKey(entry, where);
@@ -44,8 +48,14 @@ export async function readEnvFile(file: string, hostEnv: NodeJS.ProcessEnv): Pro
     text = (await readInputFile(file)).toString('utf8');
   } catch (error) {
     if (!(error instanceof InputFileError)) throw error;
-    const fix = error.problem.kind === 'unreadable' ? 'Check the path given to --env-file' : 'Give --env-file a regular file of KEY=VALUE lines (at most 1 MiB)';
-    throw new UsageError('ENV_FILE_UNREADABLE', `Cannot read the env file ${file}: ${error.message}`, { hint: fix, cause: error });
+    const fix =
+      error.problem.kind === 'unreadable'
+        ? 'Check the path given to --env-file'
+        : 'Give --env-file a regular file of KEY=VALUE lines (at most 1 MiB)';
+    throw new UsageError('ENV_FILE_UNREADABLE', `Cannot read the env file ${file}: ${error.message}`, {
+      hint: fix,
+      cause: error,
+    });
   }
   return parseEnvFile(text, hostEnv, file);
 }

@@ -41,7 +41,10 @@ function collector() {
   return {
     lines,
     chunks,
-    sink: { lines: (batch: LogLine[]) => void lines.push(...batch), chunk: (stream: string, data: Buffer) => void chunks.push([stream, data.toString()]) },
+    sink: {
+      lines: (batch: LogLine[]) => void lines.push(...batch),
+      chunk: (stream: string, data: Buffer) => void chunks.push([stream, data.toString()]),
+    },
   };
 }
 
@@ -50,42 +53,86 @@ describe('streamAgentLogs', () => {
   const now = () => new Date('2026-11-23T12:00:00Z');
 
   it('turns multiplexed output into lines per stream, with the timestamp split off', async () => {
-    const fake = fakeRuntime({ 'id-a': [Buffer.concat([frame(1, '2026-11-23T11:00:00.1Z hello\n2026-11-23T11:00:01Z wor'), frame(2, '2026-11-23T11:00:02Z oops\n')]), frame(1, 'ld\n')] });
+    const fake = fakeRuntime({
+      'id-a': [
+        Buffer.concat([
+          frame(1, '2026-11-23T11:00:00.1Z hello\n2026-11-23T11:00:01Z wor'),
+          frame(2, '2026-11-23T11:00:02Z oops\n'),
+        ]),
+        frame(1, 'ld\n'),
+      ],
+    });
     const out = collector();
-    await streamAgentLogs({ runtime: fake.runtime, signal, now }, [agent('a')], { names: ['a'], all: false, follow: false, timestamps: true, mode: 'lines', since: '10m', tail: '5' }, out.sink);
+    await streamAgentLogs(
+      { runtime: fake.runtime, signal, now },
+      [agent('a')],
+      { names: ['a'], all: false, follow: false, timestamps: true, mode: 'lines', since: '10m', tail: '5' },
+      out.sink,
+    );
     expect(out.lines).toEqual([
       { agent: 'a', stream: 'stdout', line: 'hello', time: '2026-11-23T11:00:00.1Z' },
       { agent: 'a', stream: 'stderr', line: 'oops', time: '2026-11-23T11:00:02Z' },
       { agent: 'a', stream: 'stdout', line: 'world', time: '2026-11-23T11:00:01Z' },
     ]);
-    expect(fake.requests).toEqual([['id-a', { follow: false, since: Date.parse('2026-11-23T11:50:00Z') / 1000, until: undefined, tail: 5, timestamps: true }]]);
+    expect(fake.requests).toEqual([
+      [
+        'id-a',
+        {
+          follow: false,
+          since: Date.parse('2026-11-23T11:50:00Z') / 1000,
+          until: undefined,
+          tail: 5,
+          timestamps: true,
+        },
+      ],
+    ]);
   });
 
   it('passes raw bytes through in raw mode, and a TTY agent is not demultiplexed', async () => {
     const fake = fakeRuntime({ 'id-t': [Buffer.from('\u0001 not a header, a TTY byte\n')] });
     const out = collector();
-    await streamAgentLogs({ runtime: fake.runtime, signal, now }, [agent('t', true)], { names: ['t'], all: false, follow: false, timestamps: false, mode: 'raw' }, out.sink);
+    await streamAgentLogs(
+      { runtime: fake.runtime, signal, now },
+      [agent('t', true)],
+      { names: ['t'], all: false, follow: false, timestamps: false, mode: 'raw' },
+      out.sink,
+    );
     expect(out.chunks).toEqual([['stdout', '\u0001 not a header, a TTY byte\n']]);
   });
 
   it("a TTY agent: lines say stream tty and lose the terminal's \\r; raw bytes get \\n line ends", async () => {
     const fake = fakeRuntime({ 'id-t': [Buffer.from('out\r\nerr\r'), Buffer.from('\nbar\rdone\r\n')] });
     const lines = collector();
-    await streamAgentLogs({ runtime: fake.runtime, signal, now }, [agent('t', true)], { names: ['t'], all: false, follow: false, timestamps: false, mode: 'lines' }, lines.sink);
+    await streamAgentLogs(
+      { runtime: fake.runtime, signal, now },
+      [agent('t', true)],
+      { names: ['t'], all: false, follow: false, timestamps: false, mode: 'lines' },
+      lines.sink,
+    );
     expect(lines.lines).toEqual([
       { agent: 't', stream: 'tty', line: 'out' },
       { agent: 't', stream: 'tty', line: 'err' },
       { agent: 't', stream: 'tty', line: 'bar\rdone' },
     ]);
     const raw = collector();
-    await streamAgentLogs({ runtime: fake.runtime, signal, now }, [agent('t', true)], { names: ['t'], all: false, follow: false, timestamps: false, mode: 'raw' }, raw.sink);
+    await streamAgentLogs(
+      { runtime: fake.runtime, signal, now },
+      [agent('t', true)],
+      { names: ['t'], all: false, follow: false, timestamps: false, mode: 'raw' },
+      raw.sink,
+    );
     expect(raw.chunks.map(([, text]) => text).join('')).toBe('out\nerr\nbar\rdone\n');
   });
 
   it('an agent without a TTY keeps every byte, \\r\\n included', async () => {
     const fake = fakeRuntime({ 'id-a': [frame(1, 'dos\r\n'), frame(2, 'err\r\n')] });
     const lines = collector();
-    await streamAgentLogs({ runtime: fake.runtime, signal, now }, [agent('a')], { names: ['a'], all: false, follow: false, timestamps: false, mode: 'lines' }, lines.sink);
+    await streamAgentLogs(
+      { runtime: fake.runtime, signal, now },
+      [agent('a')],
+      { names: ['a'], all: false, follow: false, timestamps: false, mode: 'lines' },
+      lines.sink,
+    );
     expect(lines.lines).toEqual([
       { agent: 'a', stream: 'stdout', line: 'dos\r' },
       { agent: 'a', stream: 'stderr', line: 'err\r' },
@@ -95,7 +142,12 @@ describe('streamAgentLogs', () => {
   it('an unterminated last line is still printed', async () => {
     const fake = fakeRuntime({ 'id-a': [frame(1, 'no newline')] });
     const out = collector();
-    await streamAgentLogs({ runtime: fake.runtime, signal, now }, [agent('a')], { names: ['a'], all: false, follow: false, timestamps: false, mode: 'lines' }, out.sink);
+    await streamAgentLogs(
+      { runtime: fake.runtime, signal, now },
+      [agent('a')],
+      { names: ['a'], all: false, follow: false, timestamps: false, mode: 'lines' },
+      out.sink,
+    );
     expect(out.lines).toEqual([{ agent: 'a', stream: 'stdout', line: 'no newline' }]);
   });
 });
@@ -104,11 +156,23 @@ describe('resolveLogAgents', () => {
   const signal = new AbortController().signal;
   it('finds named agents, all agents, and refuses both or neither', async () => {
     const fake = fakeRuntime({ 'id-a': [], 'id-b': [] });
-    expect((await resolveLogAgents({ runtime: fake.runtime, signal }, { names: ['b', 'b'], all: false })).map((a) => a.agent)).toEqual(['b']);
-    expect((await resolveLogAgents({ runtime: fake.runtime, signal }, { names: [], all: true })).map((a) => a.agent)).toEqual(['a', 'b']);
-    await expect(resolveLogAgents({ runtime: fake.runtime, signal }, { names: ['a'], all: true })).rejects.toMatchObject({ code: 'NAMES_AND_ALL' });
-    await expect(resolveLogAgents({ runtime: fake.runtime, signal }, { names: [], all: false })).rejects.toMatchObject({ code: 'NO_AGENT_GIVEN' });
-    await expect(resolveLogAgents({ runtime: fake.runtime, signal }, { names: ['zz'], all: false })).rejects.toMatchObject({ code: 'AGENT_NOT_FOUND', kind: 'not-found' });
+    expect(
+      (await resolveLogAgents({ runtime: fake.runtime, signal }, { names: ['b', 'b'], all: false })).map(
+        (a) => a.agent,
+      ),
+    ).toEqual(['b']);
+    expect(
+      (await resolveLogAgents({ runtime: fake.runtime, signal }, { names: [], all: true })).map((a) => a.agent),
+    ).toEqual(['a', 'b']);
+    await expect(
+      resolveLogAgents({ runtime: fake.runtime, signal }, { names: ['a'], all: true }),
+    ).rejects.toMatchObject({ code: 'NAMES_AND_ALL' });
+    await expect(resolveLogAgents({ runtime: fake.runtime, signal }, { names: [], all: false })).rejects.toMatchObject({
+      code: 'NO_AGENT_GIVEN',
+    });
+    await expect(
+      resolveLogAgents({ runtime: fake.runtime, signal }, { names: ['zz'], all: false }),
+    ).rejects.toMatchObject({ code: 'AGENT_NOT_FOUND', kind: 'not-found' });
   });
 });
 
@@ -134,7 +198,12 @@ describe('streamAgentLogs with many agents', () => {
       },
     };
     const out = collector();
-    await streamAgentLogs({ runtime, signal: parent.signal }, names.map((name) => agent(name)), { names: [], all: true, follow: true, timestamps: false, mode: 'lines' }, out.sink);
+    await streamAgentLogs(
+      { runtime, signal: parent.signal },
+      names.map((name) => agent(name)),
+      { names: [], all: true, follow: true, timestamps: false, mode: 'lines' },
+      out.sink,
+    );
     expect(seen).toHaveLength(12);
     expect(new Set(seen).size).toBe(12);
     expect(seen.every((signal) => signal.aborted)).toBe(true);

@@ -1,4 +1,10 @@
-import { ContinuedLineTimestamps, FrameDemuxer, LineSplitter, TerminalLineEndings, type OutputStream } from '../../io/demux.js';
+import {
+  ContinuedLineTimestamps,
+  FrameDemuxer,
+  LineSplitter,
+  TerminalLineEndings,
+  type OutputStream,
+} from '../../io/demux.js';
 import type { AgentContainerInfo, StreamOperations } from '../../runtime/stream-operations.js';
 import { EngineError, UsageError } from '../errors.js';
 import { findAgent } from './agent-lookup.js';
@@ -50,13 +56,20 @@ export interface AgentLogsDeps {
 }
 
 /** Resolves which agents' logs to show (by name, or every agent with --all). */
-export async function resolveLogAgents(deps: AgentLogsDeps, options: Pick<AgentLogsOptions, 'names' | 'all'>): Promise<AgentContainerInfo[]> {
+export async function resolveLogAgents(
+  deps: AgentLogsDeps,
+  options: Pick<AgentLogsOptions, 'names' | 'all'>,
+): Promise<AgentContainerInfo[]> {
   if (options.all && options.names.length > 0) {
-    throw new UsageError('NAMES_AND_ALL', 'Give agent names or --all, not both', { hint: 'Run `agentctl logs --all` or `agentctl logs NAME…`' });
+    throw new UsageError('NAMES_AND_ALL', 'Give agent names or --all, not both', {
+      hint: 'Run `agentctl logs --all` or `agentctl logs NAME…`',
+    });
   }
   if (options.all) return deps.runtime.lookupAgentContainers({ all: true });
   if (options.names.length === 0) {
-    throw new UsageError('NO_AGENT_GIVEN', 'Name at least one agent, or give --all', { hint: 'Run `agentctl ls` to see your agents, then `agentctl logs NAME`' });
+    throw new UsageError('NO_AGENT_GIVEN', 'Name at least one agent, or give --all', {
+      hint: 'Run `agentctl ls` to see your agents, then `agentctl logs NAME`',
+    });
   }
   const unique = [...new Set(options.names)];
   return Promise.all(unique.map((name) => findAgent(deps, name)));
@@ -67,7 +80,12 @@ export async function resolveLogAgents(deps: AgentLogsDeps, options: Pick<AgentL
  * agent with a TTY), several agents interleaved as their lines arrive. Never buffers a whole log. With follow it ends when every
  * container has stopped, or quietly when `deps.signal` is aborted (Ctrl-C).
  */
-export async function streamAgentLogs(deps: AgentLogsDeps, agents: AgentContainerInfo[], options: AgentLogsOptions, sink: LogSink): Promise<void> {
+export async function streamAgentLogs(
+  deps: AgentLogsDeps,
+  agents: AgentContainerInfo[],
+  options: AgentLogsOptions,
+  sink: LogSink,
+): Promise<void> {
   const now = (deps.now ?? (() => new Date()))();
   const since = options.since === undefined ? undefined : parseLogTime('--since', options.since, now);
   const until = options.until === undefined ? undefined : parseLogTime('--until', options.until, now);
@@ -81,7 +99,13 @@ export async function streamAgentLogs(deps: AgentLogsDeps, agents: AgentContaine
   try {
     await Promise.all(
       agents.map((agent, index) =>
-        streamOne({ ...deps, signal: controllers[index]!.signal }, agent, { follow: options.follow, since, until, tail, timestamps: options.timestamps }, options, sink),
+        streamOne(
+          { ...deps, signal: controllers[index]!.signal },
+          agent,
+          { follow: options.follow, since, until, tail, timestamps: options.timestamps },
+          options,
+          sink,
+        ),
       ),
     );
   } finally {
@@ -98,21 +122,28 @@ async function streamOne(
 ): Promise<void> {
   const splitTime = options.mode === 'lines' && options.timestamps;
   const stripCarriageReturn = agent.tty;
-  const splitters = { stdout: new LineSplitter({ stripCarriageReturn }), stderr: new LineSplitter({ stripCarriageReturn }) };
+  const splitters = {
+    stdout: new LineSplitter({ stripCarriageReturn }),
+    stderr: new LineSplitter({ stripCarriageReturn }),
+  };
   const lineEndings = agent.tty ? new TerminalLineEndings() : undefined;
   const toLines = (from: OutputStream, texts: string[]): LogLine[] =>
     texts.map((text) => {
       const stream: LogStream = agent.tty ? 'tty' : from;
       if (!splitTime) return { agent: agent.agent, stream, line: text };
       const space = text.indexOf(' ');
-      return space < 0 ? { agent: agent.agent, stream, line: '', time: text } : { agent: agent.agent, stream, line: text.slice(space + 1), time: text.slice(0, space) };
+      return space < 0
+        ? { agent: agent.agent, stream, line: '', time: text }
+        : { agent: agent.agent, stream, line: text.slice(space + 1), time: text.slice(0, space) };
     });
 
   // Frames of one read are collected, then handed to the sink with backpressure.
   let pending: Array<[OutputStream, Buffer]> = [];
   const collect = (stream: OutputStream, data: Buffer) => void pending.push([stream, data]);
   // With timestamps each frame is one log entry, and a line's later pieces lose their timestamp.
-  const continued = options.timestamps ? { stdout: new ContinuedLineTimestamps(), stderr: new ContinuedLineTimestamps() } : undefined;
+  const continued = options.timestamps
+    ? { stdout: new ContinuedLineTimestamps(), stderr: new ContinuedLineTimestamps() }
+    : undefined;
   const demuxer = agent.tty
     ? undefined
     : continued

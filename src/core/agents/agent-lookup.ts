@@ -12,16 +12,23 @@ export const AGENT_FILTER = { [LABELS.managed]: 'true', [LABELS.agent]: true } a
 
 /** AGENT_NOT_FOUND (exit 7) naming every unknown agent in `details.agents`. */
 function agentNotFound(missing: string[], hint: string): NotFoundError {
-  return new NotFoundError('AGENT_NOT_FOUND', `No agent named ${missing.map((name) => quoteInput(name)).join(', ')}`, { hint, details: { agents: missing } });
+  return new NotFoundError('AGENT_NOT_FOUND', `No agent named ${missing.map((name) => quoteInput(name)).join(', ')}`, {
+    hint,
+    details: { agents: missing },
+  });
 }
 
 /**
  * The container of agent `name` for the stream commands: found by label io.agentctl.agent, else by
  * the container name agentctl-NAME. Throws AGENT_NOT_FOUND (exit 7) when there is none.
  */
-export async function findAgent(deps: { runtime: Pick<StreamOperations, 'lookupAgentContainer'> }, name: string): Promise<AgentContainerInfo> {
+export async function findAgent(
+  deps: { runtime: Pick<StreamOperations, 'lookupAgentContainer'> },
+  name: string,
+): Promise<AgentContainerInfo> {
   const found = await deps.runtime.lookupAgentContainer(name);
-  if (!found) throw agentNotFound([name], 'Run `agentctl ls --all` to see your agents, or `agentctl start` to create one');
+  if (!found)
+    throw agentNotFound([name], 'Run `agentctl ls --all` to see your agents, or `agentctl start` to create one');
   return found;
 }
 

@@ -7,7 +7,9 @@ describe('agent names', () => {
   });
 
   it.each(['', '-x', '.x', 'a b', 'a/b', 'ü', 'x'.repeat(64)])('refuses %j with AGENT_NAME_INVALID', (name) => {
-    expect(() => validateAgentName(name)).toThrow(expect.objectContaining({ code: 'AGENT_NAME_INVALID', kind: 'usage' }));
+    expect(() => validateAgentName(name)).toThrow(
+      expect.objectContaining({ code: 'AGENT_NAME_INVALID', kind: 'usage' }),
+    );
   });
 
   it('derives a valid name from the workspace directory', () => {
@@ -16,7 +18,8 @@ describe('agent names', () => {
     expect(deriveAgentName('/home/dev/.hidden')).toBe('hidden');
     expect(deriveAgentName('/')).toBe('agent');
     expect(deriveAgentName(`/x/${'a'.repeat(100)}`)).toHaveLength(63);
-    for (const dir of ['/tmp/ü-ö', '/tmp/--', '/tmp/a..b']) expect(() => validateAgentName(deriveAgentName(dir))).not.toThrow();
+    for (const dir of ['/tmp/ü-ö', '/tmp/--', '/tmp/a..b'])
+      expect(() => validateAgentName(deriveAgentName(dir))).not.toThrow();
   });
 
   it('names containers and volumes with the agentctl- prefix', () => {

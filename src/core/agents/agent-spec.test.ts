@@ -7,7 +7,12 @@ function input(overrides: Partial<AgentSpecInput> = {}): AgentSpecInput {
     name: 'fixer',
     workspace: '/home/dev/app',
     readOnly: false,
-    image: { reference: 'ghcr.io/agentctl/agent:1.2.3', id: 'sha256:abc', digest: 'ghcr.io/agentctl/agent@sha256:def', source: 'local' },
+    image: {
+      reference: 'ghcr.io/agentctl/agent:1.2.3',
+      id: 'sha256:abc',
+      digest: 'ghcr.io/agentctl/agent@sha256:def',
+      source: 'local',
+    },
     env: [['FOO', 'bar']],
     secretFileEnv: ['API_KEY_FILE=/run/secrets/API_KEY'],
     user: { uid: 501, gid: 20, reason: 'the host user' },
@@ -56,7 +61,9 @@ describe('buildAgentSpec (hardening)', () => {
     const withSocket = buildAgentSpec(input({ engineSocket: { path: '/run/podman/podman.sock', gid: 998 } }));
     expect(withSocket.HostConfig.Binds).toContain('/run/podman/podman.sock:/var/run/docker.sock');
     expect(withSocket.HostConfig.GroupAdd).toEqual(['998']);
-    expect(buildAgentSpec(input({ selinux: true, engineSocket: { path: '/s.sock' } })).HostConfig.SecurityOpt).toContain('label=disable');
+    expect(
+      buildAgentSpec(input({ selinux: true, engineSocket: { path: '/s.sock' } })).HostConfig.SecurityOpt,
+    ).toContain('label=disable');
   });
 
   it('adds only the capabilities the profile documents, normalised', () => {
@@ -80,7 +87,13 @@ describe('buildAgentSpec (hardening)', () => {
   });
 
   it('uses keep-id for rootless Podman and passes the OCI runtime and network through', () => {
-    const spec = buildAgentSpec(input({ user: { uid: 1000, gid: 1000, usernsMode: 'keep-id', reason: '' }, ociRuntime: 'sysbox-runc', network: 'none' }));
+    const spec = buildAgentSpec(
+      input({
+        user: { uid: 1000, gid: 1000, usernsMode: 'keep-id', reason: '' },
+        ociRuntime: 'sysbox-runc',
+        network: 'none',
+      }),
+    );
     expect(spec.HostConfig.UsernsMode).toBe('keep-id');
     expect(spec.HostConfig.Runtime).toBe('sysbox-runc');
     expect(spec.HostConfig.NetworkMode).toBe('none');
@@ -109,7 +122,15 @@ describe('buildAgentSpec (hardening)', () => {
   });
 
   it('keeps the last value of a repeated variable and lets no input override HOME', () => {
-    const spec = buildAgentSpec(input({ env: [['A', '1'], ['A', '2'], ['HOME', '/root']] }));
+    const spec = buildAgentSpec(
+      input({
+        env: [
+          ['A', '1'],
+          ['A', '2'],
+          ['HOME', '/root'],
+        ],
+      }),
+    );
     expect(spec.Env.filter((entry) => entry.startsWith('A='))).toEqual(['A=2']);
     expect(spec.Env.filter((entry) => entry.startsWith('HOME='))).toEqual(['HOME=/home/agent']);
   });

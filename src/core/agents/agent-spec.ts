@@ -54,7 +54,10 @@ export function normaliseCapability(value: string): string {
 }
 
 /** The labels that mark a container or volume as this agent's. */
-export function agentLabels(input: Pick<AgentSpecInput, 'name' | 'workspace' | 'image' | 'cliVersion' | 'readOnly' | 'extraLabels'>, kind: 'agent' | 'home'): Record<string, string> {
+export function agentLabels(
+  input: Pick<AgentSpecInput, 'name' | 'workspace' | 'image' | 'cliVersion' | 'readOnly' | 'extraLabels'>,
+  kind: 'agent' | 'home',
+): Record<string, string> {
   return {
     ...input.extraLabels,
     [LABELS.managed]: 'true',
@@ -76,7 +79,11 @@ export function agentLabels(input: Pick<AgentSpecInput, 'name' | 'workspace' | '
  */
 export function buildAgentSpec(input: AgentSpecInput): ContainerSpec {
   const workspaceOptions = [input.readOnly ? 'ro' : 'rw', ...(input.selinux ? ['z'] : [])];
-  const binds = [`${input.workspace}:${WORKSPACE_PATH}:${workspaceOptions.join(',')}`, `${homeVolumeName(input.name)}:${HOME_PATH}:rw`, ...(input.extraBinds ?? [])];
+  const binds = [
+    `${input.workspace}:${WORKSPACE_PATH}:${workspaceOptions.join(',')}`,
+    `${homeVolumeName(input.name)}:${HOME_PATH}:rw`,
+    ...(input.extraBinds ?? []),
+  ];
   const env = new Map<string, string>(input.env);
   env.set('HOME', HOME_PATH);
   env.set('AGENTCTL_AGENT', input.name);

@@ -48,18 +48,34 @@ export interface AgentUser {
  */
 export function decideAgentUser(facts: UserFacts): AgentUser {
   const host = facts.host;
-  if (facts.bindMounts === false) return { ...IMAGE_USER, reason: 'the workspace is cloned in the cluster: the image user' };
+  if (facts.bindMounts === false)
+    return { ...IMAGE_USER, reason: 'the workspace is cloned in the cluster: the image user' };
   if (facts.kind === 'podman' && facts.rootless && host) {
-    return { uid: host.uid, gid: host.gid, usernsMode: 'keep-id', hostIdentity: host, reason: 'rootless Podman: keep-id maps the host user' };
+    return {
+      uid: host.uid,
+      gid: host.gid,
+      usernsMode: 'keep-id',
+      hostIdentity: host,
+      reason: 'rootless Podman: keep-id maps the host user',
+    };
   }
   if (facts.kind === 'docker' && facts.rootless) {
-    return { uid: 0, gid: 0, ...(host ? { hostIdentity: host } : {}), reason: 'rootless Docker: container root is the host user' };
+    return {
+      uid: 0,
+      gid: 0,
+      ...(host ? { hostIdentity: host } : {}),
+      reason: 'rootless Docker: container root is the host user',
+    };
   }
   if (!host) return { ...IMAGE_USER, reason: 'the host user is not known here: the image user' };
   if (host.uid !== 0) return { ...host, hostIdentity: host, reason: 'the host user' };
   const owner = facts.workspaceOwner ?? host;
   if (owner.uid !== 0) return { ...owner, hostIdentity: owner, reason: 'agentctl runs as root: the workspace owner' };
-  return { ...owner, hostIdentity: owner, reason: 'agentctl runs as root on a root-owned workspace: root without any capability, held to file permissions' };
+  return {
+    ...owner,
+    hostIdentity: owner,
+    reason: 'agentctl runs as root on a root-owned workspace: root without any capability, held to file permissions',
+  };
 }
 
 /** A file's owner and permission bits (fs.Stats has them). */
@@ -75,7 +91,8 @@ export interface FileAccess {
  * bits for its owner, else the group's for its group, else the others'. (ACLs are not read.)
  */
 export function mayAccess(file: FileAccess, who: { uid: number; gid: number }, wanted: number): boolean {
-  const bits = file.uid === who.uid ? (file.mode >> 6) & 7 : file.gid === who.gid ? (file.mode >> 3) & 7 : file.mode & 7;
+  const bits =
+    file.uid === who.uid ? (file.mode >> 6) & 7 : file.gid === who.gid ? (file.mode >> 3) & 7 : file.mode & 7;
   return (bits & wanted) === wanted;
 }
 
@@ -94,13 +111,23 @@ function describeFile(file: FileAccess): string {
 export function checkWorkspaceWritable(user: AgentUser, workspace: string, directory: FileAccess): void {
   const who = user.hostIdentity;
   if (!who || mayAccess(directory, who, 3)) return;
-  throw new UsageError('WORKSPACE_NOT_WRITABLE', `The agent (${describeIdentity(who)} on this machine) could not write the workspace ${workspace} (${describeFile(directory)})`, {
-    hint:
-      who.uid === 0
-        ? `Give its owner write permission (\`chmod u+w ${workspace}\`), or start with --read-only`
-        : `Run agentctl as the workspace's owner, make it writable for uid ${who.uid} (\`chown\` or \`chmod\`), or start with --read-only`,
-    details: { workspace, uid: who.uid, gid: who.gid, owner: { uid: directory.uid, gid: directory.gid }, mode: (directory.mode & 0o7777).toString(8) },
-  });
+  throw new UsageError(
+    'WORKSPACE_NOT_WRITABLE',
+    `The agent (${describeIdentity(who)} on this machine) could not write the workspace ${workspace} (${describeFile(directory)})`,
+    {
+      hint:
+        who.uid === 0
+          ? `Give its owner write permission (\`chmod u+w ${workspace}\`), or start with --read-only`
+          : `Run agentctl as the workspace's owner, make it writable for uid ${who.uid} (\`chown\` or \`chmod\`), or start with --read-only`,
+      details: {
+        workspace,
+        uid: who.uid,
+        gid: who.gid,
+        owner: { uid: directory.uid, gid: directory.gid },
+        mode: (directory.mode & 0o7777).toString(8),
+      },
+    },
+  );
 }
 
 /**
@@ -110,10 +137,14 @@ export function checkWorkspaceWritable(user: AgentUser, workspace: string, direc
 export function checkSshSocketUsable(user: AgentUser, socket: string, file: FileAccess): void {
   const who = user.hostIdentity;
   if (!who || mayAccess(file, who, 2)) return;
-  throw new UsageError('SSH_AGENT_UNUSABLE', `The agent (${describeIdentity(who)} on this machine) could not use the ssh-agent socket ${socket} (${describeFile(file)})`, {
-    hint: `Use an ssh-agent that uid ${who.uid} owns (run agentctl as that user, with their SSH_AUTH_SOCK), or start without --ssh`,
-    details: { socket, uid: who.uid, gid: who.gid, owner: { uid: file.uid, gid: file.gid } },
-  });
+  throw new UsageError(
+    'SSH_AGENT_UNUSABLE',
+    `The agent (${describeIdentity(who)} on this machine) could not use the ssh-agent socket ${socket} (${describeFile(file)})`,
+    {
+      hint: `Use an ssh-agent that uid ${who.uid} owns (run agentctl as that user, with their SSH_AUTH_SOCK), or start without --ssh`,
+      details: { socket, uid: who.uid, gid: who.gid, owner: { uid: file.uid, gid: file.gid } },
+    },
+  );
 }
 
 /**
@@ -121,7 +152,10 @@ export function checkSshSocketUsable(user: AgentUser, socket: string, file: File
  * read-only) and connect to the forwarded ssh-agent socket. Throws WORKSPACE_NOT_WRITABLE or
  * SSH_AGENT_UNUSABLE (usage) with the fix.
  */
-export async function checkAgentAccess(user: AgentUser, mounted: { workspace: string; readOnly: boolean; sshSocket?: string }): Promise<void> {
+export async function checkAgentAccess(
+  user: AgentUser,
+  mounted: { workspace: string; readOnly: boolean; sshSocket?: string },
+): Promise<void> {
   if (!user.hostIdentity) return;
   if (!mounted.readOnly) {
     const directory = await stat(mounted.workspace).catch(() => undefined);

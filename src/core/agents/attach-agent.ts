@@ -42,10 +42,14 @@ export async function attachAgent(deps: StreamDeps, options: AttachAgentOptions)
     try {
       connection = await deps.runtime.attachContainer(agent.id, { stdin: agent.openStdin, detachKeys });
     } catch (error) {
-      throw new EngineError('ATTACH_FAILED', `Could not attach to agent "${agent.agent}": ${(error as Error).message}`, {
-        hint: `Check the agent with \`agentctl ls\`, then run \`agentctl attach ${agent.agent}\` again`,
-        cause: error,
-      });
+      throw new EngineError(
+        'ATTACH_FAILED',
+        `Could not attach to agent "${agent.agent}": ${(error as Error).message}`,
+        {
+          hint: `Check the agent with \`agentctl ls\`, then run \`agentctl attach ${agent.agent}\` again`,
+          cause: error,
+        },
+      );
     }
     if (options.start) {
       try {
@@ -85,7 +89,12 @@ export async function attachAgent(deps: StreamDeps, options: AttachAgentOptions)
  * The exit code once the container has stopped (inspect), for when the wait started too late. A
  * container already removed (auto-remove) leaves the answer to the wait.
  */
-async function pollExitCode(deps: StreamDeps, name: string, signal: AbortSignal, exited: Promise<number | undefined>): Promise<number | undefined> {
+async function pollExitCode(
+  deps: StreamDeps,
+  name: string,
+  signal: AbortSignal,
+  exited: Promise<number | undefined>,
+): Promise<number | undefined> {
   for (let attempt = 0; !signal.aborted; attempt += 1) {
     const agent = await deps.runtime.lookupAgentContainer(name);
     if (!agent) return exited;

@@ -8,7 +8,9 @@ import { readFile as fsReadFile } from 'node:fs/promises';
  */
 export type ProcessProbe = (pid: number, containerId: string) => Promise<boolean>;
 
-export function createLocalProcessProbe(readFile: (path: string, encoding: 'utf8') => Promise<string> = fsReadFile): ProcessProbe {
+export function createLocalProcessProbe(
+  readFile: (path: string, encoding: 'utf8') => Promise<string> = fsReadFile,
+): ProcessProbe {
   return async (pid, containerId) => {
     if (!Number.isInteger(pid) || pid <= 0 || !/^[0-9a-f]{12,64}$/.test(containerId)) return false;
     try {

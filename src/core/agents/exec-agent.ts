@@ -20,7 +20,15 @@ export interface ExecAgentOptions {
 export interface StreamDeps {
   runtime: Pick<
     StreamOperations,
-    'lookupAgentContainer' | 'createExec' | 'startExec' | 'resizeExec' | 'inspectExec' | 'attachContainer' | 'resizeContainer' | 'waitContainerExit' | 'statContainerPath'
+    | 'lookupAgentContainer'
+    | 'createExec'
+    | 'startExec'
+    | 'resizeExec'
+    | 'inspectExec'
+    | 'attachContainer'
+    | 'resizeContainer'
+    | 'waitContainerExit'
+    | 'statContainerPath'
   >;
   streams: TerminalStreams;
   signal: AbortSignal;
@@ -45,7 +53,9 @@ const ENGINE_EXEC_FAILED = /^(?:OCI runtime exec failed|Error: (?:runc|crun)?:? 
 /** Runs a command in a running agent and returns its exit code, as `docker exec` does. */
 export async function execAgent(deps: StreamDeps, options: ExecAgentOptions): Promise<ExecResult> {
   if (options.command.length === 0) {
-    throw new UsageError('USAGE_MISSING_ARGUMENT', 'Give the command to run after --', { hint: 'For example: agentctl exec my-agent -- ls -la' });
+    throw new UsageError('USAGE_MISSING_ARGUMENT', 'Give the command to run after --', {
+      hint: 'For example: agentctl exec my-agent -- ls -la',
+    });
   }
   const agent = await findAgent(deps, options.name);
   deps.registerAgentSecrets?.(agent);
@@ -70,14 +80,22 @@ export async function execAgent(deps: StreamDeps, options: ExecAgentOptions): Pr
     if (error instanceof EngineHttpError && error.statusCode === 409) {
       const state = await settledExec(deps, execId);
       // Its text names no cause: a -w directory is checked by the engine's stat (nothing runs).
-      const workdir = options.workingDir && deps.runtime.statContainerPath ? await deps.runtime.statContainerPath(agent.id, options.workingDir).catch(() => 'unknown' as const) : undefined;
-      const cause = workdir === 'absent' ? 'chdir: no such file or directory' : workdir === 'other' ? 'chdir: not a directory' : '';
+      const workdir =
+        options.workingDir && deps.runtime.statContainerPath
+          ? await deps.runtime.statContainerPath(agent.id, options.workingDir).catch(() => 'unknown' as const)
+          : undefined;
+      const cause =
+        workdir === 'absent' ? 'chdir: no such file or directory' : workdir === 'other' ? 'chdir: not a directory' : '';
       return failed(options, state ?? 127, `${error.message} ${cause}`);
     }
-    throw new EngineError('EXEC_FAILED', `Could not run the command in agent "${agent.agent}": ${(error as Error).message}`, {
-      hint: 'Check the agent with `agentctl ls`, then run the command again (with --verbose for details)',
-      cause: error,
-    });
+    throw new EngineError(
+      'EXEC_FAILED',
+      `Could not run the command in agent "${agent.agent}": ${(error as Error).message}`,
+      {
+        hint: 'Check the agent with `agentctl ls`, then run the command again (with --verbose for details)',
+        cause: error,
+      },
+    );
   }
   const session = await runSession({
     connection,
@@ -123,7 +141,8 @@ function failed(options: ExecAgentOptions, exitCode: number, engineText: string)
       },
     };
   }
-  const denied = /permission denied/i.test(engineText) || (exitCode === 126 && !/not found|no such file/i.test(engineText));
+  const denied =
+    /permission denied/i.test(engineText) || (exitCode === 126 && !/not found|no such file/i.test(engineText));
   if (denied) {
     return {
       exitCode: 126,
@@ -145,4 +164,8 @@ function failed(options: ExecAgentOptions, exitCode: number, engineText: string)
 }
 
 /** A login shell: bash when the image has it, else sh. */
-export const LOGIN_SHELL_COMMAND = ['sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash -l; fi; exec sh -l'];
+export const LOGIN_SHELL_COMMAND = [
+  'sh',
+  '-c',
+  'if command -v bash >/dev/null 2>&1; then exec bash -l; fi; exec sh -l',
+];

@@ -39,19 +39,30 @@ describe('readInputFile', () => {
 describe('env files and secret files go through it', () => {
   it('--env-file /dev/zero or a FIFO is a usage error, not a hang', async () => {
     for (const file of ['/dev/zero', fifo]) {
-      await expect(readEnvFile(file, {})).rejects.toMatchObject({ code: 'ENV_FILE_UNREADABLE', kind: 'usage', message: expect.stringContaining('not a regular file') });
+      await expect(readEnvFile(file, {})).rejects.toMatchObject({
+        code: 'ENV_FILE_UNREADABLE',
+        kind: 'usage',
+        message: expect.stringContaining('not a regular file'),
+      });
     }
   });
 
   it('an env file with a NUL byte is a usage error naming the line (the runtime refused it at start)', async () => {
     const file = join(dir, 'nul.env');
     writeFileSync(file, 'A=1\nB=x\0y\n');
-    await expect(readEnvFile(file, {})).rejects.toMatchObject({ code: 'INVALID_ENV', kind: 'usage', message: `The env file ${file} has a NUL byte at line 2` });
+    await expect(readEnvFile(file, {})).rejects.toMatchObject({
+      code: 'INVALID_ENV',
+      kind: 'usage',
+      message: `The env file ${file} has a NUL byte at line 2`,
+    });
   });
 
   it('--secret K=@/dev/zero, a FIFO or a file over 1 MiB is a usage error, not a hang', async () => {
     for (const file of ['/dev/zero', fifo, big]) {
-      await expect(resolveSecrets([`K=@${file}`], [], {}, () => undefined)).rejects.toMatchObject({ code: 'SECRET_FILE_UNREADABLE', kind: 'usage' });
+      await expect(resolveSecrets([`K=@${file}`], [], {}, () => undefined)).rejects.toMatchObject({
+        code: 'SECRET_FILE_UNREADABLE',
+        kind: 'usage',
+      });
     }
   });
 
@@ -64,8 +75,13 @@ describe('env files and secret files go through it', () => {
         message: `Secret K: the file ${file} is empty`,
       });
     }
-    await expect(resolveSecrets(['K'], [], { K: '' }, () => undefined)).rejects.toMatchObject({ code: 'SECRET_MISSING', message: 'Secret K is empty in the environment' });
-    await expect(resolveSecrets(['K'], [], { K: ' ' }, () => undefined)).rejects.toMatchObject({ code: 'SECRET_MISSING' });
+    await expect(resolveSecrets(['K'], [], { K: '' }, () => undefined)).rejects.toMatchObject({
+      code: 'SECRET_MISSING',
+      message: 'Secret K is empty in the environment',
+    });
+    await expect(resolveSecrets(['K'], [], { K: ' ' }, () => undefined)).rejects.toMatchObject({
+      code: 'SECRET_MISSING',
+    });
     // Nothing blank was handed to the masker (it would mask every space or newline).
     expect(registered).toEqual([]);
   });

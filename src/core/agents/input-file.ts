@@ -5,9 +5,7 @@ import { open } from 'node:fs/promises';
 export const MAX_INPUT_FILE_BYTES = 1024 * 1024;
 
 export type InputFileProblem =
-  | { kind: 'unreadable'; code: string }
-  | { kind: 'not-a-file'; what: string }
-  | { kind: 'too-large' };
+  { kind: 'unreadable'; code: string } | { kind: 'not-a-file'; what: string } | { kind: 'too-large' };
 
 export class InputFileError extends Error {
   constructor(readonly problem: InputFileProblem) {
@@ -27,7 +25,13 @@ export function describeInputFileProblem(problem: InputFileProblem): string {
   }
 }
 
-function kindOf(stats: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+function kindOf(stats: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+}): string {
   if (stats.isDirectory()) return 'a directory';
   if (stats.isFIFO()) return 'a FIFO';
   if (stats.isCharacterDevice()) return 'a character device';
@@ -47,7 +51,10 @@ export async function readInputFile(file: string): Promise<Buffer> {
   try {
     handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    throw new InputFileError({ kind: 'unreadable', code: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
+    throw new InputFileError({
+      kind: 'unreadable',
+      code: (error as NodeJS.ErrnoException).code ?? (error as Error).message,
+    });
   }
   try {
     const stats = await handle.stat();
@@ -64,7 +71,10 @@ export async function readInputFile(file: string): Promise<Buffer> {
     return Buffer.from(buffer.subarray(0, length));
   } catch (error) {
     if (error instanceof InputFileError) throw error;
-    throw new InputFileError({ kind: 'unreadable', code: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
+    throw new InputFileError({
+      kind: 'unreadable',
+      code: (error as NodeJS.ErrnoException).code ?? (error as Error).message,
+    });
   } finally {
     await handle.close();
   }

@@ -7,8 +7,12 @@ import type { EngineInfo } from '../../runtime/engine-operations.js';
  * needs cgroup v2 too). agentctl says so (start warns, `ls` and `doctor` show it) instead of
  * listing limits nothing holds the agent to.
  */
-export function getLimitsIgnoredReason(kind: string, info: Pick<EngineInfo, 'rootless' | 'cgroupVersion'>): string | undefined {
+export function getLimitsIgnoredReason(
+  kind: string,
+  info: Pick<EngineInfo, 'rootless' | 'cgroupVersion'>,
+): string | undefined {
   if (kind !== 'docker' && kind !== 'podman') return undefined;
-  if (info.rootless && info.cgroupVersion === '1') return `rootless ${kind === 'podman' ? 'Podman' : 'Docker'} on cgroup v1 cannot enforce CPU, memory and PID limits`;
+  if (info.rootless && info.cgroupVersion === '1')
+    return `rootless ${kind === 'podman' ? 'Podman' : 'Docker'} on cgroup v1 cannot enforce CPU, memory and PID limits`;
   return undefined;
 }

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { fitCpusToEngine, formatMemory, MAX_MEMORY, parseCpus, parseMemory, parsePidsLimit, resolveLimits } from './limits.js';
+import {
+  fitCpusToEngine,
+  formatMemory,
+  MAX_MEMORY,
+  parseCpus,
+  parseMemory,
+  parsePidsLimit,
+  resolveLimits,
+} from './limits.js';
 
 describe('limits', () => {
   it('parses memory sizes in binary units', () => {
@@ -25,7 +33,11 @@ describe('limits', () => {
 
   it('uses flags over config over the defaults (2 CPUs, 4g, 512 PIDs)', () => {
     expect(resolveLimits({})).toEqual({ cpus: 2, memory: 4 * 1024 ** 3, pidsLimit: 512 });
-    expect(resolveLimits({ memory: '1g' }, { memory: '2g', cpus: 4 })).toEqual({ cpus: 4, memory: 1024 ** 3, pidsLimit: 512 });
+    expect(resolveLimits({ memory: '1g' }, { memory: '2g', cpus: 4 })).toEqual({
+      cpus: 4,
+      memory: 1024 ** 3,
+      pidsLimit: 512,
+    });
   });
 
   it('formats memory for ls', () => {
@@ -41,7 +53,7 @@ describe('limits', () => {
     ['--pids-limit 1e20 from config', () => parsePidsLimit(1e20), 'INVALID_PIDS_LIMIT'],
     ['--pids-limit 100000000000000000000', () => parsePidsLimit('100000000000000000000'), 'INVALID_PIDS_LIMIT'],
     ['--pids-limit 4194305 (above PID_MAX_LIMIT)', () => parsePidsLimit('4194305'), 'INVALID_PIDS_LIMIT'],
-    ['--cpus 0.001 (below the engines\' 0.01)', () => parseCpus('0.001'), 'INVALID_CPUS'],
+    ["--cpus 0.001 (below the engines' 0.01)", () => parseCpus('0.001'), 'INVALID_CPUS'],
     ['cpus 0.009 from config', () => parseCpus(0.009), 'INVALID_CPUS'],
   ])('refuses %s as a usage error', (_title, parse, code) => {
     expect(parse).toThrow(expect.objectContaining({ code, kind: 'usage' }));
@@ -75,7 +87,11 @@ describe('limits', () => {
       note: 'The engine has 1 CPU: the agent gets 1 instead of the default 2 (set --cpus to choose)',
     });
     expect(() => fitCpusToEngine(resolveLimits({ cpus: '3' }), 2, true)).toThrow(
-      expect.objectContaining({ code: 'INVALID_CPUS', kind: 'usage', message: 'Invalid CPU limit: 3 CPUs, but the engine has only 2' }),
+      expect.objectContaining({
+        code: 'INVALID_CPUS',
+        kind: 'usage',
+        message: 'Invalid CPU limit: 3 CPUs, but the engine has only 2',
+      }),
     );
     expect(fitCpusToEngine(resolveLimits({ cpus: '2' }), 2, true)).toEqual({ limits: resolveLimits({ cpus: '2' }) });
     expect(fitCpusToEngine(limits, undefined, false)).toEqual({ limits });

@@ -46,7 +46,9 @@ export function parseCpus(value: string | number): number {
   const cpus = typeof value === 'number' ? value : /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : Number.NaN;
   if (!Number.isFinite(cpus) || cpus < MIN_CPUS || cpus > MAX_CPUS) {
     const why = !Number.isFinite(cpus) ? 'not a number' : cpus < MIN_CPUS ? `below ${MIN_CPUS}` : `above ${MAX_CPUS}`;
-    throw new UsageError('INVALID_CPUS', `Invalid CPU limit: ${why}`, { hint: `Give a number of CPUs from ${MIN_CPUS} to the engine's CPU count, such as 2 or 0.5` });
+    throw new UsageError('INVALID_CPUS', `Invalid CPU limit: ${why}`, {
+      hint: `Give a number of CPUs from ${MIN_CPUS} to the engine's CPU count, such as 2 or 0.5`,
+    });
   }
   return cpus;
 }
@@ -54,8 +56,14 @@ export function parseCpus(value: string | number): number {
 export function parsePidsLimit(value: string | number): number {
   const pids = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
   if (!Number.isInteger(pids) || pids < 1 || pids > MAX_PIDS_LIMIT) {
-    const why = !Number.isInteger(pids) ? 'not a whole number' : pids < 1 ? 'below 1' : `above ${MAX_PIDS_LIMIT} (the kernel's limit)`;
-    throw new UsageError('INVALID_PIDS_LIMIT', `Invalid PIDs limit: ${why}`, { hint: `Give a whole number from 1 to ${MAX_PIDS_LIMIT}, such as 512` });
+    const why = !Number.isInteger(pids)
+      ? 'not a whole number'
+      : pids < 1
+        ? 'below 1'
+        : `above ${MAX_PIDS_LIMIT} (the kernel's limit)`;
+    throw new UsageError('INVALID_PIDS_LIMIT', `Invalid PIDs limit: ${why}`, {
+      hint: `Give a whole number from 1 to ${MAX_PIDS_LIMIT}, such as 512`,
+    });
   }
   return pids;
 }
@@ -71,11 +79,16 @@ export function fitCpusToEngine(
   engineCpus: number | undefined,
   given: boolean,
 ): { limits: Limits; note?: string } {
-  if (engineCpus === undefined || !Number.isFinite(engineCpus) || engineCpus <= 0 || limits.cpus <= engineCpus) return { limits };
+  if (engineCpus === undefined || !Number.isFinite(engineCpus) || engineCpus <= 0 || limits.cpus <= engineCpus)
+    return { limits };
   if (given) {
-    throw new UsageError('INVALID_CPUS', `Invalid CPU limit: ${limits.cpus} CPUs, but the engine has only ${engineCpus}`, {
-      hint: `Give --cpus ${engineCpus} or less (or set resources.cpus in config to at most ${engineCpus})`,
-    });
+    throw new UsageError(
+      'INVALID_CPUS',
+      `Invalid CPU limit: ${limits.cpus} CPUs, but the engine has only ${engineCpus}`,
+      {
+        hint: `Give --cpus ${engineCpus} or less (or set resources.cpus in config to at most ${engineCpus})`,
+      },
+    );
   }
   return {
     limits: { ...limits, cpus: engineCpus },
@@ -98,7 +111,12 @@ export function resolveLimits(
 /** 4294967296 → "4g", 536870912 → "512m" (for ls). */
 export function formatMemory(bytes: number): string {
   if (!bytes) return '-';
-  for (const [unit, size] of [['t', 1024 ** 4], ['g', 1024 ** 3], ['m', 1024 ** 2], ['k', 1024]] as const) {
+  for (const [unit, size] of [
+    ['t', 1024 ** 4],
+    ['g', 1024 ** 3],
+    ['m', 1024 ** 2],
+    ['k', 1024],
+  ] as const) {
     if (bytes >= size) {
       const value = bytes / size;
       return `${Number.isInteger(value) ? value : value.toFixed(1)}${unit}`;

@@ -34,7 +34,13 @@ export interface AgentListing {
    * The limits asked for; `enforced: false` (with `ignoredBecause`) when the engine holds the agent
    * to none of them (rootless on cgroup v1: limits-enforcement.ts).
    */
-  limits: { cpus: number | null; memory: number | null; pidsLimit: number | null; enforced: boolean; ignoredBecause?: string };
+  limits: {
+    cpus: number | null;
+    memory: number | null;
+    pidsLimit: number | null;
+    enforced: boolean;
+    ignoredBecause?: string;
+  };
   /**
    * The agent's git work (every writing agent on a git checkout): its worktree (or the checkout it
    * works in), uncommitted files of a worktree, commits only on its branch, unpushed commits.
@@ -126,9 +132,16 @@ export async function listAgents(
       details.map(async (item, index) => {
         const state = await inspect(worktreeDeps, item.labels);
         const path = item.labels[LABELS.worktree] ?? item.labels[LABELS.workspace];
-        listings[index]!.worktree = path && state
-          ? { path, uncommitted: state.uncommitted.length, unmerged: state.unmergedCommits.length, unpushed: state.unpushedCommits.length, upstream: state.upstream ?? null }
-          : null;
+        listings[index]!.worktree =
+          path && state
+            ? {
+                path,
+                uncommitted: state.uncommitted.length,
+                unmerged: state.unmergedCommits.length,
+                unpushed: state.unpushedCommits.length,
+                upstream: state.upstream ?? null,
+              }
+            : null;
       }),
     );
   }

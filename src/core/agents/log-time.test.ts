@@ -86,7 +86,11 @@ describe('parseLogTime reads --since / --until as docker does', () => {
     'T13',
   ])('rejects %j with a usage error naming the flag', (text) => {
     expect(() => parseLogTime('--until', text, now, 0)).toThrowError(
-      expect.objectContaining({ code: 'INVALID_LOG_TIME', kind: 'usage', message: `Invalid --until value ${JSON.stringify(text)}` }),
+      expect.objectContaining({
+        code: 'INVALID_LOG_TIME',
+        kind: 'usage',
+        message: `Invalid --until value ${JSON.stringify(text)}`,
+      }),
     );
   });
 });

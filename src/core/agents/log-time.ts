@@ -42,7 +42,14 @@ function parseLayout(text: string, layout: Layout, zoned: boolean, offsetMinutes
       offset = (zone[1] === '-' ? -1 : 1) * (hours * 60 + minutes);
     } else offset = 0;
   } else if (rest !== '') return undefined;
-  const [y, mo, d, h, mi, se] = [year, month, day, hour, minute, second].map(Number) as [number, number, number, number, number, number];
+  const [y, mo, d, h, mi, se] = [year, month, day, hour, minute, second].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || se > 59) return undefined;
   const date = new Date(Date.UTC(2000, mo - 1, d, h, mi, se));
   date.setUTCFullYear(y);
@@ -95,7 +102,9 @@ export function parseLogTime(flag: string, text: string, now: Date, offsetMinute
 export function parseTail(text: string | undefined): number | undefined {
   if (text === undefined || text === 'all') return undefined;
   if (!/^\d+$/.test(text)) {
-    throw new UsageError('INVALID_TAIL', `Invalid --tail value "${text}"`, { hint: 'Give a number of lines, e.g. --tail 100, or --tail all' });
+    throw new UsageError('INVALID_TAIL', `Invalid --tail value "${text}"`, {
+      hint: 'Give a number of lines, e.g. --tail 100, or --tail all',
+    });
   }
   return Number(text);
 }

@@ -3,7 +3,9 @@ import { describeLoosening, findLoosenings } from './loosenings.js';
 
 describe('findLoosenings', () => {
   it('finds nothing in the hardened default', () => {
-    expect(findLoosenings({ Binds: ['/src/app:/workspace:rw', 'agentctl-x-home:/home/agent:rw'], CapAdd: [] })).toEqual([]);
+    expect(findLoosenings({ Binds: ['/src/app:/workspace:rw', 'agentctl-x-home:/home/agent:rw'], CapAdd: [] })).toEqual(
+      [],
+    );
     expect(findLoosenings({ NetworkMode: 'bridge' })).toEqual([]);
     expect(findLoosenings({ NetworkMode: 'my-net' })).toEqual([]);
   });
@@ -11,7 +13,15 @@ describe('findLoosenings', () => {
   it('finds each loosening in a create body or an existing container', () => {
     expect(
       findLoosenings(
-        { NetworkMode: 'container:db', CapAdd: ['NET_ADMIN', 'SYS_PTRACE'], Binds: ['/src/app:/workspace:rw', '/var/run/docker.sock:/var/run/docker.sock', '/tmp/ssh-1/agent.2:/run/ssh-agent.sock'] },
+        {
+          NetworkMode: 'container:db',
+          CapAdd: ['NET_ADMIN', 'SYS_PTRACE'],
+          Binds: [
+            '/src/app:/workspace:rw',
+            '/var/run/docker.sock:/var/run/docker.sock',
+            '/tmp/ssh-1/agent.2:/run/ssh-agent.sock',
+          ],
+        },
         '/home/ada is your home directory',
       ),
     ).toEqual([
@@ -26,7 +36,11 @@ describe('findLoosenings', () => {
   });
 
   it('words each as one line naming the agent and the flag', () => {
-    expect(describeLoosening('fixer', { kind: 'network-host', value: 'host' })).toBe("agent fixer shares the host's network (--network host): it reaches every service listening on the host, loopback included");
-    expect(describeLoosening('fixer', { kind: 'engine-socket', value: '/var/run/docker.sock' })).toMatch(/--docker-access socket.*root on the engine's host/);
+    expect(describeLoosening('fixer', { kind: 'network-host', value: 'host' })).toBe(
+      "agent fixer shares the host's network (--network host): it reaches every service listening on the host, loopback included",
+    );
+    expect(describeLoosening('fixer', { kind: 'engine-socket', value: '/var/run/docker.sock' })).toMatch(
+      /--docker-access socket.*root on the engine's host/,
+    );
   });
 });

@@ -6,7 +6,8 @@ import { ENGINE_SOCKET_PATH, SSH_SOCKET_PATH } from './agent-spec.js';
  * config layer, an agent profile). Each is printed as a warning on every start and listed in
  * `--json` output as `agent.loosened`.
  */
-export type LooseningKind = 'network-host' | 'network-shared' | 'engine-socket' | 'capability' | 'ssh-agent' | 'unsafe-workspace';
+export type LooseningKind =
+  'network-host' | 'network-shared' | 'engine-socket' | 'capability' | 'ssh-agent' | 'unsafe-workspace';
 
 export interface Loosening {
   kind: LooseningKind;
@@ -15,7 +16,10 @@ export interface Loosening {
 }
 
 /** The loosenings in a create-container body (or in an existing container's HostConfig). */
-export function findLoosenings(hostConfig: Partial<Pick<ContainerSpec['HostConfig'], 'NetworkMode' | 'CapAdd' | 'Binds'>>, unsafeWorkspace?: string): Loosening[] {
+export function findLoosenings(
+  hostConfig: Partial<Pick<ContainerSpec['HostConfig'], 'NetworkMode' | 'CapAdd' | 'Binds'>>,
+  unsafeWorkspace?: string,
+): Loosening[] {
   const found: Loosening[] = [];
   const network = hostConfig.NetworkMode ?? '';
   if (network === 'host') found.push({ kind: 'network-host', value: network });

@@ -4,7 +4,11 @@ import type { ContainerSummary, LabelFilter, VolumeSummary } from '../../runtime
 import { pruneAgents } from './prune.js';
 import type { LifecycleRuntime } from './stop-agent.js';
 
-const managed = (agent: string, extra: Record<string, string> = {}) => ({ 'io.agentctl.managed': 'true', 'io.agentctl.agent': agent, ...extra });
+const managed = (agent: string, extra: Record<string, string> = {}) => ({
+  'io.agentctl.managed': 'true',
+  'io.agentctl.agent': agent,
+  ...extra,
+});
 
 function matches(labels: Record<string, string>, filter: LabelFilter): boolean {
   return Object.entries(filter).every(([key, value]) => (value === true ? key in labels : labels[key] === value));
@@ -31,7 +35,13 @@ function fakeEngine(containers: ContainerSummary[], volumes: VolumeSummary[], bu
   return { runtime, removed };
 }
 
-const container = (id: string, state: ContainerSummary['state'], labels: Record<string, string>): ContainerSummary => ({ id, name: `agentctl-${id}`, state, labels, image: 'i' });
+const container = (id: string, state: ContainerSummary['state'], labels: Record<string, string>): ContainerSummary => ({
+  id,
+  name: `agentctl-${id}`,
+  state,
+  labels,
+  image: 'i',
+});
 
 describe('pruneAgents', () => {
   const engine = () =>

@@ -19,7 +19,10 @@ export interface PrunePlan {
   volumes: string[];
   dryRun: boolean;
   /** Worktrees of agents that no longer exist: removed, and refused because work would be lost. */
-  worktrees?: { removed: { agent: string; path: string; branch: string; deletedBranch: boolean }[]; refused: { agent: string; path: string; branch: string; message: string }[] };
+  worktrees?: {
+    removed: { agent: string; path: string; branch: string; deletedBranch: boolean }[];
+    refused: { agent: string; path: string; branch: string; message: string }[];
+  };
 }
 
 const STOPPED = new Set(['created', 'exited', 'dead', 'stopped', 'configured']);
@@ -28,7 +31,10 @@ const STOPPED = new Set(['created', 'exited', 'dead', 'stopped', 'configured']);
  * Removes stopped agent containers, their volumes and agentctl volumes whose agent has no
  * container any more. Only objects labelled io.agentctl.managed=true are ever considered.
  */
-export async function pruneAgents(deps: { runtime: LifecycleRuntime; cwd: string; worktrees?: AgentWorktreeDeps & { worktreeDir: string } }, options: PruneOptions): Promise<PrunePlan> {
+export async function pruneAgents(
+  deps: { runtime: LifecycleRuntime; cwd: string; worktrees?: AgentWorktreeDeps & { worktreeDir: string } },
+  options: PruneOptions,
+): Promise<PrunePlan> {
   const scope: LabelFilter = options.workspace ? { [LABELS.workspace]: resolve(deps.cwd, options.workspace) } : {};
   const containers = await deps.runtime.listContainers({ labels: { ...AGENT_FILTER, ...scope }, all: true });
   const stopped = containers.filter((item) => STOPPED.has(item.state) && item.labels[LABELS.managed] === 'true');
@@ -36,36 +42,59 @@ export async function pruneAgents(deps: { runtime: LifecycleRuntime; cwd: string
   // Agents of other workspaces still own their volumes when pruning one workspace.
   if (options.workspace) {
     const everyAgent = await deps.runtime.listContainers({ labels: AGENT_FILTER, all: true });
-    for (const item of everyAgent) if (!stopped.some((gone) => gone.id === item.id)) keep.add(item.labels[LABELS.agent]);
+    for (const item of everyAgent)
+      if (!stopped.some((gone) => gone.id === item.id)) keep.add(item.labels[LABELS.agent]);
   }
   const volumes = (await deps.runtime.listVolumes({ [LABELS.managed]: 'true', ...scope }))
     .filter((volume) => volume.labels[LABELS.managed] === 'true' && !keep.has(volume.labels[LABELS.agent]))
     .map((volume) => volume.name);
   const plan: PrunePlan = {
-    containers: stopped.map((item) => ({ name: item.labels[LABELS.agent] ?? item.name, container: item.name, state: item.state })),
+    containers: stopped.map((item) => ({
+      name: item.labels[LABELS.agent] ?? item.name,
+      container: item.name,
+      state: item.state,
+    })),
     volumes,
     dryRun: options.dryRun,
   };
   // Worktrees of agents that are gone (or go now); those of remaining agents are in use.
   const pruneWorktreesNow = async (kept: typeof containers) => {
     if (!deps.worktrees) return undefined;
-    const inUse = new Set(kept.map((item) => item.labels[LABELS.gitState]).filter((path): path is string => Boolean(path)));
+    const inUse = new Set(
+      kept.map((item) => item.labels[LABELS.gitState]).filter((path): path is string => Boolean(path)),
+    );
     const workspace = options.workspace === undefined ? {} : { workspace: resolve(deps.cwd, options.workspace) };
-    const result = await pruneAgentWorktrees(deps.worktrees, { inUse, force: Boolean(options.force), dryRun: options.dryRun, ...workspace });
+    const result = await pruneAgentWorktrees(deps.worktrees, {
+      inUse,
+      force: Boolean(options.force),
+      dryRun: options.dryRun,
+      ...workspace,
+    });
     return {
       removed: result.removed,
-      refused: result.refused.map((item) => ({ agent: item.agent, path: item.location.path ?? '', branch: item.location.branch, message: item.error.message })),
+      refused: result.refused.map((item) => ({
+        agent: item.agent,
+        path: item.location.path ?? '',
+        branch: item.location.branch,
+        message: item.error.message,
+      })),
     };
   };
   if (options.dryRun) {
     // Every agent of every workspace keeps its worktree, except those that would be pruned.
     const everyAgent = await deps.runtime.listContainers({ labels: AGENT_FILTER, all: true });
-    const worktrees = await pruneWorktreesNow(everyAgent.filter((item) => !stopped.some((gone) => gone.id === item.id)));
+    const worktrees = await pruneWorktreesNow(
+      everyAgent.filter((item) => !stopped.some((gone) => gone.id === item.id)),
+    );
     return worktrees ? { ...plan, worktrees } : plan;
   }
   // An object started or used again since it was listed is left alone (the engine refuses: 409).
-  const removedContainers = await Promise.all(stopped.map((item) => deps.runtime.removeContainer(item.id, { force: false }).then(() => true, skipConflict)));
-  const removedVolumes = await Promise.all(volumes.map((volume) => deps.runtime.removeVolume(volume).then(() => true, skipConflict)));
+  const removedContainers = await Promise.all(
+    stopped.map((item) => deps.runtime.removeContainer(item.id, { force: false }).then(() => true, skipConflict)),
+  );
+  const removedVolumes = await Promise.all(
+    volumes.map((volume) => deps.runtime.removeVolume(volume).then(() => true, skipConflict)),
+  );
   const remaining = await deps.runtime.listContainers({ labels: AGENT_FILTER, all: true });
   const worktrees = await pruneWorktreesNow(remaining);
   return {

@@ -9,8 +9,18 @@ const ID = 'c936d217f4c82802069a584f1702da2b8d5c621555c543cfe1cbec813f3175f6';
 function fake(options: { removeKeepsProcess: boolean }) {
   const calls: string[] = [];
   let record: ContainerDetails | undefined = {
-    id: ID, name: 'agentctl-x', state: 'stopping', running: false, pid: 4242, image: 'img', user: '1000:1000', env: [], tty: true,
-    labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'x' }, hostConfig: { nanoCpus: 0, memory: 0, pidsLimit: 0 }, raw: {},
+    id: ID,
+    name: 'agentctl-x',
+    state: 'stopping',
+    running: false,
+    pid: 4242,
+    image: 'img',
+    user: '1000:1000',
+    env: [],
+    tty: true,
+    labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'x' },
+    hostConfig: { nanoCpus: 0, memory: 0, pidsLimit: 0 },
+    raw: {},
   };
   let processRuns = true;
   const runtime = {
@@ -39,20 +49,28 @@ function fake(options: { removeKeepsProcess: boolean }) {
 describe('removeAgents', () => {
   it('refuses a "stopping" agent without --force: its process still runs', async () => {
     const { runtime, calls } = fake({ removeKeepsProcess: false });
-    await expect(removeAgents({ runtime }, { names: ['x'], all: false, force: false, volumes: false })).rejects.toMatchObject({ code: 'AGENT_RUNNING', kind: 'conflict' });
+    await expect(
+      removeAgents({ runtime }, { names: ['x'], all: false, force: false, volumes: false }),
+    ).rejects.toMatchObject({ code: 'AGENT_RUNNING', kind: 'conflict' });
     expect(calls).toEqual([]);
   });
 
   it('--force kills it first, then removes it, and checks that its process is gone', async () => {
     const deps = fake({ removeKeepsProcess: false });
-    expect(await removeAgents(deps, { names: ['x'], all: false, force: true, volumes: false })).toEqual([{ name: 'x', volume: null }]);
+    expect(await removeAgents(deps, { names: ['x'], all: false, force: true, volumes: false })).toEqual([
+      { name: 'x', volume: null },
+    ]);
     expect(deps.calls).toEqual(['stop 0', 'remove force=true', 'probe 4242']);
   });
 
   it('--force fails (AGENT_STILL_RUNNING, with the pid) when the engine dropped the container but its process runs on', async () => {
     const deps = fake({ removeKeepsProcess: true });
     const failure = removeAgents(deps, { names: ['x'], all: false, force: true, volumes: false });
-    await expect(failure).rejects.toMatchObject({ code: 'AGENT_STILL_RUNNING', kind: 'engine', details: { agent: 'x', pid: 4242 } });
+    await expect(failure).rejects.toMatchObject({
+      code: 'AGENT_STILL_RUNNING',
+      kind: 'engine',
+      details: { agent: 'x', pid: 4242 },
+    });
     await expect(failure).rejects.toMatchObject({ hint: expect.stringContaining('kill -9 4242') });
   });
 });

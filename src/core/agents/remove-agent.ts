@@ -5,7 +5,11 @@ import { homeVolumeName } from './agent-name.js';
 import { checkSelection, isLive, type AgentSelection, type LifecycleRuntime } from './stop-agent.js';
 import type { ProcessProbe } from './container-process.js';
 import type { ContainerDetails } from '../../runtime/container-operations.js';
-import { checkAgentWorktreesRemovable, removeWorktreeOfAgent, type AgentWorktreeDeps } from '../worktree/agent-worktrees.js';
+import {
+  checkAgentWorktreesRemovable,
+  removeWorktreeOfAgent,
+  type AgentWorktreeDeps,
+} from '../worktree/agent-worktrees.js';
 
 export interface RemoveResult {
   name: string;
@@ -16,7 +20,14 @@ export interface RemoveResult {
    * checkout), its repository, and its branch unless --keep-branch (or the reason it was kept).
    * `dropped`: commits --force left on no ref (recoverable with `git branch NAME SHA` until gc).
    */
-  worktree?: { path: string; branch: string; deletedBranch: boolean; branchExisted: boolean; branchKeptReason: string | null; dropped: string[] };
+  worktree?: {
+    path: string;
+    branch: string;
+    deletedBranch: boolean;
+    branchExisted: boolean;
+    branchKeptReason: string | null;
+    dropped: string[];
+  };
 }
 
 /**
@@ -34,13 +45,19 @@ export async function removeAgents(
   selection: AgentSelection & { force: boolean; volumes: boolean; keepBranch?: boolean },
 ): Promise<RemoveResult[]> {
   checkSelection(selection, 'rm');
-  const targets = selection.all ? await lookupAllAgents(deps.runtime, true) : await lookupAgents(deps.runtime, selection.names);
+  const targets = selection.all
+    ? await lookupAllAgents(deps.runtime, true)
+    : await lookupAgents(deps.runtime, selection.names);
   const running = targets.filter(isLive).map(agentNameFromDetails);
   if (running.length > 0 && !selection.force) {
-    throw new ConflictError('AGENT_RUNNING', `Agent ${running.join(', ')} ${running.length === 1 ? 'is' : 'are'} running`, {
-      hint: `Stop it first (\`agentctl stop ${running.join(' ')}\`) or pass --force`,
-      details: { agents: running },
-    });
+    throw new ConflictError(
+      'AGENT_RUNNING',
+      `Agent ${running.join(', ')} ${running.length === 1 ? 'is' : 'are'} running`,
+      {
+        hint: `Stop it first (\`agentctl stop ${running.join(' ')}\`) or pass --force`,
+        details: { agents: running },
+      },
+    );
   }
   // Worktrees: refuse before removing anything when work would be lost (exit 9, unless --force).
   const worktreeOptions = { force: selection.force, keepBranch: Boolean(selection.keepBranch) };
@@ -56,7 +73,9 @@ export async function removeAgents(
       }
       await deps.runtime.removeContainer(details.id, { force: selection.force });
       if (isLive(details)) await confirmGone(deps, details, name);
-      const removedWorktree = deps.worktrees ? await removeWorktreeOfAgent(deps.worktrees, agents[index]!, worktreeOptions) : undefined;
+      const removedWorktree = deps.worktrees
+        ? await removeWorktreeOfAgent(deps.worktrees, agents[index]!, worktreeOptions)
+        : undefined;
       const worktree = removedWorktree
         ? {
             worktree: {
@@ -84,7 +103,11 @@ export async function removeAgents(
  * again, and where it runs on this machine the process itself is looked at (for a few seconds,
  * while the kill is reaped). AGENT_STILL_RUNNING (exit 5) otherwise, with its pid.
  */
-async function confirmGone(deps: { runtime: LifecycleRuntime; processProbe?: ProcessProbe; sleep?: (ms: number) => Promise<void> }, details: ContainerDetails, name: string): Promise<void> {
+async function confirmGone(
+  deps: { runtime: LifecycleRuntime; processProbe?: ProcessProbe; sleep?: (ms: number) => Promise<void> },
+  details: ContainerDetails,
+  name: string,
+): Promise<void> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const pid = details.pid;
   for (let attempt = 0; ; attempt += 1) {
@@ -93,12 +116,16 @@ async function confirmGone(deps: { runtime: LifecycleRuntime; processProbe?: Pro
     const alive = !listed && pid !== undefined && deps.processProbe ? await deps.processProbe(pid, details.id) : false;
     if (!listed && !alive) return;
     if (attempt >= 20) {
-      throw new EngineError('AGENT_STILL_RUNNING', `The engine reported agent ${name} removed, but its process${pid ? ` ${pid}` : ''} still runs`, {
-        hint: pid
-          ? `Kill it on the engine's host (\`kill -9 ${pid}\` as its owner or root), then check \`agentctl ls --all\`; restarting the engine's service also ends it`
-          : `Restart the engine's service to end it, then check \`agentctl ls --all\``,
-        details: { agent: name, ...(pid ? { pid } : {}), state: after?.state ?? 'removed' },
-      });
+      throw new EngineError(
+        'AGENT_STILL_RUNNING',
+        `The engine reported agent ${name} removed, but its process${pid ? ` ${pid}` : ''} still runs`,
+        {
+          hint: pid
+            ? `Kill it on the engine's host (\`kill -9 ${pid}\` as its owner or root), then check \`agentctl ls --all\`; restarting the engine's service also ends it`
+            : `Restart the engine's service to end it, then check \`agentctl ls --all\``,
+          details: { agent: name, ...(pid ? { pid } : {}), state: after?.state ?? 'removed' },
+        },
+      );
     }
     await sleep(250);
   }

@@ -4,18 +4,44 @@ import { findRequestedChanges, settingsDifferError } from './resume-changes.js';
 import type { PreparedStart, StartAgentOptions } from './start-options.js';
 
 const existing: ContainerDetails = {
-  id: 'c1', name: 'agentctl-x', state: 'exited', image: 'sha256:abc', running: false, user: '1000:1000', tty: true,
-  labels: { 'io.agentctl.managed': 'true', 'io.agentctl.image': 'agentctl-test/busybox:1.0.0', 'io.agentctl.workspace': '/src/app', 'io.agentctl.read-only': 'false' },
+  id: 'c1',
+  name: 'agentctl-x',
+  state: 'exited',
+  image: 'sha256:abc',
+  running: false,
+  user: '1000:1000',
+  tty: true,
+  labels: {
+    'io.agentctl.managed': 'true',
+    'io.agentctl.image': 'agentctl-test/busybox:1.0.0',
+    'io.agentctl.workspace': '/src/app',
+    'io.agentctl.read-only': 'false',
+  },
   env: ['HOME=/home/agent', 'PLAIN=1', 'TOKEN_FILE=/run/secrets/TOKEN'],
   hostConfig: { nanoCpus: 2e9, memory: 4 * 1024 ** 3, pidsLimit: 512 },
   raw: { Config: { Cmd: ['sleep', '600'] }, HostConfig: { NetworkMode: 'bridge', Binds: ['/src/app:/workspace:rw'] } },
 };
 const options = (extra: Partial<StartAgentOptions> = {}): StartAgentOptions => ({
-  name: 'x', detach: true, readOnly: false, env: [], envFiles: [], secrets: [], ssh: false, dockerAccess: 'none', waitTimeoutMs: 1000, ...extra,
+  name: 'x',
+  detach: true,
+  readOnly: false,
+  env: [],
+  envFiles: [],
+  secrets: [],
+  ssh: false,
+  dockerAccess: 'none',
+  waitTimeoutMs: 1000,
+  ...extra,
 });
 const prepared = (extra: Partial<PreparedStart> = {}): PreparedStart => ({
-  name: 'x', workspace: '/src/app', workspaceOwner: { uid: 1000, gid: 1000 }, env: [], secrets: [], capabilities: [],
-  limits: { cpus: 2, memory: 4 * 1024 ** 3, pidsLimit: 512 }, ...extra,
+  name: 'x',
+  workspace: '/src/app',
+  workspaceOwner: { uid: 1000, gid: 1000 },
+  env: [],
+  secrets: [],
+  capabilities: [],
+  limits: { cpus: 2, memory: 4 * 1024 ** 3, pidsLimit: 512 },
+  ...extra,
 });
 const flags = (extra: Partial<StartAgentOptions>, prep: Partial<PreparedStart> = {}) =>
   findRequestedChanges(existing, options(extra), prepared(prep), {}).map((change) => change.flag);
@@ -23,13 +49,31 @@ const flags = (extra: Partial<StartAgentOptions>, prep: Partial<PreparedStart> =
 describe('findRequestedChanges', () => {
   it('finds nothing when no flag is given, or only flags with the values the agent has', () => {
     expect(flags({})).toEqual([]);
-    expect(flags({ image: 'agentctl-test/busybox:1.0.0', workspace: '/src/app', memory: '4g', cpus: '2', pidsLimit: '512', command: ['sleep', '600'], env: ['PLAIN=1'], secrets: ['TOKEN'] }, { env: [['PLAIN', '1']], secrets: [{ name: 'TOKEN' } as never] })).toEqual([]);
+    expect(
+      flags(
+        {
+          image: 'agentctl-test/busybox:1.0.0',
+          workspace: '/src/app',
+          memory: '4g',
+          cpus: '2',
+          pidsLimit: '512',
+          command: ['sleep', '600'],
+          env: ['PLAIN=1'],
+          secrets: ['TOKEN'],
+        },
+        { env: [['PLAIN', '1']], secrets: [{ name: 'TOKEN' } as never] },
+      ),
+    ).toEqual([]);
   });
 
   it('names each given flag that differs', () => {
     expect(flags({ image: 'node:22' })).toEqual(['--image']);
-    expect(flags({ memory: '8g' }, { limits: { cpus: 2, memory: 8 * 1024 ** 3, pidsLimit: 512 } })).toEqual(['--memory']);
-    expect(flags({ cpus: '1', pidsLimit: '64' }, { limits: { cpus: 1, memory: 4 * 1024 ** 3, pidsLimit: 64 } })).toEqual(['--cpus', '--pids-limit']);
+    expect(flags({ memory: '8g' }, { limits: { cpus: 2, memory: 8 * 1024 ** 3, pidsLimit: 512 } })).toEqual([
+      '--memory',
+    ]);
+    expect(
+      flags({ cpus: '1', pidsLimit: '64' }, { limits: { cpus: 1, memory: 4 * 1024 ** 3, pidsLimit: 64 } }),
+    ).toEqual(['--cpus', '--pids-limit']);
     expect(flags({ command: ['sh', '-c', 'true'] })).toEqual(['the command after --']);
     expect(flags({ env: ['PLAIN=2'] }, { env: [['PLAIN', '2']] })).toEqual(['--env']);
     expect(flags({ secrets: ['OTHER'] }, { secrets: [{ name: 'OTHER' } as never] })).toEqual(['--secret']);
@@ -41,7 +85,12 @@ describe('findRequestedChanges', () => {
   });
 
   it('does not print env values or the command (they may hold secrets)', () => {
-    const changes = findRequestedChanges(existing, options({ env: ['PLAIN=hunter2'], command: ['login', 'hunter2'] }), prepared({ env: [['PLAIN', 'hunter2']] }), {});
+    const changes = findRequestedChanges(
+      existing,
+      options({ env: ['PLAIN=hunter2'], command: ['login', 'hunter2'] }),
+      prepared({ env: [['PLAIN', 'hunter2']] }),
+      {},
+    );
     const error = settingsDifferError('x', 'exited', changes);
     expect(error).toMatchObject({ code: 'AGENT_SETTINGS_DIFFER', kind: 'conflict' });
     expect(error.message).not.toContain('hunter2');

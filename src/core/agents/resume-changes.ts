@@ -25,7 +25,12 @@ interface RawInspect {
  * where the engine tells what the agent has. Config defaults and profiles are not compared: a
  * start without flags resumes the agent as it is.
  */
-export function findRequestedChanges(existing: ContainerDetails, options: StartAgentOptions, prepared: PreparedStart, config: Config): RequestedChange[] {
+export function findRequestedChanges(
+  existing: ContainerDetails,
+  options: StartAgentOptions,
+  prepared: PreparedStart,
+  config: Config,
+): RequestedChange[] {
   const changes: RequestedChange[] = [];
   const raw = (existing.raw ?? {}) as RawInspect;
   const labels = existing.labels;
@@ -34,7 +39,12 @@ export function findRequestedChanges(existing: ContainerDetails, options: StartA
     changes.push({ flag: '--image', was: image, asked: options.image });
   }
   // A worktree agent's workspace label is its worktree, not the checkout given with --workspace.
-  if (options.workspace !== undefined && !labels[LABELS.worktree] && labels[LABELS.workspace] !== undefined && prepared.workspace !== labels[LABELS.workspace]) {
+  if (
+    options.workspace !== undefined &&
+    !labels[LABELS.worktree] &&
+    labels[LABELS.workspace] !== undefined &&
+    prepared.workspace !== labels[LABELS.workspace]
+  ) {
     changes.push({ flag: '--workspace', was: labels[LABELS.workspace], asked: prepared.workspace });
   }
   const { nanoCpus, memory, pidsLimit } = existing.hostConfig;
@@ -47,36 +57,62 @@ export function findRequestedChanges(existing: ContainerDetails, options: StartA
   if (options.pidsLimit !== undefined && pidsLimit > 0 && prepared.limits.pidsLimit !== pidsLimit) {
     changes.push({ flag: '--pids-limit', was: String(pidsLimit), asked: String(prepared.limits.pidsLimit) });
   }
-  if (options.command && options.command.length > 0 && raw.Config && JSON.stringify(raw.Config.Cmd ?? []) !== JSON.stringify(options.command)) {
+  if (
+    options.command &&
+    options.command.length > 0 &&
+    raw.Config &&
+    JSON.stringify(raw.Config.Cmd ?? []) !== JSON.stringify(options.command)
+  ) {
     changes.push({ flag: 'the command after --' });
   }
   // --env and --env-file entries (after the profile's own env, which the agent got when created).
-  const profileEnv = Object.keys(prepared.agent === undefined ? {} : (config.agents?.[prepared.agent]?.env ?? {})).length;
+  const profileEnv = Object.keys(
+    prepared.agent === undefined ? {} : (config.agents?.[prepared.agent]?.env ?? {}),
+  ).length;
   const env = new Set(existing.env);
   const missing = prepared.env.slice(profileEnv).filter(([key, value]) => !env.has(`${key}=${value}`));
   if (missing.length > 0) changes.push({ flag: '--env', asked: [...new Set(missing.map(([key]) => key))].join(', ') });
-  const newSecrets = prepared.secrets.filter((secret) => !existing.env.some((entry) => entry.startsWith(`${secret.name}_FILE=`)));
-  if (newSecrets.length > 0) changes.push({ flag: '--secret', asked: newSecrets.map((secret) => secret.name).join(', ') });
+  const newSecrets = prepared.secrets.filter(
+    (secret) => !existing.env.some((entry) => entry.startsWith(`${secret.name}_FILE=`)),
+  );
+  if (newSecrets.length > 0)
+    changes.push({ flag: '--secret', asked: newSecrets.map((secret) => secret.name).join(', ') });
   if (options.readOnly && labels[LABELS.readOnly] !== 'true') changes.push({ flag: '--read-only', was: 'read-write' });
   if (options.tty === false && raw.Config?.Tty === true) changes.push({ flag: '--no-tty', was: 'a TTY' });
-  const loosened = findLoosenings({ NetworkMode: raw.HostConfig?.NetworkMode, Binds: raw.HostConfig?.Binds ?? [] }).map((loosening) => loosening.kind);
-  if (options.ssh && raw.HostConfig && !loosened.includes('ssh-agent')) changes.push({ flag: '--ssh', was: 'no ssh-agent' });
-  if (options.dockerAccess === 'socket' && raw.HostConfig && !loosened.includes('engine-socket')) changes.push({ flag: '--docker-access socket', was: 'none' });
+  const loosened = findLoosenings({ NetworkMode: raw.HostConfig?.NetworkMode, Binds: raw.HostConfig?.Binds ?? [] }).map(
+    (loosening) => loosening.kind,
+  );
+  if (options.ssh && raw.HostConfig && !loosened.includes('ssh-agent'))
+    changes.push({ flag: '--ssh', was: 'no ssh-agent' });
+  if (options.dockerAccess === 'socket' && raw.HostConfig && !loosened.includes('engine-socket'))
+    changes.push({ flag: '--docker-access socket', was: 'none' });
   if (options.network !== undefined && raw.HostConfig && (raw.HostConfig.NetworkMode ?? '') !== options.network) {
     changes.push({ flag: '--network', was: raw.HostConfig.NetworkMode || 'default', asked: options.network });
   }
   const hasWorktree = Boolean(labels[LABELS.worktree]);
   if (options.worktree === true && !hasWorktree) changes.push({ flag: '--worktree', was: 'no worktree' });
-  if (options.worktree === false && hasWorktree) changes.push({ flag: '--no-worktree', was: `worktree ${labels[LABELS.worktree]}` });
-  if (options.branch !== undefined && options.branch !== labels[LABELS.branch]) changes.push({ flag: '--branch', was: labels[LABELS.branch] ?? 'none', asked: options.branch });
+  if (options.worktree === false && hasWorktree)
+    changes.push({ flag: '--no-worktree', was: `worktree ${labels[LABELS.worktree]}` });
+  if (options.branch !== undefined && options.branch !== labels[LABELS.branch])
+    changes.push({ flag: '--branch', was: labels[LABELS.branch] ?? 'none', asked: options.branch });
   return changes;
 }
 
 /** AGENT_SETTINGS_DIFFER (exit 8): `start NAME` never drops a flag silently on an existing agent. */
 export function settingsDifferError(name: string, state: string, changes: RequestedChange[]): ConflictError {
-  const listed = changes.map((change) => change.flag + (change.was !== undefined || change.asked !== undefined ? ` (${[change.was === undefined ? '' : `has ${change.was}`, change.asked === undefined ? '' : `asked ${change.asked}`].filter(Boolean).join(', ')})` : ''));
-  return new ConflictError('AGENT_SETTINGS_DIFFER', `Agent ${name} exists (${state}) with other settings than asked: ${listed.join('; ')}`, {
-    hint: `Start it as it is with \`agentctl start ${name}\`, or re-create it: \`agentctl rm ${name} --keep-branch\`, then start it with the new settings (its home volume and branch are kept)`,
-    details: { agent: name, state, changes },
-  });
+  const listed = changes.map(
+    (change) =>
+      change.flag +
+      (change.was !== undefined || change.asked !== undefined
+        ? ` (${[change.was === undefined ? '' : `has ${change.was}`, change.asked === undefined ? '' : `asked ${change.asked}`].filter(Boolean).join(', ')})`
+        : ''),
+  );
+  return new ConflictError(
+    'AGENT_SETTINGS_DIFFER',
+    `Agent ${name} exists (${state}) with other settings than asked: ${listed.join('; ')}`,
+    {
+      hint: `Start it as it is with \`agentctl start ${name}\`, or re-create it: \`agentctl rm ${name} --keep-branch\`, then start it with the new settings (its home volume and branch are kept)`,
+      details: { agent: name, state, changes },
+    },
+  );
 }

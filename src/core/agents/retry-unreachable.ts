@@ -8,7 +8,12 @@ const TRANSPORT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE'
 
 /** Whether an error (or its cause chain) is a lost or refused connection rather than an engine answer. */
 export function isEngineUnreachable(error: unknown): boolean {
-  for (let current = error as { code?: string; message?: string; statusCode?: number; cause?: unknown } | undefined, depth = 0; current && depth < 5; depth += 1) {
+  for (
+    let current = error as { code?: string; message?: string; statusCode?: number; cause?: unknown } | undefined,
+      depth = 0;
+    current && depth < 5;
+    depth += 1
+  ) {
     if (typeof current.statusCode === 'number') return false;
     if (current.code && TRANSPORT_CODES.has(current.code)) return true;
     if (/socket hang up|write EPIPE|ECONNRESET|ECONNREFUSED/.test(current.message ?? '')) return true;
@@ -18,7 +23,10 @@ export function isEngineUnreachable(error: unknown): boolean {
 }
 
 /** Runs `operation`, retrying every `intervalMs` while the engine is unreachable, for up to `limitMs`. */
-export async function retryWhileUnreachable<T>(operation: () => Promise<T>, options: { limitMs?: number; intervalMs?: number } = {}): Promise<T> {
+export async function retryWhileUnreachable<T>(
+  operation: () => Promise<T>,
+  options: { limitMs?: number; intervalMs?: number } = {},
+): Promise<T> {
   const deadline = Date.now() + (options.limitMs ?? 15_000);
   for (;;) {
     try {

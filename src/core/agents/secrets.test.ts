@@ -11,25 +11,45 @@ describe('secrets', () => {
     const dir = mkdtempSync(join(tmpdir(), 'agentctl-secret-'));
     writeFileSync(join(dir, 'token'), 'file-secret-value\n');
     const registered: string[] = [];
-    const secrets = await resolveSecrets(['API_KEY', `GH_TOKEN=@${join(dir, 'token')}`], [], { API_KEY: 'env-secret-value' }, (v) => registered.push(v));
+    const secrets = await resolveSecrets(
+      ['API_KEY', `GH_TOKEN=@${join(dir, 'token')}`],
+      [],
+      { API_KEY: 'env-secret-value' },
+      (v) => registered.push(v),
+    );
     expect(secrets.map((s) => [s.name, s.value.toString()])).toEqual([
       ['API_KEY', 'env-secret-value'],
       ['GH_TOKEN', 'file-secret-value\n'],
     ]);
     expect(registered).toEqual(expect.arrayContaining(['env-secret-value', 'file-secret-value']));
-    expect(secretFileEnv(secrets)).toEqual(['API_KEY_FILE=/run/secrets/API_KEY', 'GH_TOKEN_FILE=/run/secrets/GH_TOKEN']);
+    expect(secretFileEnv(secrets)).toEqual([
+      'API_KEY_FILE=/run/secrets/API_KEY',
+      'GH_TOKEN_FILE=/run/secrets/GH_TOKEN',
+    ]);
   });
 
   it('takes config-offered names only when the host has them', async () => {
-    const secrets = await resolveSecrets([], ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY'], { ANTHROPIC_API_KEY: 'sk-ant-xyz' }, () => undefined);
+    const secrets = await resolveSecrets(
+      [],
+      ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY'],
+      { ANTHROPIC_API_KEY: 'sk-ant-xyz' },
+      () => undefined,
+    );
     expect(secrets.map((s) => s.name)).toEqual(['ANTHROPIC_API_KEY']);
   });
 
   it('refuses a missing secret, a value on the command line and a bad name', async () => {
-    await expect(resolveSecrets(['NOPE'], [], {}, () => undefined)).rejects.toMatchObject({ code: 'SECRET_MISSING', kind: 'usage' });
-    await expect(resolveSecrets(['K=value'], [], {}, () => undefined)).rejects.toMatchObject({ code: 'INVALID_SECRET' });
+    await expect(resolveSecrets(['NOPE'], [], {}, () => undefined)).rejects.toMatchObject({
+      code: 'SECRET_MISSING',
+      kind: 'usage',
+    });
+    await expect(resolveSecrets(['K=value'], [], {}, () => undefined)).rejects.toMatchObject({
+      code: 'INVALID_SECRET',
+    });
     await expect(resolveSecrets(['1X'], [], {}, () => undefined)).rejects.toMatchObject({ code: 'INVALID_SECRET' });
-    await expect(resolveSecrets(['K=@/nonexistent/file'], [], {}, () => undefined)).rejects.toMatchObject({ code: 'SECRET_FILE_UNREADABLE' });
+    await expect(resolveSecrets(['K=@/nonexistent/file'], [], {}, () => undefined)).rejects.toMatchObject({
+      code: 'SECRET_FILE_UNREADABLE',
+    });
   });
 
   it('builds an archive readable only by the agent user', () => {

@@ -34,9 +34,13 @@ export async function resolveSecrets(
       });
     }
     if (spec !== undefined && !spec.startsWith('@')) {
-      throw new UsageError('INVALID_SECRET', `Secret ${name}: give a file as NAME=@FILE, not a value on the command line`, {
-        hint: `Put the value in a file and use --secret ${name}=@FILE, or export ${name} and use --secret ${name}`,
-      });
+      throw new UsageError(
+        'INVALID_SECRET',
+        `Secret ${name}: give a file as NAME=@FILE, not a value on the command line`,
+        {
+          hint: `Put the value in a file and use --secret ${name}=@FILE, or export ${name} and use --secret ${name}`,
+        },
+      );
     }
     if (spec !== undefined) {
       const file = spec.slice(1);
@@ -45,8 +49,14 @@ export async function resolveSecrets(
         value = await readInputFile(file);
       } catch (error) {
         if (!(error instanceof InputFileError)) throw error;
-        const fix = error.problem.kind === 'unreadable' ? `Check the path in --secret ${name}=@FILE` : `Give --secret ${name}=@FILE a regular file (at most 1 MiB)`;
-        throw new UsageError('SECRET_FILE_UNREADABLE', `Cannot read the file for secret ${name}: ${error.message}`, { hint: fix, cause: error });
+        const fix =
+          error.problem.kind === 'unreadable'
+            ? `Check the path in --secret ${name}=@FILE`
+            : `Give --secret ${name}=@FILE a regular file (at most 1 MiB)`;
+        throw new UsageError('SECRET_FILE_UNREADABLE', `Cannot read the file for secret ${name}: ${error.message}`, {
+          hint: fix,
+          cause: error,
+        });
       }
       // As with an empty variable: an empty key is a mistake that would surface only inside the agent.
       if (value.toString('utf8').trim() === '') {
@@ -61,9 +71,13 @@ export async function resolveSecrets(
     }
     const value = hostEnv[name];
     if (value === undefined || value.trim() === '') {
-      throw new UsageError('SECRET_MISSING', `Secret ${name} is ${value === undefined ? 'not set' : 'empty'} in the environment`, {
-        hint: `Export ${name} first, or read it from a file with --secret ${name}=@FILE`,
-      });
+      throw new UsageError(
+        'SECRET_MISSING',
+        `Secret ${name} is ${value === undefined ? 'not set' : 'empty'} in the environment`,
+        {
+          hint: `Export ${name} first, or read it from a file with --secret ${name}=@FILE`,
+        },
+      );
     }
     register(value);
     secrets.set(name, { name, value: Buffer.from(value), source: 'environment' });
@@ -86,6 +100,13 @@ export function secretFileEnv(secrets: Secret[]): string[] {
 export function secretsArchiveEntries(secrets: Secret[], uid: number, gid: number): TarEntry[] {
   return [
     { name: 'secrets', type: 'directory', mode: 0o500, uid, gid },
-    ...secrets.map((secret): TarEntry => ({ name: `secrets/${secret.name}`, type: 'file', mode: 0o400, uid, gid, content: secret.value })),
+    ...secrets.map((secret): TarEntry => ({
+      name: `secrets/${secret.name}`,
+      type: 'file',
+      mode: 0o400,
+      uid,
+      gid,
+      content: secret.value,
+    })),
   ];
 }

@@ -23,8 +23,18 @@ function fakeRuntime(options: FakeOptions = {}) {
   const specs: ContainerSpec[] = [];
   const archives: { path: string; size: number }[] = [];
   const details = (extra: Partial<ContainerDetails>): ContainerDetails => ({
-    id: 'c1', name: 'agentctl-x', state: 'running', labels: {}, image: 'img', running: true, user: '1000:1000', env: [], tty: true,
-    hostConfig: { nanoCpus: 0, memory: 0, pidsLimit: 0 }, raw: {}, ...extra,
+    id: 'c1',
+    name: 'agentctl-x',
+    state: 'running',
+    labels: {},
+    image: 'img',
+    running: true,
+    user: '1000:1000',
+    env: [],
+    tty: true,
+    hostConfig: { nanoCpus: 0, memory: 0, pidsLimit: 0 },
+    raw: {},
+    ...extra,
   });
   let started = false;
   const runtime = {
@@ -33,7 +43,14 @@ function fakeRuntime(options: FakeOptions = {}) {
     endpoint: { url: 'unix:///var/run/docker.sock', source: 'explicit' },
     version: { kind: 'docker', version: '27.0.0', apiVersion: '1.46' },
     async fetchEngineInfo() {
-      return { name: 'h', storageRoot: '/var/lib/docker', storageDriver: 'overlay2', rootless: false, securityOptions: ['name=seccomp,profile=default'], ...(options.engineCpus ? { cpus: options.engineCpus } : {}) };
+      return {
+        name: 'h',
+        storageRoot: '/var/lib/docker',
+        storageDriver: 'overlay2',
+        rootless: false,
+        securityOptions: ['name=seccomp,profile=default'],
+        ...(options.engineCpus ? { cpus: options.engineCpus } : {}),
+      };
     },
     async inspectContainer(name: string) {
       calls.push(`inspect ${name}`);
@@ -73,7 +90,11 @@ function fakeRuntime(options: FakeOptions = {}) {
   return { runtime, calls, specs, archives };
 }
 
-function deps(runtime: ContainerRuntime, fail?: Error, env: NodeJS.ProcessEnv = {}): StartAgentDeps & { secrets: string[] } {
+function deps(
+  runtime: ContainerRuntime,
+  fail?: Error,
+  env: NodeJS.ProcessEnv = {},
+): StartAgentDeps & { secrets: string[] } {
   const secrets: string[] = [];
   return {
     cwd: tmpdir(),
@@ -95,8 +116,17 @@ function deps(runtime: ContainerRuntime, fail?: Error, env: NodeJS.ProcessEnv = 
 
 function options(overrides: Partial<StartAgentOptions> = {}): StartAgentOptions {
   return {
-    name: 'x', workspace: writableByAnyone(mkdtempSync(join(tmpdir(), 'agentctl-start-'))), detach: true, readOnly: false, env: [], envFiles: [], secrets: [],
-    ssh: false, dockerAccess: 'none', waitTimeoutMs: 5000, ...overrides,
+    name: 'x',
+    workspace: writableByAnyone(mkdtempSync(join(tmpdir(), 'agentctl-start-'))),
+    detach: true,
+    readOnly: false,
+    env: [],
+    envFiles: [],
+    secrets: [],
+    ssh: false,
+    dockerAccess: 'none',
+    waitTimeoutMs: 5000,
+    ...overrides,
   };
 }
 
@@ -106,7 +136,15 @@ describe('startAgent', () => {
     const d = deps(fake.runtime, undefined, { TOKEN: 'secret-value-1' });
     const started = await startAgent(d, options({ secrets: ['TOKEN'] }));
     expect(started).toMatchObject({ name: 'x', container: 'agentctl-x', resumed: false, user: '501:20' });
-    expect(fake.calls).toEqual(['inspect agentctl-x', 'createVolume agentctl-x-home', 'createContainer agentctl-x', 'putArchive /home', 'putArchive /run', 'start c1', 'inspect c1']);
+    expect(fake.calls).toEqual([
+      'inspect agentctl-x',
+      'createVolume agentctl-x-home',
+      'createContainer agentctl-x',
+      'putArchive /home',
+      'putArchive /run',
+      'start c1',
+      'inspect c1',
+    ]);
     expect(JSON.stringify(fake.specs)).not.toContain('secret-value-1');
     expect(d.secrets).toContain('secret-value-1');
   });
@@ -118,7 +156,9 @@ describe('startAgent', () => {
     expect(fake.specs[0]?.HostConfig?.NanoCpus).toBe(1e9);
     expect(notes.join('\n')).toContain('the agent gets 1 instead of the default 2');
     const refused = fakeRuntime({ engineCpus: 1 });
-    await expect(startAgent(deps(refused.runtime), options({ cpus: '2' }))).rejects.toMatchObject({ code: 'INVALID_CPUS' });
+    await expect(startAgent(deps(refused.runtime), options({ cpus: '2' }))).rejects.toMatchObject({
+      code: 'INVALID_CPUS',
+    });
     expect(refused.calls.filter((call) => call.startsWith('create'))).toEqual([]);
   });
 
@@ -136,22 +176,43 @@ describe('startAgent', () => {
   });
 
   it('keeps a volume that existed before (the state of an earlier agent of that name)', async () => {
-    const fake = fakeRuntime({ volumeExists: true, fail: { startContainer: new EngineError('ENGINE_FAILED', 'bad runtime', { hint: 'h' }) } });
+    const fake = fakeRuntime({
+      volumeExists: true,
+      fail: { startContainer: new EngineError('ENGINE_FAILED', 'bad runtime', { hint: 'h' }) },
+    });
     await expect(startAgent(deps(fake.runtime), options())).rejects.toMatchObject({ code: 'ENGINE_FAILED' });
     expect(fake.calls).toContain('removeContainer c1');
     expect(fake.calls).not.toContain('removeVolume agentctl-x-home');
   });
 
   it('an agent whose command ran and ended before the first look is a result: kept, with its exit code', async () => {
-    const fake = fakeRuntime({ afterStart: { state: 'exited', running: false, exitCode: 3, startedAt: '2026-12-01T10:00:00Z', finishedAt: '2026-12-01T10:00:01Z' } });
-    expect(await startAgent(deps(fake.runtime), options())).toMatchObject({ state: 'exited', exitCode: 3, finishedAt: '2026-12-01T10:00:01Z', resumed: false });
+    const fake = fakeRuntime({
+      afterStart: {
+        state: 'exited',
+        running: false,
+        exitCode: 3,
+        startedAt: '2026-12-01T10:00:00Z',
+        finishedAt: '2026-12-01T10:00:01Z',
+      },
+    });
+    expect(await startAgent(deps(fake.runtime), options())).toMatchObject({
+      state: 'exited',
+      exitCode: 3,
+      finishedAt: '2026-12-01T10:00:01Z',
+      resumed: false,
+    });
     expect(fake.calls).not.toContain('removeContainer c1');
     expect(fake.calls).not.toContain('removeVolume agentctl-x-home');
   });
 
   it('removes what it made when the container is gone or dead right after starting', async () => {
-    const fake = fakeRuntime({ afterStart: { state: 'dead', running: false, exitCode: 137, startedAt: '2026-12-01T10:00:00Z' } });
-    await expect(startAgent(deps(fake.runtime), options())).rejects.toMatchObject({ code: 'AGENT_EXITED', kind: 'engine' });
+    const fake = fakeRuntime({
+      afterStart: { state: 'dead', running: false, exitCode: 137, startedAt: '2026-12-01T10:00:00Z' },
+    });
+    await expect(startAgent(deps(fake.runtime), options())).rejects.toMatchObject({
+      code: 'AGENT_EXITED',
+      kind: 'engine',
+    });
     expect(fake.calls).toContain('removeContainer c1');
   });
 
@@ -164,20 +225,36 @@ describe('startAgent', () => {
   });
 
   it('starts a stopped agent again as it is, and refuses a running one or a foreign container', async () => {
-    const stopped = fakeRuntime({ existing: { state: 'exited', running: false, labels: { 'io.agentctl.managed': 'true' } } });
+    const stopped = fakeRuntime({
+      existing: { state: 'exited', running: false, labels: { 'io.agentctl.managed': 'true' } },
+    });
     expect(await startAgent(deps(stopped.runtime), options())).toMatchObject({ resumed: true });
     expect(stopped.calls).not.toContain('createContainer agentctl-x');
     const running = fakeRuntime({ existing: { labels: { 'io.agentctl.managed': 'true' } } });
-    await expect(startAgent(deps(running.runtime), options())).rejects.toMatchObject({ code: 'AGENT_EXISTS', kind: 'conflict' });
+    await expect(startAgent(deps(running.runtime), options())).rejects.toMatchObject({
+      code: 'AGENT_EXISTS',
+      kind: 'conflict',
+    });
     const foreign = fakeRuntime({ existing: { state: 'exited', labels: {} } });
-    await expect(startAgent(deps(foreign.runtime), options())).rejects.toMatchObject({ code: 'NAME_TAKEN', kind: 'conflict' });
+    await expect(startAgent(deps(foreign.runtime), options())).rejects.toMatchObject({
+      code: 'NAME_TAKEN',
+      kind: 'conflict',
+    });
   });
 
   it('checks the command line before connecting to the engine', async () => {
     let connected = false;
-    const d = { ...deps(fakeRuntime().runtime), runtime: async () => { connected = true; return fakeRuntime().runtime; } };
+    const d = {
+      ...deps(fakeRuntime().runtime),
+      runtime: async () => {
+        connected = true;
+        return fakeRuntime().runtime;
+      },
+    };
     await expect(startAgent(d, options({ memory: 'lots' }))).rejects.toMatchObject({ code: 'INVALID_MEMORY' });
-    await expect(startAgent(d, options({ workspace: '/nonexistent/agentctl' }))).rejects.toMatchObject({ code: 'WORKSPACE_NOT_FOUND' });
+    await expect(startAgent(d, options({ workspace: '/nonexistent/agentctl' }))).rejects.toMatchObject({
+      code: 'WORKSPACE_NOT_FOUND',
+    });
     await expect(startAgent(d, options({ agent: 'nope' }))).rejects.toMatchObject({ code: 'AGENT_PROFILE_UNKNOWN' });
     await expect(startAgent(d, options({ name: '-bad' }))).rejects.toMatchObject({ code: 'AGENT_NAME_INVALID' });
     expect(connected).toBe(false);

@@ -39,7 +39,10 @@ export interface StartAgentDeps {
   signal?: AbortSignal;
   /** Connects to the engine (called only once the command line checked out). */
   runtime(): Promise<ContainerRuntime>;
-  resolveImage(runtime: ContainerRuntime, request: { image?: string; agent?: string; pull?: StartAgentOptions['pull']; useLocal?: boolean }): Promise<ResolvedAgentImage>;
+  resolveImage(
+    runtime: ContainerRuntime,
+    request: { image?: string; agent?: string; pull?: StartAgentOptions['pull']; useLocal?: boolean },
+  ): Promise<ResolvedAgentImage>;
   registerSecret(value: string): void;
   log(message: string): void;
   /** A warning the user always sees (stderr, even with --quiet): each loosening of an agent's confinement. */
@@ -115,9 +118,13 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
   const existing = await runtime.inspectContainer(container);
   if (existing) {
     if (existing.labels[LABELS.managed] !== 'true') {
-      throw new ConflictError('NAME_TAKEN', `The container name ${container} is used by a container agentctl did not create`, {
-        hint: 'Choose another name with `agentctl start NAME`',
-      });
+      throw new ConflictError(
+        'NAME_TAKEN',
+        `The container name ${container} is used by a container agentctl did not create`,
+        {
+          hint: 'Choose another name with `agentctl start NAME`',
+        },
+      );
     }
     if (!['exited', 'stopped'].includes(existing.state)) {
       throw new ConflictError('AGENT_EXISTS', `Agent ${name} already exists (${existing.state})`, {
@@ -138,7 +145,11 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       workspace: existing.labels[LABELS.workspace] ?? '',
       volume,
       user: existing.user,
-      loosened: announceLoosenings(deps, name, (existing.raw as { HostConfig?: Parameters<typeof announceLoosenings>[2] } | undefined)?.HostConfig),
+      loosened: announceLoosenings(
+        deps,
+        name,
+        (existing.raw as { HostConfig?: Parameters<typeof announceLoosenings>[2] } | undefined)?.HostConfig,
+      ),
       ...(existing.labels[LABELS.branch] ? { branch: existing.labels[LABELS.branch] } : {}),
       ...(existing.labels[LABELS.worktree] ? { worktree: existing.labels[LABELS.worktree] } : {}),
     };
@@ -148,7 +159,13 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       async start(mode) {
         await runtime.startContainer(existing.id, { signal: deps.signal, timeoutMs: options.waitTimeoutMs });
         if (mode === 'attached') return base;
-        const details = await waitUntilRunning({ runtime, signal: deps.signal }, existing.id, name, options.waitTimeoutMs, existing.startedAt);
+        const details = await waitUntilRunning(
+          { runtime, signal: deps.signal },
+          existing.id,
+          name,
+          options.waitTimeoutMs,
+          existing.startedAt,
+        );
         return { ...base, ...startOutcome(details) };
       },
       discard: async () => undefined,
@@ -156,17 +173,38 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
   }
 
   if (prepared.workspaceRefused) throw prepared.workspaceRefused;
-  const image = await deps.resolveImage(runtime, { image: options.image, agent: prepared.agent, pull: options.pull, useLocal: options.useLocalImage });
+  const image = await deps.resolveImage(runtime, {
+    image: options.image,
+    agent: prepared.agent,
+    pull: options.pull,
+    useLocal: options.useLocalImage,
+  });
   deps.log(`image ${image.reference} (${image.source}, ${image.digest ?? image.id})`);
   const info = await engineInfo;
   // The default 2 CPUs on a 1-CPU engine would fail every start: the default shrinks to fit (and
   // says so); a value the user gave (flag or config) above the engine's count is refused.
-  const fitted = fitCpusToEngine(prepared.limits, info.cpus, options.cpus !== undefined || deps.config.resources?.cpus !== undefined);
+  const fitted = fitCpusToEngine(
+    prepared.limits,
+    info.cpus,
+    options.cpus !== undefined || deps.config.resources?.cpus !== undefined,
+  );
   if (fitted.note) (deps.warn ?? deps.log)(fitted.note);
-  const ociRuntime = await checkAgainstEngine(deps, runtime, info, { workspace: prepared.workspace, ociRuntime: options.ociRuntime });
+  const ociRuntime = await checkAgainstEngine(deps, runtime, info, {
+    workspace: prepared.workspace,
+    ociRuntime: options.ociRuntime,
+  });
   const selinux = info.securityOptions.some((option) => /(^|,)name=selinux(,|$)/.test(option));
-  const user = decideAgentUser({ kind: runtime.kind, platform: deps.platform, rootless: info.rootless, host: deps.hostUser, workspaceOwner: prepared.workspaceOwner, bindMounts: runtime.capabilities.bindMounts });
-  deps.log(`user ${user.uid}:${user.gid}${user.usernsMode ? ` (userns ${user.usernsMode})` : ''}: ${user.reason}${selinux ? '; SELinux: relabelling the workspace' : ''}`);
+  const user = decideAgentUser({
+    kind: runtime.kind,
+    platform: deps.platform,
+    rootless: info.rootless,
+    host: deps.hostUser,
+    workspaceOwner: prepared.workspaceOwner,
+    bindMounts: runtime.capabilities.bindMounts,
+  });
+  deps.log(
+    `user ${user.uid}:${user.gid}${user.usernsMode ? ` (userns ${user.usernsMode})` : ''}: ${user.reason}${selinux ? '; SELinux: relabelling the workspace' : ''}`,
+  );
   const limitsIgnored = getLimitsIgnoredReason(runtime.kind, info);
   if (limitsIgnored) (deps.warn ?? deps.log)(`agent ${name} runs without resource limits: ${limitsIgnored}`);
 
@@ -178,7 +216,10 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       homedir: deps.homedir ?? homedir(),
       processUser: deps.hostUser,
       listAgents: async () => {
-        const agents = (await runtime.listContainers({ labels: AGENT_FILTER, all: true })).map((item) => ({ name: item.labels[LABELS.agent] ?? item.name, labels: item.labels }));
+        const agents = (await runtime.listContainers({ labels: AGENT_FILTER, all: true })).map((item) => ({
+          name: item.labels[LABELS.agent] ?? item.name,
+          labels: item.labels,
+        }));
         // Not there when inspected above: another start of this name won the race (not "checkout in use").
         if (agents.some((agent) => agent.name === name)) {
           throw new ConflictError('CONTAINER_NAME_TAKEN', `Agent ${name} was just created by another agentctl`, {
@@ -191,7 +232,16 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       log: deps.log,
       engine: runtime.endpoint.url,
     },
-    { name, workspace: prepared.workspace, readOnly: options.readOnly, worktree: options.worktree, branch: options.branch, base: options.base, selinux, ownCopy: !runtime.capabilities.bindMounts },
+    {
+      name,
+      workspace: prepared.workspace,
+      readOnly: options.readOnly,
+      worktree: options.worktree,
+      branch: options.branch,
+      base: options.base,
+      selinux,
+      ownCopy: !runtime.capabilities.bindMounts,
+    },
   );
   const worktreeResult = {
     ...(agentWorkspace.worktree ? { worktree: agentWorkspace.worktree.path } : {}),
@@ -229,8 +279,13 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       tty: options.tty ?? true,
     };
     spec = buildAgentSpec(input);
-    await checkAgentAccess(user, { workspace: agentWorkspace.workspace, readOnly: options.readOnly, ...(prepared.sshSocket ? { sshSocket: prepared.sshSocket } : {}) });
-    if (agentWorkspace.workspace !== prepared.workspace) await checkMountedWorkspace(deps, runtime, info, agentWorkspace.workspace, Boolean(options.allowUnsafeWorkspace));
+    await checkAgentAccess(user, {
+      workspace: agentWorkspace.workspace,
+      readOnly: options.readOnly,
+      ...(prepared.sshSocket ? { sshSocket: prepared.sshSocket } : {}),
+    });
+    if (agentWorkspace.workspace !== prepared.workspace)
+      await checkMountedWorkspace(deps, runtime, info, agentWorkspace.workspace, Boolean(options.allowUnsafeWorkspace));
     createdVolume = await runtime.createVolume(volume, agentLabels(input, 'home'));
     deps.log(createdVolume ? `created volume ${volume}` : `reusing volume ${volume}`);
     id = (await runtime.createContainer(spec)).id;
@@ -247,7 +302,18 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
   }
   const createdId = id;
   const loosened = announceLoosenings(deps, name, spec.HostConfig, prepared.unsafeWorkspace);
-  const base = { name, container, id: createdId, resumed: false, image: image.reference, workspace: prepared.workspace, volume, user: spec.User!, loosened, ...worktreeResult };
+  const base = {
+    name,
+    container,
+    id: createdId,
+    resumed: false,
+    image: image.reference,
+    workspace: prepared.workspace,
+    volume,
+    user: spec.User!,
+    loosened,
+    ...worktreeResult,
+  };
   return {
     ...base,
     labels: spec.Labels ?? {},
@@ -255,7 +321,12 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       try {
         await runtime.startContainer(createdId, { signal: deps.signal, timeoutMs: options.waitTimeoutMs });
         if (mode === 'attached') return base;
-        const details = await waitUntilRunning({ runtime, signal: deps.signal }, createdId, name, options.waitTimeoutMs);
+        const details = await waitUntilRunning(
+          { runtime, signal: deps.signal },
+          createdId,
+          name,
+          options.waitTimeoutMs,
+        );
         return { ...base, ...startOutcome(details) };
       } catch (error) {
         await discard();
@@ -274,16 +345,28 @@ function homeEntry(user: AgentUser) {
 async function engineSocket(runtime: ContainerRuntime): Promise<{ path: string; gid?: number }> {
   const parsed = parseEndpoint(runtime.endpoint.url);
   if (parsed.protocol !== 'unix' || !parsed.socketPath) {
-    throw new UsageError('DOCKER_ACCESS_UNSUPPORTED', `--docker-access socket needs a local unix socket; the engine is at ${runtime.endpoint.url}`, {
-      hint: 'Use a local engine, or start without --docker-access socket',
-    });
+    throw new UsageError(
+      'DOCKER_ACCESS_UNSUPPORTED',
+      `--docker-access socket needs a local unix socket; the engine is at ${runtime.endpoint.url}`,
+      {
+        hint: 'Use a local engine, or start without --docker-access socket',
+      },
+    );
   }
   // The socket's group lets the non-root agent use it; never the root group (it opens more than the socket).
-  const gid = await stat(parsed.socketPath).then((info) => (info.gid !== 0 && (info.mode & 0o060) === 0o060 ? info.gid : undefined), () => undefined);
+  const gid = await stat(parsed.socketPath).then(
+    (info) => (info.gid !== 0 && (info.mode & 0o060) === 0o060 ? info.gid : undefined),
+    () => undefined,
+  );
   return { path: parsed.socketPath, ...(gid === undefined ? {} : { gid }) };
 }
 
-async function cleanUp(runtime: ContainerRuntime, id: string | undefined, volume: string | undefined, log: (message: string) => void): Promise<void> {
+async function cleanUp(
+  runtime: ContainerRuntime,
+  id: string | undefined,
+  volume: string | undefined,
+  log: (message: string) => void,
+): Promise<void> {
   if (id) {
     await retryWhileUnreachable(() => runtime.removeContainer(id, { force: true })).then(
       () => log(`removed the half-made container ${id.slice(0, 12)}`),
@@ -294,7 +377,8 @@ async function cleanUp(runtime: ContainerRuntime, id: string | undefined, volume
     // Another start racing for the same name may use the volume now: the engine then refuses (409).
     await retryWhileUnreachable(() => runtime.removeVolume(volume)).then(
       () => log(`removed the volume ${volume}`),
-      (error: unknown) => log(`kept the volume ${volume}: ${isAgentctlError(error) ? error.code : (error as Error).message}`),
+      (error: unknown) =>
+        log(`kept the volume ${volume}: ${isAgentctlError(error) ? error.code : (error as Error).message}`),
     );
   }
 }

@@ -20,7 +20,13 @@ export interface StartCheckDeps {
 }
 
 function safetyDeps(deps: StartCheckDeps) {
-  return { env: deps.env, platform: deps.platform, homedir: deps.homedir ?? homedir(), config: deps.config, hostUser: deps.hostUser };
+  return {
+    env: deps.env,
+    platform: deps.platform,
+    homedir: deps.homedir ?? homedir(),
+    config: deps.config,
+    hostUser: deps.hostUser,
+  };
 }
 
 /**
@@ -43,20 +49,43 @@ export async function checkAgainstEngine(
  * The directory actually mounted (agentctl's own worktree, whose place comes from config) is held
  * to the same rules as the workspace given, the engine's own state included.
  */
-export async function checkMountedWorkspace(deps: StartCheckDeps, runtime: ContainerRuntime, info: EngineInfo, workspace: string, allowUnsafe: boolean): Promise<void> {
-  const socketPath = runtime.endpoint.url.startsWith('unix://') ? parseEndpoint(runtime.endpoint.url).socketPath : undefined;
-  await checkWorkspaceSafety(safetyDeps(deps), workspace, allowUnsafe, engineStatePaths(info.storageRoot || undefined, socketPath));
+export async function checkMountedWorkspace(
+  deps: StartCheckDeps,
+  runtime: ContainerRuntime,
+  info: EngineInfo,
+  workspace: string,
+  allowUnsafe: boolean,
+): Promise<void> {
+  const socketPath = runtime.endpoint.url.startsWith('unix://')
+    ? parseEndpoint(runtime.endpoint.url).socketPath
+    : undefined;
+  await checkWorkspaceSafety(
+    safetyDeps(deps),
+    workspace,
+    allowUnsafe,
+    engineStatePaths(info.storageRoot || undefined, socketPath),
+  );
 }
 
 /** After create: the engine records the OCI runtime asked for (else the caller removes the container). */
-export async function checkCreated(deps: StartCheckDeps, runtime: ContainerRuntime, id: string, ociRuntime: string | undefined): Promise<void> {
+export async function checkCreated(
+  deps: StartCheckDeps,
+  runtime: ContainerRuntime,
+  id: string,
+  ociRuntime: string | undefined,
+): Promise<void> {
   if (!ociRuntime) return;
   await verifyOciRuntime(runtime, id, ociRuntime);
   deps.log(`OCI runtime ${ociRuntime} (as the engine records it)`);
 }
 
 /** Finds and prints (one warning line each) what this agent gets beyond the hardened default. */
-export function announceLoosenings(deps: StartCheckDeps, name: string, hostConfig: Partial<Pick<ContainerSpec['HostConfig'], 'NetworkMode' | 'CapAdd' | 'Binds'>> | undefined, unsafeWorkspace?: string): Loosening[] {
+export function announceLoosenings(
+  deps: StartCheckDeps,
+  name: string,
+  hostConfig: Partial<Pick<ContainerSpec['HostConfig'], 'NetworkMode' | 'CapAdd' | 'Binds'>> | undefined,
+  unsafeWorkspace?: string,
+): Loosening[] {
   const loosened = findLoosenings(hostConfig ?? {}, unsafeWorkspace);
   for (const loosening of loosened) (deps.warn ?? deps.log)(describeLoosening(name, loosening));
   return loosened;

@@ -30,11 +30,31 @@ function fakeRuntime(fake: Fake = {}) {
       calls.push('info');
       const infos = fake.infos ?? [{}];
       const extra = infos[Math.min(infoCalls++, infos.length - 1)];
-      return { name: 'h', storageRoot: '/var/lib/docker', storageDriver: 'overlay2', rootless: false, securityOptions: [], ...extra };
+      return {
+        name: 'h',
+        storageRoot: '/var/lib/docker',
+        storageDriver: 'overlay2',
+        rootless: false,
+        securityOptions: [],
+        ...extra,
+      };
     },
     async inspectContainer(name: string) {
       calls.push(`inspect ${name}`);
-      if (name === 'c1') return { id: 'c1', name: 'agentctl-x', state: 'running', labels: {}, image: 'img', running: true, user: '501:20', env: [], tty: true, hostConfig: { nanoCpus: 0, memory: 0, pidsLimit: 0 }, raw: {} };
+      if (name === 'c1')
+        return {
+          id: 'c1',
+          name: 'agentctl-x',
+          state: 'running',
+          labels: {},
+          image: 'img',
+          running: true,
+          user: '501:20',
+          env: [],
+          tty: true,
+          hostConfig: { nanoCpus: 0, memory: 0, pidsLimit: 0 },
+          raw: {},
+        };
       return undefined;
     },
     async listContainers() {
@@ -75,7 +95,10 @@ function fakeRuntime(fake: Fake = {}) {
   return { runtime: strict, calls, specs };
 }
 
-function deps(runtime: ContainerRuntime, config: StartAgentDeps['config'] = { worktree: 'never' }): StartAgentDeps & { warnings: string[] } {
+function deps(
+  runtime: ContainerRuntime,
+  config: StartAgentDeps['config'] = { worktree: 'never' },
+): StartAgentDeps & { warnings: string[] } {
   const warnings: string[] = [];
   return {
     cwd: tmpdir(),
@@ -84,7 +107,12 @@ function deps(runtime: ContainerRuntime, config: StartAgentDeps['config'] = { wo
     config,
     homedir: writableByAnyone(mkdtempSync(join(tmpdir(), 'agentctl-home-'))),
     runtime: async () => runtime,
-    resolveImage: async () => ({ reference: 'agentctl-test/busybox:1.0.0', source: 'local', id: 'sha256:img', digest: null }),
+    resolveImage: async () => ({
+      reference: 'agentctl-test/busybox:1.0.0',
+      source: 'local',
+      id: 'sha256:img',
+      digest: null,
+    }),
     registerSecret: () => undefined,
     log: () => undefined,
     warn: (message) => warnings.push(message),
@@ -95,30 +123,60 @@ function deps(runtime: ContainerRuntime, config: StartAgentDeps['config'] = { wo
 
 function options(overrides: Partial<StartAgentOptions> = {}): StartAgentOptions {
   return {
-    name: 'x', workspace: writableByAnyone(mkdtempSync(join(tmpdir(), 'agentctl-start-'))), detach: true, readOnly: false, env: [], envFiles: [], secrets: [],
-    ssh: false, dockerAccess: 'none', waitTimeoutMs: 5000, ...overrides,
+    name: 'x',
+    workspace: writableByAnyone(mkdtempSync(join(tmpdir(), 'agentctl-start-'))),
+    detach: true,
+    readOnly: false,
+    env: [],
+    envFiles: [],
+    secrets: [],
+    ssh: false,
+    dockerAccess: 'none',
+    waitTimeoutMs: 5000,
+    ...overrides,
   };
 }
 
 describe('start: the OCI runtime asked for', () => {
   it('refuses one the engine does not list before anything is made (asking the engine again, not only the cache)', async () => {
     const fake = fakeRuntime({ infos: [{ runtimes: ['runc'] }] });
-    const error = await startAgent(deps(fake.runtime), options({ ociRuntime: 'bogus' })).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: 'OCI_RUNTIME_UNKNOWN', kind: 'usage', message: 'The Docker engine has no OCI runtime "bogus" (it knows: runc)' });
+    const error = await startAgent(deps(fake.runtime), options({ ociRuntime: 'bogus' })).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toMatchObject({
+      code: 'OCI_RUNTIME_UNKNOWN',
+      kind: 'usage',
+      message: 'The Docker engine has no OCI runtime "bogus" (it knows: runc)',
+    });
     expect(fake.calls.filter((call) => call === 'info')).toHaveLength(2);
     expect(fake.calls.some((call) => call.startsWith('create'))).toBe(false);
   });
 
   it('accepts one that a fresh answer lists when the cached one did not (runtimes reloaded)', async () => {
-    const fake = fakeRuntime({ infos: [{ runtimes: ['runc'] }, { runtimes: ['runc', 'runsc'] }], recordedRuntime: 'runsc' });
-    await expect(startAgent(deps(fake.runtime), options({ ociRuntime: 'runsc' }))).resolves.toMatchObject({ name: 'x' });
+    const fake = fakeRuntime({
+      infos: [{ runtimes: ['runc'] }, { runtimes: ['runc', 'runsc'] }],
+      recordedRuntime: 'runsc',
+    });
+    await expect(startAgent(deps(fake.runtime), options({ ociRuntime: 'runsc' }))).resolves.toMatchObject({
+      name: 'x',
+    });
     expect(fake.specs[0]!.HostConfig.Runtime).toBe('runsc');
   });
 
   it('removes the container and fails when the engine recorded another runtime (Podman compat API)', async () => {
-    const fake = fakeRuntime({ kind: 'podman', infos: [{ runtimes: ['crun', 'runc', 'runsc'] }], recordedRuntime: 'runc' });
-    const error = await startAgent(deps(fake.runtime), options({ ociRuntime: 'runsc' })).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: 'OCI_RUNTIME_NOT_APPLIED', kind: 'engine', message: 'The Podman engine would run the agent on runc, not on the OCI runtime "runsc" asked for' });
+    const fake = fakeRuntime({
+      kind: 'podman',
+      infos: [{ runtimes: ['crun', 'runc', 'runsc'] }],
+      recordedRuntime: 'runc',
+    });
+    const error = await startAgent(deps(fake.runtime), options({ ociRuntime: 'runsc' })).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toMatchObject({
+      code: 'OCI_RUNTIME_NOT_APPLIED',
+      kind: 'engine',
+      message: 'The Podman engine would run the agent on runc, not on the OCI runtime "runsc" asked for',
+    });
     expect((error as { hint: string }).hint).toContain('containers.conf');
     expect(fake.calls).toContain('removeContainer c1');
     expect(fake.calls).toContain('removeVolume agentctl-x-home');
@@ -149,9 +207,17 @@ describe('start: loosenings are always told', () => {
 
   it('warns about network host from config as well, and about added capabilities', async () => {
     const fake = fakeRuntime();
-    const d = deps(fake.runtime, { worktree: 'never', network: 'host', defaultAgent: 'p', agents: { p: { image: 'i', capabilities: ['net_admin'] } } });
+    const d = deps(fake.runtime, {
+      worktree: 'never',
+      network: 'host',
+      defaultAgent: 'p',
+      agents: { p: { image: 'i', capabilities: ['net_admin'] } },
+    });
     const started = await startAgent(d, options());
-    expect(started.loosened).toEqual([{ kind: 'network-host', value: 'host' }, { kind: 'capability', value: 'NET_ADMIN' }]);
+    expect(started.loosened).toEqual([
+      { kind: 'network-host', value: 'host' },
+      { kind: 'capability', value: 'NET_ADMIN' },
+    ]);
     expect(d.warnings).toHaveLength(2);
   });
 
@@ -175,13 +241,19 @@ describe('start: the workspace', () => {
   it('refuses the home directory before the image is resolved or anything made', async () => {
     const fake = fakeRuntime();
     const d = deps(fake.runtime);
-    await expect(prepareAgent(d, options({ workspace: d.homedir }))).rejects.toMatchObject({ code: 'WORKSPACE_UNSAFE', kind: 'usage' });
+    await expect(prepareAgent(d, options({ workspace: d.homedir }))).rejects.toMatchObject({
+      code: 'WORKSPACE_UNSAFE',
+      kind: 'usage',
+    });
     expect(fake.calls).toEqual(['info', 'inspect agentctl-x']);
   });
 
   it("refuses --workspace '' instead of taking the current directory", async () => {
     const fake = fakeRuntime();
-    await expect(prepareAgent(deps(fake.runtime), options({ workspace: '' }))).rejects.toMatchObject({ code: 'WORKSPACE_EMPTY', kind: 'usage' });
+    await expect(prepareAgent(deps(fake.runtime), options({ workspace: '' }))).rejects.toMatchObject({
+      code: 'WORKSPACE_EMPTY',
+      kind: 'usage',
+    });
     expect(fake.calls).toEqual([]);
   });
 
@@ -198,7 +270,9 @@ describe('start: the workspace', () => {
   it("refuses the engine's storage root as the engine reports it", async () => {
     const storage = mkdtempSync(join(tmpdir(), 'agentctl-storage-'));
     const fake = fakeRuntime({ infos: [{ storageRoot: storage }] });
-    await expect(startAgent(deps(fake.runtime), options({ workspace: storage, allowUnsafeWorkspace: true }))).rejects.toMatchObject({ code: 'WORKSPACE_PROTECTED', message: expect.stringContaining("the engine's storage") });
+    await expect(
+      startAgent(deps(fake.runtime), options({ workspace: storage, allowUnsafeWorkspace: true })),
+    ).rejects.toMatchObject({ code: 'WORKSPACE_PROTECTED', message: expect.stringContaining("the engine's storage") });
     expect(fake.calls.some((call) => call.startsWith('create'))).toBe(false);
   });
 });
@@ -212,7 +286,13 @@ function writableByAnyone(dir: string): string {
 describe('start: an engine that lists no runtimes at all', () => {
   it('still refuses an unknown one with a hint that makes sense', async () => {
     const fake = fakeRuntime({ infos: [{ runtimes: [] }] });
-    const error = await startAgent(deps(fake.runtime), options({ ociRuntime: 'runsc' })).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: 'OCI_RUNTIME_UNKNOWN', message: 'The Docker engine has no OCI runtime "runsc" (it knows: none)', hint: 'To use it, register "runsc" under "runtimes" in the engine\'s daemon.json and reload the engine' });
+    const error = await startAgent(deps(fake.runtime), options({ ociRuntime: 'runsc' })).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toMatchObject({
+      code: 'OCI_RUNTIME_UNKNOWN',
+      message: 'The Docker engine has no OCI runtime "runsc" (it knows: none)',
+      hint: 'To use it, register "runsc" under "runtimes" in the engine\'s daemon.json and reload the engine',
+    });
   });
 });

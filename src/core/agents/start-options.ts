@@ -98,11 +98,20 @@ const DOCKER_DESKTOP_SSH_SOCKET = '/run/host-services/ssh-auth.sock';
 async function findSshSocket(deps: PrepareDeps): Promise<string> {
   if (deps.platform === 'darwin') return DOCKER_DESKTOP_SSH_SOCKET;
   const socket = deps.env.SSH_AUTH_SOCK;
-  const ok = socket ? await stat(socket).then((info) => info.isSocket(), () => false) : false;
+  const ok = socket
+    ? await stat(socket).then(
+        (info) => info.isSocket(),
+        () => false,
+      )
+    : false;
   if (!socket || !ok) {
-    throw new UsageError('SSH_AGENT_MISSING', socket ? `SSH_AUTH_SOCK points to ${socket}, which is not a socket` : 'No ssh-agent: SSH_AUTH_SOCK is not set', {
-      hint: 'Start an agent (`eval "$(ssh-agent)"` and `ssh-add`) or start without --ssh',
-    });
+    throw new UsageError(
+      'SSH_AGENT_MISSING',
+      socket ? `SSH_AUTH_SOCK points to ${socket}, which is not a socket` : 'No ssh-agent: SSH_AUTH_SOCK is not set',
+      {
+        hint: 'Start an agent (`eval "$(ssh-agent)"` and `ssh-add`) or start without --ssh',
+      },
+    );
   }
   return socket;
 }
@@ -120,7 +129,10 @@ export async function prepareStart(deps: PrepareDeps, options: StartAgentOptions
   if (agent !== undefined && profile === undefined) {
     const known = Object.keys(config.agents ?? {});
     throw new UsageError('AGENT_PROFILE_UNKNOWN', `Unknown agent profile "${agent}"`, {
-      hint: known.length > 0 ? `Use one of: ${known.join(', ')} (agents in your config)` : 'Define it under `agents` in your config, or use --image REF',
+      hint:
+        known.length > 0
+          ? `Use one of: ${known.join(', ')} (agents in your config)`
+          : 'Define it under `agents` in your config, or use --image REF',
     });
   }
   if (options.workspace !== undefined && options.workspace.trim() === '') {
@@ -143,12 +155,18 @@ export async function prepareStart(deps: PrepareDeps, options: StartAgentOptions
   const workspace = safety.path;
   // The name comes from the directory the user named, not from where a symlink leads.
   const name = validateAgentName(options.name ?? deriveAgentName(given));
-  const limits = resolveLimits({ cpus: options.cpus, memory: options.memory, pidsLimit: options.pidsLimit }, config.resources);
+  const limits = resolveLimits(
+    { cpus: options.cpus, memory: options.memory, pidsLimit: options.pidsLimit },
+    config.resources,
+  );
   if (!Number.isFinite(options.waitTimeoutMs) || options.waitTimeoutMs <= 0) {
-    throw new UsageError('INVALID_WAIT_TIMEOUT', 'Invalid --wait-timeout', { hint: 'Give a duration such as 30s, 2m or 90 (seconds)' });
+    throw new UsageError('INVALID_WAIT_TIMEOUT', 'Invalid --wait-timeout', {
+      hint: 'Give a duration such as 30s, 2m or 90 (seconds)',
+    });
   }
   const env: [string, string][] = Object.entries(profile?.env ?? {});
-  for (const file of options.envFiles) env.push(...(await readEnvFile(isAbsolute(file) ? file : resolve(deps.cwd, file), deps.env)));
+  for (const file of options.envFiles)
+    env.push(...(await readEnvFile(isAbsolute(file) ? file : resolve(deps.cwd, file), deps.env)));
   for (const entry of options.env) {
     const pair = parseEnvEntry(entry, deps.env);
     if (pair) env.push(pair);

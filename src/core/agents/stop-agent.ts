@@ -3,7 +3,17 @@ import type { ContainerDetails, ContainerOperations } from '../../runtime/contai
 import { agentNameFromDetails, lookupAgents, lookupAllAgents } from './agent-lookup.js';
 import { startOutcome, waitUntilRunning, type StartOutcome } from './wait-running.js';
 
-export type LifecycleRuntime = Pick<ContainerOperations, 'inspectContainer' | 'listContainers' | 'stopContainer' | 'startContainer' | 'removeContainer' | 'removeVolume' | 'listVolumes' | 'inspectVolume'>;
+export type LifecycleRuntime = Pick<
+  ContainerOperations,
+  | 'inspectContainer'
+  | 'listContainers'
+  | 'stopContainer'
+  | 'startContainer'
+  | 'removeContainer'
+  | 'removeVolume'
+  | 'listVolumes'
+  | 'inspectVolume'
+>;
 
 export interface AgentSelection {
   names: string[];
@@ -12,17 +22,23 @@ export interface AgentSelection {
 
 export function checkSelection(selection: AgentSelection, verb: string): void {
   if (selection.all && selection.names.length > 0) {
-    throw new UsageError('NAMES_AND_ALL', `Give agent names or --all to ${verb}, not both`, { hint: `Run \`agentctl ${verb} --all\` or \`agentctl ${verb} NAME…\`` });
+    throw new UsageError('NAMES_AND_ALL', `Give agent names or --all to ${verb}, not both`, {
+      hint: `Run \`agentctl ${verb} --all\` or \`agentctl ${verb} NAME…\``,
+    });
   }
   if (!selection.all && selection.names.length === 0) {
-    throw new UsageError('NO_AGENT_GIVEN', `Name the agents to ${verb}, or pass --all`, { hint: `Run \`agentctl ${verb} NAME…\` (see \`agentctl ls\`)` });
+    throw new UsageError('NO_AGENT_GIVEN', `Name the agents to ${verb}, or pass --all`, {
+      hint: `Run \`agentctl ${verb} NAME…\` (see \`agentctl ls\`)`,
+    });
   }
 }
 
 export function parseStopTimeout(value: string | undefined): number {
   if (value === undefined) return 10;
   if (!/^\d+$/.test(value.trim())) {
-    throw new UsageError('INVALID_TIMEOUT', `Invalid --timeout "${value}"`, { hint: 'Give whole seconds, such as 10 (0 kills at once)' });
+    throw new UsageError('INVALID_TIMEOUT', `Invalid --timeout "${value}"`, {
+      hint: 'Give whole seconds, such as 10 (0 kills at once)',
+    });
   }
   return Number(value);
 }
@@ -42,20 +58,33 @@ export function isLive(details: Pick<ContainerDetails, 'running' | 'state'>): bo
 }
 
 /** After a stop the engine answered: it must really have stopped (Podman leaves "stopping" otherwise). */
-async function confirmStopped(runtime: Pick<LifecycleRuntime, 'inspectContainer'>, details: ContainerDetails, name: string): Promise<void> {
+async function confirmStopped(
+  runtime: Pick<LifecycleRuntime, 'inspectContainer'>,
+  details: ContainerDetails,
+  name: string,
+): Promise<void> {
   const after = await runtime.inspectContainer(details.id);
   if (after && isLive(after)) {
-    throw new EngineError('AGENT_STILL_RUNNING', `The engine answered the stop of agent ${name}, but it is still ${after.state}`, {
-      hint: `Kill it at once with \`agentctl stop ${name} --timeout 0\`, then check \`agentctl ls --all\``,
-      details: { agent: name, state: after.state, ...(after.pid ? { pid: after.pid } : {}) },
-    });
+    throw new EngineError(
+      'AGENT_STILL_RUNNING',
+      `The engine answered the stop of agent ${name}, but it is still ${after.state}`,
+      {
+        hint: `Kill it at once with \`agentctl stop ${name} --timeout 0\`, then check \`agentctl ls --all\``,
+        details: { agent: name, state: after.state, ...(after.pid ? { pid: after.pid } : {}) },
+      },
+    );
   }
 }
 
 /** SIGTERM, then SIGKILL after `timeoutSeconds` (passed to the engine explicitly). */
-export async function stopAgents(deps: { runtime: LifecycleRuntime }, selection: AgentSelection & { timeoutSeconds: number }): Promise<StopResult[]> {
+export async function stopAgents(
+  deps: { runtime: LifecycleRuntime },
+  selection: AgentSelection & { timeoutSeconds: number },
+): Promise<StopResult[]> {
   checkSelection(selection, 'stop');
-  const targets = selection.all ? await lookupAllAgents(deps.runtime, false) : await lookupAgents(deps.runtime, selection.names);
+  const targets = selection.all
+    ? await lookupAllAgents(deps.runtime, false)
+    : await lookupAgents(deps.runtime, selection.names);
   return Promise.all(
     targets.map(async (details): Promise<StopResult> => {
       const name = agentNameFromDetails(details);
@@ -78,13 +107,21 @@ export async function restartAgents(
   selection: AgentSelection & { timeoutSeconds: number; waitTimeoutMs: number },
 ): Promise<RestartResult[]> {
   checkSelection(selection, 'restart');
-  const targets = selection.all ? await lookupAllAgents(deps.runtime, true) : await lookupAgents(deps.runtime, selection.names);
+  const targets = selection.all
+    ? await lookupAllAgents(deps.runtime, true)
+    : await lookupAgents(deps.runtime, selection.names);
   return Promise.all(
     targets.map(async (details): Promise<RestartResult> => {
       const name = agentNameFromDetails(details);
       if (isLive(details)) await deps.runtime.stopContainer(details.id, selection.timeoutSeconds);
       await deps.runtime.startContainer(details.id, { signal: deps.signal, timeoutMs: selection.waitTimeoutMs });
-      const after = await waitUntilRunning({ runtime: deps.runtime, signal: deps.signal }, details.id, name, selection.waitTimeoutMs, details.startedAt);
+      const after = await waitUntilRunning(
+        { runtime: deps.runtime, signal: deps.signal },
+        details.id,
+        name,
+        selection.waitTimeoutMs,
+        details.startedAt,
+      );
       return { name, ...startOutcome(after) };
     }),
   );

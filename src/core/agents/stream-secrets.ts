@@ -7,7 +7,10 @@ import type { AgentContainerInfo } from '../../runtime/stream-operations.js';
  * and every agent profile's). The values are never stored anywhere: they are taken from the user's
  * environment at the time of the command, as `start` took them.
  */
-export function getKnownSecretNames(agents: AgentContainerInfo[], config: Pick<Config, 'secrets' | 'agents'>): string[] {
+export function getKnownSecretNames(
+  agents: AgentContainerInfo[],
+  config: Pick<Config, 'secrets' | 'agents'>,
+): string[] {
   const names = new Set<string>();
   for (const agent of agents) for (const name of agent.secretNames) names.add(name);
   for (const name of config.secrets ?? []) names.add(name);

@@ -24,18 +24,34 @@ function fakeConnection() {
 
 function terminal(options: { tty: boolean }) {
   const rawModes: boolean[] = [];
-  const stdin = Object.assign(new PassThrough(), { isTTY: options.tty, setRawMode: (mode: boolean) => rawModes.push(mode) });
+  const stdin = Object.assign(new PassThrough(), {
+    isTTY: options.tty,
+    setRawMode: (mode: boolean) => rawModes.push(mode),
+  });
   const stdout = Object.assign(new PassThrough(), { isTTY: options.tty, columns: 120, rows: 40 });
   const stderr = new PassThrough();
   const read = (stream: PassThrough) => () => (stream.read() as Buffer | null)?.toString() ?? '';
-  return { streams: { stdin, stdout, stderr } as TerminalStreams, stdin, stdout, rawModes, out: read(stdout), err: read(stderr) };
+  return {
+    streams: { stdin, stdout, stderr } as TerminalStreams,
+    stdin,
+    stdout,
+    rawModes,
+    out: read(stdout),
+    err: read(stderr),
+  };
 }
 
 describe('runSession', () => {
   it('demultiplexes output, forwards piped stdin and half-closes when it ends', async () => {
     const fake = fakeConnection();
     const term = terminal({ tty: false });
-    const session = runSession({ connection: fake.connection, tty: false, forwardStdin: true, streams: term.streams, signal: new AbortController().signal });
+    const session = runSession({
+      connection: fake.connection,
+      tty: false,
+      forwardStdin: true,
+      streams: term.streams,
+      signal: new AbortController().signal,
+    });
     term.stdin.end('typed\n');
     await new Promise((resolve) => setImmediate(resolve));
     fake.connection.push(Buffer.concat([frame(1, 'out\n'), frame(2, 'err\n')]));
@@ -79,7 +95,14 @@ describe('runSession', () => {
     const fake = fakeConnection();
     const term = terminal({ tty: false });
     const secrets = new SecretMasker();
-    const session = runSession({ connection: fake.connection, tty: true, forwardStdin: false, streams: term.streams, signal: new AbortController().signal, secrets });
+    const session = runSession({
+      connection: fake.connection,
+      tty: true,
+      forwardStdin: false,
+      streams: term.streams,
+      signal: new AbortController().signal,
+      secrets,
+    });
     secrets.add('sk-123');
     const bytes = Buffer.from('key sk-123 grüße\n');
     fake.connection.push(bytes.subarray(0, 14));
@@ -93,7 +116,14 @@ describe('runSession', () => {
   it("with stdinEnd 'keep' (attach), the end of piped stdin does not half-close: output goes on", async () => {
     const fake = fakeConnection();
     const term = terminal({ tty: false });
-    const session = runSession({ connection: fake.connection, tty: false, forwardStdin: true, stdinEnd: 'keep', streams: term.streams, signal: new AbortController().signal });
+    const session = runSession({
+      connection: fake.connection,
+      tty: false,
+      forwardStdin: true,
+      stdinEnd: 'keep',
+      streams: term.streams,
+      signal: new AbortController().signal,
+    });
     term.stdin.end('status\n');
     await new Promise((resolve) => setImmediate(resolve));
     expect(fake.halfClosed()).toBe(false);
@@ -109,7 +139,14 @@ describe('runSession', () => {
     const term = terminal({ tty: false });
     const secrets = new SecretMasker();
     secrets.add('sk-split-secret');
-    const session = runSession({ connection: fake.connection, tty: false, forwardStdin: false, streams: term.streams, signal: new AbortController().signal, secrets });
+    const session = runSession({
+      connection: fake.connection,
+      tty: false,
+      forwardStdin: false,
+      streams: term.streams,
+      signal: new AbortController().signal,
+      secrets,
+    });
     fake.connection.push(frame(1, 'a sk-spl'));
     await new Promise((resolve) => setImmediate(resolve));
     fake.connection.push(frame(1, 'it-secret b sk-'));
@@ -122,7 +159,13 @@ describe('runSession', () => {
     const fake = fakeConnection();
     const term = terminal({ tty: true });
     const controller = new AbortController();
-    const session = runSession({ connection: fake.connection, tty: true, forwardStdin: true, streams: term.streams, signal: controller.signal });
+    const session = runSession({
+      connection: fake.connection,
+      tty: true,
+      forwardStdin: true,
+      streams: term.streams,
+      signal: controller.signal,
+    });
     controller.abort(new Error('cancelled'));
     await expect(session).rejects.toThrow('cancelled');
     expect(term.rawModes).toEqual([true, false]);

@@ -1,7 +1,14 @@
 import type { Duplex, Writable } from 'node:stream';
 import { FrameDemuxer } from '../../io/demux.js';
 import { OutputMask, type StreamSecrets } from '../../io/output-mask.js';
-import { DetachDetector, enterRawMode, terminalSize, watchResize, type TerminalInput, type TerminalOutput } from '../../io/terminal.js';
+import {
+  DetachDetector,
+  enterRawMode,
+  terminalSize,
+  watchResize,
+  type TerminalInput,
+  type TerminalOutput,
+} from '../../io/terminal.js';
 import type { TerminalSize } from '../../runtime/stream-operations.js';
 
 export interface TerminalStreams {
@@ -78,7 +85,9 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
   // Output held back (raw, as received) after `holdFirst` said so; replayed on request.
   let held: Buffer[] | undefined;
   let first = true;
-  const demuxer = options.tty ? undefined : new FrameDemuxer((stream, data) => write(stream === 'stdout' ? streams.stdout : streams.stderr, data));
+  const demuxer = options.tty
+    ? undefined
+    : new FrameDemuxer((stream, data) => write(stream === 'stdout' ? streams.stdout : streams.stderr, data));
   const deliver = (chunk: Buffer) => {
     if (demuxer) demuxer.push(chunk);
     else write(streams.stdout, chunk);
@@ -125,7 +134,9 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
         const forward = (size: TerminalSize) => void resize(size).catch(() => undefined);
         const initial = terminalSize(streams.stdout)!;
         const larger = { columns: initial.columns + 1, rows: initial.rows + 1 };
-        sized = (options.redraw ? resize(larger).catch(() => undefined) : Promise.resolve()).then(() => resize(initial)).catch(() => undefined);
+        sized = (options.redraw ? resize(larger).catch(() => undefined) : Promise.resolve())
+          .then(() => resize(initial))
+          .catch(() => undefined);
         cleanups.push(watchResize(streams.stdout, forward));
       }
 

@@ -4,8 +4,18 @@ import { startOutcome, waitUntilRunning } from './wait-running.js';
 
 function details(extra: Partial<ContainerDetails>): ContainerDetails {
   return {
-    id: 'c1', name: 'agentctl-x', state: 'running', labels: {}, image: 'img', running: true, user: '1000:1000', env: [], tty: true,
-    hostConfig: { nanoCpus: 0, memory: 0, pidsLimit: 0 }, raw: {}, ...extra,
+    id: 'c1',
+    name: 'agentctl-x',
+    state: 'running',
+    labels: {},
+    image: 'img',
+    running: true,
+    user: '1000:1000',
+    env: [],
+    tty: true,
+    hostConfig: { nanoCpus: 0, memory: 0, pidsLimit: 0 },
+    raw: {},
+    ...extra,
   };
 }
 
@@ -35,26 +45,42 @@ describe('waitUntilRunning', () => {
     const healthy = details({ health: 'healthy', healthStreak: { failing: 0, retries: 0 } });
     const { runtime } = answers([...Array.from({ length: 8 }, () => early), healthy]);
     let checks = 0;
-    const result = await waitUntilRunning({ runtime: { ...runtime, runHealthCheck: async () => void (checks += 1) }, ...clock() }, 'c1', 'x', 30_000);
+    const result = await waitUntilRunning(
+      { runtime: { ...runtime, runHealthCheck: async () => void (checks += 1) }, ...clock() },
+      'c1',
+      'x',
+      30_000,
+    );
     expect(result.health).toBe('healthy');
     expect(checks).toBeGreaterThan(0);
   });
 
-  it('fails as unhealthy once the failed checks reach the image\'s retries (3 when it sets none)', async () => {
-    for (const streak of [{ failing: 3, retries: 0 }, { failing: 2, retries: 2 }]) {
+  it("fails as unhealthy once the failed checks reach the image's retries (3 when it sets none)", async () => {
+    for (const streak of [
+      { failing: 3, retries: 0 },
+      { failing: 2, retries: 2 },
+    ]) {
       const { runtime } = answers([details({ health: 'unhealthy', healthStreak: streak })]);
-      await expect(waitUntilRunning({ runtime, ...clock() }, 'c1', 'x', 30_000)).rejects.toMatchObject({ code: 'AGENT_UNHEALTHY' });
+      await expect(waitUntilRunning({ runtime, ...clock() }, 'c1', 'x', 30_000)).rejects.toMatchObject({
+        code: 'AGENT_UNHEALTHY',
+      });
     }
   });
 
   it('returns an agent that already ran and ended (a short command) as it is, not as a failed start', async () => {
-    const ended = details({ state: 'exited', running: false, exitCode: 3, startedAt: '2026-12-01T10:00:00Z', finishedAt: '2026-12-01T10:00:00.1Z' });
+    const ended = details({
+      state: 'exited',
+      running: false,
+      exitCode: 3,
+      startedAt: '2026-12-01T10:00:00Z',
+      finishedAt: '2026-12-01T10:00:00.1Z',
+    });
     const { runtime } = answers([ended]);
     const result = await waitUntilRunning({ runtime, ...clock() }, 'c1', 'x', 5000);
     expect(startOutcome(result)).toEqual({ state: 'exited', exitCode: 3, finishedAt: '2026-12-01T10:00:00.1Z' });
   });
 
-  it('does not take the end of a stopped agent\'s previous run for the end of this one', async () => {
+  it("does not take the end of a stopped agent's previous run for the end of this one", async () => {
     const before = '2026-12-01T09:00:00Z';
     const stale = details({ state: 'exited', running: false, exitCode: 0, startedAt: before });
     const fresh = details({ state: 'exited', running: false, exitCode: 4, startedAt: '2026-12-01T10:00:00Z' });
@@ -64,20 +90,32 @@ describe('waitUntilRunning', () => {
     expect(inspected()).toBe(3);
   });
 
-  it('times out when only the previous run\'s end is ever seen', async () => {
+  it("times out when only the previous run's end is ever seen", async () => {
     const before = '2026-12-01T09:00:00Z';
     const { runtime } = answers([details({ state: 'exited', running: false, exitCode: 0, startedAt: before })]);
-    await expect(waitUntilRunning({ runtime, ...clock() }, 'c1', 'x', 2000, before)).rejects.toMatchObject({ code: 'START_TIMEOUT' });
+    await expect(waitUntilRunning({ runtime, ...clock() }, 'c1', 'x', 2000, before)).rejects.toMatchObject({
+      code: 'START_TIMEOUT',
+    });
   });
 
   it('AGENT_EXITED when the container is gone or dead', async () => {
-    await expect(waitUntilRunning({ runtime: answers([undefined]).runtime, ...clock() }, 'c1', 'x', 5000)).rejects.toMatchObject({ code: 'AGENT_EXITED', kind: 'engine' });
+    await expect(
+      waitUntilRunning({ runtime: answers([undefined]).runtime, ...clock() }, 'c1', 'x', 5000),
+    ).rejects.toMatchObject({ code: 'AGENT_EXITED', kind: 'engine' });
     const dead = details({ state: 'dead', running: false, exitCode: 137, startedAt: '2026-12-01T10:00:00Z' });
-    await expect(waitUntilRunning({ runtime: answers([dead]).runtime, ...clock() }, 'c1', 'x', 5000)).rejects.toMatchObject({ code: 'AGENT_EXITED' });
+    await expect(
+      waitUntilRunning({ runtime: answers([dead]).runtime, ...clock() }, 'c1', 'x', 5000),
+    ).rejects.toMatchObject({ code: 'AGENT_EXITED' });
   });
 
   it('a running agent reports running with its health', async () => {
-    const { runtime } = answers([details({ state: 'created', running: false }), details({ health: 'healthy', startedAt: '2026-12-01T10:00:00Z' })]);
-    expect(startOutcome(await waitUntilRunning({ runtime, ...clock() }, 'c1', 'x', 5000))).toEqual({ state: 'running', health: 'healthy' });
+    const { runtime } = answers([
+      details({ state: 'created', running: false }),
+      details({ health: 'healthy', startedAt: '2026-12-01T10:00:00Z' }),
+    ]);
+    expect(startOutcome(await waitUntilRunning({ runtime, ...clock() }, 'c1', 'x', 5000))).toEqual({
+      state: 'running',
+      health: 'healthy',
+    });
   });
 });

@@ -14,7 +14,8 @@ export const DEFAULT_HEALTH_RETRIES = 3;
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** What a detached start (or restart) reports: running, or already ended with its exit code. */
-export type StartOutcome = { state: 'running'; health?: string } | { state: 'exited'; exitCode: number | null; finishedAt: string | null };
+export type StartOutcome =
+  { state: 'running'; health?: string } | { state: 'exited'; exitCode: number | null; finishedAt: string | null };
 
 export function startOutcome(details: ContainerDetails): StartOutcome {
   if (details.running) return { state: 'running', ...(details.health ? { health: details.health } : {}) };
@@ -28,7 +29,13 @@ export function startOutcome(details: ContainerDetails): StartOutcome {
  * that the end of its previous run is not taken for this one. AGENT_EXITED when the container is
  * gone or dead, AGENT_UNHEALTHY / START_TIMEOUT otherwise.
  */
-export async function waitUntilRunning(deps: WaitDeps, id: string, name: string, timeoutMs: number, startedBefore?: string): Promise<ContainerDetails> {
+export async function waitUntilRunning(
+  deps: WaitDeps,
+  id: string,
+  name: string,
+  timeoutMs: number,
+  startedBefore?: string,
+): Promise<ContainerDetails> {
   const sleep = deps.sleep ?? defaultSleep;
   const now = deps.now ?? Date.now;
   const deadline = now() + timeoutMs;
@@ -41,15 +48,22 @@ export async function waitUntilRunning(deps: WaitDeps, id: string, name: string,
     // It ran (StartedAt is this start's) and ended: its exit code is the answer, its logs are kept.
     if (ended && details.startedAt !== undefined && details.startedAt !== startedBefore) return details;
     if (!details || details.state === 'dead') {
-      throw new EngineError('AGENT_EXITED', `Agent ${name} stopped right after it started (exit code ${details?.exitCode ?? 'unknown'})`, {
-        hint: `Check the command and the image; start it without --detach to see what it prints`,
-        details: { agent: name, exitCode: details?.exitCode },
-      });
+      throw new EngineError(
+        'AGENT_EXITED',
+        `Agent ${name} stopped right after it started (exit code ${details?.exitCode ?? 'unknown'})`,
+        {
+          hint: `Check the command and the image; start it without --detach to see what it prints`,
+          details: { agent: name, exitCode: details?.exitCode },
+        },
+      );
     }
     // Docker marks a container unhealthy only after --retries failures (3 when the image sets
     // none); Podman 4 does so at the first failure when --retries is not set. So one rule for both:
     // unhealthy counts once as many checks failed in a row as Docker would allow.
-    const premature = details.health === 'unhealthy' && details.healthStreak !== undefined && details.healthStreak.failing < (details.healthStreak.retries || DEFAULT_HEALTH_RETRIES);
+    const premature =
+      details.health === 'unhealthy' &&
+      details.healthStreak !== undefined &&
+      details.healthStreak.failing < (details.healthStreak.retries || DEFAULT_HEALTH_RETRIES);
     if (details.state === 'running' && !premature) {
       if (details.health === undefined || details.health === 'healthy') return details;
       if (details.health === 'unhealthy') {
@@ -59,16 +73,25 @@ export async function waitUntilRunning(deps: WaitDeps, id: string, name: string,
         });
       }
     }
-    if (details.state === 'running' && (details.health === 'starting' || premature) && deps.runtime.runHealthCheck && now() - lastCheck >= 1000) {
+    if (
+      details.state === 'running' &&
+      (details.health === 'starting' || premature) &&
+      deps.runtime.runHealthCheck &&
+      now() - lastCheck >= 1000
+    ) {
       lastCheck = now();
       await deps.runtime.runHealthCheck(id);
       continue;
     }
     if (now() >= deadline) {
-      throw new TimeoutError('START_TIMEOUT', `Agent ${name} was not ${details.state === 'running' ? 'healthy' : 'running'} within ${Math.round(timeoutMs / 1000)} s`, {
-        hint: 'Start again with a longer --wait-timeout, or check the image health check',
-        details: { agent: name, state: details.state, health: details.health },
-      });
+      throw new TimeoutError(
+        'START_TIMEOUT',
+        `Agent ${name} was not ${details.state === 'running' ? 'healthy' : 'running'} within ${Math.round(timeoutMs / 1000)} s`,
+        {
+          hint: 'Start again with a longer --wait-timeout, or check the image health check',
+          details: { agent: name, state: details.state, health: details.health },
+        },
+      );
     }
     await sleep(delay);
     delay = Math.min(delay * 2, 500);

@@ -50,13 +50,60 @@ export const HOME_SECRETS: readonly (readonly [string, string])[] = [
 ];
 
 /** Refused unless overridden, with everything inside them. */
-const SYSTEM_DIRS_POSIX = ['/etc', '/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/boot', '/dev', '/proc', '/sys', '/run', '/var/run', '/var/lib', '/var/log', '/var/cache', '/var/spool', '/var/mail', '/var/db', '/nix', '/snap'];
-const SYSTEM_DIRS_DARWIN = ['/System', '/Library', '/private/etc', '/private/var/db', '/private/var/root', '/private/var/run', '/private/var/log', '/cores'];
+const SYSTEM_DIRS_POSIX = [
+  '/etc',
+  '/usr',
+  '/bin',
+  '/sbin',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/boot',
+  '/dev',
+  '/proc',
+  '/sys',
+  '/run',
+  '/var/run',
+  '/var/lib',
+  '/var/log',
+  '/var/cache',
+  '/var/spool',
+  '/var/mail',
+  '/var/db',
+  '/nix',
+  '/snap',
+];
+const SYSTEM_DIRS_DARWIN = [
+  '/System',
+  '/Library',
+  '/private/etc',
+  '/private/var/db',
+  '/private/var/root',
+  '/private/var/run',
+  '/private/var/log',
+  '/cores',
+];
 /** Refused themselves (they hold other people's or other programs' directories); inside is fine. */
 const SHARED_ROOTS_POSIX = ['/tmp', '/var/tmp', '/var', '/home', '/root', '/opt', '/srv', '/mnt', '/media'];
-const SHARED_ROOTS_DARWIN = ['/Users', '/Volumes', '/Applications', '/private', '/private/var', '/private/tmp', '/private/var/folders'];
+const SHARED_ROOTS_DARWIN = [
+  '/Users',
+  '/Volumes',
+  '/Applications',
+  '/private',
+  '/private/var',
+  '/private/tmp',
+  '/private/var/folders',
+];
 /** The engines' own state: their storage and their sockets (mounting them is root on the host). */
-const ENGINE_PATHS_POSIX = ['/var/lib/docker', '/var/lib/containers', '/var/run/docker.sock', '/run/docker.sock', '/run/podman', '/run/containerd'];
+const ENGINE_PATHS_POSIX = [
+  '/var/lib/docker',
+  '/var/lib/containers',
+  '/var/run/docker.sock',
+  '/run/docker.sock',
+  '/run/podman',
+  '/run/containerd',
+];
 
 export interface WorkspaceSafetyDeps {
   env: NodeJS.ProcessEnv;
@@ -86,13 +133,21 @@ export interface WorkspaceVerdict {
  * lies inside credentials. The first group may be overridden with --allow-unsafe-workspace; what
  * holds credentials, engine access or agentctl's own state never is.
  */
-export async function checkWorkspaceSafety(deps: WorkspaceSafetyDeps, workspace: string, allowUnsafe: boolean, extra: { path: string; what: string }[] = []): Promise<WorkspaceVerdict> {
+export async function checkWorkspaceSafety(
+  deps: WorkspaceSafetyDeps,
+  workspace: string,
+  allowUnsafe: boolean,
+  extra: { path: string; what: string }[] = [],
+): Promise<WorkspaceVerdict> {
   const p = deps.platform === 'win32' ? path.win32 : path.posix;
   const resolveReal = deps.realpath ?? ((file: string) => realpath(file));
   const real = await resolveReal(workspace).catch(() => p.resolve(workspace));
   const rules = await buildRules(deps, p);
   for (const item of extra) rules.push({ path: item.path, what: item.what, relation: 'any', protected: true });
-  const fold = deps.platform === 'darwin' || deps.platform === 'win32' ? (text: string) => text.toLowerCase() : (text: string) => text;
+  const fold =
+    deps.platform === 'darwin' || deps.platform === 'win32'
+      ? (text: string) => text.toLowerCase()
+      : (text: string) => text;
   const shown = real === workspace ? workspace : `${workspace} (resolved: ${real})`;
 
   const matches: { rule: Rule; relation: 'same' | 'inside' | 'contains' }[] = [];
@@ -107,7 +162,8 @@ export async function checkWorkspaceSafety(deps: WorkspaceSafetyDeps, workspace:
       const relation = relate(fold(real), fold(form), p);
       if (relation === undefined || !allows(rule.relation, relation)) continue;
       if (relation === 'contains' && rule.protected && resolved === undefined) continue;
-      if (relation === 'inside' && rule.except?.some((dir) => relate(fold(real), fold(p.resolve(dir)), p) === 'inside')) continue;
+      if (relation === 'inside' && rule.except?.some((dir) => relate(fold(real), fold(p.resolve(dir)), p) === 'inside'))
+        continue;
       matches.push({ rule, relation });
       break;
     }
@@ -127,10 +183,14 @@ export async function checkWorkspaceSafety(deps: WorkspaceSafetyDeps, workspace:
   }
   if (protectedMatch) {
     const { rule } = protectedMatch;
-    throw new UsageError('WORKSPACE_PROTECTED', `The workspace ${shown} ${describe(protectedMatch)}, which is never mounted`, {
-      hint: `Pass a project directory that holds no credentials or engine state with --workspace DIR (${UNSAFE_WORKSPACE_FLAG} does not lift this)`,
-      details: { workspace, resolved: real, refused: rule.path, reason: rule.what },
-    });
+    throw new UsageError(
+      'WORKSPACE_PROTECTED',
+      `The workspace ${shown} ${describe(protectedMatch)}, which is never mounted`,
+      {
+        hint: `Pass a project directory that holds no credentials or engine state with --workspace DIR (${UNSAFE_WORKSPACE_FLAG} does not lift this)`,
+        details: { workspace, resolved: real, refused: rule.path, reason: rule.what },
+      },
+    );
   }
   if (!unsafe) return { path: real };
   return { path: real, overridden: `${real} ${describe(unsafe)}` };
@@ -149,7 +209,8 @@ function allows(rule: Relation, found: 'same' | 'inside' | 'contains'): boolean 
 /** How `dir` relates to `other`: the same, inside it, containing it, or unrelated. */
 function relate(dir: string, other: string, p: path.PlatformPath): 'same' | 'inside' | 'contains' | undefined {
   if (dir === other) return 'same';
-  const outside = (relative: string) => relative === '' || relative === '..' || relative.startsWith(`..${p.sep}`) || p.isAbsolute(relative);
+  const outside = (relative: string) =>
+    relative === '' || relative === '..' || relative.startsWith(`..${p.sep}`) || p.isAbsolute(relative);
   if (!outside(p.relative(other, dir))) return 'inside';
   if (!outside(p.relative(dir, other))) return 'contains';
   return undefined;
@@ -159,23 +220,35 @@ async function buildRules(deps: WorkspaceSafetyDeps, p: path.PlatformPath): Prom
   const { env } = deps;
   const rules: Rule[] = [];
   const add = (file: string | undefined, what: string, relation: Relation, isProtected: boolean, except?: string[]) => {
-    if (file) rules.push({ path: p.resolve(file), what, relation, protected: isProtected, ...(except ? { except } : {}) });
+    if (file)
+      rules.push({ path: p.resolve(file), what, relation, protected: isProtected, ...(except ? { except } : {}) });
   };
   // agentctl's own state: its data (trust records, logs; worktrees are allowed) and user config.
   const dataDir = getDataDir(deps.config, env, deps.homedir);
   add(dataDir, "agentctl's data directory", 'any', true, [getWorktreeDir(deps.config, env, deps.homedir)]);
-  add(p.join(env.XDG_CONFIG_HOME || p.join(deps.homedir, '.config'), 'agentctl'), "agentctl's user configuration", 'any', true);
+  add(
+    p.join(env.XDG_CONFIG_HOME || p.join(deps.homedir, '.config'), 'agentctl'),
+    "agentctl's user configuration",
+    'any',
+    true,
+  );
 
   const homes = [deps.homedir];
   const sudoHome = await findSudoHome(deps);
   if (sudoHome && sudoHome !== deps.homedir) homes.push(sudoHome);
   for (const home of homes) {
     for (const [relative, what] of HOME_SECRETS) add(p.join(home, relative), what, 'any', true);
-    add(home, home === deps.homedir ? 'your home directory' : `the home directory of ${env.SUDO_USER}`, 'self-or-contains', false);
+    add(
+      home,
+      home === deps.homedir ? 'your home directory' : `the home directory of ${env.SUDO_USER}`,
+      'self-or-contains',
+      false,
+    );
   }
   // Credentials and engine access where the environment moved them.
   add(env.DOCKER_CONFIG, 'the Docker configuration (DOCKER_CONFIG)', 'any', true);
-  for (const file of (env.KUBECONFIG ?? '').split(p.delimiter).filter(Boolean)) add(file, 'a kubeconfig (KUBECONFIG)', 'any', true);
+  for (const file of (env.KUBECONFIG ?? '').split(p.delimiter).filter(Boolean))
+    add(file, 'a kubeconfig (KUBECONFIG)', 'any', true);
   add(env.CLOUDSDK_CONFIG, 'Google Cloud credentials (CLOUDSDK_CONFIG)', 'any', true);
   add(env.AWS_SHARED_CREDENTIALS_FILE, 'AWS credentials (AWS_SHARED_CREDENTIALS_FILE)', 'any', true);
   add(env.AWS_CONFIG_FILE, 'the AWS configuration (AWS_CONFIG_FILE)', 'any', true);
@@ -195,11 +268,13 @@ async function buildRules(deps: WorkspaceSafetyDeps, p: path.PlatformPath): Prom
   add(env.SSH_AUTH_SOCK, 'the ssh-agent socket (SSH_AUTH_SOCK)', 'any', true);
   for (const variable of ['DOCKER_HOST', 'CONTAINER_HOST'] as const) {
     const value = env[variable];
-    if (value?.startsWith('unix://')) add(value.slice('unix://'.length), `the engine socket (${variable})`, 'any', true);
+    if (value?.startsWith('unix://'))
+      add(value.slice('unix://'.length), `the engine socket (${variable})`, 'any', true);
   }
 
   if (deps.platform === 'win32') {
-    for (const dir of [env.SystemRoot, env.ProgramFiles, env['ProgramFiles(x86)'], env.ProgramData]) add(dir, 'a system directory', 'self-or-inside', false);
+    for (const dir of [env.SystemRoot, env.ProgramFiles, env['ProgramFiles(x86)'], env.ProgramData])
+      add(dir, 'a system directory', 'self-or-inside', false);
     add(p.parse(p.resolve(deps.homedir)).root, 'the root of a drive', 'self', false);
     return rules;
   }
@@ -231,7 +306,10 @@ async function findSudoHome(deps: WorkspaceSafetyDeps): Promise<string | undefin
  * After connecting: the engine's storage root (GET /info) and the socket agentctl talks to are
  * never mounted, wherever the engine keeps them.
  */
-export function engineStatePaths(storageRoot: string | undefined, socketPath: string | undefined): { path: string; what: string }[] {
+export function engineStatePaths(
+  storageRoot: string | undefined,
+  socketPath: string | undefined,
+): { path: string; what: string }[] {
   return [
     ...(storageRoot ? [{ path: storageRoot, what: "the engine's storage" }] : []),
     ...(socketPath ? [{ path: socketPath, what: "the engine's socket" }] : []),

@@ -8,8 +8,18 @@ function program(): Command {
     .option('--json', 'one JSON document')
     .addOption(new Option('--runtime <kind>', 'engine kind').choices(['docker', 'podman']))
     .option('--host <endpoint>', 'engine endpoint');
-  root.command('stop').description('Stop agents').argument('<names...>', 'agents').option('-t, --timeout <seconds>', 'grace period').option('--all', 'every agent');
-  root.command('config').description('Configuration').command('show').description('Show it').option('--sources', 'with sources');
+  root
+    .command('stop')
+    .description('Stop agents')
+    .argument('<names...>', 'agents')
+    .option('-t, --timeout <seconds>', 'grace period')
+    .option('--all', 'every agent');
+  root
+    .command('config')
+    .description('Configuration')
+    .command('show')
+    .description('Show it')
+    .option('--sources', 'with sources');
   root.command('secret', { hidden: true }).description('hidden');
   return root;
 }
@@ -23,7 +33,8 @@ function deps(calls: string[] = []) {
     },
   };
 }
-const values = async (words: string[], calls?: string[]) => (await completeWords(program(), words, deps(calls))).map((c) => c.value);
+const values = async (words: string[], calls?: string[]) =>
+  (await completeWords(program(), words, deps(calls))).map((c) => c.value);
 
 describe('completeWords', () => {
   it('offers the visible top-level commands, not hidden ones, without asking the engine', async () => {

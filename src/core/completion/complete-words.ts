@@ -65,7 +65,10 @@ export async function completeWords(program: Command, words: string[], deps: Com
       if (option && takesValue(option) && !word.includes('=')) pendingOption = option;
       continue;
     }
-    const sub = positional === 0 ? visibleSubcommands(command).find((c) => c.name() === word || c.aliases().includes(word)) : undefined;
+    const sub =
+      positional === 0
+        ? visibleSubcommands(command).find((c) => c.name() === word || c.aliases().includes(word))
+        : undefined;
     if (sub) {
       parent = command;
       command = sub;
@@ -80,12 +83,19 @@ export async function completeWords(program: Command, words: string[], deps: Com
     candidates = (pendingOption.argChoices ?? []).map((value) => ({ value, description: '' }));
   } else if (current.startsWith('-')) {
     candidates = optionsInScope(command).flatMap((option) =>
-      option.long ? [{ value: option.long, description: option.description }] : option.short ? [{ value: option.short, description: option.description }] : [],
+      option.long
+        ? [{ value: option.long, description: option.description }]
+        : option.short
+          ? [{ value: option.short, description: option.description }]
+          : [],
     );
   } else {
     if (positional === 0) {
       // `agentctl help <command>` (commander's own help command) takes its siblings' names.
-      const listed = command.name() === 'help' && parent ? visibleSubcommands(parent).filter((sub) => sub.name() !== 'help') : visibleSubcommands(command);
+      const listed =
+        command.name() === 'help' && parent
+          ? visibleSubcommands(parent).filter((sub) => sub.name() !== 'help')
+          : visibleSubcommands(command);
       candidates = listed.map((sub) => ({ value: sub.name(), description: sub.description() }));
     }
     const args = command.registeredArguments;

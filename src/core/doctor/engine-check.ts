@@ -2,7 +2,10 @@ import { toAgentctlError } from '../errors.js';
 import type { CheckResult, DoctorDeps, EngineFacts } from './check.js';
 
 /** Finds the engine the way every command does, and asks it about its host. */
-export async function gatherEngineFacts(deps: Pick<DoctorDeps, 'connect'>, config: EngineFacts['config']): Promise<EngineFacts> {
+export async function gatherEngineFacts(
+  deps: Pick<DoctorDeps, 'connect'>,
+  config: EngineFacts['config'],
+): Promise<EngineFacts> {
   let connected: EngineFacts['connected'];
   try {
     connected = await deps.connect();
@@ -17,7 +20,13 @@ export async function gatherEngineFacts(deps: Pick<DoctorDeps, 'connect'>, confi
 }
 
 export function checkEngine(facts: EngineFacts): CheckResult {
-  const base = { id: 'engine', title: facts.connected?.runtime.kind === 'kubernetes' || facts.config?.config.backend === 'kubernetes' ? 'Kubernetes cluster' : 'Container engine' } as const;
+  const base = {
+    id: 'engine',
+    title:
+      facts.connected?.runtime.kind === 'kubernetes' || facts.config?.config.backend === 'kubernetes'
+        ? 'Kubernetes cluster'
+        : 'Container engine',
+  } as const;
   if (facts.error) {
     if (facts.error.kind === 'config') {
       return { ...base, status: 'skip', message: 'not looked for: the configuration is invalid (see config)' };

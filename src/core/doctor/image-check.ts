@@ -30,10 +30,21 @@ export async function checkImage(facts: EngineFacts, deps: Pick<DoctorDeps, 'fet
   try {
     const local = await facts.connected.runtime.inspectImage(reference);
     if (local) {
-      return { ...base, status: 'ok', message: `${reference} is present (${local.id.replace(/^sha256:/, '').slice(0, 12)})`, details: { reference, present: true } };
+      return {
+        ...base,
+        status: 'ok',
+        message: `${reference} is present (${local.id.replace(/^sha256:/, '').slice(0, 12)})`,
+        details: { reference, present: true },
+      };
     }
   } catch (error) {
-    return { ...base, status: 'warn', message: `${reference}: the engine failed to inspect it (${(error as Error).message})`, fix: 'Run `agentctl doctor --verbose` again; restart the engine if this persists', details: { reference } };
+    return {
+      ...base,
+      status: 'warn',
+      message: `${reference}: the engine failed to inspect it (${(error as Error).message})`,
+      fix: 'Run `agentctl doctor --verbose` again; restart the engine if this persists',
+      details: { reference },
+    };
   }
   const registry = registryOf(reference);
   if (facts.connected.runtime.capabilities.pullsOnStart) {
@@ -51,7 +62,12 @@ export async function checkImage(facts: EngineFacts, deps: Pick<DoctorDeps, 'fet
       const status = await deps.fetchStatus(url, REGISTRY_TIMEOUT_MS);
       // 401 is a registry asking for credentials: reachable.
       if (status < 500) {
-        return { ...base, status: 'ok', message: `${reference} is not pulled yet; ${registry} is reachable (HTTP ${status})`, details: { reference, present: false, registry, status } };
+        return {
+          ...base,
+          status: 'ok',
+          message: `${reference} is not pulled yet; ${registry} is reachable (HTTP ${status})`,
+          details: { reference, present: false, registry, status },
+        };
       }
       failures.push(`HTTP ${status}`);
     } catch (error) {

@@ -5,18 +5,27 @@ import { sshSocketUsableBy } from './agent-access-check.js';
 import type { CheckResult, DoctorDeps } from './check.js';
 
 /** Loads the configuration; its error (file, key, problem) is the check's message. */
-export async function checkConfig(deps: Pick<DoctorDeps, 'config'>): Promise<{ result: CheckResult; config?: LoadedConfig }> {
+export async function checkConfig(
+  deps: Pick<DoctorDeps, 'config'>,
+): Promise<{ result: CheckResult; config?: LoadedConfig }> {
   const base = { id: 'config', title: 'Configuration' } as const;
   try {
     const config = await deps.config();
     const files = [config.files.user, config.files.project].filter(Boolean) as string[];
     return {
-      result: { ...base, status: 'ok', message: files.length ? `valid (${files.join(', ')})` : 'valid (defaults, no config file)', details: { files: config.files } },
+      result: {
+        ...base,
+        status: 'ok',
+        message: files.length ? `valid (${files.join(', ')})` : 'valid (defaults, no config file)',
+        details: { files: config.files },
+      },
       config,
     };
   } catch (error) {
     const typed = toAgentctlError(error);
-    return { result: { ...base, status: 'fail', message: typed.message, fix: typed.hint, details: { code: typed.code } } };
+    return {
+      result: { ...base, status: 'fail', message: typed.message, fix: typed.hint, details: { code: typed.code } },
+    };
   }
 }
 
@@ -27,7 +36,12 @@ export async function checkGit(deps: Pick<DoctorDeps, 'exec'>): Promise<CheckRes
     const { stdout } = await deps.exec('git', ['--version']);
     return { ...base, status: 'ok', message: stdout.trim() };
   } catch {
-    return { ...base, status: 'fail', message: 'git was not found on PATH (needed for worktrees)', fix: 'Install git (e.g. `sudo apt-get install git`, `brew install git`) and rerun' };
+    return {
+      ...base,
+      status: 'fail',
+      message: 'git was not found on PATH (needed for worktrees)',
+      fix: 'Install git (e.g. `sudo apt-get install git`, `brew install git`) and rerun',
+    };
   }
 }
 
@@ -36,9 +50,11 @@ export async function checkSshAgent(deps: Pick<DoctorDeps, 'env' | 'fs'>, agentU
   const base = { id: 'ssh-agent', title: 'ssh-agent' } as const;
   const socket = deps.env.SSH_AUTH_SOCK;
   const fix = 'Start one and add your key: `eval "$(ssh-agent)" && ssh-add` (only needed for SSH forwarding)';
-  if (!socket) return { ...base, status: 'warn', message: 'SSH_AUTH_SOCK is not set: SSH forwarding is unavailable', fix };
+  if (!socket)
+    return { ...base, status: 'warn', message: 'SSH_AUTH_SOCK is not set: SSH forwarding is unavailable', fix };
   const stat = await deps.fs.stat(socket);
-  if (!stat?.isSocket) return { ...base, status: 'warn', message: `SSH_AUTH_SOCK points at ${socket}, which is not a socket`, fix };
+  if (!stat?.isSocket)
+    return { ...base, status: 'warn', message: `SSH_AUTH_SOCK points at ${socket}, which is not a socket`, fix };
   // The socket keeps its owner and mode inside the container: `start --ssh` refuses one the agent cannot use.
   if (!sshSocketUsableBy(agentUser, stat)) {
     const who = agentUser!.hostIdentity!;

@@ -44,12 +44,17 @@ export function doctorDeps(context: DoctorContext): DoctorDeps {
     },
     async fetchStatus(url, timeoutMs) {
       try {
-        const response = await fetch(url, { method: 'GET', signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+        const response = await fetch(url, {
+          method: 'GET',
+          signal: AbortSignal.timeout(timeoutMs),
+          redirect: 'manual',
+        });
         await response.body?.cancel();
         return response.status;
       } catch (error) {
         const err = error as Error & { cause?: { code?: string; message?: string } };
-        if (err.name === 'TimeoutError') throw new Error(`${url} timed out after ${timeoutMs / 1000} s`, { cause: error });
+        if (err.name === 'TimeoutError')
+          throw new Error(`${url} timed out after ${timeoutMs / 1000} s`, { cause: error });
         throw new Error(`${url}: ${err.cause?.code ?? err.cause?.message ?? err.message}`, { cause: error });
       }
     },

@@ -59,9 +59,12 @@ function fakeDeps(overrides: {
     },
     fs: {
       stat: async (path) => {
-        if (path === '/tmp/agent.sock') return { mode: 0o140600, uid: 1000, gid: 1000, isSocket: true, ...overrides.sshSocket };
-        if (overrides.cwd && path === overrides.cwd.path) return { mode: overrides.cwd.mode, uid: overrides.cwd.uid, gid: overrides.cwd.gid, isSocket: false };
-        if (path === '/var/run/docker.sock') return { mode: overrides.socketMode ?? 0o140660, uid: 0, gid: 999, isSocket: true };
+        if (path === '/tmp/agent.sock')
+          return { mode: 0o140600, uid: 1000, gid: 1000, isSocket: true, ...overrides.sshSocket };
+        if (overrides.cwd && path === overrides.cwd.path)
+          return { mode: overrides.cwd.mode, uid: overrides.cwd.uid, gid: overrides.cwd.gid, isSocket: false };
+        if (path === '/var/run/docker.sock')
+          return { mode: overrides.socketMode ?? 0o140660, uid: 0, gid: 999, isSocket: true };
         if (path === '/tmp/not-a-socket') return { mode: 0o100600, uid: 1000, gid: 1000, isSocket: false };
         return undefined;
       },
@@ -87,7 +90,14 @@ function fakeDeps(overrides: {
 }
 
 const byId = (report: Awaited<ReturnType<typeof runDoctor>>) => Object.fromEntries(report.checks.map((c) => [c.id, c]));
-const present: LocalImage = { id: 'sha256:0123456789abcdef', repoTags: [], repoDigests: [], labels: {}, size: 1, created: '' };
+const present: LocalImage = {
+  id: 'sha256:0123456789abcdef',
+  repoTags: [],
+  repoDigests: [],
+  labels: {},
+  size: 1,
+  created: '',
+};
 
 describe('runDoctor', () => {
   it('passes a healthy setup and says where the engine was found and how it runs', async () => {
@@ -104,7 +114,13 @@ describe('runDoctor', () => {
       ['ssh-agent', 'ok'],
     ]);
     const checks = byId(report);
-    expect(checks.engine!.details).toMatchObject({ strategy: 'default-socket', kind: 'docker', version: '27.0.1', apiVersion: '1.46', rootless: false });
+    expect(checks.engine!.details).toMatchObject({
+      strategy: 'default-socket',
+      kind: 'docker',
+      version: '27.0.1',
+      apiVersion: '1.46',
+      rootless: false,
+    });
     expect(checks.engine!.message).toContain('rootful');
     expect(checks.image!.message).toContain('is present (0123456789ab)');
   });
@@ -112,7 +128,16 @@ describe('runDoctor', () => {
   it('fails the engine and socket checks on permission denied, skipping what needs the engine', async () => {
     const error = new RuntimeNotFoundError('RUNTIME_NOT_FOUND', 'No container engine found', {
       hint: 'Add your user to the docker group',
-      details: { attempts: [{ strategy: 'default-socket', endpoint: 'unix:///var/run/docker.sock', outcome: 'permission-denied', detail: '' }] },
+      details: {
+        attempts: [
+          {
+            strategy: 'default-socket',
+            endpoint: 'unix:///var/run/docker.sock',
+            outcome: 'permission-denied',
+            detail: '',
+          },
+        ],
+      },
     });
     const checks = byId(await runDoctor(fakeDeps({ connectError: error })));
     expect(checks.engine).toMatchObject({ status: 'fail', fix: 'Add your user to the docker group' });
@@ -121,14 +146,19 @@ describe('runDoctor', () => {
   });
 
   it('accepts a missing image when its registry answers (401 counts), and fails when it does not', async () => {
-    expect(byId(await runDoctor(fakeDeps({ registry: 401 }))).image).toMatchObject({ status: 'ok', message: expect.stringContaining('ghcr.io is reachable') });
+    expect(byId(await runDoctor(fakeDeps({ registry: 401 }))).image).toMatchObject({
+      status: 'ok',
+      message: expect.stringContaining('ghcr.io is reachable'),
+    });
     const down = byId(await runDoctor(fakeDeps({ registry: new Error('ENOTFOUND') })));
     expect(down.image).toMatchObject({ status: 'fail', message: expect.stringContaining('ENOTFOUND') });
     expect(byId(await runDoctor(fakeDeps({ registry: 503 }))).image!.status).toBe('fail');
   });
 
   it('warns under 5 GB and fails under 1 GB free where images live', async () => {
-    expect(byId(await runDoctor(fakeDeps({ image: present, free: { '/var/lib/docker': 3 * GB } }))).disk!.status).toBe('warn');
+    expect(byId(await runDoctor(fakeDeps({ image: present, free: { '/var/lib/docker': 3 * GB } }))).disk!.status).toBe(
+      'warn',
+    );
     const report = await runDoctor(fakeDeps({ image: present, free: { '/var/lib/docker': 0.5 * GB } }));
     expect(report.ok).toBe(false);
     expect(byId(report).disk).toMatchObject({ status: 'fail', fix: expect.stringContaining('docker system prune') });
@@ -145,7 +175,9 @@ describe('runDoctor', () => {
   });
 
   it('reports an invalid config with its message and hint, and does not look for the engine', async () => {
-    const error = new ConfigError('CONFIG_INVALID', '.agentctlrc: runtime: expected "docker" or "podman"', { hint: 'Fix runtime in .agentctlrc' });
+    const error = new ConfigError('CONFIG_INVALID', '.agentctlrc: runtime: expected "docker" or "podman"', {
+      hint: 'Fix runtime in .agentctlrc',
+    });
     const report = await runDoctor(fakeDeps({ configError: error }));
     const checks = byId(report);
     expect(report.ok).toBe(false);
@@ -156,13 +188,19 @@ describe('runDoctor', () => {
   it('fails without git and warns without an ssh-agent', async () => {
     const checks = byId(await runDoctor(fakeDeps({ git: false, env: {} })));
     expect(checks.git).toMatchObject({ status: 'fail', fix: expect.stringContaining('Install git') });
-    expect(checks['ssh-agent']).toMatchObject({ status: 'warn', message: expect.stringContaining('SSH_AUTH_SOCK is not set') });
+    expect(checks['ssh-agent']).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('SSH_AUTH_SOCK is not set'),
+    });
     const notSocket = byId(await runDoctor(fakeDeps({ env: { SSH_AUTH_SOCK: '/tmp/not-a-socket' } })));
     expect(notSocket['ssh-agent']!.status).toBe('warn');
   });
 
   it('warns about a socket every user may write to, and fails one this user may not use', async () => {
-    expect(byId(await runDoctor(fakeDeps({ socketMode: 0o140666 }))).socket).toMatchObject({ status: 'warn', fix: expect.stringContaining('chmod 660') });
+    expect(byId(await runDoctor(fakeDeps({ socketMode: 0o140666 }))).socket).toMatchObject({
+      status: 'warn',
+      fix: expect.stringContaining('chmod 660'),
+    });
     expect(byId(await runDoctor(fakeDeps({ canReadWrite: false }))).socket!.status).toBe('fail');
   });
 
@@ -175,24 +213,52 @@ describe('runDoctor', () => {
 describe('runDoctor: what an agent started here could do', () => {
   it('warns that rootless Podman on cgroup v1 ignores limits (it accepts them and applies none)', async () => {
     const report = await runDoctor(fakeDeps({ kind: 'podman', info: { rootless: true, cgroupVersion: '1' } }));
-    expect(byId(report).limits).toMatchObject({ status: 'warn', message: expect.stringContaining('rootless Podman on cgroup v1'), details: { enforced: false } });
-    expect(byId(await runDoctor(fakeDeps({ info: { rootless: false, cgroupVersion: '1' } }))).limits).toMatchObject({ status: 'ok', details: { enforced: true } });
+    expect(byId(report).limits).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('rootless Podman on cgroup v1'),
+      details: { enforced: false },
+    });
+    expect(byId(await runDoctor(fakeDeps({ info: { rootless: false, cgroupVersion: '1' } }))).limits).toMatchObject({
+      status: 'ok',
+      details: { enforced: true },
+    });
   });
 
-  it('says when an agent started here could not write the directory (a regular user on root\'s checkout)', async () => {
-    const checks = byId(await runDoctor(fakeDeps({ cwd: { path: '/srv/app', uid: 0, gid: 0, mode: 0o40755 }, hostUser: { uid: 1500, gid: 1500 } })));
-    expect(checks.workspace).toMatchObject({ status: 'warn', message: expect.stringContaining('could not write the workspace /srv/app'), fix: expect.stringContaining('--read-only') });
+  it("says when an agent started here could not write the directory (a regular user on root's checkout)", async () => {
+    const checks = byId(
+      await runDoctor(
+        fakeDeps({ cwd: { path: '/srv/app', uid: 0, gid: 0, mode: 0o40755 }, hostUser: { uid: 1500, gid: 1500 } }),
+      ),
+    );
+    expect(checks.workspace).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('could not write the workspace /srv/app'),
+      fix: expect.stringContaining('--read-only'),
+    });
   });
 
   it('passes root on a root-owned checkout: the agent runs as uid 0 without capabilities and can write it', async () => {
-    const checks = byId(await runDoctor(fakeDeps({ cwd: { path: '/src', uid: 0, gid: 0, mode: 0o40755 }, hostUser: { uid: 0, gid: 0 } })));
+    const checks = byId(
+      await runDoctor(fakeDeps({ cwd: { path: '/src', uid: 0, gid: 0, mode: 0o40755 }, hostUser: { uid: 0, gid: 0 } })),
+    );
     expect(checks.workspace).toMatchObject({ status: 'ok', details: { user: '0:0' } });
   });
 
   it("warns that --ssh would be refused when the agent's uid cannot use the ssh-agent socket", async () => {
-    const deps = fakeDeps({ cwd: { path: '/home/ada/app', uid: 1234, gid: 1234, mode: 0o40755 }, hostUser: { uid: 0, gid: 0 }, sshSocket: { uid: 0, gid: 0, mode: 0o140600 } });
-    expect(byId(await runDoctor(deps))['ssh-agent']).toMatchObject({ status: 'warn', message: expect.stringContaining('not usable by agents started here (uid 1234)') });
-    const own = fakeDeps({ cwd: { path: '/home/ada/app', uid: 1234, gid: 1234, mode: 0o40755 }, hostUser: { uid: 1234, gid: 1234 }, sshSocket: { uid: 1234, gid: 1234, mode: 0o140600 } });
+    const deps = fakeDeps({
+      cwd: { path: '/home/ada/app', uid: 1234, gid: 1234, mode: 0o40755 },
+      hostUser: { uid: 0, gid: 0 },
+      sshSocket: { uid: 0, gid: 0, mode: 0o140600 },
+    });
+    expect(byId(await runDoctor(deps))['ssh-agent']).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('not usable by agents started here (uid 1234)'),
+    });
+    const own = fakeDeps({
+      cwd: { path: '/home/ada/app', uid: 1234, gid: 1234, mode: 0o40755 },
+      hostUser: { uid: 1234, gid: 1234 },
+      sshSocket: { uid: 1234, gid: 1234, mode: 0o140600 },
+    });
     expect(byId(await runDoctor(own))['ssh-agent']!.status).toBe('ok');
   });
 });

@@ -26,7 +26,18 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     deps.cwd ? checkWorkspaceAccess(agentUser, deps) : undefined,
     checkSshAgent(deps, agentUser),
   ]);
-  const checks = [checkEngine(facts), ...backend, socket, image, disk, checkLimits(facts), ...(workspace ? [workspace] : []), configCheck.result, git, sshAgent];
+  const checks = [
+    checkEngine(facts),
+    ...backend,
+    socket,
+    image,
+    disk,
+    checkLimits(facts),
+    ...(workspace ? [workspace] : []),
+    configCheck.result,
+    git,
+    sshAgent,
+  ];
   return { ok: checks.every((check) => check.status !== 'fail'), checks };
 }
 
@@ -37,6 +48,14 @@ async function backendChecks(facts: EngineFacts): Promise<CheckResult[]> {
   try {
     return await runtime.diagnose();
   } catch (error) {
-    return [{ id: 'backend', title: 'Backend checks', status: 'fail', message: (error as Error).message, fix: 'Run `agentctl doctor --verbose` again' }];
+    return [
+      {
+        id: 'backend',
+        title: 'Backend checks',
+        status: 'fail',
+        message: (error as Error).message,
+        fix: 'Run `agentctl doctor --verbose` again',
+      },
+    ];
   }
 }

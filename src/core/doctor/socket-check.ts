@@ -41,14 +41,21 @@ export async function checkSocket(facts: EngineFacts, deps: Pick<DoctorDeps, 'fs
     }
     return { ...base, status: 'ok', message: `${url} (${tls?.cert ? 'TLS' : 'loopback'})` };
   }
-  if (parsed.protocol !== 'unix' || !parsed.socketPath) return { ...base, status: 'skip', message: `${url} is not a unix socket` };
+  if (parsed.protocol !== 'unix' || !parsed.socketPath)
+    return { ...base, status: 'skip', message: `${url} is not a unix socket` };
   const socketPath = parsed.socketPath;
   const stat = await deps.fs.stat(socketPath);
   if (!stat) return { ...base, status: 'skip', message: `${socketPath} could not be examined` };
   const mode = (stat.mode & 0o777).toString(8).padStart(3, '0');
   const details = { path: socketPath, mode, uid: stat.uid, gid: stat.gid };
   if (!(await deps.fs.canReadWrite(socketPath))) {
-    return { ...base, status: 'fail', message: `${socketPath} (mode ${mode}) is not readable and writable by you`, fix: 'Add your user to the group that owns the socket, then log in again', details };
+    return {
+      ...base,
+      status: 'fail',
+      message: `${socketPath} (mode ${mode}) is not readable and writable by you`,
+      fix: 'Add your user to the group that owns the socket, then log in again',
+      details,
+    };
   }
   if ((stat.mode & 0o002) !== 0 && !facts.info?.rootless) {
     return {

@@ -60,7 +60,15 @@ export async function runAgent(deps: RunAgentDeps, options: RunAgentOptions): Pr
   const clock = deps.clock ?? Date.now;
   const startedAt = clock();
   const name = options.start.name ?? defaultRunName(resolve(deps.cwd, options.start.workspace ?? '.'));
-  const startOptions: StartAgentOptions = { ...options.start, name, agent: options.plan.agent, command: options.plan.command, env: [...options.plan.env, ...options.start.env], detach: true, tty: false };
+  const startOptions: StartAgentOptions = {
+    ...options.start,
+    name,
+    agent: options.plan.agent,
+    command: options.plan.command,
+    env: [...options.plan.env, ...options.start.env],
+    detach: true,
+    tty: false,
+  };
   const pending = await prepareAgent(deps, startOptions);
   if (pending.resumed) {
     throw new ConflictError('AGENT_EXISTS', `Agent ${name} already exists`, {
@@ -103,9 +111,12 @@ export async function runAgent(deps: RunAgentDeps, options: RunAgentOptions): Pr
   const ended = await waitForEnd(deps, runtime, pending.id, { exited, pumped, timeoutMs: options.timeoutMs });
   let exitCode: number | undefined = ended.kind === 'exit' ? ended.code : undefined;
   if (ended.kind !== 'exit') {
-    const seconds = ended.kind === 'timeout' ? options.stopTimeoutSeconds : Math.min(options.stopTimeoutSeconds, SIGNAL_STOP_SECONDS);
+    const seconds =
+      ended.kind === 'timeout' ? options.stopTimeoutSeconds : Math.min(options.stopTimeoutSeconds, SIGNAL_STOP_SECONDS);
     deps.log(`stopping agent ${name} (${ended.kind}), killing it after ${seconds}s`);
-    await runtime.stopContainer(pending.id, seconds).catch((error: unknown) => deps.log(`stop failed: ${(error as Error).message}`));
+    await runtime
+      .stopContainer(pending.id, seconds)
+      .catch((error: unknown) => deps.log(`stop failed: ${(error as Error).message}`));
     exitCode = await Promise.race([exited, pollExitCode(runtime, pending.id)]);
   }
   // The output stream ends with the container; a stuck connection must not hold the run.
@@ -127,9 +138,19 @@ export async function runAgent(deps: RunAgentDeps, options: RunAgentOptions): Pr
     });
   }
   if (options.remove) {
-    worktree = await removeRunLeftovers(deps, runtime, { pending, labels: details?.labels ?? {}, worktree, keepBranch: options.start.branch !== undefined });
+    worktree = await removeRunLeftovers(deps, runtime, {
+      pending,
+      labels: details?.labels ?? {},
+      worktree,
+      keepBranch: options.start.branch !== undefined,
+    });
   }
-  const failure = ended.kind === 'timeout' ? timeoutError(name, options.timeoutMs ?? 0) : ended.kind === 'signal' ? ended.reason : undefined;
+  const failure =
+    ended.kind === 'timeout'
+      ? timeoutError(name, options.timeoutMs ?? 0)
+      : ended.kind === 'signal'
+        ? ended.reason
+        : undefined;
   const result: RunResult = {
     ok: exitCode === 0 && failure === undefined,
     agent: name,
@@ -140,7 +161,9 @@ export async function runAgent(deps: RunAgentDeps, options: RunAgentOptions): Pr
     loosened: pending.loosened,
     logFile: log.path,
     ...(ended.kind === 'timeout' ? { stoppedBy: 'timeout' as const } : {}),
-    ...(ended.kind === 'signal' ? { stoppedBy: ended.reason.kind === 'cancelled' ? ('SIGINT' as const) : ('SIGTERM' as const) } : {}),
+    ...(ended.kind === 'signal'
+      ? { stoppedBy: ended.reason.kind === 'cancelled' ? ('SIGINT' as const) : ('SIGTERM' as const) }
+      : {}),
     removed: options.remove,
     ...(worktree ? { worktree } : {}),
   };
@@ -153,7 +176,8 @@ export function defaultRunName(workspace: string): string {
   return `${deriveAgentName(workspace).slice(0, MAX_AGENT_NAME_LENGTH - suffix.length - 1)}-${suffix}`;
 }
 
-type Ended = { kind: 'exit'; code: number | undefined } | { kind: 'timeout' } | { kind: 'signal'; reason: AgentctlError };
+type Ended =
+  { kind: 'exit'; code: number | undefined } | { kind: 'timeout' } | { kind: 'signal'; reason: AgentctlError };
 
 async function waitForEnd(
   deps: Pick<RunAgentDeps, 'signal'>,
@@ -168,7 +192,12 @@ async function waitForEnd(
     state.pumped.then(() => pollExitCode(runtime, id, stop.signal)).then((code) => ({ kind: 'exit' as const, code })),
   ];
   if (state.timeoutMs !== undefined) {
-    racers.push(sleep(state.timeoutMs, undefined, { signal: stop.signal }).then(() => ({ kind: 'timeout' as const }), () => new Promise<never>(() => undefined)));
+    racers.push(
+      sleep(state.timeoutMs, undefined, { signal: stop.signal }).then(
+        () => ({ kind: 'timeout' as const }),
+        () => new Promise<never>(() => undefined),
+      ),
+    );
   }
   if (deps.signal) {
     const signal = deps.signal;
@@ -203,10 +232,14 @@ async function copyInput(runtime: ContainerRuntime, pending: PendingAgent, conte
   const [uid, gid] = pending.user.split(':').map(Number);
   const owner = { uid: uid ?? 0, gid: gid ?? 0 };
   const name = INPUT_DIR.split('/').pop()!;
-  await runtime.putArchive(pending.id, '/run', createTar([
-    { name, type: 'directory', mode: 0o700, ...owner },
-    { name: `${name}/input`, type: 'file', mode: 0o600, content, ...owner },
-  ]));
+  await runtime.putArchive(
+    pending.id,
+    '/run',
+    createTar([
+      { name, type: 'directory', mode: 0o700, ...owner },
+      { name: `${name}/input`, type: 'file', mode: 0o600, content, ...owner },
+    ]),
+  );
 }
 
 function timeoutError(name: string, timeoutMs: number): TimeoutError {

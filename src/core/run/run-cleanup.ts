@@ -17,12 +17,21 @@ export interface CleanupDeps {
 export async function removeRunLeftovers(
   deps: CleanupDeps,
   runtime: Pick<ContainerRuntime, 'removeContainer' | 'removeVolume' | 'inspectVolume'>,
-  run: { pending: Pick<PendingAgent, 'id' | 'name' | 'volume'>; labels: Record<string, string>; worktree?: WorktreeReport; keepBranch: boolean },
+  run: {
+    pending: Pick<PendingAgent, 'id' | 'name' | 'volume'>;
+    labels: Record<string, string>;
+    worktree?: WorktreeReport;
+    keepBranch: boolean;
+  },
 ): Promise<WorktreeReport | undefined> {
-  await runtime.removeContainer(run.pending.id, { force: true }).catch((error: unknown) => deps.log(`could not remove the container: ${(error as Error).message}`));
+  await runtime
+    .removeContainer(run.pending.id, { force: true })
+    .catch((error: unknown) => deps.log(`could not remove the container: ${(error as Error).message}`));
   const volume = await runtime.inspectVolume(run.pending.volume).catch(() => undefined);
   if (volume?.labels[LABELS.managed] === 'true') {
-    await runtime.removeVolume(run.pending.volume).catch((error: unknown) => deps.log(`kept the volume ${run.pending.volume}: ${(error as Error).message}`));
+    await runtime
+      .removeVolume(run.pending.volume)
+      .catch((error: unknown) => deps.log(`kept the volume ${run.pending.volume}: ${(error as Error).message}`));
   }
   const report = run.worktree;
   if (!report) return undefined;
@@ -32,8 +41,14 @@ export async function removeRunLeftovers(
   }
   const keepBranch = run.keepBranch || report.commits.length > 0;
   try {
-    await removeWorktreeOfAgent(deps.worktrees, { name: run.pending.name, labels: run.labels }, { force: false, keepBranch });
-    deps.log(`removed the worktree ${report.path}${keepBranch ? ` (kept branch ${report.branch})` : ` and the empty branch ${report.branch}`}`);
+    await removeWorktreeOfAgent(
+      deps.worktrees,
+      { name: run.pending.name, labels: run.labels },
+      { force: false, keepBranch },
+    );
+    deps.log(
+      `removed the worktree ${report.path}${keepBranch ? ` (kept branch ${report.branch})` : ` and the empty branch ${report.branch}`}`,
+    );
     const { path: _removed, ...rest } = report;
     return rest;
   } catch (error) {

@@ -21,7 +21,13 @@ describe('pumpOutput masking', () => {
     const logged: string[] = [];
     const log: RunLog = { path: '/dev/null', write: (text) => void logged.push(text), close: async () => undefined };
     const stream = new PassThrough();
-    const done = pumpOutput(stream, { stdout: (text) => out.push(text), stderr: (text) => err.push(text) }, log, (text) => secrets.mask(text), secrets);
+    const done = pumpOutput(
+      stream,
+      { stdout: (text) => out.push(text), stderr: (text) => err.push(text) },
+      log,
+      (text) => secrets.mask(text),
+      secrets,
+    );
     stream.write(frame(1, 'token=sk-split-se'));
     stream.write(frame(2, 'warning\n'));
     stream.write(frame(1, 'cret-0123456789 done\n'));

@@ -39,8 +39,17 @@ export async function openRunLog(logDir: string, agent: string, now: Date): Prom
  * Splits the agent's multiplexed output (no TTY) into stdout and stderr and hands each piece on in
  * the order it arrives, masked, to the sinks and the log. Resolves when the stream ends.
  */
-export function pumpOutput(stream: Readable, sinks: RunOutputSinks, log: RunLog, mask: (text: string) => string, secrets?: StreamSecrets): Promise<void> {
-  const decoders: Record<OutputStream, StringDecoder> = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+export function pumpOutput(
+  stream: Readable,
+  sinks: RunOutputSinks,
+  log: RunLog,
+  mask: (text: string) => string,
+  secrets?: StreamSecrets,
+): Promise<void> {
+  const decoders: Record<OutputStream, StringDecoder> = {
+    stdout: new StringDecoder('utf8'),
+    stderr: new StringDecoder('utf8'),
+  };
   // With the secrets' list, each stream is masked on its bytes first: a secret split between two
   // frames is masked whole (the text mask below alone sees each piece on its own).
   const masks = secrets ? { stdout: new OutputMask(secrets), stderr: new OutputMask(secrets) } : undefined;
@@ -50,7 +59,9 @@ export function pumpOutput(stream: Readable, sinks: RunOutputSinks, log: RunLog,
     sinks[which](masked);
     log.write(masked);
   };
-  const demuxer = new FrameDemuxer((which, data) => emit(which, decoders[which].write(masks ? masks[which].push(data) : data)));
+  const demuxer = new FrameDemuxer((which, data) =>
+    emit(which, decoders[which].write(masks ? masks[which].push(data) : data)),
+  );
   return new Promise<void>((resolve) => {
     let finished = false;
     const finish = () => {

@@ -43,7 +43,10 @@ export interface WorktreeReport {
  * syncing the agent's repository into it (never by running git in the agent's worktree), and the
  * worktree's uncommitted files.
  */
-export async function fetchWorktreeReport(git: GitRunner, location: WorktreeLocation & { base: string }): Promise<WorktreeReport> {
+export async function fetchWorktreeReport(
+  git: GitRunner,
+  location: WorktreeLocation & { base: string },
+): Promise<WorktreeReport> {
   const cwd = location.commonDir;
   const state = await inspectWorktree(git, location);
   const tip = state.head ?? `refs/heads/${location.branch}`;
@@ -54,7 +57,14 @@ export async function fetchWorktreeReport(git: GitRunner, location: WorktreeLoca
   });
   const changedFiles = lines(await git(['diff', '--name-only', '--no-renames', location.base, tip, '--'], { cwd }));
   const uncommitted = state.uncommitted.map((line) => line.slice(3));
-  return { branch: location.branch, base: location.base, ...(location.path ? { path: location.path } : {}), commits, changedFiles, uncommitted };
+  return {
+    branch: location.branch,
+    base: location.base,
+    ...(location.path ? { path: location.path } : {}),
+    commits,
+    changedFiles,
+    uncommitted,
+  };
 }
 
 function lines(output: string): string[] {

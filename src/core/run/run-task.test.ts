@@ -54,7 +54,9 @@ describe('planTask', () => {
     expect(await usageCode(planTask(config, dir, { task: 'lint', image: 'x:1' }))).toBe('TASK_AND_IMAGE');
     expect(await usageCode(planTask(config, dir, { task: 'bare' }))).toBe('TASK_COMMAND_MISSING');
     expect(await usageCode(planTask(config, dir, { task: 'fix-issue' }))).toBe('TASK_INPUT_MISSING');
-    expect(await usageCode(planTask(config, dir, { task: 'fix-issue', inputFile: 'missing.md' }))).toBe('INPUT_NOT_FOUND');
+    expect(await usageCode(planTask(config, dir, { task: 'fix-issue', inputFile: 'missing.md' }))).toBe(
+      'INPUT_NOT_FOUND',
+    );
     const noPrompt = { ...config, tasks: { p: { agent: 'claude' } } } as unknown as Config;
     expect(await usageCode(planTask(noPrompt, dir, { task: 'p' }))).toBe('TASK_PROMPT_MISSING');
   });

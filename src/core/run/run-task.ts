@@ -41,13 +41,21 @@ export async function planTask(config: Config, cwd: string, request: TaskRequest
   const input = request.inputFile === undefined ? undefined : await readInput(resolve(cwd, request.inputFile));
   const env = input ? [`${INPUT_ENV}=${INPUT_PATH}`] : [];
   if (request.task === undefined) {
-    return { agent: request.agent, command: request.args && request.args.length > 0 ? request.args : undefined, env, ...(input ? { input } : {}) };
+    return {
+      agent: request.agent,
+      command: request.args && request.args.length > 0 ? request.args : undefined,
+      env,
+      ...(input ? { input } : {}),
+    };
   }
   const task = config.tasks?.[request.task];
   if (!task) {
     const known = Object.keys(config.tasks ?? {});
     throw new UsageError('TASK_UNKNOWN', `Unknown task "${request.task}"`, {
-      hint: known.length > 0 ? `Use one of: ${known.join(', ')} (tasks in your config)` : 'Define it under `tasks` in your config (see docs/configuration.md)',
+      hint:
+        known.length > 0
+          ? `Use one of: ${known.join(', ')} (tasks in your config)`
+          : 'Define it under `tasks` in your config (see docs/configuration.md)',
     });
   }
   if (request.args && request.args.length > 0) {
@@ -85,7 +93,13 @@ export async function planTask(config: Config, cwd: string, request: TaskRequest
   }
   const prompt = (task.prompt ?? '').replaceAll('{input}', INPUT_PATH);
   const command = template.map((word) => word.replaceAll('{prompt}', prompt).replaceAll('{input}', INPUT_PATH));
-  return { agent, command, env: [...env, `AGENTCTL_TASK=${request.task}`], task: request.task, ...(input ? { input } : {}) };
+  return {
+    agent,
+    command,
+    env: [...env, `AGENTCTL_TASK=${request.task}`],
+    task: request.task,
+    ...(input ? { input } : {}),
+  };
 }
 
 async function readInput(path: string): Promise<{ hostPath: string; content: Buffer }> {

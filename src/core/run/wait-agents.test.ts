@@ -3,7 +3,11 @@ import { combinedExitCode, waitAgents, type WaitAgentsDeps } from './wait-agents
 
 /** A fake engine: each agent is running until its wait resolves with `code`. */
 function fakeRuntime(agents: Record<string, { code: number; alreadyEnded?: boolean }>): WaitAgentsDeps['runtime'] {
-  const ended = new Set(Object.entries(agents).filter(([, agent]) => agent.alreadyEnded).map(([name]) => name));
+  const ended = new Set(
+    Object.entries(agents)
+      .filter(([, agent]) => agent.alreadyEnded)
+      .map(([name]) => name),
+  );
   return {
     lookupAgentContainer: async (name) => (agents[name] ? ({ id: name, agent: name } as never) : undefined),
     waitContainerExit: async (id) => {
@@ -12,24 +16,45 @@ function fakeRuntime(agents: Record<string, { code: number; alreadyEnded?: boole
       return agents[id]!.code;
     },
     inspectContainer: async (id) =>
-      ({ id, running: !ended.has(id), state: ended.has(id) ? 'exited' : 'running', exitCode: ended.has(id) ? agents[id]!.code : undefined, finishedAt: ended.has(id) ? '2026-01-01T00:00:00Z' : undefined }) as never,
+      ({
+        id,
+        running: !ended.has(id),
+        state: ended.has(id) ? 'exited' : 'running',
+        exitCode: ended.has(id) ? agents[id]!.code : undefined,
+        finishedAt: ended.has(id) ? '2026-01-01T00:00:00Z' : undefined,
+      }) as never,
   };
 }
 
 describe('waitAgents', () => {
   it('returns each exit code; the combined code is the first non-zero in the order given', async () => {
-    const ends = await waitAgents({ runtime: fakeRuntime({ a: { code: 0 }, b: { code: 4 }, c: { code: 2, alreadyEnded: true } }) }, { names: ['a', 'b', 'c'] });
-    expect(ends.map((end) => [end.name, end.exitCode])).toEqual([['a', 0], ['b', 4], ['c', 2]]);
+    const ends = await waitAgents(
+      { runtime: fakeRuntime({ a: { code: 0 }, b: { code: 4 }, c: { code: 2, alreadyEnded: true } }) },
+      { names: ['a', 'b', 'c'] },
+    );
+    expect(ends.map((end) => [end.name, end.exitCode])).toEqual([
+      ['a', 0],
+      ['b', 4],
+      ['c', 2],
+    ]);
     expect(combinedExitCode(ends)).toBe(4);
     expect(combinedExitCode([{ name: 'a', exitCode: 0, finishedAt: null }])).toBe(0);
   });
 
   it('an unknown name fails before waiting on any (AGENT_NOT_FOUND)', async () => {
-    await expect(waitAgents({ runtime: fakeRuntime({ a: { code: 0 } }) }, { names: ['a', 'ghost'] })).rejects.toMatchObject({ code: 'AGENT_NOT_FOUND', kind: 'not-found' });
+    await expect(
+      waitAgents({ runtime: fakeRuntime({ a: { code: 0 } }) }, { names: ['a', 'ghost'] }),
+    ).rejects.toMatchObject({ code: 'AGENT_NOT_FOUND', kind: 'not-found' });
   });
 
   it('a timeout is a TimeoutError (exit 124)', async () => {
-    const runtime = { ...fakeRuntime({ a: { code: 0 } }), waitContainerExit: () => new Promise<number>(() => undefined) };
-    await expect(waitAgents({ runtime }, { names: ['a'], timeoutMs: 20 })).rejects.toMatchObject({ code: 'WAIT_TIMEOUT', kind: 'timeout' });
+    const runtime = {
+      ...fakeRuntime({ a: { code: 0 } }),
+      waitContainerExit: () => new Promise<number>(() => undefined),
+    };
+    await expect(waitAgents({ runtime }, { names: ['a'], timeoutMs: 20 })).rejects.toMatchObject({
+      code: 'WAIT_TIMEOUT',
+      kind: 'timeout',
+    });
   });
 });

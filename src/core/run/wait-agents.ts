@@ -5,7 +5,8 @@ import type { ContainerOperations } from '../../runtime/container-operations.js'
 import type { StreamOperations } from '../../runtime/stream-operations.js';
 
 export interface WaitAgentsDeps {
-  runtime: Pick<StreamOperations, 'lookupAgentContainer' | 'waitContainerExit'> & Pick<ContainerOperations, 'inspectContainer'>;
+  runtime: Pick<StreamOperations, 'lookupAgentContainer' | 'waitContainerExit'> &
+    Pick<ContainerOperations, 'inspectContainer'>;
   signal?: AbortSignal;
 }
 
@@ -21,9 +22,14 @@ export interface AgentEnd {
  * is looked up first (NotFoundError, exit 7, before waiting on any). An agent that has already
  * ended answers at once. With `timeoutMs`, a TimeoutError (exit 124) when they take longer.
  */
-export async function waitAgents(deps: WaitAgentsDeps, options: { names: string[]; timeoutMs?: number }): Promise<AgentEnd[]> {
+export async function waitAgents(
+  deps: WaitAgentsDeps,
+  options: { names: string[]; timeoutMs?: number },
+): Promise<AgentEnd[]> {
   if (options.names.length === 0) {
-    throw new UsageError('NO_AGENT_GIVEN', 'Name the agents to wait for', { hint: 'Run `agentctl wait NAME…` (see `agentctl ls`)' });
+    throw new UsageError('NO_AGENT_GIVEN', 'Name the agents to wait for', {
+      hint: 'Run `agentctl wait NAME…` (see `agentctl ls`)',
+    });
   }
   const agents = await Promise.all([...new Set(options.names)].map((name) => findAgent(deps, name)));
   const stop = new AbortController();
@@ -68,7 +74,10 @@ async function waitOne(deps: WaitAgentsDeps, id: string, name: string, signal: A
       return { name, exitCode: details.exitCode ?? 0, finishedAt: details.finishedAt ?? null };
     }
     // A wait that answered is the end; otherwise look again after a while (the wait may have missed it).
-    const code = await Promise.race([exited, sleep(Math.min(250 * (attempt + 1), 2000), 'poll' as const, { signal }).catch(() => 'poll' as const)]);
+    const code = await Promise.race([
+      exited,
+      sleep(Math.min(250 * (attempt + 1), 2000), 'poll' as const, { signal }).catch(() => 'poll' as const),
+    ]);
     if (signal.aborted) return new Promise<never>(() => undefined);
     if (code !== 'poll' && code !== undefined) {
       const after = await deps.runtime.inspectContainer(id);
@@ -79,8 +88,12 @@ async function waitOne(deps: WaitAgentsDeps, id: string, name: string, signal: A
 
 function aborted(signal: AbortSignal): Promise<never> {
   return new Promise<never>((_resolve, reject) => {
-    signal.addEventListener('abort', () => {
-      if (signal.reason !== undefined) reject(signal.reason);
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        if (signal.reason !== undefined) reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }

@@ -3,9 +3,21 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { loadConfig, userConfigDir, type ConfigDeps } from '../../config/load-config.js';
 import { getDataDir } from '../../config/paths.js';
-import { findProjectConfig, PROJECT_CONFIG_FILES, readConfigBytes, readProjectConfigFile, type ProjectConfigFile } from '../../config/project-config.js';
+import {
+  findProjectConfig,
+  PROJECT_CONFIG_FILES,
+  readConfigBytes,
+  readProjectConfigFile,
+  type ProjectConfigFile,
+} from '../../config/project-config.js';
 import { getKeysNeedingTrust } from '../../config/project-key-rules.js';
-import { getTrustKey, getTrustStorePath, hashConfig, readTrustStore, writeTrustStore } from '../../config/project-trust.js';
+import {
+  getTrustKey,
+  getTrustStorePath,
+  hashConfig,
+  readTrustStore,
+  writeTrustStore,
+} from '../../config/project-trust.js';
 import type { Config } from '../../config/schema.js';
 
 export interface TrustDeps extends ConfigDeps {
@@ -90,9 +102,13 @@ async function userSide(deps: TrustDeps): Promise<{ config: Config; store: strin
 async function findOrFail(deps: TrustDeps): Promise<ProjectConfigFile> {
   const found = await findProjectConfig(deps.cwd, userConfigDir(deps));
   if (!found) {
-    throw new UsageError('NO_PROJECT_CONFIG', `No project config file in ${path.resolve(deps.cwd)} or the directories above it`, {
-      hint: 'Give the file: `agentctl trust .agentctlrc.yaml` (agentctl trust --list shows approved files)',
-    });
+    throw new UsageError(
+      'NO_PROJECT_CONFIG',
+      `No project config file in ${path.resolve(deps.cwd)} or the directories above it`,
+      {
+        hint: 'Give the file: `agentctl trust .agentctlrc.yaml` (agentctl trust --list shows approved files)',
+      },
+    );
   }
   return found;
 }

@@ -18,15 +18,27 @@ export async function getObjectDirectories(commonDir: string): Promise<string[]>
 }
 
 /** Writes the agent's repository by hand: a few files, no git process but one for-each-ref. */
-export async function writeGitDir(git: GitRunner, gitDir: string, repository: Repository, branch: string, base: string | undefined): Promise<void> {
-  for (const dir of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags', 'info']) await mkdir(path.join(gitDir, dir), { recursive: true });
-  await writeFile(path.join(gitDir, 'objects', 'info', 'alternates'), `${(await getObjectDirectories(repository.commonDir)).join('\n')}\n`);
+export async function writeGitDir(
+  git: GitRunner,
+  gitDir: string,
+  repository: Repository,
+  branch: string,
+  base: string | undefined,
+): Promise<void> {
+  for (const dir of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags', 'info'])
+    await mkdir(path.join(gitDir, dir), { recursive: true });
+  await writeFile(
+    path.join(gitDir, 'objects', 'info', 'alternates'),
+    `${(await getObjectDirectories(repository.commonDir)).join('\n')}\n`,
+  );
   await writeFile(path.join(gitDir, 'HEAD'), `ref: refs/heads/${branch}\n`);
   const settings = await readUserSettings(git, repository.commonDir);
   await writeFile(path.join(gitDir, 'config'), renderConfig(settings));
   await copyFile(path.join(repository.commonDir, 'shallow'), path.join(gitDir, 'shallow')).catch(() => undefined);
   // Tags and remote-tracking branches as they are in the user's repository; the agent's branch.
-  const refs = await git(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/tags', 'refs/remotes'], { cwd: repository.commonDir });
+  const refs = await git(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/tags', 'refs/remotes'], {
+    cwd: repository.commonDir,
+  });
   const lines = refs.split('\n').filter((line) => line.length > 0 && !line.endsWith('/HEAD'));
   if (base !== undefined) lines.push(`${base} refs/heads/${branch}`);
   lines.sort((a, b) => (a.slice(a.indexOf(' ')) < b.slice(b.indexOf(' ')) ? -1 : 1));
@@ -40,7 +52,10 @@ interface UserSettings {
 
 /** The settings the agent's repository takes over: the object format and the remotes' URLs. */
 async function readUserSettings(git: GitRunner, commonDir: string): Promise<UserSettings> {
-  const output = await git(['config', '--local', '--get-regexp', '^(remote\\..*\\.(url|pushurl)|extensions\\.objectformat)$'], { cwd: commonDir }).catch((error: unknown) => {
+  const output = await git(
+    ['config', '--local', '--get-regexp', '^(remote\\..*\\.(url|pushurl)|extensions\\.objectformat)$'],
+    { cwd: commonDir },
+  ).catch((error: unknown) => {
     if (error instanceof GitCommandError && error.exitCode === 1) return '';
     throw error;
   });
@@ -69,7 +84,13 @@ export function withoutPassword(url: string): string {
 }
 
 function renderConfig(settings: UserSettings): string {
-  const lines = ['[core]', `\trepositoryformatversion = ${settings.objectFormat ? 1 : 0}`, '\tfilemode = true', '\tbare = false', '\tlogallrefupdates = true'];
+  const lines = [
+    '[core]',
+    `\trepositoryformatversion = ${settings.objectFormat ? 1 : 0}`,
+    '\tfilemode = true',
+    '\tbare = false',
+    '\tlogallrefupdates = true',
+  ];
   if (settings.objectFormat) lines.push('[extensions]', `\tobjectformat = ${quote(settings.objectFormat)}`);
   for (const [name, remote] of settings.remotes) {
     if (/[\n"\\]/.test(name)) continue;

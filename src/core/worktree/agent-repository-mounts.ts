@@ -31,10 +31,14 @@ export async function getAgentRepositoryMounts(
     : [{ source: created.state.gitDir, target: `${workspaceTarget}/.git`, readOnly: false }];
   for (const objects of await getObjectDirectories(created.repository.commonDir)) {
     if (isSameOrInside(objects, workspaceTarget) || isSameOrInside(workspaceTarget, objects)) {
-      throw new ConflictError('WORKTREE_MOUNT_CONFLICT', `The repository's objects ${objects} collide with ${workspaceTarget} inside the container`, {
-        hint: `Move the repository out of ${workspaceTarget} (or start with --read-only)`,
-        details: { objects },
-      });
+      throw new ConflictError(
+        'WORKTREE_MOUNT_CONFLICT',
+        `The repository's objects ${objects} collide with ${workspaceTarget} inside the container`,
+        {
+          hint: `Move the repository out of ${workspaceTarget} (or start with --read-only)`,
+          details: { objects },
+        },
+      );
     }
     mounts.push({ source: objects, target: objects, readOnly: true });
   }

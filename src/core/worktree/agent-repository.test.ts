@@ -3,7 +3,13 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gitSync, makeRepository, makeTempDir } from '../../../test/helpers/git-repo.js';
 import { isAgentctlError } from '../errors.js';
-import { createAgentRepository, discardAgentRepository, getAgentRepositoryMounts, withoutPassword, type AgentRepository } from './agent-repository.js';
+import {
+  createAgentRepository,
+  discardAgentRepository,
+  getAgentRepositoryMounts,
+  withoutPassword,
+  type AgentRepository,
+} from './agent-repository.js';
 import { findRepository, type Repository } from './find-repository.js';
 import { createGitRunner } from './git.js';
 import { inspectWorktree, type WorktreeLocation } from './inspect-worktree.js';
@@ -17,7 +23,9 @@ afterEach(() => {
   cleanups = [];
 });
 
-async function setup(initArgs: string[] = []): Promise<{ root: string; repo: string; repository: Repository; worktreeDir: string }> {
+async function setup(
+  initArgs: string[] = [],
+): Promise<{ root: string; repo: string; repository: Repository; worktreeDir: string }> {
   const { dir, cleanup } = makeTempDir();
   cleanups.push(cleanup);
   const root = realpathSync(dir);
@@ -40,7 +48,13 @@ function commitIn(created: AgentRepository, file: string): void {
 }
 
 function locationOf(created: AgentRepository): WorktreeLocation {
-  return { agent: created.agent, commonDir: created.repository.commonDir, branch: created.branch, stateDir: created.state.dir, ...(created.mode === 'worktree' ? { path: created.workTree } : {}) };
+  return {
+    agent: created.agent,
+    commonDir: created.repository.commonDir,
+    branch: created.branch,
+    stateDir: created.state.dir,
+    ...(created.mode === 'worktree' ? { path: created.workTree } : {}),
+  };
 }
 
 async function caught(promise: Promise<unknown>): Promise<unknown> {
@@ -53,7 +67,13 @@ async function caught(promise: Promise<unknown>): Promise<unknown> {
 describe('createAgentRepository', () => {
   it('worktree mode: files of their own on agent/<name> from HEAD, a repository of their own, the user checkout untouched', async () => {
     const { repo, repository, worktreeDir } = await setup();
-    const created = await createAgentRepository(git, { repository, mode: 'worktree', worktreeDir, agent: 'alpha', engine: 'unix:///e.sock' });
+    const created = await createAgentRepository(git, {
+      repository,
+      mode: 'worktree',
+      worktreeDir,
+      agent: 'alpha',
+      engine: 'unix:///e.sock',
+    });
     expect(created.branch).toBe('agent/alpha');
     expect(created.workTree).toBe(path.join(worktreeDir, repository.key, 'alpha'));
     expect(readFileSync(path.join(created.workTree, 'README.md'), 'utf8')).toBe('# test\n');
@@ -61,18 +81,29 @@ describe('createAgentRepository', () => {
     expect(existsSync(path.join(created.workTree, '.git', 'HEAD'))).toBe(false);
     expect(agentGit(created, 'rev-parse', 'HEAD')).toBe(gitSync(repo, 'rev-parse', 'HEAD'));
     expect(agentGit(created, 'status', '--porcelain')).toBe('');
-    expect(readFileSync(path.join(created.state.gitDir, 'objects', 'info', 'alternates'), 'utf8')).toBe(`${path.join(repository.commonDir, 'objects')}\n`);
+    expect(readFileSync(path.join(created.state.gitDir, 'objects', 'info', 'alternates'), 'utf8')).toBe(
+      `${path.join(repository.commonDir, 'objects')}\n`,
+    );
     expect(gitSync(repo, 'rev-parse', 'agent/alpha')).toBe(gitSync(repo, 'rev-parse', 'HEAD'));
-    expect(JSON.parse(readFileSync(created.state.record, 'utf8'))).toMatchObject({ agent: 'alpha', mode: 'worktree', branch: 'agent/alpha', engine: 'unix:///e.sock' });
+    expect(JSON.parse(readFileSync(created.state.record, 'utf8'))).toMatchObject({
+      agent: 'alpha',
+      mode: 'worktree',
+      branch: 'agent/alpha',
+      engine: 'unix:///e.sock',
+    });
     expect(gitSync(repo, 'status', '--porcelain')).toBe('');
     expect(gitSync(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
     expect(await getAgentRepositoryMounts(created, '/workspace')).toEqual([
       { source: created.state.gitDir, target: '/workspace/.git', readOnly: false },
-      { source: path.join(repository.commonDir, 'objects'), target: path.join(repository.commonDir, 'objects'), readOnly: true },
+      {
+        source: path.join(repository.commonDir, 'objects'),
+        target: path.join(repository.commonDir, 'objects'),
+        readOnly: true,
+      },
     ]);
   });
 
-  it('checkout mode: the user checkout with a repository of the agent\'s own over .git, keeping staged work', async () => {
+  it("checkout mode: the user checkout with a repository of the agent's own over .git, keeping staged work", async () => {
     const { repo, repository, worktreeDir } = await setup();
     writeFileSync(path.join(repo, 'staged.txt'), 'staged\n');
     gitSync(repo, 'add', 'staged.txt');
@@ -98,23 +129,57 @@ describe('createAgentRepository', () => {
     const { repo, repository, worktreeDir } = await setup();
     const first = gitSync(repo, 'rev-parse', 'HEAD');
     gitSync(repo, 'commit', '-q', '--allow-empty', '-m', 'second');
-    const created = await createAgentRepository(git, { repository, mode: 'worktree', worktreeDir, agent: 'b', branch: 'fix/x', base: first });
+    const created = await createAgentRepository(git, {
+      repository,
+      mode: 'worktree',
+      worktreeDir,
+      agent: 'b',
+      branch: 'fix/x',
+      base: first,
+    });
     expect(agentGit(created, 'rev-parse', 'HEAD')).toBe(first);
     commitIn(created, 'one.txt');
     await removeAgentWorktree(git, locationOf(created), { keepBranch: true });
     expect(gitSync(repo, 'log', '--format=%s', '-1', 'fix/x')).toBe('add one.txt');
-    const again = await createAgentRepository(git, { repository, mode: 'worktree', worktreeDir, agent: 'b', branch: 'fix/x' });
+    const again = await createAgentRepository(git, {
+      repository,
+      mode: 'worktree',
+      worktreeDir,
+      agent: 'b',
+      branch: 'fix/x',
+    });
     expect(again.createdBranch).toBe(false);
     expect(existsSync(path.join(again.workTree, 'one.txt'))).toBe(true);
   });
 
   it('refuses a bad branch name, a missing base, an existing branch with --base and a checked-out one, leaving nothing behind', async () => {
     const { repo, repository, worktreeDir } = await setup();
-    expect(await caught(createAgentRepository(git, { repository, mode: 'worktree', worktreeDir, agent: 'c', branch: 'no..dots' }))).toMatchObject({ code: 'INVALID_BRANCH', kind: 'usage' });
-    expect(await caught(createAgentRepository(git, { repository, mode: 'worktree', worktreeDir, agent: 'c', base: 'nope' }))).toMatchObject({ code: 'BASE_NOT_FOUND', kind: 'usage' });
+    expect(
+      await caught(
+        createAgentRepository(git, { repository, mode: 'worktree', worktreeDir, agent: 'c', branch: 'no..dots' }),
+      ),
+    ).toMatchObject({ code: 'INVALID_BRANCH', kind: 'usage' });
+    expect(
+      await caught(createAgentRepository(git, { repository, mode: 'worktree', worktreeDir, agent: 'c', base: 'nope' })),
+    ).toMatchObject({ code: 'BASE_NOT_FOUND', kind: 'usage' });
     gitSync(repo, 'branch', 'other');
-    expect(await caught(createAgentRepository(git, { repository, mode: 'worktree', worktreeDir, agent: 'c', branch: 'other', base: 'HEAD' }))).toMatchObject({ code: 'BRANCH_EXISTS', kind: 'conflict' });
-    expect(await caught(createAgentRepository(git, { repository, mode: 'worktree', worktreeDir, agent: 'c', branch: 'main' }))).toMatchObject({ code: 'BRANCH_CHECKED_OUT', kind: 'conflict' });
+    expect(
+      await caught(
+        createAgentRepository(git, {
+          repository,
+          mode: 'worktree',
+          worktreeDir,
+          agent: 'c',
+          branch: 'other',
+          base: 'HEAD',
+        }),
+      ),
+    ).toMatchObject({ code: 'BRANCH_EXISTS', kind: 'conflict' });
+    expect(
+      await caught(
+        createAgentRepository(git, { repository, mode: 'worktree', worktreeDir, agent: 'c', branch: 'main' }),
+      ),
+    ).toMatchObject({ code: 'BRANCH_CHECKED_OUT', kind: 'conflict' });
     expect(existsSync(path.join(worktreeDir, repository.key, 'c'))).toBe(false);
     expect(existsSync(path.join(worktreeDir, repository.key, '.agents', 'c'))).toBe(false);
     expect(gitSync(repo, 'for-each-ref', 'refs/agentctl', 'refs/heads/agent')).toBe('');
@@ -145,7 +210,10 @@ describe('syncing and inspecting an agent repository never runs what the agent p
     const payload = `touch '${marker}'`;
     writeFileSync(path.join(root, 'evil.inc'), `[core]\n\tfsmonitor = ${payload}\n`);
     const config = path.join(created.state.gitDir, 'config');
-    writeFileSync(config, `${readFileSync(config, 'utf8')}[core]\n\tfsmonitor = ${payload}\n\thooksPath = hooks\n\tpager = ${payload}\n[include]\n\tpath = ${path.join(root, 'evil.inc')}\n[uploadpack]\n\tpackObjectsHook = ${payload}\n[alias]\n\tstatus = !${payload}\n`);
+    writeFileSync(
+      config,
+      `${readFileSync(config, 'utf8')}[core]\n\tfsmonitor = ${payload}\n\thooksPath = hooks\n\tpager = ${payload}\n[include]\n\tpath = ${path.join(root, 'evil.inc')}\n[uploadpack]\n\tpackObjectsHook = ${payload}\n[alias]\n\tstatus = !${payload}\n`,
+    );
     mkdirSync(path.join(created.state.gitDir, 'hooks'), { recursive: true });
     for (const hook of ['post-checkout', 'reference-transaction', 'pre-upload', 'post-update']) {
       writeFileSync(path.join(created.state.gitDir, 'hooks', hook), `#!/bin/sh\n${payload}\n`, { mode: 0o755 });
@@ -240,7 +308,11 @@ describe('removeAgentWorktree', () => {
   it('several agents of one repository are created and removed concurrently', async () => {
     const { repo, repository, worktreeDir } = await setup();
     const agents = ['p1', 'p2', 'p3', 'p4', 'p5'];
-    const created = await Promise.all(agents.map((agent, index) => createAgentRepository(git, { repository, mode: index === 0 ? 'checkout' : 'worktree', worktreeDir, agent })));
+    const created = await Promise.all(
+      agents.map((agent, index) =>
+        createAgentRepository(git, { repository, mode: index === 0 ? 'checkout' : 'worktree', worktreeDir, agent }),
+      ),
+    );
     expect(gitSync(repo, 'branch', '--list', 'agent/*').split('\n')).toHaveLength(agents.length);
     await Promise.all(created.map((item) => removeAgentWorktree(git, locationOf(item))));
     expect(gitSync(repo, 'branch', '--list', 'agent/*')).toBe('');
@@ -252,15 +324,47 @@ describe('pruneWorktrees', () => {
   it('removes clean orphans, keeps agents in use and those of another engine, refuses orphans with work', async () => {
     const { repository, worktreeDir } = await setup();
     const engine = 'unix:///docker.sock';
-    const inUse = await createAgentRepository(git, { repository, mode: 'worktree', worktreeDir, agent: 'live', engine });
-    const orphan = await createAgentRepository(git, { repository, mode: 'worktree', worktreeDir, agent: 'orphan', engine });
-    const dirty = await createAgentRepository(git, { repository, mode: 'worktree', worktreeDir, agent: 'dirty', engine });
-    const elsewhere = await createAgentRepository(git, { repository, mode: 'checkout', worktreeDir, agent: 'other', engine: 'unix:///podman.sock' });
+    const inUse = await createAgentRepository(git, {
+      repository,
+      mode: 'worktree',
+      worktreeDir,
+      agent: 'live',
+      engine,
+    });
+    const orphan = await createAgentRepository(git, {
+      repository,
+      mode: 'worktree',
+      worktreeDir,
+      agent: 'orphan',
+      engine,
+    });
+    const dirty = await createAgentRepository(git, {
+      repository,
+      mode: 'worktree',
+      worktreeDir,
+      agent: 'dirty',
+      engine,
+    });
+    const elsewhere = await createAgentRepository(git, {
+      repository,
+      mode: 'checkout',
+      worktreeDir,
+      agent: 'other',
+      engine: 'unix:///podman.sock',
+    });
     writeFileSync(path.join(dirty.workTree, 'wip.txt'), 'x\n');
     const gitFor = async () => git;
-    expect((await listManagedWorktrees(worktreeDir)).map((found) => found.agent).sort()).toEqual(['dirty', 'live', 'orphan', 'other']);
+    expect((await listManagedWorktrees(worktreeDir)).map((found) => found.agent).sort()).toEqual([
+      'dirty',
+      'live',
+      'orphan',
+      'other',
+    ]);
     // Just made: a start may still be creating its container.
-    expect(await pruneWorktrees(gitFor, { worktreeDir, inUse: new Set(), engine })).toEqual({ removed: [], refused: [] });
+    expect(await pruneWorktrees(gitFor, { worktreeDir, inUse: new Set(), engine })).toEqual({
+      removed: [],
+      refused: [],
+    });
 
     const later = Date.now() + PRUNE_GRACE_MS;
     const options = { worktreeDir, inUse: new Set([inUse.state.dir]), now: later, engine };
@@ -271,7 +375,12 @@ describe('pruneWorktrees', () => {
     expect(result.removed.map((removed) => removed.path)).toEqual([orphan.workTree]);
     expect(result.refused.map((refused) => refused.agent)).toEqual(['dirty']);
     expect(result.refused[0]?.error.message).toContain('wip.txt');
-    expect(existsSync(inUse.workTree) && existsSync(dirty.workTree) && existsSync(elsewhere.state.dir) && !existsSync(orphan.workTree)).toBe(true);
+    expect(
+      existsSync(inUse.workTree) &&
+        existsSync(dirty.workTree) &&
+        existsSync(elsewhere.state.dir) &&
+        !existsSync(orphan.workTree),
+    ).toBe(true);
 
     const forced = await pruneWorktrees(gitFor, { ...options, force: true });
     expect(forced.removed.map((removed) => removed.path)).toEqual([dirty.workTree]);

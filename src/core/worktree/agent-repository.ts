@@ -81,7 +81,13 @@ export function getAgentWorktreePath(worktreeDir: string, repository: Pick<Repos
 /** `<worktreeDir>/<key>/.agents/<agent>/`: agent names never start with ".", so no worktree collides. */
 export function getAgentGitState(worktreeDir: string, repositoryKey: string, agent: string): AgentGitState {
   const dir = path.join(worktreeDir, repositoryKey, AGENT_STATE_DIR, agent);
-  return { dir, gitDir: path.join(dir, 'repo.git'), index: path.join(dir, 'index'), gitFile: path.join(dir, 'gitfile'), record: path.join(dir, 'agent.json') };
+  return {
+    dir,
+    gitDir: path.join(dir, 'repo.git'),
+    index: path.join(dir, 'index'),
+    gitFile: path.join(dir, 'gitfile'),
+    record: path.join(dir, 'agent.json'),
+  };
 }
 
 /** The hidden refs of the user's repository that hold what agentctl fetched from an agent. */
@@ -108,7 +114,10 @@ export interface CreateAgentRepositoryOptions {
  * Creates the agent's repository (and, in worktree mode, its checked-out files) and the agent's
  * branch in the user's repository. Nothing is left behind when a step fails.
  */
-export async function createAgentRepository(git: GitRunner, options: CreateAgentRepositoryOptions): Promise<AgentRepository> {
+export async function createAgentRepository(
+  git: GitRunner,
+  options: CreateAgentRepositoryOptions,
+): Promise<AgentRepository> {
   const { repository, agent, mode } = options;
   const cwd = repository.checkout;
   const branch = options.branch ?? getDefaultBranch(agent);
@@ -132,13 +141,21 @@ export async function createAgentRepository(git: GitRunner, options: CreateAgent
     // The agent's files are the checkout's: its branch must start where the checkout is.
     base = head;
     if (userBranch && userBranch.commit !== head) {
-      throw new ConflictError('BRANCH_EXISTS', `Branch "${branch}" already exists at another commit than the checkout's HEAD`, {
-        hint: `Merge or delete it (\`git branch -D ${branch}\`), or start the agent with another name`,
-        details: { branch },
-      });
+      throw new ConflictError(
+        'BRANCH_EXISTS',
+        `Branch "${branch}" already exists at another commit than the checkout's HEAD`,
+        {
+          hint: `Merge or delete it (\`git branch -D ${branch}\`), or start the agent with another name`,
+          details: { branch },
+        },
+      );
     }
   } else {
-    base = userBranch ? userBranch.commit : options.base === undefined ? head : await resolveCommit(git, cwd, options.base, false);
+    base = userBranch
+      ? userBranch.commit
+      : options.base === undefined
+        ? head
+        : await resolveCommit(git, cwd, options.base, false);
     if (base === undefined) {
       throw new UsageError('NO_COMMITS', `The repository at ${cwd} has no commit to branch from`, {
         hint: 'Make a first commit (`git commit --allow-empty -m init`) or pass --base REF',
@@ -150,19 +167,27 @@ export async function createAgentRepository(git: GitRunner, options: CreateAgent
   const root = await mkdir(options.worktreeDir, { recursive: true }).then(
     () => realpath(options.worktreeDir),
     (error: NodeJS.ErrnoException) => {
-      throw new UsageError('WORKTREE_DIR_UNWRITABLE', `Cannot create the worktree directory ${options.worktreeDir}: ${error.code ?? error.message}`, {
-        hint: 'Point AGENTCTL_DATA_DIR (config `dataDir`) or AGENTCTL_WORKTREE_DIR (`worktreeDir`) at a writable directory',
-        cause: error,
-      });
+      throw new UsageError(
+        'WORKTREE_DIR_UNWRITABLE',
+        `Cannot create the worktree directory ${options.worktreeDir}: ${error.code ?? error.message}`,
+        {
+          hint: 'Point AGENTCTL_DATA_DIR (config `dataDir`) or AGENTCTL_WORKTREE_DIR (`worktreeDir`) at a writable directory',
+          cause: error,
+        },
+      );
     },
   );
   const state = getAgentGitState(root, repository.key, agent);
   const workTree = mode === 'worktree' ? getAgentWorktreePath(root, repository, agent) : repository.checkout;
   if (existsSync(state.dir) || (mode === 'worktree' && existsSync(workTree))) {
-    throw new ConflictError('WORKTREE_EXISTS', `Git state for agent "${agent}" already exists in ${path.dirname(state.dir)}`, {
-      hint: 'Run `agentctl prune` to clean up after removed agents, or choose another agent name',
-      details: { path: mode === 'worktree' ? workTree : state.dir },
-    });
+    throw new ConflictError(
+      'WORKTREE_EXISTS',
+      `Git state for agent "${agent}" already exists in ${path.dirname(state.dir)}`,
+      {
+        hint: 'Run `agentctl prune` to clean up after removed agents, or choose another agent name',
+        details: { path: mode === 'worktree' ? workTree : state.dir },
+      },
+    );
   }
   const repositoryDir = path.join(root, repository.key);
   const created: AgentRepository = { agent, mode, repository, branch, base, createdBranch: false, workTree, state };
@@ -181,7 +206,9 @@ export async function createAgentRepository(git: GitRunner, options: CreateAgent
       if (mode === 'worktree') await chownTree(workTree, options.owner, true);
     }
     if (mode === 'worktree') {
-      await git(['--git-dir', state.gitDir, '--work-tree', workTree, 'read-tree', '--reset', '-u', 'HEAD'], { cwd: workTree });
+      await git(['--git-dir', state.gitDir, '--work-tree', workTree, 'read-tree', '--reset', '-u', 'HEAD'], {
+        cwd: workTree,
+      });
     } else {
       await copyFile(path.join(repository.gitDir, 'index'), path.join(state.gitDir, 'index')).catch(() => undefined);
       const dotGit = await lstat(path.join(workTree, '.git')).catch(() => undefined);
@@ -209,7 +236,13 @@ export async function createAgentRepository(git: GitRunner, options: CreateAgent
     };
     await writeFile(state.record, `${JSON.stringify(record, null, 2)}\n`);
     if (options.owner) {
-      for (const file of [state.record, state.gitFile, path.join(state.gitDir, 'index'), path.join(repositoryDir, '.repository')]) await chownTree(file, options.owner, false);
+      for (const file of [
+        state.record,
+        state.gitFile,
+        path.join(state.gitDir, 'index'),
+        path.join(repositoryDir, '.repository'),
+      ])
+        await chownTree(file, options.owner, false);
     }
     return created;
   } catch (error) {
@@ -232,8 +265,14 @@ export async function discardAgentRepository(git: GitRunner, created: AgentRepos
 }
 
 /** The user's branch: its commit and where it is checked out (git's %(worktreepath)). */
-async function readUserBranch(git: GitRunner, commonDir: string, branch: string): Promise<{ commit: string; checkedOutAt: string | undefined } | undefined> {
-  const output = await git(['for-each-ref', '--format=%(objectname) %(worktreepath)', `refs/heads/${branch}`], { cwd: commonDir });
+async function readUserBranch(
+  git: GitRunner,
+  commonDir: string,
+  branch: string,
+): Promise<{ commit: string; checkedOutAt: string | undefined } | undefined> {
+  const output = await git(['for-each-ref', '--format=%(objectname) %(worktreepath)', `refs/heads/${branch}`], {
+    cwd: commonDir,
+  });
   const line = output.split('\n').find((item) => item.length > 0);
   if (!line) return undefined;
   const space = line.indexOf(' ');
@@ -246,7 +285,8 @@ async function readUserBranch(git: GitRunner, commonDir: string, branch: string)
  * `git update-ref` at a time, each a compare-and-swap on its own ref, in the order given.
  */
 export async function updateRefs(git: GitRunner, commonDir: string, commands: string[]): Promise<void> {
-  for (const command of commands) await git(['update-ref', '-m', 'agentctl', ...refCommandArgs(command)], { cwd: commonDir });
+  for (const command of commands)
+    await git(['update-ref', '-m', 'agentctl', ...refCommandArgs(command)], { cwd: commonDir });
 }
 
 function refCommandArgs(command: string): string[] {
@@ -270,7 +310,12 @@ async function checkBranchName(git: GitRunner, cwd: string, branch: string): Pro
 }
 
 /** The commit `ref` names; for HEAD in a repository without commits, undefined when `allowUnborn`. */
-async function resolveCommit(git: GitRunner, cwd: string, ref: string, allowUnborn: boolean): Promise<string | undefined> {
+async function resolveCommit(
+  git: GitRunner,
+  cwd: string,
+  ref: string,
+  allowUnborn: boolean,
+): Promise<string | undefined> {
   try {
     return await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { cwd });
   } catch (error) {

@@ -67,7 +67,10 @@ export async function removeWorktreeOfAgent(
 }
 
 /** For ls: the state of an agent's worktree, or undefined (no worktree, or git failed: ls goes on). */
-export async function inspectWorktreeOfAgent(deps: AgentWorktreeDeps, labels: Readonly<Record<string, string>>): Promise<WorktreeState | undefined> {
+export async function inspectWorktreeOfAgent(
+  deps: AgentWorktreeDeps,
+  labels: Readonly<Record<string, string>>,
+): Promise<WorktreeState | undefined> {
   const location = getWorktreeLocation(labels);
   if (!location) return undefined;
   try {

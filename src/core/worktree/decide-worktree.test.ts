@@ -12,7 +12,15 @@ const inWorktree = agent('t1', { [LABELS.workspace]: checkout, [LABELS.worktree]
 const elsewhere = agent('o1', { [LABELS.workspace]: '/home/u/other' });
 
 function decide(overrides: Partial<WorktreeDecisionInput>) {
-  return decideWorktree({ mode: 'auto', requested: undefined, readOnly: false, checkout, workspace: checkout, agents: [], ...overrides });
+  return decideWorktree({
+    mode: 'auto',
+    requested: undefined,
+    readOnly: false,
+    checkout,
+    workspace: checkout,
+    agents: [],
+    ...overrides,
+  });
 }
 
 describe('decideWorktree', () => {
@@ -28,8 +36,13 @@ describe('decideWorktree', () => {
   });
 
   it('read-only agents always share the checkout; --worktree with --read-only is a usage error', () => {
-    expect(decide({ readOnly: true, agents: [writer], mode: 'always' })).toEqual({ useWorktree: false, reason: 'read-only' });
-    expect(() => decide({ readOnly: true, requested: true })).toThrow(expect.objectContaining({ code: 'USAGE_WORKTREE_READ_ONLY' }));
+    expect(decide({ readOnly: true, agents: [writer], mode: 'always' })).toEqual({
+      useWorktree: false,
+      reason: 'read-only',
+    });
+    expect(() => decide({ readOnly: true, requested: true })).toThrow(
+      expect.objectContaining({ code: 'USAGE_WORKTREE_READ_ONLY' }),
+    );
   });
 
   it('always: every writer in a repository gets a worktree; outside one the checkout is shared by one writer', () => {
@@ -41,17 +54,25 @@ describe('decideWorktree', () => {
     expect(decide({ mode: 'never' })).toEqual({ useWorktree: false, reason: 'disabled' });
     for (const input of [{ mode: 'never' as const }, { requested: false }]) {
       expect(() => decide({ ...input, agents: [writer] })).toThrow(
-        expect.objectContaining({ code: 'CHECKOUT_IN_USE', kind: 'conflict', hint: expect.stringContaining('--worktree') }),
+        expect.objectContaining({
+          code: 'CHECKOUT_IN_USE',
+          kind: 'conflict',
+          hint: expect.stringContaining('--worktree'),
+        }),
       );
     }
   });
 
   it('--worktree wins over config never, and needs a repository', () => {
     expect(decide({ mode: 'never', requested: true })).toEqual({ useWorktree: true, reason: 'requested' });
-    expect(() => decide({ requested: true, checkout: undefined })).toThrow(expect.objectContaining({ code: 'NOT_A_GIT_REPOSITORY' }));
+    expect(() => decide({ requested: true, checkout: undefined })).toThrow(
+      expect.objectContaining({ code: 'NOT_A_GIT_REPOSITORY' }),
+    );
   });
 
   it('outside a repository a second writer on the same directory is refused', () => {
-    expect(() => decide({ checkout: undefined, agents: [writer] })).toThrow(expect.objectContaining({ code: 'CHECKOUT_IN_USE' }));
+    expect(() => decide({ checkout: undefined, agents: [writer] })).toThrow(
+      expect.objectContaining({ code: 'CHECKOUT_IN_USE' }),
+    );
   });
 });

@@ -51,7 +51,11 @@ describe('findRepository', () => {
     mkdirSync(path.join(root, 'store'));
     const repo = makeRepository(path.join(root, 'work'), '--separate-git-dir', path.join(root, 'store', 'work.git'));
     const found = await findRepository(git, repo);
-    expect(found).toMatchObject({ checkout: repo, commonDir: path.join(root, 'store', 'work.git'), isLinkedWorktree: false });
+    expect(found).toMatchObject({
+      checkout: repo,
+      commonDir: path.join(root, 'store', 'work.git'),
+      isLinkedWorktree: false,
+    });
     expect(found?.key).toMatch(/^work-[0-9a-f]{8}$/);
   });
 

@@ -24,10 +24,9 @@ export interface Repository {
 export async function findRepository(git: GitRunner, workspace: string): Promise<Repository | undefined> {
   let output: string;
   try {
-    output = await git(
-      ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir', '--git-dir'],
-      { cwd: workspace },
-    );
+    output = await git(['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir', '--git-dir'], {
+      cwd: workspace,
+    });
   } catch (error) {
     // Not a repository, or inside a .git dir / bare repository (no --show-toplevel).
     if (error instanceof GitCommandError) return undefined;
@@ -47,7 +46,11 @@ export async function findRepository(git: GitRunner, workspace: string): Promise
 /** `<name>-<8 hex>`: readable in a directory listing and unique per common dir. */
 export function getRepositoryKey(commonDir: string): string {
   const base = path.basename(commonDir) === '.git' ? path.basename(path.dirname(commonDir)) : path.basename(commonDir);
-  const name = base.replace(/\.git$/, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+/, '') || 'repository';
+  const name =
+    base
+      .replace(/\.git$/, '')
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^[-.]+/, '') || 'repository';
   const hash = createHash('sha256').update(commonDir).digest('hex').slice(0, 8);
   return `${name.slice(0, 40)}-${hash}`;
 }

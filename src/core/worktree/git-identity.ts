@@ -16,9 +16,7 @@ export const DEFAULT_GIT_EMAIL = '{agent}@agents.agentctl.invalid';
 export function getGitEnvironment(agent: string, identity: GitIdentityConfig = {}): Record<string, string> {
   const name = (identity.name ?? DEFAULT_GIT_NAME).replaceAll('{agent}', agent);
   const email = (identity.email ?? DEFAULT_GIT_EMAIL).replaceAll('{agent}', agent);
-  const config: Array<[string, string]> = [
-    ['safe.directory', '*'],
-  ];
+  const config: Array<[string, string]> = [['safe.directory', '*']];
   const env: Record<string, string> = {
     GIT_AUTHOR_NAME: name,
     GIT_AUTHOR_EMAIL: email,

@@ -15,15 +15,18 @@ describe('getGitUserFor', () => {
     expect(await getGitUserFor(dir, undefined)).toBeUndefined();
   });
 
-  it.runIf(process.getuid?.() === 0)('as root, runs git as the owner of a repository a regular user owns, with their home', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'agentctl-gu-'));
-    dirs.push(dir);
-    const passwd = path.join(dir, 'passwd');
-    writeFileSync(passwd, 'root:x:0:0:root:/root:/bin/sh\ndev:x:4321:4322:Dev:/home/dev:/bin/sh\n');
-    expect(await getGitUserFor(dir, { uid: 0 }, passwd)).toBeUndefined();
-    chownSync(dir, 4321, 4322);
-    expect(await getGitUserFor(dir, { uid: 0 }, passwd)).toEqual({ uid: 4321, gid: 4322, home: '/home/dev' });
-    chownSync(dir, 5555, 5555);
-    expect(await getGitUserFor(dir, { uid: 0 }, passwd)).toEqual({ uid: 5555, gid: 5555, home: '/nonexistent' });
-  });
+  it.runIf(process.getuid?.() === 0)(
+    'as root, runs git as the owner of a repository a regular user owns, with their home',
+    async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'agentctl-gu-'));
+      dirs.push(dir);
+      const passwd = path.join(dir, 'passwd');
+      writeFileSync(passwd, 'root:x:0:0:root:/root:/bin/sh\ndev:x:4321:4322:Dev:/home/dev:/bin/sh\n');
+      expect(await getGitUserFor(dir, { uid: 0 }, passwd)).toBeUndefined();
+      chownSync(dir, 4321, 4322);
+      expect(await getGitUserFor(dir, { uid: 0 }, passwd)).toEqual({ uid: 4321, gid: 4322, home: '/home/dev' });
+      chownSync(dir, 5555, 5555);
+      expect(await getGitUserFor(dir, { uid: 0 }, passwd)).toEqual({ uid: 5555, gid: 5555, home: '/nonexistent' });
+    },
+  );
 });

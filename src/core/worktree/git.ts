@@ -1,7 +1,10 @@
 import { ConflictError, UsageError } from '../errors.js';
 
 /** Runs git with argv in cwd and returns its stdout (trailing newline trimmed). Rejects on a non-zero exit. */
-export type GitRunner = (args: readonly string[], options: { cwd: string; env?: Readonly<Record<string, string>> }) => Promise<string>;
+export type GitRunner = (
+  args: readonly string[],
+  options: { cwd: string; env?: Readonly<Record<string, string>> },
+) => Promise<string>;
 
 /** Failure of one git invocation: the exit code and git's own stderr. */
 export class GitCommandError extends Error {
@@ -56,15 +59,31 @@ export function withHostGitConfig(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * everything it writes into the user's repository stays the user's.
  */
 export function createGitRunner(env: NodeJS.ProcessEnv = process.env, user?: GitUser): GitRunner {
-  const gitEnv: NodeJS.ProcessEnv = { ...withHostGitConfig(env), LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', ...(user ? { HOME: user.home } : {}) };
+  const gitEnv: NodeJS.ProcessEnv = {
+    ...withHostGitConfig(env),
+    LC_ALL: 'C',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_PAGER: 'cat',
+    ...(user ? { HOME: user.home } : {}),
+  };
   if (user) delete gitEnv.XDG_CONFIG_HOME;
   return async (args, { cwd, env: extraEnv }) => {
     const { execFile } = await import('node:child_process');
-    const result = await new Promise<{ error: (Error & { code?: number | string | null }) | null; stdout: string; stderr: string }>((resolve) => {
+    const result = await new Promise<{
+      error: (Error & { code?: number | string | null }) | null;
+      stdout: string;
+      stderr: string;
+    }>((resolve) => {
       execFile(
         'git',
         [...args],
-        { cwd, env: extraEnv ? { ...gitEnv, ...extraEnv } : gitEnv, ...(user ? { uid: user.uid, gid: user.gid } : {}), maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
+        {
+          cwd,
+          env: extraEnv ? { ...gitEnv, ...extraEnv } : gitEnv,
+          ...(user ? { uid: user.uid, gid: user.gid } : {}),
+          maxBuffer: 256 * 1024 * 1024,
+          encoding: 'utf8',
+        },
         (error, stdout, stderr) => resolve({ error, stdout, stderr }),
       );
     });
@@ -75,7 +94,11 @@ export function createGitRunner(env: NodeJS.ProcessEnv = process.env, user?: Git
           hint: 'Install git (https://git-scm.com/downloads) and run the command again',
         });
       }
-      throw new GitCommandError(args, typeof code === 'number' ? code : undefined, result.stderr || result.error.message);
+      throw new GitCommandError(
+        args,
+        typeof code === 'number' ? code : undefined,
+        result.stderr || result.error.message,
+      );
     }
     return result.stdout.replace(/\r?\n$/, '');
   };

@@ -71,17 +71,35 @@ export function getAgentGitDir(location: Pick<WorktreeLocation, 'stateDir'>): st
  * agentctl set last). Only `git fetch` ever reads the agent's repository: git runs nothing of a
  * repository it fetches from. Runs git in the user's repository only.
  */
-export async function syncAgentRepository(git: GitRunner, location: WorktreeLocation): Promise<{ refs: Map<string, RefInfo>; mirror: MirrorOutcome }> {
+export async function syncAgentRepository(
+  git: GitRunner,
+  location: WorktreeLocation,
+): Promise<{ refs: Map<string, RefInfo>; mirror: MirrorOutcome }> {
   const cwd = location.commonDir;
   const prefix = getAgentRefPrefix(location.agent);
   const gitDir = getAgentGitDir(location);
   const gone = !existsSync(path.join(gitDir, 'HEAD'));
   if (!gone) {
-    const fetch = ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-auto-maintenance', '--no-recurse-submodules', '--prune', gitDir, `+refs/heads/*:${prefix}heads/*`];
+    const fetch = [
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      '--no-write-fetch-head',
+      '--no-auto-maintenance',
+      '--no-recurse-submodules',
+      '--prune',
+      gitDir,
+      `+refs/heads/*:${prefix}heads/*`,
+    ];
     await retryOnRefLock(() =>
       git([...fetch, `+HEAD:${prefix}head`], { cwd }).catch(async (error: unknown) => {
         // A HEAD without a commit (or pointing nowhere): the branches alone.
-        if (error instanceof GitCommandError && /couldn't find remote ref HEAD|HEAD/.test(error.stderr) && !isRefLockError(error)) return git(fetch, { cwd });
+        if (
+          error instanceof GitCommandError &&
+          /couldn't find remote ref HEAD|HEAD/.test(error.stderr) &&
+          !isRefLockError(error)
+        )
+          return git(fetch, { cwd });
         throw error;
       }),
     );
@@ -97,7 +115,9 @@ export async function syncAgentRepository(git: GitRunner, location: WorktreeLoca
   const { updateRefs } = await import('./agent-repository.js');
   try {
     await updateRefs(git, cwd, [
-      user ? `update refs/heads/${location.branch} ${agentTip.commit} ${user.commit}` : `create refs/heads/${location.branch} ${agentTip.commit}`,
+      user
+        ? `update refs/heads/${location.branch} ${agentTip.commit} ${user.commit}`
+        : `create refs/heads/${location.branch} ${agentTip.commit}`,
       `update ${prefix}mirror ${agentTip.commit}`,
     ]);
   } catch (error) {
@@ -107,14 +127,20 @@ export async function syncAgentRepository(git: GitRunner, location: WorktreeLoca
     if (now.get(`refs/heads/${location.branch}`)?.commit !== agentTip.commit) throw error;
     return { refs: new Map([...refs, ...now]), mirror: 'unchanged' };
   }
-  refs.set(`refs/heads/${location.branch}`, { ...(user ?? { checkedOutAt: undefined, upstream: undefined }), commit: agentTip.commit });
+  refs.set(`refs/heads/${location.branch}`, {
+    ...(user ?? { checkedOutAt: undefined, upstream: undefined }),
+    commit: agentTip.commit,
+  });
   refs.set(`${prefix}mirror`, { commit: agentTip.commit, checkedOutAt: undefined, upstream: undefined });
   return { refs, mirror: 'updated' };
 }
 
 /** Another agentctl (an `ls` in another terminal) updating the same refs at this moment. */
 function isRefLockError(error: unknown): boolean {
-  return error instanceof GitCommandError && /cannot lock ref|Unable to create '.*\.lock'|unable to update local ref/i.test(error.stderr);
+  return (
+    error instanceof GitCommandError &&
+    /cannot lock ref|Unable to create '.*\.lock'|unable to update local ref/i.test(error.stderr)
+  );
 }
 
 async function retryOnRefLock<T>(action: () => Promise<T>, attempts = 5): Promise<T> {
@@ -135,7 +161,10 @@ export interface RefInfo {
 }
 
 async function readRefs(git: GitRunner, cwd: string, patterns: string[]): Promise<Map<string, RefInfo>> {
-  const output = await git(['for-each-ref', '--format=%(refname)%00%(objectname)%00%(worktreepath)%00%(upstream:short)', ...patterns], { cwd });
+  const output = await git(
+    ['for-each-ref', '--format=%(refname)%00%(objectname)%00%(worktreepath)%00%(upstream:short)', ...patterns],
+    { cwd },
+  );
   const refs = new Map<string, RefInfo>();
   for (const line of output.split('\n')) {
     const [name, commit, checkedOutAt, upstream] = line.split('\0');
@@ -162,13 +191,28 @@ export async function inspectWorktree(git: GitRunner, location: WorktreeLocation
     const positive = [...agentRefs, ...(user ? [branchRef] : [])];
     const others = [`--exclude=${location.branch}`, '--branches', '--remotes', '--tags'];
     const unmergedCommits = positive.length > 0 ? await listCommits(git, cwd, [...positive, '--not', ...others]) : [];
-    const strandedCommits = agentRefs.length > 0 ? await listCommits(git, cwd, [...agentRefs, '--not', '--branches', '--remotes', '--tags']) : [];
+    const strandedCommits =
+      agentRefs.length > 0
+        ? await listCommits(git, cwd, [...agentRefs, '--not', '--branches', '--remotes', '--tags'])
+        : [];
     const upstream = user?.upstream;
     const unpushedCommits = upstream ? await listCommits(git, cwd, [`${branchRef}@{upstream}..${branchRef}`]) : [];
-    const uncommitted = location.path && head && existsSync(location.path) ? await listUncommitted(git, location, head) : [];
-    return { exists: mirror !== 'gone', branchExists: user !== undefined, uncommitted, unmergedCommits, strandedCommits, upstream, unpushedCommits, head, mirror };
+    const uncommitted =
+      location.path && head && existsSync(location.path) ? await listUncommitted(git, location, head) : [];
+    return {
+      exists: mirror !== 'gone',
+      branchExists: user !== undefined,
+      uncommitted,
+      unmergedCommits,
+      strandedCommits,
+      upstream,
+      unpushedCommits,
+      head,
+      mirror,
+    };
   } catch (error) {
-    if (error instanceof GitCommandError) throw gitFailed(`Inspecting the git work of agent ${location.agent}`, cwd, error);
+    if (error instanceof GitCommandError)
+      throw gitFailed(`Inspecting the git work of agent ${location.agent}`, cwd, error);
     throw error;
   }
 }

@@ -33,7 +33,10 @@ describe('prepareAgentWorkspace', () => {
   it('gives the second writer a worktree with its own repository, identity and labels; discard undoes it', async () => {
     const { repo, deps } = setup();
     const writer = { name: 'w', labels: { [LABELS.workspace]: repo } };
-    const prepared = await prepareAgentWorkspace({ ...deps, listAgents: async () => [writer] }, { name: 'a2', workspace: repo, readOnly: false, selinux: false });
+    const prepared = await prepareAgentWorkspace(
+      { ...deps, listAgents: async () => [writer] },
+      { name: 'a2', workspace: repo, readOnly: false, selinux: false },
+    );
     const objects = path.join(repo, '.git', 'objects');
     const state = prepared.repository!.state;
     expect(prepared.workspace).toBe(prepared.worktree?.path);
@@ -52,27 +55,38 @@ describe('prepareAgentWorkspace', () => {
     expect(gitSync(repo, 'branch', '--list', 'agent/a2')).toBe('');
   });
 
-  it('lets the first writer use the checkout behind a repository of its own; a read-only agent reads a linked worktree\'s git dir', async () => {
+  it("lets the first writer use the checkout behind a repository of its own; a read-only agent reads a linked worktree's git dir", async () => {
     const { root, repo, deps } = setup();
     const first = await prepareAgentWorkspace(deps, { name: 'a1', workspace: repo, readOnly: false, selinux: true });
     const objects = path.join(repo, '.git', 'objects');
     expect(first.workspace).toBe(repo);
-    expect(first.binds).toEqual([`${first.repository!.state.gitDir}:/workspace/.git:rw,z`, `${objects}:${objects}:ro,z`]);
+    expect(first.binds).toEqual([
+      `${first.repository!.state.gitDir}:/workspace/.git:rw,z`,
+      `${objects}:${objects}:ro,z`,
+    ]);
     expect(first.worktree).toBeUndefined();
     expect(first.labels[LABELS.branch]).toBe('agent/a1');
     const linked = path.join(root, 'linked');
     gitSync(repo, 'worktree', 'add', '-q', '-b', 'linked', linked);
     const direct = await prepareAgentWorkspace(deps, { name: 'l1', workspace: linked, readOnly: true, selinux: true });
     const common = path.join(repo, '.git');
-    expect(direct.binds).toEqual([`${common}:${common}:ro,z`, `${common}/worktrees:${common}/worktrees:ro,z`, `${common}/worktrees/linked:${common}/worktrees/linked:ro,z`]);
+    expect(direct.binds).toEqual([
+      `${common}:${common}:ro,z`,
+      `${common}/worktrees:${common}/worktrees:ro,z`,
+      `${common}/worktrees/linked:${common}/worktrees/linked:ro,z`,
+    ]);
     expect(direct.repository).toBeUndefined();
   });
 
   it('goes on without git on the host unless a worktree was asked for', async () => {
     const { repo, deps } = setup();
     const noGit = { ...deps, createGit: () => createGitRunner({ PATH: '/nonexistent' }) };
-    expect((await prepareAgentWorkspace(noGit, { name: 'n', workspace: repo, readOnly: false, selinux: false })).binds).toEqual([]);
-    await expect(prepareAgentWorkspace(noGit, { name: 'n', workspace: repo, readOnly: false, selinux: false, worktree: true })).rejects.toMatchObject({
+    expect(
+      (await prepareAgentWorkspace(noGit, { name: 'n', workspace: repo, readOnly: false, selinux: false })).binds,
+    ).toEqual([]);
+    await expect(
+      prepareAgentWorkspace(noGit, { name: 'n', workspace: repo, readOnly: false, selinux: false, worktree: true }),
+    ).rejects.toMatchObject({
       code: 'GIT_NOT_FOUND',
     });
   });
@@ -80,17 +94,38 @@ describe('prepareAgentWorkspace', () => {
   it('makes no worktree when the backend gives each agent its own copy, and refuses asking for one', async () => {
     const { repo, deps } = setup([], 'always');
     const writer = { name: 'w', labels: { [LABELS.workspace]: repo } };
-    const copy = await prepareAgentWorkspace({ ...deps, listAgents: async () => [writer] }, { name: 'k', workspace: repo, readOnly: false, selinux: false, ownCopy: true });
+    const copy = await prepareAgentWorkspace(
+      { ...deps, listAgents: async () => [writer] },
+      { name: 'k', workspace: repo, readOnly: false, selinux: false, ownCopy: true },
+    );
     expect(copy).toMatchObject({ workspace: repo, binds: [], labels: {} });
     expect(copy.worktree).toBeUndefined();
     expect(Object.fromEntries(copy.env)).toMatchObject({ GIT_AUTHOR_NAME: 'agentctl agent k' });
-    await expect(prepareAgentWorkspace(deps, { name: 'k', workspace: repo, readOnly: false, selinux: false, ownCopy: true, branch: 'b' })).rejects.toMatchObject({ code: 'WORKTREE_UNSUPPORTED' });
+    await expect(
+      prepareAgentWorkspace(deps, {
+        name: 'k',
+        workspace: repo,
+        readOnly: false,
+        selinux: false,
+        ownCopy: true,
+        branch: 'b',
+      }),
+    ).rejects.toMatchObject({ code: 'WORKTREE_UNSUPPORTED' });
     expect(gitSync(repo, 'worktree', 'list').split('\n')).toHaveLength(1);
   });
 
   it('refuses --branch with --no-worktree', async () => {
     const { repo, deps } = setup();
-    await expect(prepareAgentWorkspace(deps, { name: 'x', workspace: repo, readOnly: false, selinux: false, worktree: false, branch: 'b' })).rejects.toMatchObject({
+    await expect(
+      prepareAgentWorkspace(deps, {
+        name: 'x',
+        workspace: repo,
+        readOnly: false,
+        selinux: false,
+        worktree: false,
+        branch: 'b',
+      }),
+    ).rejects.toMatchObject({
       code: 'USAGE_BRANCH_WITHOUT_WORKTREE',
     });
   });

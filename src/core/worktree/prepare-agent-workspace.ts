@@ -3,7 +3,12 @@ import type { Config } from '../../config/schema.js';
 import { getWorktreeDir } from '../../config/paths.js';
 import { isAgentctlError, UsageError } from '../errors.js';
 import { LABELS } from '../labels.js';
-import { createAgentRepository, discardAgentRepository, getAgentRepositoryMounts, type AgentRepository } from './agent-repository.js';
+import {
+  createAgentRepository,
+  discardAgentRepository,
+  getAgentRepositoryMounts,
+  type AgentRepository,
+} from './agent-repository.js';
 import { decideWorktree, type ExistingAgent } from './decide-worktree.js';
 import { findRepository } from './find-repository.js';
 import { getGitEnvironment } from './git-identity.js';
@@ -64,24 +69,41 @@ export interface AgentWorkspace {
  * agents on the checkout), creates it, and returns the mounts, environment and labels that make git
  * work inside the container.
  */
-export async function prepareAgentWorkspace(deps: PrepareWorkspaceDeps, request: PrepareWorkspaceRequest): Promise<AgentWorkspace> {
+export async function prepareAgentWorkspace(
+  deps: PrepareWorkspaceDeps,
+  request: PrepareWorkspaceRequest,
+): Promise<AgentWorkspace> {
   const gitUser = await getGitUserFor(request.workspace, deps.processUser);
   const git = (deps.createGit ?? ((user) => createGitRunner(deps.env, user)))(gitUser);
   const wantsBranch = request.branch !== undefined || request.base !== undefined;
   if (wantsBranch && request.worktree === false) {
-    throw new UsageError('USAGE_BRANCH_WITHOUT_WORKTREE', '--branch and --base need a worktree, and --no-worktree was given', {
-      hint: 'Drop --no-worktree, or drop --branch / --base',
-    });
+    throw new UsageError(
+      'USAGE_BRANCH_WITHOUT_WORKTREE',
+      '--branch and --base need a worktree, and --no-worktree was given',
+      {
+        hint: 'Drop --no-worktree, or drop --branch / --base',
+      },
+    );
   }
   const requested = wantsBranch ? true : request.worktree;
   if (request.ownCopy) {
     if (requested === true) {
-      throw new UsageError('WORKTREE_UNSUPPORTED', 'This backend clones the workspace for every agent, so --worktree, --branch and --base do not apply', {
-        hint: 'Drop --worktree / --branch / --base: each agent already works in its own clone (of the branch checked out here)',
-      });
+      throw new UsageError(
+        'WORKTREE_UNSUPPORTED',
+        'This backend clones the workspace for every agent, so --worktree, --branch and --base do not apply',
+        {
+          hint: 'Drop --worktree / --branch / --base: each agent already works in its own clone (of the branch checked out here)',
+        },
+      );
     }
     deps.log('worktree: no (the backend clones the workspace for every agent)');
-    return { workspace: request.workspace, binds: [], env: Object.entries(getGitEnvironment(request.name, deps.config.git)), labels: {}, discard: async () => {} };
+    return {
+      workspace: request.workspace,
+      binds: [],
+      env: Object.entries(getGitEnvironment(request.name, deps.config.git)),
+      labels: {},
+      discard: async () => {},
+    };
   }
   // Ask the engine for the other agents while git looks for the repository (one round trip less to wait for).
   const agents = deps.listAgents();
@@ -106,11 +128,17 @@ export async function prepareAgentWorkspace(deps: PrepareWorkspaceDeps, request:
   if (!decision.useWorktree && request.readOnly) {
     // A read-only agent may read the checkout's git dir; it cannot write it. A checkout whose .git
     // file points outside it (a linked worktree, --separate-git-dir) needs its git dir mounted too.
-    const outside = request.workspace === repository.checkout && !isSameOrInside(repository.gitDir, repository.checkout);
-    const mounts = outside ? getGitDirMounts({ commonDir: repository.commonDir, gitDir: repository.gitDir, readOnly: true }) : [];
+    const outside =
+      request.workspace === repository.checkout && !isSameOrInside(repository.gitDir, repository.checkout);
+    const mounts = outside
+      ? getGitDirMounts({ commonDir: repository.commonDir, gitDir: repository.gitDir, readOnly: true })
+      : [];
     return {
       workspace: request.workspace,
-      binds: toBinds(mounts.filter((mount) => mount.target !== CONTAINER_WORKSPACE), request.selinux),
+      binds: toBinds(
+        mounts.filter((mount) => mount.target !== CONTAINER_WORKSPACE),
+        request.selinux,
+      ),
       env,
       labels: { [LABELS.repository]: repository.commonDir },
       discard: async () => {},
@@ -132,8 +160,13 @@ export async function prepareAgentWorkspace(deps: PrepareWorkspaceDeps, request:
     ...(gitUser ? { owner: gitUser } : {}),
     ...(deps.engine === undefined ? {} : { engine: deps.engine }),
   });
-  deps.log(created.mode === 'worktree' ? `created worktree ${created.workTree} on branch ${created.branch}` : `created the agent's repository on branch ${created.branch} (the checkout's .git stays on the host)`);
-  const discard = () => discardAgentRepository(git, created).then(() => deps.log(`removed the agent's git state in ${created.state.dir}`));
+  deps.log(
+    created.mode === 'worktree'
+      ? `created worktree ${created.workTree} on branch ${created.branch}`
+      : `created the agent's repository on branch ${created.branch} (the checkout's .git stays on the host)`,
+  );
+  const discard = () =>
+    discardAgentRepository(git, created).then(() => deps.log(`removed the agent's git state in ${created.state.dir}`));
   try {
     const mounts = await getAgentRepositoryMounts(created, CONTAINER_WORKSPACE);
     return {

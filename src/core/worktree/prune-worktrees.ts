@@ -26,12 +26,21 @@ export async function listManagedWorktrees(worktreeDir: string): Promise<Managed
     const agents = await readdir(path.join(worktreeDir, key, AGENT_STATE_DIR)).catch(() => [] as string[]);
     for (const agent of agents.sort()) {
       const state = getAgentGitState(worktreeDir, key, agent);
-      const record = await readFile(state.record, 'utf8').then((text) => JSON.parse(text) as AgentGitRecord, () => undefined);
+      const record = await readFile(state.record, 'utf8').then(
+        (text) => JSON.parse(text) as AgentGitRecord,
+        () => undefined,
+      );
       if (!record || record.agent !== agent || !existsSync(record.commonDir)) continue;
       found.push({
         agent,
         engine: record.engine,
-        location: { agent, commonDir: record.commonDir, branch: record.branch, stateDir: state.dir, ...(record.mode === 'worktree' ? { path: record.workTree } : {}) },
+        location: {
+          agent,
+          commonDir: record.commonDir,
+          branch: record.branch,
+          stateDir: state.dir,
+          ...(record.mode === 'worktree' ? { path: record.workTree } : {}),
+        },
       });
     }
   }
@@ -79,15 +88,24 @@ export async function pruneWorktrees(gitFor: GitFor, options: PruneWorktreesOpti
     if (options.commonDir !== undefined && location.commonDir !== options.commonDir) continue;
     if (engine !== null && options.engine !== undefined && engine !== options.engine) continue;
     // agent.json is written once, when the agent's state is made: its age is the state's.
-    const created = await stat(path.join(location.stateDir, 'agent.json')).then((info) => info.mtimeMs, () => 0);
+    const created = await stat(path.join(location.stateDir, 'agent.json')).then(
+      (info) => info.mtimeMs,
+      () => 0,
+    );
     if (now - created < PRUNE_GRACE_MS) continue;
     const git = await gitFor(location.commonDir);
     const keepBranch = options.keepBranch ?? false;
     try {
       if (options.dryRun) {
         const state = await inspectWorktree(git, location);
-        if (!options.force && !isWorktreeClean(state, keepBranch)) throw unsafeRemovalError(location, state, keepBranch);
-        result.removed.push({ agent, path: location.path ?? '', branch: location.branch, deletedBranch: !keepBranch && state.branchExists });
+        if (!options.force && !isWorktreeClean(state, keepBranch))
+          throw unsafeRemovalError(location, state, keepBranch);
+        result.removed.push({
+          agent,
+          path: location.path ?? '',
+          branch: location.branch,
+          deletedBranch: !keepBranch && state.branchExists,
+        });
         continue;
       }
       const removed = await removeAgentWorktree(git, location, { force: options.force ?? false, keepBranch });

@@ -4,7 +4,13 @@ import { UnsafeOperationError } from '../errors.js';
 import { getAgentRefPrefix, updateRefs } from './agent-repository.js';
 import { gitFailed, type GitRunner } from './git.js';
 import { withRepositoryLock } from './repository-lock.js';
-import { inspectWorktree, isWorktreeClean, type CommitSummary, type WorktreeLocation, type WorktreeState } from './inspect-worktree.js';
+import {
+  inspectWorktree,
+  isWorktreeClean,
+  type CommitSummary,
+  type WorktreeLocation,
+  type WorktreeState,
+} from './inspect-worktree.js';
 
 export interface RemoveWorktreeOptions {
   /** Remove even when uncommitted files or unmerged commits would be lost. */
@@ -40,7 +46,11 @@ function lockDir(location: WorktreeLocation): string {
  * be lost: otherwise throws UnsafeOperationError (exit 9) naming what, unless `force`. The state is
  * synced first, so the branch holds the agent's last commit. A branch the user moved is never deleted.
  */
-export async function removeAgentWorktree(git: GitRunner, location: WorktreeLocation, options: RemoveWorktreeOptions = {}): Promise<RemoveWorktreeResult> {
+export async function removeAgentWorktree(
+  git: GitRunner,
+  location: WorktreeLocation,
+  options: RemoveWorktreeOptions = {},
+): Promise<RemoveWorktreeResult> {
   const state = await inspectWorktree(git, location);
   const keepBranch = options.keepBranch ?? false;
   if (!options.force && !isWorktreeClean(state, keepBranch)) throw unsafeRemovalError(location, state, keepBranch);
@@ -53,10 +63,16 @@ export async function removeAgentWorktree(git: GitRunner, location: WorktreeLoca
     if (location.path) await rm(location.path, { recursive: true, force: true });
     await rm(location.stateDir, { recursive: true, force: true });
     try {
-      const refs = (await git(['for-each-ref', '--format=%(refname) %(objectname)', prefix], { cwd })).split('\n').filter(Boolean);
+      const refs = (await git(['for-each-ref', '--format=%(refname) %(objectname)', prefix], { cwd }))
+        .split('\n')
+        .filter(Boolean);
       const mirror = refs.find((line) => line.startsWith(`${prefix}mirror `))?.split(' ')[1];
       if (!keepBranch && state.branchExists) {
-        const current = (await git(['for-each-ref', '--format=%(objectname) %(worktreepath)', `refs/heads/${location.branch}`], { cwd })).trim();
+        const current = (
+          await git(['for-each-ref', '--format=%(objectname) %(worktreepath)', `refs/heads/${location.branch}`], {
+            cwd,
+          })
+        ).trim();
         const [commit, ...where] = current.split(' ');
         if (where.join(' ')) branchKeptReason = `it is checked out in ${where.join(' ')}`;
         else if (commit !== mirror && commit !== state.head) branchKeptReason = 'it has commits the agent did not make';
@@ -65,40 +81,64 @@ export async function removeAgentWorktree(git: GitRunner, location: WorktreeLoca
           deletedBranch = true;
         }
       }
-      await updateRefs(git, cwd, refs.map((line) => `delete ${line}`));
+      await updateRefs(
+        git,
+        cwd,
+        refs.map((line) => `delete ${line}`),
+      );
     } catch (error) {
       throw gitFailed(`Removing the git state of agent ${location.agent}`, cwd, error);
     }
   });
   const dropped = options.force ? (keepBranch ? state.strandedCommits : state.unmergedCommits) : [];
-  return { path: location.path ?? '', branch: location.branch, deletedBranch, branchExisted: state.branchExists, branchKeptReason, state, dropped };
+  return {
+    path: location.path ?? '',
+    branch: location.branch,
+    deletedBranch,
+    branchExisted: state.branchExists,
+    branchKeptReason,
+    state,
+    dropped,
+  };
 }
 
 /** The refusal: names what would be lost, and the ways out. */
-export function unsafeRemovalError(location: WorktreeLocation, state: WorktreeState, keepBranch: boolean): UnsafeOperationError {
+export function unsafeRemovalError(
+  location: WorktreeLocation,
+  state: WorktreeState,
+  keepBranch: boolean,
+): UnsafeOperationError {
   const agent = location.agent;
   const parts: string[] = [];
-  if (state.uncommitted.length > 0) parts.push(`uncommitted: ${summarise(state.uncommitted.map((line) => line.slice(3)))}`);
+  if (state.uncommitted.length > 0)
+    parts.push(`uncommitted: ${summarise(state.uncommitted.map((line) => line.slice(3)))}`);
   const commits = keepBranch ? state.strandedCommits : state.unmergedCommits;
   if (commits.length > 0) {
     const where = keepBranch ? 'on no branch of yours' : `only on ${location.branch}`;
-    parts.push(`commits ${where}: ${summarise(commits.map((commit) => `${commit.sha.slice(0, 7)} ${commit.subject}`))}`);
+    parts.push(
+      `commits ${where}: ${summarise(commits.map((commit) => `${commit.sha.slice(0, 7)} ${commit.subject}`))}`,
+    );
   }
-  const ways = state.uncommitted.length > 0
-    ? `commit them inside the agent (\`agentctl exec ${agent} git commit -am …\`, after \`agentctl start ${agent}\` if it is stopped)`
-    : keepBranch
-      ? `put them on a branch inside the agent (\`agentctl exec ${agent} git branch keep <commit>\`)`
-      : `merge ${location.branch}, or keep it with --keep-branch`;
-  return new UnsafeOperationError('WORKTREE_HAS_WORK', `Agent "${agent}" has work that would be lost (${parts.join('; ')})`, {
-    hint: `To keep it, ${ways}; to discard it, run again with --force`,
-    details: {
-      agent,
-      worktree: location.path ?? null,
-      branch: location.branch,
-      uncommitted: state.uncommitted.map((line) => line.slice(3)),
-      unmergedCommits: commits,
+  const ways =
+    state.uncommitted.length > 0
+      ? `commit them inside the agent (\`agentctl exec ${agent} git commit -am …\`, after \`agentctl start ${agent}\` if it is stopped)`
+      : keepBranch
+        ? `put them on a branch inside the agent (\`agentctl exec ${agent} git branch keep <commit>\`)`
+        : `merge ${location.branch}, or keep it with --keep-branch`;
+  return new UnsafeOperationError(
+    'WORKTREE_HAS_WORK',
+    `Agent "${agent}" has work that would be lost (${parts.join('; ')})`,
+    {
+      hint: `To keep it, ${ways}; to discard it, run again with --force`,
+      details: {
+        agent,
+        worktree: location.path ?? null,
+        branch: location.branch,
+        uncommitted: state.uncommitted.map((line) => line.slice(3)),
+        unmergedCommits: commits,
+      },
     },
-  });
+  );
 }
 
 function summarise(items: string[], max = 5): string {

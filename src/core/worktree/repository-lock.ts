@@ -25,7 +25,10 @@ export async function withRepositoryLock<T>(dir: string, action: () => Promise<T
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return action();
       if (code !== 'EEXIST') throw error;
-      const age = await stat(lockPath).then((info) => Date.now() - info.mtimeMs, () => 0);
+      const age = await stat(lockPath).then(
+        (info) => Date.now() - info.mtimeMs,
+        () => 0,
+      );
       if (age > STALE_MS) {
         await rm(lockPath, { force: true });
         continue;

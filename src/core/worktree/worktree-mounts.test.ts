@@ -3,8 +3,10 @@ import { getGitEnvironment } from './git-identity.js';
 import { getGitDirMounts } from './worktree-mounts.js';
 
 describe('getGitDirMounts (read-only agents on a checkout whose git dir is outside it)', () => {
-  it('mounts the common dir at its host path and a linked worktree\'s own admin dir', () => {
-    expect(getGitDirMounts({ commonDir: '/home/u/my p/.git', gitDir: '/home/u/my p/.git/worktrees/a', readOnly: true })).toEqual([
+  it("mounts the common dir at its host path and a linked worktree's own admin dir", () => {
+    expect(
+      getGitDirMounts({ commonDir: '/home/u/my p/.git', gitDir: '/home/u/my p/.git/worktrees/a', readOnly: true }),
+    ).toEqual([
       { source: '/home/u/my p/.git', target: '/home/u/my p/.git', readOnly: true },
       { source: '/home/u/my p/.git/worktrees', target: '/home/u/my p/.git/worktrees', readOnly: true },
       { source: '/home/u/my p/.git/worktrees/a', target: '/home/u/my p/.git/worktrees/a', readOnly: true },
@@ -12,7 +14,9 @@ describe('getGitDirMounts (read-only agents on a checkout whose git dir is outsi
   });
 
   it('refuses a git dir that would collide with /workspace in the container', () => {
-    expect(() => getGitDirMounts({ commonDir: '/workspace/.git', gitDir: '/workspace/.git', readOnly: true })).toThrow(expect.objectContaining({ code: 'WORKTREE_MOUNT_CONFLICT' }));
+    expect(() => getGitDirMounts({ commonDir: '/workspace/.git', gitDir: '/workspace/.git', readOnly: true })).toThrow(
+      expect.objectContaining({ code: 'WORKTREE_MOUNT_CONFLICT' }),
+    );
   });
 });
 

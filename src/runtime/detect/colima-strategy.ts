@@ -7,8 +7,14 @@ export const colimaStrategy: DetectionStrategy = {
   async candidates(environment) {
     if (environment.platform === 'win32') return { endpoints: [] };
     const home = environment.env.COLIMA_HOME || joinPosix(environment.homedir, '.colima');
-    const profiles = (await listDirectory(environment, home)).filter((entry) => !entry.startsWith('_') && !entry.startsWith('.'));
+    const profiles = (await listDirectory(environment, home)).filter(
+      (entry) => !entry.startsWith('_') && !entry.startsWith('.'),
+    );
     const ordered = ['default', ...profiles.filter((p) => p !== 'default')];
-    return { endpoints: ordered.map((profile) => socketEndpoint(joinPosix(home, profile, 'docker.sock'), `colima ${profile}`, 'docker')) };
+    return {
+      endpoints: ordered.map((profile) =>
+        socketEndpoint(joinPosix(home, profile, 'docker.sock'), `colima ${profile}`, 'docker'),
+      ),
+    };
   },
 };

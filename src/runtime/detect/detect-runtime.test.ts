@@ -16,7 +16,11 @@ function fakeProbe(answers: Record<string, Answer>) {
     const answer = answers[endpoint.url];
     if (answer === undefined) throw new Error(`unexpected probe of ${endpoint.url}`);
     if (answer === 'docker' || answer === 'podman') {
-      return { ok: true, client: {} as never, version: { kind: answer, version: answer === 'docker' ? '27.0.1' : '5.2.0', apiVersion: '1.41' } };
+      return {
+        ok: true,
+        client: {} as never,
+        version: { kind: answer, version: answer === 'docker' ? '27.0.1' : '5.2.0', apiVersion: '1.41' },
+      };
     }
     return { ok: false, outcome: answer, detail: answer };
   };
@@ -37,7 +41,10 @@ async function notFound(promise: Promise<unknown>): Promise<RuntimeNotFoundError
 
 describe('detectRuntime', () => {
   it('costs one ping on the happy path: absent sockets are ruled out without connecting', async () => {
-    const environment = fakeEnvironment({ env: { XDG_RUNTIME_DIR: '/run/user/1000' }, files: { '/var/run/docker.sock': socket } });
+    const environment = fakeEnvironment({
+      env: { XDG_RUNTIME_DIR: '/run/user/1000' },
+      files: { '/var/run/docker.sock': socket },
+    });
     const { probe, calls } = fakeProbe({ 'unix:///var/run/docker.sock': 'docker' });
     const detected = await detectRuntime({ environment, probe });
     expect(calls).toEqual(['unix:///var/run/docker.sock']);
@@ -51,7 +58,9 @@ describe('detectRuntime', () => {
   it('follows the precedence explicit > DOCKER_HOST > context > podman > desktop-likes > default socket', async () => {
     const files = {
       '/home/ada/.docker/config.json': JSON.stringify({ currentContext: 'ctx' }),
-      [`/home/ada/.docker/contexts/meta/${sha('ctx')}/meta.json`]: JSON.stringify({ Endpoints: { docker: { Host: 'unix:///ctx.sock' } } }),
+      [`/home/ada/.docker/contexts/meta/${sha('ctx')}/meta.json`]: JSON.stringify({
+        Endpoints: { docker: { Host: 'unix:///ctx.sock' } },
+      }),
       '/ctx.sock': socket,
       '/env.sock': socket,
       '/explicit.sock': socket,
@@ -79,7 +88,10 @@ describe('detectRuntime', () => {
     ] as const) {
       if (dropFile) delete (files as Record<string, string>)[dropFile];
       const { probe, calls } = fakeProbe(answers);
-      const detected = await detectRuntime({ environment: fakeEnvironment({ env: dropEnv ? { XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR } : env, files, host }), probe });
+      const detected = await detectRuntime({
+        environment: fakeEnvironment({ env: dropEnv ? { XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR } : env, files, host }),
+        probe,
+      });
       expect(calls).toHaveLength(1);
       order.push(detected.strategy);
     }
@@ -96,22 +108,38 @@ describe('detectRuntime', () => {
     const error = await notFound(detectRuntime({ environment, probe }));
     expect(calls).toEqual(['unix:///var/run/docker.sock']);
     expect(error.message).toContain('No podman engine found');
-    expect(error.details?.attempts).toContainEqual(expect.objectContaining({ endpoint: 'unix:///var/run/docker.sock', outcome: 'wrong-kind' }));
+    expect(error.details?.attempts).toContainEqual(
+      expect.objectContaining({ endpoint: 'unix:///var/run/docker.sock', outcome: 'wrong-kind' }),
+    );
     expect(error.hint).toContain('drop --runtime podman');
   });
 
   it('with --runtime podman finds Podman behind the default socket (podman-mac-helper)', async () => {
-    const environment = fakeEnvironment({ platform: 'darwin', runtime: 'podman', files: { '/var/run/docker.sock': socket } });
+    const environment = fakeEnvironment({
+      platform: 'darwin',
+      runtime: 'podman',
+      files: { '/var/run/docker.sock': socket },
+    });
     const { probe } = fakeProbe({ 'unix:///var/run/docker.sock': 'podman' });
     expect((await detectRuntime({ environment, probe })).probe.version.kind).toBe('podman');
   });
 
   it('tries nothing else after an explicit --host', async () => {
-    const environment = fakeEnvironment({ host: 'unix:///dead.sock', files: { '/dead.sock': socket, '/var/run/docker.sock': socket } });
+    const environment = fakeEnvironment({
+      host: 'unix:///dead.sock',
+      files: { '/dead.sock': socket, '/var/run/docker.sock': socket },
+    });
     const { probe, calls } = fakeProbe({ 'unix:///dead.sock': 'connection-refused' });
     const error = await notFound(detectRuntime({ environment, probe }));
     expect(calls).toEqual(['unix:///dead.sock']);
-    expect(error.details?.attempts).toEqual([{ strategy: 'explicit', endpoint: 'unix:///dead.sock', outcome: 'connection-refused', detail: 'connection-refused' }]);
+    expect(error.details?.attempts).toEqual([
+      {
+        strategy: 'explicit',
+        endpoint: 'unix:///dead.sock',
+        outcome: 'connection-refused',
+        detail: 'connection-refused',
+      },
+    ]);
   });
 
   it('lists every attempt with its outcome and a Linux fix for permission denied', async () => {
@@ -119,14 +147,23 @@ describe('detectRuntime', () => {
       env: { XDG_RUNTIME_DIR: '/run/user/1000' },
       files: { '/run/user/1000/podman/podman.sock': socket, '/var/run/docker.sock': socket },
     });
-    const { probe } = fakeProbe({ 'unix:///run/user/1000/podman/podman.sock': 'timed-out', 'unix:///var/run/docker.sock': 'permission-denied' });
+    const { probe } = fakeProbe({
+      'unix:///run/user/1000/podman/podman.sock': 'timed-out',
+      'unix:///var/run/docker.sock': 'permission-denied',
+    });
     const error = await notFound(detectRuntime({ environment, probe }));
-    expect(error.message).toMatch(/unix:\/\/\/run\/user\/1000\/podman\/podman\.sock \(podman\): timed out;.*unix:\/\/\/var\/run\/docker\.sock \(default-socket\): permission denied/);
+    expect(error.message).toMatch(
+      /unix:\/\/\/run\/user\/1000\/podman\/podman\.sock \(podman\): timed out;.*unix:\/\/\/var\/run\/docker\.sock \(default-socket\): permission denied/,
+    );
     expect(error.hint).toContain('usermod -aG docker');
   });
 
   it('suggests starting the VM on macOS when a socket refuses connections', async () => {
-    const environment = fakeEnvironment({ platform: 'darwin', homedir: '/Users/ada', files: { '/Users/ada/.colima/default/docker.sock': socket } });
+    const environment = fakeEnvironment({
+      platform: 'darwin',
+      homedir: '/Users/ada',
+      files: { '/Users/ada/.colima/default/docker.sock': socket },
+    });
     const { probe } = fakeProbe({ 'unix:///Users/ada/.colima/default/docker.sock': 'connection-refused' });
     const error = await notFound(detectRuntime({ environment, probe }));
     expect(error.hint).toContain('colima start');
@@ -135,18 +172,28 @@ describe('detectRuntime', () => {
 
   it('names the broken Docker context in the error, and still finds an engine after it', async () => {
     const files = { '/home/ada/.docker/config.json': JSON.stringify({ currentContext: 'gone' }) };
-    const failing = await notFound(detectRuntime({ environment: fakeEnvironment({ files }), probe: fakeProbe({}).probe }));
-    expect(failing.details?.attempts).toContainEqual(expect.objectContaining({ strategy: 'docker-context', endpoint: 'context "gone"', outcome: 'error' }));
+    const failing = await notFound(
+      detectRuntime({ environment: fakeEnvironment({ files }), probe: fakeProbe({}).probe }),
+    );
+    expect(failing.details?.attempts).toContainEqual(
+      expect.objectContaining({ strategy: 'docker-context', endpoint: 'context "gone"', outcome: 'error' }),
+    );
     expect(failing.hint).toContain('docker context use default');
 
     const withSocket = { ...files, '/var/run/docker.sock': socket };
-    const detected = await detectRuntime({ environment: fakeEnvironment({ files: withSocket }), probe: fakeProbe({ 'unix:///var/run/docker.sock': 'docker' }).probe });
+    const detected = await detectRuntime({
+      environment: fakeEnvironment({ files: withSocket }),
+      probe: fakeProbe({ 'unix:///var/run/docker.sock': 'docker' }).probe,
+    });
     expect(detected.strategy).toBe('default-socket');
   });
 
   it('tries the named pipes on Windows and suggests Docker Desktop or Podman', async () => {
     const environment = fakeEnvironment({ platform: 'win32', homedir: 'C:\\Users\\ada' });
-    const { probe, calls } = fakeProbe({ 'npipe:////./pipe/docker_engine': 'absent', 'npipe:////./pipe/podman-machine-default': 'absent' });
+    const { probe, calls } = fakeProbe({
+      'npipe:////./pipe/docker_engine': 'absent',
+      'npipe:////./pipe/podman-machine-default': 'absent',
+    });
     const error = await notFound(detectRuntime({ environment, probe }));
     expect(calls).toEqual(['npipe:////./pipe/docker_engine', 'npipe:////./pipe/podman-machine-default']);
     expect(error.hint).toContain('Docker Desktop');
@@ -162,16 +209,34 @@ describe('detectRuntime', () => {
   it('gives a busy local engine longer to answer than a remote host', async () => {
     const timeouts: Record<string, number> = {};
     const { probe } = fakeProbe({ 'tcp://10.0.0.9:2375': 'timed-out', 'unix:///var/run/docker.sock': 'docker' });
-    const recording = (endpoint: Endpoint, timeoutMs: number) => ((timeouts[endpoint.url] = timeoutMs), probe(endpoint));
-    await notFound(detectRuntime({ environment: fakeEnvironment({ env: { DOCKER_HOST: 'tcp://10.0.0.9:2375' } }), probe: recording }));
-    await detectRuntime({ environment: fakeEnvironment({ files: { '/var/run/docker.sock': socket } }), probe: recording });
+    const recording = (endpoint: Endpoint, timeoutMs: number) => (
+      (timeouts[endpoint.url] = timeoutMs),
+      probe(endpoint)
+    );
+    await notFound(
+      detectRuntime({
+        environment: fakeEnvironment({ env: { DOCKER_HOST: 'tcp://10.0.0.9:2375' } }),
+        probe: recording,
+      }),
+    );
+    await detectRuntime({
+      environment: fakeEnvironment({ files: { '/var/run/docker.sock': socket } }),
+      probe: recording,
+    });
     expect(timeouts).toEqual({ 'tcp://10.0.0.9:2375': 3000, 'unix:///var/run/docker.sock': 10_000 });
   });
 
   it('logs every attempt (for --verbose), also on success', async () => {
     const lines: string[] = [];
-    const environment = fakeEnvironment({ env: { XDG_RUNTIME_DIR: '/run/user/1000' }, files: { '/var/run/docker.sock': socket } });
-    await detectRuntime({ environment, probe: fakeProbe({ 'unix:///var/run/docker.sock': 'docker' }).probe, log: (l) => lines.push(l) });
+    const environment = fakeEnvironment({
+      env: { XDG_RUNTIME_DIR: '/run/user/1000' },
+      files: { '/var/run/docker.sock': socket },
+    });
+    await detectRuntime({
+      environment,
+      probe: fakeProbe({ 'unix:///var/run/docker.sock': 'docker' }).probe,
+      log: (l) => lines.push(l),
+    });
     expect(lines).toContain('podman: unix:///run/user/1000/podman/podman.sock → absent (no socket at this path)');
     expect(lines.at(-1)).toBe('default-socket: unix:///var/run/docker.sock → ok (docker 27.0.1)');
   });
@@ -189,8 +254,12 @@ describe('an endpoint the user set is the only one tried (as the docker CLI does
     expect(error.message).toBe(
       'No container engine answers at the endpoint you set, and agentctl tries no other: unix:///nowhere (DOCKER_HOST): absent (no socket at this path)',
     );
-    expect(error.hint).toBe('Nothing listens at unix:///nowhere: start the engine there, point DOCKER_HOST at a running engine, or unset DOCKER_HOST to let agentctl look for one');
-    expect(error.details?.attempts).toEqual([{ strategy: 'env', endpoint: 'unix:///nowhere', outcome: 'absent', detail: 'no socket at this path' }]);
+    expect(error.hint).toBe(
+      'Nothing listens at unix:///nowhere: start the engine there, point DOCKER_HOST at a running engine, or unset DOCKER_HOST to let agentctl look for one',
+    );
+    expect(error.details?.attempts).toEqual([
+      { strategy: 'env', endpoint: 'unix:///nowhere', outcome: 'absent', detail: 'no socket at this path' },
+    ]);
   });
 
   it('does not fall back from a DOCKER_HOST that refuses connections or times out', async () => {
@@ -214,7 +283,10 @@ describe('an endpoint the user set is the only one tried (as the docker CLI does
       env: { DOCKER_HOST: 'unix:///d.sock', CONTAINER_HOST: 'unix:///p.sock', XDG_RUNTIME_DIR: '/run/user/1000' },
       files: { '/d.sock': socket, '/run/user/1000/podman/podman.sock': socket },
     });
-    const { probe, calls } = fakeProbe({ 'unix:///d.sock': 'docker', 'unix:///run/user/1000/podman/podman.sock': 'podman' });
+    const { probe, calls } = fakeProbe({
+      'unix:///d.sock': 'docker',
+      'unix:///run/user/1000/podman/podman.sock': 'podman',
+    });
     const error = await notFound(detectRuntime({ environment, probe }));
     expect(calls).toEqual(['unix:///d.sock']);
     expect(error.message).toContain('No podman engine answers at the endpoint you set');
@@ -227,12 +299,20 @@ describe('an endpoint the user set is the only one tried (as the docker CLI does
   it('stops at CONTAINER_HOST alone, but passes over it (a Podman endpoint) with --runtime docker', async () => {
     const files = { ...live, '/p.sock': socket };
     const dead = fakeProbe({ 'unix:///p.sock': 'connection-refused', 'unix:///var/run/docker.sock': 'docker' });
-    const error = await notFound(detectRuntime({ environment: fakeEnvironment({ env: { CONTAINER_HOST: 'unix:///p.sock' }, files }), probe: dead.probe }));
+    const error = await notFound(
+      detectRuntime({
+        environment: fakeEnvironment({ env: { CONTAINER_HOST: 'unix:///p.sock' }, files }),
+        probe: dead.probe,
+      }),
+    );
     expect(dead.calls).toEqual(['unix:///p.sock']);
     expect(error.hint).toContain('unset CONTAINER_HOST');
 
     const asDocker = fakeProbe({ 'unix:///var/run/docker.sock': 'docker' });
-    const detected = await detectRuntime({ environment: fakeEnvironment({ runtime: 'docker', env: { CONTAINER_HOST: 'unix:///p.sock' }, files }), probe: asDocker.probe });
+    const detected = await detectRuntime({
+      environment: fakeEnvironment({ runtime: 'docker', env: { CONTAINER_HOST: 'unix:///p.sock' }, files }),
+      probe: asDocker.probe,
+    });
     expect(detected.strategy).toBe('default-socket');
     expect(asDocker.calls).toEqual(['unix:///var/run/docker.sock']);
   });
@@ -241,14 +321,25 @@ describe('an endpoint the user set is the only one tried (as the docker CLI does
     for (const [hostSource, name, undo] of [
       ['flag --host', '--host', 'drop --host'],
       ['env AGENTCTL_HOST', 'AGENTCTL_HOST', 'unset AGENTCTL_HOST'],
-      ['/home/ada/.config/agentctl/config.yaml', '`host` in /home/ada/.config/agentctl/config.yaml', 'remove `host` from /home/ada/.config/agentctl/config.yaml'],
+      [
+        '/home/ada/.config/agentctl/config.yaml',
+        '`host` in /home/ada/.config/agentctl/config.yaml',
+        'remove `host` from /home/ada/.config/agentctl/config.yaml',
+      ],
     ] as const) {
-      const environment = fakeEnvironment({ host: 'unix:///dead.sock', hostSource, env: { DOCKER_HOST: 'unix:///var/run/docker.sock' }, files: { ...live, '/dead.sock': socket } });
+      const environment = fakeEnvironment({
+        host: 'unix:///dead.sock',
+        hostSource,
+        env: { DOCKER_HOST: 'unix:///var/run/docker.sock' },
+        files: { ...live, '/dead.sock': socket },
+      });
       const { probe, calls } = fakeProbe({ 'unix:///dead.sock': 'connection-refused' });
       const error = await notFound(detectRuntime({ environment, probe }));
       expect(calls).toEqual(['unix:///dead.sock']);
       expect(error.message).toContain(`unix:///dead.sock (${name}): connection refused`);
-      expect(error.hint).toBe(`Nothing accepts connections at unix:///dead.sock: start the engine there, or point ${name} at a running engine, or ${undo} to let agentctl look for one`);
+      expect(error.hint).toBe(
+        `Nothing accepts connections at unix:///dead.sock: start the engine there, or point ${name} at a running engine, or ${undo} to let agentctl look for one`,
+      );
     }
   });
 });

@@ -63,13 +63,17 @@ export async function detectRuntime(deps: DetectDeps): Promise<Detected> {
       seen.add(key);
       // A socket only one kind of engine creates is not worth a connection when the other was asked for.
       if (environment.runtime && endpoint.expectedKind && endpoint.expectedKind !== environment.runtime) {
-        log(`${strategy.name}: ${endpoint.url} skipped (a ${endpoint.expectedKind} socket; --runtime ${environment.runtime})`);
+        log(
+          `${strategy.name}: ${endpoint.url} skipped (a ${endpoint.expectedKind} socket; --runtime ${environment.runtime})`,
+        );
         continue;
       }
       tried += 1;
       const attempt = await tryEndpoint(endpoint, strategy.name, environment, probe, deps.timeoutMs);
       attempts.push(attempt.attempt);
-      log(`${strategy.name}: ${endpoint.url} → ${attempt.attempt.outcome}${attempt.attempt.detail ? ` (${attempt.attempt.detail})` : ''}`);
+      log(
+        `${strategy.name}: ${endpoint.url} → ${attempt.attempt.outcome}${attempt.attempt.detail ? ` (${attempt.attempt.detail})` : ''}`,
+      );
       if (attempt.result?.ok) return { endpoint, strategy: strategy.name, probe: attempt.result, attempts };
     }
     if (final && tried > 0) throw notAnswering(attempts.slice(attempts.length - tried), environment);
@@ -103,7 +107,11 @@ async function tryEndpoint(
   if (!result.ok) return { attempt: { ...base, outcome: result.outcome, detail: result.detail }, result };
   if (environment.runtime && result.version.kind !== environment.runtime) {
     return {
-      attempt: { ...base, outcome: 'wrong-kind', detail: `answered as ${result.version.kind}, but --runtime ${environment.runtime} was asked for` },
+      attempt: {
+        ...base,
+        outcome: 'wrong-kind',
+        detail: `answered as ${result.version.kind}, but --runtime ${environment.runtime} was asked for`,
+      },
     };
   }
   return { attempt: { ...base, outcome: 'ok', detail: `${result.version.kind} ${result.version.version}` }, result };
@@ -134,19 +142,23 @@ export function suggestFix(attempts: DetectionAttempt[], environment: DetectionE
       : 'Start the engine: `sudo systemctl start docker` (or `systemctl --user start podman.socket` for Podman)';
   }
   const timedOut = find('timed-out');
-  if (timedOut) return `Check that the engine at ${timedOut.endpoint} is running and reachable (restart it if it hangs), or point DOCKER_HOST elsewhere`;
+  if (timedOut)
+    return `Check that the engine at ${timedOut.endpoint} is running and reachable (restart it if it hangs), or point DOCKER_HOST elsewhere`;
   const notEngine = find('not-an-engine');
-  if (notEngine) return `${notEngine.endpoint} is not a container engine API: point DOCKER_HOST or --host at the engine's socket`;
+  if (notEngine)
+    return `${notEngine.endpoint} is not a container engine API: point DOCKER_HOST or --host at the engine's socket`;
   const wrongKind = find('wrong-kind');
   if (wrongKind && runtime) {
     const other = runtime === 'podman' ? 'docker' : 'podman';
     return `Only a ${other} engine answered: start ${runtime === 'podman' ? 'Podman (`systemctl --user enable --now podman.socket`, or `podman machine start`)' : 'Docker'}, or drop --runtime ${runtime}`;
   }
   if (platform === 'darwin') {
-    if (runtime === 'podman') return 'Install and start Podman: `brew install podman && podman machine init && podman machine start`';
+    if (runtime === 'podman')
+      return 'Install and start Podman: `brew install podman && podman machine init && podman machine start`';
     return 'Install and start an engine: Docker Desktop, `brew install colima && colima start`, or `brew install podman && podman machine init && podman machine start`';
   }
-  if (platform === 'win32') return 'Install and start Docker Desktop or Podman Desktop (`podman machine start`), or set DOCKER_HOST';
+  if (platform === 'win32')
+    return 'Install and start Docker Desktop or Podman Desktop (`podman machine start`), or set DOCKER_HOST';
   if (runtime === 'podman') {
     return 'Install Podman and start its API socket: `systemctl --user enable --now podman.socket`, or set CONTAINER_HOST';
   }
@@ -167,7 +179,10 @@ function notFound(attempts: DetectionAttempt[], environment: DetectionEnvironmen
 /** How the user set an endpoint, as they would write it ("DOCKER_HOST", "--host", "`host` in FILE"), and how to undo it. */
 function settingOf(attempt: DetectionAttempt, environment: DetectionEnvironment): { name: string; undo: string } {
   if (attempt.strategy !== 'explicit') {
-    const variable = attempt.endpoint !== environment.env.DOCKER_HOST && attempt.endpoint === environment.env.CONTAINER_HOST ? 'CONTAINER_HOST' : 'DOCKER_HOST';
+    const variable =
+      attempt.endpoint !== environment.env.DOCKER_HOST && attempt.endpoint === environment.env.CONTAINER_HOST
+        ? 'CONTAINER_HOST'
+        : 'DOCKER_HOST';
     return { name: variable, undo: `unset ${variable}` };
   }
   const source = environment.hostSource ?? '';
@@ -206,10 +221,17 @@ export function suggestExplicitFix(attempts: DetectionAttempt[], environment: De
 function notAnswering(attempts: DetectionAttempt[], environment: DetectionEnvironment): RuntimeNotFoundError {
   const kind = environment.runtime ? `${environment.runtime} engine` : 'container engine';
   const tried = attempts
-    .map((a) => `${a.endpoint} (${settingOf(a, environment).name}): ${a.outcome.replace(/-/g, ' ')}${a.detail && a.detail !== a.outcome ? ` (${a.detail})` : ''}`)
+    .map(
+      (a) =>
+        `${a.endpoint} (${settingOf(a, environment).name}): ${a.outcome.replace(/-/g, ' ')}${a.detail && a.detail !== a.outcome ? ` (${a.detail})` : ''}`,
+    )
     .join('; ');
-  return new RuntimeNotFoundError('RUNTIME_NOT_FOUND', `No ${kind} answers at the endpoint you set, and agentctl tries no other: ${tried}`, {
-    hint: suggestExplicitFix(attempts, environment),
-    details: { attempts },
-  });
+  return new RuntimeNotFoundError(
+    'RUNTIME_NOT_FOUND',
+    `No ${kind} answers at the endpoint you set, and agentctl tries no other: ${tried}`,
+    {
+      hint: suggestExplicitFix(attempts, environment),
+      details: { attempts },
+    },
+  );
 }

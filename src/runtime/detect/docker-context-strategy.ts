@@ -19,7 +19,10 @@ function contextId(name: string): string {
   return createHash('sha256').update(name).digest('hex');
 }
 
-async function currentContextName(environment: DetectionEnvironment, configDir: string): Promise<{ name?: string; invalid?: string }> {
+async function currentContextName(
+  environment: DetectionEnvironment,
+  configDir: string,
+): Promise<{ name?: string; invalid?: string }> {
   if (environment.env.DOCKER_CONTEXT) return { name: environment.env.DOCKER_CONTEXT };
   const configFile = joinFor(environment.platform, configDir, 'config.json');
   if (!(await environment.fs.exists(configFile))) return {};
@@ -38,7 +41,8 @@ export const dockerContextStrategy: DetectionStrategy = {
     const configDir = dockerConfigDir(environment);
     const join = (...parts: string[]) => joinFor(environment.platform, ...parts);
     const current = await currentContextName(environment, configDir);
-    if (current.invalid) return { endpoints: [], invalid: { endpoint: join(configDir, 'config.json'), detail: current.invalid } };
+    if (current.invalid)
+      return { endpoints: [], invalid: { endpoint: join(configDir, 'config.json'), detail: current.invalid } };
     const name = current.name;
     // "default" is DOCKER_HOST or the default socket, which later strategies cover.
     if (!name || name === 'default') return { endpoints: [], skipped: 'no current context (or "default")' };
@@ -56,7 +60,10 @@ export const dockerContextStrategy: DetectionStrategy = {
       host = meta.Endpoints?.docker?.Host;
       skipTlsVerify = meta.Endpoints?.docker?.SkipTLSVerify === true;
     } catch (error) {
-      return { endpoints: [], invalid: { endpoint: label, detail: `${metaPath} is not valid JSON (${(error as Error).message})` } };
+      return {
+        endpoints: [],
+        invalid: { endpoint: label, detail: `${metaPath} is not valid JSON (${(error as Error).message})` },
+      };
     }
     if (typeof host !== 'string' || !host) {
       return { endpoints: [], invalid: { endpoint: label, detail: `${metaPath} has no Endpoints.docker.Host` } };

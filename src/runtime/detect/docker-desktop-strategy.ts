@@ -6,7 +6,10 @@ export const dockerDesktopStrategy: DetectionStrategy = {
   name: 'docker-desktop',
   async candidates({ platform, homedir }) {
     if (platform === 'win32') return { endpoints: [] };
-    const paths = platform === 'darwin' ? [joinPosix(homedir, '.docker', 'run', 'docker.sock')] : [joinPosix(homedir, '.docker', 'desktop', 'docker.sock')];
+    const paths =
+      platform === 'darwin'
+        ? [joinPosix(homedir, '.docker', 'run', 'docker.sock')]
+        : [joinPosix(homedir, '.docker', 'desktop', 'docker.sock')];
     return { endpoints: paths.map((p) => socketEndpoint(p, 'docker-desktop', 'docker')) };
   },
 };

@@ -14,11 +14,13 @@ export const dockerHostStrategy: DetectionStrategy = {
     if (env.DOCKER_HOST) {
       const endpoint: Endpoint = { url: env.DOCKER_HOST, source: 'DOCKER_HOST' };
       if (env.DOCKER_HOST.startsWith('tcp://')) {
-        const verify = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0';
+        const verify =
+          env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0';
         const certPath = env.DOCKER_CERT_PATH || path.join(homedir, '.docker');
         if (verify) {
           endpoint.tls = { verify, certPath };
-          const read = async (name: string) => ((await fs.exists(path.join(certPath, name))) ? fs.readFile(path.join(certPath, name)) : undefined);
+          const read = async (name: string) =>
+            (await fs.exists(path.join(certPath, name))) ? fs.readFile(path.join(certPath, name)) : undefined;
           endpoint.tls.ca = await read('ca.pem');
           endpoint.tls.cert = await read('cert.pem');
           endpoint.tls.key = await read('key.pem');

@@ -11,7 +11,8 @@ const DEFAULT_MACHINE = 'podman-machine-default';
 export const podmanSocketStrategy: DetectionStrategy = {
   name: 'podman',
   async candidates(environment) {
-    if (environment.platform === 'win32') return { endpoints: [], skipped: 'Podman machines on Windows use named pipes (see default-socket)' };
+    if (environment.platform === 'win32')
+      return { endpoints: [], skipped: 'Podman machines on Windows use named pipes (see default-socket)' };
     if (environment.platform === 'darwin') return { endpoints: await machineSockets(environment) };
     const endpoints: Endpoint[] = [];
     const dir = runtimeDir(environment);

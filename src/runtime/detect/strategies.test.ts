@@ -13,13 +13,18 @@ import { rancherDesktopStrategy } from './rancher-desktop-strategy.js';
 import { rootlessDockerStrategy } from './rootless-docker-strategy.js';
 
 const sha = (name: string) => createHash('sha256').update(name).digest('hex');
-const urls = async (strategy: { candidates: typeof explicitStrategy.candidates }, environment: ReturnType<typeof fakeEnvironment>) =>
-  (await strategy.candidates(environment)).endpoints.map((e) => e.url);
+const urls = async (
+  strategy: { candidates: typeof explicitStrategy.candidates },
+  environment: ReturnType<typeof fakeEnvironment>,
+) => (await strategy.candidates(environment)).endpoints.map((e) => e.url);
 
 describe('explicit strategy', () => {
   it('uses --host alone and stops there, expecting the asked-for kind', async () => {
     const result = await explicitStrategy.candidates(fakeEnvironment({ host: '/run/x.sock', runtime: 'podman' }));
-    expect(result).toEqual({ endpoints: [{ url: 'unix:///run/x.sock', source: 'explicit', expectedKind: 'podman' }], final: true });
+    expect(result).toEqual({
+      endpoints: [{ url: 'unix:///run/x.sock', source: 'explicit', expectedKind: 'podman' }],
+      final: true,
+    });
   });
 
   it('proposes nothing without a host', async () => {
@@ -49,24 +54,33 @@ describe('environment strategy (DOCKER_HOST, CONTAINER_HOST)', () => {
   });
 
   it('accepts a Windows named pipe in DOCKER_HOST', async () => {
-    expect(await urls(dockerHostStrategy, fakeEnvironment({ platform: 'win32', env: { DOCKER_HOST: 'npipe:////./pipe/docker_engine' } }))).toEqual([
-      'npipe:////./pipe/docker_engine',
-    ]);
+    expect(
+      await urls(
+        dockerHostStrategy,
+        fakeEnvironment({ platform: 'win32', env: { DOCKER_HOST: 'npipe:////./pipe/docker_engine' } }),
+      ),
+    ).toEqual(['npipe:////./pipe/docker_engine']);
   });
 });
 
 describe('docker context strategy', () => {
-  const meta = (name: string, host: string) => JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } });
+  const meta = (name: string, host: string) =>
+    JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } });
 
   it('follows currentContext in ~/.docker/config.json to the context meta.json', async () => {
     const environment = fakeEnvironment({
       files: {
         '/home/ada/.docker/config.json': JSON.stringify({ currentContext: 'colima' }),
-        [`/home/ada/.docker/contexts/meta/${sha('colima')}/meta.json`]: meta('colima', 'unix:///home/ada/.colima/default/docker.sock'),
+        [`/home/ada/.docker/contexts/meta/${sha('colima')}/meta.json`]: meta(
+          'colima',
+          'unix:///home/ada/.colima/default/docker.sock',
+        ),
       },
     });
     const result = await dockerContextStrategy.candidates(environment);
-    expect(result.endpoints).toEqual([{ url: 'unix:///home/ada/.colima/default/docker.sock', source: 'docker-context colima' }]);
+    expect(result.endpoints).toEqual([
+      { url: 'unix:///home/ada/.colima/default/docker.sock', source: 'docker-context colima' },
+    ]);
   });
 
   it('prefers DOCKER_CONTEXT and reads a tcp:// context with its TLS files', async () => {
@@ -82,7 +96,10 @@ describe('docker context strategy', () => {
       },
     });
     const [endpoint] = (await dockerContextStrategy.candidates(environment)).endpoints;
-    expect(endpoint).toMatchObject({ url: 'tcp://10.0.0.5:2376', tls: { verify: true, ca: 'CA', cert: 'CERT', key: 'KEY' } });
+    expect(endpoint).toMatchObject({
+      url: 'tcp://10.0.0.5:2376',
+      tls: { verify: true, ca: 'CA', cert: 'CERT', key: 'KEY' },
+    });
   });
 
   it('honours DOCKER_CONFIG', async () => {
@@ -94,8 +111,13 @@ describe('docker context strategy', () => {
   });
 
   it('leaves the "default" context to the later strategies', async () => {
-    const environment = fakeEnvironment({ files: { '/home/ada/.docker/config.json': JSON.stringify({ currentContext: 'default' }) } });
-    expect(await dockerContextStrategy.candidates(environment)).toMatchObject({ endpoints: [], skipped: expect.any(String) });
+    const environment = fakeEnvironment({
+      files: { '/home/ada/.docker/config.json': JSON.stringify({ currentContext: 'default' }) },
+    });
+    expect(await dockerContextStrategy.candidates(environment)).toMatchObject({
+      endpoints: [],
+      skipped: expect.any(String),
+    });
   });
 
   it('reports a broken meta.json instead of failing detection', async () => {
@@ -105,20 +127,28 @@ describe('docker context strategy', () => {
     });
     const result = await dockerContextStrategy.candidates(environment);
     expect(result.endpoints).toEqual([]);
-    expect(result.invalid).toMatchObject({ endpoint: 'context "broken"', detail: expect.stringContaining('not valid JSON') });
+    expect(result.invalid).toMatchObject({
+      endpoint: 'context "broken"',
+      detail: expect.stringContaining('not valid JSON'),
+    });
   });
 
   it('reports a context that does not exist and one without a docker endpoint', async () => {
     const missing = await dockerContextStrategy.candidates(fakeEnvironment({ env: { DOCKER_CONTEXT: 'gone' } }));
     expect(missing.invalid?.detail).toContain('context not found');
     const empty = await dockerContextStrategy.candidates(
-      fakeEnvironment({ env: { DOCKER_CONTEXT: 'k8s' }, files: { [`/home/ada/.docker/contexts/meta/${sha('k8s')}/meta.json`]: '{"Endpoints":{}}' } }),
+      fakeEnvironment({
+        env: { DOCKER_CONTEXT: 'k8s' },
+        files: { [`/home/ada/.docker/contexts/meta/${sha('k8s')}/meta.json`]: '{"Endpoints":{}}' },
+      }),
     );
     expect(empty.invalid?.detail).toContain('no Endpoints.docker.Host');
   });
 
   it('reports an unreadable config.json', async () => {
-    const result = await dockerContextStrategy.candidates(fakeEnvironment({ files: { '/home/ada/.docker/config.json': 'not json' } }));
+    const result = await dockerContextStrategy.candidates(
+      fakeEnvironment({ files: { '/home/ada/.docker/config.json': 'not json' } }),
+    );
     expect(result.invalid?.detail).toContain('not valid JSON');
   });
 
@@ -128,7 +158,10 @@ describe('docker context strategy', () => {
       homedir: 'C:\\Users\\ada',
       files: {
         'C:\\Users\\ada\\.docker\\config.json': JSON.stringify({ currentContext: 'desktop-linux' }),
-        [`C:\\Users\\ada\\.docker\\contexts\\meta\\${sha('desktop-linux')}\\meta.json`]: meta('desktop-linux', 'npipe:////./pipe/dockerDesktopLinuxEngine'),
+        [`C:\\Users\\ada\\.docker\\contexts\\meta\\${sha('desktop-linux')}\\meta.json`]: meta(
+          'desktop-linux',
+          'npipe:////./pipe/dockerDesktopLinuxEngine',
+        ),
       },
     });
     expect(await urls(dockerContextStrategy, environment)).toEqual(['npipe:////./pipe/dockerDesktopLinuxEngine']);
@@ -137,7 +170,9 @@ describe('docker context strategy', () => {
 
 describe('podman socket strategy', () => {
   it('proposes the rootless socket under XDG_RUNTIME_DIR, then the rootful one, as Podman endpoints', async () => {
-    const result = await podmanSocketStrategy.candidates(fakeEnvironment({ env: { XDG_RUNTIME_DIR: '/run/user/1000' } }));
+    const result = await podmanSocketStrategy.candidates(
+      fakeEnvironment({ env: { XDG_RUNTIME_DIR: '/run/user/1000' } }),
+    );
     expect(result.endpoints).toEqual([
       { url: 'unix:///run/user/1000/podman/podman.sock', source: 'podman rootless', expectedKind: 'podman' },
       { url: 'unix:///run/podman/podman.sock', source: 'podman rootful', expectedKind: 'podman' },
@@ -145,7 +180,10 @@ describe('podman socket strategy', () => {
   });
 
   it('falls back to /run/user/<uid> when XDG_RUNTIME_DIR is unset', async () => {
-    expect(await urls(podmanSocketStrategy, fakeEnvironment({ uid: 1001 }))).toEqual(['unix:///run/user/1001/podman/podman.sock', 'unix:///run/podman/podman.sock']);
+    expect(await urls(podmanSocketStrategy, fakeEnvironment({ uid: 1001 }))).toEqual([
+      'unix:///run/user/1001/podman/podman.sock',
+      'unix:///run/podman/podman.sock',
+    ]);
   });
 
   it('on macOS proposes each Podman machine socket (Podman 5 in TMPDIR, Podman 4 under the data dir)', async () => {
@@ -173,7 +211,11 @@ describe('podman socket strategy', () => {
 });
 
 describe('per-user docker sockets', () => {
-  const mac = fakeEnvironment({ platform: 'darwin', homedir: '/Users/ada', files: { '/Users/ada/.colima/work/docker.sock': 'socket', '/Users/ada/.colima/_lima/x': '' } });
+  const mac = fakeEnvironment({
+    platform: 'darwin',
+    homedir: '/Users/ada',
+    files: { '/Users/ada/.colima/work/docker.sock': 'socket', '/Users/ada/.colima/_lima/x': '' },
+  });
   const linux = fakeEnvironment({ env: { XDG_RUNTIME_DIR: '/run/user/1000' } });
 
   it('rootless Docker lives in XDG_RUNTIME_DIR on Linux only', async () => {
@@ -188,8 +230,13 @@ describe('per-user docker sockets', () => {
   });
 
   it('Colima: the default profile first, then every other profile', async () => {
-    expect(await urls(colimaStrategy, mac)).toEqual(['unix:///Users/ada/.colima/default/docker.sock', 'unix:///Users/ada/.colima/work/docker.sock']);
-    expect(await urls(colimaStrategy, fakeEnvironment({ platform: 'darwin', env: { COLIMA_HOME: '/opt/colima' } }))).toEqual(['unix:///opt/colima/default/docker.sock']);
+    expect(await urls(colimaStrategy, mac)).toEqual([
+      'unix:///Users/ada/.colima/default/docker.sock',
+      'unix:///Users/ada/.colima/work/docker.sock',
+    ]);
+    expect(
+      await urls(colimaStrategy, fakeEnvironment({ platform: 'darwin', env: { COLIMA_HOME: '/opt/colima' } })),
+    ).toEqual(['unix:///opt/colima/default/docker.sock']);
   });
 
   it('OrbStack on macOS, Rancher Desktop on macOS and Linux', async () => {

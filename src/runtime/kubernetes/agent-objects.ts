@@ -2,7 +2,13 @@ import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { NotFoundError } from '../../core/errors.js';
 import type { ContainerDetails, ContainerState } from '../container-operations.js';
 import { fromKubernetesMetadata } from './kube-labels.js';
-import { AGENT_CONTAINER_NAME, EXIT_CODE_ANNOTATION, FINISHED_ANNOTATION, STATE_ANNOTATION, parseRecord } from './pod-spec.js';
+import {
+  AGENT_CONTAINER_NAME,
+  EXIT_CODE_ANNOTATION,
+  FINISHED_ANNOTATION,
+  STATE_ANNOTATION,
+  parseRecord,
+} from './pod-spec.js';
 
 /** An agent as the cluster holds it: its record (ConfigMap) and, while it has one, its Pod. */
 export interface AgentObjects {
@@ -36,7 +42,9 @@ export const CONFIG_FAILURES = new Set(['CreateContainerConfigError', 'CreateCon
  * fits (this is not waited out: see docs/kubernetes.md, autoscaling), the image cannot be pulled,
  * the container cannot be created. Undefined when it runs, has run or is going.
  */
-export function describePending(pod: V1Pod | undefined): { reason: string; message: string; final: boolean } | undefined {
+export function describePending(
+  pod: V1Pod | undefined,
+): { reason: string; message: string; final: boolean } | undefined {
   if (!pod || pod.metadata?.deletionTimestamp) return undefined;
   const status = agentContainerStatus(pod);
   if (status?.state?.running || status?.state?.terminated) return undefined;
@@ -46,7 +54,11 @@ export function describePending(pod: V1Pod | undefined): { reason: string; messa
     const message = scheduled.message ?? '';
     // Claims are bound by their provisioner right after creation: the scheduler waits for that.
     const transient = /unbound immediate PersistentVolumeClaims/i.test(message);
-    return { reason: scheduled.reason ?? 'Unschedulable', message, final: scheduled.reason === 'Unschedulable' && !transient };
+    return {
+      reason: scheduled.reason ?? 'Unschedulable',
+      message,
+      final: scheduled.reason === 'Unschedulable' && !transient,
+    };
   }
   for (const container of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
     const waiting = container.state?.waiting;
@@ -54,7 +66,8 @@ export function describePending(pod: V1Pod | undefined): { reason: string; messa
       return { reason: waiting.reason, message: waiting.message ?? '', final: true };
     }
   }
-  const waiting = status?.state?.waiting ?? pod.status?.initContainerStatuses?.find((init) => init.state?.waiting)?.state?.waiting;
+  const waiting =
+    status?.state?.waiting ?? pod.status?.initContainerStatuses?.find((init) => init.state?.waiting)?.state?.waiting;
   if (waiting?.reason) return { reason: waiting.reason, message: waiting.message ?? '', final: false };
   if (!scheduled) return { reason: 'Pending', message: 'not scheduled yet', final: false };
   return undefined;
@@ -63,7 +76,8 @@ export function describePending(pod: V1Pod | undefined): { reason: string; messa
 /** The engine state of an agent from its record and Pod, in the words the core uses for containers. */
 export function toState(objects: AgentObjects): ContainerState {
   const { pod, record } = objects;
-  if (!pod) return (record.metadata?.annotations?.[STATE_ANNOTATION] === 'exited' ? 'exited' : 'created') as ContainerState;
+  if (!pod)
+    return (record.metadata?.annotations?.[STATE_ANNOTATION] === 'exited' ? 'exited' : 'created') as ContainerState;
   if (pod.metadata?.deletionTimestamp) return 'removing';
   const status = agentContainerStatus(pod);
   if (status?.state?.running) return 'running';
@@ -104,7 +118,11 @@ export function toDetails(objects: AgentObjects): ContainerDetails {
 
 /** CONTAINER_NOT_FOUND for agent record `id`: absent, or `removed` while agentctl waited on it. */
 export function agentNotFound(id: string, namespace: string, removed = false): NotFoundError {
-  return new NotFoundError('CONTAINER_NOT_FOUND', removed ? `Agent ${id} was removed` : `No agent ${id} in namespace ${namespace}`, { hint: 'List agents with `agentctl ls --all`' });
+  return new NotFoundError(
+    'CONTAINER_NOT_FOUND',
+    removed ? `Agent ${id} was removed` : `No agent ${id} in namespace ${namespace}`,
+    { hint: 'List agents with `agentctl ls --all`' },
+  );
 }
 
 export const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

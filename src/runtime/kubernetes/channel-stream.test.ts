@@ -74,7 +74,10 @@ describe('ChannelStream (the API server channel protocol as an engine-style stre
     const v5 = session(false);
     (v5.socket as unknown as { protocol: string }).protocol = 'v5.channel.k8s.io';
     await new Promise<void>((resolve) => v5.stream.end(Buffer.from('x'), resolve));
-    expect(v5.socket.sent.map((frame) => [...frame])).toEqual([[0, 0x78], [255, 0]]);
+    expect(v5.socket.sent.map((frame) => [...frame])).toEqual([
+      [0, 0x78],
+      [255, 0],
+    ]);
     const v4 = session(false);
     (v4.socket as unknown as { protocol: string }).protocol = 'v4.channel.k8s.io';
     await new Promise<void>((resolve) => v4.stream.end(Buffer.from('x'), resolve));
@@ -84,7 +87,16 @@ describe('ChannelStream (the API server channel protocol as an engine-style stre
 
   it('reads the exit code from the final status', () => {
     const stream = new ChannelStream(false);
-    stream.receive(3, Buffer.from(JSON.stringify({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '3' }] } })));
+    stream.receive(
+      3,
+      Buffer.from(
+        JSON.stringify({
+          status: 'Failure',
+          reason: 'NonZeroExitCode',
+          details: { causes: [{ reason: 'ExitCode', message: '3' }] },
+        }),
+      ),
+    );
     expect(stream.exitCode()).toBe(3);
     expect(exitCodeOf({ status: 'Success' })).toBe(0);
     expect(exitCodeOf({ status: 'Failure', message: 'exec: "nope": executable file not found in $PATH' })).toBe(127);

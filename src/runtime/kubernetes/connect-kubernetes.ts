@@ -13,16 +13,39 @@ export interface KubernetesConnectOptions {
 }
 
 /** Loads the kubeconfig and asks the API server its version: the cluster's probe. */
-export async function connectKubernetes(options: KubernetesConnectOptions): Promise<{ runtime: ContainerRuntime; detected: Connection }> {
+export async function connectKubernetes(
+  options: KubernetesConnectOptions,
+): Promise<{ runtime: ContainerRuntime; detected: Connection }> {
   const client = await loadKubeClient(options);
   const version = await client.version().catch((error: unknown) => {
     throw kubeError('answer (GET /version)', error, client);
   });
   const runtime = new KubernetesRuntime(
     client,
-    { kind: 'kubernetes', version: version.gitVersion.replace(/^v/, ''), apiVersion: `${version.major}.${version.minor}`, os: version.platform?.split('/')[0], arch: version.platform?.split('/')[1] },
-    { storage: { size: options.storageSize ?? '1Gi', ...(options.storageClass ? { storageClass: options.storageClass } : {}) }, env: options.env },
+    {
+      kind: 'kubernetes',
+      version: version.gitVersion.replace(/^v/, ''),
+      apiVersion: `${version.major}.${version.minor}`,
+      os: version.platform?.split('/')[0],
+      arch: version.platform?.split('/')[1],
+    },
+    {
+      storage: {
+        size: options.storageSize ?? '1Gi',
+        ...(options.storageClass ? { storageClass: options.storageClass } : {}),
+      },
+      env: options.env,
+    },
   );
   const strategy = `kubeconfig ${client.source}, context ${client.context}, namespace ${client.namespace}`;
-  return { runtime, detected: { endpoint: runtime.endpoint, strategy, attempts: [{ strategy: 'kubeconfig', endpoint: client.server, outcome: 'ok', detail: `Kubernetes ${version.gitVersion}` }] } };
+  return {
+    runtime,
+    detected: {
+      endpoint: runtime.endpoint,
+      strategy,
+      attempts: [
+        { strategy: 'kubeconfig', endpoint: client.server, outcome: 'ok', detail: `Kubernetes ${version.gitVersion}` },
+      ],
+    },
+  };
 }

@@ -1,7 +1,14 @@
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { ConfigError, ConflictError, EngineError, NotFoundError, RuntimeNotFoundError, UsageError } from '../../core/errors.js';
+import {
+  ConfigError,
+  ConflictError,
+  EngineError,
+  NotFoundError,
+  RuntimeNotFoundError,
+  UsageError,
+} from '../../core/errors.js';
 import { getJson, readDirectAccess, type DirectAccess } from './kube-http.js';
 
 /** @kubernetes/client-node over the same kubeconfig and context, loaded when first needed. */
@@ -39,7 +46,11 @@ export interface KubeClientOptions {
   namespace?: string;
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** Where to look for the kubeconfig, as kubectl does. */
 function kubeconfigCandidates(options: KubeClientOptions): string[] {
@@ -58,7 +69,11 @@ export async function loadKubeClient(options: KubeClientOptions): Promise<KubeCl
   for (const file of candidates) if (await exists(file)) files.push(file);
   if (files.length === 1) {
     const direct = await readDirectAccess(files[0]!, options.context).catch((error: unknown) => {
-      throw new ConfigError('KUBECONFIG_INVALID', `Cannot read the kubeconfig ${files[0]}: ${(error as Error).message}`, { hint: 'Check the file with `kubectl config view`', cause: error });
+      throw new ConfigError(
+        'KUBECONFIG_INVALID',
+        `Cannot read the kubeconfig ${files[0]}: ${(error as Error).message}`,
+        { hint: 'Check the file with `kubectl config view`', cause: error },
+      );
     });
     if (direct) return directClient(direct, files[0]!, options);
   }
@@ -81,16 +96,19 @@ function directClient(direct: DirectAccess, file: string, options: KubeClientOpt
   const api = () => (loaded ??= loadKubeApi({ ...options, context: direct.context }, [file], [file]));
   const get = <T>(path: string) => getJson<T>(direct, path);
   const ns = (namespace: string) => `/api/v1/namespaces/${encodeURIComponent(namespace)}`;
-  const query = (labelSelector?: string) => (labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '');
+  const query = (labelSelector?: string) =>
+    labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '';
   type Args = { name: string; namespace: string; labelSelector?: string };
   const reads: Record<string, (args: Args) => Promise<unknown>> = {
     readNamespacedConfigMap: (args) => get(`${ns(args.namespace)}/configmaps/${encodeURIComponent(args.name)}`),
     readNamespacedPod: (args) => get(`${ns(args.namespace)}/pods/${encodeURIComponent(args.name)}`),
     readNamespacedSecret: (args) => get(`${ns(args.namespace)}/secrets/${encodeURIComponent(args.name)}`),
-    readNamespacedPersistentVolumeClaim: (args) => get(`${ns(args.namespace)}/persistentvolumeclaims/${encodeURIComponent(args.name)}`),
+    readNamespacedPersistentVolumeClaim: (args) =>
+      get(`${ns(args.namespace)}/persistentvolumeclaims/${encodeURIComponent(args.name)}`),
     listNamespacedConfigMap: (args) => get(`${ns(args.namespace)}/configmaps${query(args.labelSelector)}`),
     listNamespacedPod: (args) => get(`${ns(args.namespace)}/pods${query(args.labelSelector)}`),
-    listNamespacedPersistentVolumeClaim: (args) => get(`${ns(args.namespace)}/persistentvolumeclaims${query(args.labelSelector)}`),
+    listNamespacedPersistentVolumeClaim: (args) =>
+      get(`${ns(args.namespace)}/persistentvolumeclaims${query(args.labelSelector)}`),
     readNamespace: (args) => get(ns(args.name)),
     listNode: () => get('/api/v1/nodes'),
   };
@@ -99,7 +117,8 @@ function directClient(direct: DirectAccess, file: string, options: KubeClientOpt
       if (typeof method !== 'string' || method === 'then') return undefined;
       const read = reads[method];
       if (read) return read;
-      return async (...args: unknown[]) => ((await api()).core as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
+      return async (...args: unknown[]) =>
+        ((await api()).core as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
     },
   });
   return {
@@ -133,10 +152,14 @@ async function loadKubeApi(options: KubeClientOptions, files: string[], candidat
         }
       }
     } catch (error) {
-      throw new ConfigError('KUBECONFIG_INVALID', `Cannot read the kubeconfig ${files.join(', ')}: ${(error as Error).message}`, {
-        hint: 'Check the file with `kubectl config view`',
-        cause: error,
-      });
+      throw new ConfigError(
+        'KUBECONFIG_INVALID',
+        `Cannot read the kubeconfig ${files.join(', ')}: ${(error as Error).message}`,
+        {
+          hint: 'Check the file with `kubectl config view`',
+          cause: error,
+        },
+      );
     }
     source = files.join(delimiter);
   } else if (options.env.KUBERNETES_SERVICE_HOST) {
@@ -144,7 +167,7 @@ async function loadKubeApi(options: KubeClientOptions, files: string[], candidat
     source = 'in-cluster';
   } else {
     throw new RuntimeNotFoundError('KUBECONFIG_NOT_FOUND', `No kubeconfig found (looked at ${candidates.join(', ')})`, {
-      hint: 'Point KUBECONFIG at your cluster\'s kubeconfig, or use the engine backend (`--backend engine`)',
+      hint: "Point KUBECONFIG at your cluster's kubeconfig, or use the engine backend (`--backend engine`)",
       details: { looked: candidates },
     });
   }
@@ -152,7 +175,8 @@ async function loadKubeApi(options: KubeClientOptions, files: string[], candidat
     if (!config.getContextObject(options.context)) {
       const known = config.getContexts().map((context) => context.name);
       throw new ConfigError('KUBE_CONTEXT_UNKNOWN', `No context "${options.context}" in the kubeconfig (${source})`, {
-        hint: known.length > 0 ? `Use one of: ${known.join(', ')}` : 'Add the context with `kubectl config set-context`',
+        hint:
+          known.length > 0 ? `Use one of: ${known.join(', ')}` : 'Add the context with `kubectl config set-context`',
       });
     }
     config.setCurrentContext(options.context);
@@ -197,8 +221,16 @@ export function kubeStatus(error: unknown): number | undefined {
 export function kubeError(action: string, error: unknown, client?: Pick<KubeClient, 'server' | 'namespace'>): Error {
   const status = kubeStatus(error);
   const message = kubeMessage(error);
-  if (status === 404) return new NotFoundError('KUBERNETES_OBJECT_NOT_FOUND', `Could not ${action}: ${message}`, { hint: 'List agents with `agentctl ls --all`', cause: error });
-  if (status === 409) return new ConflictError('KUBERNETES_CONFLICT', `Could not ${action}: ${message}`, { hint: 'Another agentctl changed it at the same time; retry', cause: error });
+  if (status === 404)
+    return new NotFoundError('KUBERNETES_OBJECT_NOT_FOUND', `Could not ${action}: ${message}`, {
+      hint: 'List agents with `agentctl ls --all`',
+      cause: error,
+    });
+  if (status === 409)
+    return new ConflictError('KUBERNETES_CONFLICT', `Could not ${action}: ${message}`, {
+      hint: 'Another agentctl changed it at the same time; retry',
+      cause: error,
+    });
   // 403 is also how admission answers (quota, RuntimeClass, Pod Security, webhooks): RBAC's own
   // denial names the verb and resource ("User x cannot create resource pods").
   if (status === 403 && !/cannot [a-z]+ resource/i.test(message)) {
@@ -210,10 +242,14 @@ export function kubeError(action: string, error: unknown, client?: Pick<KubeClie
     }
     const runtimeClass = /RuntimeClass "([^"]*)" not found/.exec(message)?.[1];
     if (runtimeClass !== undefined) {
-      return new UsageError('OCI_RUNTIME_UNKNOWN', `The cluster has no RuntimeClass "${runtimeClass}" (from --oci-runtime or ociRuntime in the config)`, {
-        hint: 'Use one that `kubectl get runtimeclass` lists, or start without --oci-runtime',
-        cause: error,
-      });
+      return new UsageError(
+        'OCI_RUNTIME_UNKNOWN',
+        `The cluster has no RuntimeClass "${runtimeClass}" (from --oci-runtime or ociRuntime in the config)`,
+        {
+          hint: 'Use one that `kubectl get runtimeclass` lists, or start without --oci-runtime',
+          cause: error,
+        },
+      );
     }
     return new EngineError('KUBERNETES_REJECTED', `The cluster's admission refused to ${action}: ${message}`, {
       hint: 'A policy of the cluster (Pod Security, a webhook, a LimitRange) refused it: the message names it; ask your cluster admin what it allows',
@@ -227,10 +263,14 @@ export function kubeError(action: string, error: unknown, client?: Pick<KubeClie
     });
   }
   if (status === undefined) {
-    return new RuntimeNotFoundError('CLUSTER_UNREACHABLE', `Cannot reach the Kubernetes API server${client ? ` at ${client.server}` : ''}: ${message}`, {
-      hint: 'Check the cluster is up and the kubeconfig context is right (`kubectl cluster-info`)',
-      cause: error,
-    });
+    return new RuntimeNotFoundError(
+      'CLUSTER_UNREACHABLE',
+      `Cannot reach the Kubernetes API server${client ? ` at ${client.server}` : ''}: ${message}`,
+      {
+        hint: 'Check the cluster is up and the kubeconfig context is right (`kubectl cluster-info`)',
+        cause: error,
+      },
+    );
   }
   return new EngineError('KUBERNETES_FAILED', `The cluster could not ${action}: ${message}`, {
     hint: 'Check the cluster with `agentctl doctor --backend kubernetes`, then retry (add --verbose for details)',

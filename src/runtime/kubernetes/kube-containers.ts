@@ -1,7 +1,13 @@
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { ConflictError, EngineError, NotFoundError } from '../../core/errors.js';
 import { CONTAINER_PREFIX, LABELS } from '../../core/labels.js';
-import type { ContainerOperations, ContainerSpec, ContainerSummary, LabelFilter, VolumeSummary } from '../container-operations.js';
+import type {
+  ContainerOperations,
+  ContainerSpec,
+  ContainerSummary,
+  LabelFilter,
+  VolumeSummary,
+} from '../container-operations.js';
 import { kubeError, kubeStatus, orUndefined, type KubeClient } from './kube-client.js';
 import { fromKubernetesMetadata, splitLabelFilter } from './kube-labels.js';
 import {
@@ -21,7 +27,16 @@ import {
   type WorkspaceClone,
 } from './pod-spec.js';
 import { readTar } from './read-tar.js';
-import { AGENT_ID, agentContainerStatus, agentId, agentNotFound, defaultSleep, toDetails, toState, type AgentObjects } from './agent-objects.js';
+import {
+  AGENT_ID,
+  agentContainerStatus,
+  agentId,
+  agentNotFound,
+  defaultSleep,
+  toDetails,
+  toState,
+  type AgentObjects,
+} from './agent-objects.js';
 import { createPodWaits } from './wait-pod.js';
 
 export interface KubeContainerDeps {
@@ -51,8 +66,10 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
     throw kubeError(action, error, client);
   };
 
-  const readRecord = (name: string) => orUndefined(core.readNamespacedConfigMap({ name, namespace })).catch(fail(`read agent ${name}`));
-  const readPod = (name: string) => orUndefined(core.readNamespacedPod({ name, namespace })).catch(fail(`read Pod ${name}`));
+  const readRecord = (name: string) =>
+    orUndefined(core.readNamespacedConfigMap({ name, namespace })).catch(fail(`read agent ${name}`));
+  const readPod = (name: string) =>
+    orUndefined(core.readNamespacedPod({ name, namespace })).catch(fail(`read Pod ${name}`));
 
   // Agent ids (agentId: the record's uid) seen by this process, to their record names: the core
   // hands back the ids it got from list, inspect and create.
@@ -67,7 +84,9 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
   async function resolveName(nameOrId: string): Promise<string> {
     if (!AGENT_ID.test(nameOrId)) return nameOrId;
     if (!namesById.has(nameOrId)) {
-      const records = await core.listNamespacedConfigMap({ namespace, labelSelector: `${LABELS.managed}=true` }).catch(fail('list agents'));
+      const records = await core
+        .listNamespacedConfigMap({ namespace, labelSelector: `${LABELS.managed}=true` })
+        .catch(fail('list agents'));
       records.items.forEach(remember);
     }
     return namesById.get(nameOrId) ?? nameOrId;
@@ -91,7 +110,8 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
       core.listNamespacedPod({ namespace, labelSelector: filter.selector }).catch(fail('list Pods')),
     ]);
     const podsByOwner = new Map<string, V1Pod>();
-    for (const pod of pods.items) for (const owner of pod.metadata?.ownerReferences ?? []) if (owner.uid) podsByOwner.set(owner.uid, pod);
+    for (const pod of pods.items)
+      for (const owner of pod.metadata?.ownerReferences ?? []) if (owner.uid) podsByOwner.set(owner.uid, pod);
     records.items.forEach(remember);
     return records.items
       .filter((record) => filter.matches(fromKubernetesMetadata(record.metadata)))
@@ -116,7 +136,12 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
     }
   }
 
-  const { waitPodGone, waitPodStarted } = createPodWaits({ client, readPod, sleep, startTimeoutMs: deps.startTimeoutMs });
+  const { waitPodGone, waitPodStarted } = createPodWaits({
+    client,
+    readPod,
+    sleep,
+    startTimeoutMs: deps.startTimeoutMs,
+  });
 
   const notFound = (name: string) => agentNotFound(name, namespace);
 
@@ -128,19 +153,25 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
       checkKubernetesName(spec.name);
       const binds = classifyBinds(spec);
       const record: AgentRecord = { spec, files: [] };
-      if (binds.workspace) record.workspace = await deps.describeWorkspace(binds.workspace.source, binds.workspace.readOnly);
+      if (binds.workspace)
+        record.workspace = await deps.describeWorkspace(binds.workspace.source, binds.workspace.readOnly);
       // The clone's branch is the agent's: `ls` shows it, as for a worktree agent on an engine.
       const branch = record.workspace?.branch;
-      if (branch && !spec.Labels[LABELS.branch]) record.spec = { ...spec, Labels: { ...spec.Labels, [LABELS.branch]: branch } };
+      if (branch && !spec.Labels[LABELS.branch])
+        record.spec = { ...spec, Labels: { ...spec.Labels, [LABELS.branch]: branch } };
       let created: V1ConfigMap;
       try {
         created = await core.createNamespacedConfigMap({ namespace, body: buildRecordConfigMap(spec.name, record) });
       } catch (error) {
         if (kubeStatus(error) === 409) {
-          throw new ConflictError('CONTAINER_NAME_TAKEN', `An agent named ${spec.name} was just created by another agentctl`, {
-            hint: 'Choose another name, or use that agent',
-            details: { container: spec.name },
-          });
+          throw new ConflictError(
+            'CONTAINER_NAME_TAKEN',
+            `An agent named ${spec.name} was just created by another agentctl`,
+            {
+              hint: 'Choose another name, or use that agent',
+              details: { container: spec.name },
+            },
+          );
         }
         throw kubeError(`create agent ${spec.name}`, error, client);
       }
@@ -155,13 +186,18 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
         current.metadata!.annotations = { ...current.metadata?.annotations, [STATE_ANNOTATION]: 'started' };
       });
       const parsed = parseRecord(record);
-      if (!parsed) throw new EngineError('AGENT_RECORD_INVALID', `The record of agent ${id} cannot be read`, { hint: `Remove the agent with \`agentctl rm ${id.replace(CONTAINER_PREFIX, '')}\`` });
+      if (!parsed)
+        throw new EngineError('AGENT_RECORD_INVALID', `The record of agent ${id} cannot be read`, {
+          hint: `Remove the agent with \`agentctl rm ${id.replace(CONTAINER_PREFIX, '')}\``,
+        });
       // A Pod still terminating (a restart right after a stop) must be gone before the new one.
       const old = await readPod(id);
       if (old) {
         const running = agentContainerStatus(old)?.state?.running && !old.metadata?.deletionTimestamp;
         if (running) return;
-        await core.deleteNamespacedPod({ name: id, namespace, gracePeriodSeconds: 0 }).catch((error: unknown) => kubeStatus(error) === 404 || fail(`delete Pod ${id}`)(error));
+        await core
+          .deleteNamespacedPod({ name: id, namespace, gracePeriodSeconds: 0 })
+          .catch((error: unknown) => kubeStatus(error) === 404 || fail(`delete Pod ${id}`)(error));
         await waitPodGone(id, old.metadata?.uid, 60_000);
       }
       if (options.signal?.aborted) throw options.signal.reason;
@@ -180,7 +216,11 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
       try {
         // At least 1 s: a grace period of 0 removes the Pod object at once (a forced deletion) while
         // its containers may still run; stop returns only once the kubelet has stopped them.
-        await core.deleteNamespacedPod({ name: id, namespace, gracePeriodSeconds: Math.max(1, Math.round(timeoutSeconds)) });
+        await core.deleteNamespacedPod({
+          name: id,
+          namespace,
+          gracePeriodSeconds: Math.max(1, Math.round(timeoutSeconds)),
+        });
       } catch (error) {
         if (kubeStatus(error) !== 404) throw kubeError(`stop ${id}`, error, client);
       }
@@ -203,15 +243,21 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
       const objects = await getAgentObjects(id);
       if (!objects) throw notFound(id);
       if (objects.pod && toState(objects) === 'running' && !options?.force) {
-        throw new ConflictError('CONTAINER_RUNNING', `Agent ${id} is running`, { hint: 'Stop it first, or remove it with --force' });
+        throw new ConflictError('CONTAINER_RUNNING', `Agent ${id} is running`, {
+          hint: 'Stop it first, or remove it with --force',
+        });
       }
       const ignore404 = (action: string) => (error: unknown) => {
         if (kubeStatus(error) !== 404) throw kubeError(action, error, client);
       };
       if (objects.pod) {
-        await core.deleteNamespacedPod({ name: id, namespace, gracePeriodSeconds: 0 }).catch(ignore404(`delete Pod ${id}`));
+        await core
+          .deleteNamespacedPod({ name: id, namespace, gracePeriodSeconds: 0 })
+          .catch(ignore404(`delete Pod ${id}`));
       }
-      await core.deleteNamespacedSecret({ name: secretName(id), namespace }).catch(ignore404(`delete Secret ${secretName(id)}`));
+      await core
+        .deleteNamespacedSecret({ name: secretName(id), namespace })
+        .catch(ignore404(`delete Secret ${secretName(id)}`));
       await core.deleteNamespacedConfigMap({ name: id, namespace }).catch(ignore404(`delete agent ${id}`));
       if (objects.pod) await waitPodGone(id, objects.pod.metadata?.uid, 60_000);
     },
@@ -233,7 +279,13 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
       return objects
         .map((item) => {
           const details = toDetails(item);
-          return { id: details.id, name: details.name, state: details.state, labels: details.labels, image: details.image };
+          return {
+            id: details.id,
+            name: details.name,
+            state: details.state,
+            labels: details.labels,
+            image: details.image,
+          };
         })
         .filter((summary) => options.all || summary.state === 'running');
     },
@@ -255,17 +307,30 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
           const dir = parts.join('/') || '/';
           return { file: { dir, name, key: fileKey(dir, name) }, content: entry.content ?? Buffer.alloc(0) };
         });
-        const existing = await orUndefined(core.readNamespacedSecret({ name: secretName(id), namespace })).catch(fail(`read the Secret of ${id}`));
-        const data: Record<string, Buffer> = Object.fromEntries(Object.entries(existing?.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')]));
+        const existing = await orUndefined(core.readNamespacedSecret({ name: secretName(id), namespace })).catch(
+          fail(`read the Secret of ${id}`),
+        );
+        const data: Record<string, Buffer> = Object.fromEntries(
+          Object.entries(existing?.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')]),
+        );
         for (const { file, content } of added) data[file.key] = content;
         const body = buildSecret(id, data, record);
         if (existing) {
-          await core.replaceNamespacedSecret({ name: secretName(id), namespace, body: { ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion } } }).catch(fail(`update the Secret of ${id}`));
+          await core
+            .replaceNamespacedSecret({
+              name: secretName(id),
+              namespace,
+              body: { ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion } },
+            })
+            .catch(fail(`update the Secret of ${id}`));
         } else {
           await core.createNamespacedSecret({ namespace, body }).catch(fail(`create the Secret of ${id}`));
         }
         const keys = new Set(added.map(({ file }) => file.key));
-        parsed.files = [...(parsed.files ?? []).filter((file) => !keys.has(file.key)), ...added.map(({ file }) => file)];
+        parsed.files = [
+          ...(parsed.files ?? []).filter((file) => !keys.has(file.key)),
+          ...added.map(({ file }) => file),
+        ];
       } else {
         // The home directory's owner: the state volume is chowned to it before the agent starts.
         const owner = directories[0];
@@ -288,13 +353,17 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
     },
 
     async inspectVolume(name: string): Promise<VolumeSummary | undefined> {
-      const claim = await orUndefined(core.readNamespacedPersistentVolumeClaim({ name, namespace })).catch(fail(`read volume claim ${name}`));
+      const claim = await orUndefined(core.readNamespacedPersistentVolumeClaim({ name, namespace })).catch(
+        fail(`read volume claim ${name}`),
+      );
       return claim ? { name, labels: fromKubernetesMetadata(claim.metadata) } : undefined;
     },
 
     async listVolumes(labels: LabelFilter): Promise<VolumeSummary[]> {
       const filter = splitLabelFilter(labels);
-      const claims = await core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector: filter.selector }).catch(fail('list volume claims'));
+      const claims = await core
+        .listNamespacedPersistentVolumeClaim({ namespace, labelSelector: filter.selector })
+        .catch(fail('list volume claims'));
       return claims.items
         .map((claim) => ({ name: claim.metadata!.name!, labels: fromKubernetesMetadata(claim.metadata) }))
         .filter((volume) => filter.matches(volume.labels));
@@ -304,10 +373,13 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
       try {
         await core.deleteNamespacedPersistentVolumeClaim({ name, namespace });
       } catch (error) {
-        if (kubeStatus(error) === 404) throw new NotFoundError('VOLUME_NOT_FOUND', `No volume claim ${name}`, { hint: 'List volumes with `kubectl get pvc`', cause: error });
+        if (kubeStatus(error) === 404)
+          throw new NotFoundError('VOLUME_NOT_FOUND', `No volume claim ${name}`, {
+            hint: 'List volumes with `kubectl get pvc`',
+            cause: error,
+          });
         throw kubeError(`remove the volume claim ${name}`, error, client);
       }
     },
   };
 }
-

@@ -16,11 +16,31 @@ export const REQUIRED_ACCESS: ReadonlyArray<{ resource: string; subresource?: st
 export async function diagnoseCluster(client: KubeClient): Promise<BackendCheck[]> {
   const { namespace } = client;
   const namespaceCheck: BackendCheck = await client.core.readNamespace({ name: namespace }).then(
-    (object) => ({ id: 'namespace', title: 'Namespace', status: 'ok' as const, message: `${namespace} (${object.status?.phase ?? 'Active'})`, details: { namespace } }),
+    (object) => ({
+      id: 'namespace',
+      title: 'Namespace',
+      status: 'ok' as const,
+      message: `${namespace} (${object.status?.phase ?? 'Active'})`,
+      details: { namespace },
+    }),
     (error: unknown) =>
       kubeStatus(error) === 404
-        ? { id: 'namespace', title: 'Namespace', status: 'fail' as const, message: `namespace ${namespace} does not exist`, fix: `Create it (\`kubectl create namespace ${namespace}\`) or choose another with --namespace`, details: { namespace } }
-        : { id: 'namespace', title: 'Namespace', status: 'warn' as const, message: `cannot read namespace ${namespace}: ${kubeMessage(error)}`, fix: 'The permission check below says whether agentctl can work there', details: { namespace } },
+        ? {
+            id: 'namespace',
+            title: 'Namespace',
+            status: 'fail' as const,
+            message: `namespace ${namespace} does not exist`,
+            fix: `Create it (\`kubectl create namespace ${namespace}\`) or choose another with --namespace`,
+            details: { namespace },
+          }
+        : {
+            id: 'namespace',
+            title: 'Namespace',
+            status: 'warn' as const,
+            message: `cannot read namespace ${namespace}: ${kubeMessage(error)}`,
+            fix: 'The permission check below says whether agentctl can work there',
+            details: { namespace },
+          },
   );
   const { config, lib } = await client.api();
   const authorization = config.makeApiClient(lib.AuthorizationV1Api);
@@ -29,7 +49,18 @@ export async function diagnoseCluster(client: KubeClient): Promise<BackendCheck[
     asks.map((ask) =>
       authorization
         .createSelfSubjectAccessReview({
-          body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { namespace, verb: ask.verb, resource: ask.resource, ...(ask.subresource ? { subresource: ask.subresource } : {}) } } },
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            spec: {
+              resourceAttributes: {
+                namespace,
+                verb: ask.verb,
+                resource: ask.resource,
+                ...(ask.subresource ? { subresource: ask.subresource } : {}),
+              },
+            },
+          },
         })
         .then(
           (review) => ({ ask, allowed: Boolean(review.status?.allowed), error: undefined as string | undefined }),
@@ -37,16 +68,26 @@ export async function diagnoseCluster(client: KubeClient): Promise<BackendCheck[
         ),
     ),
   );
-  const denied = answers.filter((answer) => !answer.allowed).map(({ ask }) => `${ask.verb} ${ask.resource}${ask.subresource ? `/${ask.subresource}` : ''}`);
+  const denied = answers
+    .filter((answer) => !answer.allowed)
+    .map(({ ask }) => `${ask.verb} ${ask.resource}${ask.subresource ? `/${ask.subresource}` : ''}`);
   const failedToAsk = answers.find((answer) => answer.error)?.error;
   const permissions: BackendCheck =
     denied.length === 0
-      ? { id: 'permissions', title: 'Permissions', status: 'ok', message: `all ${asks.length} verbs agentctl uses are allowed in ${namespace}`, details: { checked: asks.length } }
+      ? {
+          id: 'permissions',
+          title: 'Permissions',
+          status: 'ok',
+          message: `all ${asks.length} verbs agentctl uses are allowed in ${namespace}`,
+          details: { checked: asks.length },
+        }
       : {
           id: 'permissions',
           title: 'Permissions',
           status: 'fail',
-          message: failedToAsk ? `could not ask the API server (${failedToAsk})` : `not allowed in ${namespace}: ${denied.join(', ')}`,
+          message: failedToAsk
+            ? `could not ask the API server (${failedToAsk})`
+            : `not allowed in ${namespace}: ${denied.join(', ')}`,
           fix: 'Ask your cluster admin for a Role with these verbs in the namespace (docs/kubernetes.md lists it), or choose another namespace',
           details: { denied },
         };

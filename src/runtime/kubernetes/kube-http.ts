@@ -35,7 +35,12 @@ export async function readDirectAccess(file: string, wantedContext?: string): Pr
   const loaded = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
   const { parse } = loaded.default ?? loaded;
   const text = await readFile(file, 'utf8');
-  const doc = parse(text) as { 'current-context'?: string; contexts?: NamedEntry<Raw>[]; clusters?: NamedEntry<Raw>[]; users?: NamedEntry<Raw>[] } | null;
+  const doc = parse(text) as {
+    'current-context'?: string;
+    contexts?: NamedEntry<Raw>[];
+    clusters?: NamedEntry<Raw>[];
+    users?: NamedEntry<Raw>[];
+  } | null;
   if (!doc || typeof doc !== 'object') return undefined;
   const contextName = wantedContext ?? doc['current-context'];
   const context = doc.contexts?.find((entry) => entry.name === contextName)?.context;
@@ -44,16 +49,40 @@ export async function readDirectAccess(file: string, wantedContext?: string): Pr
   const user = doc.users?.find((entry) => entry.name === context.user)?.user ?? {};
   if (!cluster || typeof cluster.server !== 'string' || !cluster.server.startsWith('https://')) return undefined;
   // Credentials that take code to obtain (plugins, providers) or proxies: client-node's job.
-  const handled = new Set(['token', 'tokenFile', 'client-certificate', 'client-certificate-data', 'client-key', 'client-key-data']);
+  const handled = new Set([
+    'token',
+    'tokenFile',
+    'client-certificate',
+    'client-certificate-data',
+    'client-key',
+    'client-key-data',
+  ]);
   if (Object.keys(user).some((key) => !handled.has(key))) return undefined;
-  if (Object.keys(cluster).some((key) => !['server', 'certificate-authority', 'certificate-authority-data', 'insecure-skip-tls-verify', 'extensions'].includes(key))) return undefined;
+  if (
+    Object.keys(cluster).some(
+      (key) =>
+        ![
+          'server',
+          'certificate-authority',
+          'certificate-authority-data',
+          'insecure-skip-tls-verify',
+          'extensions',
+        ].includes(key),
+    )
+  )
+    return undefined;
   const base = dirname(file);
   const material = async (data: unknown, path: unknown): Promise<Buffer | undefined> => {
     if (typeof data === 'string') return Buffer.from(data, 'base64');
     if (typeof path === 'string') return readFile(resolve(base, path));
     return undefined;
   };
-  const token = typeof user.token === 'string' ? user.token : typeof user.tokenFile === 'string' ? (await readFile(resolve(base, user.tokenFile), 'utf8')).trim() : undefined;
+  const token =
+    typeof user.token === 'string'
+      ? user.token
+      : typeof user.tokenFile === 'string'
+        ? (await readFile(resolve(base, user.tokenFile), 'utf8')).trim()
+        : undefined;
   return {
     server: cluster.server.replace(/\/+$/, ''),
     context: contextName,

@@ -15,14 +15,24 @@ describe('agentctl labels in Kubernetes metadata', () => {
     const meta = toKubernetesMetadata(labels);
     expect(meta.labels).toEqual({ 'io.agentctl.managed': 'true' });
     expect(fromKubernetesMetadata(meta)).toEqual(labels);
-    expect(fromKubernetesMetadata({ labels: { a: 'b' }, annotations: { 'agentctl.io/labels': '{bad' } })).toEqual({ a: 'b' });
+    expect(fromKubernetesMetadata({ labels: { a: 'b' }, annotations: { 'agentctl.io/labels': '{bad' } })).toEqual({
+      a: 'b',
+    });
   });
 
   it('sends the server what it can select on and checks the rest here', () => {
-    const filter = splitLabelFilter({ 'io.agentctl.managed': 'true', 'io.agentctl.agent': true, 'io.agentctl.workspace': '/w' });
+    const filter = splitLabelFilter({
+      'io.agentctl.managed': 'true',
+      'io.agentctl.agent': true,
+      'io.agentctl.workspace': '/w',
+    });
     expect(filter.selector).toBe('io.agentctl.managed=true,io.agentctl.agent');
-    expect(filter.matches({ 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'a', 'io.agentctl.workspace': '/w' })).toBe(true);
-    expect(filter.matches({ 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'a', 'io.agentctl.workspace': '/other' })).toBe(false);
+    expect(
+      filter.matches({ 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'a', 'io.agentctl.workspace': '/w' }),
+    ).toBe(true);
+    expect(
+      filter.matches({ 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'a', 'io.agentctl.workspace': '/other' }),
+    ).toBe(false);
     expect(filter.matches({ 'io.agentctl.managed': 'true', 'io.agentctl.workspace': '/w' })).toBe(false);
   });
 });

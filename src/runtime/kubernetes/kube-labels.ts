@@ -13,13 +13,18 @@ export function isLabelCompatible(key: string, value: string): boolean {
   return LABEL_KEY.test(key) && LABEL_VALUE.test(value);
 }
 
-export function toKubernetesMetadata(labels: Record<string, string>): { labels: Record<string, string>; annotations: Record<string, string> } {
+export function toKubernetesMetadata(labels: Record<string, string>): {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+} {
   const selectable = Object.fromEntries(Object.entries(labels).filter(([key, value]) => isLabelCompatible(key, value)));
   return { labels: selectable, annotations: { [LABELS_ANNOTATION]: JSON.stringify(labels) } };
 }
 
 /** The labels agentctl gave an object: the annotation's, else the object's own labels. */
-export function fromKubernetesMetadata(metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } | undefined): Record<string, string> {
+export function fromKubernetesMetadata(
+  metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } | undefined,
+): Record<string, string> {
   const text = metadata?.annotations?.[LABELS_ANNOTATION];
   if (text) {
     try {
@@ -39,10 +44,18 @@ export function toLabelSelector(filter: Record<string, string | true>): string {
 }
 
 /** The selector the API server can apply, and a test for the rest (values that are not label values). */
-export function splitLabelFilter(filter: Record<string, string | true>): { selector: string; matches(labels: Record<string, string>): boolean } {
-  const serverSide = Object.fromEntries(Object.entries(filter).filter(([key, value]) => (value === true ? isLabelCompatible(key, 'x') : isLabelCompatible(key, value))));
+export function splitLabelFilter(filter: Record<string, string | true>): {
+  selector: string;
+  matches(labels: Record<string, string>): boolean;
+} {
+  const serverSide = Object.fromEntries(
+    Object.entries(filter).filter(([key, value]) =>
+      value === true ? isLabelCompatible(key, 'x') : isLabelCompatible(key, value),
+    ),
+  );
   return {
     selector: toLabelSelector(serverSide),
-    matches: (labels) => Object.entries(filter).every(([key, value]) => (value === true ? key in labels : labels[key] === value)),
+    matches: (labels) =>
+      Object.entries(filter).every(([key, value]) => (value === true ? key in labels : labels[key] === value)),
   };
 }

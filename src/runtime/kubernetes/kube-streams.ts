@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Duplex, PassThrough, Readable } from 'node:stream';
 import { EngineError, NotFoundError, UsageError } from '../../core/errors.js';
 import { CONTAINER_PREFIX, LABELS } from '../../core/labels.js';
-import { getSecretNames, type AgentContainerInfo, type AttachOptions, type ExecOptions, type ExecState, type LogOptions, type StreamOperations, type TerminalSize } from '../stream-operations.js';
+import {
+  getSecretNames,
+  type AgentContainerInfo,
+  type AttachOptions,
+  type ExecOptions,
+  type ExecState,
+  type LogOptions,
+  type StreamOperations,
+  type TerminalSize,
+} from '../stream-operations.js';
 import { ChannelStream, STDOUT, type WebSocketLike } from './channel-stream.js';
 import { createKubeletErrorFilter } from './kubelet-log-filter.js';
 import { kubeError, type KubeClient } from './kube-client.js';
@@ -62,13 +71,20 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
     const objects = await deps.getAgentObjects(id);
     if (!objects) throw agentNotFound(id, namespace);
     if (!objects.pod || !agentContainerStatus(objects.pod)?.state?.running) {
-      throw new EngineError('AGENT_NOT_RUNNING', `Agent ${id} is not running`, { hint: `Start it with \`agentctl start ${id.replace(CONTAINER_PREFIX, '')}\`` });
+      throw new EngineError('AGENT_NOT_RUNNING', `Agent ${id} is not running`, {
+        hint: `Start it with \`agentctl start ${id.replace(CONTAINER_PREFIX, '')}\``,
+      });
     }
     return objects.pod.metadata!.name!;
   }
 
   /** The logs of one Pod as a stream (stdout only: the API server merges the two). */
-  async function podLogs(pod: string, options: LogOptions & { sinceTime?: string }, tty: boolean, signal?: AbortSignal): Promise<Readable> {
+  async function podLogs(
+    pod: string,
+    options: LogOptions & { sinceTime?: string },
+    tty: boolean,
+    signal?: AbortSignal,
+  ): Promise<Readable> {
     // The kubelet's error at the end of a followed log is not the agent's output (kubelet-log-filter.ts).
     const out = createKubeletErrorFilter();
     const framed = tty
@@ -91,7 +107,11 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
         follow: options.follow,
         timestamps: options.timestamps,
         ...(options.tail !== undefined ? { tailLines: options.tail } : {}),
-        ...(options.sinceTime ? { sinceTime: options.sinceTime } : options.since !== undefined ? { sinceTime: new Date(options.since * 1000).toISOString().replace(/\.\d+Z$/, 'Z') } : {}),
+        ...(options.sinceTime
+          ? { sinceTime: options.sinceTime }
+          : options.since !== undefined
+            ? { sinceTime: new Date(options.since * 1000).toISOString().replace(/\.\d+Z$/, 'Z') }
+            : {}),
       })
       .catch((error: unknown) => {
         throw kubeError(`read the logs of ${pod}`, error, client);
@@ -112,7 +132,10 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
       const pod = objects.pod && !objects.pod.metadata?.deletionTimestamp ? objects.pod : undefined;
       const state = agentContainerStatus(pod)?.state;
       if (state?.running) return pod!.metadata!.name!;
-      if (state?.terminated) throw new EngineError('AGENT_NOT_RUNNING', `Agent ${id} exited before the session opened`, { hint: `See what it printed with \`agentctl logs ${id.replace(CONTAINER_PREFIX, '')}\`` });
+      if (state?.terminated)
+        throw new EngineError('AGENT_NOT_RUNNING', `Agent ${id} exited before the session opened`, {
+          hint: `See what it printed with \`agentctl logs ${id.replace(CONTAINER_PREFIX, '')}\``,
+        });
       await sleep(200);
     }
   }
@@ -135,9 +158,15 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
         if (abort.signal.aborted) return;
         const objects = await deps.getAgentObjects(id);
         if (!objects) throw agentNotFound(id, namespace, true);
-        const status = objects.pod && !objects.pod.metadata?.deletionTimestamp ? agentContainerStatus(objects.pod) : undefined;
+        const status =
+          objects.pod && !objects.pod.metadata?.deletionTimestamp ? agentContainerStatus(objects.pod) : undefined;
         if (status?.state?.running || status?.state?.terminated) {
-          const logs = await podLogs(objects.pod!.metadata!.name!, { follow: true, timestamps: false }, tty, abort.signal);
+          const logs = await podLogs(
+            objects.pod!.metadata!.name!,
+            { follow: true, timestamps: false },
+            tty,
+            abort.signal,
+          );
           for await (const chunk of logs) stream.push(chunk);
           stream.push(null);
           return;
@@ -163,7 +192,8 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
       const objects = await deps.getAgentObjects(id);
       if (!objects) throw agentNotFound(id, namespace);
       const tty = toInfo(objects).tty;
-      const running = objects.pod && !objects.pod.metadata?.deletionTimestamp && agentContainerStatus(objects.pod)?.state?.running;
+      const running =
+        objects.pod && !objects.pod.metadata?.deletionTimestamp && agentContainerStatus(objects.pod)?.state?.running;
       if (!running && !options.stdin) {
         // Attached before the start (`agentctl run`): the API server cannot attach to a Pod that
         // does not exist yet, and attaching once it runs could miss its first output. The agent's
@@ -176,7 +206,13 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
       const open = async () => {
         const pod = running ? objects.pod!.metadata!.name! : await waitRunning(id, stream);
         if (pod === undefined) return;
-        const query = new URLSearchParams({ container: AGENT_CONTAINER_NAME, stdin: String(options.stdin), stdout: 'true', stderr: 'true', tty: String(tty) });
+        const query = new URLSearchParams({
+          container: AGENT_CONTAINER_NAME,
+          stdin: String(options.stdin),
+          stdout: 'true',
+          stderr: 'true',
+          tty: String(tty),
+        });
         await connect(`/api/v1/namespaces/${namespace}/pods/${pod}/attach?${query}`, stream);
       };
       if (running) await open();
@@ -214,7 +250,11 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
 
     async createExec(id: string, options: ExecOptions) {
       if (options.user !== undefined) {
-        throw new UsageError('KUBERNETES_UNSUPPORTED', '--user is not possible on Kubernetes (exec runs as the Pod\'s user)', { hint: 'Drop --user' });
+        throw new UsageError(
+          'KUBERNETES_UNSUPPORTED',
+          "--user is not possible on Kubernetes (exec runs as the Pod's user)",
+          { hint: 'Drop --user' },
+        );
       }
       const pod = await requirePod(id);
       const execId = randomUUID();
@@ -224,13 +264,31 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
 
     async startExec(execId: string, options: { tty: boolean; stdin: boolean }) {
       const exec = execs.get(execId);
-      if (!exec) throw new NotFoundError('EXEC_NOT_FOUND', `No exec session ${execId}`, { hint: 'Run the command again' });
+      if (!exec)
+        throw new NotFoundError('EXEC_NOT_FOUND', `No exec session ${execId}`, { hint: 'Run the command again' });
       const env = exec.options.env ?? [];
       let command = env.length > 0 ? ['env', ...env, ...exec.options.command] : exec.options.command;
-      if (exec.options.workingDir) command = ['sh', '-c', 'cd "$1" || exit 126; shift; exec "$@"', 'agentctl-exec', exec.options.workingDir, ...command];
-      const query = new URLSearchParams({ container: AGENT_CONTAINER_NAME, stdin: String(options.stdin), stdout: 'true', stderr: String(!options.tty), tty: String(options.tty) });
+      if (exec.options.workingDir)
+        command = [
+          'sh',
+          '-c',
+          'cd "$1" || exit 126; shift; exec "$@"',
+          'agentctl-exec',
+          exec.options.workingDir,
+          ...command,
+        ];
+      const query = new URLSearchParams({
+        container: AGENT_CONTAINER_NAME,
+        stdin: String(options.stdin),
+        stdout: 'true',
+        stderr: String(!options.tty),
+        tty: String(options.tty),
+      });
       for (const part of command) query.append('command', part);
-      const stream = await connect(`/api/v1/namespaces/${namespace}/pods/${exec.pod}/exec?${query}`, new ChannelStream(options.tty));
+      const stream = await connect(
+        `/api/v1/namespaces/${namespace}/pods/${exec.pod}/exec?${query}`,
+        new ChannelStream(options.tty),
+      );
       exec.stream = stream;
       return stream;
     },
@@ -247,7 +305,11 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
 
     async streamLogs(id: string, options: LogOptions, signal?: AbortSignal) {
       if (options.until !== undefined) {
-        throw new UsageError('KUBERNETES_UNSUPPORTED', '--until is not possible on Kubernetes (the API server has no end time for logs)', { hint: 'Use --since and --tail' });
+        throw new UsageError(
+          'KUBERNETES_UNSUPPORTED',
+          '--until is not possible on Kubernetes (the API server has no end time for logs)',
+          { hint: 'Use --since and --tail' },
+        );
       }
       const first = await deps.getAgentObjects(id);
       if (!first) throw Object.assign(agentNotFound(id, namespace), { statusCode: 404 });
@@ -277,7 +339,11 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
             await sleep(300);
           }
           // Wait until the new Pod's container has started, then read its logs from the start.
-          while (next?.pod && !agentContainerStatus(next.pod)?.state?.running && !agentContainerStatus(next.pod)?.state?.terminated) {
+          while (
+            next?.pod &&
+            !agentContainerStatus(next.pod)?.state?.running &&
+            !agentContainerStatus(next.pod)?.state?.terminated
+          ) {
             if (signal?.aborted) return;
             await sleep(300);
             next = await deps.getAgentObjects(id);

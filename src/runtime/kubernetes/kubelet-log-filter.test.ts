@@ -18,7 +18,10 @@ const ERROR = 'rpc error: code = NotFound desc = an error occurred when try to f
 describe('createKubeletErrorFilter', () => {
   it("drops the kubelet's error that ends a followed log, however it is split", async () => {
     expect(await filter(['tick-1\ntick-2\n', ERROR])).toEqual({ out: 'tick-1\ntick-2\n', dropped: [ERROR] });
-    expect(await filter(['tick-1\r\nrpc er', 'ror: code = NotF', 'ound desc = x'])).toEqual({ out: 'tick-1\r\n', dropped: ['rpc error: code = NotFound desc = x'] });
+    expect(await filter(['tick-1\r\nrpc er', 'ror: code = NotF', 'ound desc = x'])).toEqual({
+      out: 'tick-1\r\n',
+      dropped: ['rpc error: code = NotFound desc = x'],
+    });
     expect(await filter([`tick-1${ERROR}`])).toEqual({ out: 'tick-1', dropped: [ERROR] });
   });
 

@@ -4,29 +4,45 @@ import { KubernetesRuntime } from './kubernetes-runtime.js';
 
 function runtimeWithNodeImages(images: Array<{ names: string[] }>): KubernetesRuntime {
   const client = {
-    core: { listNode: async () => ({ items: [{ status: { images: images.map((image) => ({ ...image, sizeBytes: 1 })) } }] }) },
+    core: {
+      listNode: async () => ({ items: [{ status: { images: images.map((image) => ({ ...image, sizeBytes: 1 })) } }] }),
+    },
     server: 'https://cluster.example:6443',
     namespace: 'agents',
     context: 'test',
   } as unknown as KubeClient;
-  return new KubernetesRuntime(client, { kind: 'kubernetes', version: '1.30.0', apiVersion: '1.30' }, { storage: { size: '1Gi' }, env: {} });
+  return new KubernetesRuntime(
+    client,
+    { kind: 'kubernetes', version: '1.30.0', apiVersion: '1.30' },
+    { storage: { size: '1Gi' }, env: {} },
+  );
 }
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
 describe('KubernetesRuntime.inspectImage', () => {
   it('pins the digest a node reports for the tag, so that every node runs the same content', async () => {
-    const runtime = runtimeWithNodeImages([{ names: [`registry.example/team/agent@${DIGEST}`, 'registry.example/team/agent:1.2.3'] }]);
+    const runtime = runtimeWithNodeImages([
+      { names: [`registry.example/team/agent@${DIGEST}`, 'registry.example/team/agent:1.2.3'] },
+    ]);
     const image = await runtime.inspectImage('registry.example/team/agent:1.2.3');
-    expect(image).toMatchObject({ id: `registry.example/team/agent@${DIGEST}`, repoDigests: [`registry.example/team/agent@${DIGEST}`] });
+    expect(image).toMatchObject({
+      id: `registry.example/team/agent@${DIGEST}`,
+      repoDigests: [`registry.example/team/agent@${DIGEST}`],
+    });
   });
 
   it('keeps the reference when no node knows a digest (an imported image), or when it is one already', async () => {
-    const runtime = runtimeWithNodeImages([{ names: ['docker.io/agentctl-test/debian:bookworm'] }, { names: [`registry.example/other@${DIGEST}`, 'registry.example/team/agent:2'] }]);
+    const runtime = runtimeWithNodeImages([
+      { names: ['docker.io/agentctl-test/debian:bookworm'] },
+      { names: [`registry.example/other@${DIGEST}`, 'registry.example/team/agent:2'] },
+    ]);
     expect((await runtime.inspectImage('agentctl-test/debian:bookworm'))?.id).toBe('agentctl-test/debian:bookworm');
     expect((await runtime.inspectImage('registry.example/team/agent:2'))?.id).toBe('registry.example/team/agent:2');
     const byDigest = runtimeWithNodeImages([{ names: [`registry.example/team/agent@${DIGEST}`] }]);
-    expect((await byDigest.inspectImage(`registry.example/team/agent@${DIGEST}`))?.id).toBe(`registry.example/team/agent@${DIGEST}`);
+    expect((await byDigest.inspectImage(`registry.example/team/agent@${DIGEST}`))?.id).toBe(
+      `registry.example/team/agent@${DIGEST}`,
+    );
     expect(await byDigest.inspectImage('registry.example/team/agent:9')).toBeUndefined();
   });
 });

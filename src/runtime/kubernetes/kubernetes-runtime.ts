@@ -18,18 +18,31 @@ const run = promisify(execFile);
  * Where a host checkout's clone comes from: its `origin` remote at HEAD, which must be pushed
  * (the cluster cannot see this machine's commits). The branch checked out is recreated there.
  */
-export async function describeWorkspace(path: string, readOnly: boolean, env: NodeJS.ProcessEnv = process.env): Promise<WorkspaceClone> {
-  const git = async (...args: string[]) => (await run('git', ['-C', path, ...args], { env: { ...env, GIT_TERMINAL_PROMPT: '0' } })).stdout.trim();
+export async function describeWorkspace(
+  path: string,
+  readOnly: boolean,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<WorkspaceClone> {
+  const git = async (...args: string[]) =>
+    (await run('git', ['-C', path, ...args], { env: { ...env, GIT_TERMINAL_PROMPT: '0' } })).stdout.trim();
   const remote = await git('remote', 'get-url', 'origin').catch(() => '');
   if (!remote) {
-    throw new UsageError('WORKSPACE_NO_REMOTE', `The workspace ${path} has no git remote "origin" for the cluster to clone`, {
-      hint: 'On Kubernetes the agent works in a clone: add a remote the cluster can reach (`git remote add origin URL`) and push',
-    });
+    throw new UsageError(
+      'WORKSPACE_NO_REMOTE',
+      `The workspace ${path} has no git remote "origin" for the cluster to clone`,
+      {
+        hint: 'On Kubernetes the agent works in a clone: add a remote the cluster can reach (`git remote add origin URL`) and push',
+      },
+    );
   }
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(remote) && !/^[^/]+@[^/:]+:/.test(remote)) {
-    throw new UsageError('WORKSPACE_REMOTE_LOCAL', `The remote "origin" of ${path} is a path on this machine (${remote}), which the cluster cannot reach`, {
-      hint: 'Use a remote URL the cluster can reach (https://, ssh:// or git://)',
-    });
+    throw new UsageError(
+      'WORKSPACE_REMOTE_LOCAL',
+      `The remote "origin" of ${path} is a path on this machine (${remote}), which the cluster cannot reach`,
+      {
+        hint: 'Use a remote URL the cluster can reach (https://, ssh:// or git://)',
+      },
+    );
   }
   const commit = await git('rev-parse', '--verify', '-q', 'HEAD^{commit}').catch(() => '');
   if (!commit) {
@@ -37,21 +50,31 @@ export async function describeWorkspace(path: string, readOnly: boolean, env: No
       hint: 'Commit and push what the agent needs (`git commit`, then `git push -u origin HEAD`), then start again',
     });
   }
-  const pushed = await git('for-each-ref', '--contains', commit, '--format=%(refname)', 'refs/remotes/origin').catch(() => '');
+  const pushed = await git('for-each-ref', '--contains', commit, '--format=%(refname)', 'refs/remotes/origin').catch(
+    () => '',
+  );
   if (!pushed) {
-    throw new UsageError('WORKSPACE_NOT_PUSHED', `Commit ${commit.slice(0, 12)} of ${path} is not on the remote "origin"; the cluster clones from there`, {
-      hint: 'Push it first (`git push`), then start again',
-      details: { commit },
-    });
+    throw new UsageError(
+      'WORKSPACE_NOT_PUSHED',
+      `Commit ${commit.slice(0, 12)} of ${path} is not on the remote "origin"; the cluster clones from there`,
+      {
+        hint: 'Push it first (`git push`), then start again',
+        details: { commit },
+      },
+    );
   }
   const branch = await git('symbolic-ref', '-q', '--short', 'HEAD').catch(() => '');
   return { remote, commit, readOnly, ...(branch ? { branch } : {}) };
 }
 
 const notHere = (what: string) =>
-  new UsageError('KUBERNETES_UNSUPPORTED', `${what} is not possible on Kubernetes: the nodes keep and pull their images themselves`, {
-    hint: 'Use the engine backend (`--backend engine`) to build or manage local images, and push them to a registry the cluster can pull from',
-  });
+  new UsageError(
+    'KUBERNETES_UNSUPPORTED',
+    `${what} is not possible on Kubernetes: the nodes keep and pull their images themselves`,
+    {
+      hint: 'Use the engine backend (`--backend engine`) to build or manage local images, and push them to a registry the cluster can pull from',
+    },
+  );
 
 /**
  * ContainerRuntime over a Kubernetes cluster: the second backend behind the one interface. Agents
@@ -67,9 +90,20 @@ export class KubernetesRuntime implements ContainerRuntime {
     readonly version: EngineVersion,
     options: { storage: { size: string; storageClass?: string }; env: NodeJS.ProcessEnv },
   ) {
-    this.endpoint = { url: client.server, source: `kubeconfig (context ${client.context}, namespace ${client.namespace})` };
-    const containers = createKubeContainerOperations({ client, storage: options.storage, describeWorkspace: (path, readOnly) => describeWorkspace(path, readOnly, options.env) });
-    const streams = createKubeStreamOperations({ client, getAgentObjects: containers.getAgentObjects, listAgentObjects: containers.listAgentObjects });
+    this.endpoint = {
+      url: client.server,
+      source: `kubeconfig (context ${client.context}, namespace ${client.namespace})`,
+    };
+    const containers = createKubeContainerOperations({
+      client,
+      storage: options.storage,
+      describeWorkspace: (path, readOnly) => describeWorkspace(path, readOnly, options.env),
+    });
+    const streams = createKubeStreamOperations({
+      client,
+      getAgentObjects: containers.getAgentObjects,
+      listAgentObjects: containers.listAgentObjects,
+    });
     Object.assign(this, containers, streams, this.images());
   }
 
@@ -107,7 +141,14 @@ export class KubernetesRuntime implements ContainerRuntime {
           const names = image.names ?? [];
           const id = names.find((name) => name.includes('@')) ?? names[0] ?? '';
           if (!images.has(id)) {
-            images.set(id, { id, repoTags: names.filter((name) => !name.includes('@')), repoDigests: names.filter((name) => name.includes('@')), labels: {}, size: image.sizeBytes ?? 0, created: '' });
+            images.set(id, {
+              id,
+              repoTags: names.filter((name) => !name.includes('@')),
+              repoDigests: names.filter((name) => name.includes('@')),
+              labels: {},
+              size: image.sizeBytes ?? 0,
+              created: '',
+            });
           }
         }
       }
@@ -116,20 +157,27 @@ export class KubernetesRuntime implements ContainerRuntime {
     // The kubelet reports references fully qualified (docker.io/library/x:1); match as the engines do.
     const qualify = (reference: string) => {
       const first = reference.split('/')[0]!;
-      const hasRegistry = reference.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
-      const full = hasRegistry ? reference : `docker.io/${reference.includes('/') ? reference : `library/${reference}`}`;
+      const hasRegistry =
+        reference.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+      const full = hasRegistry
+        ? reference
+        : `docker.io/${reference.includes('/') ? reference : `library/${reference}`}`;
       return /[:@][^/]*$/.test(full) ? full : `${full}:latest`;
     };
     return {
       async inspectImage(reference: string) {
         const wanted = qualify(reference);
-        const found = (await nodeImages()).find((image) => image.repoTags.includes(wanted) || image.repoDigests.includes(wanted));
+        const found = (await nodeImages()).find(
+          (image) => image.repoTags.includes(wanted) || image.repoDigests.includes(wanted),
+        );
         if (!found) return undefined;
         // The Pod names the image by reference, never by a node-local id; by the digest a node
         // reports for it when there is one, so that every node runs the content resolved here
         // (a tag may point elsewhere by the time another node pulls it).
         const repository = wanted.replace(/:[^/:@]*$/, '');
-        const pinned = reference.includes('@') ? undefined : found.repoDigests.find((name) => name.startsWith(`${repository}@sha256:`));
+        const pinned = reference.includes('@')
+          ? undefined
+          : found.repoDigests.find((name) => name.startsWith(`${repository}@sha256:`));
         return { ...found, id: pinned ?? reference };
       },
       async pullImage() {

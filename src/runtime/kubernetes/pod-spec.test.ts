@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerSpec } from '../container-operations.js';
-import { buildPod, buildRecordConfigMap, checkKubernetesName, classifyBinds, cloneScript, fileKey, parseRecord, type AgentRecord } from './pod-spec.js';
+import {
+  buildPod,
+  buildRecordConfigMap,
+  checkKubernetesName,
+  classifyBinds,
+  cloneScript,
+  fileKey,
+  parseRecord,
+  type AgentRecord,
+} from './pod-spec.js';
 
 function spec(extra: Partial<ContainerSpec> = {}, host: Partial<ContainerSpec['HostConfig']> = {}): ContainerSpec {
   return {
@@ -56,30 +65,60 @@ describe('buildPod', () => {
       runAsNonRoot: true,
       capabilities: { drop: ['ALL'] },
     });
-    expect(pod.spec).toMatchObject({ restartPolicy: 'Never', automountServiceAccountToken: false, enableServiceLinks: false, securityContext: { fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } } });
-    expect(agent.resources).toEqual({ limits: { cpu: '1500m', memory: String(512 * 1024 * 1024) }, requests: { cpu: '1500m', memory: String(512 * 1024 * 1024) } });
+    expect(pod.spec).toMatchObject({
+      restartPolicy: 'Never',
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: { fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+    });
+    expect(agent.resources).toEqual({
+      limits: { cpu: '1500m', memory: String(512 * 1024 * 1024) },
+      requests: { cpu: '1500m', memory: String(512 * 1024 * 1024) },
+    });
     expect(agent).toMatchObject({ tty: true, stdin: true, workingDir: '/workspace', imagePullPolicy: 'IfNotPresent' });
-    expect(pod.metadata?.ownerReferences).toEqual([expect.objectContaining({ kind: 'ConfigMap', name: 'agentctl-a', uid: 'uid-1' })]);
+    expect(pod.metadata?.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'ConfigMap', name: 'agentctl-a', uid: 'uid-1' }),
+    ]);
   });
 
   it('keeps labels that are label values, and every label in the annotation (a path is not a label value)', () => {
     const pod = buildPod('agentctl-a', record(), owner);
     expect(pod.metadata?.labels).toEqual({ 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'a' });
-    expect(JSON.parse(pod.metadata!.annotations!['agentctl.io/labels']!)).toMatchObject({ 'io.agentctl.workspace': '/home/me/project' });
+    expect(JSON.parse(pod.metadata!.annotations!['agentctl.io/labels']!)).toMatchObject({
+      'io.agentctl.workspace': '/home/me/project',
+    });
   });
 
   it('puts home and workspace on the state claim, clones before the agent starts, and mounts secrets as files', () => {
     const pod = buildPod('agentctl-a', record(), owner);
     expect(pod.spec!.initContainers!.map((container) => container.name)).toEqual(['prepare-state', 'clone-workspace']);
     const prepare = pod.spec!.initContainers![0]!;
-    expect(prepare.securityContext).toMatchObject({ runAsUser: 0, capabilities: { drop: ['ALL'], add: ['CHOWN'] }, allowPrivilegeEscalation: false });
+    expect(prepare.securityContext).toMatchObject({
+      runAsUser: 0,
+      capabilities: { drop: ['ALL'], add: ['CHOWN'] },
+      allowPrivilegeEscalation: false,
+    });
     expect(prepare.command!.join(' ')).toContain('chown 1000:1000 /state/home /state/workspace');
     const clone = pod.spec!.initContainers![1]!;
     expect(clone.securityContext).toMatchObject({ runAsUser: 1000, runAsNonRoot: true });
     expect(pod.spec!.volumes).toEqual([
       { name: 'state', persistentVolumeClaim: { claimName: 'agentctl-a-home' } },
-      { name: 'secrets', secret: { secretName: 'agentctl-a-secrets', defaultMode: 0o440, items: [{ key: 'run_secrets_TOKEN', path: 'TOKEN' }] } },
-      { name: 'secrets-1', secret: { secretName: 'agentctl-a-secrets', defaultMode: 0o440, items: [{ key: 'run_agentctl-task_input', path: 'input' }] } },
+      {
+        name: 'secrets',
+        secret: {
+          secretName: 'agentctl-a-secrets',
+          defaultMode: 0o440,
+          items: [{ key: 'run_secrets_TOKEN', path: 'TOKEN' }],
+        },
+      },
+      {
+        name: 'secrets-1',
+        secret: {
+          secretName: 'agentctl-a-secrets',
+          defaultMode: 0o440,
+          items: [{ key: 'run_agentctl-task_input', path: 'input' }],
+        },
+      },
     ]);
     expect(pod.spec!.containers[0]!.volumeMounts).toEqual([
       { name: 'state', mountPath: '/home/agent', subPath: 'home' },
@@ -92,18 +131,37 @@ describe('buildPod', () => {
   });
 
   it('mounts a read-only workspace read-only, and a Cmd is the container args', () => {
-    const pod = buildPod('agentctl-a', record({ spec: spec({ Cmd: ['sh', '-c', 'echo hi'] }, { Binds: ['/p:/workspace:ro', 'agentctl-a-home:/home/agent:rw'] }), workspace: { remote: 'https://g/p.git', commit: 'abc', readOnly: true } }), owner);
+    const pod = buildPod(
+      'agentctl-a',
+      record({
+        spec: spec({ Cmd: ['sh', '-c', 'echo hi'] }, { Binds: ['/p:/workspace:ro', 'agentctl-a-home:/home/agent:rw'] }),
+        workspace: { remote: 'https://g/p.git', commit: 'abc', readOnly: true },
+      }),
+      owner,
+    );
     expect(pod.spec!.containers[0]!.args).toEqual(['sh', '-c', 'echo hi']);
     expect(pod.spec!.containers[0]!.command).toBeUndefined();
-    expect(pod.spec!.containers[0]!.volumeMounts).toContainEqual({ name: 'state', mountPath: '/workspace', subPath: 'workspace', readOnly: true });
+    expect(pod.spec!.containers[0]!.volumeMounts).toContainEqual({
+      name: 'state',
+      mountPath: '/workspace',
+      subPath: 'workspace',
+      readOnly: true,
+    });
   });
 });
 
 describe('classifyBinds', () => {
   it('refuses host paths other than the workspace, and engine networks, saying what to drop', () => {
-    expect(() => classifyBinds(spec({}, { Binds: ['/p:/workspace:rw', '/run/ssh.sock:/run/ssh-agent.sock'] }))).toThrow(expect.objectContaining({ code: 'KUBERNETES_UNSUPPORTED', hint: expect.stringContaining('--ssh') }));
-    expect(() => classifyBinds(spec({}, { NetworkMode: 'host' }))).toThrow(expect.objectContaining({ code: 'KUBERNETES_UNSUPPORTED' }));
-    expect(classifyBinds(spec())).toEqual({ workspace: { source: '/home/me/project', target: '/workspace', readOnly: false }, state: { source: 'agentctl-a-home', target: '/home/agent', readOnly: false } });
+    expect(() => classifyBinds(spec({}, { Binds: ['/p:/workspace:rw', '/run/ssh.sock:/run/ssh-agent.sock'] }))).toThrow(
+      expect.objectContaining({ code: 'KUBERNETES_UNSUPPORTED', hint: expect.stringContaining('--ssh') }),
+    );
+    expect(() => classifyBinds(spec({}, { NetworkMode: 'host' }))).toThrow(
+      expect.objectContaining({ code: 'KUBERNETES_UNSUPPORTED' }),
+    );
+    expect(classifyBinds(spec())).toEqual({
+      workspace: { source: '/home/me/project', target: '/workspace', readOnly: false },
+      state: { source: 'agentctl-a-home', target: '/home/agent', readOnly: false },
+    });
   });
 });
 
@@ -113,13 +171,17 @@ describe('cloneScript', () => {
     expect(script).toContain("git clone -q --no-checkout 'https://g/it'\\''s.git' /workspace");
     expect(script).toContain("checkout -q -B 'main' 'abc123'");
     expect(script.indexOf('/workspace/.git')).toBeLessThan(script.indexOf('git clone'));
-    expect(cloneScript({ remote: 'https://g/p.git', commit: 'abc', readOnly: false })).toContain("checkout -q --detach 'abc'");
+    expect(cloneScript({ remote: 'https://g/p.git', commit: 'abc', readOnly: false })).toContain(
+      "checkout -q --detach 'abc'",
+    );
   });
 });
 
 describe('names and records', () => {
   it('refuses names Kubernetes cannot use', () => {
-    expect(() => checkKubernetesName('agentctl-Upper')).toThrow(expect.objectContaining({ code: 'KUBERNETES_NAME_INVALID' }));
+    expect(() => checkKubernetesName('agentctl-Upper')).toThrow(
+      expect.objectContaining({ code: 'KUBERNETES_NAME_INVALID' }),
+    );
     expect(() => checkKubernetesName('agentctl-a_b')).toThrow();
     expect(() => checkKubernetesName('agentctl-a.b-1')).not.toThrow();
   });

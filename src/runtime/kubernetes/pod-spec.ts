@@ -1,4 +1,12 @@
-import type { V1ConfigMap, V1Container, V1PersistentVolumeClaim, V1Pod, V1Secret, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type {
+  V1ConfigMap,
+  V1Container,
+  V1PersistentVolumeClaim,
+  V1Pod,
+  V1Secret,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
 import { UsageError } from '../../core/errors.js';
 import type { ContainerSpec } from '../container-operations.js';
 import { toKubernetesMetadata } from './kube-labels.js';
@@ -63,9 +71,13 @@ export function secretName(recordName: string): string {
 /** Kubernetes object names are DNS-1123 subdomains: lower case, digits, '-' and '.'. */
 export function checkKubernetesName(name: string): void {
   if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) {
-    throw new UsageError('KUBERNETES_NAME_INVALID', `"${name}" cannot name a Kubernetes object (lower-case letters, digits, '-' and '.' only)`, {
-      hint: 'Choose an agent name in lower case without "_", e.g. `agentctl start my-agent`',
-    });
+    throw new UsageError(
+      'KUBERNETES_NAME_INVALID',
+      `"${name}" cannot name a Kubernetes object (lower-case letters, digits, '-' and '.' only)`,
+      {
+        hint: 'Choose an agent name in lower case without "_", e.g. `agentctl start my-agent`',
+      },
+    );
   }
 }
 
@@ -95,14 +107,22 @@ export function classifyBinds(spec: ContainerSpec): { workspace?: Bind; state?: 
   for (const bind of spec.HostConfig.Binds.map(parseBind)) {
     if (bind.source.startsWith('/')) {
       if (bind.target === spec.WorkingDir && workspace === undefined) workspace = bind;
-      else throw unsupported(`Mounting ${bind.target} from this machine`, 'Start without --ssh, --docker-access socket or --worktree on Kubernetes: each agent works in its own clone');
+      else
+        throw unsupported(
+          `Mounting ${bind.target} from this machine`,
+          'Start without --ssh, --docker-access socket or --worktree on Kubernetes: each agent works in its own clone',
+        );
     } else if (state === undefined) {
       state = bind;
     } else {
       throw unsupported('More than one volume', 'Start the agent with its state volume only');
     }
   }
-  if (spec.HostConfig.NetworkMode) throw unsupported(`--network ${spec.HostConfig.NetworkMode}`, 'Drop --network (and `network` in the config) for Kubernetes: Pods use the cluster network');
+  if (spec.HostConfig.NetworkMode)
+    throw unsupported(
+      `--network ${spec.HostConfig.NetworkMode}`,
+      'Drop --network (and `network` in the config) for Kubernetes: Pods use the cluster network',
+    );
   return { ...(workspace ? { workspace } : {}), ...(state ? { state } : {}) };
 }
 
@@ -155,14 +175,25 @@ export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap):
       name: 'prepare-state',
       image: spec.Image,
       imagePullPolicy: 'IfNotPresent',
-      command: ['sh', '-c', `mkdir -p /state/home /state/${WORKSPACE_SUBPATH} && chown ${owner.uid}:${owner.gid} /state/home /state/${WORKSPACE_SUBPATH}`],
-      securityContext: { ...hardened, runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, capabilities: { drop: ['ALL'], add: ['CHOWN'] } },
+      command: [
+        'sh',
+        '-c',
+        `mkdir -p /state/home /state/${WORKSPACE_SUBPATH} && chown ${owner.uid}:${owner.gid} /state/home /state/${WORKSPACE_SUBPATH}`,
+      ],
+      securityContext: {
+        ...hardened,
+        runAsUser: 0,
+        runAsGroup: 0,
+        runAsNonRoot: false,
+        capabilities: { drop: ['ALL'], add: ['CHOWN'] },
+      },
       volumeMounts: [{ name: STATE_VOLUME, mountPath: '/state' }],
       resources: smallResources(),
     });
   }
   if (binds.workspace) {
-    if (!record.workspace) throw unsupported('A workspace without a git remote', 'Push the repository to a remote the cluster can reach');
+    if (!record.workspace)
+      throw unsupported('A workspace without a git remote', 'Push the repository to a remote the cluster can reach');
     const workspaceMount: V1VolumeMount = binds.state
       ? { name: STATE_VOLUME, mountPath: binds.workspace.target, subPath: WORKSPACE_SUBPATH }
       : { name: 'workspace', mountPath: binds.workspace.target };
@@ -172,8 +203,17 @@ export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap):
       image: spec.Image,
       imagePullPolicy: 'IfNotPresent',
       command: ['sh', '-c', cloneScript(record.workspace)],
-      env: [{ name: 'GIT_TERMINAL_PROMPT', value: '0' }, { name: 'HOME', value: '/tmp' }],
-      securityContext: { ...hardened, runAsUser: uid, runAsGroup: gid, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+      env: [
+        { name: 'GIT_TERMINAL_PROMPT', value: '0' },
+        { name: 'HOME', value: '/tmp' },
+      ],
+      securityContext: {
+        ...hardened,
+        runAsUser: uid,
+        runAsGroup: gid,
+        runAsNonRoot: true,
+        capabilities: { drop: ['ALL'] },
+      },
       volumeMounts: [workspaceMount],
       resources: smallResources(),
     });
@@ -202,7 +242,9 @@ export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap):
     ...(spec.Cmd ? { args: spec.Cmd } : {}),
     env: spec.Env.map((entry) => {
       const equals = entry.indexOf('=');
-      return equals === -1 ? { name: entry, value: '' } : { name: entry.slice(0, equals), value: entry.slice(equals + 1) };
+      return equals === -1
+        ? { name: entry, value: '' }
+        : { name: entry.slice(0, equals), value: entry.slice(equals + 1) };
     }),
     ...(spec.WorkingDir ? { workingDir: spec.WorkingDir } : {}),
     tty: spec.Tty,
@@ -213,7 +255,10 @@ export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap):
       runAsUser: uid,
       runAsGroup: gid,
       runAsNonRoot: true,
-      capabilities: { drop: spec.HostConfig.CapDrop, ...(spec.HostConfig.CapAdd.length > 0 ? { add: spec.HostConfig.CapAdd } : {}) },
+      capabilities: {
+        drop: spec.HostConfig.CapDrop,
+        ...(spec.HostConfig.CapAdd.length > 0 ? { add: spec.HostConfig.CapAdd } : {}),
+      },
     },
     // Requests equal limits: the scheduler places the agent only where its limits fit.
     resources: {
@@ -229,7 +274,16 @@ export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap):
       name,
       labels: meta.labels,
       annotations: meta.annotations,
-      ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: owner.metadata!.name!, uid: owner.metadata!.uid!, controller: false, blockOwnerDeletion: false }],
+      ownerReferences: [
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          name: owner.metadata!.name!,
+          uid: owner.metadata!.uid!,
+          controller: false,
+          blockOwnerDeletion: false,
+        },
+      ],
     },
     spec: {
       restartPolicy: 'Never',
@@ -273,13 +327,26 @@ export function buildSecret(name: string, files: Record<string, Buffer>, owner: 
     metadata: {
       name: secretName(name),
       labels: meta.labels,
-      ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: owner.metadata!.name!, uid: owner.metadata!.uid!, controller: false, blockOwnerDeletion: false }],
+      ownerReferences: [
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          name: owner.metadata!.name!,
+          uid: owner.metadata!.uid!,
+          controller: false,
+          blockOwnerDeletion: false,
+        },
+      ],
     },
     data: Object.fromEntries(Object.entries(files).map(([key, value]) => [key, value.toString('base64')])),
   };
 }
 
-export function buildClaim(name: string, labels: Record<string, string>, options: { size: string; storageClass?: string }): V1PersistentVolumeClaim {
+export function buildClaim(
+  name: string,
+  labels: Record<string, string>,
+  options: { size: string; storageClass?: string },
+): V1PersistentVolumeClaim {
   const meta = toKubernetesMetadata(labels);
   return {
     apiVersion: 'v1',

@@ -15,7 +15,15 @@ describe('readTar', () => {
     expect(entries).toEqual([
       { name: 'secrets', type: 'directory', mode: 0o500, uid: 1000, gid: 1001, mtime: 1_700_000_000_000 },
       { name: 'secrets/TOKEN', type: 'file', mode: 0o400, uid: 1000, gid: 1001, content, mtime: 1_700_000_000_000 },
-      { name: 'secrets/EMPTY', type: 'file', mode: 0o400, uid: 1000, gid: 1001, content: Buffer.alloc(0), mtime: 1_700_000_000_000 },
+      {
+        name: 'secrets/EMPTY',
+        type: 'file',
+        mode: 0o400,
+        uid: 1000,
+        gid: 1001,
+        content: Buffer.alloc(0),
+        mtime: 1_700_000_000_000,
+      },
     ]);
   });
 

@@ -11,7 +11,11 @@ export function readTar(archive: Buffer): TarEntry[] {
   while (offset + 512 <= archive.length) {
     const header = archive.subarray(offset, offset + 512);
     if (header.every((byte) => byte === 0)) break;
-    const text = (start: number, length: number) => header.subarray(start, start + length).toString('utf8').replace(/\0.*$/s, '');
+    const text = (start: number, length: number) =>
+      header
+        .subarray(start, start + length)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
     const number = (start: number, length: number) => Number.parseInt(text(start, length).trim() || '0', 8);
     const size = number(124, 12);
     const type = text(156, 1);
@@ -19,7 +23,8 @@ export function readTar(archive: Buffer): TarEntry[] {
     offset += 512;
     const content = archive.subarray(offset, offset + size);
     offset += Math.ceil(size / 512) * 512;
-    if (type !== '0' && type !== '' && type !== '5') throw new Error(`unsupported tar entry type "${type}" for ${name}`);
+    if (type !== '0' && type !== '' && type !== '5')
+      throw new Error(`unsupported tar entry type "${type}" for ${name}`);
     entries.push({
       name,
       type: type === '5' ? 'directory' : 'file',

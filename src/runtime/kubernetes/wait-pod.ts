@@ -11,11 +11,18 @@ export function pendingError(name: string, pod: V1Pod, pending: { reason: string
   const namespace = pod.metadata?.namespace ?? '';
   const agent = name.replace(CONTAINER_PREFIX, '');
   if (IMAGE_FAILURES.has(pending.reason)) {
-    const image = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((container) => container.state?.waiting?.reason === pending.reason)?.image ?? pod.spec?.containers[0]?.image;
-    return new ImageError('IMAGE_PULL_FAILED', `The cluster cannot pull ${image}: ${pending.message || pending.reason}`, {
-      hint: 'Check the image reference and that the nodes can reach the registry (imagePullSecrets for a private one)',
-      details: { agent, image, reason: pending.reason },
-    });
+    const image =
+      [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find(
+        (container) => container.state?.waiting?.reason === pending.reason,
+      )?.image ?? pod.spec?.containers[0]?.image;
+    return new ImageError(
+      'IMAGE_PULL_FAILED',
+      `The cluster cannot pull ${image}: ${pending.message || pending.reason}`,
+      {
+        hint: 'Check the image reference and that the nodes can reach the registry (imagePullSecrets for a private one)',
+        details: { agent, image, reason: pending.reason },
+      },
+    );
   }
   if (CONFIG_FAILURES.has(pending.reason)) {
     return new EngineError('POD_START_FAILED', `Agent ${agent} cannot start: ${pending.message || pending.reason}`, {
@@ -50,7 +57,12 @@ export function createPodWaits(deps: PodWaitDeps) {
       const pod = await readPod(name);
       if (!pod || (uid && pod.metadata?.uid !== uid)) return last;
       last = pod;
-      if (Date.now() > deadline) throw new TimeoutError('POD_DELETE_TIMEOUT', `Pod ${name} was not gone within ${Math.round(timeoutMs / 1000)} s`, { hint: `Check it with \`kubectl -n ${namespace} describe pod ${name}\`` });
+      if (Date.now() > deadline)
+        throw new TimeoutError(
+          'POD_DELETE_TIMEOUT',
+          `Pod ${name} was not gone within ${Math.round(timeoutMs / 1000)} s`,
+          { hint: `Check it with \`kubectl -n ${namespace} describe pod ${name}\`` },
+        );
       await sleep(250);
     }
   }
@@ -61,7 +73,10 @@ export function createPodWaits(deps: PodWaitDeps) {
    * created, a step before it failed. Ends at `timeoutMs` (POD_START_TIMEOUT, with the last reason
    * seen) and at once when `signal` aborts (its reason is thrown).
    */
-  async function waitPodStarted(name: string, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+  async function waitPodStarted(
+    name: string,
+    options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<void> {
     const { signal } = options;
     const timeoutMs = options.timeoutMs ?? deps.startTimeoutMs ?? 300_000;
     const deadline = Date.now() + timeoutMs;
@@ -70,28 +85,46 @@ export function createPodWaits(deps: PodWaitDeps) {
       if (signal?.aborted) throw signal.reason;
       const pod = await readPod(name);
       if (signal?.aborted) throw signal.reason;
-      if (!pod) throw new EngineError('POD_GONE', `The Pod of agent ${name} was deleted while it started`, { hint: 'Start it again; check for another agentctl or a cluster policy removing Pods' });
+      if (!pod)
+        throw new EngineError('POD_GONE', `The Pod of agent ${name} was deleted while it started`, {
+          hint: 'Start it again; check for another agentctl or a cluster policy removing Pods',
+        });
       const status = agentContainerStatus(pod);
       if (status?.state?.running || status?.state?.terminated) return;
       for (const init of pod.status?.initContainerStatuses ?? []) {
         const terminated = init.state?.terminated ?? init.lastState?.terminated;
         if (terminated && terminated.exitCode !== 0) {
-          const log = await core.readNamespacedPodLog({ name, namespace, container: init.name, tailLines: 5 }).catch(() => '');
+          const log = await core
+            .readNamespacedPodLog({ name, namespace, container: init.name, tailLines: 5 })
+            .catch(() => '');
           const what = init.name === 'clone-workspace' ? 'clone the workspace' : 'prepare the state volume';
-          throw new EngineError(init.name === 'clone-workspace' ? 'WORKSPACE_CLONE_FAILED' : 'STATE_PREPARE_FAILED', `The Pod of agent ${name} could not ${what}: ${String(log).trim().split('\n').pop() || terminated.reason || `exit code ${terminated.exitCode}`}`, {
-            hint: init.name === 'clone-workspace' ? 'Push the commit to the remote, and make sure the cluster can reach and read that remote' : 'Check the storage class and the image (it needs sh, mkdir and chown)',
-            details: { agent: name, container: init.name },
-          });
+          throw new EngineError(
+            init.name === 'clone-workspace' ? 'WORKSPACE_CLONE_FAILED' : 'STATE_PREPARE_FAILED',
+            `The Pod of agent ${name} could not ${what}: ${String(log).trim().split('\n').pop() || terminated.reason || `exit code ${terminated.exitCode}`}`,
+            {
+              hint:
+                init.name === 'clone-workspace'
+                  ? 'Push the commit to the remote, and make sure the cluster can reach and read that remote'
+                  : 'Check the storage class and the image (it needs sh, mkdir and chown)',
+              details: { agent: name, container: init.name },
+            },
+          );
         }
       }
       const pending = describePending(pod);
       if (pending?.final) throw pendingError(name, pod, pending);
       if (Date.now() >= deadline) {
-        const why = pending ? `${pending.reason}${pending.message ? `: ${pending.message}` : ''}` : `still ${pod.status?.phase ?? 'Pending'}`;
-        throw new TimeoutError('POD_START_TIMEOUT', `Agent ${name.replace(CONTAINER_PREFIX, '')} did not start within ${formatSeconds(timeoutMs)} (${why})`, {
-          hint: `Start again with a longer --wait-timeout, or see what the cluster says with \`kubectl -n ${namespace} describe pod ${name}\``,
-          details: { agent: name.replace(CONTAINER_PREFIX, ''), ...(pending ? { reason: pending.reason } : {}) },
-        });
+        const why = pending
+          ? `${pending.reason}${pending.message ? `: ${pending.message}` : ''}`
+          : `still ${pod.status?.phase ?? 'Pending'}`;
+        throw new TimeoutError(
+          'POD_START_TIMEOUT',
+          `Agent ${name.replace(CONTAINER_PREFIX, '')} did not start within ${formatSeconds(timeoutMs)} (${why})`,
+          {
+            hint: `Start again with a longer --wait-timeout, or see what the cluster says with \`kubectl -n ${namespace} describe pod ${name}\``,
+            details: { agent: name.replace(CONTAINER_PREFIX, ''), ...(pending ? { reason: pending.reason } : {}) },
+          },
+        );
       }
       await pause(Math.min(delay, Math.max(0, deadline - Date.now())), signal);
       delay = Math.min(delay * 2, 1000);
