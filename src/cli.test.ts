@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { main } from './cli.js';
 import { memoryStreams } from '../test/helpers/memory-streams.js';
-import { EXIT_CODES } from './core/exit-codes.js';
+import { EXIT_CODES } from './shared/exit-codes.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 

@@ -1,10 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
-import { BUILD_INFO } from './core/build-info.js';
-import { CancelledError, TerminatedError, UsageError, toAgentctlError, type AgentctlError } from './core/errors.js';
-import { exitCodeFor } from './core/exit-codes.js';
+import { BUILD_INFO } from './shared/build-info.js';
+import { CancelledError, TerminatedError, UsageError, toAgentctlError, type AgentctlError } from './shared/errors.js';
+import { exitCodeFor } from './shared/exit-codes.js';
 import { Io, type Streams } from './io/io.js';
 import { CommandContext } from './commands/context.js';
 import { COMMANDS } from './commands/index.js';
+import { PassThroughExit } from './commands/pass-through-exit.js';
 
 export interface MainDeps {
   streams?: Streams;
@@ -12,11 +13,6 @@ export interface MainDeps {
   cwd?: string;
   /** Installs SIGINT/SIGTERM handlers (off in tests that call main directly). */
   handleSignals?: boolean;
-}
-
-/** Exit code an agent's own process asked for (exec, attach, run, wait pass it through). */
-export class PassThroughExit {
-  constructor(readonly code: number) {}
 }
 
 function preScan(argv: string[]): { json: boolean; quiet: boolean; verbose: boolean; color: boolean } {

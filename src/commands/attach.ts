@@ -19,7 +19,7 @@ export async function resolveDetachKeys(context: CommandContext, flag: string | 
   try {
     parseDetachKeys(config.detachKeys);
   } catch (error) {
-    const { UsageError } = await import('../core/errors.js');
+    const { UsageError } = await import('../shared/errors.js');
     throw new UsageError('INVALID_DETACH_KEYS', `${(error as Error).message} (config detachKeys)`, {
       hint: 'Fix `detachKeys` in your config or AGENTCTL_DETACH_KEYS: comma-separated keys such as "ctrl-\\" or "ctrl-p,ctrl-q"',
       cause: error,
@@ -37,7 +37,7 @@ export async function runAttach(
   options: { name: string; detachKeys?: string; secrets?: string[]; start?: () => Promise<void> },
 ): Promise<never> {
   const { attachAgent, ATTACH_DETACHED } = await import('../core/agents/attach-agent.js');
-  const { PassThroughExit } = await import('../cli.js');
+  const { PassThroughExit } = await import('./pass-through-exit.js');
   const detachKeys = await resolveDetachKeys(context, options.detachKeys);
   const code = await attachAgent(await streamDeps(context, options.secrets), {
     name: options.name,

@@ -3,7 +3,7 @@ import type { CommandContext } from './context.js';
 import { completeWords } from '../core/completion/complete-words.js';
 import { SHELLS, completionScript, type Shell } from '../core/completion/shell-scripts.js';
 import { AGENT_FILTER } from '../core/agents/agent-lookup.js';
-import { CONTAINER_PREFIX, LABELS } from '../core/labels.js';
+import { CONTAINER_PREFIX, LABELS } from '../shared/labels.js';
 
 /** Global flags typed before the command that decide which engine to ask for agent names. */
 function engineFlags(words: string[]): { runtime?: 'docker' | 'podman'; host?: string } {

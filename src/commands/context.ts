@@ -2,7 +2,7 @@ import os from 'node:os';
 import type { Io } from '../io/io.js';
 import type { LoadedConfig, FlagValue } from '../config/load-config.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
-import type { Connection } from '../runtime/connect.js';
+import type { Connection } from '../runtime/connection.js';
 import type { EngineKind } from '../runtime/endpoint.js';
 
 export interface GlobalOptions {

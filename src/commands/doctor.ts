@@ -12,9 +12,9 @@ export function registerDoctor(program: Command, context: CommandContext): void 
     .action(async () => {
       const [{ runDoctor }, { doctorDeps }, { PassThroughExit }, { exitCodeFor }] = await Promise.all([
         import('../core/doctor/run-doctor.js'),
-        import('../core/doctor/node-deps.js'),
-        import('../cli.js'),
-        import('../core/exit-codes.js'),
+        import('./doctor-deps.js'),
+        import('./pass-through-exit.js'),
+        import('../shared/exit-codes.js'),
       ]);
       const report = await runDoctor(doctorDeps(context));
       const { io } = context;

@@ -3,7 +3,7 @@ import type { CommandContext } from './context.js';
 import type { ExecAgentOptions, ExecResult, StreamDeps } from '../core/agents/exec-agent.js';
 import type { AgentContainerInfo } from '../runtime/stream-operations.js';
 import { Writable } from 'node:stream';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../shared/errors.js';
 
 interface ExecFlags {
   tty?: boolean;
@@ -93,7 +93,7 @@ export async function runExec(
   secretFlags: string[] = [],
 ): Promise<never> {
   const { execAgent } = await import('../core/agents/exec-agent.js');
-  const { PassThroughExit } = await import('../cli.js');
+  const { PassThroughExit } = await import('./pass-through-exit.js');
   const deps = await streamDeps(context, secretFlags);
   const output = json ? { stdout: collector(), stderr: collector() } : undefined;
   if (output) deps.streams = { stdin: deps.streams.stdin, stdout: output.stdout.stream, stderr: output.stderr.stream };

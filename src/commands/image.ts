@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
-import { BUILD_INFO } from '../core/build-info.js';
-import { ConflictError, NotFoundError, UnsafeOperationError, UsageError } from '../core/errors.js';
+import { BUILD_INFO } from '../shared/build-info.js';
+import { ConflictError, NotFoundError, UnsafeOperationError, UsageError } from '../shared/errors.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 

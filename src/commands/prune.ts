@@ -15,7 +15,7 @@ export function registerPrune(program: Command, context: CommandContext): void {
     .action(async (flags: { dryRun?: boolean; workspace?: string; force?: boolean }) => {
       const { pruneAgents } = await import('../core/agents/prune.js');
       const { getWorktreeDir } = await import('../config/paths.js');
-      const { UnsafeOperationError } = await import('../core/errors.js');
+      const { UnsafeOperationError } = await import('../shared/errors.js');
       const { config } = await context.config();
       const processUser =
         typeof process.getuid === 'function' ? { uid: process.getuid(), gid: process.getgid!() } : undefined;

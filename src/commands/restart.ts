@@ -12,8 +12,8 @@ export function registerRestart(program: Command, context: CommandContext): void
     .addHelpText('after', '\nExamples:\n  $ agentctl restart fixer')
     .action(async (names: string[], flags: { all?: boolean; timeout?: string; waitTimeout: string }) => {
       const { restartAgents, parseStopTimeout, checkSelection } = await import('../core/agents/stop-agent.js');
-      const { parseDuration } = await import('../core/duration.js');
-      const { UsageError } = await import('../core/errors.js');
+      const { parseDuration } = await import('../shared/duration.js');
+      const { UsageError } = await import('../shared/errors.js');
       const waitTimeoutMs = parseDuration(flags.waitTimeout);
       if (!(waitTimeoutMs > 0))
         throw new UsageError('INVALID_WAIT_TIMEOUT', 'Invalid --wait-timeout', {

@@ -1,9 +1,19 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CommandContext } from './context.js';
-import type { RunFlags } from './run.js';
-import { toAgentctlError, type AgentctlError } from '../core/errors.js';
-import { exitCodeFor } from '../core/exit-codes.js';
+import type { AgentFlags } from './agent-options.js';
+import { toAgentctlError, type AgentctlError } from '../shared/errors.js';
+import { exitCodeFor } from '../shared/exit-codes.js';
+
+/** The flags of `agentctl run` (src/commands/run.ts). */
+export interface RunFlags extends AgentFlags {
+  timeout?: string;
+  stopTimeout: string;
+  rm?: boolean;
+  resultFile?: string;
+  task?: string;
+  input?: string;
+}
 
 interface RunRequest {
   flags: RunFlags;
@@ -19,7 +29,7 @@ function errorDocument(error: AgentctlError) {
 
 /** `agentctl run`: runs the agent (core), renders the result and ends with the agent's exit code. */
 export async function executeRun(context: CommandContext, request: RunRequest): Promise<never> {
-  const { PassThroughExit } = await import('../cli.js');
+  const { PassThroughExit } = await import('./pass-through-exit.js');
   const { flags } = request;
   const { io } = context;
   const json = context.globals.json;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
+import type { RunFlags } from './run-action.js';
 import {
   addEngineOptions,
   addEnvOptions,
@@ -7,19 +8,9 @@ import {
   addTargetOptions,
   addWorktreeOptions,
   splitOperands,
-  type AgentFlags,
 } from './agent-options.js';
-import { parseDuration } from '../core/duration.js';
-import { UsageError } from '../core/errors.js';
-
-interface RunFlags extends AgentFlags {
-  timeout?: string;
-  stopTimeout: string;
-  rm?: boolean;
-  resultFile?: string;
-  task?: string;
-  input?: string;
-}
+import { parseDuration } from '../shared/duration.js';
+import { UsageError } from '../shared/errors.js';
 
 function parseTimeout(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -80,5 +71,3 @@ Examples:
       });
     });
 }
-
-export type { RunFlags };

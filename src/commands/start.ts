@@ -60,7 +60,7 @@ Examples:
     )
     .action(async (_name: unknown, _command: unknown, _options: unknown, command: Command) => {
       const { prepareAgent } = await import('../core/agents/start-agent.js');
-      const { parseDuration } = await import('../core/duration.js');
+      const { parseDuration } = await import('../shared/duration.js');
       const { agentStartDeps } = await import('./agent-start-deps.js');
       const flags = command.opts<StartFlags>();
       const saveEngineInfo = async () => (await import('../runtime/engine-info-cache.js')).saveEngineInfoCache();

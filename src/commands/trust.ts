@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../shared/errors.js';
 
 export function registerTrust(program: Command, context: CommandContext): void {
   program

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../shared/errors.js';
 
 export function registerWait(program: Command, context: CommandContext): void {
   program
@@ -11,8 +11,8 @@ export function registerWait(program: Command, context: CommandContext): void {
     .addHelpText('after', '\nExamples:\n  $ agentctl wait fixer\n  $ agentctl wait one two --timeout 1h --json')
     .action(async (names: string[], flags: { timeout?: string }) => {
       const { waitAgents, combinedExitCode } = await import('../core/run/wait-agents.js');
-      const { parseDuration } = await import('../core/duration.js');
-      const { PassThroughExit } = await import('../cli.js');
+      const { parseDuration } = await import('../shared/duration.js');
+      const { PassThroughExit } = await import('./pass-through-exit.js');
       const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout);
       if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs <= 0)) {
         throw new UsageError('INVALID_TIMEOUT', `Invalid --timeout "${flags.timeout}"`, {

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, UntrustedConfigError } from '../core/errors.js';
-import { exitCodeFor } from '../core/exit-codes.js';
+import { ConfigError, UntrustedConfigError } from '../shared/errors.js';
+import { exitCodeFor } from '../shared/exit-codes.js';
 import { loadConfig } from './load-config.js';
 import { getTrustKey, hashConfig, writeTrustStore } from './project-trust.js';
 

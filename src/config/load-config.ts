@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError } from '../shared/errors.js';
 import { ENV_VARIABLES } from './env-vars.js';
 import { mergeLayer, setPath, type Plain } from './merge.js';
 import { DEFAULTS } from './defaults.js';

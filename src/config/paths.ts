@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError } from '../shared/errors.js';
 import type { Config } from './schema.js';
 
 /**

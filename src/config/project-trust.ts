@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, UntrustedConfigError } from '../core/errors.js';
+import { ConfigError, UntrustedConfigError } from '../shared/errors.js';
 import { formatKeys, type KeyNeedingTrust } from './project-key-rules.js';
 
 // The trust record and hashes. load-config imports this module only when a project config sets

@@ -89,6 +89,3 @@ export const configSchema = z
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
-
-/** Values used when no layer sets a key (in defaults.ts, which loads without zod). */
-export { DEFAULTS } from './defaults.js';

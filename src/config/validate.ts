@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError } from '../shared/errors.js';
 import { configSchema, type Config } from './schema.js';
 
 /** The object schema found at a config path, to list the keys it allows. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BUILD_INFO } from './build-info.js';
-import { RuntimeNotFoundError } from './errors.js';
+import { BUILD_INFO } from '../shared/build-info.js';
+import { RuntimeNotFoundError } from '../shared/errors.js';
 import { fetchVersionReport } from './version-report.js';
 
 const pinned = `${BUILD_INFO.image.repository}:${BUILD_INFO.image.tag}`;

@@ -1,6 +1,6 @@
-import { BUILD_INFO } from './build-info.js';
+import { BUILD_INFO } from '../shared/build-info.js';
 import type { EngineVersion } from '../runtime/container-runtime.js';
-import { isAgentctlError } from './errors.js';
+import { isAgentctlError } from '../shared/errors.js';
 
 export interface VersionReport {
   cli: { version: string; node: string };

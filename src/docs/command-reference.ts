@@ -1,5 +1,5 @@
 import type { Command, Option } from 'commander';
-import { EXIT_CODES } from '../core/exit-codes.js';
+import { EXIT_CODES } from '../shared/exit-codes.js';
 import { visibleSubcommands, walkCommands } from './program-definition.js';
 
 /** The text a command adds after its help (its examples), as `--help` would print it. */

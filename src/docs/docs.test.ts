@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EXIT_CODES } from '../core/exit-codes.js';
+import { EXIT_CODES } from '../shared/exit-codes.js';
 import { renderCommandReference } from './command-reference.js';
 import { getProgramDefinition, walkCommands } from './program-definition.js';
 

@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import semver from 'semver';
-import { ImageError, UsageError } from '../core/errors.js';
+import { ImageError, UsageError } from '../shared/errors.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
-import { parseImageReference } from './image-reference.js';
+import { parseImageReference } from '../shared/image-reference.js';
 import { directoryEntries, tarArchive } from './tar-context.js';
 
 export const STACKS = ['base', 'node', 'python', 'browser'] as const;

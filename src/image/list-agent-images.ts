@@ -1,7 +1,12 @@
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import type { LocalImage } from '../runtime/image-operations.js';
 import { STACK_LABEL, STACKS } from './build-agent-image.js';
-import { canonicalRepository, formatReference, parseImageReference, sameRepository } from './image-reference.js';
+import {
+  canonicalRepository,
+  formatReference,
+  parseImageReference,
+  sameRepository,
+} from '../shared/image-reference.js';
 
 export interface AgentImageSummary {
   reference: string;

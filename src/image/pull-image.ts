@@ -1,7 +1,7 @@
-import { CancelledError, ImageError } from '../core/errors.js';
+import { CancelledError, ImageError } from '../shared/errors.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
-import type { ImageReference } from './image-reference.js';
-import type { PullProgressReporter } from './pull-progress.js';
+import type { ImageReference } from '../shared/image-reference.js';
+import type { PullProgressReporter } from '../io/pull-progress.js';
 import { lookupRegistryAuth } from './registry-auth.js';
 
 export interface PullDeps {

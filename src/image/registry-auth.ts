@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RegistryAuth } from '../runtime/image-operations.js';
-import { DOCKER_HUB, type ImageReference } from './image-reference.js';
+import { DOCKER_HUB, type ImageReference } from '../shared/image-reference.js';
 
 /** Runs `docker-credential-<helper> get` with `input` on stdin; resolves to its stdout. */
 export type CredentialHelperRunner = (helper: string, input: string) => Promise<string>;

@@ -1,6 +1,6 @@
-import { ImageError } from '../core/errors.js';
+import { ImageError } from '../shared/errors.js';
 import type { RegistryAuth } from '../runtime/image-operations.js';
-import { DOCKER_HUB, type ImageReference } from './image-reference.js';
+import { DOCKER_HUB, type ImageReference } from '../shared/image-reference.js';
 
 export type Fetch = typeof fetch;
 

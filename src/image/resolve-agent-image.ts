@@ -1,9 +1,9 @@
 import type { Config } from '../config/schema.js';
-import { BUILD_INFO } from '../core/build-info.js';
-import { ConfigError, ImageError, UsageError } from '../core/errors.js';
+import { BUILD_INFO } from '../shared/build-info.js';
+import { ConfigError, ImageError, UsageError } from '../shared/errors.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import type { LocalImage } from '../runtime/image-operations.js';
-import { quoteInput } from '../core/quote.js';
+import { quoteInput } from '../shared/quote.js';
 import {
   digestFor,
   formatReference,
@@ -11,12 +11,12 @@ import {
   parseImageReference,
   withTag,
   type ImageReference,
-} from './image-reference.js';
+} from '../shared/image-reference.js';
 import { pullWithAuth } from './pull-image.js';
-import type { PullProgressReporter } from './pull-progress.js';
+import type { PullProgressReporter } from '../io/pull-progress.js';
 import { isTagRange, resolveTagRange } from './tag-range.js';
 
-export type { PullProgressReporter } from './pull-progress.js';
+export type { PullProgressReporter } from '../io/pull-progress.js';
 
 export interface ResolvedImage {
   /** The exact reference used (repository:tag). */

@@ -1,7 +1,7 @@
 import semver from 'semver';
-import { ImageError } from '../core/errors.js';
+import { ImageError } from '../shared/errors.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
-import { canonicalRepository, parseImageReference, type ImageReference } from './image-reference.js';
+import { canonicalRepository, parseImageReference, type ImageReference } from '../shared/image-reference.js';
 import { lookupRegistryAuth } from './registry-auth.js';
 import { listRegistryTags, type Fetch } from './registry-client.js';
 

@@ -1,4 +1,4 @@
-import type { PullProgressReporter } from '../image/pull-progress.js';
+import type { PullProgressReporter } from './pull-progress.js';
 import type { PullEvent } from '../runtime/image-operations.js';
 import type { Io } from './io.js';
 

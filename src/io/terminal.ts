@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../shared/errors.js';
 import type { TerminalSize } from '../runtime/stream-operations.js';
 
 // One key, so no key the agent uses is held back (see docs/user-guide.md, "Detaching").

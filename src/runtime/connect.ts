@@ -1,6 +1,7 @@
 import { access, readFile, readdir } from 'node:fs/promises';
 import type { ContainerRuntime } from './container-runtime.js';
-import { detectRuntime, type Detected } from './detect/detect-runtime.js';
+import type { Connection } from './connection.js';
+import { detectRuntime } from './detect/detect-runtime.js';
 import type { DetectionEnvironment } from './detect/strategy.js';
 import { DockerodeRuntime } from './dockerode-runtime.js';
 import type { EngineKind } from './endpoint.js';
@@ -19,8 +20,7 @@ export interface ConnectOptions {
   log?: (message: string) => void;
 }
 
-/** How the backend was found: the strategy that answered, and every attempt (for doctor and --verbose). */
-export type Connection = Pick<Detected, 'endpoint' | 'strategy' | 'attempts'>;
+export type { Connection } from './connection.js';
 
 export const nodeFs: DetectionEnvironment['fs'] = {
   async exists(path) {

@@ -6,7 +6,7 @@ import {
   UsageError,
   connectionLostError,
   isConnectionFailure,
-} from '../core/errors.js';
+} from '../shared/errors.js';
 import type { EngineKind } from './endpoint.js';
 import type {
   ContainerDetails,

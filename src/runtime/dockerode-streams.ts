@@ -1,6 +1,6 @@
 import { Readable, type Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
-import { CONTAINER_PREFIX, LABELS } from '../core/labels.js';
+import { CONTAINER_PREFIX, LABELS } from '../shared/labels.js';
 import type { EngineKind } from './endpoint.js';
 import { hijack, streamRequest, supportsRawRequests } from './engine-http.js';
 import { getSecretNames, type AgentContainerInfo, type StreamOperations } from './stream-operations.js';

@@ -1,4 +1,4 @@
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../shared/errors.js';
 
 /** The engines (Docker, Podman) and the cluster backend (Kubernetes). */
 export type EngineKind = 'docker' | 'podman' | 'kubernetes';

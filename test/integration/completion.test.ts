@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LABELS } from '../../src/core/labels.js';
+import { LABELS } from '../../src/shared/labels.js';
 import { testEngine } from '../helpers/engines.js';
 import { BIN, runCli } from '../helpers/run-cli.js';
 

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../shared/errors.js';
 import { InputFileError, readInputFile } from './input-file.js';
 
 const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]*$/;

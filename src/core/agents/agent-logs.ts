@@ -6,7 +6,7 @@ import {
   type OutputStream,
 } from '../../io/demux.js';
 import type { AgentContainerInfo, StreamOperations } from '../../runtime/stream-operations.js';
-import { EngineError, UsageError } from '../errors.js';
+import { EngineError, UsageError } from '../../shared/errors.js';
 import { findAgent } from './agent-lookup.js';
 import { parseLogTime, parseTail } from './log-time.js';
 

@@ -1,6 +1,6 @@
-import { quoteInput } from '../quote.js';
-import { NotFoundError } from '../errors.js';
-import { LABELS } from '../labels.js';
+import { quoteInput } from '../../shared/quote.js';
+import { NotFoundError } from '../../shared/errors.js';
+import { LABELS } from '../../shared/labels.js';
 import type { ContainerDetails, ContainerOperations } from '../../runtime/container-operations.js';
 import type { AgentContainerInfo, StreamOperations } from '../../runtime/stream-operations.js';
 import { containerName } from './agent-name.js';

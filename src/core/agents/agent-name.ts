@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
-import { CONTAINER_PREFIX } from '../labels.js';
-import { UsageError } from '../errors.js';
-import { quoteInput } from '../quote.js';
+import { CONTAINER_PREFIX } from '../../shared/labels.js';
+import { UsageError } from '../../shared/errors.js';
+import { quoteInput } from '../../shared/quote.js';
 
 /** Engine name rules (Docker and Podman alike), for the part after the `agentctl-` prefix. */
 const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildAgentSpec, normaliseCapability, type AgentSpecInput } from './agent-spec.js';
-import { LABELS } from '../labels.js';
+import { LABELS } from '../../shared/labels.js';
 
 function input(overrides: Partial<AgentSpecInput> = {}): AgentSpecInput {
   return {

@@ -1,5 +1,5 @@
-import { UsageError } from '../errors.js';
-import { LABELS } from '../labels.js';
+import { UsageError } from '../../shared/errors.js';
+import { LABELS } from '../../shared/labels.js';
 import type { ContainerSpec } from '../../runtime/container-operations.js';
 import { containerName, homeVolumeName } from './agent-name.js';
 import type { AgentUser } from './agent-user.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAgentctlError } from '../errors.js';
+import { isAgentctlError } from '../../shared/errors.js';
 import { checkSshSocketUsable, checkWorkspaceWritable, decideAgentUser, mayAccess } from './agent-user.js';
 
 const base = { kind: 'docker' as const, platform: 'linux' as const, rootless: false };

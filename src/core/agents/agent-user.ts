@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../shared/errors.js';
 import type { EngineKind } from '../../runtime/endpoint.js';
 
 /** The non-root user of agentctl's images (and of any image when nothing better is known). */

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../io/terminal.js';
-import { CancelledError, ConflictError, EngineError } from '../errors.js';
+import { CancelledError, ConflictError, EngineError } from '../../shared/errors.js';
 import { findAgent } from './agent-lookup.js';
 import type { StreamDeps } from './exec-agent.js';
 import { runSession } from './stream-session.js';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentContainerInfo, StreamOperations } from '../../runtime/stream-operations.js';
 import { EngineHttpError } from '../../runtime/engine-http.js';
-import { ConflictError, EngineError, UsageError } from '../errors.js';
+import { ConflictError, EngineError, UsageError } from '../../shared/errors.js';
 import { findAgent } from './agent-lookup.js';
 import { runSession, type OutputMasker, type TerminalStreams } from './stream-session.js';
 

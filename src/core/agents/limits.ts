@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../shared/errors.js';
 
 export interface Limits {
   /** CPUs as a decimal (HostConfig.NanoCpus = cpus × 1e9). */

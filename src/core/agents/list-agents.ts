@@ -1,4 +1,4 @@
-import { LABELS } from '../labels.js';
+import { LABELS } from '../../shared/labels.js';
 import type { ContainerDetails } from '../../runtime/container-operations.js';
 import { agentNameFromDetails, lookupAllAgents, type LookupRuntime } from './agent-lookup.js';
 import type { AgentWorktreeDeps } from '../worktree/agent-worktrees.js';

@@ -1,5 +1,5 @@
-import { UsageError } from '../errors.js';
-import { parseGoDuration } from '../duration.js';
+import { UsageError } from '../../shared/errors.js';
+import { parseGoDuration } from '../../shared/duration.js';
 
 /**
  * The time layouts docker's client tries for --since / --until (docker/cli `GetTimestamp`), in Go

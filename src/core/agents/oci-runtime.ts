@@ -1,4 +1,4 @@
-import { EngineError, UsageError } from '../errors.js';
+import { EngineError, UsageError } from '../../shared/errors.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import type { EngineInfo } from '../../runtime/engine-operations.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConflictError } from '../errors.js';
+import { ConflictError } from '../../shared/errors.js';
 import type { ContainerSummary, LabelFilter, VolumeSummary } from '../../runtime/container-operations.js';
 import { pruneAgents } from './prune.js';
 import type { LifecycleRuntime } from './stop-agent.js';

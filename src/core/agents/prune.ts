@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { ConflictError } from '../errors.js';
-import { LABELS } from '../labels.js';
+import { ConflictError } from '../../shared/errors.js';
+import { LABELS } from '../../shared/labels.js';
 import type { LabelFilter } from '../../runtime/container-operations.js';
 import { AGENT_FILTER } from './agent-lookup.js';
 import type { LifecycleRuntime } from './stop-agent.js';

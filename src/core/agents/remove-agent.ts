@@ -1,5 +1,5 @@
-import { ConflictError, EngineError } from '../errors.js';
-import { LABELS } from '../labels.js';
+import { ConflictError, EngineError } from '../../shared/errors.js';
+import { LABELS } from '../../shared/labels.js';
 import { agentNameFromDetails, lookupAgents, lookupAllAgents } from './agent-lookup.js';
 import { homeVolumeName } from './agent-name.js';
 import { checkSelection, isLive, type AgentSelection, type LifecycleRuntime } from './stop-agent.js';

@@ -1,6 +1,6 @@
 import type { Config } from '../../config/schema.js';
-import { ConflictError } from '../errors.js';
-import { LABELS } from '../labels.js';
+import { ConflictError } from '../../shared/errors.js';
+import { LABELS } from '../../shared/labels.js';
 import type { ContainerDetails } from '../../runtime/container-operations.js';
 import { formatMemory } from './limits.js';
 import { findLoosenings } from './loosenings.js';

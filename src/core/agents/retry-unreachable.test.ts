@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../errors.js';
+import { EngineError } from '../../shared/errors.js';
 import { isEngineUnreachable, retryWhileUnreachable } from './retry-unreachable.js';
 
 const lost = () =>

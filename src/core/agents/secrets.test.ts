@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveSecrets, secretFileEnv, secretsArchiveEntries } from './secrets.js';
 import { parseEnvEntry, parseEnvFile } from './agent-env.js';
-import { createTar } from './tar.js';
+import { createTar } from '../../shared/tar.js';
 
 describe('secrets', () => {
   it('reads NAME from the host env and NAME=@file, registering every value for masking', async () => {

@@ -1,6 +1,6 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../shared/errors.js';
 import { InputFileError, readInputFile } from './input-file.js';
-import type { TarEntry } from './tar.js';
+import type { TarEntry } from '../../shared/tar.js';
 
 export const SECRETS_DIR = '/run/secrets';
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConflictError, EngineError, ImageError } from '../errors.js';
+import { ConflictError, EngineError, ImageError } from '../../shared/errors.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import type { ContainerDetails, ContainerSpec } from '../../runtime/container-operations.js';
 import { prepareAgent, startAgent, type StartAgentDeps } from './start-agent.js';

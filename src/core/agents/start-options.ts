@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type { Config } from '../../config/schema.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../shared/errors.js';
 import { readEnvFile, parseEnvEntry } from './agent-env.js';
 import { deriveAgentName, validateAgentName } from './agent-name.js';
 import { resolveLimits, type Limits } from './limits.js';

@@ -1,4 +1,4 @@
-import { EngineError, UsageError } from '../errors.js';
+import { EngineError, UsageError } from '../../shared/errors.js';
 import type { ContainerDetails, ContainerOperations } from '../../runtime/container-operations.js';
 import { agentNameFromDetails, lookupAgents, lookupAllAgents } from './agent-lookup.js';
 import { startOutcome, waitUntilRunning, type StartOutcome } from './wait-running.js';

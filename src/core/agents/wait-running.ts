@@ -1,4 +1,4 @@
-import { EngineError, TimeoutError } from '../errors.js';
+import { EngineError, TimeoutError } from '../../shared/errors.js';
 import type { ContainerDetails, ContainerOperations } from '../../runtime/container-operations.js';
 
 export interface WaitDeps {

@@ -2,7 +2,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { getDataDir, getWorktreeDir } from '../../config/paths.js';
 import type { Config } from '../../config/schema.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../shared/errors.js';
 
 /** The flag that lets a user mount a refused (but not a protected) directory; never a config key. */
 export const UNSAFE_WORKSPACE_FLAG = '--allow-unsafe-workspace';

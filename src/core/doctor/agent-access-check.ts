@@ -1,6 +1,6 @@
 import { checkWorkspaceWritable, decideAgentUser, mayAccess, type AgentUser } from '../agents/agent-user.js';
 import { getLimitsIgnoredReason } from '../agents/limits-enforcement.js';
-import { isAgentctlError } from '../errors.js';
+import { isAgentctlError } from '../../shared/errors.js';
 import type { CheckResult, DoctorDeps, EngineFacts } from './check.js';
 
 /** Who an agent started in the current directory would be (as `start` decides it), or undefined. */

@@ -1,8 +1,8 @@
 import type { LoadedConfig } from '../../config/load-config.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
-import type { Connection } from '../../runtime/connect.js';
+import type { Connection } from '../../runtime/connection.js';
 import type { EngineInfo } from '../../runtime/engine-operations.js';
-import type { AgentctlError } from '../errors.js';
+import type { AgentctlError } from '../../shared/errors.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 

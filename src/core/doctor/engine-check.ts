@@ -1,4 +1,4 @@
-import { toAgentctlError } from '../errors.js';
+import { toAgentctlError } from '../../shared/errors.js';
 import type { CheckResult, DoctorDeps, EngineFacts } from './check.js';
 
 /** Finds the engine the way every command does, and asks it about its host. */

@@ -1,4 +1,4 @@
-import { BUILD_INFO } from '../build-info.js';
+import { BUILD_INFO } from '../../shared/build-info.js';
 import type { CheckResult, DoctorDeps, EngineFacts } from './check.js';
 
 export const REGISTRY_TIMEOUT_MS = 5000;

@@ -1,4 +1,4 @@
-import { toAgentctlError } from '../errors.js';
+import { toAgentctlError } from '../../shared/errors.js';
 import type { LoadedConfig } from '../../config/load-config.js';
 import type { AgentUser } from '../agents/agent-user.js';
 import { sshSocketUsableBy } from './agent-access-check.js';

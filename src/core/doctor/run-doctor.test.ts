@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, RuntimeNotFoundError } from '../errors.js';
+import { ConfigError, RuntimeNotFoundError } from '../../shared/errors.js';
 import type { EngineInfo } from '../../runtime/engine-operations.js';
 import type { LocalImage } from '../../runtime/image-operations.js';
 import type { DoctorDeps } from './check.js';

@@ -1,13 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CancelledError, ConflictError, TimeoutError, isAgentctlError, type AgentctlError } from '../errors.js';
-import { LABELS } from '../labels.js';
+import {
+  CancelledError,
+  ConflictError,
+  TimeoutError,
+  isAgentctlError,
+  type AgentctlError,
+} from '../../shared/errors.js';
+import { LABELS } from '../../shared/labels.js';
 import type { StreamSecrets } from '../../io/output-mask.js';
 import { deriveAgentName, MAX_AGENT_NAME_LENGTH } from '../agents/agent-name.js';
 import { prepareAgent, type PendingAgent, type StartAgentDeps } from '../agents/start-agent.js';
 import type { StartAgentOptions } from '../agents/start-options.js';
-import { createTar } from '../agents/tar.js';
+import { createTar } from '../../shared/tar.js';
 import { getGitFor, getWorktreeLocation, type AgentWorktreeDeps } from '../worktree/agent-worktrees.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import { openRunLog, pumpOutput, type RunOutputSinks } from './run-output.js';

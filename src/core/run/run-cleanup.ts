@@ -1,4 +1,4 @@
-import { LABELS } from '../labels.js';
+import { LABELS } from '../../shared/labels.js';
 import type { PendingAgent } from '../agents/start-agent.js';
 import { removeWorktreeOfAgent, type AgentWorktreeDeps } from '../worktree/agent-worktrees.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Config } from '../../config/schema.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../shared/errors.js';
 
 /** Where `--input FILE` is copied inside the agent's container (by the archive API, never on a command line). */
 export const INPUT_DIR = '/run/agentctl';

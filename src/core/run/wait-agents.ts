@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TimeoutError, UsageError } from '../errors.js';
+import { TimeoutError, UsageError } from '../../shared/errors.js';
 import { findAgent } from '../agents/agent-lookup.js';
 import type { ContainerOperations } from '../../runtime/container-operations.js';
 import type { StreamOperations } from '../../runtime/stream-operations.js';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../shared/errors.js';
 import { loadConfig, userConfigDir, type ConfigDeps } from '../../config/load-config.js';
 import { getDataDir } from '../../config/paths.js';
 import {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ConflictError } from '../errors.js';
+import { ConflictError } from '../../shared/errors.js';
 import { getObjectDirectories } from './agent-repository-files.js';
 
 /** Where, inside the container, the agent's repository is mounted when the checkout's `.git` is a file. */

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSyn
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gitSync, makeRepository, makeTempDir } from '../../../test/helpers/git-repo.js';
-import { isAgentctlError } from '../errors.js';
+import { isAgentctlError } from '../../shared/errors.js';
 import {
   createAgentRepository,
   discardAgentRepository,

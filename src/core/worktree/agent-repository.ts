@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chown, copyFile, lstat, mkdir, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConflictError, UsageError } from '../errors.js';
+import { ConflictError, UsageError } from '../../shared/errors.js';
 import type { Repository } from './find-repository.js';
 import { GitCommandError, gitFailed, type GitRunner } from './git.js';
 import { withRepositoryLock } from './repository-lock.js';

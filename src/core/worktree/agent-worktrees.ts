@@ -1,4 +1,4 @@
-import { LABELS } from '../labels.js';
+import { LABELS } from '../../shared/labels.js';
 import { getGitUserFor } from './git-user.js';
 import { createGitRunner, type GitRunner, type GitUser } from './git.js';
 import { inspectWorktree, isWorktreeClean, type WorktreeLocation, type WorktreeState } from './inspect-worktree.js';

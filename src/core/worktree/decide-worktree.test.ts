@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LABELS } from '../labels.js';
+import { LABELS } from '../../shared/labels.js';
 import { decideWorktree, type ExistingAgent, type WorktreeDecisionInput } from './decide-worktree.js';
 
 const checkout = '/home/u/project';

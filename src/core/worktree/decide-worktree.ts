@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { LABELS } from '../labels.js';
-import { ConflictError, UsageError } from '../errors.js';
+import { LABELS } from '../../shared/labels.js';
+import { ConflictError, UsageError } from '../../shared/errors.js';
 
 export type WorktreeMode = 'auto' | 'always' | 'never';
 

@@ -1,4 +1,4 @@
-import { ConflictError, UsageError } from '../errors.js';
+import { ConflictError, UsageError } from '../../shared/errors.js';
 
 /** Runs git with argv in cwd and returns its stdout (trailing newline trimmed). Rejects on a non-zero exit. */
 export type GitRunner = (

@@ -2,7 +2,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gitSync, makeRepository, makeTempDir } from '../../../test/helpers/git-repo.js';
-import { LABELS } from '../labels.js';
+import { LABELS } from '../../shared/labels.js';
 import type { ExistingAgent } from './decide-worktree.js';
 import { createGitRunner } from './git.js';
 import { prepareAgentWorkspace, type PrepareWorkspaceDeps } from './prepare-agent-workspace.js';

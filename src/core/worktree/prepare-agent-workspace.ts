@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Config } from '../../config/schema.js';
 import { getWorktreeDir } from '../../config/paths.js';
-import { isAgentctlError, UsageError } from '../errors.js';
-import { LABELS } from '../labels.js';
+import { isAgentctlError, UsageError } from '../../shared/errors.js';
+import { LABELS } from '../../shared/labels.js';
 import {
   createAgentRepository,
   discardAgentRepository,

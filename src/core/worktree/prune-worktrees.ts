@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isAgentctlError, type UnsafeOperationError } from '../errors.js';
+import { isAgentctlError, type UnsafeOperationError } from '../../shared/errors.js';
 import { AGENT_STATE_DIR, getAgentGitState, type AgentGitRecord } from './agent-repository.js';
 import type { GitRunner } from './git.js';
 import type { WorktreeLocation } from './inspect-worktree.js';

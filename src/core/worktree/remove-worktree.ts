@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { UnsafeOperationError } from '../errors.js';
+import { UnsafeOperationError } from '../../shared/errors.js';
 import { getAgentRefPrefix, updateRefs } from './agent-repository.js';
 import { gitFailed, type GitRunner } from './git.js';
 import { withRepositoryLock } from './repository-lock.js';

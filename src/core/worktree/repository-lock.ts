@@ -1,7 +1,7 @@
 import { open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConflictError } from '../errors.js';
+import { ConflictError } from '../../shared/errors.js';
 
 /** A lock older than this is left over from a killed agentctl. */
 const STALE_MS = 120_000;

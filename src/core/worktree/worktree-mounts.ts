@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConflictError } from '../errors.js';
+import { ConflictError } from '../../shared/errors.js';
 
 /** A bind mount of a host path into the agent's container. */
 export interface WorktreeMount {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fakeEnvironment } from '../../../test/helpers/detection-environment.js';
-import { RuntimeNotFoundError } from '../../core/errors.js';
+import { RuntimeNotFoundError } from '../../shared/errors.js';
 import type { Endpoint } from '../endpoint.js';
 import type { ProbeResult } from '../probe.js';
 import { detectRuntime } from './detect-runtime.js';

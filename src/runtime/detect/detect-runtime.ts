@@ -1,4 +1,4 @@
-import { RuntimeNotFoundError } from '../../core/errors.js';
+import { RuntimeNotFoundError } from '../../shared/errors.js';
 import type { Endpoint } from '../endpoint.js';
 import { parseEndpoint } from '../endpoint.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, probeEndpoint, type ProbeOutcome, type ProbeResult } from '../probe.js';

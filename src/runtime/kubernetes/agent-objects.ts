@@ -1,5 +1,5 @@
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
-import { NotFoundError } from '../../core/errors.js';
+import { NotFoundError } from '../../shared/errors.js';
 import type { ContainerDetails, ContainerState } from '../container-operations.js';
 import { fromKubernetesMetadata } from './kube-labels.js';
 import {

@@ -1,5 +1,5 @@
 import type { ContainerRuntime } from '../container-runtime.js';
-import type { Connection } from '../connect.js';
+import type { Connection } from '../connection.js';
 import { kubeError, loadKubeClient } from './kube-client.js';
 import { KubernetesRuntime } from './kubernetes-runtime.js';
 

@@ -8,7 +8,7 @@ import {
   NotFoundError,
   RuntimeNotFoundError,
   UsageError,
-} from '../../core/errors.js';
+} from '../../shared/errors.js';
 import { getJson, readDirectAccess, type DirectAccess } from './kube-http.js';
 
 /** @kubernetes/client-node over the same kubeconfig and context, loaded when first needed. */

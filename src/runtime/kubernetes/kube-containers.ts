@@ -1,6 +1,6 @@
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
-import { ConflictError, EngineError, NotFoundError } from '../../core/errors.js';
-import { CONTAINER_PREFIX, LABELS } from '../../core/labels.js';
+import { ConflictError, EngineError, NotFoundError } from '../../shared/errors.js';
+import { CONTAINER_PREFIX, LABELS } from '../../shared/labels.js';
 import type {
   ContainerOperations,
   ContainerSpec,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Duplex, PassThrough, Readable } from 'node:stream';
-import { EngineError, NotFoundError, UsageError } from '../../core/errors.js';
-import { CONTAINER_PREFIX, LABELS } from '../../core/labels.js';
+import { EngineError, NotFoundError, UsageError } from '../../shared/errors.js';
+import { CONTAINER_PREFIX, LABELS } from '../../shared/labels.js';
 import {
   getSecretNames,
   type AgentContainerInfo,

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { UsageError } from '../../core/errors.js';
+import { UsageError } from '../../shared/errors.js';
 import type { BackendCheck, ContainerRuntime, EngineVersion, RuntimeCapabilities } from '../container-runtime.js';
 import type { ContainerOperations } from '../container-operations.js';
 import type { Endpoint } from '../endpoint.js';

@@ -7,7 +7,7 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import { UsageError } from '../../core/errors.js';
+import { UsageError } from '../../shared/errors.js';
 import type { ContainerSpec } from '../container-operations.js';
 import { toKubernetesMetadata } from './kube-labels.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTar } from '../../core/agents/tar.js';
+import { createTar } from '../../shared/tar.js';
 import { readTar } from './read-tar.js';
 
 describe('readTar', () => {

@@ -1,7 +1,7 @@
-import type { TarEntry } from '../../core/agents/tar.js';
+import type { TarEntry } from '../../shared/tar.js';
 
 /**
- * Reads a POSIX ustar archive as createTar (core/agents/tar.ts) writes it: the Kubernetes backend
+ * Reads a POSIX ustar archive as createTar (shared/tar.ts) writes it: the Kubernetes backend
  * turns the archives the core hands to `putArchive` (secrets, the home directory's owner) into a
  * Secret and Pod settings instead of files in a container.
  */

@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { EngineError, ImageError, TimeoutError } from '../../core/errors.js';
-import { CONTAINER_PREFIX } from '../../core/labels.js';
+import { EngineError, ImageError, TimeoutError } from '../../shared/errors.js';
+import { CONTAINER_PREFIX } from '../../shared/labels.js';
 import { CONFIG_FAILURES, IMAGE_FAILURES, agentContainerStatus, describePending } from './agent-objects.js';
 import type { KubeClient } from './kube-client.js';
 

@@ -1,9 +1,9 @@
 import { access, constants, stat, statfs } from 'node:fs/promises';
 import os from 'node:os';
-import type { CommandContext } from '../../commands/context.js';
+import type { CommandContext } from './context.js';
 
 type DoctorContext = Pick<CommandContext, 'env' | 'platform' | 'connect' | 'config'>;
-import type { DoctorDeps } from './check.js';
+import type { DoctorDeps } from '../core/doctor/check.js';
 
 /** The real world for doctor: the command context's engine and config, node's fs, execa, fetch. */
 export function doctorDeps(context: DoctorContext): DoctorDeps {

@@ -1,6 +1,6 @@
 /**
  * The one error hierarchy of agentctl. Every error carries a stable `code`, a one-line message and
- * a hint naming a concrete next step. Exit codes are assigned in one place: src/core/exit-codes.ts,
+ * a hint naming a concrete next step. Exit codes are assigned in one place: src/shared/exit-codes.ts,
  * keyed by `kind`, and applied only by src/cli.ts.
  */
 export type ErrorKind =
