@@ -58,3 +58,47 @@ describe('pullImage over the engine API', () => {
     expect(stream.destroyed).toBe(true);
   });
 });
+
+describe('removeImage over the engine API', () => {
+  function engineRemoving(failure?: { statusCode: number; message: string }) {
+    const calls: unknown[] = [];
+    const docker = {
+      getImage: (reference: string) => ({
+        remove: async (options: unknown) => {
+          calls.push([reference, options]);
+          if (failure) throw Object.assign(new Error(failure.message), failure);
+        },
+      }),
+    } as unknown as Dockerode;
+    return { operations: createDockerodeImageOperations(docker, 'docker'), calls };
+  }
+
+  it('passes force on', async () => {
+    const { operations, calls } = engineRemoving();
+    await operations.removeImage('a/b:1', { force: true });
+    expect(calls).toEqual([['a/b:1', { force: true }]]);
+  });
+
+  it('maps 409 (a container uses it) to a typed conflict', async () => {
+    const { operations } = engineRemoving({
+      statusCode: 409,
+      message: '(HTTP code 409) conflict - unable to remove repository reference "a/b:1" (must force)',
+    });
+    await expect(operations.removeImage('a/b:1')).rejects.toMatchObject({
+      code: 'IMAGE_IN_USE',
+      kind: 'conflict',
+      message: 'Image a/b:1 is used by a container',
+      hint: 'Remove the container first, or pass --force',
+    });
+  });
+
+  it('maps 404 to a typed not-found', async () => {
+    const { operations } = engineRemoving({ statusCode: 404, message: '(HTTP code 404) no such image' });
+    await expect(operations.removeImage('a/b:1')).rejects.toMatchObject({ code: 'IMAGE_NOT_LOCAL', kind: 'not-found' });
+  });
+
+  it('passes any other failure on as it came', async () => {
+    const { operations } = engineRemoving({ statusCode: 500, message: 'boom' });
+    await expect(operations.removeImage('a/b:1')).rejects.toThrow('boom');
+  });
+});

@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode';
 import type { EngineKind } from './endpoint.js';
 import type { BuildOptions, ImageOperations, LocalImage, PullEvent, PullOptions } from './image-operations.js';
+import { ConflictError, NotFoundError } from '../shared/errors.js';
 
 interface StreamMessage {
   id?: string;
@@ -131,7 +132,24 @@ export function createDockerodeImageOperations(docker: Dockerode, _kind: EngineK
     },
 
     async removeImage(reference: string, options = {}): Promise<void> {
-      await docker.getImage(reference).remove({ force: options.force ?? false });
+      try {
+        await docker.getImage(reference).remove({ force: options.force ?? false });
+      } catch (error) {
+        const status = (error as { statusCode?: number }).statusCode;
+        if (status === 404) {
+          throw new NotFoundError('IMAGE_NOT_LOCAL', `Image ${reference} is not present locally`, {
+            hint: 'See `agentctl image ls` for local images',
+            cause: error,
+          });
+        }
+        if (status === 409) {
+          throw new ConflictError('IMAGE_IN_USE', `Image ${reference} is used by a container`, {
+            hint: 'Remove the container first, or pass --force',
+            cause: error,
+          });
+        }
+        throw error;
+      }
     },
 
     async tagImage(source: string, target: string): Promise<void> {

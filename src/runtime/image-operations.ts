@@ -63,7 +63,11 @@ export interface ImageOperations {
   pullImage(reference: string, options?: PullOptions): Promise<void>;
   /** Local images, optionally only those carrying every given label (`key` or `key=value`). */
   listImages(filter?: { labels?: string[] }): Promise<LocalImage[]>;
-  /** Removes a local image reference (untags; deletes when it was the last). */
+  /**
+   * Removes a local image reference (untags; deletes when it was the last). NotFoundError
+   * IMAGE_NOT_LOCAL when the engine has no such image, ConflictError IMAGE_IN_USE when a container
+   * uses it (and not `force`).
+   */
   removeImage(reference: string, options?: { force?: boolean }): Promise<void>;
   /** Adds a tag to an existing local image. */
   tagImage(source: string, target: string): Promise<void>;

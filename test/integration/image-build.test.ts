@@ -112,4 +112,34 @@ describe(`agentctl image build on ${name}`, () => {
     expect(missing.exitCode).toBe(7);
     expect(missing.json.error.code).toBe('IMAGE_NOT_LOCAL');
   });
+
+  it('refuses to remove an image a container uses (IMAGE_IN_USE, exit 8) unless --force', async () => {
+    const inUse = `${REPOSITORY}:inuse-${suffix}`;
+    const source = await docker.createContainer({
+      Image: engines.testImage,
+      Cmd: ['true'],
+      Labels: { 'io.agentctl.test': suffix },
+    });
+    let user: Awaited<ReturnType<typeof docker.createContainer>> | undefined;
+    try {
+      // A commit is an image of its own: `inUse` is its only tag, so removing it would delete it.
+      await source.commit({ repo: REPOSITORY, tag: `inuse-${suffix}` });
+      created.push(inUse);
+      user = await docker.createContainer({ Image: inUse, Cmd: ['true'], Labels: { 'io.agentctl.test': suffix } });
+      const refused = await runCli(['image', 'rm', inUse, '--json'], { env });
+      expect(refused.exitCode, refused.stdout + refused.stderr).toBe(8);
+      expect(refused.json.error).toMatchObject({
+        code: 'IMAGE_IN_USE',
+        message: `Image ${inUse} is used by a container`,
+        hint: 'Remove the container first, or pass --force',
+      });
+      expect((await docker.getImage(inUse).inspect()).Id).toBeTruthy();
+      const forced = await runCli(['image', 'rm', inUse, '--force', '--json'], { env });
+      expect(forced.exitCode, forced.stdout + forced.stderr).toBe(0);
+      expect(forced.json.removed).toEqual([inUse]);
+    } finally {
+      await user?.remove({ force: true }).catch(() => undefined);
+      await source.remove({ force: true });
+    }
+  });
 });
