@@ -2,8 +2,8 @@ import type { CommandContext } from './context.js';
 import type { Config } from '../config/schema.js';
 import type { StartAgentDeps } from '../core/agents/start-agent.js';
 import { resolveAgentImage } from '../image/resolve-agent-image.js';
-import { createPullProgressDisplay } from '../io/pull-progress-display.js';
 import { cachedEngineInfo } from '../runtime/engine-info-cache.js';
+import { resolveImageDeps } from './resolve-image-deps.js';
 
 /**
  * What `start` and `run` hand to the core to create an agent. The engine info is kept for the
@@ -23,19 +23,7 @@ export function agentStartDeps(context: CommandContext, config: Config): StartAg
     homedir: context.homedir,
     runtime: () => context.runtime(),
     engineInfo: (runtime) => cachedEngineInfo(runtime, context.env),
-    resolveImage: (runtime, request) =>
-      resolveAgentImage(
-        {
-          runtime,
-          config,
-          env: context.env,
-          homedir: context.homedir,
-          signal: context.signal,
-          progress: createPullProgressDisplay(io),
-          secrets: io.secrets,
-        },
-        request,
-      ),
+    resolveImage: (runtime, request) => resolveAgentImage(resolveImageDeps(context, config, runtime), request),
     registerSecret: (value) => io.secrets.add(value),
     log: (message) => io.debug(message),
     warn: (message) => io.warnAlways(message),

@@ -12,25 +12,14 @@ export function registerImagePull(image: Command, context: CommandContext): void
     )
     .action(async (ref: string | undefined, options: { agent?: string }) => {
       const { resolveAgentImage } = await import('../image/resolve-agent-image.js');
-      const { createPullProgressDisplay } = await import('../io/pull-progress-display.js');
+      const { resolveImageDeps } = await import('./resolve-image-deps.js');
       const { config } = await context.config();
-      const result = await resolveAgentImage(
-        {
-          runtime: await context.runtime(),
-          config,
-          env: context.env,
-          homedir: context.homedir,
-          signal: context.signal,
-          progress: createPullProgressDisplay(context.io),
-          secrets: context.io.secrets,
-        },
-        {
-          ...(ref === undefined ? {} : { image: ref }),
-          ...(options.agent === undefined ? {} : { agent: options.agent }),
-          pull: 'always',
-          useLocal: false,
-        },
-      );
+      const result = await resolveAgentImage(resolveImageDeps(context, config, await context.runtime()), {
+        ...(ref === undefined ? {} : { image: ref }),
+        ...(options.agent === undefined ? {} : { agent: options.agent }),
+        pull: 'always',
+        useLocal: false,
+      });
       if (context.globals.json) return context.io.writeJson({ ok: true, image: result });
       context.io.out(`${result.reference}${result.digest ? `@${result.digest}` : ''}`);
     });

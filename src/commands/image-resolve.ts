@@ -25,25 +25,14 @@ export function registerImageResolve(image: Command, context: CommandContext): v
     .action(async (options: { image?: string; agent?: string; pull?: string; useLocalImage?: boolean }) => {
       const pull = parsePullPolicy(options.pull);
       const { resolveAgentImage } = await import('../image/resolve-agent-image.js');
-      const { createPullProgressDisplay } = await import('../io/pull-progress-display.js');
+      const { resolveImageDeps } = await import('./resolve-image-deps.js');
       const { config } = await context.config();
-      const result = await resolveAgentImage(
-        {
-          runtime: await context.runtime(),
-          config,
-          env: context.env,
-          homedir: context.homedir,
-          signal: context.signal,
-          progress: createPullProgressDisplay(context.io),
-          secrets: context.io.secrets,
-        },
-        {
-          ...(options.image === undefined ? {} : { image: options.image }),
-          ...(options.agent === undefined ? {} : { agent: options.agent }),
-          ...(pull === undefined ? {} : { pull }),
-          ...(options.useLocalImage ? { useLocal: true } : {}),
-        },
-      );
+      const result = await resolveAgentImage(resolveImageDeps(context, config, await context.runtime()), {
+        ...(options.image === undefined ? {} : { image: options.image }),
+        ...(options.agent === undefined ? {} : { agent: options.agent }),
+        ...(pull === undefined ? {} : { pull }),
+        ...(options.useLocalImage ? { useLocal: true } : {}),
+      });
       if (context.globals.json) return context.io.writeJson({ ok: true, image: result });
       context.io.out(`${result.reference}  ${result.source}  ${result.digest ?? result.id}`);
     });
