@@ -1,4 +1,5 @@
 import type { ContainerOperations } from './container-operations.js';
+import type { EgressOperations } from './egress-operations.js';
 import type { EngineKind, Endpoint } from './endpoint.js';
 import type { EngineOperations } from './engine-operations.js';
 import type { ImageOperations } from './image-operations.js';
@@ -45,6 +46,11 @@ export interface ContainerRuntime extends EngineOperations, ImageOperations, Con
   readonly kind: EngineKind;
   readonly version: EngineVersion;
   readonly capabilities: RuntimeCapabilities;
+  /**
+   * Networks and the egress gateway (an agent's egress policy `allowlist`, `learn`): undefined on
+   * a backend that has no such objects yet (Kubernetes), where core refuses those policies.
+   */
+  readonly egress?: EgressOperations;
   /** The backend's own checks for `agentctl doctor` (Kubernetes: namespace, permissions). */
   diagnose?(): Promise<BackendCheck[]>;
 }

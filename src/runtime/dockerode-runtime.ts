@@ -2,7 +2,9 @@ import type Dockerode from 'dockerode';
 import type { ContainerOperations } from './container-operations.js';
 import type { ContainerRuntime, EngineVersion } from './container-runtime.js';
 import { createDockerodeContainerOperations } from './dockerode-containers.js';
+import { createDockerodeEgressOperations } from './dockerode-egress.js';
 import { createDockerodeEngineOperations } from './dockerode-engine.js';
+import type { EgressOperations } from './egress-operations.js';
 import { createDockerodeStreamOperations } from './dockerode-streams.js';
 import type { EngineOperations } from './engine-operations.js';
 import type { StreamOperations } from './stream-operations.js';
@@ -38,6 +40,7 @@ function createOperations(docker: Dockerode, kind: EngineKind): Operations {
 export class DockerodeRuntime implements ContainerRuntime {
   readonly kind: EngineKind;
   readonly capabilities = { bindMounts: true, pullsOnStart: false };
+  readonly egress: EgressOperations;
 
   constructor(
     getDocker: () => Promise<Dockerode>,
@@ -45,8 +48,10 @@ export class DockerodeRuntime implements ContainerRuntime {
     readonly version: EngineVersion,
   ) {
     this.kind = version.kind;
+    let docker: Promise<Dockerode> | undefined;
+    this.egress = createDockerodeEgressOperations(() => (docker ??= getDocker()), this.kind);
     let operations: Promise<Operations> | undefined;
-    const load = () => (operations ??= getDocker().then((docker) => createOperations(docker, this.kind)));
+    const load = () => (operations ??= (docker ??= getDocker()).then((docker) => createOperations(docker, this.kind)));
     // Every operation returns a promise, so each one can wait for dockerode. The names (and the
     // kind-dependent optional ones) come from the factories themselves, built here over no client:
     // they only keep it for later calls.
