@@ -37,7 +37,7 @@ describe('pull progress', () => {
   });
 
   it('names phases for the one-line-per-phase output', () => {
-    expect(events.map(phaseOf).filter(Boolean)).toEqual([
+    expect([...new Set(events.map(phaseOf).filter(Boolean))]).toEqual([
       'downloading layers',
       'extracting layers',
       'Digest: sha256:abc',
@@ -58,10 +58,36 @@ describe('pull progress', () => {
       'extracting layers',
       'Digest: sha256:abc',
       'Downloaded newer image for agentctl/agent:1.0.0',
-      'downloading layers',
       'pulled agentctl/agent:1.0.0',
     ]);
     expect(streams.output().stdout).toBe('');
+  });
+
+  it('the non-TTY pull printed each phase three times (layers interleave: each phase is said once)', () => {
+    const streams = memoryStreams();
+    const display = createPullProgressDisplay(new Io(streams, {}));
+    const layers = ['aaaa', 'bbbb', 'cccc'];
+    display.begin('r:1', '127.0.0.1:5000');
+    // As Docker sends them for three layers: one extracts while the next still downloads.
+    for (const id of layers) {
+      display.event({ status: 'Downloading', id, current: 1, total: 2 });
+      display.event({ status: 'Extracting', id, current: 1, total: 2 });
+    }
+    display.event({ status: 'Digest: sha256:abc' });
+    display.end(true);
+    expect(streams.output().stderr.trim().split('\n')).toEqual([
+      'pulling r:1 from 127.0.0.1:5000',
+      'downloading layers',
+      'extracting layers',
+      'Digest: sha256:abc',
+      'pulled r:1',
+    ]);
+  });
+
+  it("names Podman's download events a phase too (it sends no Downloading)", () => {
+    expect(phaseOf({ status: 'Pulling fs layer', id: 'x' })).toBe('downloading layers');
+    expect(phaseOf({ status: 'Download complete', id: 'x' })).toBe('downloading layers');
+    expect(phaseOf({ status: 'Already exists', id: 'x' })).toBeUndefined();
   });
 
   it('prints nothing with --json', () => {

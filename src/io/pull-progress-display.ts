@@ -21,10 +21,14 @@ export function formatBytes(bytes: number): string {
   return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
 }
 
-/** The phase an engine event belongs to, for one-line-per-phase output (undefined: no new phase). */
+/**
+ * The phase an engine event belongs to, for one-line-per-phase output (undefined: no new phase).
+ * Docker reports `Downloading`, Podman only `Pulling fs layer` and `Download complete`.
+ */
 export function phaseOf(event: PullEvent): string | undefined {
   const status = event.status.toLowerCase();
-  if (status.startsWith('downloading') || status.startsWith('copying blob')) return 'downloading layers';
+  if (/^(pulling fs layer|waiting|downloading|download complete|verifying checksum|copying blob)/.test(status))
+    return 'downloading layers';
   if (status.startsWith('extracting') || status.startsWith('writing manifest')) return 'extracting layers';
   if (status.startsWith('digest:')) return event.status;
   if (status.startsWith('status:')) return event.status.slice('status:'.length).trim();
@@ -70,15 +74,18 @@ export class PullProgressModel {
 export function createPullProgressDisplay(io: Io): PullProgressReporter {
   if (io.json || io.quiet) return { begin() {}, event() {}, end() {} };
   if (!io.interactive) {
-    let last: string | undefined;
+    // Layers download and extract side by side, so their events interleave: each phase is said
+    // once per pull, when it first appears.
+    let said = new Set<string>();
     let reference = '';
     const say = (text: string): void => {
-      if (text !== last) io.info(text);
-      last = text;
+      if (!said.has(text)) io.info(text);
+      said.add(text);
     };
     return {
       begin: (ref, registry) => {
         reference = ref;
+        said = new Set();
         say(`pulling ${ref} from ${registry}`);
       },
       event: (event) => {
