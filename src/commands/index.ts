@@ -14,6 +14,9 @@ import { registerLogs } from './logs.js';
 import { registerExec } from './exec.js';
 import { registerShell } from './shell.js';
 import { registerAttach } from './attach.js';
+import { registerDiff } from './diff.js';
+import { registerMerge } from './merge.js';
+import { registerApply } from './apply.js';
 import { registerImage } from './image.js';
 import { registerRun } from './run.js';
 import { registerWait } from './wait.js';
@@ -36,6 +39,9 @@ export const COMMANDS: ReadonlyArray<(program: Command, context: CommandContext)
   registerExec,
   registerShell,
   registerAttach,
+  registerDiff,
+  registerMerge,
+  registerApply,
   registerImage,
   registerRun,
   registerWait,

@@ -1,9 +1,12 @@
 import { ConflictError, UsageError } from '../../shared/errors.js';
 
-/** Runs git with argv in cwd and returns its stdout (trailing newline trimmed). Rejects on a non-zero exit. */
+/**
+ * Runs git with argv in cwd and returns its stdout (trailing newline trimmed), `input` on its
+ * stdin. Rejects on a non-zero exit.
+ */
 export type GitRunner = (
   args: readonly string[],
-  options: { cwd: string; env?: Readonly<Record<string, string>> },
+  options: { cwd: string; env?: Readonly<Record<string, string>>; input?: string },
 ) => Promise<string>;
 
 /** Failure of one git invocation: the exit code and git's own stderr. */
@@ -67,14 +70,14 @@ export function createGitRunner(env: NodeJS.ProcessEnv = process.env, user?: Git
     ...(user ? { HOME: user.home } : {}),
   };
   if (user) delete gitEnv.XDG_CONFIG_HOME;
-  return async (args, { cwd, env: extraEnv }) => {
+  return async (args, { cwd, env: extraEnv, input }) => {
     const { execFile } = await import('node:child_process');
     const result = await new Promise<{
       error: (Error & { code?: number | string | null }) | null;
       stdout: string;
       stderr: string;
     }>((resolve) => {
-      execFile(
+      const child = execFile(
         'git',
         [...args],
         {
@@ -86,6 +89,9 @@ export function createGitRunner(env: NodeJS.ProcessEnv = process.env, user?: Git
         },
         (error, stdout, stderr) => resolve({ error, stdout, stderr }),
       );
+      // git may exit before reading all of it (a refusal): the write error is the exit's to tell.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(input ?? '');
     });
     if (result.error) {
       const code = result.error.code;

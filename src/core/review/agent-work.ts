@@ -1,0 +1,325 @@
+import { existsSync, lstatSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from '../../shared/errors.js';
+import { LABELS } from '../../shared/labels.js';
+import type { RuntimeCapabilities } from '../../runtime/container-runtime.js';
+import { agentNameFromDetails, lookupAgents, type LookupRuntime } from '../agents/agent-lookup.js';
+import { getAgentRefPrefix } from '../worktree/agent-repository.js';
+import { getGitFor, getWorktreeLocation, type AgentWorktreeDeps } from '../worktree/agent-worktrees.js';
+import { findRepository, type Repository } from '../worktree/find-repository.js';
+import { GitCommandError, gitFailed, type GitRunner } from '../worktree/git.js';
+import { syncAgentRepository, type WorktreeLocation } from '../worktree/inspect-worktree.js';
+
+/** What the review commands (diff, merge, apply) need from the world. */
+export interface ReviewDeps {
+  runtime: LookupRuntime & { readonly capabilities: RuntimeCapabilities };
+  worktrees: AgentWorktreeDeps;
+}
+
+/** An agent's git work as agentctl knows it from the agent's labels (never from the agent's files). */
+export interface AgentWork {
+  agent: string;
+  location: WorktreeLocation;
+  /** The agent's files on the host: its worktree, or the checkout it works in. */
+  workTree: string;
+  mode: 'worktree' | 'checkout';
+  /** The commit the agent's branch started at (label io.agentctl.base); undefined without commits. */
+  base: string | undefined;
+  /** Git as the owner of the user's repository. */
+  git: GitRunner;
+}
+
+/** The agent's work at one moment: its HEAD and a tree of its files (committed and not). */
+export interface WorkSnapshot {
+  /** The agent's HEAD commit (fetched into `refs/agentctl/<agent>/head`); undefined before its first commit. */
+  head: string | undefined;
+  /** A tree object, in the user's repository, of the agent's files as they are now. */
+  tree: string;
+  /** What differs between `head` and `tree`: files the agent changed but did not commit. */
+  uncommitted: FileChange[];
+  /** Nested repositories and submodules in the agent's files: left out (git is never run in them). */
+  skipped: string[];
+}
+
+export interface FileChange {
+  path: string;
+  /** git's letter: A added, M modified, D deleted, T type changed, R renamed. */
+  status: string;
+  /** For a rename: where it came from. */
+  from?: string;
+}
+
+const EMPTY_TREE_INPUT = '';
+
+/**
+ * The agent's git work, from its container's labels. Refuses (usage, exit 2) an agent without a
+ * repository of its own on this machine: read-only, started outside a git checkout, or on a backend
+ * that gives every agent a clone of its own (Kubernetes).
+ */
+export async function resolveAgentWork(deps: ReviewDeps, name: string, command: string): Promise<AgentWork> {
+  if (!deps.runtime.capabilities.bindMounts) {
+    throw new UsageError(
+      'KUBERNETES_UNSUPPORTED',
+      `agentctl ${command} is not possible on Kubernetes: the agent works in a clone inside the cluster`,
+      {
+        hint: `Have the agent push its branch (\`agentctl exec ${name} git push origin HEAD:agent/${name}\`) and review it there, or use the engine backend`,
+      },
+    );
+  }
+  const [details] = await lookupAgents(deps.runtime, [name]);
+  const labels = details!.labels;
+  const agent = agentNameFromDetails(details!);
+  const location = getWorktreeLocation(labels);
+  if (!location) {
+    const readOnly = labels[LABELS.readOnly] === 'true';
+    throw new UsageError(
+      'AGENT_NO_REPOSITORY',
+      readOnly
+        ? `Agent "${agent}" is read-only: it has no branch of its own to ${command}`
+        : `Agent "${agent}" was not started in a git checkout: it has no branch of its own to ${command}`,
+      {
+        hint: readOnly
+          ? 'A read-only agent cannot change your files; start a writing agent in your checkout to get a branch'
+          : `Look at its files with \`agentctl exec ${agent} ls /workspace\`; agents started inside a git checkout get a branch agentctl can ${command}`,
+        details: { agent },
+      },
+    );
+  }
+  const workTree = location.path ?? labels[LABELS.workspace] ?? '';
+  return {
+    agent,
+    location,
+    workTree,
+    mode: location.path ? 'worktree' : 'checkout',
+    base: labels[LABELS.base] || undefined,
+    git: await getGitFor(deps.worktrees, location.commonDir),
+  };
+}
+
+/**
+ * Fetches the agent's refs into the user's repository (the containment path: git fetch only), then
+ * records the agent's files as a tree object with agentctl's own index (`<state>/review-index`):
+ * git runs with the user's repository as its git dir and reads the agent's files as data. The
+ * agent's own repository, its hooks and its config are never read; nested repositories and
+ * submodules are left out, so git never looks inside them either.
+ */
+export async function snapshotAgentWork(work: AgentWork): Promise<WorkSnapshot> {
+  const { git, location } = work;
+  try {
+    const { refs } = await syncAgentRepository(git, location);
+    const prefix = getAgentRefPrefix(location.agent);
+    const head = refs.get(`${prefix}head`)?.commit ?? refs.get(`${prefix}heads/${location.branch}`)?.commit;
+    if (!work.workTree || !existsSync(work.workTree)) {
+      const tree = head ? await treeOf(git, location.commonDir, head) : await getEmptyTree(git, location.commonDir);
+      return { head, tree, uncommitted: [], skipped: [] };
+    }
+    const { tree, skipped } = await writeWorkTree(git, location, work.workTree, head);
+    const uncommitted = await diffTrees(
+      git,
+      location.commonDir,
+      head ?? (await getEmptyTree(git, location.commonDir)),
+      tree,
+    );
+    return { head, tree, uncommitted, skipped };
+  } catch (error) {
+    if (error instanceof GitCommandError)
+      throw gitFailed(`Reading the work of agent ${location.agent}`, location.commonDir, error);
+    throw error;
+  }
+}
+
+async function writeWorkTree(
+  git: GitRunner,
+  location: WorktreeLocation,
+  workTree: string,
+  head: string | undefined,
+): Promise<{ tree: string; skipped: string[] }> {
+  const options = { cwd: workTree, env: { GIT_INDEX_FILE: path.join(location.stateDir, 'review-index') } };
+  const base = [
+    ...(await getFiltersOff(git, location.commonDir)),
+    '--git-dir',
+    location.commonDir,
+    '--work-tree',
+    workTree,
+  ];
+  if (head) {
+    // -m keeps the cached file stats of entries that match HEAD: later calls re-read only what changed.
+    await git([...base, 'read-tree', '-m', head], options).catch(() => git([...base, 'read-tree', head], options));
+  } else {
+    await git([...base, 'read-tree', '--empty'], options);
+  }
+  const staged = await git([...base, 'ls-files', '--stage', '-z'], options);
+  const skipped: string[] = [];
+  const tracked: string[] = [];
+  for (const entry of staged.split('\0')) {
+    if (!entry) continue;
+    const tab = entry.indexOf('\t');
+    const file = entry.slice(tab + 1);
+    // A submodule: its commit could be read only by running git in the agent's nested repository.
+    if (entry.startsWith('160000 ')) skipped.push(file);
+    else tracked.push(file);
+  }
+  const untracked = (await git([...base, 'ls-files', '--others', '--exclude-standard', '-z'], options))
+    .split('\0')
+    .filter((file) => file.length > 0);
+  const added: string[] = [];
+  for (const file of untracked) {
+    // A directory with its own .git (a nested repository): git would have to look inside it.
+    if (file.endsWith('/')) skipped.push(file.slice(0, -1));
+    else added.push(file);
+  }
+  // A path whose directory the agent replaced by a link (or a file) is gone: git refuses to read
+  // "beyond a symbolic link", and so does agentctl.
+  const { present, gone } = splitByLeadingPath(workTree, tracked);
+  if (gone.length > 0)
+    await git([...base, 'update-index', '-z', '--force-remove', '--stdin'], { ...options, input: nul(gone) });
+  const update = [...present, ...added];
+  if (update.length > 0)
+    await git([...base, 'update-index', '-z', '--add', '--remove', '--stdin'], { ...options, input: nul(update) });
+  const tree = await git([...base, 'write-tree'], options);
+  return { tree, skipped: skipped.sort() };
+}
+
+/**
+ * `-c` settings that switch off every filter driver the user's config defines (git-lfs and the
+ * like): the agent's `.gitattributes` choose which driver git would run on which of its files, so
+ * none runs on them. Files are read as their bytes.
+ */
+export async function getFiltersOff(git: GitRunner, cwd: string): Promise<string[]> {
+  const output = await git(['config', '--name-only', '--get-regexp', '^filter\\.'], { cwd }).catch((error: unknown) => {
+    if (error instanceof GitCommandError && error.exitCode === 1) return '';
+    throw error;
+  });
+  const drivers = new Set<string>();
+  for (const key of output.split('\n')) {
+    const match = /^filter\.(.+)\.[^.]+$/.exec(key);
+    if (match) drivers.add(match[1]!);
+  }
+  return [...drivers].flatMap((driver) =>
+    ['clean=', 'smudge=', 'process=', 'required=false'].flatMap((setting) => ['-c', `filter.${driver}.${setting}`]),
+  );
+}
+
+function nul(paths: readonly string[]): string {
+  return paths.map((file) => `${file}\0`).join('');
+}
+
+/** Paths whose every leading directory is a real directory (`present`), and the others. */
+function splitByLeadingPath(workTree: string, files: readonly string[]): { present: string[]; gone: string[] } {
+  const directories = new Map<string, boolean>();
+  const isDirectory = (dir: string): boolean => {
+    let known = directories.get(dir);
+    if (known === undefined) {
+      const parent = path.posix.dirname(dir);
+      known =
+        (parent === '.' || isDirectory(parent)) &&
+        lstatSync(path.join(workTree, dir), { throwIfNoEntry: false })?.isDirectory() === true;
+      directories.set(dir, known);
+    }
+    return known;
+  };
+  const present: string[] = [];
+  const gone: string[] = [];
+  for (const file of files) {
+    const dir = path.posix.dirname(file);
+    (dir === '.' || isDirectory(dir) ? present : gone).push(file);
+  }
+  return { present, gone };
+}
+
+/** The tree of a commit. */
+export async function treeOf(git: GitRunner, commonDir: string, commit: string): Promise<string> {
+  return git(['rev-parse', '--verify', '--end-of-options', `${commit}^{tree}`], { cwd: commonDir });
+}
+
+/** The empty tree in the repository's object format (sha1 or sha256). */
+export async function getEmptyTree(git: GitRunner, commonDir: string): Promise<string> {
+  return git(['hash-object', '-t', 'tree', '-w', '--stdin'], { cwd: commonDir, input: EMPTY_TREE_INPUT });
+}
+
+/**
+ * Tree-to-tree differences, read in the user's git dir (no work tree: git reads no attributes of
+ * the agent's files, and runs no external diff or text conversion).
+ */
+export async function diffTrees(git: GitRunner, commonDir: string, from: string, to: string): Promise<FileChange[]> {
+  const output = await git(
+    ['diff-tree', '-r', '-M', '--no-ext-diff', '--no-textconv', '--name-status', '-z', from, to],
+    {
+      cwd: commonDir,
+    },
+  );
+  const fields = output.split('\0');
+  const changes: FileChange[] = [];
+  for (let index = 0; index < fields.length;) {
+    const status = fields[index++];
+    if (!status) break;
+    if (status.startsWith('R') || status.startsWith('C')) {
+      const from = fields[index++]!;
+      changes.push({ path: fields[index++]!, status: status[0]!, from });
+    } else {
+      changes.push({ path: fields[index++]!, status: status[0]! });
+    }
+  }
+  return changes;
+}
+
+/**
+ * The user's checkout that `cwd` is in, for merge and apply: it must be a checkout of the agent's
+ * repository, and not a directory agentctl made for an agent (those are the agent's, and git run
+ * there would read what the agent wrote).
+ */
+export async function findUserCheckout(
+  deps: ReviewDeps,
+  work: AgentWork,
+  cwd: string,
+  agentDirectories: readonly string[],
+  command: string,
+): Promise<{ repository: Repository; git: GitRunner; sharesAgentFiles: boolean }> {
+  const here = await realpath(cwd).catch(() => path.resolve(cwd));
+  for (const dir of agentDirectories) {
+    const root = await realpath(dir).catch(() => path.resolve(dir));
+    if (isSameOrInside(here, root)) {
+      throw new UsageError(
+        'CHECKOUT_IS_AGENTS',
+        `${here} holds agents' files: agentctl ${command} runs only in your own checkout`,
+        {
+          hint: `cd into your checkout of the repository (${displayCheckout(work.location.commonDir)}) and run \`agentctl ${command} ${work.agent}\` there`,
+          details: { cwd: here },
+        },
+      );
+    }
+  }
+  const git = await getGitFor(deps.worktrees, here);
+  const repository = await findRepository(git, here);
+  if (!repository) {
+    throw new UsageError('NOT_A_GIT_REPOSITORY', `${here} is not in a git checkout`, {
+      hint: `cd into your checkout of the repository (${displayCheckout(work.location.commonDir)}) and run \`agentctl ${command} ${work.agent}\` there`,
+    });
+  }
+  const commonDir = await realpath(repository.commonDir).catch(() => repository.commonDir);
+  const agentCommonDir = await realpath(work.location.commonDir).catch(() => work.location.commonDir);
+  if (commonDir !== agentCommonDir) {
+    throw new UsageError(
+      'AGENT_OTHER_REPOSITORY',
+      `Agent "${work.agent}" works on the repository ${displayCheckout(agentCommonDir)}, not on this one (${repository.checkout})`,
+      {
+        hint: `cd into a checkout of ${displayCheckout(agentCommonDir)} and run \`agentctl ${command} ${work.agent}\` there`,
+        details: { agentRepository: agentCommonDir, repository: commonDir },
+      },
+    );
+  }
+  const checkout = await realpath(repository.checkout).catch(() => repository.checkout);
+  const files = await realpath(work.workTree).catch(() => work.workTree);
+  return { repository, git, sharesAgentFiles: work.mode === 'checkout' && checkout === files };
+}
+
+/** `/x/repo/.git` → `/x/repo`: where a user knows the repository from. */
+function displayCheckout(commonDir: string): string {
+  return path.basename(commonDir) === '.git' ? path.dirname(commonDir) : commonDir;
+}
+
+function isSameOrInside(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
