@@ -20,6 +20,10 @@ interface LogsFlags {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** What --since and --until take: docker's grammar (core/agents/log-time.ts), one example of each form. */
+export const LOG_TIME_FORMS =
+  'a Go duration back from now (10m, 1h30m, 500ms), an RFC 3339 date or time (2026-01-02, 2026-01-02T13:04:05Z), or Unix seconds (1700000000.5)';
+
 function writer(stream: Writable): (data: string | Buffer) => void | Promise<void> {
   return (data) => {
     if (!stream.write(data)) return once(stream, 'drain').then(() => undefined);
@@ -80,8 +84,8 @@ export function registerLogs(program: Command, context: CommandContext): void {
     .argument('[names...]', 'agents whose logs to print')
     .option('--all', 'logs of every agent, interleaved with name prefixes')
     .option('-f, --follow', 'keep printing new output until the agent stops (or Ctrl-C)')
-    .option('--since <time>', 'only output after this time: a duration (10m, 2h) or RFC 3339 time')
-    .option('--until <time>', 'only output before this time: a duration (10m, 2h) or RFC 3339 time')
+    .option('--since <time>', `only output after this time: ${LOG_TIME_FORMS}`)
+    .option('--until <time>', `only output before this time: ${LOG_TIME_FORMS}`)
     .option('-n, --tail <lines>', 'only the last N lines of each agent (or "all")')
     .option('-t, --timestamps', "show the engine's timestamp of each line")
     .option(...MASK_SECRET_FLAG, collect)
@@ -97,6 +101,10 @@ An agent with a TTY (what \`start\` makes unless --no-tty) has one stream: its t
 stdout and stderr before the engine sees them, so its output goes to stdout with \`\\r\\n\` line ends
 made \`\\n\`, and --json says "stream":"tty". Agents of \`agentctl run\` and \`start --no-tty\` keep
 "stdout" and "stderr" apart, byte for byte (so does \`agentctl exec\` without -t).
+
+--since and --until take what \`docker logs --since\` takes: a Go duration (units ns, us, ms, s,
+m, h; a negative one points into the future), an RFC 3339 date or time with optional parts and
+zone (local time without one; 2026-02-30 is refused), or Unix seconds with an optional fraction.
 
 Secrets are masked: the values of the secret names the agent was started with and of config
 \`secrets\` that are set in your environment now, and those given with --secret. agentctl stores

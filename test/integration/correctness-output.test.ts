@@ -55,3 +55,43 @@ describe('the non-TTY pull printed each phase three times', () => {
     expect(lines.length, result.stderr).toBe(new Set(lines).size);
   });
 });
+
+describe('logs --since help text was stale ("a duration (10m, 2h) or RFC 3339 time")', () => {
+  const name = f.agentName('since');
+
+  beforeAll(async () => {
+    const started = await f.cli([
+      '--json',
+      'start',
+      name,
+      '--workspace',
+      f.workspace(),
+      '--image',
+      f.image,
+      '--',
+      'sh',
+      '-c',
+      'echo hello; sleep 600',
+    ]);
+    expect(started.exitCode, started.stdout).toBe(0);
+  });
+
+  it('logs --help names every form docker takes, and each example it gives works against a real agent', async () => {
+    const help = await f.cli(['logs', '--help']);
+    expect(help.exitCode).toBe(0);
+    const text = help.stdout.replace(/\s+/g, ' ');
+    for (const flag of ['--since', '--until']) {
+      const description = new RegExp(`${flag} <time> (.*?) (--|-n,)`).exec(text)?.[1] ?? '';
+      expect(description).toMatch(/Go duration/);
+      expect(description).toMatch(/RFC 3339/);
+      expect(description).toMatch(/Unix seconds/);
+      const examples = [...description.matchAll(/\(([^)]*)\)/g)].flatMap((match) => match[1]!.split(', '));
+      expect(examples.length).toBeGreaterThanOrEqual(5);
+      for (const value of examples) {
+        const result = await f.cli(['logs', flag, value, name]);
+        expect(result.exitCode, `${flag} ${value}: ${result.stderr}`).toBe(0);
+      }
+    }
+    expect(text).toContain('a negative one points into the future');
+  });
+});
