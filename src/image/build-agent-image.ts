@@ -127,7 +127,7 @@ export async function buildAgentImage(deps: BuildDeps, request: BuildRequest): P
       });
     }
     if (!entries.some((entry) => entry.name === 'extra-ca'))
-      entries.push({ name: 'extra-ca', type: 'dir', mode: 0o755 });
+      entries.push({ name: 'extra-ca', type: 'directory', mode: 0o755 });
     entries.push({ name: `extra-ca/agentctl-extra-${entries.length}.crt`, type: 'file', mode: 0o644, content });
   }
   const buildArgs: Record<string, string> = { IMAGE_VERSION: request.version, ...request.buildArgs };
@@ -147,7 +147,7 @@ export async function buildAgentImage(deps: BuildDeps, request: BuildRequest): P
   let id: string;
   try {
     id = await deps.runtime.buildImage({
-      context: tarArchive(entries),
+      context: await tarArchive(entries),
       tags,
       buildArgs,
       labels,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,9 +8,9 @@ import { directoryEntries, tarArchive } from './tar-context.js';
 describe('build context archive', () => {
   it('is a tar that tar reads back, long names included', async () => {
     const long = `${'d'.repeat(80)}/${'f'.repeat(90)}.txt`;
-    const archive = tarArchive([
+    const archive = await tarArchive([
       { name: 'Dockerfile', type: 'file', mode: 0o644, content: Buffer.from('FROM scratch\n') },
-      { name: 'extra-ca', type: 'dir', mode: 0o755 },
+      { name: 'extra-ca', type: 'directory', mode: 0o755 },
       { name: 'extra-ca/x.crt', type: 'file', mode: 0o644, content: Buffer.alloc(700, 'a') },
       { name: long, type: 'file', mode: 0o755, content: Buffer.from('#!/bin/sh\n') },
     ]);
@@ -23,6 +23,9 @@ describe('build context archive', () => {
       expect(listing).toContain('extra-ca/x.crt');
       expect(listing).toContain(long);
       expect(listing).toMatch(/-rw-r--r-- .* 700 .*extra-ca\/x\.crt/);
+      // Every time is the epoch: the same context gives the same archive.
+      expect(listing).toMatch(/ 1970-01-01 /);
+      expect(listing).not.toMatch(/ (?!1970-01-01)\d{4}-\d{2}-\d{2} /);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -60,12 +63,12 @@ describe('build context archive', () => {
           ['inside-up.txt', 'file', undefined],
           ['keys-dir', 'symlink', join(outside, 'keys')],
           ['secret-link', 'symlink', join(outside, 'secret.txt')],
-          ['sub', 'dir', undefined],
+          ['sub', 'directory', undefined],
           ['sub/inside.txt', 'file', undefined],
           ['sub/local-link', 'symlink', 'inside.txt'],
           ['sub/relative-link', 'symlink', '../inside-up.txt'],
         ]);
-        const archive = tarArchive(entries);
+        const archive = await tarArchive(entries);
         expect(archive.includes(SECRET)).toBe(false);
         await writeFile(join(dir, 'c.tar'), archive);
         const listing = execFileSync('tar', ['-tvf', join(dir, 'c.tar')], { encoding: 'utf8' });
@@ -81,6 +84,58 @@ describe('build context archive', () => {
             .trim()
             .split('\n'),
         ).toHaveLength(5);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('never reads through a directory swapped for a link while it walks (IMAGE_CONTEXT_CHANGED)', async () => {
+      const { dir, context, outside } = await fixture();
+      try {
+        await writeFile(join(outside, 'inside.txt'), `${SECRET}\n`);
+        const swap = async (name: string) => {
+          if (name !== 'sub/inside.txt') return;
+          // Between the listing of sub/ and the read of sub/inside.txt, sub becomes a link outside.
+          await rename(join(context, 'sub'), join(dir, 'sub-moved'));
+          await symlink(outside, join(context, 'sub'));
+        };
+        await expect(directoryEntries(context, { beforeEntry: swap })).rejects.toMatchObject({
+          code: 'IMAGE_CONTEXT_CHANGED',
+          kind: 'image',
+          message: 'The build context changed while it was read: sub/inside.txt',
+        });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('never lists a directory swapped for a link after it was seen as a directory', async () => {
+      const { dir, context, outside } = await fixture();
+      try {
+        const swap = async (name: string) => {
+          if (name !== 'sub') return;
+          await rename(join(context, 'sub'), join(dir, 'sub-moved'));
+          await symlink(outside, join(context, 'sub'));
+        };
+        // lstat now sees the link: stored as a link, the outside never listed.
+        const entries = await directoryEntries(context, { beforeEntry: swap });
+        expect(entries.filter((entry) => entry.name.startsWith('sub'))).toEqual([
+          { name: 'sub', type: 'symlink', mode: 0o777, linkTarget: outside },
+        ]);
+        expect(entries.some((entry) => entry.name.includes('id_ed25519') || entry.name.includes('secret.txt'))).toBe(
+          false,
+        );
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('reads a context whose root is reached through a link', async () => {
+      const { dir, context } = await fixture();
+      try {
+        await symlink(context, join(dir, 'context-link'));
+        const entries = await directoryEntries(join(dir, 'context-link'));
+        expect(entries.map((entry) => entry.name)).toContain('sub/inside.txt');
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

@@ -1,72 +1,20 @@
 import { constants } from 'node:fs';
-import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import { lstat, open, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, join, posix } from 'node:path';
-import { UsageError } from '../shared/errors.js';
+import { ImageError, UsageError } from '../shared/errors.js';
+import { createTar, type TarEntry } from '../shared/tar.js';
 
-/** One entry of a build context archive. Paths use `/`, relative to the context root. */
-export interface TarEntry {
-  name: string;
-  type: 'file' | 'dir' | 'symlink';
-  mode: number;
-  content?: Buffer;
-  /** A symlink's target, as written (never followed). */
-  linkTarget?: string;
+/**
+ * The build context archive the engine's /build endpoint takes. Every entry's time is the epoch
+ * unless given, so identical contexts give identical archives (and the engine's cache holds).
+ */
+export function tarArchive(entries: readonly TarEntry[]): Promise<Buffer> {
+  return createTar(entries.map((entry) => ({ mtime: 0, ...entry })));
 }
 
-function octal(value: number, length: number): string {
-  return `${value.toString(8).padStart(length - 1, '0')}\0`;
-}
-
-function splitName(name: string): { name: string; prefix: string } {
-  if (Buffer.byteLength(name) <= 100) return { name, prefix: '' };
-  for (let cut = name.indexOf('/'); cut >= 0; cut = name.indexOf('/', cut + 1)) {
-    const prefix = name.slice(0, cut);
-    const rest = name.slice(cut + 1);
-    if (Buffer.byteLength(prefix) <= 155 && Buffer.byteLength(rest) <= 100) return { name: rest, prefix };
-  }
-  throw new Error(`path too long for a build context archive: ${name}`);
-}
-
-function header(entry: TarEntry, size: number): Buffer {
-  const block = Buffer.alloc(512);
-  const { name, prefix } = splitName(entry.type === 'dir' && !entry.name.endsWith('/') ? `${entry.name}/` : entry.name);
-  block.write(name, 0, 100, 'utf8');
-  block.write(octal(entry.mode & 0o7777, 8), 100, 8, 'ascii');
-  block.write(octal(0, 8), 108, 8, 'ascii');
-  block.write(octal(0, 8), 116, 8, 'ascii');
-  block.write(octal(size, 12), 124, 12, 'ascii');
-  block.write(octal(0, 12), 136, 12, 'ascii'); // mtime 0: identical contexts give identical archives
-  block.write('        ', 148, 8, 'ascii');
-  block.write(entry.type === 'dir' ? '5' : entry.type === 'symlink' ? '2' : '0', 156, 1, 'ascii');
-  if (entry.type === 'symlink') {
-    const target = entry.linkTarget ?? '';
-    if (Buffer.byteLength(target) > 100)
-      throw new Error(`symlink target too long for a build context archive: ${entry.name} -> ${target}`);
-    block.write(target, 157, 100, 'utf8');
-  }
-  block.write('ustar\0', 257, 6, 'ascii');
-  block.write('00', 263, 2, 'ascii');
-  block.write(prefix, 345, 155, 'utf8');
-  let sum = 0;
-  for (const byte of block) sum += byte;
-  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'ascii');
-  return block;
-}
-
-/** A POSIX ustar archive of the entries (what the engine's /build endpoint takes as context). */
-export function tarArchive(entries: TarEntry[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const entry of entries) {
-    const content = entry.type === 'file' ? (entry.content ?? Buffer.alloc(0)) : Buffer.alloc(0);
-    parts.push(header(entry, content.length));
-    if (content.length > 0) {
-      parts.push(content);
-      const pad = (512 - (content.length % 512)) % 512;
-      if (pad > 0) parts.push(Buffer.alloc(pad));
-    }
-  }
-  parts.push(Buffer.alloc(1024));
-  return Buffer.concat(parts);
+export interface DirectoryEntriesOptions {
+  /** Called before each entry is looked at, with its relative name (tests change the tree here). */
+  beforeEntry?: (name: string) => Promise<void>;
 }
 
 /**
@@ -74,13 +22,21 @@ export function tarArchive(entries: TarEntry[]): Buffer {
  * with their target as written, and never followed (as `docker build` sends them): the engine
  * resolves them inside the context, so nothing outside `root` enters the archive. A relative link
  * that climbs out of the context is refused (Podman refuses to unpack it, with an empty error).
- * Sockets, pipes and devices are left out.
+ * Sockets, pipes and devices are left out. Files and directories are opened without following a
+ * link and, where the system tells (Linux), checked to be where the walk expects them: a directory
+ * swapped for a link while the walk runs (the context may sit in an agent's workspace) fails the
+ * walk with IMAGE_CONTEXT_CHANGED instead of reading what the link points to.
  */
-export async function directoryEntries(root: string, base = ''): Promise<TarEntry[]> {
+export async function directoryEntries(root: string, options: DirectoryEntriesOptions = {}): Promise<TarEntry[]> {
+  return walk(await realpath(root), '', options);
+}
+
+async function walk(root: string, base: string, options: DirectoryEntriesOptions): Promise<TarEntry[]> {
   const entries: TarEntry[] = [];
-  const names = (await readdir(join(root, base))).sort();
+  const names = (await readDirectory(root, base)).sort();
   for (const name of names) {
     const relative = base === '' ? name : `${base}/${name}`;
+    await options.beforeEntry?.(relative);
     const path = join(root, relative);
     const info = await lstat(path);
     if (info.isSymbolicLink()) {
@@ -88,10 +44,10 @@ export async function directoryEntries(root: string, base = ''): Promise<TarEntr
       checkLinkStaysInside(relative, target);
       entries.push({ name: relative, type: 'symlink', mode: 0o777, linkTarget: target });
     } else if (info.isDirectory()) {
-      entries.push({ name: relative, type: 'dir', mode: 0o755 });
-      entries.push(...(await directoryEntries(root, relative)));
+      entries.push({ name: relative, type: 'directory', mode: 0o755 });
+      entries.push(...(await walk(root, relative, options)));
     } else if (info.isFile()) {
-      const content = await readRegularFile(path);
+      const content = await readRegularFile(root, relative);
       if (content) entries.push({ name: relative, type: 'file', mode: info.mode & 0o111 ? 0o755 : 0o644, content });
     }
   }
@@ -112,17 +68,61 @@ function checkLinkStaysInside(name: string, target: string): void {
   );
 }
 
-/** The file's content, opened without following a link (one swapped in since lstat is skipped). */
-async function readRegularFile(path: string): Promise<Buffer | undefined> {
-  let handle;
+function contextChanged(name: string, cause?: unknown): ImageError {
+  return new ImageError('IMAGE_CONTEXT_CHANGED', `The build context changed while it was read: ${name}`, {
+    hint: 'Run the build again once nothing is changing the context directory (a running agent may be writing it)',
+    details: { path: name },
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** Where an open file or directory really is (`/proc/self/fd`), or undefined where the system does not say. */
+async function openedPath(fd: number): Promise<string | undefined> {
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    return await readlink(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Opens `root/relative` without following a link in its last part, and checks that what was opened
+ * is that path: a link swapped in for a directory above it would have been followed.
+ */
+async function openInside(root: string, relative: string, flags: number): Promise<FileHandle> {
+  const path = relative === '' ? root : join(root, relative);
+  let handle: FileHandle;
+  try {
+    handle = await open(path, flags | constants.O_NOFOLLOW);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'ENOTDIR' || code === 'ENOENT') throw contextChanged(relative || '.', error);
     throw error;
   }
+  const actual = await openedPath(handle.fd);
+  if (actual !== undefined && actual !== path) {
+    await handle.close();
+    throw contextChanged(relative || '.');
+  }
+  return handle;
+}
+
+/** The names in a directory of the context, read through the directory opened (never a link). */
+async function readDirectory(root: string, relative: string): Promise<string[]> {
+  const handle = await openInside(root, relative, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
-    if (!(await handle.stat()).isFile()) return undefined;
+    const viaHandle = `/proc/self/fd/${handle.fd}`;
+    return await readdir((await openedPath(handle.fd)) === undefined ? join(root, relative) : viaHandle);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A regular file's content, read through a handle opened without following a link. */
+async function readRegularFile(root: string, relative: string): Promise<Buffer | undefined> {
+  const handle = await openInside(root, relative, constants.O_RDONLY);
+  try {
+    if (!(await handle.stat()).isFile()) throw contextChanged(relative);
     return await handle.readFile();
   } finally {
     await handle.close();

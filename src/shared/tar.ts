@@ -1,48 +1,111 @@
-/** One entry of a tar archive built in memory (for the engine's archive API). */
+/**
+ * The one tar module of agentctl, on tar-stream: the writer for the archives handed to the engine
+ * (files put into a container, a build context) and the reader the Kubernetes backend turns such
+ * archives back into objects with. tar-stream writes POSIX ustar headers and falls back to PAX
+ * records for names or link targets too long for them.
+ */
+import { posix } from 'node:path';
+
+/** One entry of an archive. */
 export interface TarEntry {
+  /** A relative `/`-separated path inside the archive (a directory's trailing `/` is optional). */
   name: string;
-  type: 'file' | 'directory';
+  type: 'file' | 'directory' | 'symlink';
+  /** Permission bits (masked to 0o7777). */
   mode: number;
-  uid: number;
-  gid: number;
+  /** Owner (default 0). */
+  uid?: number;
+  gid?: number;
+  /** A file's content (default empty). */
   content?: Buffer;
+  /** A symlink's target, as written: stored, never followed. */
+  linkTarget?: string;
   /** Milliseconds since the epoch (default: now). */
   mtime?: number;
 }
 
-function octal(value: number, width: number): string {
-  return `${value.toString(8).padStart(width - 1, '0')}\0`;
-}
+export type TarEntryType = TarEntry['type'];
 
-function header(entry: TarEntry, size: number): Buffer {
-  const block = Buffer.alloc(512, 0);
-  const name = entry.type === 'directory' && !entry.name.endsWith('/') ? `${entry.name}/` : entry.name;
-  if (Buffer.byteLength(name) > 100) throw new Error(`tar entry name too long: ${name}`);
-  block.write(name, 0, 100, 'utf8');
-  block.write(octal(entry.mode & 0o7777, 8), 100, 'ascii');
-  block.write(octal(entry.uid, 8), 108, 'ascii');
-  block.write(octal(entry.gid, 8), 116, 'ascii');
-  block.write(octal(size, 12), 124, 'ascii');
-  block.write(octal(Math.floor((entry.mtime ?? Date.now()) / 1000), 12), 136, 'ascii');
-  block.write('        ', 148, 'ascii');
-  block.write(entry.type === 'directory' ? '5' : '0', 156, 'ascii');
-  block.write('ustar\0', 257, 'ascii');
-  block.write('00', 263, 'ascii');
-  let sum = 0;
-  for (const byte of block) sum += byte;
-  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
-  return block;
-}
-
-/** A POSIX ustar archive with explicit ownership and modes (names up to 100 bytes). */
-export function createTar(entries: TarEntry[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const entry of entries) {
-    const content = entry.type === 'file' ? (entry.content ?? Buffer.alloc(0)) : Buffer.alloc(0);
-    parts.push(header(entry, content.length), content);
-    const padding = (512 - (content.length % 512)) % 512;
-    if (padding) parts.push(Buffer.alloc(padding, 0));
+/** An archive of the entries, in order, with exactly the owners and modes given. */
+export async function createTar(entries: readonly TarEntry[]): Promise<Buffer> {
+  const { pack } = await import('tar-stream');
+  const archive = pack();
+  const chunks: Buffer[] = [];
+  const collected = (async () => {
+    for await (const chunk of archive) chunks.push(chunk as Buffer);
+  })();
+  try {
+    for (const entry of entries) {
+      await new Promise<void>((resolve, reject) => {
+        const done = (error?: Error | null) => (error ? reject(error) : resolve());
+        const header = {
+          // A directory's name ends with `/`, as tar writes it (tar-stream leaves the name as given).
+          name: entry.type === 'directory' && !entry.name.endsWith('/') ? `${entry.name}/` : entry.name,
+          type: entry.type,
+          mode: entry.mode & 0o7777,
+          uid: entry.uid ?? 0,
+          gid: entry.gid ?? 0,
+          mtime: new Date(entry.mtime ?? Date.now()),
+        };
+        if (entry.type === 'file') archive.entry(header, entry.content ?? Buffer.alloc(0), done);
+        else if (entry.type === 'symlink') archive.entry({ ...header, linkname: entry.linkTarget ?? '' }, done);
+        else archive.entry(header, done);
+      });
+    }
+    archive.finalize();
+  } catch (error) {
+    archive.destroy(error as Error);
+    await collected.catch(() => undefined);
+    throw error;
   }
-  parts.push(Buffer.alloc(1024, 0));
-  return Buffer.concat(parts);
+  await collected;
+  return Buffer.concat(chunks);
+}
+
+export interface ReadTarOptions {
+  /** The entry types the caller handles; any other fails the read (default: all three). */
+  accept?: readonly TarEntryType[];
+}
+
+/** An entry as read: its owner is always known. */
+export type ReadEntry = TarEntry & { uid: number; gid: number };
+
+const TYPES: readonly TarEntryType[] = ['file', 'directory', 'symlink'];
+
+/**
+ * The entries of an archive, in order. Fails on an entry type it does not accept (hard links,
+ * devices, fifos always) and on a name that is absolute or climbs out with `..`.
+ */
+export async function readTar(archive: Buffer, options: ReadTarOptions = {}): Promise<ReadEntry[]> {
+  const { extract } = await import('tar-stream');
+  const accept = options.accept ?? TYPES;
+  const reader = extract();
+  const entries: ReadEntry[] = [];
+  const read = (async () => {
+    for await (const item of reader) {
+      const { header } = item;
+      const name = header.name.replace(/\/+$/, '');
+      const type = header.type as TarEntryType;
+      if (!TYPES.includes(type) || !accept.includes(type))
+        throw new Error(`unsupported tar entry type "${header.type}" for ${name}`);
+      const normal = posix.normalize(name);
+      if (posix.isAbsolute(name) || normal === '..' || normal.startsWith('../'))
+        throw new Error(`tar entry ${name} leads out of the archive's root`);
+      const chunks: Buffer[] = [];
+      for await (const chunk of item) chunks.push(chunk as Buffer);
+      entries.push({
+        name,
+        type,
+        mode: header.mode ?? 0,
+        uid: header.uid ?? 0,
+        gid: header.gid ?? 0,
+        ...(type === 'file' ? { content: Buffer.concat(chunks) } : {}),
+        ...(type === 'symlink' ? { linkTarget: header.linkname ?? '' } : {}),
+        ...(header.mtime ? { mtime: header.mtime.getTime() } : {}),
+      });
+    }
+  })();
+  reader.end(archive);
+  await read;
+  return entries;
 }

@@ -291,9 +291,13 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     id = (await runtime.createContainer(spec)).id;
     deps.log(`created container ${container} (${id.slice(0, 12)})`);
     await checkCreated(deps, runtime, id, ociRuntime);
-    await runtime.putArchive(id, '/home', createTar([homeEntry(user)]));
+    await runtime.putArchive(id, '/home', await createTar([homeEntry(user)]));
     if (prepared.secrets.length > 0) {
-      await runtime.putArchive(id, '/run', createTar(secretsArchiveEntries(prepared.secrets, user.uid, user.gid)));
+      await runtime.putArchive(
+        id,
+        '/run',
+        await createTar(secretsArchiveEntries(prepared.secrets, user.uid, user.gid)),
+      );
     }
     if (deps.signal?.aborted) throw deps.signal.reason;
   } catch (error) {

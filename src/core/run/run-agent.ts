@@ -241,7 +241,7 @@ async function copyInput(runtime: ContainerRuntime, pending: PendingAgent, conte
   await runtime.putArchive(
     pending.id,
     '/run',
-    createTar([
+    await createTar([
       { name, type: 'directory', mode: 0o700, ...owner },
       { name: `${name}/input`, type: 'file', mode: 0o600, content, ...owner },
     ]),

@@ -26,7 +26,7 @@ import {
   type AgentRecord,
   type WorkspaceClone,
 } from './pod-spec.js';
-import { readTar } from './read-tar.js';
+import { readTar } from '../../shared/tar.js';
 import {
   AGENT_ID,
   agentContainerStatus,
@@ -292,7 +292,7 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
 
     async putArchive(nameOrId: string, path: string, archive: Buffer) {
       const id = await resolveName(nameOrId);
-      const entries = readTar(archive);
+      const entries = await readTar(archive, { accept: ['file', 'directory'] });
       const record = await readRecord(id);
       if (!record) throw notFound(id);
       const parsed = parseRecord(record)!;
