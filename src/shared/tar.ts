@@ -26,9 +26,17 @@ export interface TarEntry {
 
 export type TarEntryType = TarEntry['type'];
 
+type TarStream = typeof import('tar-stream');
+
+/** tar-stream is CommonJS: bundled as ESM its functions sit on `default`, under vitest on the module. */
+async function loadTarStream(): Promise<TarStream> {
+  const loaded = (await import('tar-stream')) as TarStream & { default?: TarStream };
+  return loaded.default ?? loaded;
+}
+
 /** An archive of the entries, in order, with exactly the owners and modes given. */
 export async function createTar(entries: readonly TarEntry[]): Promise<Buffer> {
-  const { pack } = await import('tar-stream');
+  const { pack } = await loadTarStream();
   const archive = pack();
   const chunks: Buffer[] = [];
   const collected = (async () => {
@@ -77,7 +85,7 @@ const TYPES: readonly TarEntryType[] = ['file', 'directory', 'symlink'];
  * devices, fifos always) and on a name that is absolute or climbs out with `..`.
  */
 export async function readTar(archive: Buffer, options: ReadTarOptions = {}): Promise<ReadEntry[]> {
-  const { extract } = await import('tar-stream');
+  const { extract } = await loadTarStream();
   const accept = options.accept ?? TYPES;
   const reader = extract();
   const entries: ReadEntry[] = [];
