@@ -2,10 +2,12 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import Dockerode from 'dockerode';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDockerodeEgressOperations, gatewayCreateBody } from './dockerode-egress.js';
 import type { GatewaySpec } from './egress-operations.js';
+import { createTar, readTar } from '../shared/tar.js';
 
 interface Seen {
   method: string;
@@ -165,5 +167,44 @@ describe('the engine API egress operations', () => {
       }),
     ).rejects.toMatchObject({ code: 'ENGINE_FAILED' });
     expect(seen.at(-1)).toMatchObject({ method: 'DELETE', url: expect.stringMatching(/^\/containers\/gw1\?/) });
+  });
+});
+
+describe("the egress gateway's files over the engine's archive API", () => {
+  function engineWithArchive(archive?: Buffer) {
+    const put: Array<{ id: string; archive: Buffer; path: string }> = [];
+    const docker = {
+      getContainer: (id: string) => ({
+        putArchive: async (body: Buffer, options: { path: string }) => {
+          put.push({ id, archive: body, path: options.path });
+        },
+        getArchive: async () => {
+          if (archive === undefined) throw Object.assign(new Error('no such path'), { statusCode: 404 });
+          return Readable.from([archive.subarray(0, 700), archive.subarray(700)]);
+        },
+      }),
+    } as unknown as Dockerode;
+    return { egress: createDockerodeEgressOperations(async () => docker, 'docker'), put };
+  }
+
+  it('writes the entries as one archive into the directory given', async () => {
+    const { egress, put } = engineWithArchive();
+    await egress.writeGatewayFiles('gw1', '/etc/agentctl-egress', [
+      { name: 'allow.txt', type: 'file', mode: 0o644, content: Buffer.from('registry.npmjs.org\n') },
+    ]);
+    expect(put.map((entry) => [entry.id, entry.path])).toEqual([['gw1', '/etc/agentctl-egress']]);
+    expect(await readTar(put[0]!.archive)).toMatchObject([
+      { name: 'allow.txt', type: 'file', mode: 0o644, content: Buffer.from('registry.npmjs.org\n') },
+    ]);
+  });
+
+  it('reads back the first file of the archive the engine sends, and nothing for a missing path', async () => {
+    const content = Buffer.alloc(900, 'l');
+    const archive = await createTar([
+      { name: 'log', type: 'directory', mode: 0o755 },
+      { name: 'log/denied.log', type: 'file', mode: 0o644, content },
+    ]);
+    expect(await engineWithArchive(archive).egress.readGatewayFile('gw1', '/var/log/egress')).toEqual(content);
+    expect(await engineWithArchive().egress.readGatewayFile('gw1', '/nothing')).toBeUndefined();
   });
 });

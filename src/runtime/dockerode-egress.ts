@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import { ConflictError } from '../shared/errors.js';
-import { createTar } from '../shared/tar.js';
+import { createTar, readTar } from '../shared/tar.js';
 import { engineError, engineMessage, statusOf } from './dockerode-containers.js';
 import type { EngineKind } from './endpoint.js';
 import type { EgressOperations, GatewayDetails, GatewaySpec, NetworkDetails } from './egress-operations.js';
@@ -83,28 +83,10 @@ function toGatewayDetails(info: Dockerode.ContainerInspectInfo): GatewayDetails 
 
 /** The first regular file of a tar stream (the engine's archive of one path). */
 async function firstFile(stream: NodeJS.ReadableStream): Promise<Buffer | undefined> {
-  const { extract } = await import('tar-stream');
-  const parser = extract();
-  let found: Buffer | undefined;
-  await new Promise<void>((resolve, reject) => {
-    parser.on('entry', (header, entry, next) => {
-      const chunks: Buffer[] = [];
-      entry.on('data', (chunk: unknown) => {
-        if (!Buffer.isBuffer(chunk)) return;
-        if (header.type === 'file' && found === undefined) chunks.push(chunk);
-      });
-      entry.on('end', () => {
-        if (header.type === 'file' && found === undefined) found = Buffer.concat(chunks);
-        next();
-      });
-      entry.resume();
-    });
-    parser.on('finish', resolve);
-    parser.on('error', reject);
-    stream.on('error', reject);
-    stream.pipe(parser);
-  });
-  return found;
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  const entries = await readTar(Buffer.concat(chunks));
+  return entries.find((entry) => entry.type === 'file')?.content;
 }
 
 export function createDockerodeEgressOperations(
@@ -227,7 +209,7 @@ export function createDockerodeEgressOperations(
     async writeGatewayFiles(id, dir, entries) {
       const docker = await getDocker();
       try {
-        await docker.getContainer(id).putArchive(createTar(entries), { path: dir });
+        await docker.getContainer(id).putArchive(await createTar(entries), { path: dir });
       } catch (error) {
         throw engineError(`copy files into the egress gateway at ${dir}`, error);
       }
