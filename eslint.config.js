@@ -34,9 +34,6 @@ export default tseslint.config(
     rules: {
       // Test helpers parse arbitrary CLI JSON output.
       '@typescript-eslint/no-explicit-any': 'off',
-      // DockerodeRuntime composes its per-concern operations with Object.assign and declares them
-      // through a merged interface, on purpose.
-      '@typescript-eslint/no-unsafe-declaration-merging': 'off',
       // New in ESLint 10's recommended set; reported, but not failing the build while the code
       // written before them is brought in line.
       'preserve-caught-error': 'warn',

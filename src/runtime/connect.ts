@@ -3,7 +3,7 @@ import type { ContainerRuntime } from './container-runtime.js';
 import type { Connection } from './connection.js';
 import { detectRuntime } from './detect/detect-runtime.js';
 import type { DetectionEnvironment } from './detect/strategy.js';
-import { DockerodeRuntime } from './dockerode-runtime.js';
+import { createDockerodeRuntime } from './dockerode-runtime.js';
 import type { EngineKind } from './endpoint.js';
 
 export interface ConnectOptions {
@@ -58,7 +58,7 @@ export async function connectRuntime(
     return connectKubernetes({ env: options.env, homedir: options.homedir, ...options.kubernetes });
   }
   const detected = await detectRuntime({ environment: detectionEnvironment(options), log: options.log });
-  // dockerode is loaded only when an operation first needs it (see DockerodeRuntime).
-  const runtime = new DockerodeRuntime(detected.probe.client, detected.endpoint, detected.probe.version);
+  // dockerode is loaded only when an operation first needs it (see createDockerodeRuntime).
+  const runtime = createDockerodeRuntime(detected.probe.client, detected.endpoint, detected.probe.version);
   return { runtime, detected };
 }

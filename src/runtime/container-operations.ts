@@ -1,43 +1,10 @@
+import type { AgentFiles, AgentSpec, AgentSpecFacts } from './agent-spec.js';
+
 /**
  * Container and volume operations of a ContainerRuntime. Implemented for the engine API in
- * dockerode-containers.ts. Engine failures surface as typed errors (ConflictError for a name taken,
+ * dockerode-containers.ts, for Kubernetes in kubernetes/kube-containers.ts. Engine failures surface as typed errors (ConflictError for a name taken,
  * NotFoundError for a missing object, EngineError otherwise).
  */
-
-/** The create-container body (the engine API's own field names), with the container's name. */
-export interface ContainerSpec {
-  name: string;
-  Image: string;
-  Cmd?: string[];
-  Entrypoint?: string[];
-  Env: string[];
-  User?: string;
-  WorkingDir?: string;
-  Labels: Record<string, string>;
-  Tty: boolean;
-  OpenStdin: boolean;
-  StdinOnce: boolean;
-  AttachStdin: boolean;
-  AttachStdout: boolean;
-  AttachStderr: boolean;
-  HostConfig: {
-    Binds: string[];
-    Tmpfs?: Record<string, string>;
-    CapDrop: string[];
-    CapAdd: string[];
-    SecurityOpt: string[];
-    NanoCpus: number;
-    Memory: number;
-    MemorySwap: number;
-    PidsLimit: number;
-    GroupAdd?: string[];
-    UsernsMode?: string;
-    Runtime?: string;
-    NetworkMode?: string;
-    Init?: boolean;
-    ReadonlyRootfs?: boolean;
-  };
-}
 
 export type ContainerState =
   | 'created'
@@ -85,7 +52,9 @@ export interface ContainerDetails extends ContainerSummary {
     memory: number;
     pidsLimit: number;
   };
-  /** The whole inspect document as the engine returned it (tests and --verbose). */
+  /** Its configuration in the agent spec's terms (what a start compares, what loosens it). */
+  spec: AgentSpecFacts;
+  /** The whole inspect document as the backend returned it (tests and --verbose; never read by core). */
   raw: unknown;
 }
 
@@ -97,8 +66,12 @@ export interface VolumeSummary {
 export type LabelFilter = Record<string, string | true>;
 
 export interface ContainerOperations {
-  /** Creates a container; ConflictError (CONTAINER_NAME_TAKEN) when the name is taken. */
-  createContainer(spec: ContainerSpec): Promise<{ id: string }>;
+  /**
+   * Creates the agent's container from its spec, with its files in place and its home volume's
+   * root owned by its user; ConflictError (CONTAINER_NAME_TAKEN) when the name is taken. Nothing
+   * is left behind when it fails.
+   */
+  createContainer(spec: AgentSpec): Promise<{ id: string }>;
   /**
    * Starts it. A backend that waits for the start itself (Kubernetes: until the Pod runs) stops
    * waiting at `timeoutMs` (`--wait-timeout`) and at once when `signal` aborts.
@@ -116,8 +89,8 @@ export interface ContainerOperations {
    * says only "oci"); undefined when the engine does not say.
    */
   fetchOciRuntime(id: string): Promise<string | undefined>;
-  /** Extracts a tar archive into the (created or running) container at path. */
-  putArchive(id: string, path: string, archive: Buffer): Promise<void>;
+  /** Puts more files into a created (not yet started) agent, as `spec.files` does at create. */
+  copyFiles(id: string, files: AgentFiles): Promise<void>;
   /** Creates a volume; false when it already existed (its labels are then left as they were). */
   createVolume(name: string, labels: Record<string, string>): Promise<boolean>;
   inspectVolume(name: string): Promise<VolumeSummary | undefined>;

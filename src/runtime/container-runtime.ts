@@ -24,6 +24,14 @@ export interface RuntimeCapabilities {
   bindMounts: boolean;
   /** The backend pulls images when an agent starts (Kubernetes: the kubelet); agentctl does not pull. */
   pullsOnStart: boolean;
+  /** Agents run on a cluster's nodes (doctor says "cluster"; rootless/rootful describe no engine here). */
+  cluster: boolean;
+  /**
+   * Who a container's uid is on the host when the engine runs rootless: `keep-host-ids` — the
+   * backend can map the host user to the same uid inside (Podman's keep-id); `root-is-host-user` —
+   * container root is the host user (rootless Docker's user namespace); `none` — not applicable.
+   */
+  rootlessUsers: 'keep-host-ids' | 'root-is-host-user' | 'none';
 }
 
 /** A check only the backend knows how to make (`agentctl doctor` shows it with the others). */

@@ -1,3 +1,4 @@
+import type { AgentSpec } from './agent-spec.js';
 import { describe, expect, it } from 'vitest';
 import { matchesLabels } from './dockerode-containers.js';
 
@@ -88,6 +89,21 @@ describe('fetchOciRuntime', () => {
   });
 });
 
+const SPEC: AgentSpec = {
+  name: 'agentctl-x',
+  image: 'i',
+  env: [],
+  workingDir: '/workspace',
+  user: { uid: 1000, gid: 1000, extraGroups: [], keepHostIds: false },
+  labels: {},
+  terminal: true,
+  mounts: [{ kind: 'home', volume: 'agentctl-x-home', target: '/home/agent' }],
+  files: [{ dir: '/run/secrets', mode: 0o500, files: [{ name: 'K', mode: 0o400, content: Buffer.from('v') }] }],
+  limits: { cpus: 1, memoryBytes: 1 << 30, memorySwapBytes: 1 << 30, pids: 100 },
+  security: { addCapabilities: [], disableLabel: false },
+  network: { mode: 'default' },
+};
+
 describe('createContainer', () => {
   // Docker 20.10's own answer (HTTP 400) to --cpus 3 on a 2-CPU host, kept as a fixture.
   const docker = (message: string, statusCode = 400) => ({
@@ -105,7 +121,7 @@ describe('createContainer', () => {
       docker('Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available') as never,
       'docker',
     );
-    await expect(operations.createContainer({ name: 'agentctl-x', Image: 'i' } as never)).rejects.toMatchObject({
+    await expect(operations.createContainer(SPEC)).rejects.toMatchObject({
       code: 'INVALID_CPUS',
       kind: 'usage',
       message: 'Invalid CPU limit: the engine has only 2 CPUs',
@@ -115,7 +131,7 @@ describe('createContainer', () => {
       docker('Range of CPUs is from 0.01 to 1.00, as there are only 1 CPUs available') as never,
       'docker',
     );
-    await expect(single.createContainer({ name: 'agentctl-x', Image: 'i' } as never)).rejects.toMatchObject({
+    await expect(single.createContainer(SPEC)).rejects.toMatchObject({
       message: 'Invalid CPU limit: the engine has only 1 CPU',
     });
   });
@@ -123,9 +139,41 @@ describe('createContainer', () => {
   it('leaves other refusals as engine failures', async () => {
     const { createDockerodeContainerOperations } = await import('./dockerode-containers.js');
     const operations = createDockerodeContainerOperations(docker('invalid mount config') as never, 'docker');
-    await expect(operations.createContainer({ name: 'agentctl-x', Image: 'i' } as never)).rejects.toMatchObject({
+    await expect(operations.createContainer(SPEC)).rejects.toMatchObject({
       code: 'ENGINE_FAILED',
       kind: 'engine',
     });
+  });
+
+  it('copies the home ownership and the files in after create, and removes the container when that fails', async () => {
+    const { createDockerodeContainerOperations } = await import('./dockerode-containers.js');
+    const calls: string[] = [];
+    const engine = (failUpload: boolean) => ({
+      createContainer: async (body: { name: string; Env: string[] }) => {
+        calls.push(`create ${body.name} ${JSON.stringify(body).includes('"v"') ? 'with' : 'without'} file contents`);
+        return { id: 'c1' };
+      },
+      getContainer: () => ({
+        putArchive: async (_archive: Buffer, options: { path: string }) => {
+          calls.push(`put ${options.path}`);
+          if (failUpload)
+            throw Object.assign(new Error('no space'), { statusCode: 500, json: { message: 'no space' } });
+        },
+        remove: async () => {
+          calls.push('remove');
+        },
+      }),
+    });
+    expect(await createDockerodeContainerOperations(engine(false) as never, 'docker').createContainer(SPEC)).toEqual({
+      id: 'c1',
+    });
+    expect(calls).toEqual(['create agentctl-x without file contents', 'put /home', 'put /run']);
+    calls.length = 0;
+    await expect(
+      createDockerodeContainerOperations(engine(true) as never, 'docker').createContainer(SPEC),
+    ).rejects.toMatchObject({
+      code: 'ENGINE_FAILED',
+    });
+    expect(calls).toEqual(['create agentctl-x without file contents', 'put /home', 'remove']);
   });
 });

@@ -7,11 +7,13 @@ import {
   connectionLostError,
   isConnectionFailure,
 } from '../shared/errors.js';
+import type { AgentSpec } from './agent-spec.js';
+import { toDockerCreateBody, toSpecFacts } from './docker-create-body.js';
+import { createUploads, filesUpload } from './docker-files.js';
 import type { EngineKind } from './endpoint.js';
 import type {
   ContainerDetails,
   ContainerOperations,
-  ContainerSpec,
   ContainerState,
   ContainerSummary,
   LabelFilter,
@@ -93,10 +95,10 @@ export function toSummaries(list: Dockerode.ContainerInfo[], labels: LabelFilter
 
 export function createDockerodeContainerOperations(docker: Dockerode, kind: EngineKind): ContainerOperations {
   const operations: ContainerOperations = {
-    async createContainer(spec: ContainerSpec) {
+    async createContainer(spec: AgentSpec) {
+      let id: string;
       try {
-        const container = await docker.createContainer(spec as unknown as Dockerode.ContainerCreateOptions);
-        return { id: container.id };
+        id = (await docker.createContainer(toDockerCreateBody(spec, kind) as Dockerode.ContainerCreateOptions)).id;
       } catch (error) {
         const status = statusOf(error);
         // Podman answers a taken name with 500 "... already in use"; Docker with 409.
@@ -125,13 +127,25 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
           );
         }
         if (status === 404) {
-          throw new NotFoundError('IMAGE_NOT_FOUND', `The engine has no image "${spec.Image}"`, {
+          throw new NotFoundError('IMAGE_NOT_FOUND', `The engine has no image "${spec.image}"`, {
             hint: 'Pull it first or run `agentctl start --pull always`',
             cause: error,
           });
         }
         throw engineError('create the container', error);
       }
+      try {
+        for (const upload of await createUploads(spec))
+          await docker.getContainer(id).putArchive(upload.archive, { path: upload.path });
+      } catch (error) {
+        // Nothing half-made is left: the caller never learns the id of a container that failed here.
+        await docker
+          .getContainer(id)
+          .remove({ force: true, v: false })
+          .catch(() => undefined);
+        throw engineError("copy the agent's files into its container", error);
+      }
+      return { id };
     },
 
     async startContainer(id) {
@@ -231,11 +245,13 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
       }
     },
 
-    async putArchive(id, path, archive) {
+    async copyFiles(id, files) {
+      const [owner] = await Promise.all([ownerOf(docker, id)]);
+      const upload = await filesUpload(files, owner);
       try {
-        await docker.getContainer(id).putArchive(archive, { path });
+        await docker.getContainer(id).putArchive(upload.archive, { path: upload.path });
       } catch (error) {
-        throw engineError(`copy files into the container at ${path}`, error);
+        throw engineError(`copy files into the container at ${files.dir}`, error);
       }
     },
 
@@ -344,6 +360,19 @@ export function toDetails(info: Dockerode.ContainerInspectInfo): ContainerDetail
     env: info.Config.Env ?? [],
     tty: info.Config.Tty,
     hostConfig: { nanoCpus: host.NanoCpus ?? 0, memory: host.Memory ?? 0, pidsLimit: host.PidsLimit ?? 0 },
+    spec: toSpecFacts(info),
     raw: info,
   };
+}
+
+/** The container's user (uid:gid), who owns the files copied in. */
+async function ownerOf(docker: Dockerode, id: string): Promise<{ uid: number; gid: number }> {
+  try {
+    const info = await docker.getContainer(id).inspect();
+    const [uid, gid] = (info.Config.User || '0:0').split(':').map(Number);
+    return { uid: uid ?? 0, gid: gid ?? uid ?? 0 };
+  } catch (error) {
+    if (statusOf(error) === 404) throw notFound(id, error);
+    throw engineError('inspect the container', error);
+  }
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DockerodeRuntime } from './dockerode-runtime.js';
+import { createDockerodeRuntime } from './dockerode-runtime.js';
 
 const version = (kind: 'docker' | 'podman') => ({ kind, version: '1', apiVersion: '1.41' });
 
@@ -47,8 +47,8 @@ describe('DockerodeRuntime', () => {
 
   it('has every operation before dockerode is loaded, and the kind-dependent ones by kind', () => {
     const getDocker = vi.fn(() => Promise.reject(new Error('not loaded')));
-    const docker = new DockerodeRuntime(getDocker, { url: 'ssh://me@host', source: 'test' }, version('docker'));
-    const podman = new DockerodeRuntime(getDocker, { url: 'ssh://me@host', source: 'test' }, version('podman'));
+    const docker = createDockerodeRuntime(getDocker, { url: 'ssh://me@host', source: 'test' }, version('docker'));
+    const podman = createDockerodeRuntime(getDocker, { url: 'ssh://me@host', source: 'test' }, version('podman'));
     for (const name of [
       'createContainer',
       'listContainers',
@@ -67,7 +67,7 @@ describe('DockerodeRuntime', () => {
   it('lists and inspects over the socket without dockerode, with label filters and 404 as absent', async () => {
     const engine = await fakeEngine();
     const getDocker = vi.fn(() => Promise.reject(new Error('not loaded')));
-    const runtime = new DockerodeRuntime(getDocker, { url: engine.url, source: 'test' }, version('docker'));
+    const runtime = createDockerodeRuntime(getDocker, { url: engine.url, source: 'test' }, version('docker'));
     const list = await runtime.listContainers({
       labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': true },
       all: true,
@@ -90,7 +90,7 @@ describe('DockerodeRuntime', () => {
 
   it('loads dockerode once, on the first other operation, and reports its failure', async () => {
     const getDocker = vi.fn(() => Promise.reject(new Error('not loaded')));
-    const runtime = new DockerodeRuntime(
+    const runtime = createDockerodeRuntime(
       getDocker,
       { url: 'unix:///nonexistent.sock', source: 'test' },
       version('docker'),

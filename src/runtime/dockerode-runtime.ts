@@ -4,65 +4,96 @@ import type { ContainerRuntime, EngineVersion } from './container-runtime.js';
 import { createDockerodeContainerOperations } from './dockerode-containers.js';
 import { createDockerodeEgressOperations } from './dockerode-egress.js';
 import { createDockerodeEngineOperations } from './dockerode-engine.js';
-import type { EgressOperations } from './egress-operations.js';
-import { createDockerodeStreamOperations } from './dockerode-streams.js';
-import type { EngineOperations } from './engine-operations.js';
-import type { StreamOperations } from './stream-operations.js';
 import { createDockerodeImageOperations } from './dockerode-images.js';
-import type { Endpoint, EngineKind } from './endpoint.js';
-import type { ImageOperations } from './image-operations.js';
+import { createDockerodeStreamOperations } from './dockerode-streams.js';
+import type { Endpoint } from './endpoint.js';
+import type { EngineOperations } from './engine-operations.js';
 import { createJsonContainerReads } from './engine-json-containers.js';
 import { createEngineJsonClient } from './engine-json.js';
-
-// The class gets its operations from the factories (one file per concern).
-export interface DockerodeRuntime extends EngineOperations, ImageOperations, ContainerOperations, StreamOperations {}
+import type { ImageOperations } from './image-operations.js';
+import type { StreamOperations } from './stream-operations.js';
 
 type Operations = EngineOperations & ImageOperations & ContainerOperations & StreamOperations;
 
-function createOperations(docker: Dockerode, kind: EngineKind): Operations {
-  return Object.assign(
-    {},
-    createDockerodeEngineOperations(docker, kind),
-    createDockerodeImageOperations(docker, kind),
-    createDockerodeContainerOperations(docker, kind),
-    createDockerodeStreamOperations(docker, kind),
-  );
-}
-
 /**
- * ContainerRuntime over the Docker-compatible engine API, for Docker and Podman alike.
+ * ContainerRuntime over the Docker-compatible engine API, for Docker and Podman alike: a plain
+ * object the compiler checks against the interface (`satisfies`), each operation named once.
  *
  * dockerode (~30 ms to load) is asked for only when an operation first needs it: `getDocker` is
- * called once, on the first call. The container reads that listing agents makes (list, inspect)
- * go over a small JSON client instead when the endpoint is a socket or TCP (not ssh://), so `ls`
- * never loads dockerode.
+ * called once, on the first call, and each operation here waits for it. The container reads that
+ * listing agents makes (list, inspect) go over a small JSON client instead when the endpoint is a
+ * socket or TCP (not ssh://), so `ls` never loads dockerode.
  */
-export class DockerodeRuntime implements ContainerRuntime {
-  readonly kind: EngineKind;
-  readonly capabilities = { bindMounts: true, pullsOnStart: false };
-  readonly egress: EgressOperations;
+export function createDockerodeRuntime(
+  getDocker: () => Promise<Dockerode>,
+  endpoint: Endpoint,
+  version: EngineVersion,
+): ContainerRuntime {
+  const kind = version.kind;
+  let docker: Promise<Dockerode> | undefined;
+  const connect = () => (docker ??= getDocker());
+  let operations: Promise<Operations> | undefined;
+  const load = () =>
+    (operations ??= connect().then((docker) => ({
+      ...createDockerodeEngineOperations(docker, kind),
+      ...createDockerodeImageOperations(docker, kind),
+      ...createDockerodeContainerOperations(docker, kind),
+      ...createDockerodeStreamOperations(docker, kind),
+    })));
+  /** Operation `name` of the dockerode implementation, once dockerode is loaded. */
+  const later = <K extends keyof Operations>(name: K) =>
+    ((...args: unknown[]) =>
+      load().then((loaded) => (loaded[name] as (...a: unknown[]) => Promise<unknown>)(...args))) as NonNullable<
+      Operations[K]
+    >;
+  const json = createEngineJsonClient(endpoint);
+  const reads = json ? createJsonContainerReads(json) : undefined;
 
-  constructor(
-    getDocker: () => Promise<Dockerode>,
-    readonly endpoint: Endpoint,
-    readonly version: EngineVersion,
-  ) {
-    this.kind = version.kind;
-    let docker: Promise<Dockerode> | undefined;
-    this.egress = createDockerodeEgressOperations(() => (docker ??= getDocker()), this.kind);
-    let operations: Promise<Operations> | undefined;
-    const load = () => (operations ??= (docker ??= getDocker()).then((docker) => createOperations(docker, this.kind)));
-    // Every operation returns a promise, so each one can wait for dockerode. The names (and the
-    // kind-dependent optional ones) come from the factories themselves, built here over no client:
-    // they only keep it for later calls.
-    const names = Object.keys(createOperations(undefined as never, this.kind)) as (keyof Operations)[];
-    const delegates = Object.fromEntries(
-      names.map((name) => [
-        name,
-        (...args: unknown[]) => load().then((ops) => (ops[name] as (...a: unknown[]) => Promise<unknown>)(...args)),
-      ]),
-    );
-    const json = createEngineJsonClient(endpoint);
-    Object.assign(this, delegates, json ? createJsonContainerReads(json) : {});
-  }
+  return {
+    endpoint,
+    kind,
+    version,
+    capabilities: {
+      bindMounts: true,
+      pullsOnStart: false,
+      cluster: false,
+      rootlessUsers: kind === 'podman' ? 'keep-host-ids' : 'root-is-host-user',
+    },
+    egress: createDockerodeEgressOperations(connect, kind),
+    fetchEngineInfo: later('fetchEngineInfo'),
+    // Images
+    inspectImage: later('inspectImage'),
+    pullImage: later('pullImage'),
+    listImages: later('listImages'),
+    removeImage: later('removeImage'),
+    tagImage: later('tagImage'),
+    buildImage: later('buildImage'),
+    // Containers and volumes
+    createContainer: later('createContainer'),
+    startContainer: later('startContainer'),
+    stopContainer: later('stopContainer'),
+    removeContainer: later('removeContainer'),
+    inspectContainer: reads?.inspectContainer ?? later('inspectContainer'),
+    listContainers: reads?.listContainers ?? later('listContainers'),
+    fetchOciRuntime: later('fetchOciRuntime'),
+    copyFiles: later('copyFiles'),
+    createVolume: later('createVolume'),
+    inspectVolume: later('inspectVolume'),
+    listVolumes: later('listVolumes'),
+    removeVolume: later('removeVolume'),
+    // Podman schedules health checks with systemd timers, which never fire without systemd; Docker runs its own.
+    ...(kind === 'podman' ? { runHealthCheck: later('runHealthCheck') } : {}),
+    // Streams
+    lookupAgentContainer: later('lookupAgentContainer'),
+    lookupAgentContainers: later('lookupAgentContainers'),
+    attachContainer: later('attachContainer'),
+    resizeContainer: later('resizeContainer'),
+    waitContainerExit: later('waitContainerExit'),
+    createExec: later('createExec'),
+    startExec: later('startExec'),
+    resizeExec: later('resizeExec'),
+    inspectExec: later('inspectExec'),
+    statContainerPath: later('statContainerPath'),
+    streamLogs: later('streamLogs'),
+  } satisfies ContainerRuntime;
 }

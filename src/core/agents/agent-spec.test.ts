@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildAgentSpec, normaliseCapability, type AgentSpecInput } from './agent-spec.js';
+import { buildAgentSpec as buildSpec, normaliseCapability, type AgentSpecInput } from './agent-spec.js';
+import { toDockerCreateBody } from '../../runtime/docker-create-body.js';
+
+/** The spec as the engines get it: the hardening decided here, in the engine's terms. */
+const buildAgentSpec = (i: AgentSpecInput) => toDockerCreateBody(buildSpec(i), 'podman');
 import { LABELS } from '../../shared/labels.js';
 
 function input(overrides: Partial<AgentSpecInput> = {}): AgentSpecInput {
@@ -14,7 +18,8 @@ function input(overrides: Partial<AgentSpecInput> = {}): AgentSpecInput {
       source: 'local',
     },
     env: [['FOO', 'bar']],
-    secretFileEnv: ['API_KEY_FILE=/run/secrets/API_KEY'],
+    secretFileEnv: [['API_KEY_FILE', '/run/secrets/API_KEY']],
+    files: [],
     user: { uid: 501, gid: 20, reason: 'the host user' },
     limits: { cpus: 2, memory: 4 * 1024 ** 3, pidsLimit: 512 },
     capabilities: [],
@@ -59,7 +64,7 @@ describe('buildAgentSpec (hardening)', () => {
     const plain = buildAgentSpec(input());
     expect(JSON.stringify(plain)).not.toMatch(/docker\.sock|podman\.sock/);
     const withSocket = buildAgentSpec(input({ engineSocket: { path: '/run/podman/podman.sock', gid: 998 } }));
-    expect(withSocket.HostConfig.Binds).toContain('/run/podman/podman.sock:/var/run/docker.sock');
+    expect(withSocket.HostConfig.Binds).toContain('/run/podman/podman.sock:/var/run/docker.sock:rw');
     expect(withSocket.HostConfig.GroupAdd).toEqual(['998']);
     expect(
       buildAgentSpec(input({ selinux: true, engineSocket: { path: '/s.sock' } })).HostConfig.SecurityOpt,
@@ -81,7 +86,7 @@ describe('buildAgentSpec (hardening)', () => {
 
   it('forwards the ssh-agent socket, not ~/.ssh', () => {
     const spec = buildAgentSpec(input({ sshSocket: '/tmp/ssh-XYZ/agent.1' }));
-    expect(spec.HostConfig.Binds).toContain('/tmp/ssh-XYZ/agent.1:/run/ssh-agent.sock');
+    expect(spec.HostConfig.Binds).toContain('/tmp/ssh-XYZ/agent.1:/run/ssh-agent.sock:rw');
     expect(spec.Env).toContain('SSH_AUTH_SOCK=/run/ssh-agent.sock');
     expect(JSON.stringify(spec)).not.toContain('.ssh:');
   });
@@ -89,7 +94,7 @@ describe('buildAgentSpec (hardening)', () => {
   it('uses keep-id for rootless Podman and passes the OCI runtime and network through', () => {
     const spec = buildAgentSpec(
       input({
-        user: { uid: 1000, gid: 1000, usernsMode: 'keep-id', reason: '' },
+        user: { uid: 1000, gid: 1000, keepHostIds: true, reason: '' },
         ociRuntime: 'sysbox-runc',
         network: 'none',
       }),
@@ -133,5 +138,23 @@ describe('buildAgentSpec (hardening)', () => {
     );
     expect(spec.Env.filter((entry) => entry.startsWith('A='))).toEqual(['A=2']);
     expect(spec.Env.filter((entry) => entry.startsWith('HOME='))).toEqual(['HOME=/home/agent']);
+  });
+
+  it('refuses a host path with ":" for the engine (its bind syntax cannot hold one)', () => {
+    expect(() => buildAgentSpec(input({ workspace: '/home/dev/a:b' }))).toThrow(/contains ":"/);
+  });
+
+  it('keeps secret values out of the spec but for its files, and the engine body has no files at all', () => {
+    const secret = {
+      dir: '/run/secrets',
+      mode: 0o500,
+      files: [{ name: 'K', mode: 0o400, content: Buffer.from('v4lue') }],
+    };
+    const spec = buildSpec(input({ files: [secret] }));
+    expect(spec.files).toEqual([secret]);
+    expect(JSON.stringify(toDockerCreateBody(spec, 'docker'))).not.toContain('v4lue');
+    expect(
+      toDockerCreateBody({ ...spec, user: { ...spec.user, keepHostIds: true } }, 'docker').HostConfig.UsernsMode,
+    ).toBeUndefined();
   });
 });

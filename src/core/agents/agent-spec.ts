@@ -1,6 +1,6 @@
 import { UsageError } from '../../shared/errors.js';
 import { LABELS } from '../../shared/labels.js';
-import type { ContainerSpec } from '../../runtime/container-operations.js';
+import { parseNetwork, type AgentFiles, type AgentMount, type AgentSpec } from '../../runtime/agent-spec.js';
 import { containerName, homeVolumeName } from './agent-name.js';
 import type { AgentUser } from './agent-user.js';
 import type { Limits } from './limits.js';
@@ -19,8 +19,10 @@ export interface AgentSpecInput {
   command?: string[];
   /** Plain environment (never secrets): profile env first, then --env-file, then --env. */
   env: [string, string][];
-  /** `<NAME>_FILE=/run/secrets/<NAME>` entries; the values travel by the archive API. */
-  secretFileEnv: string[];
+  /** `<NAME>_FILE=/run/secrets/<NAME>` entries, in the environment after the plain ones. */
+  secretFileEnv: [string, string][];
+  /** Files in place at start (the secrets): never part of the backend's configuration. */
+  files: AgentFiles[];
   user: AgentUser;
   limits: Limits;
   /** What the agent profile documents it needs; everything else is dropped. */
@@ -36,8 +38,8 @@ export interface AgentSpecInput {
   cliVersion: string;
   /** More labels (branch, worktree, repository) from callers such as worktree support. */
   extraLabels?: Record<string, string>;
-  /** More binds (`src:dst:opts`): the repository's git dir for worktree support. */
-  extraBinds?: string[];
+  /** More host mounts: the agent's git repository for worktree support. */
+  extraMounts?: AgentMount[];
   /** false: no TTY and no stdin (`agentctl run` keeps stdout and stderr apart); default true. */
   tty?: boolean;
 }
@@ -73,62 +75,65 @@ export function agentLabels(
 }
 
 /**
- * The create-container body for an agent: the one place where hardening is decided. Non-root user,
- * every capability dropped but the profile's, no-new-privileges, limits always set, the engine
- * socket only on request, the workspace at /workspace and the agent's home in its own volume.
+ * The spec of an agent: the one place where hardening is decided. Non-root user, every capability
+ * dropped but the profile's, no-new-privileges (every backend), limits always set, the engine socket
+ * only on request, the workspace at /workspace and the agent's home in its own volume.
  */
-export function buildAgentSpec(input: AgentSpecInput): ContainerSpec {
-  const workspaceOptions = [input.readOnly ? 'ro' : 'rw', ...(input.selinux ? ['z'] : [])];
-  const binds = [
-    `${input.workspace}:${WORKSPACE_PATH}:${workspaceOptions.join(',')}`,
-    `${homeVolumeName(input.name)}:${HOME_PATH}:rw`,
-    ...(input.extraBinds ?? []),
+export function buildAgentSpec(input: AgentSpecInput): AgentSpec {
+  const mounts: AgentMount[] = [
+    {
+      kind: 'workspace',
+      source: input.workspace,
+      target: WORKSPACE_PATH,
+      readOnly: input.readOnly,
+      relabel: input.selinux,
+    },
+    { kind: 'home', volume: homeVolumeName(input.name), target: HOME_PATH },
+    ...(input.extraMounts ?? []),
   ];
   const env = new Map<string, string>(input.env);
   env.set('HOME', HOME_PATH);
   env.set('AGENTCTL_AGENT', input.name);
   if (input.sshSocket) {
-    binds.push(`${input.sshSocket}:${SSH_SOCKET_PATH}`);
+    mounts.push({ kind: 'host', source: input.sshSocket, target: SSH_SOCKET_PATH, readOnly: false, relabel: false });
     env.set('SSH_AUTH_SOCK', SSH_SOCKET_PATH);
   }
-  const securityOpt = ['no-new-privileges'];
-  const groupAdd: string[] = [];
+  const extraGroups: number[] = [];
   if (input.engineSocket) {
-    binds.push(`${input.engineSocket.path}:${ENGINE_SOCKET_PATH}`);
-    if (input.engineSocket.gid !== undefined) groupAdd.push(String(input.engineSocket.gid));
-    // A relabelled engine socket would break the engine itself; the container gets no label instead.
-    if (input.selinux) securityOpt.push('label=disable');
+    mounts.push({
+      kind: 'host',
+      source: input.engineSocket.path,
+      target: ENGINE_SOCKET_PATH,
+      readOnly: false,
+      relabel: false,
+    });
+    if (input.engineSocket.gid !== undefined) extraGroups.push(input.engineSocket.gid);
   }
-  const capAdd = [...new Set(input.capabilities.map(normaliseCapability))];
-  const spec: ContainerSpec = {
+  for (const [key, value] of input.secretFileEnv) env.set(key, value);
+  return {
     name: containerName(input.name),
-    Image: input.image.id,
-    ...(input.command && input.command.length > 0 ? { Cmd: input.command } : {}),
-    Env: [...[...env].map(([key, value]) => `${key}=${value}`), ...input.secretFileEnv],
-    User: `${input.user.uid}:${input.user.gid}`,
-    WorkingDir: WORKSPACE_PATH,
-    Labels: agentLabels(input, 'agent'),
-    Tty: input.tty ?? true,
-    OpenStdin: input.tty ?? true,
-    StdinOnce: false,
-    AttachStdin: false,
-    AttachStdout: false,
-    AttachStderr: false,
-    HostConfig: {
-      Binds: binds,
-      CapDrop: ['ALL'],
-      CapAdd: capAdd,
-      SecurityOpt: securityOpt,
-      NanoCpus: Math.round(input.limits.cpus * 1e9),
-      Memory: input.limits.memory,
+    image: input.image.id,
+    ...(input.command && input.command.length > 0 ? { command: input.command } : {}),
+    env: [...env].map(([name, value]) => ({ name, value })),
+    workingDir: WORKSPACE_PATH,
+    user: { uid: input.user.uid, gid: input.user.gid, extraGroups, keepHostIds: input.user.keepHostIds ?? false },
+    labels: agentLabels(input, 'agent'),
+    terminal: input.tty ?? true,
+    mounts,
+    files: input.files,
+    limits: {
+      cpus: input.limits.cpus,
+      memoryBytes: input.limits.memory,
       // No swap beyond the memory limit.
-      MemorySwap: input.limits.memory,
-      PidsLimit: input.limits.pidsLimit,
-      ...(groupAdd.length > 0 ? { GroupAdd: groupAdd } : {}),
-      ...(input.user.usernsMode ? { UsernsMode: input.user.usernsMode } : {}),
-      ...(input.ociRuntime ? { Runtime: input.ociRuntime } : {}),
-      ...(input.network ? { NetworkMode: input.network } : {}),
+      memorySwapBytes: input.limits.memory,
+      pids: input.limits.pidsLimit,
     },
+    security: {
+      addCapabilities: [...new Set(input.capabilities.map(normaliseCapability))],
+      // A relabelled engine socket would break the engine itself; the container gets no label instead.
+      disableLabel: Boolean(input.engineSocket) && input.selinux,
+    },
+    network: parseNetwork(input.network),
+    ...(input.ociRuntime ? { ociRuntime: input.ociRuntime } : {}),
   };
-  return spec;
 }

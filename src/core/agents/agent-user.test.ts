@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isAgentctlError } from '../../shared/errors.js';
 import { checkSshSocketUsable, checkWorkspaceWritable, decideAgentUser, mayAccess } from './agent-user.js';
 
-const base = { kind: 'docker' as const, platform: 'linux' as const, rootless: false };
+const base = { rootlessUsers: 'root-is-host-user' as const, platform: 'linux' as const, rootless: false };
 
 describe('decideAgentUser', () => {
   it('runs as the host user on Docker', () => {
@@ -20,24 +20,26 @@ describe('decideAgentUser', () => {
   });
 
   it('uses keep-id on rootless Podman', () => {
-    expect(decideAgentUser({ ...base, kind: 'podman', rootless: true, host: { uid: 1001, gid: 1001 } })).toMatchObject({
+    expect(
+      decideAgentUser({ ...base, rootlessUsers: 'keep-host-ids', rootless: true, host: { uid: 1001, gid: 1001 } }),
+    ).toMatchObject({
       uid: 1001,
       gid: 1001,
-      usernsMode: 'keep-id',
+      keepHostIds: true,
       hostIdentity: { uid: 1001, gid: 1001 },
     });
   });
 
   it('runs as the image user when the backend clones the workspace (no host files to own)', () => {
-    const user = decideAgentUser({ ...base, kind: 'kubernetes', host: { uid: 501, gid: 20 }, bindMounts: false });
+    const user = decideAgentUser({ ...base, rootlessUsers: 'none', host: { uid: 501, gid: 20 }, bindMounts: false });
     expect(user).toMatchObject({ uid: 1000, gid: 1000 });
     expect(user).not.toHaveProperty('hostIdentity');
   });
 
   it('runs rootful Podman like Docker', () => {
-    expect(decideAgentUser({ ...base, kind: 'podman', host: { uid: 1001, gid: 1001 } })).not.toHaveProperty(
-      'usernsMode',
-    );
+    expect(
+      decideAgentUser({ ...base, rootlessUsers: 'keep-host-ids', host: { uid: 1001, gid: 1001 } }),
+    ).not.toHaveProperty('keepHostIds');
   });
 
   it('as root, runs the agent as the workspace owner, uid 0 included (so that it can write a root-owned checkout)', () => {
@@ -50,7 +52,12 @@ describe('decideAgentUser', () => {
       hostIdentity: { uid: 0, gid: 0 },
     });
     expect(
-      decideAgentUser({ ...base, kind: 'podman', host: { uid: 0, gid: 0 }, workspaceOwner: { uid: 0, gid: 0 } }),
+      decideAgentUser({
+        ...base,
+        rootlessUsers: 'keep-host-ids',
+        host: { uid: 0, gid: 0 },
+        workspaceOwner: { uid: 0, gid: 0 },
+      }),
     ).toMatchObject({ uid: 0, gid: 0 });
     expect(decideAgentUser({ ...base, platform: 'win32' })).toMatchObject({ uid: 1000, gid: 1000 });
   });
@@ -111,7 +118,12 @@ describe('checkWorkspaceWritable', () => {
   });
 
   it('does not check where nothing of this machine is mounted (Kubernetes)', () => {
-    const cluster = decideAgentUser({ ...base, kind: 'kubernetes', bindMounts: false, host: { uid: 1500, gid: 1500 } });
+    const cluster = decideAgentUser({
+      ...base,
+      rootlessUsers: 'none',
+      bindMounts: false,
+      host: { uid: 1500, gid: 1500 },
+    });
     expect(codeOf(() => checkWorkspaceWritable(cluster, '/w', { uid: 0, gid: 0, mode: 0o40500 }))).toBeUndefined();
   });
 });
@@ -132,7 +144,7 @@ describe('checkSshSocketUsable', () => {
     expect(
       codeOf(() =>
         checkSshSocketUsable(
-          decideAgentUser({ ...base, kind: 'podman', rootless: true, host: { uid: 1500, gid: 1500 } }),
+          decideAgentUser({ ...base, rootlessUsers: 'keep-host-ids', rootless: true, host: { uid: 1500, gid: 1500 } }),
           '/s',
           socket,
         ),

@@ -1,12 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { UsageError } from '../../shared/errors.js';
-import type { EngineKind } from '../../runtime/endpoint.js';
+import type { RuntimeCapabilities } from '../../runtime/container-runtime.js';
 
 /** The non-root user of agentctl's images (and of any image when nothing better is known). */
 export const IMAGE_USER = { uid: 1000, gid: 1000 };
 
 export interface UserFacts {
-  kind: EngineKind;
+  /** How the backend maps users when its engine runs rootless (the runtime's capability). */
+  rootlessUsers: RuntimeCapabilities['rootlessUsers'];
   platform: NodeJS.Platform;
   /** The engine runs rootless (`name=rootless` in its security options, or Podman's `Rootless`). */
   rootless: boolean;
@@ -21,8 +22,8 @@ export interface UserFacts {
 export interface AgentUser {
   uid: number;
   gid: number;
-  /** Podman user namespace mode (`keep-id` for rootless Podman). */
-  usernsMode?: string;
+  /** The backend maps the host user to the same uid inside (rootless Podman's keep-id). */
+  keepHostIds?: boolean;
   /**
    * Who the agent is on this machine: the owner its files in the workspace get, and the identity
    * the kernel checks its access to bind-mounted files (workspace, ssh-agent socket) against.
@@ -50,16 +51,16 @@ export function decideAgentUser(facts: UserFacts): AgentUser {
   const host = facts.host;
   if (facts.bindMounts === false)
     return { ...IMAGE_USER, reason: 'the workspace is cloned in the cluster: the image user' };
-  if (facts.kind === 'podman' && facts.rootless && host) {
+  if (facts.rootlessUsers === 'keep-host-ids' && facts.rootless && host) {
     return {
       uid: host.uid,
       gid: host.gid,
-      usernsMode: 'keep-id',
+      keepHostIds: true,
       hostIdentity: host,
       reason: 'rootless Podman: keep-id maps the host user',
     };
   }
-  if (facts.kind === 'docker' && facts.rootless) {
+  if (facts.rootlessUsers === 'root-is-host-user' && facts.rootless) {
     return {
       uid: 0,
       gid: 0,

@@ -17,6 +17,7 @@ const details = (extra: Partial<ContainerDetails>): ContainerDetails => ({
     'io.agentctl.image': 'ghcr.io/agentctl/agent-node:1.2.3',
   },
   hostConfig: { nanoCpus: 2e9, memory: 4 * 1024 ** 3, pidsLimit: 512 },
+  spec: { network: '', mounts: [], addCapabilities: [] },
   raw: {},
   startedAt: '2026-12-01T10:00:00Z',
   ...extra,

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { describeLoosening, findLoosenings } from './loosenings.js';
+import { toSpecFacts } from '../../runtime/docker-create-body.js';
+import { describeLoosening, findLoosenings as findInFacts } from './loosenings.js';
+
+/** Loosenings of an existing container, from what the engine reports of it (its HostConfig). */
+const findLoosenings = (hostConfig: { NetworkMode?: string; CapAdd?: string[]; Binds?: string[] }, unsafe?: string) =>
+  findInFacts(toSpecFacts({ HostConfig: hostConfig }), unsafe);
 
 describe('findLoosenings', () => {
   it('finds nothing in the hardened default', () => {

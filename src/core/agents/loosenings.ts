@@ -1,4 +1,4 @@
-import type { ContainerSpec } from '../../runtime/container-operations.js';
+import type { AgentSpecFacts } from '../../runtime/agent-spec.js';
 import { ENGINE_SOCKET_PATH, SSH_SOCKET_PATH } from './agent-spec.js';
 
 /**
@@ -15,22 +15,21 @@ export interface Loosening {
   value: string;
 }
 
-/** The loosenings in a create-container body (or in an existing container's HostConfig). */
+/** The loosenings in an agent's spec (or in what the backend reports of an existing agent). */
 export function findLoosenings(
-  hostConfig: Partial<Pick<ContainerSpec['HostConfig'], 'NetworkMode' | 'CapAdd' | 'Binds'>>,
+  facts: Partial<Pick<AgentSpecFacts, 'network' | 'mounts' | 'addCapabilities'>>,
   unsafeWorkspace?: string,
 ): Loosening[] {
   const found: Loosening[] = [];
-  const network = hostConfig.NetworkMode ?? '';
+  const network = facts.network ?? '';
   if (network === 'host') found.push({ kind: 'network-host', value: network });
   // Joining another container's (or any existing) network namespace: Docker's container:ID, Podman's ns:PATH.
   else if (/^(container|ns):/.test(network)) found.push({ kind: 'network-shared', value: network });
-  for (const bind of hostConfig.Binds ?? []) {
-    const [source, target] = bind.split(':');
-    if (target === ENGINE_SOCKET_PATH) found.push({ kind: 'engine-socket', value: source ?? '' });
-    if (target === SSH_SOCKET_PATH) found.push({ kind: 'ssh-agent', value: source ?? '' });
+  for (const { source, target } of facts.mounts ?? []) {
+    if (target === ENGINE_SOCKET_PATH) found.push({ kind: 'engine-socket', value: source });
+    if (target === SSH_SOCKET_PATH) found.push({ kind: 'ssh-agent', value: source });
   }
-  for (const capability of hostConfig.CapAdd ?? []) found.push({ kind: 'capability', value: capability });
+  for (const capability of facts.addCapabilities ?? []) found.push({ kind: 'capability', value: capability });
   if (unsafeWorkspace) found.push({ kind: 'unsafe-workspace', value: unsafeWorkspace });
   return found;
 }

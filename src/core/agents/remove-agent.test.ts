@@ -20,6 +20,7 @@ function fake(options: { removeKeepsProcess: boolean }) {
     tty: true,
     labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'x' },
     hostConfig: { nanoCpus: 0, memory: 0, pidsLimit: 0 },
+    spec: { network: '', mounts: [], addCapabilities: [] },
     raw: {},
   };
   let processRuns = true;

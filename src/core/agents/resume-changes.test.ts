@@ -19,7 +19,13 @@ const existing: ContainerDetails = {
   },
   env: ['HOME=/home/agent', 'PLAIN=1', 'TOKEN_FILE=/run/secrets/TOKEN'],
   hostConfig: { nanoCpus: 2e9, memory: 4 * 1024 ** 3, pidsLimit: 512 },
-  raw: { Config: { Cmd: ['sleep', '600'] }, HostConfig: { NetworkMode: 'bridge', Binds: ['/src/app:/workspace:rw'] } },
+  spec: {
+    command: ['sleep', '600'],
+    network: 'bridge',
+    mounts: [{ source: '/src/app', target: '/workspace', readOnly: false }],
+    addCapabilities: [],
+  },
+  raw: {},
 };
 const options = (extra: Partial<StartAgentOptions> = {}): StartAgentOptions => ({
   name: 'x',

@@ -14,11 +14,6 @@ export interface RequestedChange {
   asked?: string;
 }
 
-interface RawInspect {
-  Config?: { Cmd?: string[] | null; Tty?: boolean };
-  HostConfig?: { NetworkMode?: string; Binds?: string[] | null };
-}
-
 /**
  * The settings given on this command line that differ from what the existing agent was created
  * with. Only what the user gave is compared (a flag left out keeps the agent's value), and only
@@ -32,7 +27,7 @@ export function findRequestedChanges(
   config: Config,
 ): RequestedChange[] {
   const changes: RequestedChange[] = [];
-  const raw = (existing.raw ?? {}) as RawInspect;
+  const facts = existing.spec;
   const labels = existing.labels;
   const image = labels[LABELS.image] ?? existing.image;
   if (options.image !== undefined && options.image !== image && options.image !== existing.image) {
@@ -60,8 +55,7 @@ export function findRequestedChanges(
   if (
     options.command &&
     options.command.length > 0 &&
-    raw.Config &&
-    JSON.stringify(raw.Config.Cmd ?? []) !== JSON.stringify(options.command)
+    JSON.stringify(facts.command ?? []) !== JSON.stringify(options.command)
   ) {
     changes.push({ flag: 'the command after --' });
   }
@@ -78,16 +72,13 @@ export function findRequestedChanges(
   if (newSecrets.length > 0)
     changes.push({ flag: '--secret', asked: newSecrets.map((secret) => secret.name).join(', ') });
   if (options.readOnly && labels[LABELS.readOnly] !== 'true') changes.push({ flag: '--read-only', was: 'read-write' });
-  if (options.tty === false && raw.Config?.Tty === true) changes.push({ flag: '--no-tty', was: 'a TTY' });
-  const loosened = findLoosenings({ NetworkMode: raw.HostConfig?.NetworkMode, Binds: raw.HostConfig?.Binds ?? [] }).map(
-    (loosening) => loosening.kind,
-  );
-  if (options.ssh && raw.HostConfig && !loosened.includes('ssh-agent'))
-    changes.push({ flag: '--ssh', was: 'no ssh-agent' });
-  if (options.dockerAccess === 'socket' && raw.HostConfig && !loosened.includes('engine-socket'))
+  if (options.tty === false && existing.tty) changes.push({ flag: '--no-tty', was: 'a TTY' });
+  const loosened = findLoosenings({ network: facts.network, mounts: facts.mounts }).map((loosening) => loosening.kind);
+  if (options.ssh && !loosened.includes('ssh-agent')) changes.push({ flag: '--ssh', was: 'no ssh-agent' });
+  if (options.dockerAccess === 'socket' && !loosened.includes('engine-socket'))
     changes.push({ flag: '--docker-access socket', was: 'none' });
-  if (options.network !== undefined && raw.HostConfig && (raw.HostConfig.NetworkMode ?? '') !== options.network) {
-    changes.push({ flag: '--network', was: raw.HostConfig.NetworkMode || 'default', asked: options.network });
+  if (options.network !== undefined && facts.network !== options.network) {
+    changes.push({ flag: '--network', was: facts.network || 'default', asked: options.network });
   }
   const hasWorktree = Boolean(labels[LABELS.worktree]);
   if (options.worktree === true && !hasWorktree) changes.push({ flag: '--worktree', was: 'no worktree' });

@@ -2,9 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveSecrets, secretFileEnv, secretsArchiveEntries } from './secrets.js';
+import { resolveSecrets, secretFileEnv, secretFiles } from './secrets.js';
 import { parseEnvEntry, parseEnvFile } from './agent-env.js';
-import { createTar, readTar } from '../../shared/tar.js';
 
 describe('secrets', () => {
   it('reads NAME from the host env and NAME=@file, registering every value for masking', async () => {
@@ -23,8 +22,8 @@ describe('secrets', () => {
     ]);
     expect(registered).toEqual(expect.arrayContaining(['env-secret-value', 'file-secret-value']));
     expect(secretFileEnv(secrets)).toEqual([
-      'API_KEY_FILE=/run/secrets/API_KEY',
-      'GH_TOKEN_FILE=/run/secrets/GH_TOKEN',
+      ['API_KEY_FILE', '/run/secrets/API_KEY'],
+      ['GH_TOKEN_FILE', '/run/secrets/GH_TOKEN'],
     ]);
   });
 
@@ -52,17 +51,11 @@ describe('secrets', () => {
     });
   });
 
-  it('builds an archive readable only by the agent user', async () => {
-    const entries = secretsArchiveEntries([{ name: 'K', value: Buffer.from('v'), source: 'environment' }], 501, 20);
-    expect(entries).toMatchObject([
-      { name: 'secrets', type: 'directory', mode: 0o500, uid: 501, gid: 20 },
-      { name: 'secrets/K', type: 'file', mode: 0o400, uid: 501, gid: 20 },
+  it('puts the secrets in /run/secrets, readable only by the agent user, and nowhere when there are none', () => {
+    expect(secretFiles([{ name: 'K', value: Buffer.from('v'), source: 'environment' }])).toEqual([
+      { dir: '/run/secrets', mode: 0o500, files: [{ name: 'K', mode: 0o400, content: Buffer.from('v') }] },
     ]);
-    const read = await readTar(await createTar(entries));
-    expect(read).toMatchObject([
-      { name: 'secrets', type: 'directory', mode: 0o500, uid: 501, gid: 20 },
-      { name: 'secrets/K', type: 'file', mode: 0o400, uid: 501, gid: 20, content: Buffer.from('v') },
-    ]);
+    expect(secretFiles([])).toEqual([]);
   });
 });
 

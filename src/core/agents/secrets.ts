@@ -1,6 +1,6 @@
 import { UsageError } from '../../shared/errors.js';
 import { InputFileError, readInputFile } from './input-file.js';
-import type { TarEntry } from '../../shared/tar.js';
+import type { AgentFiles } from '../../runtime/agent-spec.js';
 
 export const SECRETS_DIR = '/run/secrets';
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -92,21 +92,18 @@ export async function resolveSecrets(
 }
 
 /** `<NAME>_FILE=/run/secrets/<NAME>` for each secret: the variable the agent reads. */
-export function secretFileEnv(secrets: Secret[]): string[] {
-  return secrets.map((secret) => `${secret.name}_FILE=${SECRETS_DIR}/${secret.name}`);
+export function secretFileEnv(secrets: Secret[]): [string, string][] {
+  return secrets.map((secret) => [`${secret.name}_FILE`, `${SECRETS_DIR}/${secret.name}`]);
 }
 
-/** The archive extracted at `/run` before start: readable only by the agent's user. */
-export function secretsArchiveEntries(secrets: Secret[], uid: number, gid: number): TarEntry[] {
+/** The files in place at start: /run/secrets, readable only by the agent's user. */
+export function secretFiles(secrets: Secret[]): AgentFiles[] {
+  if (secrets.length === 0) return [];
   return [
-    { name: 'secrets', type: 'directory', mode: 0o500, uid, gid },
-    ...secrets.map((secret): TarEntry => ({
-      name: `secrets/${secret.name}`,
-      type: 'file',
-      mode: 0o400,
-      uid,
-      gid,
-      content: secret.value,
-    })),
+    {
+      dir: SECRETS_DIR,
+      mode: 0o500,
+      files: secrets.map((secret) => ({ name: secret.name, mode: 0o400, content: secret.value })),
+    },
   ];
 }

@@ -4,14 +4,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, EngineError, ImageError } from '../../shared/errors.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
-import type { ContainerDetails, ContainerSpec } from '../../runtime/container-operations.js';
+import type { AgentSpec } from '../../runtime/agent-spec.js';
+import type { ContainerDetails } from '../../runtime/container-operations.js';
+import { fakeDetails, fakeRuntime as strictRuntime } from '../../../test/helpers/fake-runtime.js';
 import { prepareAgent, startAgent, type StartAgentDeps } from './start-agent.js';
 import type { StartAgentOptions } from './start-options.js';
 
 interface FakeOptions {
   existing?: Partial<ContainerDetails>;
   volumeExists?: boolean;
-  fail?: Partial<Record<'createContainer' | 'putArchive' | 'startContainer' | 'resolveImage', Error>>;
+  fail?: Partial<Record<'createContainer' | 'startContainer' | 'resolveImage', Error>>;
   /** State reported after start. */
   afterStart?: Partial<ContainerDetails>;
   /** The engine's CPU count (GET /info NCPU). */
@@ -20,28 +22,10 @@ interface FakeOptions {
 
 function fakeRuntime(options: FakeOptions = {}) {
   const calls: string[] = [];
-  const specs: ContainerSpec[] = [];
-  const archives: { path: string; size: number }[] = [];
-  const details = (extra: Partial<ContainerDetails>): ContainerDetails => ({
-    id: 'c1',
-    name: 'agentctl-x',
-    state: 'running',
-    labels: {},
-    image: 'img',
-    running: true,
-    user: '1000:1000',
-    env: [],
-    tty: true,
-    hostConfig: { nanoCpus: 0, memory: 0, pidsLimit: 0 },
-    raw: {},
-    ...extra,
-  });
+  const specs: AgentSpec[] = [];
+  const details = fakeDetails;
   let started = false;
-  const runtime = {
-    kind: 'docker',
-    capabilities: { bindMounts: true, pullsOnStart: false },
-    endpoint: { url: 'unix:///var/run/docker.sock', source: 'explicit' },
-    version: { kind: 'docker', version: '27.0.0', apiVersion: '1.46' },
+  const runtime = strictRuntime({
     async fetchEngineInfo() {
       return {
         name: 'h',
@@ -64,16 +48,14 @@ function fakeRuntime(options: FakeOptions = {}) {
       calls.push(`createVolume ${name}`);
       return !options.volumeExists;
     },
-    async createContainer(spec: ContainerSpec) {
+    async createContainer(spec: AgentSpec) {
       calls.push(`createContainer ${spec.name}`);
       specs.push(spec);
       if (options.fail?.createContainer) throw options.fail.createContainer;
       return { id: 'c1' };
     },
-    async putArchive(_id: string, path: string, archive: Buffer) {
-      calls.push(`putArchive ${path}`);
-      archives.push({ path, size: archive.length });
-      if (options.fail?.putArchive) throw options.fail.putArchive;
+    async fetchOciRuntime() {
+      return undefined;
     },
     async startContainer(id: string) {
       calls.push(`start ${id}`);
@@ -86,8 +68,8 @@ function fakeRuntime(options: FakeOptions = {}) {
     async removeVolume(name: string) {
       calls.push(`removeVolume ${name}`);
     },
-  } as unknown as ContainerRuntime;
-  return { runtime, calls, specs, archives };
+  });
+  return { runtime, calls, specs };
 }
 
 function deps(
@@ -131,7 +113,7 @@ function options(overrides: Partial<StartAgentOptions> = {}): StartAgentOptions 
 }
 
 describe('startAgent', () => {
-  it('creates the volume, the container, copies home ownership and secrets, then starts', async () => {
+  it('creates the volume, then the container with its secrets as files (never in the environment), then starts', async () => {
     const fake = fakeRuntime();
     const d = deps(fake.runtime, undefined, { TOKEN: 'secret-value-1' });
     const started = await startAgent(d, options({ secrets: ['TOKEN'] }));
@@ -140,12 +122,19 @@ describe('startAgent', () => {
       'inspect agentctl-x',
       'createVolume agentctl-x-home',
       'createContainer agentctl-x',
-      'putArchive /home',
-      'putArchive /run',
       'start c1',
       'inspect c1',
     ]);
-    expect(JSON.stringify(fake.specs)).not.toContain('secret-value-1');
+    const spec = fake.specs[0]!;
+    expect(JSON.stringify({ ...spec, files: [] })).not.toContain('secret-value-1');
+    expect(spec.files).toEqual([
+      {
+        dir: '/run/secrets',
+        mode: 0o500,
+        files: [{ name: 'TOKEN', mode: 0o400, content: Buffer.from('secret-value-1') }],
+      },
+    ]);
+    expect(spec.env).toContainEqual({ name: 'TOKEN_FILE', value: '/run/secrets/TOKEN' });
     expect(d.secrets).toContain('secret-value-1');
   });
 
@@ -153,7 +142,7 @@ describe('startAgent', () => {
     const fake = fakeRuntime({ engineCpus: 1 });
     const notes: string[] = [];
     await startAgent({ ...deps(fake.runtime), warn: (message: string) => notes.push(message) }, options());
-    expect(fake.specs[0]?.HostConfig?.NanoCpus).toBe(1e9);
+    expect(fake.specs[0]?.limits.cpus).toBe(1);
     expect(notes.join('\n')).toContain('the agent gets 1 instead of the default 2');
     const refused = fakeRuntime({ engineCpus: 1 });
     await expect(startAgent(deps(refused.runtime), options({ cpus: '2' }))).rejects.toMatchObject({
@@ -170,7 +159,9 @@ describe('startAgent', () => {
   });
 
   it('removes the container and the volume it made when a step after create fails', async () => {
-    const fake = fakeRuntime({ fail: { putArchive: new EngineError('ENGINE_FAILED', 'disk full', { hint: 'h' }) } });
+    const fake = fakeRuntime({
+      fail: { startContainer: new EngineError('ENGINE_FAILED', 'disk full', { hint: 'h' }) },
+    });
     await expect(startAgent(deps(fake.runtime), options())).rejects.toMatchObject({ code: 'ENGINE_FAILED' });
     expect(fake.calls.slice(-2)).toEqual(['removeContainer c1', 'removeVolume agentctl-x-home']);
   });

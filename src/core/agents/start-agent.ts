@@ -8,15 +8,15 @@ import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import { parseEndpoint } from '../../runtime/endpoint.js';
 import type { EngineInfo } from '../../runtime/engine-operations.js';
 import { containerName, homeVolumeName } from './agent-name.js';
-import { agentLabels, buildAgentSpec, HOME_PATH } from './agent-spec.js';
-import { checkAgentAccess, decideAgentUser, type AgentUser } from './agent-user.js';
+import { agentLabels, buildAgentSpec } from './agent-spec.js';
+import { specFacts } from '../../runtime/agent-spec.js';
+import { checkAgentAccess, decideAgentUser } from './agent-user.js';
 import { getLimitsIgnoredReason } from './limits-enforcement.js';
 import { fitCpusToEngine } from './limits.js';
-import { secretFileEnv, secretsArchiveEntries } from './secrets.js';
+import { secretFileEnv, secretFiles } from './secrets.js';
 import { prepareStart, type StartAgentOptions } from './start-options.js';
 import { findRequestedChanges, settingsDifferError } from './resume-changes.js';
 import { retryWhileUnreachable } from './retry-unreachable.js';
-import { createTar } from '../../shared/tar.js';
 import { startOutcome, waitUntilRunning, type StartOutcome } from './wait-running.js';
 import { AGENT_FILTER } from './agent-lookup.js';
 import { prepareAgentWorkspace } from '../worktree/prepare-agent-workspace.js';
@@ -145,11 +145,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       workspace: existing.labels[LABELS.workspace] ?? '',
       volume,
       user: existing.user,
-      loosened: announceLoosenings(
-        deps,
-        name,
-        (existing.raw as { HostConfig?: Parameters<typeof announceLoosenings>[2] } | undefined)?.HostConfig,
-      ),
+      loosened: announceLoosenings(deps, name, existing.spec),
       ...(existing.labels[LABELS.branch] ? { branch: existing.labels[LABELS.branch] } : {}),
       ...(existing.labels[LABELS.worktree] ? { worktree: existing.labels[LABELS.worktree] } : {}),
     };
@@ -195,7 +191,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
   });
   const selinux = info.securityOptions.some((option) => /(^|,)name=selinux(,|$)/.test(option));
   const user = decideAgentUser({
-    kind: runtime.kind,
+    rootlessUsers: runtime.capabilities.rootlessUsers,
     platform: deps.platform,
     rootless: info.rootless,
     host: deps.hostUser,
@@ -203,7 +199,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     bindMounts: runtime.capabilities.bindMounts,
   });
   deps.log(
-    `user ${user.uid}:${user.gid}${user.usernsMode ? ` (userns ${user.usernsMode})` : ''}: ${user.reason}${selinux ? '; SELinux: relabelling the workspace' : ''}`,
+    `user ${user.uid}:${user.gid}${user.keepHostIds ? ' (userns keep-id)' : ''}: ${user.reason}${selinux ? '; SELinux: relabelling the workspace' : ''}`,
   );
   const limitsIgnored = getLimitsIgnoredReason(runtime.kind, info);
   if (limitsIgnored) (deps.warn ?? deps.log)(`agent ${name} runs without resource limits: ${limitsIgnored}`);
@@ -259,7 +255,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     const input = {
       name,
       workspace: agentWorkspace.workspace,
-      extraBinds: agentWorkspace.binds,
+      extraMounts: agentWorkspace.mounts,
       extraLabels: { ...agentWorkspace.labels, ...(limitsIgnored ? { [LABELS.limitsIgnored]: limitsIgnored } : {}) },
       readOnly: options.readOnly,
       image: { reference: image.reference, id: image.id, digest: image.digest ?? undefined, source: image.source },
@@ -267,6 +263,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       // The agent's git identity first: the user's own --env / profile env wins.
       env: [...agentWorkspace.env, ...prepared.env],
       secretFileEnv: secretFileEnv(prepared.secrets),
+      files: secretFiles(prepared.secrets),
       user,
       limits: fitted.limits,
       capabilities: prepared.capabilities,
@@ -291,21 +288,13 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     id = (await runtime.createContainer(spec)).id;
     deps.log(`created container ${container} (${id.slice(0, 12)})`);
     await checkCreated(deps, runtime, id, ociRuntime);
-    await runtime.putArchive(id, '/home', await createTar([homeEntry(user)]));
-    if (prepared.secrets.length > 0) {
-      await runtime.putArchive(
-        id,
-        '/run',
-        await createTar(secretsArchiveEntries(prepared.secrets, user.uid, user.gid)),
-      );
-    }
     if (deps.signal?.aborted) throw deps.signal.reason;
   } catch (error) {
     await discard();
     throw error;
   }
   const createdId = id;
-  const loosened = announceLoosenings(deps, name, spec.HostConfig, prepared.unsafeWorkspace);
+  const loosened = announceLoosenings(deps, name, specFacts(spec), prepared.unsafeWorkspace);
   const base = {
     name,
     container,
@@ -314,13 +303,13 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     image: image.reference,
     workspace: prepared.workspace,
     volume,
-    user: spec.User!,
+    user: `${spec.user.uid}:${spec.user.gid}`,
     loosened,
     ...worktreeResult,
   };
   return {
     ...base,
-    labels: spec.Labels ?? {},
+    labels: spec.labels,
     async start(mode) {
       try {
         await runtime.startContainer(createdId, { signal: deps.signal, timeoutMs: options.waitTimeoutMs });
@@ -339,11 +328,6 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     },
     discard,
   };
-}
-
-/** The home volume's root, owned by the agent's user so it can write its own state. */
-function homeEntry(user: AgentUser) {
-  return { name: HOME_PATH.split('/').pop()!, type: 'directory' as const, mode: 0o755, uid: user.uid, gid: user.gid };
 }
 
 async function engineSocket(runtime: ContainerRuntime): Promise<{ path: string; gid?: number }> {

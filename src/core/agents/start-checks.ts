@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import type { Config } from '../../config/schema.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
-import type { ContainerSpec } from '../../runtime/container-operations.js';
+import type { AgentSpecFacts } from '../../runtime/agent-spec.js';
 import { parseEndpoint } from '../../runtime/endpoint.js';
 import type { EngineInfo } from '../../runtime/engine-operations.js';
 import { describeLoosening, findLoosenings, type Loosening } from './loosenings.js';
@@ -83,10 +83,10 @@ export async function checkCreated(
 export function announceLoosenings(
   deps: StartCheckDeps,
   name: string,
-  hostConfig: Partial<Pick<ContainerSpec['HostConfig'], 'NetworkMode' | 'CapAdd' | 'Binds'>> | undefined,
+  facts: Partial<Pick<AgentSpecFacts, 'network' | 'mounts' | 'addCapabilities'>> | undefined,
   unsafeWorkspace?: string,
 ): Loosening[] {
-  const loosened = findLoosenings(hostConfig ?? {}, unsafeWorkspace);
+  const loosened = findLoosenings(facts ?? {}, unsafeWorkspace);
   for (const loosening of loosened) (deps.warn ?? deps.log)(describeLoosening(name, loosening));
   return loosened;
 }

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
-import type { ContainerSpec } from '../../runtime/container-operations.js';
+import type { AgentSpec } from '../../runtime/agent-spec.js';
+import { toDockerCreateBody } from '../../runtime/docker-create-body.js';
+import { fakeDetails, fakeRuntime as strictRuntime } from '../../../test/helpers/fake-runtime.js';
 import type { EngineInfo } from '../../runtime/engine-operations.js';
 import { prepareAgent, startAgent, type StartAgentDeps } from './start-agent.js';
 import type { StartAgentOptions } from './start-options.js';
@@ -19,13 +21,18 @@ interface Fake {
 /** A strict engine fake: an operation this test did not expect throws. */
 function fakeRuntime(fake: Fake = {}) {
   const calls: string[] = [];
-  const specs: ContainerSpec[] = [];
+  const specs: AgentSpec[] = [];
   let infoCalls = 0;
-  const runtime = {
-    kind: fake.kind ?? 'docker',
-    capabilities: { bindMounts: true, pullsOnStart: false },
-    endpoint: { url: 'unix:///var/run/docker.sock', source: 'explicit' },
-    version: { kind: fake.kind ?? 'docker', version: '27.0.0', apiVersion: '1.46' },
+  const kind = fake.kind ?? 'docker';
+  const runtime = strictRuntime({
+    kind,
+    capabilities: {
+      bindMounts: true,
+      pullsOnStart: false,
+      cluster: false,
+      rootlessUsers: kind === 'podman' ? 'keep-host-ids' : 'root-is-host-user',
+    },
+    version: { kind, version: '27.0.0', apiVersion: '1.46' },
     async fetchEngineInfo(): Promise<EngineInfo> {
       calls.push('info');
       const infos = fake.infos ?? [{}];
@@ -41,20 +48,7 @@ function fakeRuntime(fake: Fake = {}) {
     },
     async inspectContainer(name: string) {
       calls.push(`inspect ${name}`);
-      if (name === 'c1')
-        return {
-          id: 'c1',
-          name: 'agentctl-x',
-          state: 'running',
-          labels: {},
-          image: 'img',
-          running: true,
-          user: '501:20',
-          env: [],
-          tty: true,
-          hostConfig: { nanoCpus: 0, memory: 0, pidsLimit: 0 },
-          raw: {},
-        };
+      if (name === 'c1') return fakeDetails({ user: '501:20' });
       return undefined;
     },
     async listContainers() {
@@ -64,7 +58,7 @@ function fakeRuntime(fake: Fake = {}) {
       calls.push(`createVolume ${name}`);
       return true;
     },
-    async createContainer(spec: ContainerSpec) {
+    async createContainer(spec: AgentSpec) {
       calls.push(`createContainer ${spec.name}`);
       specs.push(spec);
       return { id: 'c1' };
@@ -72,9 +66,6 @@ function fakeRuntime(fake: Fake = {}) {
     async fetchOciRuntime(id: string) {
       calls.push(`fetchOciRuntime ${id}`);
       return fake.recordedRuntime;
-    },
-    async putArchive(_id: string, path: string) {
-      calls.push(`putArchive ${path}`);
     },
     async startContainer(id: string) {
       calls.push(`start ${id}`);
@@ -85,14 +76,8 @@ function fakeRuntime(fake: Fake = {}) {
     async removeVolume(name: string) {
       calls.push(`removeVolume ${name}`);
     },
-  };
-  const strict = new Proxy(runtime, {
-    get(target, key) {
-      if (typeof key === 'string' && !(key in target) && key !== 'then') throw new Error(`unexpected runtime.${key}`);
-      return target[key as keyof typeof target];
-    },
-  }) as unknown as ContainerRuntime;
-  return { runtime: strict, calls, specs };
+  });
+  return { runtime, calls, specs };
 }
 
 function deps(
@@ -160,7 +145,8 @@ describe('start: the OCI runtime asked for', () => {
     await expect(startAgent(deps(fake.runtime), options({ ociRuntime: 'runsc' }))).resolves.toMatchObject({
       name: 'x',
     });
-    expect(fake.specs[0]!.HostConfig.Runtime).toBe('runsc');
+    expect(fake.specs[0]!.ociRuntime).toBe('runsc');
+    expect(toDockerCreateBody(fake.specs[0]!, 'docker').HostConfig.Runtime).toBe('runsc');
   });
 
   it('removes the container and fails when the engine recorded another runtime (Podman compat API)', async () => {
@@ -264,7 +250,7 @@ describe('start: the workspace', () => {
     symlinkSync(target, link);
     const started = await startAgent(deps(fake.runtime), options({ name: undefined, workspace: link }));
     expect(started.name).toBe('my-project');
-    expect(fake.specs[0]!.HostConfig.Binds[0]).toBe(`${target}:/workspace:rw`);
+    expect(toDockerCreateBody(fake.specs[0]!, 'docker').HostConfig.Binds[0]).toBe(`${target}:/workspace:rw`);
   });
 
   it("refuses the engine's storage root as the engine reports it", async () => {

@@ -14,6 +14,7 @@ function details(extra: Partial<ContainerDetails>): ContainerDetails {
     env: [],
     tty: true,
     hostConfig: { nanoCpus: 0, memory: 0, pidsLimit: 0 },
+    spec: { network: '', mounts: [], addCapabilities: [] },
     raw: {},
     ...extra,
   };

@@ -12,7 +12,7 @@ export async function getAgentUserHere(
   if (!runtime || !facts.info || !deps.cwd) return undefined;
   const owner = await deps.fs.stat(deps.cwd);
   return decideAgentUser({
-    kind: runtime.kind,
+    rootlessUsers: runtime.capabilities.rootlessUsers,
     platform: deps.platform,
     rootless: facts.info.rootless,
     ...(deps.hostUser ? { host: deps.hostUser } : {}),
@@ -40,7 +40,7 @@ export async function checkWorkspaceAccess(
   const details = {
     workspace: deps.cwd,
     user: `${user.uid}:${user.gid}`,
-    ...(user.usernsMode ? { userns: user.usernsMode } : {}),
+    ...(user.keepHostIds ? { userns: 'keep-id' } : {}),
     hostIdentity: who,
   };
   try {
@@ -59,7 +59,7 @@ export async function checkWorkspaceAccess(
   return {
     ...base,
     status: 'ok',
-    message: `agents started here run as ${user.uid}:${user.gid}${user.usernsMode ? ` (userns ${user.usernsMode})` : ''} and can write ${deps.cwd} (${user.reason})`,
+    message: `agents started here run as ${user.uid}:${user.gid}${user.keepHostIds ? ' (userns keep-id)' : ''} and can write ${deps.cwd} (${user.reason})`,
     details,
   };
 }

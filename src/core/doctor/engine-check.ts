@@ -22,10 +22,11 @@ export async function gatherEngineFacts(
 export function checkEngine(facts: EngineFacts): CheckResult {
   const base = {
     id: 'engine',
-    title:
-      facts.connected?.runtime.kind === 'kubernetes' || facts.config?.config.backend === 'kubernetes'
-        ? 'Kubernetes cluster'
-        : 'Container engine',
+    title: (
+      facts.connected ? facts.connected.runtime.capabilities.cluster : facts.config?.config.backend === 'kubernetes'
+    )
+      ? 'Kubernetes cluster'
+      : 'Container engine',
   } as const;
   if (facts.error) {
     if (facts.error.kind === 'config') {
@@ -41,7 +42,7 @@ export function checkEngine(facts: EngineFacts): CheckResult {
   }
   const { runtime, detected } = facts.connected!;
   // Rootless or rootful describes an engine on this machine; a cluster's nodes are not one.
-  const rootless = runtime.capabilities.bindMounts ? facts.info?.rootless : undefined;
+  const rootless = runtime.capabilities.cluster ? undefined : facts.info?.rootless;
   const mode = rootless === undefined ? '' : rootless ? ', rootless' : ', rootful';
   return {
     ...base,

@@ -13,7 +13,6 @@ import type { StreamSecrets } from '../../io/output-mask.js';
 import { deriveAgentName, MAX_AGENT_NAME_LENGTH } from '../agents/agent-name.js';
 import { prepareAgent, type PendingAgent, type StartAgentDeps } from '../agents/start-agent.js';
 import type { StartAgentOptions } from '../agents/start-options.js';
-import { createTar } from '../../shared/tar.js';
 import { getGitFor, getWorktreeLocation, type AgentWorktreeDeps } from '../worktree/agent-worktrees.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import { openRunLog, pumpOutput, type RunOutputSinks } from './run-output.js';
@@ -235,17 +234,11 @@ async function pollExitCode(runtime: ContainerRuntime, id: string, signal?: Abor
 }
 
 async function copyInput(runtime: ContainerRuntime, pending: PendingAgent, content: Buffer): Promise<void> {
-  const [uid, gid] = pending.user.split(':').map(Number);
-  const owner = { uid: uid ?? 0, gid: gid ?? 0 };
-  const name = INPUT_DIR.split('/').pop()!;
-  await runtime.putArchive(
-    pending.id,
-    '/run',
-    await createTar([
-      { name, type: 'directory', mode: 0o700, ...owner },
-      { name: `${name}/input`, type: 'file', mode: 0o600, content, ...owner },
-    ]),
-  );
+  await runtime.copyFiles(pending.id, {
+    dir: INPUT_DIR,
+    mode: 0o700,
+    files: [{ name: 'input', mode: 0o600, content }],
+  });
 }
 
 function timeoutError(name: string, timeoutMs: number): TimeoutError {

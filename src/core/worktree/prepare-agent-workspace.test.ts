@@ -6,6 +6,15 @@ import { LABELS } from '../../shared/labels.js';
 import type { ExistingAgent } from './decide-worktree.js';
 import { createGitRunner } from './git.js';
 import { prepareAgentWorkspace, type PrepareWorkspaceDeps } from './prepare-agent-workspace.js';
+import type { AgentMount } from '../../runtime/agent-spec.js';
+
+/** Mounts in the engines' bind syntax, as the Docker backend writes them (src:dst:opts). */
+const binds = (mounts: AgentMount[]) =>
+  mounts.map((mount) =>
+    mount.kind === 'home'
+      ? `${mount.volume}:${mount.target}:rw`
+      : `${mount.source}:${mount.target}:${[mount.readOnly ? 'ro' : 'rw', ...(mount.relabel ? ['z'] : [])].join(',')}`,
+  );
 
 let cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -41,7 +50,7 @@ describe('prepareAgentWorkspace', () => {
     const state = prepared.repository!.state;
     expect(prepared.workspace).toBe(prepared.worktree?.path);
     // The user's git dir is never mounted: the agent's repository over .git, the objects read-only.
-    expect(prepared.binds).toEqual([`${state.gitDir}:/workspace/.git:rw`, `${objects}:${objects}:ro`]);
+    expect(binds(prepared.mounts)).toEqual([`${state.gitDir}:/workspace/.git:rw`, `${objects}:${objects}:ro`]);
     expect(prepared.labels).toEqual({
       [LABELS.repository]: path.join(repo, '.git'),
       [LABELS.gitState]: state.dir,
@@ -60,7 +69,7 @@ describe('prepareAgentWorkspace', () => {
     const first = await prepareAgentWorkspace(deps, { name: 'a1', workspace: repo, readOnly: false, selinux: true });
     const objects = path.join(repo, '.git', 'objects');
     expect(first.workspace).toBe(repo);
-    expect(first.binds).toEqual([
+    expect(binds(first.mounts)).toEqual([
       `${first.repository!.state.gitDir}:/workspace/.git:rw,z`,
       `${objects}:${objects}:ro,z`,
     ]);
@@ -70,7 +79,7 @@ describe('prepareAgentWorkspace', () => {
     gitSync(repo, 'worktree', 'add', '-q', '-b', 'linked', linked);
     const direct = await prepareAgentWorkspace(deps, { name: 'l1', workspace: linked, readOnly: true, selinux: true });
     const common = path.join(repo, '.git');
-    expect(direct.binds).toEqual([
+    expect(binds(direct.mounts)).toEqual([
       `${common}:${common}:ro,z`,
       `${common}/worktrees:${common}/worktrees:ro,z`,
       `${common}/worktrees/linked:${common}/worktrees/linked:ro,z`,
@@ -82,7 +91,7 @@ describe('prepareAgentWorkspace', () => {
     const { repo, deps } = setup();
     const noGit = { ...deps, createGit: () => createGitRunner({ PATH: '/nonexistent' }) };
     expect(
-      (await prepareAgentWorkspace(noGit, { name: 'n', workspace: repo, readOnly: false, selinux: false })).binds,
+      (await prepareAgentWorkspace(noGit, { name: 'n', workspace: repo, readOnly: false, selinux: false })).mounts,
     ).toEqual([]);
     await expect(
       prepareAgentWorkspace(noGit, { name: 'n', workspace: repo, readOnly: false, selinux: false, worktree: true }),
@@ -98,7 +107,7 @@ describe('prepareAgentWorkspace', () => {
       { ...deps, listAgents: async () => [writer] },
       { name: 'k', workspace: repo, readOnly: false, selinux: false, ownCopy: true },
     );
-    expect(copy).toMatchObject({ workspace: repo, binds: [], labels: {} });
+    expect(copy).toMatchObject({ workspace: repo, mounts: [], labels: {} });
     expect(copy.worktree).toBeUndefined();
     expect(Object.fromEntries(copy.env)).toMatchObject({ GIT_AUTHOR_NAME: 'agentctl agent k' });
     await expect(

@@ -14,6 +14,7 @@ import { findRepository } from './find-repository.js';
 import { getGitEnvironment } from './git-identity.js';
 import { getGitUserFor } from './git-user.js';
 import { createGitRunner, type GitRunner, type GitUser } from './git.js';
+import type { AgentMount } from '../../runtime/agent-spec.js';
 import { CONTAINER_WORKSPACE, getGitDirMounts, type WorktreeMount } from './worktree-mounts.js';
 
 export interface PrepareWorkspaceDeps {
@@ -50,8 +51,8 @@ export interface PrepareWorkspaceRequest {
 export interface AgentWorkspace {
   /** Host directory mounted at /workspace: the agent's worktree, or the workspace itself. */
   workspace: string;
-  /** More binds (`src:dst:opts`) so that git works inside: the repository's git dir at its host path. */
-  binds: string[];
+  /** More host mounts so that git works inside: the agent's own repository (or the checkout's git dir). */
+  mounts: AgentMount[];
   /** Commit identity and git settings. */
   env: [string, string][];
   /** io.agentctl.repository / .git-state / .branch / .base, and .worktree in worktree mode. */
@@ -99,7 +100,7 @@ export async function prepareAgentWorkspace(
     deps.log('worktree: no (the backend clones the workspace for every agent)');
     return {
       workspace: request.workspace,
-      binds: [],
+      mounts: [],
       env: Object.entries(getGitEnvironment(request.name, deps.config.git)),
       labels: {},
       discard: async () => {},
@@ -123,7 +124,7 @@ export async function prepareAgentWorkspace(
   });
   deps.log(`worktree: ${decision.useWorktree ? 'yes' : 'no'} (${decision.reason})`);
   const env = Object.entries(getGitEnvironment(request.name, deps.config.git));
-  if (!repository) return { workspace: request.workspace, binds: [], env, labels: {}, discard: async () => {} };
+  if (!repository) return { workspace: request.workspace, mounts: [], env, labels: {}, discard: async () => {} };
 
   if (!decision.useWorktree && request.readOnly) {
     // A read-only agent may read the checkout's git dir; it cannot write it. A checkout whose .git
@@ -135,7 +136,7 @@ export async function prepareAgentWorkspace(
       : [];
     return {
       workspace: request.workspace,
-      binds: toBinds(
+      mounts: toMounts(
         mounts.filter((mount) => mount.target !== CONTAINER_WORKSPACE),
         request.selinux,
       ),
@@ -146,7 +147,7 @@ export async function prepareAgentWorkspace(
   }
   if (!decision.useWorktree && request.workspace !== repository.checkout) {
     // A subdirectory of a checkout: the checkout's .git is outside the mount, so the agent has no git.
-    return { workspace: request.workspace, binds: [], env, labels: {}, discard: async () => {} };
+    return { workspace: request.workspace, mounts: [], env, labels: {}, discard: async () => {} };
   }
 
   // Every writing agent gets a repository of its own: the user's git dir is never in the container.
@@ -171,7 +172,7 @@ export async function prepareAgentWorkspace(
     const mounts = await getAgentRepositoryMounts(created, CONTAINER_WORKSPACE);
     return {
       workspace: created.workTree,
-      binds: toBinds(mounts, request.selinux),
+      mounts: toMounts(mounts, request.selinux),
       env,
       labels: {
         [LABELS.repository]: repository.commonDir,
@@ -190,16 +191,8 @@ export async function prepareAgentWorkspace(
   }
 }
 
-/** Engine bind syntax `src:dst:opts`, which cannot hold a colon in a path. */
-function toBinds(mounts: WorktreeMount[], selinux: boolean): string[] {
-  return mounts.map((mount) => {
-    if (mount.source.includes(':') || mount.target.includes(':')) {
-      throw new UsageError('PATH_HAS_COLON', `The path ${mount.source} contains ":", which cannot be mounted`, {
-        hint: 'Move the repository (or agentctl\'s worktreeDir) to a path without ":"',
-      });
-    }
-    return `${mount.source}:${mount.target}:${[mount.readOnly ? 'ro' : 'rw', ...(selinux ? ['z'] : [])].join(',')}`;
-  });
+function toMounts(mounts: WorktreeMount[], selinux: boolean): AgentMount[] {
+  return mounts.map((mount) => ({ kind: 'host', ...mount, relabel: selinux }));
 }
 
 function isSameOrInside(child: string, parent: string): boolean {

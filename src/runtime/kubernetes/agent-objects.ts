@@ -1,5 +1,6 @@
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { NotFoundError } from '../../shared/errors.js';
+import { specFacts } from '../agent-spec.js';
 import type { ContainerDetails, ContainerState } from '../container-operations.js';
 import { fromKubernetesMetadata } from './kube-labels.js';
 import {
@@ -102,16 +103,21 @@ export function toDetails(objects: AgentObjects): ContainerDetails {
     state,
     ...(pending ? { stateReason: pending.message ? `${pending.reason}: ${pending.message}` : pending.reason } : {}),
     labels: fromKubernetesMetadata(record.metadata),
-    image: spec?.Image ?? '',
+    image: spec?.image ?? '',
     running: state === 'running',
     startedAt: iso(status?.state?.running?.startedAt ?? terminated?.startedAt),
     finishedAt: iso(terminated?.finishedAt) ?? annotations[FINISHED_ANNOTATION],
     exitCode: exitCodeText === undefined ? undefined : Number(exitCodeText),
-    user: spec?.User ?? '',
-    env: spec?.Env ?? [],
-    tty: spec?.Tty ?? false,
+    user: spec ? `${spec.user.uid}:${spec.user.gid}` : '',
+    env: (spec?.env ?? []).map((variable) => `${variable.name}=${variable.value}`),
+    tty: spec?.terminal ?? false,
     // Kubernetes limits PIDs per node (the kubelet's podPidsLimit), not per Pod: none to report.
-    hostConfig: { nanoCpus: spec?.HostConfig.NanoCpus ?? 0, memory: spec?.HostConfig.Memory ?? 0, pidsLimit: 0 },
+    hostConfig: {
+      nanoCpus: Math.round((spec?.limits.cpus ?? 0) * 1e9),
+      memory: spec?.limits.memoryBytes ?? 0,
+      pidsLimit: 0,
+    },
+    spec: spec ? specFacts({ ...spec, files: [] }) : { network: '', mounts: [], addCapabilities: [] },
     raw: { record, pod },
   };
 }

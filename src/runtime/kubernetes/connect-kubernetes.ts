@@ -1,7 +1,7 @@
 import type { ContainerRuntime } from '../container-runtime.js';
 import type { Connection } from '../connection.js';
 import { kubeError, loadKubeClient } from './kube-client.js';
-import { KubernetesRuntime } from './kubernetes-runtime.js';
+import { createKubernetesRuntime } from './kubernetes-runtime.js';
 
 export interface KubernetesConnectOptions {
   env: NodeJS.ProcessEnv;
@@ -20,7 +20,7 @@ export async function connectKubernetes(
   const version = await client.version().catch((error: unknown) => {
     throw kubeError('answer (GET /version)', error, client);
   });
-  const runtime = new KubernetesRuntime(
+  const runtime = createKubernetesRuntime(
     client,
     {
       kind: 'kubernetes',

@@ -1,13 +1,7 @@
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { ConflictError, EngineError, NotFoundError } from '../../shared/errors.js';
 import { CONTAINER_PREFIX, LABELS } from '../../shared/labels.js';
-import type {
-  ContainerOperations,
-  ContainerSpec,
-  ContainerSummary,
-  LabelFilter,
-  VolumeSummary,
-} from '../container-operations.js';
+import type { ContainerOperations, ContainerSummary, LabelFilter, VolumeSummary } from '../container-operations.js';
 import { kubeError, kubeStatus, orUndefined, type KubeClient } from './kube-client.js';
 import { fromKubernetesMetadata, splitLabelFilter } from './kube-labels.js';
 import {
@@ -19,14 +13,14 @@ import {
   buildRecordConfigMap,
   buildSecret,
   checkKubernetesName,
-  fileKey,
-  classifyBinds,
+  classifyMounts,
+  recordFiles,
   parseRecord,
   secretName,
   type AgentRecord,
   type WorkspaceClone,
 } from './pod-spec.js';
-import { readTar } from '../../shared/tar.js';
+import type { AgentFiles, AgentSpec } from '../agent-spec.js';
 import {
   AGENT_ID,
   agentContainerStatus,
@@ -145,20 +139,55 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
 
   const notFound = (name: string) => agentNotFound(name, namespace);
 
+  /** Files become keys of the agent's Secret, each projected into its directory read-only. */
+  async function addFiles(id: string, files: AgentFiles): Promise<void> {
+    if (files.files.length === 0) return;
+    const record = await readRecord(id);
+    if (!record) throw notFound(id);
+    const parsed = parseRecord(record)!;
+    const added = recordFiles(files);
+    const existing = await orUndefined(core.readNamespacedSecret({ name: secretName(id), namespace })).catch(
+      fail(`read the Secret of ${id}`),
+    );
+    const data: Record<string, Buffer> = {
+      ...Object.fromEntries(
+        Object.entries(existing?.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')]),
+      ),
+      ...added.data,
+    };
+    const body = buildSecret(id, data, record);
+    if (existing) {
+      await core
+        .replaceNamespacedSecret({
+          name: secretName(id),
+          namespace,
+          body: { ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion } },
+        })
+        .catch(fail(`update the Secret of ${id}`));
+    } else {
+      await core.createNamespacedSecret({ namespace, body }).catch(fail(`create the Secret of ${id}`));
+    }
+    const keys = new Set(added.entries.map((file) => file.key));
+    parsed.files = [...(parsed.files ?? []).filter((file) => !keys.has(file.key)), ...added.entries];
+    await updateRecord(id, (current) => {
+      current.data = { ...current.data, ...buildRecordConfigMap(id, parsed).data };
+    });
+  }
+
   return {
     getAgentObjects,
     listAgentObjects,
 
-    async createContainer(spec: ContainerSpec) {
+    async createContainer(spec: AgentSpec) {
       checkKubernetesName(spec.name);
-      const binds = classifyBinds(spec);
-      const record: AgentRecord = { spec, files: [] };
-      if (binds.workspace)
-        record.workspace = await deps.describeWorkspace(binds.workspace.source, binds.workspace.readOnly);
+      const { files, ...recorded } = spec;
+      const { workspace } = classifyMounts(spec);
+      const record: AgentRecord = { format: 2, spec: recorded, files: [] };
+      if (workspace) record.workspace = await deps.describeWorkspace(workspace.source, workspace.readOnly);
       // The clone's branch is the agent's: `ls` shows it, as for a worktree agent on an engine.
       const branch = record.workspace?.branch;
-      if (branch && !spec.Labels[LABELS.branch])
-        record.spec = { ...spec, Labels: { ...spec.Labels, [LABELS.branch]: branch } };
+      if (branch && !spec.labels[LABELS.branch])
+        record.spec = { ...recorded, labels: { ...spec.labels, [LABELS.branch]: branch } };
       let created: V1ConfigMap;
       try {
         created = await core.createNamespacedConfigMap({ namespace, body: buildRecordConfigMap(spec.name, record) });
@@ -176,6 +205,14 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
         throw kubeError(`create agent ${spec.name}`, error, client);
       }
       remember(created);
+      try {
+        for (const directory of files) await addFiles(spec.name, directory);
+      } catch (error) {
+        // Nothing half-made is left: the caller never learns the id of an agent that failed here.
+        await core.deleteNamespacedSecret({ name: secretName(spec.name), namespace }).catch(() => undefined);
+        await core.deleteNamespacedConfigMap({ name: spec.name, namespace }).catch(() => undefined);
+        throw error;
+      }
       return { id: agentId(created) || spec.name };
     },
 
@@ -266,7 +303,7 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
     async fetchOciRuntime(id: string) {
       const objects = await getAgentObjects(id);
       if (!objects) throw agentNotFound(id, namespace);
-      return objects.pod?.spec?.runtimeClassName ?? parseRecord(objects.record)?.spec.HostConfig.Runtime;
+      return objects.pod?.spec?.runtimeClassName ?? parseRecord(objects.record)?.spec.ociRuntime;
     },
 
     async inspectContainer(nameOrId: string) {
@@ -290,55 +327,8 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
         .filter((summary) => options.all || summary.state === 'running');
     },
 
-    async putArchive(nameOrId: string, path: string, archive: Buffer) {
-      const id = await resolveName(nameOrId);
-      const entries = await readTar(archive, { accept: ['file', 'directory'] });
-      const record = await readRecord(id);
-      if (!record) throw notFound(id);
-      const parsed = parseRecord(record)!;
-      const root = path.replace(/\/+$/, '');
-      const files = entries.filter((entry) => entry.type === 'file');
-      const directories = entries.filter((entry) => entry.type === 'directory');
-      if (files.length > 0) {
-        // Files become keys of the agent's Secret, each projected into its directory read-only.
-        const added = files.map((entry) => {
-          const parts = `${root}/${entry.name}`.split('/');
-          const name = parts.pop()!;
-          const dir = parts.join('/') || '/';
-          return { file: { dir, name, key: fileKey(dir, name) }, content: entry.content ?? Buffer.alloc(0) };
-        });
-        const existing = await orUndefined(core.readNamespacedSecret({ name: secretName(id), namespace })).catch(
-          fail(`read the Secret of ${id}`),
-        );
-        const data: Record<string, Buffer> = Object.fromEntries(
-          Object.entries(existing?.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')]),
-        );
-        for (const { file, content } of added) data[file.key] = content;
-        const body = buildSecret(id, data, record);
-        if (existing) {
-          await core
-            .replaceNamespacedSecret({
-              name: secretName(id),
-              namespace,
-              body: { ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion } },
-            })
-            .catch(fail(`update the Secret of ${id}`));
-        } else {
-          await core.createNamespacedSecret({ namespace, body }).catch(fail(`create the Secret of ${id}`));
-        }
-        const keys = new Set(added.map(({ file }) => file.key));
-        parsed.files = [
-          ...(parsed.files ?? []).filter((file) => !keys.has(file.key)),
-          ...added.map(({ file }) => file),
-        ];
-      } else {
-        // The home directory's owner: the state volume is chowned to it before the agent starts.
-        const owner = directories[0];
-        if (owner) parsed.stateOwner = { uid: owner.uid, gid: owner.gid };
-      }
-      await updateRecord(id, (current) => {
-        current.data = { ...current.data, ...buildRecordConfigMap(id, parsed).data };
-      });
+    async copyFiles(nameOrId: string, files: AgentFiles) {
+      await addFiles(await resolveName(nameOrId), files);
     },
 
     async createVolume(name: string, labels: Record<string, string>) {

@@ -29,7 +29,7 @@ export interface KubeStreamDeps {
 function toInfo(objects: AgentObjects): AgentContainerInfo {
   const details = toDetails(objects);
   const spec = parseRecord(objects.record)?.spec;
-  const openStdin = Boolean(spec?.OpenStdin);
+  const openStdin = Boolean(spec?.terminal);
   return {
     id: details.id,
     containerName: details.name,
@@ -40,7 +40,7 @@ function toInfo(objects: AgentObjects): AgentContainerInfo {
     tty: details.tty,
     openStdin,
     labels: details.labels,
-    secretNames: getSecretNames(spec?.Env),
+    secretNames: getSecretNames(details.env),
   };
 }
 

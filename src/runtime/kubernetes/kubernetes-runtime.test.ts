@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeClient } from './kube-client.js';
-import { KubernetesRuntime } from './kubernetes-runtime.js';
+import { createKubernetesRuntime, type KubernetesRuntime } from './kubernetes-runtime.js';
 
 function runtimeWithNodeImages(images: Array<{ names: string[] }>): KubernetesRuntime {
   const client = {
@@ -11,7 +11,7 @@ function runtimeWithNodeImages(images: Array<{ names: string[] }>): KubernetesRu
     namespace: 'agents',
     context: 'test',
   } as unknown as KubeClient;
-  return new KubernetesRuntime(
+  return createKubernetesRuntime(
     client,
     { kind: 'kubernetes', version: '1.30.0', apiVersion: '1.30' },
     { storage: { size: '1Gi' }, env: {} },

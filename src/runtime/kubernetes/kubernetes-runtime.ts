@@ -1,12 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { UsageError } from '../../shared/errors.js';
-import type { BackendCheck, ContainerRuntime, EngineVersion, RuntimeCapabilities } from '../container-runtime.js';
-import type { ContainerOperations } from '../container-operations.js';
-import type { Endpoint } from '../endpoint.js';
+import type { BackendCheck, ContainerRuntime, EngineVersion } from '../container-runtime.js';
 import type { EngineInfo } from '../engine-operations.js';
 import type { ImageOperations, LocalImage } from '../image-operations.js';
-import type { StreamOperations } from '../stream-operations.js';
 import { kubeError, kubeStatus, type KubeClient } from './kube-client.js';
 import { createKubeContainerOperations } from './kube-containers.js';
 import { createKubeStreamOperations } from './kube-streams.js';
@@ -76,129 +73,148 @@ const notHere = (what: string) =>
     },
   );
 
-/**
- * ContainerRuntime over a Kubernetes cluster: the second backend behind the one interface. Agents
- * are Pods (their records ConfigMaps), state volumes PersistentVolumeClaims, secrets a Secret.
- */
-export class KubernetesRuntime implements ContainerRuntime {
-  readonly kind = 'kubernetes' as const;
-  readonly capabilities: RuntimeCapabilities = { bindMounts: false, pullsOnStart: true };
-  readonly endpoint: Endpoint;
+/** The Kubernetes backend: the one runtime interface, plus the cluster client (doctor, tests). */
+export type KubernetesRuntime = ContainerRuntime & { readonly client: KubeClient };
 
-  constructor(
-    readonly client: KubeClient,
-    readonly version: EngineVersion,
-    options: { storage: { size: string; storageClass?: string }; env: NodeJS.ProcessEnv },
-  ) {
-    this.endpoint = {
+/**
+ * ContainerRuntime over a Kubernetes cluster: the second backend behind the one interface, a plain
+ * object the compiler checks against it (`satisfies`). Agents are Pods (their records ConfigMaps),
+ * state volumes PersistentVolumeClaims, secrets a Secret.
+ */
+export function createKubernetesRuntime(
+  client: KubeClient,
+  version: EngineVersion,
+  options: { storage: { size: string; storageClass?: string }; env: NodeJS.ProcessEnv },
+): KubernetesRuntime {
+  const containers = createKubeContainerOperations({
+    client,
+    storage: options.storage,
+    describeWorkspace: (path, readOnly) => describeWorkspace(path, readOnly, options.env),
+  });
+  const streams = createKubeStreamOperations({
+    client,
+    getAgentObjects: containers.getAgentObjects,
+    listAgentObjects: containers.listAgentObjects,
+  });
+  const images = createNodeImageOperations(client);
+  return {
+    kind: 'kubernetes',
+    endpoint: {
       url: client.server,
       source: `kubeconfig (context ${client.context}, namespace ${client.namespace})`,
-    };
-    const containers = createKubeContainerOperations({
-      client,
-      storage: options.storage,
-      describeWorkspace: (path, readOnly) => describeWorkspace(path, readOnly, options.env),
-    });
-    const streams = createKubeStreamOperations({
-      client,
-      getAgentObjects: containers.getAgentObjects,
-      listAgentObjects: containers.listAgentObjects,
-    });
-    Object.assign(this, containers, streams, this.images());
-  }
-
-  async diagnose(): Promise<BackendCheck[]> {
-    const { diagnoseCluster } = await import('./kube-diagnose.js');
-    return diagnoseCluster(this.client);
-  }
-
-  async fetchEngineInfo(): Promise<EngineInfo> {
-    return {
-      name: new URL(this.client.server).hostname,
-      storageRoot: '',
-      storageDriver: '',
-      rootless: false,
-      securityOptions: [],
-      operatingSystem: `Kubernetes (namespace ${this.client.namespace})`,
-      serverVersion: this.version.version,
-    };
-  }
-
-  /** Images as the nodes report them (status.images); the nodes pull, agentctl does not. */
-  private images(): ImageOperations {
-    const client = this.client;
-    const nodeImages = async (): Promise<LocalImage[]> => {
-      const nodes = await client.core.listNode().catch((error: unknown) => {
-        // Listing nodes is a cluster-wide permission many users lack: then no image is known
-        // to be there, and the kubelet pulls as needed.
-        const status = kubeStatus(error);
-        if (status === 401 || status === 403) return { items: [] };
-        throw kubeError('list the nodes (for their images)', error, client);
-      });
-      const images = new Map<string, LocalImage>();
-      for (const node of nodes.items) {
-        for (const image of node.status?.images ?? []) {
-          const names = image.names ?? [];
-          const id = names.find((name) => name.includes('@')) ?? names[0] ?? '';
-          if (!images.has(id)) {
-            images.set(id, {
-              id,
-              repoTags: names.filter((name) => !name.includes('@')),
-              repoDigests: names.filter((name) => name.includes('@')),
-              labels: {},
-              size: image.sizeBytes ?? 0,
-              created: '',
-            });
-          }
-        }
-      }
-      return [...images.values()];
-    };
-    // The kubelet reports references fully qualified (docker.io/library/x:1); match as the engines do.
-    const qualify = (reference: string) => {
-      const first = reference.split('/')[0]!;
-      const hasRegistry =
-        reference.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
-      const full = hasRegistry
-        ? reference
-        : `docker.io/${reference.includes('/') ? reference : `library/${reference}`}`;
-      return /[:@][^/]*$/.test(full) ? full : `${full}:latest`;
-    };
-    return {
-      async inspectImage(reference: string) {
-        const wanted = qualify(reference);
-        const found = (await nodeImages()).find(
-          (image) => image.repoTags.includes(wanted) || image.repoDigests.includes(wanted),
-        );
-        if (!found) return undefined;
-        // The Pod names the image by reference, never by a node-local id; by the digest a node
-        // reports for it when there is one, so that every node runs the content resolved here
-        // (a tag may point elsewhere by the time another node pulls it).
-        const repository = wanted.replace(/:[^/:@]*$/, '');
-        const pinned = reference.includes('@')
-          ? undefined
-          : found.repoDigests.find((name) => name.startsWith(`${repository}@sha256:`));
-        return { ...found, id: pinned ?? reference };
-      },
-      async pullImage() {
-        throw notHere('Pulling an image ahead of a start');
-      },
-      async listImages(filter?: { labels?: string[] }) {
-        if (filter?.labels && filter.labels.length > 0) return [];
-        return nodeImages();
-      },
-      async removeImage() {
-        throw notHere('Removing an image');
-      },
-      async tagImage() {
-        throw notHere('Tagging an image');
-      },
-      async buildImage() {
-        throw notHere('Building an image');
-      },
-    };
-  }
+    },
+    version,
+    client,
+    capabilities: { bindMounts: false, pullsOnStart: true, cluster: true, rootlessUsers: 'none' },
+    async diagnose(): Promise<BackendCheck[]> {
+      const { diagnoseCluster } = await import('./kube-diagnose.js');
+      return diagnoseCluster(client);
+    },
+    async fetchEngineInfo(): Promise<EngineInfo> {
+      return {
+        name: new URL(client.server).hostname,
+        storageRoot: '',
+        storageDriver: '',
+        rootless: false,
+        securityOptions: [],
+        operatingSystem: `Kubernetes (namespace ${client.namespace})`,
+        serverVersion: version.version,
+      };
+    },
+    ...images,
+    createContainer: containers.createContainer,
+    startContainer: containers.startContainer,
+    stopContainer: containers.stopContainer,
+    removeContainer: containers.removeContainer,
+    inspectContainer: containers.inspectContainer,
+    listContainers: containers.listContainers,
+    fetchOciRuntime: containers.fetchOciRuntime,
+    copyFiles: containers.copyFiles,
+    createVolume: containers.createVolume,
+    inspectVolume: containers.inspectVolume,
+    listVolumes: containers.listVolumes,
+    removeVolume: containers.removeVolume,
+    lookupAgentContainer: streams.lookupAgentContainer,
+    lookupAgentContainers: streams.lookupAgentContainers,
+    attachContainer: streams.attachContainer,
+    resizeContainer: streams.resizeContainer,
+    waitContainerExit: streams.waitContainerExit,
+    createExec: streams.createExec,
+    startExec: streams.startExec,
+    resizeExec: streams.resizeExec,
+    inspectExec: streams.inspectExec,
+    streamLogs: streams.streamLogs,
+  } satisfies KubernetesRuntime;
 }
 
-// The operations come from the factories (Object.assign in the constructor).
-export interface KubernetesRuntime extends ContainerOperations, StreamOperations, Omit<ImageOperations, never> {}
+/** Images as the nodes report them (status.images); the nodes pull, agentctl does not. */
+function createNodeImageOperations(client: KubeClient): ImageOperations {
+  const nodeImages = async (): Promise<LocalImage[]> => {
+    const nodes = await client.core.listNode().catch((error: unknown) => {
+      // Listing nodes is a cluster-wide permission many users lack: then no image is known
+      // to be there, and the kubelet pulls as needed.
+      const status = kubeStatus(error);
+      if (status === 401 || status === 403) return { items: [] };
+      throw kubeError('list the nodes (for their images)', error, client);
+    });
+    const images = new Map<string, LocalImage>();
+    for (const node of nodes.items) {
+      for (const image of node.status?.images ?? []) {
+        const names = image.names ?? [];
+        const id = names.find((name) => name.includes('@')) ?? names[0] ?? '';
+        if (!images.has(id)) {
+          images.set(id, {
+            id,
+            repoTags: names.filter((name) => !name.includes('@')),
+            repoDigests: names.filter((name) => name.includes('@')),
+            labels: {},
+            size: image.sizeBytes ?? 0,
+            created: '',
+          });
+        }
+      }
+    }
+    return [...images.values()];
+  };
+  // The kubelet reports references fully qualified (docker.io/library/x:1); match as the engines do.
+  const qualify = (reference: string) => {
+    const first = reference.split('/')[0]!;
+    const hasRegistry =
+      reference.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+    const full = hasRegistry ? reference : `docker.io/${reference.includes('/') ? reference : `library/${reference}`}`;
+    return /[:@][^/]*$/.test(full) ? full : `${full}:latest`;
+  };
+  return {
+    async inspectImage(reference: string) {
+      const wanted = qualify(reference);
+      const found = (await nodeImages()).find(
+        (image) => image.repoTags.includes(wanted) || image.repoDigests.includes(wanted),
+      );
+      if (!found) return undefined;
+      // The Pod names the image by reference, never by a node-local id; by the digest a node
+      // reports for it when there is one, so that every node runs the content resolved here
+      // (a tag may point elsewhere by the time another node pulls it).
+      const repository = wanted.replace(/:[^/:@]*$/, '');
+      const pinned = reference.includes('@')
+        ? undefined
+        : found.repoDigests.find((name) => name.startsWith(`${repository}@sha256:`));
+      return { ...found, id: pinned ?? reference };
+    },
+    async pullImage() {
+      throw notHere('Pulling an image ahead of a start');
+    },
+    async listImages(filter?: { labels?: string[] }) {
+      if (filter?.labels && filter.labels.length > 0) return [];
+      return nodeImages();
+    },
+    async removeImage() {
+      throw notHere('Removing an image');
+    },
+    async tagImage() {
+      throw notHere('Tagging an image');
+    },
+    async buildImage() {
+      throw notHere('Building an image');
+    },
+  };
+}

@@ -1,54 +1,53 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerSpec } from '../container-operations.js';
+import type { AgentMount, AgentSpec } from '../agent-spec.js';
 import {
   buildPod,
   buildRecordConfigMap,
   checkKubernetesName,
-  classifyBinds,
+  classifyMounts,
+  recordFiles,
   cloneScript,
   fileKey,
   parseRecord,
   type AgentRecord,
 } from './pod-spec.js';
 
-function spec(extra: Partial<ContainerSpec> = {}, host: Partial<ContainerSpec['HostConfig']> = {}): ContainerSpec {
+type Recorded = AgentRecord['spec'];
+
+const MOUNTS: AgentMount[] = [
+  { kind: 'workspace', source: '/home/me/project', target: '/workspace', readOnly: false, relabel: false },
+  { kind: 'home', volume: 'agentctl-a-home', target: '/home/agent' },
+];
+
+function spec(extra: Partial<AgentSpec> = {}): Recorded {
   return {
     name: 'agentctl-a',
-    Image: 'registry.example/agent:1.0.0',
-    Env: ['HOME=/home/agent', 'TOKEN_FILE=/run/secrets/TOKEN'],
-    User: '1000:1000',
-    WorkingDir: '/workspace',
-    Labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'a', 'io.agentctl.workspace': '/home/me/project' },
-    Tty: true,
-    OpenStdin: true,
-    StdinOnce: false,
-    AttachStdin: false,
-    AttachStdout: false,
-    AttachStderr: false,
-    HostConfig: {
-      Binds: ['/home/me/project:/workspace:rw', 'agentctl-a-home:/home/agent:rw'],
-      CapDrop: ['ALL'],
-      CapAdd: [],
-      SecurityOpt: ['no-new-privileges'],
-      NanoCpus: 1.5e9,
-      Memory: 512 * 1024 * 1024,
-      MemorySwap: 512 * 1024 * 1024,
-      PidsLimit: 512,
-      ...host,
-    },
+    image: 'registry.example/agent:1.0.0',
+    env: [
+      { name: 'HOME', value: '/home/agent' },
+      { name: 'TOKEN_FILE', value: '/run/secrets/TOKEN' },
+    ],
+    user: { uid: 1000, gid: 1000, extraGroups: [], keepHostIds: false },
+    workingDir: '/workspace',
+    labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'a', 'io.agentctl.workspace': '/home/me/project' },
+    terminal: true,
+    mounts: MOUNTS,
+    limits: { cpus: 1.5, memoryBytes: 512 * 1024 * 1024, memorySwapBytes: 512 * 1024 * 1024, pids: 512 },
+    security: { addCapabilities: [], disableLabel: false },
+    network: { mode: 'default' },
     ...extra,
   };
 }
 
 const owner = { metadata: { name: 'agentctl-a', uid: 'uid-1' } };
 const record = (extra: Partial<AgentRecord> = {}): AgentRecord => ({
+  format: 2,
   spec: spec(),
   workspace: { remote: 'https://git.example/p.git', commit: 'c'.repeat(40), branch: 'main', readOnly: false },
   files: [
     { dir: '/run/secrets', name: 'TOKEN', key: 'run_secrets_TOKEN' },
     { dir: '/run/agentctl-task', name: 'input', key: 'run_agentctl-task_input' },
   ],
-  stateOwner: { uid: 1000, gid: 1000 },
   ...extra,
 });
 
@@ -134,7 +133,10 @@ describe('buildPod', () => {
     const pod = buildPod(
       'agentctl-a',
       record({
-        spec: spec({ Cmd: ['sh', '-c', 'echo hi'] }, { Binds: ['/p:/workspace:ro', 'agentctl-a-home:/home/agent:rw'] }),
+        spec: spec({
+          command: ['sh', '-c', 'echo hi'],
+          mounts: [{ ...MOUNTS[0]!, readOnly: true } as AgentMount, MOUNTS[1]!],
+        }),
         workspace: { remote: 'https://g/p.git', commit: 'abc', readOnly: true },
       }),
       owner,
@@ -150,18 +152,56 @@ describe('buildPod', () => {
   });
 });
 
-describe('classifyBinds', () => {
+describe('classifyMounts', () => {
   it('refuses host paths other than the workspace, and engine networks, saying what to drop', () => {
-    expect(() => classifyBinds(spec({}, { Binds: ['/p:/workspace:rw', '/run/ssh.sock:/run/ssh-agent.sock'] }))).toThrow(
+    const ssh: AgentMount = {
+      kind: 'host',
+      source: '/run/ssh.sock',
+      target: '/run/ssh-agent.sock',
+      readOnly: false,
+      relabel: false,
+    };
+    expect(() => classifyMounts(spec({ mounts: [...MOUNTS, ssh] }))).toThrow(
       expect.objectContaining({ code: 'KUBERNETES_UNSUPPORTED', hint: expect.stringContaining('--ssh') }),
     );
-    expect(() => classifyBinds(spec({}, { NetworkMode: 'host' }))).toThrow(
+    expect(() => classifyMounts(spec({ network: { mode: 'named', name: 'host' } }))).toThrow(
+      expect.objectContaining({ code: 'KUBERNETES_UNSUPPORTED', message: expect.stringContaining('--network host') }),
+    );
+    expect(() => classifyMounts(spec({ network: { mode: 'none' } }))).toThrow(
       expect.objectContaining({ code: 'KUBERNETES_UNSUPPORTED' }),
     );
-    expect(classifyBinds(spec())).toEqual({
-      workspace: { source: '/home/me/project', target: '/workspace', readOnly: false },
-      state: { source: 'agentctl-a-home', target: '/home/agent', readOnly: false },
+    expect(classifyMounts(spec())).toEqual({ workspace: MOUNTS[0], home: MOUNTS[1] });
+  });
+
+  it('refuses what a Pod cannot have rather than dropping it', () => {
+    expect(() =>
+      buildPod(
+        'agentctl-a',
+        record({ spec: spec({ user: { uid: 1, gid: 1, extraGroups: [], keepHostIds: true } }) }),
+        owner,
+      ),
+    ).toThrow(expect.objectContaining({ code: 'KUBERNETES_UNSUPPORTED' }));
+    expect(() =>
+      buildPod('agentctl-a', record({ spec: spec({ security: { addCapabilities: [], disableLabel: true } }) }), owner),
+    ).toThrow(expect.objectContaining({ code: 'KUBERNETES_UNSUPPORTED' }));
+    const pod = buildPod(
+      'agentctl-a',
+      record({
+        spec: spec({ ociRuntime: 'gvisor', user: { uid: 1000, gid: 1000, extraGroups: [998], keepHostIds: false } }),
+      }),
+      owner,
+    );
+    expect(pod.spec).toMatchObject({ runtimeClassName: 'gvisor', securityContext: { supplementalGroups: [998] } });
+  });
+
+  it("keeps the files' contents for the Secret, and only their names in the record", () => {
+    const { entries, data } = recordFiles({
+      dir: '/run/secrets/',
+      mode: 0o500,
+      files: [{ name: 'TOKEN', mode: 0o400, content: Buffer.from('secret-value') }],
     });
+    expect(entries).toEqual([{ dir: '/run/secrets', name: 'TOKEN', key: 'run_secrets_TOKEN' }]);
+    expect(data).toEqual({ run_secrets_TOKEN: Buffer.from('secret-value') });
   });
 });
 
@@ -191,5 +231,9 @@ describe('names and records', () => {
     expect(parseRecord({ ...map, data: map.data })).toEqual(record());
     expect(map.metadata?.annotations?.['agentctl.io/state']).toBe('created');
     expect(parseRecord({ data: { 'agent.json': '{broken' } })).toBeUndefined();
+    // A record of the format before the engine-neutral spec is not misread as one.
+    expect(
+      parseRecord({ data: { 'agent.json': JSON.stringify({ spec: { Image: 'x' }, files: [] }) } }),
+    ).toBeUndefined();
   });
 });

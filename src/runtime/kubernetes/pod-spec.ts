@@ -8,7 +8,13 @@ import type {
   V1VolumeMount,
 } from '@kubernetes/client-node';
 import { UsageError } from '../../shared/errors.js';
-import type { ContainerSpec } from '../container-operations.js';
+import {
+  assertEveryFieldDecided,
+  networkName,
+  type AgentFiles,
+  type AgentMount,
+  type AgentSpec,
+} from '../agent-spec.js';
 import { toKubernetesMetadata } from './kube-labels.js';
 
 /** Where the Pod gets its workspace: a clone of the host checkout's remote at its commit. */
@@ -21,20 +27,22 @@ export interface WorkspaceClone {
   readOnly: boolean;
 }
 
+/** The agent spec as its record keeps it: without the files' contents (those are in the Secret). */
+export type RecordedSpec = Omit<AgentSpec, 'files'>;
+
 /**
  * What agentctl keeps about an agent while its Pod may not exist (a stopped agent has no Pod): the
- * engine-neutral container spec, how its workspace is brought in, who owns its state, and which
- * secrets it has. Stored as JSON in the agent's ConfigMap (never a secret value: those are in the
- * agent's Secret).
+ * engine-neutral agent spec, how its workspace is brought in, and which files it has. Stored as
+ * JSON in the agent's ConfigMap (never a secret value: those are in the agent's Secret).
  */
 export interface AgentRecord {
-  spec: ContainerSpec;
+  /** The record's format: 2 since the spec is the engine-neutral AgentSpec. */
+  format: 2;
+  spec: RecordedSpec;
   workspace?: WorkspaceClone;
-  /** The state volume's owner (from the home directory entry the core hands over). */
-  stateOwner?: { uid: number; gid: number };
   /**
-   * Files handed over by archive (secrets, a task's input): each is a key of the agent's Secret,
-   * projected into its directory. Never their contents: those are only in the Secret.
+   * The spec's files (secrets, a task's input): each is a key of the agent's Secret, projected
+   * into its directory. Never their contents: those are only in the Secret.
    */
   files: AgentFile[];
 }
@@ -81,53 +89,50 @@ export function checkKubernetesName(name: string): void {
   }
 }
 
-interface Bind {
-  source: string;
-  target: string;
-  readOnly: boolean;
-}
-
-function parseBind(bind: string): Bind {
-  const [source = '', target = '', options = ''] = bind.split(':');
-  return { source, target, readOnly: options.split(',').includes('ro') };
-}
+type WorkspaceMount = Extract<AgentMount, { kind: 'workspace' }>;
+type HomeMount = Extract<AgentMount, { kind: 'home' }>;
 
 const unsupported = (what: string, hint: string) =>
   new UsageError('KUBERNETES_UNSUPPORTED', `${what} is not possible on Kubernetes`, { hint });
 
 /**
- * Splits the spec's binds into what a Pod can have: the workspace (a host directory mounted at the
- * working directory: cloned instead), and one named volume (the agent's state, a
- * PersistentVolumeClaim). Any other host path (a git dir, an ssh-agent or engine socket) cannot
- * reach a cluster and is refused with the way out.
+ * What a Pod can have of the spec's mounts: the workspace (cloned instead of mounted) and the
+ * agent's home (a PersistentVolumeClaim). Any other host path (a git dir, an ssh-agent or engine
+ * socket) cannot reach a cluster and is refused with the way out.
  */
-export function classifyBinds(spec: ContainerSpec): { workspace?: Bind; state?: Bind } {
-  let workspace: Bind | undefined;
-  let state: Bind | undefined;
-  for (const bind of spec.HostConfig.Binds.map(parseBind)) {
-    if (bind.source.startsWith('/')) {
-      if (bind.target === spec.WorkingDir && workspace === undefined) workspace = bind;
-      else
+export function classifyMounts(spec: Pick<AgentSpec, 'mounts' | 'network'>): {
+  workspace?: WorkspaceMount;
+  home?: HomeMount;
+} {
+  let workspace: WorkspaceMount | undefined;
+  let home: HomeMount | undefined;
+  for (const mount of spec.mounts) {
+    switch (mount.kind) {
+      case 'workspace':
+        if (workspace) throw unsupported('More than one workspace', 'Start the agent with one workspace');
+        workspace = mount;
+        break;
+      case 'home':
+        if (home) throw unsupported('More than one volume', 'Start the agent with its state volume only');
+        home = mount;
+        break;
+      case 'host':
         throw unsupported(
-          `Mounting ${bind.target} from this machine`,
+          `Mounting ${mount.target} from this machine`,
           'Start without --ssh, --docker-access socket or --worktree on Kubernetes: each agent works in its own clone',
         );
-    } else if (state === undefined) {
-      state = bind;
-    } else {
-      throw unsupported('More than one volume', 'Start the agent with its state volume only');
     }
   }
-  if (spec.HostConfig.NetworkMode)
+  if (spec.network.mode !== 'default')
     throw unsupported(
-      `--network ${spec.HostConfig.NetworkMode}`,
+      `--network ${networkName(spec.network)}`,
       'Drop --network (and `network` in the config) for Kubernetes: Pods use the cluster network',
     );
-  return { ...(workspace ? { workspace } : {}), ...(state ? { state } : {}) };
+  return { ...(workspace ? { workspace } : {}), ...(home ? { home } : {}) };
 }
 
-function cpuQuantity(nanoCpus: number): string {
-  return `${Math.max(1, Math.round(nanoCpus / 1e6))}m`;
+function cpuQuantity(cpus: number): string {
+  return `${Math.max(1, Math.round(cpus * 1000))}m`;
 }
 
 /** `sh -c` script of the clone init container: only when the workspace is still empty. */
@@ -151,34 +156,57 @@ export function cloneScript(clone: WorkspaceClone): string {
   ].join('\n');
 }
 
-/** The Pod of an agent, from its record: hardened as the engine spec is, in Kubernetes terms. */
+/**
+ * The Pod of an agent, from its record: hardened as on the engines, in Kubernetes terms. Every field
+ * of the spec is decided here (assertEveryFieldDecided): what a Pod cannot have is refused with a
+ * hint, never dropped.
+ */
 export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap): V1Pod {
-  const { spec } = record;
-  const binds = classifyBinds(spec);
-  const [uid, gid] = (spec.User ?? '1000:1000').split(':').map(Number) as [number, number];
+  const {
+    name: _name,
+    image,
+    command,
+    env,
+    workingDir,
+    user,
+    labels,
+    terminal,
+    mounts: _mounts,
+    limits,
+    security,
+    network: _network,
+    ociRuntime,
+    ...rest
+  } = record.spec;
+  assertEveryFieldDecided(rest);
+  const placed = classifyMounts(record.spec);
+  if (user.keepHostIds) throw unsupported('Keeping host user ids', 'Start without a host user mapping on Kubernetes');
+  // Only asked together with a mounted engine socket, which a Pod cannot have (refused above).
+  if (security.disableLabel)
+    throw unsupported('Running without an SELinux label', 'Start without --docker-access socket on Kubernetes');
+  const { uid, gid } = user;
   const volumes: V1Volume[] = [];
-  const mounts: V1VolumeMount[] = [];
+  const volumeMounts: V1VolumeMount[] = [];
   const initContainers: V1Container[] = [];
   const hardened = {
     allowPrivilegeEscalation: false,
     privileged: false,
-    readOnlyRootFilesystem: spec.HostConfig.ReadonlyRootfs ?? false,
+    readOnlyRootFilesystem: false,
   };
 
-  if (binds.state) {
-    volumes.push({ name: STATE_VOLUME, persistentVolumeClaim: { claimName: binds.state.source } });
-    mounts.push({ name: STATE_VOLUME, mountPath: binds.state.target, subPath: 'home' });
+  if (placed.home) {
+    volumes.push({ name: STATE_VOLUME, persistentVolumeClaim: { claimName: placed.home.volume } });
+    volumeMounts.push({ name: STATE_VOLUME, mountPath: placed.home.target, subPath: 'home' });
     // Fresh volumes are often root's (host-path, many CSI drivers without fsGroup support): the
     // one step that runs as root may only change ownership, nothing else.
-    const owner = record.stateOwner ?? { uid, gid };
     initContainers.push({
       name: 'prepare-state',
-      image: spec.Image,
+      image,
       imagePullPolicy: 'IfNotPresent',
       command: [
         'sh',
         '-c',
-        `mkdir -p /state/home /state/${WORKSPACE_SUBPATH} && chown ${owner.uid}:${owner.gid} /state/home /state/${WORKSPACE_SUBPATH}`,
+        `mkdir -p /state/home /state/${WORKSPACE_SUBPATH} && chown ${uid}:${gid} /state/home /state/${WORKSPACE_SUBPATH}`,
       ],
       securityContext: {
         ...hardened,
@@ -191,16 +219,16 @@ export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap):
       resources: smallResources(),
     });
   }
-  if (binds.workspace) {
+  if (placed.workspace) {
     if (!record.workspace)
       throw unsupported('A workspace without a git remote', 'Push the repository to a remote the cluster can reach');
-    const workspaceMount: V1VolumeMount = binds.state
-      ? { name: STATE_VOLUME, mountPath: binds.workspace.target, subPath: WORKSPACE_SUBPATH }
-      : { name: 'workspace', mountPath: binds.workspace.target };
-    if (!binds.state) volumes.push({ name: 'workspace', emptyDir: {} });
+    const workspaceMount: V1VolumeMount = placed.home
+      ? { name: STATE_VOLUME, mountPath: placed.workspace.target, subPath: WORKSPACE_SUBPATH }
+      : { name: 'workspace', mountPath: placed.workspace.target };
+    if (!placed.home) volumes.push({ name: 'workspace', emptyDir: {} });
     initContainers.push({
       name: 'clone-workspace',
-      image: spec.Image,
+      image,
       imagePullPolicy: 'IfNotPresent',
       command: ['sh', '-c', cloneScript(record.workspace)],
       env: [
@@ -217,7 +245,8 @@ export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap):
       volumeMounts: [workspaceMount],
       resources: smallResources(),
     });
-    mounts.push({ ...workspaceMount, readOnly: binds.workspace.readOnly });
+    // SELinux relabelling (relabel) is the engines' concern: a cloned workspace is the Pod's own.
+    volumeMounts.push({ ...workspaceMount, readOnly: placed.workspace.readOnly });
   }
   // Read-only for the agent's group (fsGroup): the files are root's, like a Secret's always are.
   const dirs = [...new Set(record.files.map((file) => file.dir))];
@@ -225,47 +254,38 @@ export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap):
     const volume = index === 0 ? SECRETS_VOLUME : `${SECRETS_VOLUME}-${index}`;
     const items = record.files.filter((file) => file.dir === dir).map((file) => ({ key: file.key, path: file.name }));
     volumes.push({ name: volume, secret: { secretName: secretName(name), defaultMode: 0o440, items } });
-    mounts.push({ name: volume, mountPath: dir, readOnly: true });
+    volumeMounts.push({ name: volume, mountPath: dir, readOnly: true });
   });
-  for (const [path, options] of Object.entries(spec.HostConfig.Tmpfs ?? {})) {
-    const volume = `tmp-${volumes.length}`;
-    volumes.push({ name: volume, emptyDir: { medium: 'Memory' } });
-    mounts.push({ name: volume, mountPath: path, readOnly: options.includes('ro') });
-  }
 
-  const meta = toKubernetesMetadata(spec.Labels);
+  const meta = toKubernetesMetadata(labels);
   const container: V1Container = {
     name: AGENT_CONTAINER,
-    image: spec.Image,
+    image,
     imagePullPolicy: 'IfNotPresent',
-    ...(spec.Entrypoint ? { command: spec.Entrypoint } : {}),
-    ...(spec.Cmd ? { args: spec.Cmd } : {}),
-    env: spec.Env.map((entry) => {
-      const equals = entry.indexOf('=');
-      return equals === -1
-        ? { name: entry, value: '' }
-        : { name: entry.slice(0, equals), value: entry.slice(equals + 1) };
-    }),
-    ...(spec.WorkingDir ? { workingDir: spec.WorkingDir } : {}),
-    tty: spec.Tty,
-    stdin: spec.OpenStdin,
-    stdinOnce: spec.StdinOnce,
+    ...(command ? { args: command } : {}),
+    env: env.map((variable) => ({ name: variable.name, value: variable.value })),
+    workingDir,
+    tty: terminal,
+    stdin: terminal,
+    stdinOnce: false,
     securityContext: {
       ...hardened,
       runAsUser: uid,
       runAsGroup: gid,
       runAsNonRoot: true,
       capabilities: {
-        drop: spec.HostConfig.CapDrop,
-        ...(spec.HostConfig.CapAdd.length > 0 ? { add: spec.HostConfig.CapAdd } : {}),
+        drop: ['ALL'],
+        ...(security.addCapabilities.length > 0 ? { add: security.addCapabilities } : {}),
       },
     },
-    // Requests equal limits: the scheduler places the agent only where its limits fit.
+    // Requests equal limits: the scheduler places the agent only where its limits fit. Swap is off
+    // on Kubernetes nodes by default (memorySwapBytes equals the memory limit anyway). PIDs are
+    // limited per node (the kubelet's podPidsLimit), not per Pod: see docs/kubernetes.md.
     resources: {
-      limits: { cpu: cpuQuantity(spec.HostConfig.NanoCpus), memory: String(spec.HostConfig.Memory) },
-      requests: { cpu: cpuQuantity(spec.HostConfig.NanoCpus), memory: String(spec.HostConfig.Memory) },
+      limits: { cpu: cpuQuantity(limits.cpus), memory: String(limits.memoryBytes) },
+      requests: { cpu: cpuQuantity(limits.cpus), memory: String(limits.memoryBytes) },
     },
-    volumeMounts: mounts,
+    volumeMounts,
   };
   return {
     apiVersion: 'v1',
@@ -290,10 +310,10 @@ export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap):
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       terminationGracePeriodSeconds: 10,
-      ...(spec.HostConfig.Runtime ? { runtimeClassName: spec.HostConfig.Runtime } : {}),
+      ...(ociRuntime ? { runtimeClassName: ociRuntime } : {}),
       securityContext: {
         fsGroup: gid,
-        ...(spec.HostConfig.GroupAdd ? { supplementalGroups: spec.HostConfig.GroupAdd.map(Number) } : {}),
+        ...(user.extraGroups.length > 0 ? { supplementalGroups: user.extraGroups } : {}),
         seccompProfile: { type: 'RuntimeDefault' },
       },
       initContainers,
@@ -303,13 +323,21 @@ export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap):
   };
 }
 
+/** The record's entries for a directory of files, and their contents by Secret key. */
+export function recordFiles(files: AgentFiles): { entries: AgentFile[]; data: Record<string, Buffer> } {
+  const dir = files.dir.replace(/\/+$/, '') || '/';
+  const entries = files.files.map((file) => ({ dir, name: file.name, key: fileKey(dir, file.name) }));
+  const data = Object.fromEntries(files.files.map((file, index) => [entries[index]!.key, file.content]));
+  return { entries, data };
+}
+
 function smallResources() {
   return { limits: { cpu: '500m', memory: '256Mi' }, requests: { cpu: '10m', memory: '32Mi' } };
 }
 
 /** The agent's record object: a ConfigMap with the agent's labels and its record as JSON. */
 export function buildRecordConfigMap(name: string, record: AgentRecord): V1ConfigMap {
-  const meta = toKubernetesMetadata(record.spec.Labels);
+  const meta = toKubernetesMetadata(record.spec.labels);
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -319,7 +347,7 @@ export function buildRecordConfigMap(name: string, record: AgentRecord): V1Confi
 }
 
 export function buildSecret(name: string, files: Record<string, Buffer>, owner: V1ConfigMap): V1Secret {
-  const meta = toKubernetesMetadata(JSON.parse(owner.data?.[RECORD_KEY] ?? '{"spec":{"Labels":{}}}').spec.Labels);
+  const meta = toKubernetesMetadata(parseRecord(owner)?.spec.labels ?? {});
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -364,7 +392,9 @@ export function parseRecord(configMap: V1ConfigMap): AgentRecord | undefined {
   const text = configMap.data?.[RECORD_KEY];
   if (text === undefined) return undefined;
   try {
-    return JSON.parse(text) as AgentRecord;
+    const record = JSON.parse(text) as AgentRecord;
+    // A record of an earlier format (before the engine-neutral spec) is not read as this one.
+    return record.format === 2 ? record : undefined;
   } catch {
     return undefined;
   }
