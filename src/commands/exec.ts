@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import type { ExecAgentOptions, ExecResult, StreamDeps } from '../core/agents/exec-agent.js';
-import type { AgentContainerInfo } from '../runtime/stream-operations.js';
+import type { AgentContainerInfo } from '../core/agents/agent-lookup.js';
 import { Writable } from 'node:stream';
 import { UsageError } from '../shared/errors.js';
 

@@ -47,6 +47,8 @@ export interface ContainerDetails extends ContainerSummary {
   user: string;
   env: string[];
   tty: boolean;
+  /** It keeps stdin open (created with a terminal: attachable). */
+  openStdin: boolean;
   hostConfig: {
     nanoCpus: number;
     memory: number;

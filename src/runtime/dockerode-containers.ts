@@ -359,6 +359,7 @@ export function toDetails(info: Dockerode.ContainerInspectInfo): ContainerDetail
     user: info.Config.User ?? '',
     env: info.Config.Env ?? [],
     tty: info.Config.Tty,
+    openStdin: Boolean(info.Config.OpenStdin),
     hostConfig: { nanoCpus: host.NanoCpus ?? 0, memory: host.Memory ?? 0, pidsLimit: host.PidsLimit ?? 0 },
     spec: toSpecFacts(info),
     raw: info,

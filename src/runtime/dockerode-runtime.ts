@@ -84,8 +84,6 @@ export function createDockerodeRuntime(
     // Podman schedules health checks with systemd timers, which never fire without systemd; Docker runs its own.
     ...(kind === 'podman' ? { runHealthCheck: later('runHealthCheck') } : {}),
     // Streams
-    lookupAgentContainer: later('lookupAgentContainer'),
-    lookupAgentContainers: later('lookupAgentContainers'),
     attachContainer: later('attachContainer'),
     resizeContainer: later('resizeContainer'),
     waitContainerExit: later('waitContainerExit'),

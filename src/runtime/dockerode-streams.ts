@@ -1,26 +1,8 @@
 import { Readable, type Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
-import { CONTAINER_PREFIX, LABELS } from '../shared/labels.js';
 import type { EngineKind } from './endpoint.js';
 import { hijack, streamRequest, supportsRawRequests } from './engine-http.js';
-import { getSecretNames, type AgentContainerInfo, type StreamOperations } from './stream-operations.js';
-
-function toInfo(raw: Dockerode.ContainerInspectInfo): AgentContainerInfo {
-  const containerName = raw.Name.replace(/^\//, '');
-  const labels = raw.Config.Labels ?? {};
-  return {
-    id: raw.Id,
-    containerName,
-    agent: labels[LABELS.agent] ?? containerName.replace(CONTAINER_PREFIX, ''),
-    status: raw.State.Status,
-    running: raw.State.Running,
-    exitCode: raw.State.Running ? undefined : raw.State.ExitCode,
-    tty: Boolean(raw.Config.Tty),
-    openStdin: Boolean(raw.Config.OpenStdin),
-    labels,
-    secretNames: getSecretNames(raw.Config.Env),
-  };
-}
+import type { StreamOperations } from './stream-operations.js';
 
 function isNotFound(error: unknown): boolean {
   return (error as { statusCode?: number }).statusCode === 404;
@@ -36,40 +18,7 @@ function query(parameters: Record<string, string | number | boolean | undefined>
 }
 
 export function createDockerodeStreamOperations(docker: Dockerode, _kind: EngineKind): StreamOperations {
-  const inspect = async (id: string): Promise<AgentContainerInfo | undefined> => {
-    try {
-      return toInfo(await docker.getContainer(id).inspect());
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
-  };
-
   return {
-    async lookupAgentContainer(name) {
-      const listed = await docker.listContainers({
-        all: true,
-        filters: { label: [`${LABELS.managed}=true`, `${LABELS.agent}=${name}`] },
-      });
-      if (listed[0]) {
-        const found = await inspect(listed[0].Id);
-        if (found) return found;
-      }
-      const byName = await inspect(`${CONTAINER_PREFIX}${name}`);
-      // A container that merely shares the name is not agentctl's.
-      if (byName && byName.containerName === `${CONTAINER_PREFIX}${name}` && byName.labels[LABELS.managed] === 'true')
-        return byName;
-      return undefined;
-    },
-
-    async lookupAgentContainers({ all }) {
-      const listed = await docker.listContainers({ all, filters: { label: [`${LABELS.managed}=true`] } });
-      const infos = await Promise.all(listed.map((summary) => inspect(summary.Id)));
-      return infos
-        .filter((info): info is AgentContainerInfo => info !== undefined && info.labels[LABELS.agent] !== undefined)
-        .sort((a, b) => a.agent.localeCompare(b.agent));
-    },
-
     async attachContainer(id, options) {
       const parameters = query({
         stream: true,

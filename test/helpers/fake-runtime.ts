@@ -1,5 +1,6 @@
 import type { ContainerDetails } from '../../src/runtime/container-operations.js';
 import type { ContainerRuntime } from '../../src/runtime/container-runtime.js';
+import type { AgentContainerInfo } from '../../src/core/agents/agent-lookup.js';
 
 /**
  * The one fake ContainerRuntime for unit tests: strict — every operation a test did not give
@@ -37,8 +38,6 @@ export function fakeRuntime(overrides: Partial<ContainerRuntime> = {}): Containe
     inspectVolume: unexpected('inspectVolume'),
     listVolumes: unexpected('listVolumes'),
     removeVolume: unexpected('removeVolume'),
-    lookupAgentContainer: unexpected('lookupAgentContainer'),
-    lookupAgentContainers: unexpected('lookupAgentContainers'),
     attachContainer: unexpected('attachContainer'),
     resizeContainer: unexpected('resizeContainer'),
     waitContainerExit: unexpected('waitContainerExit'),
@@ -63,9 +62,47 @@ export function fakeDetails(extra: Partial<ContainerDetails> = {}): ContainerDet
     user: '1000:1000',
     env: [],
     tty: true,
+    openStdin: true,
     hostConfig: { nanoCpus: 0, memory: 0, pidsLimit: 0 },
     spec: { network: '', mounts: [], addCapabilities: [] },
     raw: {},
     ...extra,
+  };
+}
+
+/**
+ * The list and inspect answers of a backend that has these agents' containers: what the core's one
+ * agent lookup (src/core/agents/agent-lookup.ts) reads.
+ */
+export function fakeLookup(
+  agents: Array<Partial<AgentContainerInfo> & { agent: string }>,
+): Pick<ContainerRuntime, 'listContainers' | 'inspectContainer'> {
+  const details = agents.map((agent) =>
+    fakeDetails({
+      id: agent.id ?? `id-${agent.agent}`,
+      name: agent.containerName ?? `agentctl-${agent.agent}`,
+      state: (agent.status ?? (agent.running === false ? 'exited' : 'running')) as ContainerDetails['state'],
+      running: agent.running ?? true,
+      ...(agent.exitCode === undefined ? {} : { exitCode: agent.exitCode }),
+      tty: agent.tty ?? true,
+      openStdin: agent.openStdin ?? agent.tty ?? true,
+      labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': agent.agent, ...agent.labels },
+      env: (agent.secretNames ?? []).map((name) => `${name}_FILE=/run/secrets/${name}`),
+    }),
+  );
+  return {
+    async listContainers({ labels, all }) {
+      return details
+        .filter((item) => all || item.running)
+        .filter((item) =>
+          Object.entries(labels).every(([key, value]) =>
+            value === true ? key in item.labels : item.labels[key] === value,
+          ),
+        )
+        .map((item) => ({ id: item.id, name: item.name, state: item.state, labels: item.labels, image: item.image }));
+    },
+    async inspectContainer(nameOrId) {
+      return details.find((item) => item.id === nameOrId || item.name === nameOrId);
+    },
   };
 }

@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { AgentContainerInfo, LogOptions } from '../../runtime/stream-operations.js';
+import type { LogOptions } from '../../runtime/stream-operations.js';
+import type { AgentContainerInfo } from './agent-lookup.js';
+import { fakeLookup } from '../../../test/helpers/fake-runtime.js';
 import { resolveLogAgents, streamAgentLogs, type LogLine } from './agent-logs.js';
 import { frame } from '../../../test/helpers/frames.js';
 
@@ -23,8 +25,7 @@ function fakeRuntime(logs: Record<string, Buffer[]>) {
   return {
     requests,
     runtime: {
-      lookupAgentContainer: async (name: string) => (logs[`id-${name}`] ? agent(name) : undefined),
-      lookupAgentContainers: async () => Object.keys(logs).map((id) => agent(id.slice(3))),
+      ...fakeLookup(Object.keys(logs).map((id) => agent(id.slice(3)))),
       streamLogs: async (id: string, options: LogOptions) => {
         requests.push([id, options]);
         const chunks = logs[id];
@@ -184,8 +185,7 @@ describe('streamAgentLogs with many agents', () => {
     const seen: AbortSignal[] = [];
     let listenersOnParent = 0;
     const runtime = {
-      lookupAgentContainer: async () => undefined,
-      lookupAgentContainers: async () => names.map((name) => agent(name)),
+      ...fakeLookup(names.map((name) => agent(name))),
       streamLogs: async (_id: string, _options: LogOptions, signal?: AbortSignal) => {
         // What a real request does with the signal it is given.
         signal!.addEventListener('abort', () => undefined);

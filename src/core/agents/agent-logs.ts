@@ -5,9 +5,9 @@ import {
   TerminalLineEndings,
   type OutputStream,
 } from '../../io/demux.js';
-import type { AgentContainerInfo, StreamOperations } from '../../runtime/stream-operations.js';
+import type { StreamOperations } from '../../runtime/stream-operations.js';
 import { EngineError, UsageError } from '../../shared/errors.js';
-import { findAgent } from './agent-lookup.js';
+import { findAgent, lookupAgentContainers, type AgentContainerInfo, type LookupRuntime } from './agent-lookup.js';
 import { parseLogTime, parseTail } from './log-time.js';
 
 export interface AgentLogsOptions {
@@ -50,7 +50,7 @@ export interface LogSink {
 }
 
 export interface AgentLogsDeps {
-  runtime: Pick<StreamOperations, 'lookupAgentContainer' | 'lookupAgentContainers' | 'streamLogs'>;
+  runtime: LookupRuntime & Pick<StreamOperations, 'streamLogs'>;
   signal: AbortSignal;
   now?: () => Date;
 }
@@ -65,7 +65,7 @@ export async function resolveLogAgents(
       hint: 'Run `agentctl logs --all` or `agentctl logs NAME…`',
     });
   }
-  if (options.all) return deps.runtime.lookupAgentContainers({ all: true });
+  if (options.all) return lookupAgentContainers(deps.runtime, { all: true });
   if (options.names.length === 0) {
     throw new UsageError('NO_AGENT_GIVEN', 'Name at least one agent, or give --all', {
       hint: 'Run `agentctl ls` to see your agents, then `agentctl logs NAME`',

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../io/terminal.js';
 import { CancelledError, ConflictError, EngineError } from '../../shared/errors.js';
-import { findAgent } from './agent-lookup.js';
+import { findAgent, lookupAgentContainer } from './agent-lookup.js';
 import type { StreamDeps } from './exec-agent.js';
 import { runSession } from './stream-session.js';
 
@@ -96,7 +96,7 @@ async function pollExitCode(
   exited: Promise<number | undefined>,
 ): Promise<number | undefined> {
   for (let attempt = 0; !signal.aborted; attempt += 1) {
-    const agent = await deps.runtime.lookupAgentContainer(name);
+    const agent = await lookupAgentContainer(deps.runtime, name);
     if (!agent) return exited;
     if (!agent.running) return agent.exitCode;
     await sleep(Math.min(50 * (attempt + 1), 500), undefined, { signal }).catch(() => undefined);

@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { EngineHttpError } from '../../runtime/engine-http.js';
-import type { AgentContainerInfo } from '../../runtime/stream-operations.js';
+import type { AgentContainerInfo } from './agent-lookup.js';
+import { fakeLookup } from '../../../test/helpers/fake-runtime.js';
 import { execAgent, type StreamDeps } from './exec-agent.js';
 
 const box: AgentContainerInfo = {
@@ -21,7 +22,7 @@ const box: AgentContainerInfo = {
 function podmanRefusing(exitCode: number, stat?: 'absent' | 'directory' | 'other') {
   const statted: string[] = [];
   const runtime: StreamDeps['runtime'] = {
-    lookupAgentContainer: async (name) => (name === 'box' ? box : undefined),
+    ...fakeLookup([box]),
     createExec: async () => 'exec-1',
     startExec: async () => {
       throw new EngineHttpError(409, 'unable to upgrade to tcp, received 409');

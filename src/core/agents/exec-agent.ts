@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AgentContainerInfo, StreamOperations } from '../../runtime/stream-operations.js';
+import type { StreamOperations } from '../../runtime/stream-operations.js';
+import type { AgentContainerInfo, LookupRuntime } from './agent-lookup.js';
 import { EngineHttpError } from '../../runtime/engine-http.js';
 import { ConflictError, EngineError, UsageError } from '../../shared/errors.js';
 import { findAgent } from './agent-lookup.js';
@@ -18,18 +19,18 @@ export interface ExecAgentOptions {
 }
 
 export interface StreamDeps {
-  runtime: Pick<
-    StreamOperations,
-    | 'lookupAgentContainer'
-    | 'createExec'
-    | 'startExec'
-    | 'resizeExec'
-    | 'inspectExec'
-    | 'attachContainer'
-    | 'resizeContainer'
-    | 'waitContainerExit'
-    | 'statContainerPath'
-  >;
+  runtime: LookupRuntime &
+    Pick<
+      StreamOperations,
+      | 'createExec'
+      | 'startExec'
+      | 'resizeExec'
+      | 'inspectExec'
+      | 'attachContainer'
+      | 'resizeContainer'
+      | 'waitContainerExit'
+      | 'statContainerPath'
+    >;
   streams: TerminalStreams;
   signal: AbortSignal;
   /** Masks secrets in the agent's output (io.secrets). */

@@ -11,6 +11,7 @@ const details = (extra: Partial<ContainerDetails>): ContainerDetails => ({
   user: '1000:1000',
   env: [],
   tty: true,
+  openStdin: true,
   labels: {
     'io.agentctl.managed': 'true',
     'io.agentctl.agent': 'x',

@@ -18,6 +18,7 @@ function fake(options: { removeKeepsProcess: boolean }) {
     user: '1000:1000',
     env: [],
     tty: true,
+    openStdin: true,
     labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'x' },
     hostConfig: { nanoCpus: 0, memory: 0, pidsLimit: 0 },
     spec: { network: '', mounts: [], addCapabilities: [] },

@@ -11,6 +11,7 @@ const existing: ContainerDetails = {
   running: false,
   user: '1000:1000',
   tty: true,
+  openStdin: true,
   labels: {
     'io.agentctl.managed': 'true',
     'io.agentctl.image': 'agentctl-test/busybox:1.0.0',

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentContainerInfo } from '../../runtime/stream-operations.js';
-import { getSecretNames } from '../../runtime/stream-operations.js';
+import { getSecretNames, type AgentContainerInfo } from './agent-lookup.js';
 import { getKnownSecretNames, registerKnownSecrets } from './stream-secrets.js';
 
 const agent = (secretNames: string[]): AgentContainerInfo => ({

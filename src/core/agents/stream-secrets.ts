@@ -1,5 +1,5 @@
 import type { Config } from '../../config/schema.js';
-import type { AgentContainerInfo } from '../../runtime/stream-operations.js';
+import type { AgentContainerInfo } from './agent-lookup.js';
 
 /**
  * The secret names whose values `logs`, `exec` and `attach` mask: those the agent was started with

@@ -13,6 +13,7 @@ function details(extra: Partial<ContainerDetails>): ContainerDetails {
     user: '1000:1000',
     env: [],
     tty: true,
+    openStdin: true,
     hostConfig: { nanoCpus: 0, memory: 0, pidsLimit: 0 },
     spec: { network: '', mounts: [], addCapabilities: [] },
     raw: {},

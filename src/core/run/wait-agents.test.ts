@@ -9,7 +9,12 @@ function fakeRuntime(agents: Record<string, { code: number; alreadyEnded?: boole
       .map(([name]) => name),
   );
   return {
-    lookupAgentContainer: async (name) => (agents[name] ? ({ id: name, agent: name } as never) : undefined),
+    listContainers: async ({ labels }) => {
+      const name = labels['io.agentctl.agent'];
+      return typeof name === 'string' && agents[name]
+        ? [{ id: name, name: `agentctl-${name}`, state: 'running', labels: {}, image: 'img' }]
+        : [];
+    },
     waitContainerExit: async (id) => {
       await new Promise((resolve) => setTimeout(resolve, 5));
       ended.add(id);
@@ -18,6 +23,9 @@ function fakeRuntime(agents: Record<string, { code: number; alreadyEnded?: boole
     inspectContainer: async (id) =>
       ({
         id,
+        name: `agentctl-${id}`,
+        labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': id },
+        env: [],
         running: !ended.has(id),
         state: ended.has(id) ? 'exited' : 'running',
         exitCode: ended.has(id) ? agents[id]!.code : undefined,

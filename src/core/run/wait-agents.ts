@@ -5,8 +5,8 @@ import type { ContainerOperations } from '../../runtime/container-operations.js'
 import type { StreamOperations } from '../../runtime/stream-operations.js';
 
 export interface WaitAgentsDeps {
-  runtime: Pick<StreamOperations, 'lookupAgentContainer' | 'waitContainerExit'> &
-    Pick<ContainerOperations, 'inspectContainer'>;
+  runtime: Pick<StreamOperations, 'waitContainerExit'> &
+    Pick<ContainerOperations, 'inspectContainer' | 'listContainers'>;
   signal?: AbortSignal;
 }
 

@@ -111,6 +111,7 @@ export function toDetails(objects: AgentObjects): ContainerDetails {
     user: spec ? `${spec.user.uid}:${spec.user.gid}` : '',
     env: (spec?.env ?? []).map((variable) => `${variable.name}=${variable.value}`),
     tty: spec?.terminal ?? false,
+    openStdin: spec?.terminal ?? false,
     // Kubernetes limits PIDs per node (the kubelet's podPidsLimit), not per Pod: none to report.
     hostConfig: {
       nanoCpus: Math.round((spec?.limits.cpus ?? 0) * 1e9),

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Duplex, PassThrough, Readable } from 'node:stream';
 import { EngineError, NotFoundError, UsageError } from '../../shared/errors.js';
-import { CONTAINER_PREFIX, LABELS } from '../../shared/labels.js';
+import { CONTAINER_PREFIX } from '../../shared/labels.js';
 import {
-  getSecretNames,
-  type AgentContainerInfo,
   type AttachOptions,
   type ExecOptions,
   type ExecState,
@@ -16,7 +14,7 @@ import { ChannelStream, STDOUT, type WebSocketLike } from './channel-stream.js';
 import { createKubeletErrorFilter } from './kubelet-log-filter.js';
 import { kubeError, type KubeClient } from './kube-client.js';
 import { agentContainerStatus, agentNotFound, defaultSleep, toDetails, type AgentObjects } from './agent-objects.js';
-import { AGENT_CONTAINER_NAME, STATE_ANNOTATION, parseRecord } from './pod-spec.js';
+import { AGENT_CONTAINER_NAME, STATE_ANNOTATION } from './pod-spec.js';
 import type { LabelFilter } from '../container-operations.js';
 
 export interface KubeStreamDeps {
@@ -24,24 +22,6 @@ export interface KubeStreamDeps {
   getAgentObjects(name: string): Promise<AgentObjects | undefined>;
   listAgentObjects(labels: LabelFilter): Promise<AgentObjects[]>;
   sleep?: (ms: number) => Promise<void>;
-}
-
-function toInfo(objects: AgentObjects): AgentContainerInfo {
-  const details = toDetails(objects);
-  const spec = parseRecord(objects.record)?.spec;
-  const openStdin = Boolean(spec?.terminal);
-  return {
-    id: details.id,
-    containerName: details.name,
-    agent: details.labels[LABELS.agent] ?? details.name.replace(CONTAINER_PREFIX, ''),
-    status: details.state,
-    running: details.running,
-    exitCode: details.exitCode,
-    tty: details.tty,
-    openStdin,
-    labels: details.labels,
-    secretNames: getSecretNames(details.env),
-  };
 }
 
 /** attach, exec and logs through the API server (WebSocket streams and the log endpoint). */
@@ -178,20 +158,10 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
   }
 
   return {
-    async lookupAgentContainer(name: string) {
-      const objects = await deps.getAgentObjects(`${CONTAINER_PREFIX}${name}`);
-      return objects ? toInfo(objects) : undefined;
-    },
-
-    async lookupAgentContainers(options: { all: boolean }) {
-      const objects = await deps.listAgentObjects({ [LABELS.managed]: 'true', [LABELS.agent]: true });
-      return objects.map(toInfo).filter((info) => options.all || info.running);
-    },
-
     async attachContainer(id: string, options: AttachOptions) {
       const objects = await deps.getAgentObjects(id);
       if (!objects) throw agentNotFound(id, namespace);
-      const tty = toInfo(objects).tty;
+      const tty = toDetails(objects).tty;
       const running =
         objects.pod && !objects.pod.metadata?.deletionTimestamp && agentContainerStatus(objects.pod)?.state?.running;
       if (!running && !options.stdin) {
@@ -313,7 +283,7 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
       }
       const first = await deps.getAgentObjects(id);
       if (!first) throw Object.assign(agentNotFound(id, namespace), { statusCode: 404 });
-      const tty = toInfo(first).tty;
+      const tty = toDetails(first).tty;
       if (!first.pod) return Readable.from([]);
       if (!options.follow) return podLogs(first.pod.metadata!.name!, options, tty, signal);
       // Follow the agent across restarts: each start makes a new Pod; the stream goes on with it.

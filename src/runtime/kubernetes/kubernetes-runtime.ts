@@ -134,8 +134,6 @@ export function createKubernetesRuntime(
     inspectVolume: containers.inspectVolume,
     listVolumes: containers.listVolumes,
     removeVolume: containers.removeVolume,
-    lookupAgentContainer: streams.lookupAgentContainer,
-    lookupAgentContainers: streams.lookupAgentContainers,
     attachContainer: streams.attachContainer,
     resizeContainer: streams.resizeContainer,
     waitContainerExit: streams.waitContainerExit,
