@@ -76,7 +76,7 @@ async function setup(): Promise<Setup> {
   };
   const deps: ReviewDeps = {
     runtime: {
-      capabilities: { bindMounts: true, pullsOnStart: false },
+      capabilities: { bindMounts: true, pullsOnStart: false, cluster: false, rootlessUsers: 'root-is-host-user' },
       inspectContainer: async (name) => details(name),
       listContainers: async () => [],
     },
@@ -168,7 +168,13 @@ describe('diffAgent', { timeout: 30_000 }, () => {
   it('refuses on a backend without host files (Kubernetes) and for an agent without a repository', async () => {
     const s = await setup();
     await s.start('k');
-    const kube = { ...s.deps, runtime: { ...s.deps.runtime, capabilities: { bindMounts: false, pullsOnStart: true } } };
+    const kube = {
+      ...s.deps,
+      runtime: {
+        ...s.deps.runtime,
+        capabilities: { bindMounts: false, pullsOnStart: true, cluster: true, rootlessUsers: 'none' as const },
+      },
+    };
     const error = await caught(diffAgent(kube, 'k'));
     expect(isAgentctlError(error) && [error.code, error.kind]).toEqual(['KUBERNETES_UNSUPPORTED', 'usage']);
     const bare: ReviewDeps = {
