@@ -33,4 +33,18 @@ describe('pull errors', () => {
     expect(error.message).toContain('127.0.0.1:5999/x:1');
     expect(error.details).toMatchObject({ tried: ['127.0.0.1:5999/x:1 (local)'] });
   });
+
+  it('hints that named the wrong fix: `--pull never` suggested for an absent image (only a local copy can do without the registry)', () => {
+    const args: Parameters<typeof pullError> = [
+      new Error('connection refused'),
+      { registry: '127.0.0.1:5999', path: 'x' },
+      '127.0.0.1:5999/x:1',
+      [],
+    ];
+    const absent = pullError(...args);
+    expect(absent.hint).not.toMatch(/--pull (never|missing)/);
+    expect(absent.hint).toContain('no local copy of 127.0.0.1:5999/x:1');
+    const present = pullError(args[0], args[1], args[2], args[3], true);
+    expect(present.hint).toContain('--pull missing');
+  });
 });

@@ -38,8 +38,18 @@ function firstLine(text: string): string {
   return (text.split('\n')[0] ?? '').trim().slice(0, 300);
 }
 
-/** The ImageError a failed pull becomes: names the image, the registry and the fix. */
-export function pullError(error: unknown, ref: ImageReference, reference: string, tried: string[]): ImageError {
+/**
+ * The ImageError a failed pull becomes: names the image, the registry and the fix. `localCopy`:
+ * whether the engine has the image already (only then can --pull missing or never do without the
+ * registry; suggesting them for an image that is not there sends the user into IMAGE_NOT_FOUND).
+ */
+export function pullError(
+  error: unknown,
+  ref: ImageReference,
+  reference: string,
+  tried: string[],
+  localCopy = false,
+): ImageError {
   const reason = firstLine(error instanceof Error ? error.message : String(error));
   const details = { image: reference, registry: ref.registry, tried };
   switch (classifyPullError(reason)) {
@@ -55,7 +65,9 @@ export function pullError(error: unknown, ref: ImageReference, reference: string
       );
     case 'unreachable':
       return new ImageError('REGISTRY_UNREACHABLE', `Registry ${ref.registry} cannot be reached to pull ${reference}`, {
-        hint: `Check the network and that ${ref.registry} is up, or use a local image with --pull never`,
+        hint: localCopy
+          ? `Check the network and that ${ref.registry} is up; ${reference} is present locally, and \`--pull missing\` (the default of start and run) uses it`
+          : `Check the network and that ${ref.registry} is up, then try again (there is no local copy of ${reference}: \`agentctl image ls\` lists the images you have)`,
         cause: error,
         details: { ...details, reason },
       });
@@ -106,7 +118,14 @@ export async function pullWithAuth(
         ? deps.signal.reason
         : new CancelledError('CANCELLED', `Pull of ${reference} cancelled`, { hint: 'Run the command again to retry' });
     }
-    throw pullError(error, ref, reference, tried);
+    const reason = error instanceof Error ? error.message : String(error);
+    const localCopy =
+      classifyPullError(reason) === 'unreachable' &&
+      (await deps.runtime.inspectImage(reference).then(
+        (image) => image !== undefined,
+        () => false,
+      ));
+    throw pullError(error, ref, reference, tried, localCopy);
   }
   progress?.end(true);
 }

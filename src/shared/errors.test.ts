@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EngineError, isConnectionFailure, toAgentctlError } from './errors.js';
+import { EngineError, diskFullError, findNoSpaceError, isConnectionFailure, toAgentctlError } from './errors.js';
+import { exitCodeFor } from './exit-codes.js';
 
 const hangUp = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
 const refused = Object.assign(new Error('connect ECONNREFUSED /run/podman/podman.sock'), {
@@ -44,5 +45,29 @@ describe('an engine that goes away mid-command', () => {
       expect(typed.message).toContain(error.message);
     }
     expect(toAgentctlError(new TypeError('bug')).code).toBe('INTERNAL');
+  });
+});
+
+describe('a data dir out of space reported as GIT_FAILED (or INTERNAL)', () => {
+  const noSpace = Object.assign(new Error('ENOSPC: no space left on device, write'), {
+    code: 'ENOSPC',
+    path: '/data/agentctl/worktrees/x/.agents/a/record.json',
+  });
+
+  it('a write that found no space is DISK_FULL (exit 12) naming the directory, also as a cause', () => {
+    for (const error of [noSpace, new Error('wrapped', { cause: noSpace })]) {
+      const mapped = toAgentctlError(error);
+      expect(mapped).toMatchObject({ code: 'DISK_FULL', kind: 'resources' });
+      expect(mapped.message).toBe('No space left on the disk of /data/agentctl/worktrees/x/.agents/a');
+      expect(mapped.hint).toContain('df -h /data/agentctl/worktrees/x/.agents/a');
+      expect(mapped.hint).toContain('AGENTCTL_DATA_DIR');
+      expect(exitCodeFor(mapped.kind)).toBe(12);
+    }
+    expect(toAgentctlError(Object.assign(new Error('quota'), { code: 'EDQUOT' })).code).toBe('DISK_FULL');
+  });
+
+  it('other file errors stay what they were', () => {
+    expect(findNoSpaceError(Object.assign(new Error('x'), { code: 'EACCES' }))).toBeUndefined();
+    expect(diskFullError(undefined, noSpace).message).toBe('No space left on a disk agentctl writes to');
   });
 });

@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 /**
  * The one error hierarchy of agentctl. Every error carries a stable `code`, a one-line message and
  * a hint naming a concrete next step. Exit codes are assigned in one place: src/shared/exit-codes.ts,
@@ -14,6 +16,7 @@ export type ErrorKind =
   | 'unsafe'
   | 'timeout'
   | 'check-failed'
+  | 'resources'
   | 'untrusted'
   | 'cancelled'
   | 'terminated'
@@ -101,6 +104,11 @@ export class CheckFailedError extends AgentctlError {
   readonly kind = 'check-failed';
 }
 
+/** This machine lacks what the command needs: disk space where agentctl writes. */
+export class ResourceError extends AgentctlError {
+  readonly kind = 'resources';
+}
+
 /** Interrupted by the user (SIGINT). */
 export class CancelledError extends AgentctlError {
   readonly kind = 'cancelled';
@@ -159,10 +167,38 @@ export function connectionLostError(cause: unknown, action?: string): EngineErro
   );
 }
 
+const NO_SPACE_CODES = new Set(['ENOSPC', 'EDQUOT']);
+
+/** The file-system error (ENOSPC, EDQUOT) in an error or its cause chain, when the disk (or quota) is full. */
+export function findNoSpaceError(value: unknown): { path?: string } | undefined {
+  let current = value as { code?: unknown; path?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; current && typeof current === 'object' && depth < 5; depth += 1) {
+    if (typeof current.code === 'string' && NO_SPACE_CODES.has(current.code))
+      return typeof current.path === 'string' ? { path: current.path } : {};
+    current = current.cause as typeof current;
+  }
+  return undefined;
+}
+
+/** DISK_FULL (exit 12): no space left where agentctl writes (`directory`, when known). */
+export function diskFullError(directory: string | undefined, cause: unknown): ResourceError {
+  return new ResourceError(
+    'DISK_FULL',
+    directory ? `No space left on the disk of ${directory}` : 'No space left on a disk agentctl writes to',
+    {
+      hint: `Free some space${directory ? ` (\`df -h ${directory}\` shows how much is left)` : ''} and run the command again, or point AGENTCTL_DATA_DIR (config \`dataDir\`) and AGENTCTL_WORKTREE_DIR at a disk with room`,
+      cause,
+      details: { directory: directory ?? null },
+    },
+  );
+}
+
 /** Turns anything thrown into an AgentctlError, keeping typed errors as they are. */
 export function toAgentctlError(value: unknown): AgentctlError {
   if (isAgentctlError(value)) return value;
   if (isConnectionFailure(value)) return connectionLostError(value);
+  const noSpace = findNoSpaceError(value);
+  if (noSpace) return diskFullError(noSpace.path === undefined ? undefined : path.dirname(noSpace.path), value);
   const message = value instanceof Error ? value.message : String(value);
   return new InternalError('INTERNAL', `Unexpected error: ${message}`, {
     hint: 'Run again with --verbose and report the output at https://github.com/agentctl/agentctl/issues',

@@ -25,6 +25,10 @@ export const EXIT_CODES: Readonly<Record<ErrorKind | 'ok', { code: number; meani
     meaning:
       'A project config file sets keys that can loosen confinement and is not trusted: review it, then run `agentctl trust FILE`.',
   },
+  resources: {
+    code: 12,
+    meaning: 'This machine lacks what the command needs: no space left on the disk agentctl writes to.',
+  },
   timeout: { code: 124, meaning: 'A timeout expired (`run --timeout`, `wait --timeout`, `start --wait-timeout`).' },
   cancelled: { code: 130, meaning: 'Interrupted by SIGINT (Ctrl-C); anything half-made was cleaned up.' },
   terminated: { code: 143, meaning: 'Stopped by SIGTERM; anything half-made was cleaned up.' },

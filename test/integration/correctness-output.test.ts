@@ -1,9 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { temporaryHome } from '../helpers/detection-home.js';
+import { gitSync, makeRepository } from '../helpers/git-repo.js';
 import { deleteFromRegistry, engineClient, pushAs, removeLocal } from '../helpers/image-registry.js';
 import { lifecycleFixture } from '../helpers/lifecycle.js';
+import { runCli } from '../helpers/run-cli.js';
 
 // Defects of issue 16 in what agentctl prints (progress, hints, --json), one test each, named after
 // the defect, on the engine under test.
@@ -93,5 +97,118 @@ describe('logs --since help text was stale ("a duration (10m, 2h) or RFC 3339 ti
       }
     }
     expect(text).toContain('a negative one points into the future');
+  });
+});
+
+describe('hints that named the wrong fix', () => {
+  it('--host absent → "set DOCKER_HOST": the hint names --host, the setting that was used', async () => {
+    const result = await runCli(['--host', `unix:///nonexistent/agentctl-${suffix}.sock`, '--json', 'ls'], {
+      env: { DOCKER_HOST: undefined },
+    });
+    expect(result.exitCode).toBe(4);
+    expect(result.json.error.hint).toContain('drop --host');
+    expect(result.json.error.hint).not.toContain('DOCKER_HOST');
+  });
+
+  it('rootful Podman → `systemctl --user`: as root the hint names the system unit', async () => {
+    // Only Docker's socket answers here (no rootful Podman socket at /run/podman on this machine).
+    const sandbox = temporaryHome();
+    try {
+      const result = await runCli(['--runtime', 'podman', '--json', 'ls'], {
+        cleanEnv: true,
+        env: { HOME: sandbox.home, XDG_RUNTIME_DIR: sandbox.runtimeDir },
+      });
+      expect(result.exitCode).toBe(4);
+      const hint: string = result.json.error.hint;
+      if (process.getuid!() === 0) {
+        expect(hint).toContain('`systemctl enable --now podman.socket`');
+        expect(hint).not.toContain('--user');
+      } else {
+        expect(hint).toContain('`systemctl --user enable --now podman.socket`');
+      }
+    } finally {
+      sandbox.remove();
+    }
+  });
+
+  it('`--pull never` suggested for an absent image whose registry is down (it would fail with IMAGE_NOT_FOUND)', async () => {
+    const reference = `127.0.0.1:5999/agentctl-it/down-${suffix}:1.0.0`;
+    const result = await f.cli(['--json', 'image', 'resolve', '--image', reference]);
+    expect(result.exitCode).toBe(6);
+    expect(result.json.error.code).toBe('REGISTRY_UNREACHABLE');
+    expect(result.json.error.hint).not.toMatch(/--pull (never|missing)/);
+    expect(result.json.error.hint).toContain(`no local copy of ${reference}`);
+    // With a local copy, `image pull` (always from the registry) says the copy can be used.
+    const docker = engineClient(f.host);
+    await docker.getImage(f.image).tag({ repo: reference.slice(0, reference.lastIndexOf(':')), tag: '1.0.0' });
+    try {
+      const pull = await f.cli(['--json', 'image', 'pull', reference]);
+      expect(pull.exitCode).toBe(6);
+      expect(pull.json.error.hint).toContain(`${reference} is present locally`);
+    } finally {
+      await removeLocal(docker, reference);
+    }
+  });
+
+  describe('a data dir out of space reported as GIT_FAILED', () => {
+    // A 1 MiB file system of its own (tmpfs) as the data directory: needs root to mount, which the
+    // root setups this file runs in have.
+    const mountPoint = mkdtempSync(path.join(tmpdir(), 'agentctl-out-full-'));
+    const repoDir = mkdtempSync(path.join(tmpdir(), 'agentctl-out-repo-'));
+    let repo: string;
+
+    beforeAll(() => {
+      expect(process.getuid!(), 'this test mounts a small tmpfs: it needs root').toBe(0);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
+      repo = makeRepository(repoDir);
+      // 1.5 MB of file content: more than the whole data directory holds.
+      writeFileSync(path.join(repo, 'big.txt'), 'x'.repeat(1_500_000));
+      gitSync(repo, 'add', 'big.txt');
+      gitSync(repo, 'commit', '-qm', 'big');
+    });
+    afterAll(() => {
+      execFileSync('umount', [mountPoint]);
+      rmSync(mountPoint, { recursive: true, force: true });
+      rmSync(repoDir, { recursive: true, force: true });
+    });
+
+    for (const [title, fill] of [
+      ['the agent\'s files do not fit (git: "unable to write file")', 0],
+      ['the disk is full before anything is written (was INTERNAL, ENOSPC)', 1024 * 1024],
+    ] as const) {
+      it(`${title}: DISK_FULL (exit 12) naming the directory, nothing left behind`, async () => {
+        const dataDir = path.join(mountPoint, 'data');
+        if (fill > 0) {
+          mkdirSync(dataDir, { recursive: true });
+          try {
+            writeFileSync(path.join(mountPoint, 'fill'), Buffer.alloc(fill));
+          } catch {
+            // Filled to the last block: what the test wants.
+          }
+        }
+        const name = f.agentName(fill > 0 ? 'full' : 'nofit');
+        try {
+          const result = await f.cli(
+            ['--json', 'start', name, '-d', '--worktree', '--image', f.image, '--', 'sleep', '60'],
+            { cwd: repo, env: { AGENTCTL_DATA_DIR: dataDir } },
+          );
+          expect(result.exitCode, result.stdout).toBe(12);
+          expect(result.json.error.code).toBe('DISK_FULL');
+          expect(result.json.error.message).toContain(mountPoint);
+          expect(result.json.error.hint).toContain('AGENTCTL_DATA_DIR');
+          expect(await f.containerExists(`agentctl-${name}`)).toBe(false);
+          expect(await f.volumeExists(`agentctl-${name}-home`)).toBe(false);
+          expect(gitSync(repo, 'branch', '--list', `agent/${name}`)).toBe('');
+          const worktrees = path.join(dataDir, 'worktrees');
+          const agentDirs = existsSync(worktrees)
+            ? readdirSync(worktrees).flatMap((key) => readdirSync(path.join(worktrees, key)))
+            : [];
+          expect(agentDirs).not.toContain(name);
+        } finally {
+          rmSync(path.join(mountPoint, 'fill'), { force: true });
+          rmSync(dataDir, { recursive: true, force: true });
+        }
+      });
+    }
   });
 });

@@ -175,7 +175,12 @@ describe('when no engine answers', () => {
         detail: expect.stringContaining('answered as docker'),
       },
     ]);
-    expect(result.json.error.hint).toContain('systemctl --user start podman.socket');
+    // Root's Podman is the system unit (its socket is /run/podman/podman.sock), a user's their own.
+    expect(result.json.error.hint).toContain(
+      process.getuid!() === 0
+        ? '`systemctl enable --now podman.socket`'
+        : '`systemctl --user enable --now podman.socket`',
+    );
   });
 
   it('prints the listing and the fix on stderr without --json', async () => {

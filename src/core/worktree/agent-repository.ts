@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chown, copyFile, lstat, mkdir, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConflictError, UsageError } from '../../shared/errors.js';
+import { ConflictError, UsageError, diskFullError, findNoSpaceError } from '../../shared/errors.js';
+import { failedForWantOfSpace } from './disk-space.js';
 import type { Repository } from './find-repository.js';
 import { GitCommandError, gitFailed, type GitRunner } from './git.js';
 import { withRepositoryLock } from './repository-lock.js';
@@ -167,6 +168,7 @@ export async function createAgentRepository(
   const root = await mkdir(options.worktreeDir, { recursive: true }).then(
     () => realpath(options.worktreeDir),
     (error: NodeJS.ErrnoException) => {
+      if (findNoSpaceError(error)) throw diskFullError(path.dirname(options.worktreeDir), error);
       throw new UsageError(
         'WORKTREE_DIR_UNWRITABLE',
         `Cannot create the worktree directory ${options.worktreeDir}: ${error.code ?? error.message}`,
@@ -247,6 +249,9 @@ export async function createAgentRepository(
     return created;
   } catch (error) {
     await discardAgentRepository(git, created);
+    // A full disk is said as such, not as a git failure (git reports "unable to write file X").
+    const check = { git, cwd: repository.commonDir, commit: base, directory: root };
+    if (await failedForWantOfSpace(error, check)) throw diskFullError(root, error);
     if (error instanceof GitCommandError) throw gitFailed('Creating the agent repository', cwd, error);
     throw error;
   }

@@ -2,6 +2,7 @@ import { RuntimeNotFoundError } from '../../shared/errors.js';
 import type { Endpoint } from '../endpoint.js';
 import { parseEndpoint } from '../endpoint.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, probeEndpoint, type ProbeOutcome, type ProbeResult } from '../probe.js';
+import { podmanServiceHint } from './podman-service-hint.js';
 import { DEFAULT_STRATEGIES } from './strategies.js';
 import type { DetectionEnvironment, DetectionStrategy } from './strategy.js';
 
@@ -137,9 +138,10 @@ export function suggestFix(attempts: DetectionAttempt[], environment: DetectionE
         : 'Start your engine: open Docker Desktop, or run `colima start` or `podman machine start`';
     }
     if (platform === 'win32') return 'Start Docker Desktop, or run `podman machine start`';
+    const refused = attempts.filter((a) => a.outcome === 'connection-refused').map((a) => a.endpoint);
     return runtime === 'podman'
-      ? 'Start the Podman API service: `systemctl --user start podman.socket` (or `podman system service --time=0 &`)'
-      : 'Start the engine: `sudo systemctl start docker` (or `systemctl --user start podman.socket` for Podman)';
+      ? `Start the Podman API service: ${podmanServiceHint(environment, refused)}`
+      : `Start the engine: \`${environment.uid === 0 ? '' : 'sudo '}systemctl start docker\`; for Podman: ${podmanServiceHint(environment, refused)}`;
   }
   const timedOut = find('timed-out');
   if (timedOut)
@@ -150,7 +152,13 @@ export function suggestFix(attempts: DetectionAttempt[], environment: DetectionE
   const wrongKind = find('wrong-kind');
   if (wrongKind && runtime) {
     const other = runtime === 'podman' ? 'docker' : 'podman';
-    return `Only a ${other} engine answered: start ${runtime === 'podman' ? 'Podman (`systemctl --user enable --now podman.socket`, or `podman machine start`)' : 'Docker'}, or drop --runtime ${runtime}`;
+    const start =
+      runtime === 'podman'
+        ? platform === 'linux'
+          ? podmanServiceHint(environment)
+          : '`podman machine start`'
+        : 'Docker';
+    return `Only a ${other} engine answered: start ${runtime === 'podman' ? `Podman with ${start}` : start}; or drop --runtime ${runtime}`;
   }
   if (platform === 'darwin') {
     if (runtime === 'podman')
@@ -160,7 +168,7 @@ export function suggestFix(attempts: DetectionAttempt[], environment: DetectionE
   if (platform === 'win32')
     return 'Install and start Docker Desktop or Podman Desktop (`podman machine start`), or set DOCKER_HOST';
   if (runtime === 'podman') {
-    return 'Install Podman and start its API socket: `systemctl --user enable --now podman.socket`, or set CONTAINER_HOST';
+    return `Install Podman and start its API socket: ${podmanServiceHint(environment)}, or set CONTAINER_HOST`;
   }
   return 'Install Docker (https://docs.docker.com/engine/install/) or Podman and start it, or set DOCKER_HOST to a running engine';
 }
