@@ -212,3 +212,77 @@ describe('hints that named the wrong fix', () => {
     }
   });
 });
+
+describe('start --json lacked the image source and digest that docs/images.md promises', () => {
+  const repository = `agentctl-it/startjson-${suffix}`;
+  const reference = `${engines.registry}/${repository}:1.0.0`;
+  const docker = engineClient(f.host);
+
+  beforeAll(async () => {
+    await pushAs(docker, f.image, reference);
+    await removeLocal(docker, reference);
+  }, 60_000);
+  afterAll(async () => {
+    await removeLocal(docker, reference);
+    await deleteFromRegistry(engines.registry, repository, '1.0.0');
+  });
+
+  it('a pulled image: imageSource "pulled" and its registry digest; the same when the agent starts again', async () => {
+    const name = f.agentName('imgjson');
+    const started = await f.cli([
+      '--json',
+      'start',
+      name,
+      '--workspace',
+      f.workspace(),
+      '--image',
+      reference,
+      '--',
+      'sleep',
+      '600',
+    ]);
+    expect(started.exitCode, started.stdout).toBe(0);
+    const resolved = await f.cli(['--json', 'image', 'resolve', '--image', reference]);
+    expect(resolved.json.image.source).toBe('local'); // present now
+    expect(started.json.agent).toMatchObject({
+      image: reference,
+      imageSource: 'pulled',
+      imageDigest: resolved.json.image.digest,
+      imageId: resolved.json.image.id,
+    });
+    expect(started.json.agent.imageDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+
+    expect((await f.cli(['stop', name, '--timeout', '0'])).exitCode).toBe(0);
+    const again = await f.cli(['--json', 'start', name]);
+    expect(again.exitCode, again.stdout).toBe(0);
+    expect(again.json.agent).toMatchObject({
+      resumed: true,
+      imageSource: 'pulled',
+      imageDigest: started.json.agent.imageDigest,
+      imageId: started.json.agent.imageId,
+    });
+  });
+
+  it('a local image: imageSource "local" and what image resolve says of it', async () => {
+    const name = f.agentName('imglocal');
+    const started = await f.cli([
+      '--json',
+      'start',
+      name,
+      '--workspace',
+      f.workspace(),
+      '--image',
+      f.image,
+      '--',
+      'sleep',
+      '600',
+    ]);
+    expect(started.exitCode, started.stdout).toBe(0);
+    const resolved = await f.cli(['--json', 'image', 'resolve', '--image', f.image]);
+    expect(started.json.agent).toMatchObject({
+      imageSource: 'local',
+      imageDigest: resolved.json.image.digest,
+      imageId: resolved.json.image.id,
+    });
+  });
+});

@@ -22,6 +22,7 @@ import { AGENT_FILTER } from './agent-lookup.js';
 import { prepareAgentWorkspace } from '../worktree/prepare-agent-workspace.js';
 import { announceLoosenings, checkAgainstEngine, checkCreated, checkMountedWorkspace } from './start-checks.js';
 import type { Loosening } from './loosenings.js';
+import { getRecordedImage, type ImageFacts } from './recorded-image.js';
 
 export interface ResolvedAgentImage {
   reference: string;
@@ -55,7 +56,7 @@ export interface StartAgentDeps {
   engineInfo?(runtime: ContainerRuntime): Promise<EngineInfo>;
 }
 
-export interface StartedAgent {
+export interface StartedAgent extends ImageFacts {
   name: string;
   container: string;
   id: string;
@@ -142,6 +143,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       id: existing.id,
       resumed: true,
       image: existing.labels[LABELS.image] ?? existing.image,
+      ...getRecordedImage(existing),
       workspace: existing.labels[LABELS.workspace] ?? '',
       volume,
       user: existing.user,
@@ -301,6 +303,9 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     id: createdId,
     resumed: false,
     image: image.reference,
+    imageSource: image.source,
+    imageDigest: image.digest,
+    imageId: image.id.startsWith('sha256:') ? image.id : null,
     workspace: prepared.workspace,
     volume,
     user: `${spec.user.uid}:${spec.user.gid}`,
