@@ -12,13 +12,14 @@ import {
 } from './agent-options.js';
 import type { StartAgentOptions } from '../core/agents/start-options.js';
 
-type StartFlags = AgentFlags &
+export type StartFlags = AgentFlags &
   Pick<StartAgentOptions, 'dockerAccess' | 'ociRuntime'> & {
     detach?: boolean;
     readOnly?: boolean;
     tty?: boolean;
     ssh?: boolean;
     waitTimeout: string;
+    count?: string;
   };
 
 export function registerStart(program: Command, context: CommandContext): void {
@@ -42,7 +43,9 @@ export function registerStart(program: Command, context: CommandContext): void {
         .default('none'),
     )
     .option('--oci-runtime <name>', 'OCI runtime such as sysbox-runc or runsc');
-  addEngineOptions(start).option('--wait-timeout <duration>', 'how long to wait until it runs (and is healthy)', '60s');
+  addEngineOptions(start)
+    .option('--wait-timeout <duration>', 'how long to wait until it runs (and is healthy)', '60s')
+    .option('--count <n>', 'start N agents NAME-1 … NAME-N at once, detached (at most 100)');
   addWorktreeOptions(start, {
     worktree: 'work in an own git worktree on branch agent/NAME (default: config `worktree`)',
     noWorktree: 'work in the checkout itself (refused if another writing agent uses it)',
@@ -56,7 +59,8 @@ Examples:
   $ agentctl start fixer -d --workspace ~/src/app  # in the background
   $ agentctl start -d --secret ANTHROPIC_API_KEY --memory 8g
   $ agentctl start probe -d --image busybox:1.36 -- sleep 600
-  $ agentctl start fixer -d --worktree --base main      # own worktree on branch agent/fixer`,
+  $ agentctl start fixer -d --worktree --base main      # own worktree on branch agent/fixer
+  $ agentctl start review --count 5 --worktree          # review-1 … review-5, each on its own branch`,
     )
     .action(async (_name: unknown, _command: unknown, _options: unknown, command: Command) => {
       const { prepareAgent } = await import('../core/agents/start-agent.js');
@@ -66,20 +70,14 @@ Examples:
       const saveEngineInfo = async () => (await import('../runtime/engine-info-cache.js')).saveEngineInfoCache();
       const { name, args: agentCommand } = splitOperands(command, 'agentctl start NAME -- sleep 600');
       const { io } = context;
+      if (flags.count !== undefined) {
+        await startCounted(context, flags, name, agentCommand);
+        return;
+      }
       const { config } = await context.config();
       const pending = await prepareAgent(agentStartDeps(context, config), {
-        ...sharedStartOptions(flags),
+        ...startOptions(flags, parseDuration, agentCommand),
         name,
-        agent: flags.agent,
-        detach: Boolean(flags.detach),
-        readOnly: Boolean(flags.readOnly),
-        // Commander gives true unless --no-tty: only an explicit false is compared with an existing agent.
-        tty: flags.tty === false ? false : undefined,
-        ssh: Boolean(flags.ssh),
-        dockerAccess: flags.dockerAccess,
-        ociRuntime: flags.ociRuntime,
-        waitTimeoutMs: parseDuration(flags.waitTimeout),
-        command: agentCommand,
       });
       if (flags.detach || context.globals.json) {
         const started = await pending.start('detached');
@@ -117,4 +115,80 @@ Examples:
         throw error;
       }
     });
+}
+
+/** The start options of these flags, for any agent name. */
+export function startOptions(
+  flags: StartFlags,
+  parseDuration: (value: string) => number,
+  command: string[] | undefined,
+): Omit<StartAgentOptions, 'name'> {
+  return {
+    ...sharedStartOptions(flags),
+    agent: flags.agent,
+    detach: Boolean(flags.detach),
+    readOnly: Boolean(flags.readOnly),
+    // Commander gives true unless --no-tty: only an explicit false is compared with an existing agent.
+    tty: flags.tty === false ? false : undefined,
+    ssh: Boolean(flags.ssh),
+    dockerAccess: flags.dockerAccess,
+    ociRuntime: flags.ociRuntime,
+    waitTimeoutMs: parseDuration(flags.waitTimeout),
+    command,
+  };
+}
+
+/**
+ * `start [NAME] --count N`: agents NAME-1 … NAME-N, detached (several agents cannot share one
+ * terminal). Each started agent's name on stdout; each failure on stderr; the exit code of the
+ * first failure when any failed (the others are still running). With --json one document:
+ * `{ ok, agents, failed }`.
+ */
+async function startCounted(
+  context: CommandContext,
+  flags: StartFlags,
+  name: string | undefined,
+  command: string[] | undefined,
+): Promise<void> {
+  const { countedNames, parseCount, startAgents } = await import('../core/agents/start-many.js');
+  const { deriveAgentName, validateAgentName } = await import('../core/agents/agent-name.js');
+  const { parseDuration } = await import('../shared/duration.js');
+  const { resolve } = await import('node:path');
+  const count = parseCount(flags.count!);
+  const base = validateAgentName(name ?? deriveAgentName(resolve(context.cwd, flags.workspace ?? '.')));
+  const names = countedNames(base, count);
+  const { agentStartDeps } = await import('./agent-start-deps.js');
+  const { io } = context;
+  const { config } = await context.config();
+  const result = await startAgents(
+    agentStartDeps(context, config),
+    { ...startOptions(flags, parseDuration, command), detach: true },
+    names,
+  );
+  await (await import('../runtime/engine-info-cache.js')).saveEngineInfoCache();
+  const first = result.failed[0]?.error;
+  if (context.globals.json) {
+    io.writeJson({
+      ok: !first,
+      agents: result.started,
+      failed: result.failed.map(({ name: agent, error }) => ({
+        name: agent,
+        error: { code: error.code, message: error.message, hint: error.hint },
+      })),
+    });
+  } else {
+    for (const agent of result.started) io.out(agent.name);
+    for (const { name: agent, error } of result.failed) io.warn(`agent ${agent} did not start: ${error.message}`);
+    io.info(
+      `${result.started.length} of ${names.length} agents running. Attach with: agentctl attach ${result.started[0]?.name ?? 'NAME'}`,
+    );
+  }
+  if (first) {
+    const [{ PassThroughExit }, { exitCodeFor }] = await Promise.all([
+      import('./pass-through-exit.js'),
+      import('../shared/exit-codes.js'),
+    ]);
+    if (context.globals.json) throw new PassThroughExit(exitCodeFor(first.kind));
+    throw first;
+  }
 }

@@ -1,0 +1,125 @@
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { AgentSpec } from '../../runtime/agent-spec.js';
+import { fakeDetails, fakeRuntime } from '../../../test/helpers/fake-runtime.js';
+import { countedNames, parseCount, startAgents } from './start-many.js';
+import type { StartAgentDeps } from './start-agent.js';
+
+function engine(options: { taken?: string[] } = {}) {
+  const calls: string[] = [];
+  const created = new Map<string, string>();
+  const started = new Set<string>();
+  const runtime = fakeRuntime({
+    async fetchEngineInfo() {
+      return {
+        name: 'h',
+        storageRoot: '/var/lib/docker',
+        storageDriver: 'overlay2',
+        rootless: false,
+        securityOptions: [],
+      };
+    },
+    async inspectContainer(name) {
+      const id = created.get(name) ?? (name.startsWith('id-') ? name : undefined);
+      if (options.taken?.includes(name))
+        return fakeDetails({ name, state: 'running', labels: { 'io.agentctl.managed': 'true' } });
+      if (!id) return undefined;
+      return fakeDetails({
+        id,
+        name: id.replace(/^id-/, ''),
+        state: started.has(id) ? 'running' : 'created',
+        running: started.has(id),
+      });
+    },
+    async listContainers() {
+      return [];
+    },
+    async createVolume() {
+      return true;
+    },
+    async createContainer(spec: AgentSpec) {
+      calls.push(`create ${spec.name}`);
+      created.set(spec.name, `id-${spec.name}`);
+      return { id: `id-${spec.name}` };
+    },
+    async fetchOciRuntime() {
+      return undefined;
+    },
+    async startContainer(id) {
+      calls.push(`start ${id}`);
+      started.add(id);
+    },
+  });
+  return { runtime, calls };
+}
+
+function deps(runtime: StartAgentDeps extends { runtime(): Promise<infer R> } ? R : never, resolutions: string[]) {
+  return {
+    cwd: tmpdir(),
+    env: {},
+    platform: 'linux' as const,
+    config: { worktree: 'never' as const },
+    homedir: tmpdir(),
+    runtime: async () => runtime,
+    resolveImage: async () => {
+      resolutions.push('resolve');
+      return { reference: 'agentctl-test/busybox:1.0.0', source: 'local', id: 'sha256:img', digest: null };
+    },
+    registerSecret: () => undefined,
+    log: () => undefined,
+    hostUser: { uid: 501, gid: 20 },
+  } satisfies StartAgentDeps;
+}
+
+const options = () => {
+  const workspace = mkdtempSync(join(tmpdir(), 'agentctl-many-'));
+  chmodSync(workspace, 0o777);
+  return {
+    workspace,
+    detach: true,
+    readOnly: false,
+    env: [],
+    envFiles: [],
+    secrets: [],
+    ssh: false,
+    dockerAccess: 'none' as const,
+    waitTimeoutMs: 5000,
+  };
+};
+
+describe('--count', () => {
+  it('takes a whole number from 1 to 100', () => {
+    expect(parseCount('3')).toBe(3);
+    for (const bad of ['0', '101', '2.5', '-1', 'x', '']) {
+      expect(() => parseCount(bad)).toThrow(expect.objectContaining({ code: 'INVALID_COUNT', kind: 'usage' }));
+    }
+  });
+
+  it('names agents NAME-1 … NAME-N, refusing a base too long for the suffix', () => {
+    expect(countedNames('review', 3)).toEqual(['review-1', 'review-2', 'review-3']);
+    expect(() => countedNames('a'.repeat(62), 10)).toThrow(expect.objectContaining({ code: 'AGENT_NAME_INVALID' }));
+  });
+});
+
+describe('startAgents', () => {
+  it('creates the agents one after another, resolves the image once, and starts them all', async () => {
+    const { runtime, calls } = engine();
+    const resolutions: string[] = [];
+    const result = await startAgents(deps(runtime, resolutions), options(), ['a-1', 'a-2', 'a-3']);
+    expect(result.failed).toEqual([]);
+    expect(result.started.map((agent) => agent.name)).toEqual(['a-1', 'a-2', 'a-3']);
+    expect(resolutions).toEqual(['resolve']);
+    // Every create comes before any start.
+    expect(calls.slice(0, 3)).toEqual(['create agentctl-a-1', 'create agentctl-a-2', 'create agentctl-a-3']);
+    expect(calls.slice(3).sort()).toEqual(['start id-agentctl-a-1', 'start id-agentctl-a-2', 'start id-agentctl-a-3']);
+  });
+
+  it('reports an agent that cannot start and starts the others', async () => {
+    const { runtime } = engine({ taken: ['agentctl-a-2'] });
+    const result = await startAgents(deps(runtime, []), options(), ['a-1', 'a-2', 'a-3']);
+    expect(result.started.map((agent) => agent.name)).toEqual(['a-1', 'a-3']);
+    expect(result.failed.map(({ name, error }) => [name, error.code])).toEqual([['a-2', 'AGENT_EXISTS']]);
+  });
+});

@@ -1,0 +1,95 @@
+import { UsageError, toAgentctlError, type AgentctlError } from '../../shared/errors.js';
+import { MAX_AGENT_NAME_LENGTH, validateAgentName } from './agent-name.js';
+import { prepareAgent, type PendingAgent, type StartAgentDeps, type StartedAgent } from './start-agent.js';
+import type { StartAgentOptions } from './start-options.js';
+
+/** The most agents one `start --count` makes: a typo (`--count 1000`) must not flood an engine. */
+export const MAX_COUNT = 100;
+
+/** How many starts wait at once (creation is one after another; see startAgents). */
+const PARALLEL_STARTS = 16;
+
+export interface ManyStarted {
+  started: StartedAgent[];
+  failed: { name: string; error: AgentctlError }[];
+}
+
+/** `--count N` as given on the command line: a whole number from 1 to MAX_COUNT. */
+export function parseCount(value: string): number {
+  const count = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(count) || count < 1 || count > MAX_COUNT) {
+    throw new UsageError('INVALID_COUNT', `Invalid --count "${value}"`, {
+      hint: `Give a whole number of agents from 1 to ${MAX_COUNT}, e.g. --count 5`,
+    });
+  }
+  return count;
+}
+
+/** NAME-1 … NAME-N: the names of `start NAME --count N`. */
+export function countedNames(base: string, count: number): string[] {
+  const width = String(count).length + 1;
+  if (base.length + width > MAX_AGENT_NAME_LENGTH) {
+    throw new UsageError('AGENT_NAME_INVALID', `The name ${base} is too long for --count ${count}`, {
+      hint: `Use a base name of at most ${MAX_AGENT_NAME_LENGTH - width} characters with --count ${count}`,
+    });
+  }
+  return Array.from({ length: count }, (_, index) => validateAgentName(`${base}-${index + 1}`));
+}
+
+/**
+ * Starts several agents detached in one process: one engine connection, one config, the image
+ * resolved once. Agents are made one after another — each takes its workspace (the checkout, or a
+ * worktree of its own) knowing what the ones before it took — then started and waited for
+ * together. An agent that fails is removed with what its start made; the others stay.
+ */
+export async function startAgents(
+  deps: StartAgentDeps,
+  base: Omit<StartAgentOptions, 'name'>,
+  names: string[],
+): Promise<ManyStarted> {
+  const resolved = new Map<string, ReturnType<StartAgentDeps['resolveImage']>>();
+  const shared: StartAgentDeps = {
+    ...deps,
+    // One resolution (and at most one pull) for every agent asking for the same image.
+    resolveImage(runtime, request) {
+      const key = JSON.stringify(request);
+      let found = resolved.get(key);
+      if (!found) {
+        found = deps.resolveImage(runtime, request);
+        resolved.set(key, found);
+      }
+      return found;
+    },
+  };
+  const failed: ManyStarted['failed'] = [];
+  const pending: PendingAgent[] = [];
+  for (const name of names) {
+    if (deps.signal?.aborted) break;
+    try {
+      pending.push(await prepareAgent(shared, { ...base, name }));
+    } catch (error) {
+      failed.push({ name, error: toAgentctlError(error) });
+    }
+  }
+  const started: StartedAgent[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < pending.length) {
+      const agent = pending[next++]!;
+      if (deps.signal?.aborted) {
+        await agent.discard();
+        failed.push({ name: agent.name, error: toAgentctlError(deps.signal.reason) });
+        continue;
+      }
+      try {
+        started.push(await agent.start('detached'));
+      } catch (error) {
+        failed.push({ name: agent.name, error: toAgentctlError(error) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_STARTS, pending.length) }, worker));
+  const order = new Map(names.map((name, index) => [name, index]));
+  const byName = <T extends { name: string }>(a: T, b: T) => order.get(a.name)! - order.get(b.name)!;
+  return { started: started.sort(byName), failed: failed.sort(byName) };
+}
