@@ -74,9 +74,20 @@ Examples:
 The default detach key is the single key ctrl-\\, not docker's ctrl-p,ctrl-q: a key that starts a
 sequence is held back until the next one, and agents use ctrl-p. Set another in config
 (\`detachKeys\`) or AGENTCTL_DETACH_KEYS. Piped input that ends does not end the attach: output
-goes on until the agent exits (or Ctrl-C, which detaches).`,
+goes on until the agent exits (or Ctrl-C, which detaches). --json is refused (JSON_NOT_SUPPORTED,
+exit 2): the output is the agent's terminal; \`logs --json\` and \`wait --json\` give it as JSON.`,
     )
     .action(async (name: string, flags: { detachKeys?: string; secret?: string[] }) => {
+      if (context.globals.json) {
+        const { UsageError } = await import('../shared/errors.js');
+        throw new UsageError(
+          'JSON_NOT_SUPPORTED',
+          'attach connects your terminal to the agent until it exits: its output cannot be one JSON document',
+          {
+            hint: `Drop --json; as JSON: \`agentctl logs --json ${name}\` (its output), \`agentctl wait --json ${name}\` (its exit code), \`agentctl exec --json ${name} -- CMD\` (a command's result)`,
+          },
+        );
+      }
       await runAttach(context, { name, detachKeys: flags.detachKeys, secrets: flags.secret ?? [] });
     });
 }

@@ -10,19 +10,36 @@ export function registerShell(program: Command, context: CommandContext): void {
     .option('-u, --user <user>', 'run as this user (name or UID[:GID])')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ agentctl shell my-agent\n  $ echo "ls /workspace" | agentctl shell my-agent',
+      '\nExamples:\n  $ agentctl shell my-agent\n  $ echo "ls /workspace" | agentctl shell my-agent\n  $ echo "ls /workspace" | agentctl shell --json my-agent   # {"ok","exitCode","stdout","stderr"}',
     )
     .action(async (name: string, flags: { user?: string }) => {
       const { LOGIN_SHELL_COMMAND } = await import('../core/agents/exec-agent.js');
-      // A TTY when there is a terminal; piped input still works (as a script for the shell).
-      await runExec(context, {
-        name,
-        command: LOGIN_SHELL_COMMAND,
-        tty: Boolean(context.io.streams.stdin.isTTY),
-        interactive: true,
-        user: flags.user,
-        workingDir: undefined,
-        env: context.env.TERM ? [`TERM=${context.env.TERM}`] : [],
-      });
+      const terminal = Boolean(context.io.streams.stdin.isTTY);
+      const json = context.globals.json;
+      if (json && terminal) {
+        const { UsageError } = await import('../shared/errors.js');
+        throw new UsageError(
+          'JSON_NOT_SUPPORTED',
+          'An interactive shell cannot be one JSON document: with --json, shell reads a script from a pipe',
+          {
+            hint: `Pipe the commands in (\`echo "ls /workspace" | agentctl shell --json ${name}\`), or use \`agentctl exec --json ${name} -- CMD\``,
+          },
+        );
+      }
+      // A TTY when there is a terminal; piped input still works (as a script for the shell), and
+      // with --json its output and exit code are one document, as with `exec --json`.
+      await runExec(
+        context,
+        {
+          name,
+          command: LOGIN_SHELL_COMMAND,
+          tty: terminal,
+          interactive: true,
+          user: flags.user,
+          workingDir: undefined,
+          env: context.env.TERM ? [`TERM=${context.env.TERM}`] : [],
+        },
+        json,
+      );
     });
 }

@@ -7,7 +7,8 @@ import { temporaryHome } from '../helpers/detection-home.js';
 import { gitSync, makeRepository } from '../helpers/git-repo.js';
 import { deleteFromRegistry, engineClient, pushAs, removeLocal } from '../helpers/image-registry.js';
 import { lifecycleFixture } from '../helpers/lifecycle.js';
-import { runCli } from '../helpers/run-cli.js';
+import { execa } from 'execa';
+import { BIN, runCli } from '../helpers/run-cli.js';
 
 // Defects of issue 16 in what agentctl prints (progress, hints, --json), one test each, named after
 // the defect, on the engine under test.
@@ -284,5 +285,56 @@ describe('start --json lacked the image source and digest that docs/images.md pr
       imageDigest: resolved.json.image.digest,
       imageId: resolved.json.image.id,
     });
+  });
+});
+
+describe('shell --json and attach --json printed no JSON document', () => {
+  const name = f.agentName('json');
+
+  beforeAll(async () => {
+    const started = await f.cli([
+      '--json',
+      'start',
+      name,
+      '--workspace',
+      f.workspace(),
+      '--image',
+      f.image,
+      '--',
+      'sleep',
+      '600',
+    ]);
+    expect(started.exitCode, started.stdout).toBe(0);
+  });
+
+  it('attach --json: a usage error saying why, as one JSON document, before attaching (the agent runs on)', async () => {
+    const result = await f.cli(['--json', 'attach', name], { timeout: 20_000 });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(2);
+    expect(result.json).toMatchObject({ ok: false, error: { code: 'JSON_NOT_SUPPORTED' } });
+    expect(result.json.error.message).toContain('cannot be one JSON document');
+    expect(result.json.error.hint).toContain(`agentctl logs --json ${name}`);
+    const ls = await f.cli(['--json', 'ls']);
+    expect(ls.json.agents.find((agent: { name: string }) => agent.name === name)?.state).toBe('running');
+  });
+
+  it('shell --json with a script on stdin: one document with the exit code and both streams', async () => {
+    const result = await f.cli(['--json', 'shell', name], { input: 'echo out; echo err >&2; exit 3\n' });
+    expect(result.exitCode, result.stderr).toBe(3);
+    expect(result.json).toEqual({ ok: false, exitCode: 3, stdout: 'out\n', stderr: 'err\n' });
+  });
+
+  it('shell --json on a terminal: a usage error saying why, as one JSON document', async () => {
+    const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+    const command = [process.execPath, BIN, '--host', f.host, '--json', 'shell', name].map(quote).join(' ');
+    const result = await execa('script', ['-qec', command, '/dev/null'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm' },
+      extendEnv: false,
+      reject: false,
+      timeout: 20_000,
+    });
+    expect(result.exitCode, result.stdout).toBe(2);
+    const document = JSON.parse(result.stdout.replace(/\r\n/g, '\n'));
+    expect(document).toMatchObject({ ok: false, error: { code: 'JSON_NOT_SUPPORTED' } });
+    expect(document.error.hint).toContain(`agentctl shell --json ${name}`);
   });
 });
