@@ -143,13 +143,13 @@ function isRefLockError(error: unknown): boolean {
   );
 }
 
-async function retryOnRefLock<T>(action: () => Promise<T>, attempts = 5): Promise<T> {
+async function retryOnRefLock<T>(action: () => Promise<T>, attempts = 10): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await action();
     } catch (error) {
       if (attempt >= attempts || !isRefLockError(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.floor(Math.random() * 30)));
+      await new Promise((resolve) => setTimeout(resolve, 40 * attempt + Math.floor(Math.random() * 40)));
     }
   }
 }
