@@ -1,15 +1,13 @@
 import { ImageError } from '../shared/errors.js';
 import type { RegistryAuth } from '../runtime/image-operations.js';
-import { DOCKER_HUB, type ImageReference } from '../shared/image-reference.js';
+import { DOCKER_HUB, DOCKER_HUB_API_HOST, isLoopbackRegistry, type ImageReference } from '../shared/image-reference.js';
 
 export type Fetch = typeof fetch;
 
 /** The registry API base: plain http only for loopback registries (as the engines allow). */
 export function registryBaseUrl(registry: string): string {
-  if (registry === DOCKER_HUB) return 'https://registry-1.docker.io';
-  const host = registry.replace(/:\d+$/, '');
-  const loopback = host === 'localhost' || host === '127.0.0.1' || host === '[::1]' || host.startsWith('127.');
-  return `${loopback ? 'http' : 'https'}://${registry}`;
+  if (registry === DOCKER_HUB) return `https://${DOCKER_HUB_API_HOST}`;
+  return `${isLoopbackRegistry(registry) ? 'http' : 'https'}://${registry}`;
 }
 
 /** Parses `Bearer realm="…",service="…",scope="…"` (or `Basic realm=…`). */

@@ -4,7 +4,11 @@ import {
   digestFor,
   formatReference,
   isImageId,
+  isLoopbackRegistry,
+  isRegistryHost,
   parseImageReference,
+  qualifyReference,
+  registryOf,
   sameRepository,
 } from './image-reference.js';
 
@@ -81,5 +85,76 @@ describe('parseImageReference', () => {
     const digests = ['other.io/x/y@sha256:111', '127.0.0.1:5000/a/b@sha256:222'];
     expect(digestFor('127.0.0.1:5000/a/b:1.0.0', digests)).toBe('sha256:222');
     expect(digestFor('local/only:1', [])).toBeNull();
+  });
+});
+
+describe('isRegistryHost (the one rule: a dot, a colon, or localhost)', () => {
+  it.each([
+    'ghcr.io',
+    'registry.example.com',
+    '127.0.0.1:5000',
+    'localhost:5000',
+    'localhost',
+    'myhost:443',
+    '[::1]:5000',
+  ])('reads %s as a registry host', (component) => {
+    expect(isRegistryHost(component)).toBe(true);
+  });
+
+  it.each(['agentctl', 'library', 'my-org', 'localhostx', 'user_name'])(
+    'reads %s as a Docker Hub path component',
+    (component) => {
+      expect(isRegistryHost(component)).toBe(false);
+    },
+  );
+});
+
+describe('registryOf', () => {
+  it.each([
+    ['debian', 'docker.io'],
+    ['library/node:22', 'docker.io'],
+    ['agentctl/agent:1', 'docker.io'],
+    ['index.docker.io/library/debian', 'docker.io'],
+    ['ghcr.io/agentctl/agent:0.1.0', 'ghcr.io'],
+    ['127.0.0.1:5000/agentctl-test/busybox:1.0.0', '127.0.0.1:5000'],
+    ['localhost/x', 'localhost'],
+    // Not a valid reference (a range tag), still a registry the engines would ask.
+    ['ghcr.io/agentctl/agent:^1.2', 'ghcr.io'],
+    ['agentctl/agent:^1.2', 'docker.io'],
+  ])('%s → %s', (reference, registry) => {
+    expect(registryOf(reference)).toBe(registry);
+  });
+});
+
+describe('isLoopbackRegistry (plain HTTP allowed)', () => {
+  it.each(['localhost', 'localhost:5000', '127.0.0.1:5000', '127.1.2.3', '[::1]:5000'])(
+    '%s is on the loopback',
+    (r) => {
+      expect(isLoopbackRegistry(r)).toBe(true);
+    },
+  );
+
+  it.each(['ghcr.io', 'docker.io', '127.example.com', 'localhost.example.com:5000', '10.0.0.1:5000'])(
+    '%s is not',
+    (r) => {
+      expect(isLoopbackRegistry(r)).toBe(false);
+    },
+  );
+});
+
+describe('qualifyReference (as the kubelet reports images)', () => {
+  it.each([
+    ['debian', 'docker.io/library/debian:latest'],
+    ['debian:12', 'docker.io/library/debian:12'],
+    ['agentctl/agent:1.0.0', 'docker.io/agentctl/agent:1.0.0'],
+    ['docker.io/library/debian:12', 'docker.io/library/debian:12'],
+    ['index.docker.io/library/debian', 'docker.io/library/debian:latest'],
+    ['ghcr.io/agentctl/agent', 'ghcr.io/agentctl/agent:latest'],
+    ['localhost:5000/a/b:1', 'localhost:5000/a/b:1'],
+    [`ghcr.io/a/b@sha256:${HEX64}`, `ghcr.io/a/b@sha256:${HEX64}`],
+    [`debian:12@sha256:${HEX64}`, `docker.io/library/debian:12@sha256:${HEX64}`],
+    ['Not A Reference', 'Not A Reference'],
+  ])('%s → %s', (reference, qualified) => {
+    expect(qualifyReference(reference)).toBe(qualified);
   });
 });

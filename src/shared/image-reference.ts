@@ -1,9 +1,53 @@
 /**
  * Image reference parsing after the distribution reference grammar: `[registry/]path[:tag][@digest]`.
- * The first path component is a registry when it contains a dot or a colon or is `localhost`;
- * otherwise the registry is Docker Hub and single-component names live under `library/`.
+ * The first path component is a registry when isRegistryHost says so; otherwise the registry is
+ * Docker Hub and single-component names live under `library/`.
  */
 export const DOCKER_HUB = 'docker.io';
+/** Where Docker Hub's registry API answers (`docker.io` is only its name in references). */
+export const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
+
+/**
+ * The one rule for "is this the registry host": the first component of a name that has more than
+ * one (`ghcr.io/x`, `localhost:5000/x`, `localhost/x`) is a registry when it contains a `.` or a `:`
+ * or is `localhost` (distribution's `splitDockerDomain`); `agentctl/agent` is a Docker Hub path.
+ */
+export function isRegistryHost(component: string): boolean {
+  return component.includes('.') || component.includes(':') || component === 'localhost';
+}
+
+/**
+ * The registry a reference names, as the engines read it: the first component when isRegistryHost
+ * says so, else Docker Hub (`docker.io`). Works on text that does not parse as a reference too.
+ */
+export function registryOf(reference: string): string {
+  const parsed = parseImageReference(reference);
+  if (parsed !== undefined) return parsed.registry;
+  const slash = reference.indexOf('/');
+  const first = reference.slice(0, Math.max(0, slash));
+  return slash > 0 && isRegistryHost(first) ? first : DOCKER_HUB;
+}
+
+/**
+ * A registry on the loopback interface (`localhost`, `127.x.x.x`, `[::1]`, any port): the engines
+ * allow plain HTTP to it, so agentctl's own registry calls do too.
+ */
+export function isLoopbackRegistry(registry: string): boolean {
+  const host = registry.replace(/:\d+$/, '');
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * A reference written in full, as the kubelet and containerd report images:
+ * `debian` → `docker.io/library/debian:latest`, `ghcr.io/a/b@sha256:…` stays, a tag defaults to
+ * `latest` when there is no digest. Text that is not a reference comes back unchanged.
+ */
+export function qualifyReference(reference: string): string {
+  const parsed = parseImageReference(reference);
+  if (parsed === undefined) return reference;
+  const tag = parsed.tag ?? (parsed.digest === undefined ? 'latest' : undefined);
+  return `${canonicalRepository(parsed)}${tag === undefined ? '' : `:${tag}`}${parsed.digest === undefined ? '' : `@${parsed.digest}`}`;
+}
 
 export interface ImageReference {
   /** Registry host[:port], `docker.io` when none is given. */
@@ -52,13 +96,13 @@ export function parseImageReference(input: string): ImageReference | undefined {
   const parts = rest.split('/');
   let registry = DOCKER_HUB;
   const first = parts[0] ?? '';
-  if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
+  if (parts.length > 1 && isRegistryHost(first)) {
     registry = first;
     parts.shift();
   }
   if (parts.length === 0 || !parts.every((part) => COMPONENT.test(part))) return undefined;
   if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library');
-  if (registry === 'index.docker.io' || registry === 'registry-1.docker.io') registry = DOCKER_HUB;
+  if (registry === 'index.docker.io' || registry === DOCKER_HUB_API_HOST) registry = DOCKER_HUB;
   return {
     registry,
     path: parts.join('/'),

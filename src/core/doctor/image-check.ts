@@ -1,4 +1,5 @@
 import { BUILD_INFO } from '../../shared/build-info.js';
+import { DOCKER_HUB, DOCKER_HUB_API_HOST, isLoopbackRegistry, registryOf } from '../../shared/image-reference.js';
 import type { CheckResult, DoctorDeps, EngineFacts } from './check.js';
 
 export const REGISTRY_TIMEOUT_MS = 5000;
@@ -9,17 +10,17 @@ export function agentImageReference(facts: EngineFacts): string {
   return `${image?.repository ?? BUILD_INFO.image.repository}:${image?.tag ?? BUILD_INFO.image.tag}`;
 }
 
-/** The registry host of a reference, as the engine resolves it (Docker Hub when none is named). */
-export function registryOf(reference: string): string {
-  const first = reference.split('/')[0]!;
-  if (reference.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')) return first;
-  return 'registry-1.docker.io';
+/** The host the registry of a reference answers at (Docker Hub's API host when none is named). */
+export function registryHostOf(reference: string): string {
+  const registry = registryOf(reference);
+  return registry === DOCKER_HUB ? DOCKER_HUB_API_HOST : registry;
 }
 
 /** Registries on the loopback interface speak plain HTTP, as the engines allow for them. */
 function registryUrls(registry: string): string[] {
-  const loopback = /^(localhost|127\.\d+\.\d+\.\d+)(:\d+)?$/.test(registry);
-  return loopback ? [`https://${registry}/v2/`, `http://${registry}/v2/`] : [`https://${registry}/v2/`];
+  return isLoopbackRegistry(registry)
+    ? [`https://${registry}/v2/`, `http://${registry}/v2/`]
+    : [`https://${registry}/v2/`];
 }
 
 /** The agent image is present in the engine, or the registry it comes from answers. */
@@ -46,7 +47,7 @@ export async function checkImage(facts: EngineFacts, deps: Pick<DoctorDeps, 'fet
       details: { reference },
     };
   }
-  const registry = registryOf(reference);
+  const registry = registryHostOf(reference);
   if (facts.connected.runtime.capabilities.pullsOnStart) {
     // The nodes pull, not this machine: whether this machine reaches the registry says nothing about them.
     return {

@@ -3,7 +3,7 @@ import { ConfigError, RuntimeNotFoundError } from '../../shared/errors.js';
 import type { EngineInfo } from '../../runtime/engine-operations.js';
 import type { LocalImage } from '../../runtime/image-operations.js';
 import type { DoctorDeps } from './check.js';
-import { registryOf } from './image-check.js';
+import { registryHostOf } from './image-check.js';
 import { runDoctor } from './run-doctor.js';
 
 const GB = 1024 ** 3;
@@ -263,11 +263,11 @@ describe('runDoctor: what an agent started here could do', () => {
   });
 });
 
-describe('registryOf', () => {
+describe('registryHostOf', () => {
   it('names the registry a reference pulls from', () => {
-    expect(registryOf('ghcr.io/agentctl/agent:0.1.0')).toBe('ghcr.io');
-    expect(registryOf('127.0.0.1:5000/agentctl-test/busybox:1.0.0')).toBe('127.0.0.1:5000');
-    expect(registryOf('library/node:22')).toBe('registry-1.docker.io');
-    expect(registryOf('node:22')).toBe('registry-1.docker.io');
+    expect(registryHostOf('ghcr.io/agentctl/agent:0.1.0')).toBe('ghcr.io');
+    expect(registryHostOf('127.0.0.1:5000/agentctl-test/busybox:1.0.0')).toBe('127.0.0.1:5000');
+    expect(registryHostOf('library/node:22')).toBe('registry-1.docker.io');
+    expect(registryHostOf('node:22')).toBe('registry-1.docker.io');
   });
 });
