@@ -65,6 +65,33 @@ describe('log rendering', () => {
     }
   });
 
+  it('a multi-line secret is masked over the lines it spans, per agent and stream, in both forms', async () => {
+    for (const json of [false, true]) {
+      const { streams, io } = setup({ json });
+      io.secrets.add('first-line-secret\nsecond-line-secret\n');
+      const sink = createLogSink(io, { json, prefix: true, agents: ['a', 'b'] });
+      await sink.lines([
+        { agent: 'a', stream: 'tty', line: 'first-line-secret' },
+        { agent: 'b', stream: 'tty', line: 'first-line-secret' },
+        { agent: 'a', stream: 'tty', line: 'second-line-secret' },
+      ]);
+      await sink.lines([{ agent: 'b', stream: 'tty', line: 'unrelated' }]);
+      await sink.end!();
+      const output = streams.output().stdout;
+      expect(output).not.toContain('second-line-secret');
+      expect(output).toContain(json ? '"line":"********"' : 'a | ********');
+      expect(output).toContain(json ? '"line":"first-line-secret"' : 'b | first-line-secret'); // b never printed the rest
+    }
+  });
+
+  it('logs -t with several agents dropped the timestamps (each line shows its time)', async () => {
+    const { streams, io } = setup();
+    await createLogSink(io, { json: false, prefix: true, agents: ['a'] }).lines([
+      { agent: 'a', stream: 'stdout', line: 'hello', time: '2026-11-23T12:00:00.000000001Z' },
+    ]);
+    expect(streams.output().stdout).toBe('a | 2026-11-23T12:00:00.000000001Z hello\n');
+  });
+
   it('passes raw chunks through untouched', async () => {
     const { streams, io } = setup();
     const sink = createLogSink(io, { json: false, prefix: false, agents: ['a'] });

@@ -5,7 +5,7 @@ import type { CommandContext } from './context.js';
 import type { LogLine, LogSink } from '../core/agents/agent-logs.js';
 import type { OutputStream } from '../io/demux.js';
 import type { Io } from '../io/io.js';
-import { OutputMask } from '../io/output-mask.js';
+import { LineMask, OutputMask } from '../io/output-mask.js';
 import { MASK_SECRET_FLAG } from './exec.js';
 
 interface LogsFlags {
@@ -42,37 +42,50 @@ export function createLogSink(io: Io, options: { json: boolean; prefix: boolean;
   const prefixes = new Map(
     options.agents.map((name, index) => [name, `${palette[index % palette.length]!(name.padEnd(width))} | `]),
   );
-  const mask = io.secrets.isEmpty ? (text: string) => text : (text: string) => io.secrets.mask(text);
+  // One line mask per agent and stream: a secret of several lines is masked over the lines it spans.
+  const lineMasks = new Map<string, LineMask<LogLine>>();
+  const maskLines = (batch: LogLine[]): LogLine[] =>
+    batch.flatMap((line) => {
+      const key = `${line.agent}\0${line.stream}`;
+      let mask = lineMasks.get(key);
+      if (!mask) lineMasks.set(key, (mask = new LineMask<LogLine>(io.secrets)));
+      return mask.push(line);
+    });
+  const render = (batch: LogLine[]) => {
+    if (batch.length === 0) return;
+    if (options.json) {
+      let text = '';
+      for (const line of batch) {
+        const record: LogLine = { agent: line.agent, stream: line.stream, line: line.line };
+        if (line.time !== undefined) record.time = line.time;
+        text += `${JSON.stringify(record)}\n`;
+      }
+      return out.stdout(text);
+    }
+    const texts: Record<OutputStream, string> = { stdout: '', stderr: '' };
+    for (const line of batch)
+      texts[line.stream === 'stderr' ? 'stderr' : 'stdout'] +=
+        `${options.prefix ? prefixes.get(line.agent) : ''}${line.time === undefined ? '' : `${line.time} `}${line.line}\n`;
+    const pending = (['stdout', 'stderr'] as const)
+      .filter((stream) => texts[stream] !== '')
+      .map((stream) => out[stream](texts[stream]));
+    if (pending.some((p) => p)) return Promise.all(pending).then(() => undefined);
+  };
   return {
     chunk(stream, data) {
       const bytes = rawMasks[stream].push(data);
       if (bytes.length > 0) return out[stream](bytes);
     },
-    end() {
+    async end() {
       const pending = (['stdout', 'stderr'] as const).map((stream) => {
         const rest = rawMasks[stream].end();
         return rest.length > 0 ? out[stream](rest) : undefined;
       });
-      if (pending.some((p) => p)) return Promise.all(pending).then(() => undefined);
+      if (pending.some((p) => p)) await Promise.all(pending);
+      await render([...lineMasks.values()].flatMap((mask) => mask.end()));
     },
     lines(batch: LogLine[]) {
-      if (options.json) {
-        let text = '';
-        for (const line of batch) {
-          const record: LogLine = { agent: line.agent, stream: line.stream, line: mask(line.line) };
-          if (line.time !== undefined) record.time = line.time;
-          text += `${JSON.stringify(record)}\n`;
-        }
-        return out.stdout(text);
-      }
-      const texts: Record<OutputStream, string> = { stdout: '', stderr: '' };
-      for (const line of batch)
-        texts[line.stream === 'stderr' ? 'stderr' : 'stdout'] +=
-          `${options.prefix ? prefixes.get(line.agent) : ''}${mask(line.line)}\n`;
-      const pending = (['stdout', 'stderr'] as const)
-        .filter((stream) => texts[stream] !== '')
-        .map((stream) => out[stream](texts[stream]));
-      if (pending.some((p) => p)) return Promise.all(pending).then(() => undefined);
+      return render(maskLines(batch));
     },
   };
 }
@@ -129,7 +142,8 @@ no secret value, so a secret read from a file at start is masked only when --sec
         return;
       }
       const prefix = agents.length > 1;
-      const mode = json || prefix ? 'lines' : 'raw';
+      // Timestamps come per line from the engine: lines, so a secret spanning lines is still whole.
+      const mode = json || prefix || flags.timestamps ? 'lines' : 'raw';
       const sink = createLogSink(io, { json, prefix, agents: agents.map((agent) => agent.agent) });
       await streamAgentLogs(
         deps,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OutputMask } from './output-mask.js';
+import { LineMask, OutputMask } from './output-mask.js';
 import { SecretMasker } from './secrets.js';
 
 function masked(secrets: SecretMasker, pieces: Array<string | Buffer>): Buffer {
@@ -53,5 +53,59 @@ describe('SecretMasker', () => {
     const secrets = new SecretMasker();
     secrets.add('file-secret-1\n');
     expect(secrets.mask('a file-secret-1\nb')).toBe('a ********\nb');
+  });
+});
+
+describe('a multi-line secret was not masked in line-split logs', () => {
+  const secrets = new SecretMasker();
+  secrets.add('-----BEGIN KEY-----\nabcdef123456\n-----END KEY-----\n');
+  secrets.add('tok-xyz9');
+  type Line = { line: string; time?: string };
+  const run = (lines: Line[]): Line[] => {
+    const mask = new LineMask<Line>(secrets);
+    return [...lines.flatMap((line) => mask.push(line)), ...mask.end()];
+  };
+
+  it('masks the secret over the lines it spans: one masked line, the first line’s time', () => {
+    const out = run([
+      { line: 'before', time: 't1' },
+      { line: 'key: -----BEGIN KEY-----', time: 't2' },
+      { line: 'abcdef123456', time: 't3' },
+      { line: '-----END KEY----- after tok-xyz9', time: 't4' },
+      { line: 'done', time: 't5' },
+    ]);
+    expect(out).toEqual([
+      { line: 'before', time: 't1' },
+      { line: 'key: ******** after ********', time: 't2' },
+      { line: 'done', time: 't5' },
+    ]);
+  });
+
+  it('holds back only lines that could begin it, and lets them go when the next line differs', () => {
+    const mask = new LineMask<Line>(secrets);
+    expect(mask.push({ line: 'plain' })).toEqual([{ line: 'plain' }]);
+    expect(mask.push({ line: '-----BEGIN KEY-----' })).toEqual([]);
+    expect(mask.push({ line: 'abcdef123456' })).toEqual([]);
+    expect(mask.push({ line: 'something else' })).toEqual([
+      { line: '-----BEGIN KEY-----' },
+      { line: 'abcdef123456' },
+      { line: 'something else' },
+    ]);
+    expect(mask.push({ line: '-----BEGIN KEY-----' })).toEqual([]);
+    expect(mask.end()).toEqual([{ line: '-----BEGIN KEY-----' }]);
+  });
+
+  it('a secret of one line is masked line by line, nothing held', () => {
+    const single = new SecretMasker();
+    single.add('sk-abcdef123');
+    const mask = new LineMask<Line>(single);
+    expect(mask.push({ line: 'key sk-abcdef123 end' })).toEqual([{ line: 'key ******** end' }]);
+    expect(mask.end()).toEqual([]);
+  });
+
+  it('the byte mask knows the terminal form (\\r\\n) of a multi-line secret', () => {
+    const crlf = '-----BEGIN KEY-----\r\nabcdef123456\r\n-----END KEY-----\r\n';
+    expect(masked(secrets, [crlf.slice(0, 10), crlf.slice(10)]).toString()).toBe('********\r\n');
+    expect(secrets.mask('x -----BEGIN KEY-----\nabcdef123456\n-----END KEY----- y')).toBe('x ******** y');
   });
 });

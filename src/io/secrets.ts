@@ -10,7 +10,14 @@ export class SecretMasker {
     // occurrence of the value too, and leaves the line ends of the output alone.
     const trimmed = value?.trim();
     // Very short values would mask ordinary words; agentctl secrets are keys and tokens.
-    if (trimmed && trimmed.length >= 4) this.values.add(trimmed);
+    if (!trimmed || trimmed.length < 4) return;
+    this.values.add(trimmed);
+    // A multi-line value (a PEM key) comes back through a terminal with `\r\n` line ends, and from
+    // line-split logs with `\n`: both forms are masked.
+    if (trimmed.includes('\n')) {
+      this.values.add(trimmed.replace(/\r?\n/g, '\n'));
+      this.values.add(trimmed.replace(/\r?\n/g, '\r\n'));
+    }
   }
 
   /** True when nothing is registered (output may then be passed on as bytes, unmasked). */

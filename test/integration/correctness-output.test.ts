@@ -338,3 +338,99 @@ describe('shell --json and attach --json printed no JSON document', () => {
     expect(document.error.hint).toContain(`agentctl shell --json ${name}`);
   });
 });
+
+describe('a multi-line secret was not masked in line-split logs', () => {
+  const lines = [
+    `-----BEGIN TEST KEY ${suffix}-----`,
+    `c2VjcmV0LWtleS1ib2R5-${suffix}`,
+    `-----END TEST KEY ${suffix}-----`,
+  ];
+  const keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'agentctl-out-key-')), 'key.pem');
+  const printer = f.agentName('pem');
+  const other = f.agentName('pem2');
+  const mask = ['--secret', `KEY=@${keyFile}`];
+
+  beforeAll(async () => {
+    writeFileSync(keyFile, `${lines.join('\n')}\n`, { mode: 0o600 });
+    for (const [name, script] of [
+      [printer, 'echo before; cat /run/secrets/KEY; echo after; sleep 600'],
+      [other, 'echo other; sleep 600'],
+    ] as const) {
+      const started = await f.cli([
+        '--json',
+        'start',
+        name,
+        '--workspace',
+        f.workspace(),
+        '--image',
+        f.image,
+        ...mask,
+        '--',
+        'sh',
+        '-c',
+        script,
+      ]);
+      expect(started.exitCode, started.stdout).toBe(0);
+    }
+  });
+  afterAll(() => rmSync(path.dirname(keyFile), { recursive: true, force: true }));
+
+  const expectMasked = (output: string) => {
+    for (const line of lines) expect(output).not.toContain(line);
+    expect(output).toContain('********');
+  };
+
+  for (const [title, args] of [
+    ['logs (one agent, as the engine sends it)', ['logs', printer]],
+    ['logs --json', ['--json', 'logs', printer]],
+    ['logs of two agents (name prefixes)', ['logs', printer, other]],
+    ['logs -t', ['logs', '-t', printer]],
+    ['logs -t --json of two agents', ['--json', 'logs', '-t', printer, other]],
+  ] as const) {
+    it(`${title}: masked over the lines it spans`, async () => {
+      const result = await f.cli([...args.slice(0, -1), ...mask, ...args.slice(-1)].flat());
+      expect(result.exitCode, result.stderr).toBe(0);
+      expectMasked(result.stdout + result.stderr);
+      expect(result.stdout).toContain('before');
+      expect(result.stdout).toContain('after');
+    });
+  }
+
+  it('logs -t of several agents dropped the timestamps (found here: each line now shows its time)', async () => {
+    const result = await f.cli(['logs', '-t', ...mask, printer, other]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const shown = result.stdout.trim().split('\n');
+    expect(shown.length).toBeGreaterThanOrEqual(4);
+    for (const line of shown) expect(line).toMatch(/^\S+ +\| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z /);
+  });
+
+  it('exec -t (the terminal gives it \\r\\n line ends) and exec', async () => {
+    for (const tty of [['-t'], []]) {
+      const result = await f.cli(['exec', ...tty, ...mask, printer, '--', 'cat', '/run/secrets/KEY']);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expectMasked(result.stdout + result.stderr);
+    }
+  });
+
+  it("attach (through the agent's terminal)", async () => {
+    const name = f.agentName('pemtty');
+    const started = await f.cli([
+      '--json',
+      'start',
+      name,
+      '--workspace',
+      f.workspace(),
+      '--image',
+      f.image,
+      ...mask,
+      '--',
+      'sh',
+      '-c',
+      'read go; cat /run/secrets/KEY; sleep 1',
+    ]);
+    expect(started.exitCode, started.stdout).toBe(0);
+    const result = await f.cli(['attach', ...mask, name], { input: 'go\n', timeout: 60_000 });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expectMasked(result.stdout + result.stderr);
+  });
+});
