@@ -49,6 +49,31 @@ describe('the Kubernetes backend at scale, and logs', () => {
     );
   });
 
+  it('start --count 5 makes five agents in one command, each Running in its own clone', async () => {
+    const started = await cli(
+      ['start', 'counted', '--count', '5', '--image', image, '--cpus', '0.05', '--memory', '48m', '--json'],
+      { timeout: 240_000 },
+    );
+    expect(started.exitCode, started.stderr).toBe(0);
+    const names = Array.from({ length: 5 }, (_, index) => `counted-${index + 1}`);
+    expect(started.json).toMatchObject({ ok: true, failed: [] });
+    expect(started.json.agents.map((agent: { name: string }) => agent.name)).toEqual(names);
+    const listed = await cli(['ls', '--json']);
+    expect(
+      listed.json.agents
+        .filter((agent: { name: string }) => agent.name.startsWith('counted-'))
+        .map((agent: { name: string; state: string }) => `${agent.name}:${agent.state}`)
+        .sort(),
+    ).toEqual(names.map((name) => `${name}:running`));
+    const removed = await cli(['rm', '--force', '--volumes', ...names, '--json']);
+    expect(removed.exitCode, removed.stderr).toBe(0);
+    await until(
+      'every object of the counted agents to go',
+      async () => ((await fixture.leftovers()).length === 0 ? true : undefined),
+      90_000,
+    );
+  });
+
   it('logs: tail, since, several agents with prefixes, and follow across a restart', async () => {
     const loop = 'echo "boot-$(date +%s%N)"; i=0; while true; do echo "tick-$i"; i=$((i+1)); sleep 0.3; done';
     for (const name of ['talker', 'other']) {
