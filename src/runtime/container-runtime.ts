@@ -1,3 +1,4 @@
+import type { ArchiveOperations } from './archive-operations.js';
 import type { ContainerOperations } from './container-operations.js';
 import type { EgressOperations } from './egress-operations.js';
 import type { EngineKind, Endpoint } from './endpoint.js';
@@ -59,6 +60,8 @@ export interface ContainerRuntime extends EngineOperations, ImageOperations, Con
    * a backend that has no such objects yet (Kubernetes), where core refuses those policies.
    */
   readonly egress?: EgressOperations;
+  /** A container's files as tar archives (`agentctl cp`). */
+  readonly archive: ArchiveOperations;
   /** The backend's own checks for `agentctl doctor` (Kubernetes: namespace, permissions). */
   diagnose?(): Promise<BackendCheck[]>;
 }

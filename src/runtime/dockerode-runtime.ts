@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode';
 import type { ContainerOperations } from './container-operations.js';
+import { createDockerodeArchiveOperations } from './dockerode-archive.js';
 import type { ContainerRuntime, EngineVersion } from './container-runtime.js';
 import { createDockerodeContainerOperations } from './dockerode-containers.js';
 import { createDockerodeEgressOperations } from './dockerode-egress.js';
@@ -60,6 +61,7 @@ export function createDockerodeRuntime(
       rootlessUsers: kind === 'podman' ? 'keep-host-ids' : 'root-is-host-user',
     },
     egress: createDockerodeEgressOperations(connect, kind),
+    archive: createDockerodeArchiveOperations(connect, kind),
     fetchEngineInfo: later('fetchEngineInfo'),
     // Images
     inspectImage: later('inspectImage'),

@@ -29,7 +29,7 @@ export type TarEntryType = TarEntry['type'];
 type TarStream = typeof import('tar-stream');
 
 /** tar-stream is CommonJS: bundled as ESM its functions sit on `default`, under vitest on the module. */
-async function loadTarStream(): Promise<TarStream> {
+export async function loadTarStream(): Promise<TarStream> {
   const loaded = (await import('tar-stream')) as TarStream & { default?: TarStream };
   return loaded.default ?? loaded;
 }

@@ -46,6 +46,11 @@ export function fakeRuntime(overrides: Partial<ContainerRuntime> = {}): Containe
     resizeExec: unexpected('resizeExec'),
     inspectExec: unexpected('inspectExec'),
     streamLogs: unexpected('streamLogs'),
+    archive: {
+      fetchPathStat: unexpected('archive.fetchPathStat'),
+      fetchArchive: unexpected('archive.fetchArchive'),
+      putArchive: unexpected('archive.putArchive'),
+    },
   } satisfies ContainerRuntime;
   return { ...base, ...overrides };
 }

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { UsageError } from '../../shared/errors.js';
+import type { ArchiveOperations } from '../archive-operations.js';
 import type { BackendCheck, ContainerRuntime, EngineVersion } from '../container-runtime.js';
 import type { EngineInfo } from '../engine-operations.js';
 import type { ImageOperations, LocalImage } from '../image-operations.js';
@@ -73,6 +74,19 @@ const notHere = (what: string) =>
     },
   );
 
+/** `agentctl cp`: a Pod's files are reached only by running tar in it, which agentctl does not do. */
+const copyUnsupported: ArchiveOperations = {
+  fetchPathStat: () => Promise.reject(copyRefusal()),
+  fetchArchive: () => Promise.reject(copyRefusal()),
+  putArchive: () => Promise.reject(copyRefusal()),
+};
+
+function copyRefusal(): UsageError {
+  return new UsageError('KUBERNETES_UNSUPPORTED', '`agentctl cp` is not possible on Kubernetes yet', {
+    hint: 'Use `kubectl cp NAMESPACE/agentctl-NAME:PATH DEST` (it runs tar in the agent), or the engine backend',
+  });
+}
+
 /** The Kubernetes backend: the one runtime interface, plus the cluster client (doctor, tests). */
 export type KubernetesRuntime = ContainerRuntime & { readonly client: KubeClient };
 
@@ -106,6 +120,7 @@ export function createKubernetesRuntime(
     version,
     client,
     capabilities: { bindMounts: false, pullsOnStart: true, cluster: true, rootlessUsers: 'none' },
+    archive: copyUnsupported,
     async diagnose(): Promise<BackendCheck[]> {
       const { diagnoseCluster } = await import('./kube-diagnose.js');
       return diagnoseCluster(client);
