@@ -17,6 +17,7 @@ import { registerAttach } from './attach.js';
 import { registerDiff } from './diff.js';
 import { registerMerge } from './merge.js';
 import { registerApply } from './apply.js';
+import { registerCp } from './cp.js';
 import { registerImage } from './image.js';
 import { registerRun } from './run.js';
 import { registerWait } from './wait.js';
@@ -42,6 +43,7 @@ export const COMMANDS: ReadonlyArray<(program: Command, context: CommandContext)
   registerDiff,
   registerMerge,
   registerApply,
+  registerCp,
   registerImage,
   registerRun,
   registerWait,
