@@ -7,18 +7,13 @@ export function registerRestart(program: Command, context: CommandContext): void
     .description('Stop and start agents again (their home volume and configuration are kept)')
     .argument('[names...]', 'agents to restart')
     .option('-a, --all', 'restart every agent')
-    .option('-t, --timeout <seconds>', 'seconds to wait before killing', '10')
+    .option('-t, --timeout <duration>', 'how long to wait before killing, e.g. 30s or 2m (0 kills at once)', '10')
     .option('--wait-timeout <duration>', 'how long to wait until each runs again', '60s')
     .addHelpText('after', '\nExamples:\n  $ agentctl restart fixer')
     .action(async (names: string[], flags: { all?: boolean; timeout?: string; waitTimeout: string }) => {
       const { restartAgents, parseStopTimeout, checkSelection } = await import('../core/agents/stop-agent.js');
-      const { parseDuration } = await import('../shared/duration.js');
-      const { UsageError } = await import('../shared/errors.js');
-      const waitTimeoutMs = parseDuration(flags.waitTimeout);
-      if (!(waitTimeoutMs > 0))
-        throw new UsageError('INVALID_WAIT_TIMEOUT', 'Invalid --wait-timeout', {
-          hint: 'Give a duration such as 30s, 2m or 90 (seconds)',
-        });
+      const { parseTimeoutFlag } = await import('../shared/duration.js');
+      const waitTimeoutMs = parseTimeoutFlag('--wait-timeout', flags.waitTimeout, 'INVALID_WAIT_TIMEOUT');
       const selection = {
         names,
         all: Boolean(flags.all),

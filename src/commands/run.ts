@@ -9,19 +9,7 @@ import {
   addWorktreeOptions,
   splitOperands,
 } from './agent-options.js';
-import { parseDuration } from '../shared/duration.js';
-import { UsageError } from '../shared/errors.js';
-
-function parseTimeout(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = parseDuration(value);
-  if (!Number.isFinite(ms) || ms <= 0) {
-    throw new UsageError('INVALID_TIMEOUT', `Invalid ${flag} "${value}"`, {
-      hint: 'Give a duration such as 90s, 30m or 2h (a bare number is seconds)',
-    });
-  }
-  return ms;
-}
+import { parseStopTimeoutFlag, parseTimeoutFlag } from '../shared/duration.js';
 
 export function registerRun(program: Command, context: CommandContext): void {
   const run = program
@@ -33,7 +21,7 @@ export function registerRun(program: Command, context: CommandContext): void {
     .option('--task <name>', "run a task from config (tasks.<name>), handed over by its profile's taskCommand")
     .option('--input <file>', 'a file handed to the agent at /run/agentctl/input (AGENTCTL_INPUT_FILE, {input})')
     .option('--timeout <duration>', 'stop the agent after this long (exit 124), e.g. 30m')
-    .option('--stop-timeout <seconds>', 'seconds between SIGTERM and SIGKILL when stopping it', '10')
+    .option('--stop-timeout <duration>', 'how long between SIGTERM and SIGKILL when stopping it, e.g. 30s', '10')
     .option('--rm', 'remove the container and its home volume afterwards (a branch with new commits always stays)')
     .option('--result-file <file>', 'also write the result JSON to this file (always, even on failure)');
   addEnvOptions(run, 'set an environment variable (repeatable)');
@@ -56,18 +44,13 @@ Examples:
       const { executeRun } = await import('./run-action.js');
       const flags = command.opts<RunFlags>();
       const { name, args } = splitOperands(command, 'agentctl run NAME -- npm test');
-      const stopTimeout = flags.stopTimeout.trim();
-      if (!/^\d+$/.test(stopTimeout)) {
-        throw new UsageError('INVALID_TIMEOUT', `Invalid --stop-timeout "${flags.stopTimeout}"`, {
-          hint: 'Give whole seconds, such as 10 (0 kills at once)',
-        });
-      }
+      const stopTimeoutSeconds = parseStopTimeoutFlag('--stop-timeout', flags.stopTimeout);
       await executeRun(context, {
         flags,
         name,
         args,
-        timeoutMs: parseTimeout(flags.timeout, '--timeout'),
-        stopTimeoutSeconds: Number(stopTimeout),
+        timeoutMs: flags.timeout === undefined ? undefined : parseTimeoutFlag('--timeout', flags.timeout),
+        stopTimeoutSeconds,
       });
     });
 }

@@ -7,7 +7,7 @@ export function registerStop(program: Command, context: CommandContext): void {
     .description('Stop agents: SIGTERM, then SIGKILL after the timeout')
     .argument('[names...]', 'agents to stop')
     .option('-a, --all', 'stop every running agent')
-    .option('-t, --timeout <seconds>', 'seconds to wait before killing', '10')
+    .option('-t, --timeout <duration>', 'how long to wait before killing, e.g. 30s or 2m (0 kills at once)', '10')
     .addHelpText('after', '\nExamples:\n  $ agentctl stop fixer\n  $ agentctl stop --all --timeout 0')
     .action(async (names: string[], flags: { all?: boolean; timeout?: string }) => {
       const { stopAgents, parseStopTimeout } = await import('../core/agents/stop-agent.js');

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
-import { UsageError } from '../shared/errors.js';
 
 export function registerWait(program: Command, context: CommandContext): void {
   program
@@ -11,14 +10,9 @@ export function registerWait(program: Command, context: CommandContext): void {
     .addHelpText('after', '\nExamples:\n  $ agentctl wait fixer\n  $ agentctl wait one two --timeout 1h --json')
     .action(async (names: string[], flags: { timeout?: string }) => {
       const { waitAgents, combinedExitCode } = await import('../core/run/wait-agents.js');
-      const { parseDuration } = await import('../shared/duration.js');
+      const { parseTimeoutFlag } = await import('../shared/duration.js');
       const { PassThroughExit } = await import('./pass-through-exit.js');
-      const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout);
-      if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs <= 0)) {
-        throw new UsageError('INVALID_TIMEOUT', `Invalid --timeout "${flags.timeout}"`, {
-          hint: 'Give a duration such as 90s, 30m or 2h (a bare number is seconds)',
-        });
-      }
+      const timeoutMs = flags.timeout === undefined ? undefined : parseTimeoutFlag('--timeout', flags.timeout);
       const ends = await waitAgents({ runtime: await context.runtime(), signal: context.signal }, { names, timeoutMs });
       const exitCode = combinedExitCode(ends);
       if (context.globals.json) {

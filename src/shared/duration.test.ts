@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseGoDuration } from './duration.js';
+import { DURATION_FORMS, parseDuration, parseGoDuration, parseStopTimeoutFlag, parseTimeoutFlag } from './duration.js';
 
 describe('parseGoDuration (Go time.ParseDuration, as docker and podman read durations)', () => {
   it.each([
@@ -49,4 +49,50 @@ describe('parseDuration (timeout flags): the same grammar, plus a bare number of
   it.each(['', 'abc', '10x', '1d', '5 s'])('rejects %j', (text) => {
     expect(parseDuration(text)).toBeNaN();
   });
+});
+
+describe('parseTimeoutFlag (--timeout of run and wait, --wait-timeout)', () => {
+  it.each([
+    ['90', 90_000],
+    ['1h30m', 5_400_000],
+    ['500ms', 500],
+  ])('reads %j as %d ms', (text, ms) => {
+    expect(parseTimeoutFlag('--timeout', text)).toBe(ms);
+  });
+
+  it.each(['0', '-5s', 'soon', '1d', ''])('refuses %j, naming the flag and the forms it takes', (text) => {
+    expect(() => parseTimeoutFlag('--wait-timeout', text, 'INVALID_WAIT_TIMEOUT')).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_WAIT_TIMEOUT',
+        kind: 'usage',
+        message: `Invalid --wait-timeout "${text}"`,
+        hint: `Give ${DURATION_FORMS}`,
+      }),
+    );
+  });
+});
+
+describe('parseStopTimeoutFlag (stop/restart --timeout, run --stop-timeout): whole seconds', () => {
+  it.each([
+    ['0', 0],
+    ['10', 10],
+    ['10s', 10],
+    ['2m', 120],
+    ['1m30s', 90],
+  ])('reads %j as %d s', (text, seconds) => {
+    expect(parseStopTimeoutFlag('--timeout', text)).toBe(seconds);
+  });
+
+  it.each(['abc', '-1', '1.5', '0.5s', '1500ms', '10x'])(
+    'refuses %j with INVALID_TIMEOUT, saying whole seconds',
+    (text) => {
+      expect(() => parseStopTimeoutFlag('--stop-timeout', text)).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_TIMEOUT',
+          message: `Invalid --stop-timeout "${text}"`,
+          hint: expect.stringContaining('whole seconds'),
+        }),
+      );
+    },
+  );
 });

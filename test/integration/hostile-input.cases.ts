@@ -260,6 +260,14 @@ export const HOSTILE_CASES: HostileCase[] = [
     hint: /whole seconds/,
   },
   {
+    title: 'run --stop-timeout 1.5s (the engines take whole seconds)',
+    args: (c) => ['run', N(c, 't3'), '--stop-timeout', '1.5s', '--', 'true'],
+    exit: 2,
+    code: 'INVALID_TIMEOUT',
+    message: /--stop-timeout "1.5s"/,
+    hint: /whole seconds/,
+  },
+  {
     title: 'restart --timeout -1',
     args: (c) => ['restart', N(c, 't2'), '--timeout', '-1'],
     exit: 2,

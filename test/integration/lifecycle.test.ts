@@ -145,7 +145,7 @@ describe(`agent lifecycle on ${f.engineName}`, () => {
   });
 
   it('stop ends it; ls hides it unless --all', async () => {
-    const result = await f.cli(['stop', name, '--timeout', '1']);
+    const result = await f.cli(['stop', name, '--timeout', '1s']);
     expect(result.exitCode).toBe(0);
     expect(result.stdout.trim()).toBe(name);
     const running = await f.cli(['ls', '--json']);

@@ -8,6 +8,7 @@ import { deriveAgentName, validateAgentName } from './agent-name.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { resolveSecrets, type Secret } from './secrets.js';
 import { checkWorkspaceSafety } from './workspace-safety.js';
+import { DURATION_FORMS } from '../../shared/duration.js';
 
 export interface StartAgentOptions {
   name?: string;
@@ -161,7 +162,7 @@ export async function prepareStart(deps: PrepareDeps, options: StartAgentOptions
   );
   if (!Number.isFinite(options.waitTimeoutMs) || options.waitTimeoutMs <= 0) {
     throw new UsageError('INVALID_WAIT_TIMEOUT', 'Invalid --wait-timeout', {
-      hint: 'Give a duration such as 30s, 2m or 90 (seconds)',
+      hint: `Give ${DURATION_FORMS}`,
     });
   }
   const env: [string, string][] = Object.entries(profile?.env ?? {});

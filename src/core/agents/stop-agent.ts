@@ -1,4 +1,5 @@
 import { EngineError, UsageError } from '../../shared/errors.js';
+import { parseStopTimeoutFlag } from '../../shared/duration.js';
 import type { ContainerDetails, ContainerOperations } from '../../runtime/container-operations.js';
 import { agentNameFromDetails, lookupAgents, lookupAllAgents } from './agent-lookup.js';
 import { startOutcome, waitUntilRunning, type StartOutcome } from './wait-running.js';
@@ -33,14 +34,9 @@ export function checkSelection(selection: AgentSelection, verb: string): void {
   }
 }
 
+/** --timeout of stop and restart: whole seconds (default 10), in the one duration grammar. */
 export function parseStopTimeout(value: string | undefined): number {
-  if (value === undefined) return 10;
-  if (!/^\d+$/.test(value.trim())) {
-    throw new UsageError('INVALID_TIMEOUT', `Invalid --timeout "${value}"`, {
-      hint: 'Give whole seconds, such as 10 (0 kills at once)',
-    });
-  }
-  return Number(value);
+  return value === undefined ? 10 : parseStopTimeoutFlag('--timeout', value);
 }
 
 export interface StopResult {
