@@ -58,7 +58,7 @@ export function parseDuration(value: string): number {
 }
 
 /** What every timeout flag accepts, for hints. */
-export const DURATION_FORMS = 'a duration such as 90s, 30m, 1h30m or 500ms (a bare number is seconds)';
+export const DURATION_FORMS = 'a duration such as 30s, 2m, 1h30m or 500ms (a bare number is seconds)';
 
 /**
  * A timeout flag that must be longer than zero (--timeout of run and wait, --wait-timeout), in
