@@ -78,6 +78,8 @@ goes on until the agent exits (or Ctrl-C, which detaches). --json is refused (JS
 exit 2): the output is the agent's terminal; \`logs --json\` and \`wait --json\` give it as JSON.`,
     )
     .action(async (name: string, flags: { detachKeys?: string; secret?: string[] }) => {
+      // A bad --detach-keys value is reported as itself, with or without --json.
+      await resolveDetachKeys(context, flags.detachKeys);
       if (context.globals.json) {
         const { UsageError } = await import('../shared/errors.js');
         throw new UsageError(
