@@ -23,6 +23,7 @@ command -v script >/dev/null || need_apt+=(bsdutils)
 command -v htpasswd >/dev/null || need_apt+=(apache2-utils)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v ssh-agent >/dev/null || need_apt+=(openssh-client)  # --ssh tests (setups.test.ts)
+[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)  # ssh:// endpoints (ssh-endpoint.test.ts starts its own)
 [ -x /usr/sbin/debootstrap ] || need_apt+=(debootstrap)
 command -v ruby >/dev/null || need_apt+=(ruby)  # `ruby -c` of the Homebrew formula (e2e)
 command -v zsh >/dev/null || need_apt+=(zsh)    # completion scripts are run in each shell
@@ -31,7 +32,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # No package may start a service here (openssh-server would listen on port 22): the tests start
+  # what they need, on loopback.
+  policy_added=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy_added=1
+  fi
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  [ -z "$policy_added" ] || rm -f /usr/sbin/policy-rc.d
 fi
 
 # Daemons start from / so that they (and the conmon processes Podman forks, which inherit the

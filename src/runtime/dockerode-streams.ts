@@ -1,7 +1,8 @@
-import { Readable, type Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
+import { EngineError } from '../shared/errors.js';
+import { engineMessage, statusOf } from './dockerode-containers.js';
 import type { EngineKind } from './endpoint.js';
-import { hijack, streamRequest, supportsRawRequests } from './engine-http.js';
+import { getEngineHttp, type EngineHttp } from './engine-http.js';
 import type { StreamOperations } from './stream-operations.js';
 
 function isNotFound(error: unknown): boolean {
@@ -18,6 +19,10 @@ function query(parameters: Record<string, string | number | boolean | undefined>
 }
 
 export function createDockerodeStreamOperations(docker: Dockerode, _kind: EngineKind): StreamOperations {
+  // Attach, exec, logs and the archive stat go over the engine HTTP client of the same endpoint:
+  // dockerode sends a body with attach (Podman echoes it into stdin) and buffers logs without follow.
+  let engineHttp: EngineHttp | undefined;
+  const http = () => (engineHttp ??= getEngineHttp(docker));
   return {
     async attachContainer(id, options) {
       const parameters = query({
@@ -27,18 +32,7 @@ export function createDockerodeStreamOperations(docker: Dockerode, _kind: Engine
         stderr: true,
         detachKeys: options.detachKeys,
       });
-      if (supportsRawRequests(docker))
-        return hijack(docker, `/containers/${encodeURIComponent(id)}/attach?${parameters}`);
-      // ssh:// endpoints: dockerode's own hijack (it sends a body, which Podman would echo into stdin).
-      const stream = await docker.getContainer(id).attach({
-        stream: true,
-        stdin: options.stdin,
-        stdout: true,
-        stderr: true,
-        hijack: true,
-        ...(options.detachKeys ? { detachKeys: options.detachKeys } : {}),
-      });
-      return stream as unknown as Duplex;
+      return http().hijack(`/containers/${encodeURIComponent(id)}/attach?${parameters}`);
     },
 
     async resizeContainer(id, size) {
@@ -68,13 +62,22 @@ export function createDockerodeStreamOperations(docker: Dockerode, _kind: Engine
     },
 
     async startExec(execId, options) {
-      if (supportsRawRequests(docker)) {
-        return hijack(docker, `/exec/${encodeURIComponent(execId)}/start`, { Detach: false, Tty: options.tty });
+      try {
+        return await http().hijack(`/exec/${encodeURIComponent(execId)}/start`, { Detach: false, Tty: options.tty });
+      } catch (error) {
+        // Podman refuses the upgrade when the executable cannot be started.
+        if (statusOf(error) === 409) {
+          throw new EngineError(
+            'EXEC_START_REFUSED',
+            `The engine refused to start the command: ${engineMessage(error)}`,
+            {
+              hint: 'Check that the command and the -w directory exist in the agent, then run it again',
+              cause: error,
+            },
+          );
+        }
+        throw error;
       }
-      const stream = await docker
-        .getExec(execId)
-        .start({ hijack: true, stdin: options.stdin, Detach: false, Tty: options.tty });
-      return stream as unknown as Duplex;
     },
 
     async resizeExec(execId, size) {
@@ -87,14 +90,12 @@ export function createDockerodeStreamOperations(docker: Dockerode, _kind: Engine
     },
 
     async statContainerPath(id, path) {
-      if (!supportsRawRequests(docker)) return 'unknown';
       let response;
       try {
-        response = await streamRequest(
-          docker,
-          'HEAD',
-          `/containers/${encodeURIComponent(id)}/archive?${query({ path })}`,
-        );
+        response = await http().openStream({
+          method: 'HEAD',
+          path: `/containers/${encodeURIComponent(id)}/archive?${query({ path })}`,
+        });
       } catch (error) {
         if (isNotFound(error)) return 'absent';
         throw error;
@@ -115,12 +116,7 @@ export function createDockerodeStreamOperations(docker: Dockerode, _kind: Engine
       const { follow, timestamps, since, until } = options;
       const common = { stdout: true, stderr: true, follow, timestamps, since, until };
       const path = `/containers/${encodeURIComponent(id)}/logs?${query({ ...common, tail: options.tail ?? 'all' })}`;
-      if (supportsRawRequests(docker)) return streamRequest(docker, 'GET', path, signal);
-      const stream: unknown = await docker
-        .getContainer(id)
-        .logs({ ...common, tail: options.tail, abortSignal: signal } as never);
-      // Without follow, dockerode buffers the whole answer.
-      return Buffer.isBuffer(stream) ? Readable.from([stream]) : (stream as Readable);
+      return http().openStream({ method: 'GET', path, signal });
     },
   };
 }

@@ -1,112 +1,319 @@
-import type { IncomingMessage } from 'node:http';
+import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type Dockerode from 'dockerode';
-import { SOCKET_REQUEST } from './engine-json.js';
+import { parseEndpoint, type Endpoint } from './endpoint.js';
+import type { SshTarget } from './ssh-connection.js';
 
-/** The parts of docker-modem this module reads (its connection settings). */
-interface ModemSettings {
-  socketPath?: string;
-  host?: string;
-  port?: string | number;
-  protocol?: string;
-  version?: string;
-  ca?: string | Buffer | (string | Buffer)[];
-  cert?: string | Buffer;
-  key?: string | Buffer;
-  headers?: Record<string, string>;
+/** Client certificate and trusted CA for a TLS endpoint (PEM text). */
+export interface TlsMaterial {
+  ca?: string;
+  cert?: string;
+  key?: string;
 }
 
-export class EngineHttpError extends Error {
+/** How an endpoint's API is reached. Decided once, here, for agentctl's own requests and for dockerode's. */
+export type EngineTransport =
+  | { kind: 'socket'; socketPath: string }
+  | { kind: 'tcp'; host: string; port: number; tls: TlsMaterial | undefined }
+  | ({ kind: 'ssh' } & SshTarget);
+
+/**
+ * The transport of an endpoint, with the one TLS rule: https:// always uses TLS, http:// never,
+ * tcp:// when DOCKER_TLS_VERIFY (or a Docker context) asked for verification or gave a client
+ * certificate. The engine's certificate is always verified, against the endpoint's CA when it has
+ * one, else the system's. Throws INVALID_HOST for a malformed URL.
+ */
+export function getEngineTransport(endpoint: Endpoint): EngineTransport {
+  const parsed = parseEndpoint(endpoint.url);
+  switch (parsed.protocol) {
+    case 'unix':
+    case 'npipe':
+      return { kind: 'socket', socketPath: parsed.socketPath! };
+    case 'ssh':
+      return { kind: 'ssh', host: parsed.host!, port: parsed.port, user: parsed.user };
+    case 'http':
+    case 'https':
+    case 'tcp': {
+      const tls =
+        parsed.protocol === 'https' ||
+        (parsed.protocol === 'tcp' && Boolean(endpoint.tls?.verify || endpoint.tls?.cert));
+      const material = tls ? { ca: endpoint.tls?.ca, cert: endpoint.tls?.cert, key: endpoint.tls?.key } : undefined;
+      return { kind: 'tcp', host: parsed.host!, port: parsed.port!, tls: material };
+    }
+  }
+}
+
+/**
+ * The engine answered with a status outside 2xx. Read the way the runtime reads dockerode's
+ * failures: `statusCode`, the parsed body in `json` (null when it was not JSON) and, as the message,
+ * the engine's own words (its `message`, else the body's text, else "HTTP <status>").
+ */
+export class EngineResponseError extends Error {
+  override readonly name = 'EngineResponseError';
   constructor(
     readonly statusCode: number,
+    readonly json: unknown,
     message: string,
   ) {
     super(message);
   }
 }
 
-/** True when the engine is reached over a socket or plain/TLS TCP (not ssh), so raw requests work. */
-export function supportsRawRequests(docker: Dockerode): boolean {
-  const modem = docker.modem as unknown as ModemSettings;
-  return Boolean(modem.socketPath) || modem.protocol === 'http' || modem.protocol === 'https';
+export interface EngineRequest {
+  method: string;
+  /** Path and query, e.g. `/containers/json?all=true`. */
+  path: string;
+  /** Sent as JSON, with its length (never chunked: Podman reads a chunked attach body as stdin). */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** For the exchange (connect, answer and, but for openStream, the body); fails with code ETIMEDOUT. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
 }
 
-async function requestOptions(docker: Dockerode, method: string, path: string, headers: Record<string, string>) {
-  const modem = docker.modem as unknown as ModemSettings;
-  const prefix = modem.version ? `/${modem.version.replace(/^\/+/, '')}` : '';
-  const base = { method, path: `${prefix}${path}`, headers: { ...modem.headers, ...headers } };
-  if (modem.socketPath)
-    return { module: await import('node:http'), options: { ...base, socketPath: modem.socketPath, ...SOCKET_REQUEST } };
-  const tls = modem.protocol === 'https';
+/** The one HTTP client of the engine API beside dockerode: sockets, TCP, TLS and ssh://. */
+export interface EngineHttp {
+  readonly transport: EngineTransport;
+  /** Resolves once the status line arrived, whatever the status, with the body unread (the timeout runs on until it is read). */
+  send(request: EngineRequest): Promise<IncomingMessage>;
+  /** The parsed body of a 2xx answer (undefined when empty); EngineResponseError for any other status. */
+  fetchJson(request: EngineRequest): Promise<unknown>;
+  /** A 2xx answer with its body unread (logs, archive stat); EngineResponseError for any other status. */
+  openStream(request: EngineRequest): Promise<IncomingMessage>;
+  /**
+   * POST with `Upgrade: tcp`; resolves with the hijacked connection. Unlike dockerode's attach, no
+   * body is sent unless given: Podman 4 forwards an attach request's body into the container's stdin.
+   */
+  hijack(path: string, body?: unknown): Promise<Duplex>;
+  /** The http.Agent that makes this client's ssh:// connections (for dockerode); undefined for other transports. */
+  connectionAgent(): Promise<Agent | undefined>;
+}
+
+/**
+ * For requests over a local socket. Without a `servername`, node's http agent derives one (for TLS
+ * SNI) from the host and checks it with `isIP`, whose first call compiles a large IPv6 pattern: ~5 ms
+ * of every engine command. A socket carries no TLS, so the name is not used.
+ */
+const SOCKET_REQUEST = { servername: '' } as const;
+
+type Connector = {
+  request: typeof import('node:http').request;
+  /** For requests over the pool of kept-alive connections. */
+  options: RequestOptions;
+  /**
+   * For a hijack: a connection of its own, never returned to the pool. An upgrade the engine refuses
+   * is answered like any request, and node would otherwise reuse its connection (`Connection: Upgrade`
+   * counts as keep-alive) in a state no one knows.
+   */
+  unpooled: RequestOptions;
+};
+
+/** node's request function and the options that reach the transport (node:https only for TLS). */
+async function connectorFor(transport: EngineTransport): Promise<Connector> {
+  switch (transport.kind) {
+    case 'socket': {
+      const options = { socketPath: transport.socketPath, ...SOCKET_REQUEST };
+      return { request: (await import('node:http')).request, options, unpooled: { ...options, agent: false } };
+    }
+    case 'tcp': {
+      const { host, port, tls } = transport;
+      const options: RequestOptions = tls
+        ? ({ host, port, ca: tls.ca, cert: tls.cert, key: tls.key } as RequestOptions)
+        : { host, port };
+      const { request } = tls ? await import('node:https') : await import('node:http');
+      return { request, options, unpooled: { ...options, agent: false } };
+    }
+    case 'ssh': {
+      const [{ request }, { openSshConnection }] = await Promise.all([
+        import('node:http'),
+        import('./ssh-connection.js'),
+      ]);
+      // `host` is for the Host header only: every connection is made by ssh. Without `agent`, node
+      // uses `createConnection` for the one connection of a hijack.
+      return {
+        request,
+        options: { host: 'localhost', agent: await sshAgentFor(transport) },
+        unpooled: { host: 'localhost', createConnection: () => openSshConnection(transport) as never },
+      };
+    }
+  }
+}
+
+/** One pool of ssh connections per destination, for the whole process (probe, JSON reads, dockerode). */
+const sshAgents = new Map<string, Promise<Agent>>();
+
+/**
+ * An http.Agent whose connections are `ssh … docker system dial-stdio` (see ssh-connection.ts),
+ * given to dockerode too, so that docker-modem's own ssh client (which checks no host key) is never
+ * used. Connections are kept alive and reused: an ssh handshake costs far more than a request.
+ */
+function sshAgentFor(target: SshTarget): Promise<Agent> {
+  const key = JSON.stringify([target.user, target.host, target.port]);
+  let agent = sshAgents.get(key);
+  if (!agent) {
+    agent = Promise.all([import('node:http'), import('./ssh-connection.js')]).then(([{ Agent }, ssh]) => {
+      const pool = new Agent({ keepAlive: true });
+      pool.createConnection = () => ssh.openSshConnection(target) as unknown as ReturnType<Agent['createConnection']>;
+      return pool;
+    });
+    sshAgents.set(key, agent);
+  }
+  return agent;
+}
+
+async function readBody(response: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+async function responseError(response: IncomingMessage): Promise<EngineResponseError> {
+  const status = response.statusCode ?? 0;
+  const text = (await readBody(response)).trim();
+  const json = parseJson(text);
+  const said = (json as { message?: unknown } | undefined)?.message;
+  return new EngineResponseError(status, json ?? null, (typeof said === 'string' && said) || text || `HTTP ${status}`);
+}
+
+function timedOut(request: EngineRequest): Error {
+  const what = `${request.method} ${request.path.split('?')[0]}`;
+  return Object.assign(new Error(`${what} timed out after ${request.timeoutMs} ms`), { code: 'ETIMEDOUT' });
+}
+
+/** A client of the endpoint's API. Throws INVALID_HOST for a malformed URL. */
+export function createEngineHttp(endpoint: Endpoint): EngineHttp {
+  const transport = getEngineTransport(endpoint);
+  let connector: Promise<Connector> | undefined;
+  const connect = () => (connector ??= connectorFor(transport));
+
+  /** Starts a request; its timeout destroys it unless `settle` was called first. */
+  async function start(request: EngineRequest, upgrade = false) {
+    const connector = await connect();
+    const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
+    const headers: Record<string, string> = { ...request.headers };
+    if (upgrade) Object.assign(headers, { Connection: 'Upgrade', Upgrade: 'tcp' });
+    if (payload) headers['Content-Type'] = 'application/json';
+    if (payload || upgrade) headers['Content-Length'] = String(payload?.length ?? 0);
+    const outgoing: ClientRequest = connector.request({
+      ...(upgrade ? connector.unpooled : connector.options),
+      method: request.method,
+      path: request.path,
+      headers,
+      signal: request.signal,
+    });
+    let expired: Error | undefined;
+    let response: IncomingMessage | undefined;
+    outgoing.once('response', (answer: IncomingMessage) => (response = answer));
+    const expire = () => {
+      expired = timedOut(request);
+      // Once answered, destroying the response makes its reader fail with this error.
+      if (response) response.destroy(expired);
+      else outgoing.destroy(expired);
+    };
+    const timer = request.timeoutMs === undefined ? undefined : setTimeout(expire, request.timeoutMs);
+    return { outgoing, payload, settle: () => clearTimeout(timer), expired: () => expired };
+  }
+
+  type Answer = { response: IncomingMessage; settle: () => void; expired: () => Error | undefined };
+
+  async function send(request: EngineRequest): Promise<Answer> {
+    const { outgoing, payload, settle, expired } = await start(request);
+    return new Promise((resolve, reject) => {
+      outgoing.on('response', (response) => resolve({ response, settle, expired }));
+      outgoing.on('error', (error) => {
+        settle();
+        reject(expired() ?? error);
+      });
+      outgoing.end(payload);
+    });
+  }
+
+  async function openStream(request: EngineRequest): Promise<Answer> {
+    const answer = await send(request);
+    const status = answer.response.statusCode ?? 0;
+    if (status >= 200 && status < 300) return answer;
+    try {
+      throw await responseError(answer.response);
+    } finally {
+      answer.settle();
+    }
+  }
+
   return {
-    module: tls ? await import('node:https') : await import('node:http'),
-    options: {
-      ...base,
-      host: modem.host,
-      port: modem.port,
-      ...(tls ? { ca: modem.ca, cert: modem.cert, key: modem.key } : {}),
+    transport,
+
+    async connectionAgent() {
+      return transport.kind === 'ssh' ? sshAgentFor(transport) : undefined;
+    },
+
+    async send(request) {
+      const { response, settle } = await send(request);
+      response.once('close', settle);
+      return response;
+    },
+
+    async fetchJson(request) {
+      const { response, settle, expired } = await openStream(request);
+      try {
+        // A timeout while the body is read surfaces as an aborted response: report it as the timeout.
+        const text = await readBody(response).catch((error: unknown) => {
+          throw expired() ?? error;
+        });
+        if (!text.trim()) return undefined;
+        const json = parseJson(text);
+        if (json === undefined) throw new Error(`The engine's answer to ${request.method} ${request.path} is not JSON`);
+        return json;
+      } finally {
+        settle();
+      }
+    },
+
+    async openStream(request) {
+      const { response, settle } = await openStream(request);
+      settle();
+      return response;
+    },
+
+    async hijack(path, body) {
+      const { outgoing, payload } = await start({ method: 'POST', path, body }, true);
+      return new Promise<Duplex>((resolve, reject) => {
+        outgoing.on('upgrade', (_response, socket, head) => {
+          if (head.length > 0) socket.unshift(head);
+          socket.setNoDelay?.(true);
+          resolve(socket);
+        });
+        outgoing.on('response', (response) => {
+          responseError(response).then(reject, reject);
+        });
+        outgoing.on('error', reject);
+        outgoing.end(payload);
+      });
     },
   };
 }
 
-async function readError(response: IncomingMessage): Promise<EngineHttpError> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of response) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  let message = text;
-  try {
-    message = (JSON.parse(text) as { message?: string }).message ?? text;
-  } catch {
-    // not JSON: keep the text
-  }
-  return new EngineHttpError(response.statusCode ?? 0, message || `HTTP ${response.statusCode}`);
+/** The engine HTTP clients of the dockerode clients made by createDockerClient (same endpoint, same transport). */
+const clients = new WeakMap<object, EngineHttp>();
+
+/** Records the engine HTTP client that goes with a dockerode client (see getEngineHttp). */
+export function registerEngineHttp(docker: object, http: EngineHttp): void {
+  clients.set(docker, http);
 }
 
 /**
- * POST with `Upgrade: tcp` and returns the hijacked connection. Unlike dockerode's attach, no body
- * is sent unless given: Podman 4 forwards an attach request's body into the container's stdin.
+ * The engine HTTP client for the endpoint of a dockerode client made by createDockerClient, for
+ * the requests dockerode cannot make as the engine needs them (attach and exec without a body,
+ * logs as a stream, archive stat by HEAD).
  */
-export async function hijack(docker: Dockerode, path: string, body?: unknown): Promise<Duplex> {
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  // An explicit length: without one Node sends a chunked body, which Podman reads as stdin.
-  const headers: Record<string, string> = {
-    Connection: 'Upgrade',
-    Upgrade: 'tcp',
-    'Content-Length': String(payload?.length ?? 0),
-  };
-  if (payload) headers['Content-Type'] = 'application/json';
-  const { module, options } = await requestOptions(docker, 'POST', path, headers);
-  return new Promise<Duplex>((resolve, reject) => {
-    const request = module.request(options);
-    request.on('upgrade', (_response, socket, head) => {
-      if (head.length > 0) socket.unshift(head);
-      socket.setNoDelay?.(true);
-      resolve(socket);
-    });
-    request.on('response', (response) => {
-      readError(response).then(reject, reject);
-    });
-    request.on('error', reject);
-    request.end(payload);
-  });
-}
-
-/** A streaming request: resolves with the response once the status line arrived (2xx), never buffering the body. */
-export async function streamRequest(
-  docker: Dockerode,
-  method: string,
-  path: string,
-  signal?: AbortSignal,
-): Promise<IncomingMessage> {
-  const { module, options } = await requestOptions(docker, method, path, {});
-  return new Promise<IncomingMessage>((resolve, reject) => {
-    const request = module.request({ ...options, signal });
-    request.on('response', (response) => {
-      const status = response.statusCode ?? 0;
-      if (status >= 200 && status < 300) resolve(response);
-      else readError(response).then(reject, reject);
-    });
-    request.on('error', reject);
-    request.end();
-  });
+export function getEngineHttp(docker: object): EngineHttp {
+  const http = clients.get(docker);
+  if (!http) throw new Error('No engine HTTP client for this dockerode client: build it with createDockerClient');
+  return http;
 }

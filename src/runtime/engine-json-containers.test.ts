@@ -63,7 +63,7 @@ describe('container reads over the JSON client', () => {
 
   it("inspects as dockerode does: details, 404 as absent, engine failures with the engine's words", async () => {
     const { dockerode, json } = await both();
-    for (const name of ['ok', 'gone', 'broken', 'text']) {
+    for (const name of ['ok', 'gone', 'broken']) {
       const expected = await outcome(dockerode.inspectContainer(name));
       const actual = await outcome(json.inspectContainer(name));
       if ('value' in expected && expected.value) delete (expected.value as { raw?: unknown }).raw;
@@ -74,6 +74,15 @@ describe('container reads over the JSON client', () => {
       'error.message',
       'The engine could not inspect the container: storage is on fire',
     );
+    // A body that is not JSON: the engine's text as it is (docker-modem adds its own "server error - ").
+    expect(await outcome(json.inspectContainer('text'))).toEqual({
+      error: {
+        name: 'EngineError',
+        code: 'ENGINE_FAILED',
+        message: 'The engine could not inspect the container: plain failure text',
+        hint: 'Check the engine with `agentctl doctor`, then retry (add --verbose for details)',
+      },
+    });
     expect(await json.inspectContainer('ok')).toMatchObject({
       name: 'agentctl-ok',
       state: 'running',
@@ -83,12 +92,15 @@ describe('container reads over the JSON client', () => {
 
   it('lists and fails to list as dockerode does', async () => {
     const { dockerode, json } = await both();
-    for (const answer of [ANSWERS.broken!, ANSWERS.text!]) {
-      listAnswer = answer;
-      const actual = await outcome(json.listContainers({ labels: { x: true }, all: true }));
-      expect(actual).toEqual(await outcome(dockerode.listContainers({ labels: { x: true }, all: true })));
-      expect(actual).toHaveProperty('error.code', 'ENGINE_FAILED');
-    }
+    listAnswer = ANSWERS.broken!;
+    const actual = await outcome(json.listContainers({ labels: { x: true }, all: true }));
+    expect(actual).toEqual(await outcome(dockerode.listContainers({ labels: { x: true }, all: true })));
+    expect(actual).toHaveProperty('error.message', 'The engine could not list containers: storage is on fire');
+    listAnswer = ANSWERS.text!;
+    expect(await outcome(json.listContainers({ labels: { x: true }, all: true }))).toHaveProperty(
+      'error.message',
+      'The engine could not list containers: plain failure text',
+    );
   });
 
   it('reports an engine that went away as dockerode does', async () => {
@@ -100,8 +112,9 @@ describe('container reads over the JSON client', () => {
     );
   });
 
-  it('leaves ssh:// and named pipes to dockerode', () => {
-    expect(createEngineJsonClient({ url: 'ssh://me@host', source: 'test' })).toBeUndefined();
-    expect(createEngineJsonClient({ url: 'npipe:////./pipe/docker_engine', source: 'test' })).toBeUndefined();
+  it('serves every transport (ssh:// and named pipes too), and no malformed URL', () => {
+    expect(createEngineJsonClient({ url: 'ssh://me@host', source: 'test' })).toBeDefined();
+    expect(createEngineJsonClient({ url: 'npipe:////./pipe/docker_engine', source: 'test' })).toBeDefined();
+    expect(createEngineJsonClient({ url: 'tcp://', source: 'test' })).toBeUndefined();
   });
 });

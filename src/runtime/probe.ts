@@ -1,6 +1,8 @@
+import type { Agent, IncomingMessage } from 'node:http';
 import type Dockerode from 'dockerode';
 import type { EngineVersion } from './container-runtime.js';
-import { parseEndpoint, type Endpoint } from './endpoint.js';
+import type { Endpoint } from './endpoint.js';
+import { createEngineHttp, registerEngineHttp } from './engine-http.js';
 
 export type ProbeOutcome =
   'absent' | 'permission-denied' | 'connection-refused' | 'timed-out' | 'not-an-engine' | 'wrong-kind' | 'error';
@@ -12,26 +14,36 @@ export type ProbeResult =
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 3000;
 
-/** Builds a dockerode client for an endpoint (dockerode is loaded here, on first use). */
+/**
+ * Builds a dockerode client for an endpoint (dockerode is loaded here, on first use), over the same
+ * transport as the endpoint's engine HTTP client (engine-http.ts: one TLS rule; ssh:// through the
+ * OpenSSH client), which is recorded with it for getEngineHttp.
+ */
 export async function createDockerClient(endpoint: Endpoint, timeoutMs?: number): Promise<Dockerode> {
+  const http = createEngineHttp(endpoint);
+  const transport = http.transport;
   const { default: Docker } = await import('dockerode');
-  const parsed = parseEndpoint(endpoint.url);
-  const options: Dockerode.DockerOptions = {};
-  if (parsed.protocol === 'unix' || parsed.protocol === 'npipe') {
-    options.socketPath = parsed.socketPath;
+  // `agent` is docker-modem's documented option for a custom http.Agent (missing from the types).
+  const options: Dockerode.DockerOptions & { agent?: Agent } = {};
+  if (transport.kind === 'socket') {
+    options.socketPath = transport.socketPath;
+  } else if (transport.kind === 'ssh') {
+    // Plain HTTP over connections the agent makes with ssh: docker-modem's own ssh client is never used.
+    options.protocol = 'http';
+    options.host = transport.host;
+    options.agent = await http.connectionAgent();
   } else {
-    options.host = parsed.host;
-    options.port = parsed.port;
-    if (parsed.protocol === 'ssh') options.protocol = 'ssh';
-    else if (endpoint.tls?.verify || parsed.protocol === 'https' || endpoint.tls?.cert) {
-      options.protocol = 'https';
-      if (endpoint.tls?.ca) options.ca = endpoint.tls.ca;
-      if (endpoint.tls?.cert) options.cert = endpoint.tls.cert;
-      if (endpoint.tls?.key) options.key = endpoint.tls.key;
-    } else options.protocol = 'http';
+    options.host = transport.host;
+    options.port = transport.port;
+    options.protocol = transport.tls ? 'https' : 'http';
+    if (transport.tls?.ca) options.ca = transport.tls.ca;
+    if (transport.tls?.cert) options.cert = transport.tls.cert;
+    if (transport.tls?.key) options.key = transport.tls.key;
   }
   if (timeoutMs !== undefined) options.timeout = timeoutMs;
-  return withoutDockerEnv(() => new Docker(options));
+  const docker = withoutDockerEnv(() => new Docker(options));
+  registerEngineHttp(docker, http);
+  return docker;
 }
 
 /** The endpoint's dockerode client (no timeout), built on the first call only. */
@@ -107,71 +119,34 @@ export function versionFromPingHeaders(
   };
 }
 
-/** GET /_ping over the endpoint with node's own http (no dockerode needed). */
-function ping(
-  endpoint: Endpoint,
-  timeoutMs: number,
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  const parsed = parseEndpoint(endpoint.url);
-  return new Promise((resolve, reject) => {
-    const tls =
-      parsed.protocol === 'https' || (parsed.protocol === 'tcp' && (endpoint.tls?.verify || endpoint.tls?.cert));
-    const options = {
-      method: 'GET',
-      path: '/_ping',
-      timeout: timeoutMs,
-      // servername '': see SOCKET_REQUEST in engine-json.ts (no TLS on a socket).
-      ...(parsed.socketPath
-        ? { socketPath: parsed.socketPath, servername: '' }
-        : { host: parsed.host, port: parsed.port }),
-      ...(tls ? { ca: endpoint.tls?.ca, cert: endpoint.tls?.cert, key: endpoint.tls?.key } : {}),
-    };
-    const load: Promise<{ request: typeof import('node:http').request }> = tls
-      ? import('node:https')
-      : import('node:http');
-    void load.then(({ request }) => {
-      const req = request(options, (res: import('node:http').IncomingMessage) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          if (body.length < 4096) body += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      });
-      req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-      req.on('error', reject);
-      req.end();
-    }, reject);
-  });
-}
-
 /**
  * One round trip: GET /_ping, which both pings the endpoint and (by its headers) tells Docker from
- * Podman. ssh:// endpoints, and engines whose ping carries no version headers, are asked
- * GET /version through dockerode instead.
+ * Podman; engines whose ping carries no version headers are asked GET /version as well. Over the
+ * engine HTTP client, so detection never loads dockerode, whatever the transport.
  */
 export async function probeEndpoint(endpoint: Endpoint, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Promise<ProbeResult> {
-  let parsed;
+  let http;
   try {
-    parsed = parseEndpoint(endpoint.url);
+    http = createEngineHttp(endpoint);
   } catch (error) {
     return { ok: false, outcome: 'error', detail: error instanceof Error ? error.message : String(error) };
   }
-  if (parsed.protocol !== 'ssh') {
-    try {
-      const answer = await ping(endpoint, timeoutMs);
-      if (answer.status !== 200 || !/^OK/.test(answer.body)) {
-        return { ok: false, outcome: 'not-an-engine', detail: `HTTP ${answer.status} from /_ping` };
-      }
-      const version = versionFromPingHeaders(answer.headers);
-      if (version) return { ok: true, version, client: lazyClient(endpoint) };
-    } catch (error) {
-      return { ok: false, ...classifyConnectionError(error) };
-    }
-  }
   try {
-    const client = await createDockerClient(endpoint, timeoutMs);
-    const version = toEngineVersion((await client.version()) as never);
+    const started = Date.now();
+    const response = await http.send({ method: 'GET', path: '/_ping', timeoutMs });
+    const body = await readSome(response, 4096);
+    if (response.statusCode !== 200 || !/^OK/.test(body)) {
+      return { ok: false, outcome: 'not-an-engine', detail: `HTTP ${response.statusCode} from /_ping` };
+    }
+    const version =
+      versionFromPingHeaders(response.headers) ??
+      toEngineVersion(
+        (await http.fetchJson({
+          method: 'GET',
+          path: '/version',
+          timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)),
+        })) as never,
+      );
     if (!version)
       return { ok: false, outcome: 'not-an-engine', detail: 'the endpoint answered, but not as a container engine' };
     return { ok: true, version, client: lazyClient(endpoint) };
@@ -180,9 +155,18 @@ export async function probeEndpoint(endpoint: Endpoint, timeoutMs = DEFAULT_PROB
   }
 }
 
+/** Up to `limit` characters of a body, then the rest is discarded. */
+async function readSome(response: IncomingMessage, limit: number): Promise<string> {
+  let body = '';
+  response.setEncoding('utf8');
+  for await (const chunk of response) if (body.length < limit) body += chunk as string;
+  return body;
+}
+
 export function classifyConnectionError(error: unknown): { outcome: ProbeOutcome; detail: string } {
-  const err = error as { code?: string; message?: string; statusCode?: number };
+  const err = error as { code?: string; message?: string; statusCode?: number; name?: string };
   const message = err?.message ?? String(error);
+  if (err?.name === 'SshConnectionError') return { outcome: sshOutcome(err.code), detail: message };
   switch (err?.code) {
     case 'ENOENT':
       return { outcome: 'absent', detail: 'no socket at this path' };
@@ -204,4 +188,11 @@ export function classifyConnectionError(error: unknown): { outcome: ProbeOutcome
   if (/parse|JSON|Unexpected token|HPE_/i.test(message))
     return { outcome: 'not-an-engine', detail: 'the endpoint did not speak the engine API' };
   return { outcome: 'error', detail: message };
+}
+
+/** An ssh failure keeps ssh's own words: "connection refused" alone would hide which side refused. */
+function sshOutcome(code: string | undefined): ProbeOutcome {
+  if (code === 'ECONNREFUSED') return 'connection-refused';
+  if (code === 'ETIMEDOUT') return 'timed-out';
+  return 'error';
 }

@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { EngineHttpError } from '../../runtime/engine-http.js';
 import type { AgentContainerInfo } from './agent-lookup.js';
 import { fakeLookup } from '../../../test/helpers/fake-runtime.js';
+import { EngineError } from '../../shared/errors.js';
 import { execAgent, type StreamDeps } from './exec-agent.js';
 
 const box: AgentContainerInfo = {
@@ -18,14 +18,18 @@ const box: AgentContainerInfo = {
   secretNames: [],
 };
 
-/** Podman 4.3 refuses the upgrade (409) when the exec cannot start; its text names no cause. */
+/** Podman 4.3 refuses the upgrade (409) when the exec cannot start; its text names no cause. The runtime reports it as EXEC_START_REFUSED. */
 function podmanRefusing(exitCode: number, stat?: 'absent' | 'directory' | 'other') {
   const statted: string[] = [];
   const runtime: StreamDeps['runtime'] = {
     ...fakeLookup([box]),
     createExec: async () => 'exec-1',
     startExec: async () => {
-      throw new EngineHttpError(409, 'unable to upgrade to tcp, received 409');
+      throw new EngineError(
+        'EXEC_START_REFUSED',
+        'The engine refused to start the command: unable to upgrade to tcp, received 409',
+        { hint: 'Check that the command and the -w directory exist in the agent, then run it again' },
+      );
     },
     inspectExec: async () => ({ running: false, exitCode }),
     resizeExec: async () => undefined,

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StreamOperations } from '../../runtime/stream-operations.js';
 import type { AgentContainerInfo, LookupRuntime } from './agent-lookup.js';
-import { EngineHttpError } from '../../runtime/engine-http.js';
 import { ConflictError, EngineError, UsageError } from '../../shared/errors.js';
 import { findAgent } from './agent-lookup.js';
 import { runSession, type OutputMasker, type TerminalStreams } from './stream-session.js';
@@ -77,8 +76,8 @@ export async function execAgent(deps: StreamDeps, options: ExecAgentOptions): Pr
   try {
     connection = await deps.runtime.startExec(execId, { tty: options.tty, stdin: options.interactive });
   } catch (error) {
-    // Podman refuses the upgrade (409) when the executable cannot be started.
-    if (error instanceof EngineHttpError && error.statusCode === 409) {
+    // Podman refuses to start an exec whose executable cannot be started.
+    if (error instanceof EngineError && error.code === 'EXEC_START_REFUSED') {
       const state = await settledExec(deps, execId);
       // Its text names no cause: a -w directory is checked by the engine's stat (nothing runs).
       const workdir =

@@ -1,4 +1,5 @@
 import { parseEndpoint } from '../../runtime/endpoint.js';
+import { getEngineTransport } from '../../runtime/engine-http.js';
 import type { CheckResult, DoctorDeps, EngineFacts } from './check.js';
 
 interface Attempt {
@@ -27,11 +28,13 @@ export async function checkSocket(facts: EngineFacts, deps: Pick<DoctorDeps, 'fs
     }
     return { ...base, status: 'skip', message: 'no engine socket was reached' };
   }
-  const url = facts.connected.runtime.endpoint.url;
+  const endpoint = facts.connected.runtime.endpoint;
+  const url = endpoint.url;
   const parsed = parseEndpoint(url);
-  if (parsed.protocol === 'tcp' || parsed.protocol === 'http') {
-    const tls = facts.connected.runtime.endpoint.tls;
-    if (!tls?.cert && !LOOPBACK.test(parsed.host ?? '')) {
+  const transport = getEngineTransport(endpoint);
+  if (transport.kind === 'ssh') return { ...base, status: 'ok', message: `${url} (ssh)` };
+  if (transport.kind === 'tcp') {
+    if (!transport.tls && !LOOPBACK.test(transport.host)) {
       return {
         ...base,
         status: 'warn',
@@ -39,7 +42,7 @@ export async function checkSocket(facts: EngineFacts, deps: Pick<DoctorDeps, 'fs
         fix: 'Use TLS (DOCKER_TLS_VERIFY=1 with DOCKER_CERT_PATH) or an ssh:// host',
       };
     }
-    return { ...base, status: 'ok', message: `${url} (${tls?.cert ? 'TLS' : 'loopback'})` };
+    return { ...base, status: 'ok', message: `${url} (${transport.tls ? 'TLS' : 'loopback'})` };
   }
   if (parsed.protocol !== 'unix' || !parsed.socketPath)
     return { ...base, status: 'skip', message: `${url} is not a unix socket` };

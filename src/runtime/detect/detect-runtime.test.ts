@@ -342,4 +342,21 @@ describe('an endpoint the user set is the only one tried (as the docker CLI does
       );
     }
   });
+
+  it('for an ssh:// context that fails, the hint is the ssh command that shows why', async () => {
+    const environment = fakeEnvironment({
+      env: { DOCKER_CONTEXT: 'remote' },
+      files: {
+        [`/home/ada/.docker/contexts/meta/${sha('remote')}/meta.json`]: JSON.stringify({
+          Endpoints: { docker: { Host: 'ssh://me@build-host:2222' } },
+        }),
+      },
+    });
+    const { probe, calls } = fakeProbe({ 'ssh://me@build-host:2222': 'error' });
+    const error = await notFound(detectRuntime({ environment, probe }));
+    expect(calls).toEqual(['ssh://me@build-host:2222']);
+    expect(error.hint).toBe(
+      'Check that `ssh -p 2222 me@build-host docker version` works in this shell without a prompt (host key in known_hosts, key in ssh-agent or ~/.ssh/config, docker installed on that host)',
+    );
+  });
 });

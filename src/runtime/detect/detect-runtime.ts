@@ -1,6 +1,6 @@
 import { RuntimeNotFoundError } from '../../shared/errors.js';
 import type { Endpoint } from '../endpoint.js';
-import { parseEndpoint } from '../endpoint.js';
+import { formatSshDestination, parseEndpoint } from '../endpoint.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, probeEndpoint, type ProbeOutcome, type ProbeResult } from '../probe.js';
 import { podmanServiceHint } from './podman-service-hint.js';
 import { DEFAULT_STRATEGIES } from './strategies.js';
@@ -118,10 +118,30 @@ async function tryEndpoint(
   return { attempt: { ...base, outcome: 'ok', detail: `${result.version.kind} ${result.version.version}` }, result };
 }
 
+/**
+ * For an ssh:// endpoint that failed: the one command that shows why. agentctl runs the OpenSSH
+ * client the same way (no prompts), so what fails there fails here, and ssh says what is wrong.
+ */
+function sshFix(endpoint: string): string | undefined {
+  let parsed;
+  try {
+    parsed = parseEndpoint(endpoint);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== 'ssh') return undefined;
+  return `Check that \`ssh ${formatSshDestination({ host: parsed.host!, port: parsed.port, user: parsed.user })} docker version\` works in this shell without a prompt (host key in known_hosts, key in ssh-agent or ~/.ssh/config, docker installed on that host)`;
+}
+
 /** The fix that fits what was seen and where (most telling outcome first). */
 export function suggestFix(attempts: DetectionAttempt[], environment: DetectionEnvironment): string {
   const find = (outcome: DetectionAttempt['outcome']) => attempts.find((a) => a.outcome === outcome);
   const { platform, runtime } = environment;
+  // An ssh:// endpoint that failed (a context's, most often): ssh itself tells why.
+  const ssh = attempts
+    .map((a) => (a.outcome === 'absent' || a.outcome === 'wrong-kind' ? undefined : sshFix(a.endpoint)))
+    .find(Boolean);
+  if (ssh) return ssh;
   // A context the user chose but that is broken is the engine they meant: fix that first.
   if (attempts.some((a) => a.outcome === 'error' && a.strategy === 'docker-context')) {
     return 'Fix or leave the broken Docker context: `docker context ls`, then `docker context use default` (or unset DOCKER_CONTEXT)';
@@ -205,6 +225,8 @@ export function suggestExplicitFix(attempts: DetectionAttempt[], environment: De
   const failed = attempts.find((a) => a.outcome !== 'absent') ?? attempts[0]!;
   const { name, undo } = settingOf(failed, environment);
   const elsewhere = `point ${name} at a running engine, or ${undo} to let agentctl look for one`;
+  const ssh = failed.outcome === 'wrong-kind' ? undefined : sshFix(failed.endpoint);
+  if (ssh) return `${ssh}; or ${elsewhere}`;
   switch (failed.outcome) {
     case 'absent':
       return `Nothing listens at ${failed.endpoint}: start the engine there, ${elsewhere}`;
