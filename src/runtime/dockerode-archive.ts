@@ -1,11 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { NotFoundError } from '../shared/errors.js';
 import type { ArchiveOperations, ContainerPathStat } from './archive-operations.js';
 import { engineError, statusOf } from './dockerode-containers.js';
 import type { EngineKind } from './endpoint.js';
-import { streamRequest, supportsRawRequests } from './engine-http.js';
+import { getEngineHttp } from './engine-http.js';
 
 // Go's os.FileMode bits, as the engines report modes (above 2^31: no bitwise operators).
 const GO_MODE = {
@@ -80,16 +79,14 @@ export function createDockerodeArchiveOperations(
 ): ArchiveOperations {
   const fetchArchive: ArchiveOperations['fetchArchive'] = async (id, path, signal) => {
     const docker = await getDocker();
-    let response: IncomingMessage | Readable;
+    let response: IncomingMessage;
     try {
-      response = supportsRawRequests(docker)
-        ? await streamRequest(docker, 'GET', archivePath(id, path), signal)
-        : ((await docker.getContainer(id).getArchive({ path })) as unknown as Readable);
+      response = await getEngineHttp(docker).openStream({ method: 'GET', path: archivePath(id, path), signal });
     } catch (error) {
       if (statusOf(error) === 404) throw pathNotFound(path, error);
       throw engineError(`read ${path} from the container`, error);
     }
-    const header = (response as Partial<IncomingMessage>).headers?.['x-docker-container-path-stat'];
+    const header = response.headers['x-docker-container-path-stat'];
     const stat = parsePathStat(header) ?? {
       name: path.split('/').pop() ?? '',
       kind: 'other',
@@ -102,18 +99,9 @@ export function createDockerodeArchiveOperations(
   return {
     async fetchPathStat(id, path) {
       const docker = await getDocker();
-      if (!supportsRawRequests(docker)) {
-        // Over ssh:// the headers are out of reach: the archive's first entry says what the path is.
-        const { stream } = await fetchArchive(id, path).catch((error: unknown) => {
-          if (error instanceof NotFoundError) return { stream: undefined };
-          throw error;
-        });
-        if (!stream) return undefined;
-        const { readFirstHeader } = await import('./tar-first-header.js');
-        return readFirstHeader(stream);
-      }
       try {
-        const response = await streamRequest(docker, 'HEAD', archivePath(id, path));
+        // Every transport (ssh:// too) gives the engine's headers: see engine-http.ts.
+        const response = await getEngineHttp(docker).openStream({ method: 'HEAD', path: archivePath(id, path) });
         response.resume();
         return parsePathStat(response.headers['x-docker-container-path-stat']);
       } catch (error) {

@@ -124,7 +124,7 @@ describe(`an engine behind ssh:// (${f.engineName})`, () => {
     });
   });
 
-  it('runs an agent over ssh: start, ls, exec (with stdin, and a missing command), logs, rm', async () => {
+  it('runs an agent over ssh: start, ls, exec (with stdin, and a missing command), cp, logs, rm', async () => {
     const name = f.agentName('life');
     const workspace = f.workspace();
     const start = await cli([
@@ -156,6 +156,11 @@ describe(`an engine behind ssh:// (${f.engineName})`, () => {
     const missing = await cli(['exec', name, '--', 'no-such-tool']);
     expect(missing.exitCode).toBe(127);
     expect(missing.stderr).toContain(`Command "no-such-tool" not found in agent "${name}"`);
+
+    // cp asks the engine's archive stat (HEAD) and reads the archive (GET), both over ssh.
+    const copied = join(workspace, 'copied-passwd');
+    expect((await cli(['cp', `${name}:/etc/passwd`, copied])).exitCode).toBe(0);
+    expect(readFileSync(copied, 'utf8')).toContain('root:');
 
     const logs = await cli(['logs', name]);
     expect(logs).toMatchObject({ exitCode: 0, stdout: 'hello-over-ssh' });
