@@ -19,9 +19,12 @@ export function registerConfig(program: Command, context: CommandContext): void 
       io.out(`user config:    ${described.files.user ?? '(none)'}`);
       const trust = described.projectTrust === 'trusted' ? ' (trusted with `agentctl trust`)' : '';
       io.out(`project config: ${described.files.project ?? '(none)'}${trust}`);
-      const width = Math.max(...described.values.map((v) => v.key.length), 3);
-      for (const value of described.values) {
-        io.out(`${value.key.padEnd(width)}  ${JSON.stringify(value.value)}  ${io.style.dim(`(${value.source})`)}`);
-      }
+      const { renderTable } = await import('../io/table.js');
+      const rows = described.values.map((value) => [
+        value.key,
+        JSON.stringify(value.value),
+        io.style.dim(`(${value.source})`),
+      ]);
+      for (const line of renderTable(rows, [{ minWidth: 3 }])) io.out(line);
     });
 }

@@ -21,25 +21,9 @@ export function registerDoctor(program: Command, context: CommandContext): void 
       if (context.globals.json) {
         io.writeJson({ ok: report.ok, checks: report.checks });
       } else {
-        const marks = {
-          ok: io.style.green('ok  '),
-          warn: io.style.yellow('warn'),
-          fail: io.style.red('FAIL'),
-          skip: io.style.dim('skip'),
-        };
-        const width = Math.max(...report.checks.map((check) => check.title.length));
-        for (const check of report.checks) {
-          io.out(`${marks[check.status]}  ${check.title.padEnd(width)}  ${check.message}`);
-          if (check.fix && (check.status === 'warn' || check.status === 'fail'))
-            io.out(`      ${' '.repeat(width)}  ${io.style.dim('fix:')} ${check.fix}`);
-        }
-        const failed = report.checks.filter((check) => check.status === 'fail').length;
-        const warned = report.checks.filter((check) => check.status === 'warn').length;
-        io.info(
-          failed
-            ? `${failed} check(s) failed, ${warned} warning(s)`
-            : `all checks passed${warned ? ` (${warned} warning(s))` : ''}`,
-        );
+        const { doctorLines, doctorSummary } = await import('./doctor-report.js');
+        for (const line of doctorLines(report, io.style)) io.out(line);
+        io.info(doctorSummary(report));
       }
       // A failing check is the documented exit 10 (check-failed); the report above is the one output.
       if (!report.ok) throw new PassThroughExit(exitCodeFor('check-failed'));

@@ -29,7 +29,9 @@ export function registerTrust(program: Command, context: CommandContext): void {
         const listed = await listTrustedConfigs(deps);
         if (context.globals.json) return io.writeJson({ ok: true, files: listed.files });
         if (listed.files.length === 0) return io.info('No trusted project config files.');
-        for (const entry of listed.files) io.out(`${entry.status.padEnd(8)}  ${entry.trustedAt}  ${entry.file}`);
+        const { renderTable } = await import('../io/table.js');
+        const rows = listed.files.map((entry) => [entry.status, entry.trustedAt, entry.file]);
+        for (const line of renderTable(rows, [{ minWidth: 8 }])) io.out(line);
         return;
       }
       if (flags.revoke) {
