@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../core/doctor/check.js';
 import { doctorLines, doctorSummary } from './doctor-report.js';
@@ -49,7 +50,7 @@ describe('agentctl doctor, as text (golden)', () => {
   });
 
   it('lines up the same in colour (escape codes take no width)', () => {
-    const coloured = doctorLines({ checks }, tagged).map((line) => line.replace(/\u001b\[\d+m/g, ''));
+    const coloured = doctorLines({ checks }, tagged).map((line) => stripVTControlCharacters(line));
     expect(coloured).toEqual(doctorLines({ checks }, plain));
     expect(doctorLines({ checks: checks.slice(0, 1) }, tagged)).toEqual([
       '\u001b[32mok  \u001b[39m  Container engine  docker 20.10.24 at unix:///var/run/docker.sock',
