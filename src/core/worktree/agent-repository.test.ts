@@ -393,8 +393,13 @@ describe('syncing from several agentctl processes at once', () => {
     const { repo, repository, worktreeDir } = await setup();
     const created = await createAgentRepository(git, { repository, mode: 'worktree', worktreeDir, agent: 'busy' });
     commitIn(created, 'one.txt');
+    writeFileSync(path.join(created.workTree, 'draft.txt'), 'draft\n');
     const states = await Promise.all(Array.from({ length: 10 }, () => inspectWorktree(git, locationOf(created))));
-    for (const state of states) expect(state.unmergedCommits.map((commit) => commit.subject)).toEqual(['add one.txt']);
+    for (const state of states) {
+      expect(state.unmergedCommits.map((commit) => commit.subject)).toEqual(['add one.txt']);
+      // Each inspection reads the files with an index of its own: none sees another's half-made one.
+      expect(state.uncommitted).toEqual(['?? draft.txt']);
+    }
     expect(gitSync(repo, 'log', '-1', '--format=%s', 'agent/busy')).toBe('add one.txt');
     expect(gitSync(repo, 'rev-parse', 'refs/agentctl/busy/mirror')).toBe(gitSync(repo, 'rev-parse', 'agent/busy'));
   });

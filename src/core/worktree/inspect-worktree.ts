@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { copyFile, rename, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { getAgentRefPrefix } from './agent-repository.js';
 import { GitCommandError, gitFailed, type GitRunner } from './git.js';
@@ -220,18 +222,30 @@ export async function inspectWorktree(git: GitRunner, location: WorktreeLocation
 /**
  * The worktree's files against the agent's HEAD, with the user's repository as git dir (its own
  * config, trusted), agentctl's index (`<state>/index`, kept between calls so unchanged files are
- * not read again) and the agent's files as work tree. The agent's `.git` (its repository) is never
+ * not read again; each call works on a copy of its own) and the agent's files as work tree. The agent's `.git` (its repository) is never
  * read: git skips `.git` in a work tree.
  */
 async function listUncommitted(git: GitRunner, location: WorktreeLocation, head: string): Promise<string[]> {
   const workTree = location.path!;
-  const options = { cwd: workTree, env: { GIT_INDEX_FILE: path.join(location.stateDir, 'index') } };
+  // Each call works on an index of its own, copied from the kept one and renamed over it at the
+  // end: two `ls` at once on one agent never share an index that the other is rewriting.
+  const kept = path.join(location.stateDir, 'index');
+  const own = `${kept}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await copyFile(kept, own).catch(() => undefined);
+  const options = { cwd: workTree, env: { GIT_INDEX_FILE: own } };
   const base = ['--git-dir', location.commonDir, '--work-tree', workTree];
-  // -m keeps the cached file stats of entries that match the tree: later calls re-read only what changed.
-  await git([...base, 'read-tree', '-m', head], options).catch(() => git([...base, 'read-tree', head], options));
-  await git([...base, 'update-index', '-q', '--refresh'], options).catch(() => undefined);
-  const changed = await git([...base, 'diff-files', '--name-status', '-z'], options);
-  const untracked = await git([...base, 'ls-files', '--others', '--exclude-standard', '-z'], options);
+  let changed: string;
+  let untracked: string;
+  try {
+    // -m keeps the cached file stats of entries that match the tree: later calls re-read only what changed.
+    await git([...base, 'read-tree', '-m', head], options).catch(() => git([...base, 'read-tree', head], options));
+    await git([...base, 'update-index', '-q', '--refresh'], options).catch(() => undefined);
+    changed = await git([...base, 'diff-files', '--name-status', '-z'], options);
+    untracked = await git([...base, 'ls-files', '--others', '--exclude-standard', '-z'], options);
+    await rename(own, kept).catch(() => undefined);
+  } finally {
+    await rm(own, { force: true }).catch(() => undefined);
+  }
   const lines: string[] = [];
   const fields = changed.split('\0').filter((field) => field.length > 0);
   for (let index = 0; index + 1 < fields.length; index += 2) lines.push(` ${fields[index]![0]} ${fields[index + 1]}`);
