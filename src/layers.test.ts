@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
  * type-only) of a source file points to its own layer or one below, and no files import each
  * other in a cycle. A new upward edge or cycle fails here with the offending imports named.
  */
-const LAYERS = ['shared', 'config', 'runtime', 'io', 'image', 'core', 'commands', 'cli', 'docs'] as const;
+const LAYERS = ['shared', 'egress', 'config', 'runtime', 'io', 'image', 'core', 'commands', 'cli', 'docs'] as const;
 
 const root = dirname(fileURLToPath(import.meta.url));
 
