@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type Dockerode from 'dockerode';
 import { NotFoundError } from '../shared/errors.js';
 import type { ArchiveOperations, ContainerPathStat } from './archive-operations.js';
-import { engineError, statusOf } from './dockerode-containers.js';
+import { engineError, statusOf } from './engine-errors.js';
 import type { EngineKind } from './endpoint.js';
 import { getEngineHttp } from './engine-http.js';
 

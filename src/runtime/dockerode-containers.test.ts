@@ -1,6 +1,6 @@
 import type { AgentSpec } from './agent-spec.js';
 import { describe, expect, it } from 'vitest';
-import { matchesLabels } from './dockerode-containers.js';
+import { matchesLabels } from './container-mapping.js';
 
 describe('matchesLabels', () => {
   it('requires every filter (Podman 4.3 ORs several label filters on volumes)', () => {

@@ -1,97 +1,12 @@
 import type Dockerode from 'dockerode';
-import {
-  ConflictError,
-  EngineError,
-  NotFoundError,
-  UsageError,
-  connectionLostError,
-  isConnectionFailure,
-} from '../shared/errors.js';
+import { ConflictError, EngineError, NotFoundError, UsageError } from '../shared/errors.js';
 import type { AgentSpec } from './agent-spec.js';
-import { toDockerCreateBody, toSpecFacts } from './docker-create-body.js';
+import { toDockerCreateBody } from './docker-create-body.js';
 import { createUploads, filesUpload } from './docker-files.js';
 import type { EngineKind } from './endpoint.js';
-import type {
-  ContainerDetails,
-  ContainerOperations,
-  ContainerState,
-  ContainerSummary,
-  LabelFilter,
-  VolumeSummary,
-} from './container-operations.js';
-
-interface EngineFailure {
-  statusCode?: number;
-  json?: { message?: string };
-  reason?: string;
-  message?: string;
-}
-
-/** The engine's own words for a failure (dockerode keeps the body's `message` in `json`). */
-export function engineMessage(error: unknown): string {
-  const failure = error as EngineFailure;
-  const text = failure?.json?.message ?? failure?.message ?? String(error);
-  return text.replace(/^\(HTTP code \d+\)\s*/, '').trim();
-}
-
-export function statusOf(error: unknown): number | undefined {
-  return (error as EngineFailure)?.statusCode;
-}
-
-export function engineError(action: string, error: unknown): EngineError {
-  if (isConnectionFailure(error)) return connectionLostError(error, action);
-  return new EngineError('ENGINE_FAILED', `The engine could not ${action}: ${engineMessage(error)}`, {
-    hint: 'Check the engine with `agentctl doctor`, then retry (add --verbose for details)',
-    cause: error,
-  });
-}
-
-export function labelFilters(labels: LabelFilter): string[] {
-  return Object.entries(labels).map(([key, value]) => (value === true ? key : `${key}=${value}`));
-}
-
-/**
- * Whether labels match every filter. The engine filters too, but Podman 4.3 combines several label
- * filters on volumes with OR, so every answer is checked again here.
- */
-export function matchesLabels(labels: Record<string, string>, filter: LabelFilter): boolean {
-  return Object.entries(filter).every(([key, value]) => (value === true ? key in labels : labels[key] === value));
-}
-
-function toState(value: string | undefined): ContainerState {
-  const state = (value ?? 'unknown').toLowerCase();
-  // Podman reports a never-started container as "configured" through some paths, and one whose
-  // stop is under way (its process still running) as "stopping".
-  return (
-    [
-      'created',
-      'running',
-      'paused',
-      'restarting',
-      'removing',
-      'exited',
-      'dead',
-      'stopped',
-      'configured',
-      'stopping',
-    ].includes(state)
-      ? state
-      : 'unknown'
-  ) as ContainerState;
-}
-
-/** The engine's container list as summaries, keeping only those matching every label filter. */
-export function toSummaries(list: Dockerode.ContainerInfo[], labels: LabelFilter): ContainerSummary[] {
-  return list
-    .filter((item) => matchesLabels(item.Labels ?? {}, labels))
-    .map((item): ContainerSummary => ({
-      id: item.Id,
-      name: (item.Names?.[0] ?? '').replace(/^\//, ''),
-      state: toState(item.State),
-      labels: item.Labels ?? {},
-      image: item.Image,
-    }));
-}
+import { engineError, engineMessage, statusOf } from './engine-errors.js';
+import { labelFilters, matchesLabels, toDetails, toSummaries } from './container-mapping.js';
+import type { ContainerOperations, VolumeSummary } from './container-operations.js';
 
 export function createDockerodeContainerOperations(docker: Dockerode, kind: EngineKind): ContainerOperations {
   const operations: ContainerOperations = {
@@ -331,39 +246,6 @@ function notFound(id: string, cause: unknown): NotFoundError {
     hint: 'List agents with `agentctl ls --all`',
     cause,
   });
-}
-
-export function toDetails(info: Dockerode.ContainerInspectInfo): ContainerDetails {
-  const state = info.State as Dockerode.ContainerInspectInfo['State'] & {
-    Health?: { Status?: string; FailingStreak?: number };
-  };
-  const healthcheck = (info.Config as { Healthcheck?: { Retries?: number } }).Healthcheck;
-  const host = info.HostConfig as { NanoCpus?: number; Memory?: number; PidsLimit?: number | null };
-  const never = (time?: string) => !time || time.startsWith('0001-');
-  return {
-    id: info.Id,
-    name: info.Name.replace(/^\//, ''),
-    state: toState(state.Status),
-    labels: info.Config.Labels ?? {},
-    image: info.Config.Image,
-    running: state.Running,
-    startedAt: never(state.StartedAt) ? undefined : state.StartedAt,
-    finishedAt: never(state.FinishedAt) ? undefined : state.FinishedAt,
-    exitCode: state.ExitCode,
-    ...(state.OOMKilled ? { oomKilled: true } : {}),
-    ...(state.Pid > 0 ? { pid: state.Pid } : {}),
-    health: state.Health?.Status || undefined,
-    ...(state.Health?.Status
-      ? { healthStreak: { failing: state.Health.FailingStreak ?? 0, retries: healthcheck?.Retries ?? 0 } }
-      : {}),
-    user: info.Config.User ?? '',
-    env: info.Config.Env ?? [],
-    tty: info.Config.Tty,
-    openStdin: Boolean(info.Config.OpenStdin),
-    hostConfig: { nanoCpus: host.NanoCpus ?? 0, memory: host.Memory ?? 0, pidsLimit: host.PidsLimit ?? 0 },
-    spec: toSpecFacts(info),
-    raw: info,
-  };
 }
 
 /** The container's user (uid:gid), who owns the files copied in. */

@@ -1,7 +1,7 @@
 import type Dockerode from 'dockerode';
 import { ConflictError } from '../shared/errors.js';
 import { createTar, readTar } from '../shared/tar.js';
-import { engineError, engineMessage, statusOf } from './dockerode-containers.js';
+import { engineError, engineMessage, statusOf } from './engine-errors.js';
 import type { EngineKind } from './endpoint.js';
 import type { EgressOperations, GatewayDetails, GatewaySpec, NetworkDetails } from './egress-operations.js';
 

@@ -83,7 +83,8 @@ export function createDockerodeRuntime(
     inspectVolume: later('inspectVolume'),
     listVolumes: later('listVolumes'),
     removeVolume: later('removeVolume'),
-    // Podman schedules health checks with systemd timers, which never fire without systemd; Docker runs its own.
+    // Podman schedules health checks with systemd timers, which never fire without systemd; Docker runs its own
+    // (https://github.com/containers/podman/issues/19326).
     ...(kind === 'podman' ? { runHealthCheck: later('runHealthCheck') } : {}),
     // Streams
     attachContainer: later('attachContainer'),

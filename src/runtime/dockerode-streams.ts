@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import { EngineError } from '../shared/errors.js';
-import { engineMessage, statusOf } from './dockerode-containers.js';
+import { engineMessage, statusOf } from './engine-errors.js';
 import type { EngineKind } from './endpoint.js';
 import { getEngineHttp, type EngineHttp } from './engine-http.js';
 import type { StreamOperations } from './stream-operations.js';
@@ -20,7 +20,8 @@ function query(parameters: Record<string, string | number | boolean | undefined>
 
 export function createDockerodeStreamOperations(docker: Dockerode, _kind: EngineKind): StreamOperations {
   // Attach, exec, logs and the archive stat go over the engine HTTP client of the same endpoint:
-  // dockerode sends a body with attach (Podman echoes it into stdin) and buffers logs without follow.
+  // dockerode sends a body with attach (Podman echoes it into stdin: https://github.com/containers/podman/issues/19901,
+  // https://github.com/apocas/dockerode/issues/742) and buffers logs without follow.
   let engineHttp: EngineHttp | undefined;
   const http = () => (engineHttp ??= getEngineHttp(docker));
   return {
@@ -40,7 +41,8 @@ export function createDockerodeStreamOperations(docker: Dockerode, _kind: Engine
     },
 
     async waitContainerExit(id, signal) {
-      // Podman answers `removed` with 0 whatever the exit code; `next-exit` is right on both.
+      // Podman answers `removed` with 0 whatever the exit code (https://github.com/containers/podman/issues/18889,
+      // fixed in Podman 4.6); `next-exit` is right on both.
       const result = (await docker
         .getContainer(id)
         .wait({ condition: 'next-exit', abortSignal: signal } as never)) as unknown as { StatusCode: number };

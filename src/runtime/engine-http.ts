@@ -81,7 +81,8 @@ export interface EngineHttp {
   openStream(request: EngineRequest): Promise<IncomingMessage>;
   /**
    * POST with `Upgrade: tcp`; resolves with the hijacked connection. Unlike dockerode's attach, no
-   * body is sent unless given: Podman 4 forwards an attach request's body into the container's stdin.
+   * body is sent unless given: Podman 4 forwards an attach request's body into the container's stdin
+   * (https://github.com/containers/podman/issues/19901).
    */
   hijack(path: string, body?: unknown): Promise<Duplex>;
   /** The http.Agent that makes this client's ssh:// connections (for dockerode); undefined for other transports. */

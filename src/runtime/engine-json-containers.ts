@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode';
 import type { ContainerOperations } from './container-operations.js';
-import { engineError, labelFilters, statusOf, toDetails, toSummaries } from './dockerode-containers.js';
+import { labelFilters, toDetails, toSummaries } from './container-mapping.js';
+import { engineError, statusOf } from './engine-errors.js';
 import type { EngineJsonClient } from './engine-json.js';
 
 /**
