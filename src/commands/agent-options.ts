@@ -37,7 +37,10 @@ export function addTargetOptions(command: Command): Command {
       '--allow-unsafe-workspace',
       'mount a workspace that is refused (/, a system or home directory), with a warning; never one holding credentials',
     )
-    .option('--agent <profile>', 'agent profile from config (agents.<profile>)')
+    .option(
+      '--agent <profile>',
+      'agent profile: claude (default), codex, gemini, opencode, or one of config agents.<profile>',
+    )
     .option('--image <ref>', 'run this image instead of the profile or pinned one');
 }
 

@@ -1,3 +1,4 @@
+import { BUILTIN_AGENTS, DEFAULT_AGENT } from './builtin-agents.js';
 import type { Config } from './schema.js';
 
 /**
@@ -9,4 +10,8 @@ export const DEFAULTS = {
   image: { pull: 'missing', useLocal: false, devTag: 'dev' },
   resources: { cpus: 2, memory: '4g', pidsLimit: 512 },
   worktree: 'auto',
+  defaultAgent: DEFAULT_AGENT,
 } as const satisfies Config;
+
+/** The built-in agent profiles, merged under every config layer (source `built-in`). */
+export const BUILTIN_LAYER = { agents: BUILTIN_AGENTS } satisfies Config;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { ConfigError } from '../shared/errors.js';
 import { ENV_VARIABLES } from './env-vars.js';
 import { mergeLayer, setPath, type Plain } from './merge.js';
-import { DEFAULTS } from './defaults.js';
+import { BUILTIN_LAYER, DEFAULTS } from './defaults.js';
 import { mayHaveConfigFile } from './config-files.js';
 import { findProjectConfig, tooLarge, MAX_CONFIG_BYTES } from './project-config.js';
 import { getKeysNeedingTrust } from './project-key-rules.js';
@@ -70,7 +70,7 @@ export function userConfigDir(deps: Pick<ConfigDeps, 'env' | 'homedir'>): string
 }
 
 /**
- * Loads the effective configuration: defaults < user config < project config < AGENTCTL_* env
+ * Loads the effective configuration: defaults and built-in agent profiles < user config < project config < AGENTCTL_* env
  * vars < flags. Each layer is validated on its own so that an error names the file, variable or
  * flag it came from. The project config is data only (never JavaScript), and a project config that
  * sets a key able to loosen confinement applies only if the user trusted those exact bytes
@@ -147,6 +147,7 @@ export async function loadConfig(
 
 function merge(layers: { layer: Plain; source: string }[], sources: Map<string, string>): Plain {
   let merged = mergeLayer({}, DEFAULTS as unknown as Plain, 'default', sources);
+  merged = mergeLayer(merged, structuredClone(BUILTIN_LAYER) as Plain, 'built-in', sources);
   for (const { layer, source } of layers) merged = mergeLayer(merged, layer, source, sources);
   return merged;
 }

@@ -3,17 +3,46 @@ import { z } from 'zod';
 /** Sizes like 512m, 4g, 1.5G, 1024 (bytes). */
 export const SIZE_PATTERN = /^\d+(\.\d+)?\s*([bkmgt]i?b?)?$/i;
 
+const argv = z.array(z.string());
+const hostPattern = z.string().min(1);
+const homePath = z
+  .string()
+  .regex(/^(?!\/)(?!(.*\/)?\.\.(\/|$)).+$/, 'a path relative to the home directory, without ..');
+
 const agentProfile = z
   .object({
-    image: z.string().min(1).describe('Image reference for this agent (repository:tag)'),
-    command: z.array(z.string()).optional().describe('Command run in the container instead of the image default'),
+    description: z.string().optional().describe('What this agent is (shown in listings)'),
+    image: z.string().min(1).optional().describe('Image reference for this agent (repository:tag); wins over stack'),
+    stack: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a stack name such as base or codex')
+      .optional()
+      .describe('Image stack: base is <repository>:<tag>, any other S is <repository>-S:<tag>'),
+    command: argv.optional().describe('Command run in the container instead of the image default'),
     env: z.record(z.string(), z.string()).optional().describe('Extra environment variables'),
     secrets: z.array(z.string()).optional().describe('Names of host variables passed as secrets'),
-    capabilities: z.array(z.string()).optional().describe('Linux capabilities this agent needs'),
-    taskCommand: z
-      .array(z.string())
+    credentials: z
+      .record(
+        z.string(),
+        z
+          .object({
+            hosts: z.array(hostPattern).describe('Hosts whose requests carry this secret'),
+            header: z.string().min(1).describe('Request header that carries it (lower case)'),
+            format: z.string().min(1).describe('How the header value is written: {value} stands for the secret'),
+          })
+          .strict(),
+      )
       .optional()
-      .describe('How a task is handed over: argv with {prompt} / {input} placeholders'),
+      .describe('The service each secret is for'),
+    capabilities: z.array(z.string()).optional().describe('Linux capabilities this agent needs'),
+    taskCommand: argv.optional().describe('How a task is handed over: argv with {prompt} / {input} placeholders'),
+    resumeCommand: argv.optional().describe('Command that resumes the last session (start --continue)'),
+    state: z.array(homePath).optional().describe('Where the agent keeps its state, relative to its home'),
+    sessions: homePath.optional().describe('Where its sessions are, relative to its home (start --continue)'),
+    egress: z
+      .object({ allow: z.array(hostPattern).optional().describe('Hosts the agent service needs') })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -89,3 +118,4 @@ export const configSchema = z
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
+export type AgentProfile = z.infer<typeof agentProfile>;

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { BUILD_INFO } from '../shared/build-info.js';
 import { ConfigError, ImageError, UsageError } from '../shared/errors.js';
+import { getAgentProfile, getProfileImage, unknownProfileError } from '../config/agent-profiles.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import type { LocalImage } from '../runtime/image-operations.js';
 import { quoteInput } from '../shared/quote.js';
@@ -55,15 +56,9 @@ export interface ResolveImageDeps {
 export function targetImage(config: Config, options: Pick<ResolveImageOptions, 'image' | 'agent'>): string {
   if (options.image !== undefined) return options.image;
   if (options.agent !== undefined) {
-    const profile = config.agents?.[options.agent];
-    if (profile !== undefined) return profile.image;
-    const known = Object.keys(config.agents ?? {});
-    throw new UsageError('AGENT_PROFILE_UNKNOWN', `Unknown agent profile "${options.agent}"`, {
-      hint:
-        known.length > 0
-          ? `Use one of: ${known.join(', ')} (agents in your config)`
-          : 'Define it under `agents` in your config, or use --image REF',
-    });
+    const profile = getAgentProfile(config, options.agent);
+    if (profile !== undefined) return getProfileImage(config, profile);
+    throw unknownProfileError(config, options.agent);
   }
   const repository = config.image?.repository ?? BUILD_INFO.image.repository;
   const tag = config.image?.tag ?? BUILD_INFO.image.tag;

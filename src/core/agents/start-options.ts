@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type { Config } from '../../config/schema.js';
+import { getAgentProfile, unknownProfileError } from '../../config/agent-profiles.js';
 import { UsageError } from '../../shared/errors.js';
 import { readEnvFile, parseEnvEntry } from './agent-env.js';
 import { deriveAgentName, validateAgentName } from './agent-name.js';
@@ -126,16 +127,8 @@ export async function prepareStart(deps: PrepareDeps, options: StartAgentOptions
     });
   }
   const agent = options.agent ?? (options.image === undefined ? config.defaultAgent : undefined);
-  const profile = agent === undefined ? undefined : config.agents?.[agent];
-  if (agent !== undefined && profile === undefined) {
-    const known = Object.keys(config.agents ?? {});
-    throw new UsageError('AGENT_PROFILE_UNKNOWN', `Unknown agent profile "${agent}"`, {
-      hint:
-        known.length > 0
-          ? `Use one of: ${known.join(', ')} (agents in your config)`
-          : 'Define it under `agents` in your config, or use --image REF',
-    });
-  }
+  const profile = agent === undefined ? undefined : getAgentProfile(config, agent);
+  if (agent !== undefined && profile === undefined) throw unknownProfileError(config, agent);
   if (options.workspace !== undefined && options.workspace.trim() === '') {
     throw new UsageError('WORKSPACE_EMPTY', 'The workspace given with --workspace is empty', {
       hint: 'Pass a directory with --workspace DIR, or leave the flag out for the current directory',

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Config } from '../../config/schema.js';
 import { UsageError } from '../../shared/errors.js';
+import { getAgentProfile, unknownProfileError } from '../../config/agent-profiles.js';
 
 /** Where `--input FILE` is copied inside the agent's container (by the archive API, never on a command line). */
 export const INPUT_DIR = '/run/agentctl';
@@ -69,12 +70,9 @@ export async function planTask(config: Config, cwd: string, request: TaskRequest
     });
   }
   const agent = request.agent ?? task.agent;
-  const profile = config.agents?.[agent];
-  if (!profile) {
-    throw new UsageError('AGENT_PROFILE_UNKNOWN', `Task "${request.task}" names the unknown agent profile "${agent}"`, {
-      hint: 'Define it under `agents` in your config, or pass --agent PROFILE',
-    });
-  }
+  const profile = getAgentProfile(config, agent);
+  if (!profile)
+    throw unknownProfileError(config, agent, `Task "${request.task}" names the unknown agent profile "${agent}"`);
   const template = task.command ?? profile.taskCommand;
   if (!template || template.length === 0) {
     throw new UsageError('TASK_COMMAND_MISSING', `Agent profile "${agent}" does not say how to hand over a task`, {
