@@ -20,6 +20,7 @@ import { retryWhileUnreachable } from './retry-unreachable.js';
 import { startOutcome, waitUntilRunning, type StartOutcome } from './wait-running.js';
 import { AGENT_FILTER } from './agent-lookup.js';
 import { prepareAgentWorkspace } from '../worktree/prepare-agent-workspace.js';
+import { confirmSoleWriter } from '../worktree/checkout-claim.js';
 import { announceLoosenings, checkAgainstEngine, checkCreated, checkMountedWorkspace } from './start-checks.js';
 import type { Loosening } from './loosenings.js';
 import { getRecordedImage, type ImageFacts } from './recorded-image.js';
@@ -206,6 +207,11 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
   const limitsIgnored = getLimitsIgnoredReason(runtime.kind, info);
   if (limitsIgnored) (deps.warn ?? deps.log)(`agent ${name} runs without resource limits: ${limitsIgnored}`);
 
+  const listAgents = async () =>
+    (await runtime.listContainers({ labels: AGENT_FILTER, all: true })).map((item) => ({
+      name: item.labels[LABELS.agent] ?? item.name,
+      labels: item.labels,
+    }));
   // Worktree isolation: the agent's own worktree (or the checkout), and git working inside.
   const agentWorkspace = await prepareAgentWorkspace(
     {
@@ -214,10 +220,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       homedir: deps.homedir ?? homedir(),
       processUser: deps.hostUser,
       listAgents: async () => {
-        const agents = (await runtime.listContainers({ labels: AGENT_FILTER, all: true })).map((item) => ({
-          name: item.labels[LABELS.agent] ?? item.name,
-          labels: item.labels,
-        }));
+        const agents = await listAgents();
         // Not there when inspected above: another start of this name won the race (not "checkout in use").
         if (agents.some((agent) => agent.name === name)) {
           throw new ConflictError('CONTAINER_NAME_TAKEN', `Agent ${name} was just created by another agentctl`, {
@@ -229,6 +232,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       },
       log: deps.log,
       engine: runtime.endpoint.url,
+      ...(deps.signal ? { signal: deps.signal } : {}),
     },
     {
       name,
@@ -290,6 +294,8 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     id = (await runtime.createContainer(spec)).id;
     deps.log(`created container ${container} (${id.slice(0, 12)})`);
     await checkCreated(deps, runtime, id, ociRuntime);
+    if (runtime.capabilities.bindMounts) confirmSoleWriter({ name, labels: spec.labels }, await listAgents());
+    await agentWorkspace.release();
     if (deps.signal?.aborted) throw deps.signal.reason;
   } catch (error) {
     await discard();

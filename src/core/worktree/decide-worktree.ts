@@ -56,16 +56,21 @@ export function decideWorktree(input: WorktreeDecisionInput): WorktreeDecision {
     return { useWorktree: false, reason: input.checkout ? 'first-writer' : 'not-a-repository' };
   }
   if (!disabled && input.checkout) return { useWorktree: true, reason: 'checkout-in-use' };
+  throw checkoutInUseError(directory, writers, Boolean(input.checkout));
+}
+
+/** CHECKOUT_IN_USE: `writers` already write to `directory` directly. */
+export function checkoutInUseError(directory: string, writers: readonly ExistingAgent[], inRepository: boolean) {
   const names = writers.map((agent) => agent.name).join(', ');
-  const ways = input.checkout ? 'start it with --worktree, or with --read-only' : 'start it with --read-only';
-  throw new ConflictError('CHECKOUT_IN_USE', `Agent ${names} already writes to ${directory}`, {
+  const ways = inRepository ? 'start it with --worktree, or with --read-only' : 'start it with --read-only';
+  return new ConflictError('CHECKOUT_IN_USE', `Agent ${names} already writes to ${directory}`, {
     hint: `Two writing agents on one checkout overwrite each other: ${ways}, or remove ${names} first (\`agentctl rm\`)`,
     details: { checkout: directory, agents: writers.map((agent) => agent.name) },
   });
 }
 
 /** A writing agent without a worktree whose workspace overlaps `directory`. */
-function writesDirectlyTo(agent: ExistingAgent, directory: string): boolean {
+export function writesDirectlyTo(agent: ExistingAgent, directory: string): boolean {
   const labels = agent.labels;
   if (labels[LABELS.readOnly] === 'true' || labels[LABELS.worktree]) return false;
   const workspace = labels[LABELS.workspace];

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../../config/schema.js';
-import { getWorktreeDir } from '../../config/paths.js';
+import { getDataDir, getWorktreeDir } from '../../config/paths.js';
 import { isAgentctlError, UsageError } from '../../shared/errors.js';
 import { LABELS } from '../../shared/labels.js';
 import {
@@ -9,7 +9,9 @@ import {
   getAgentRepositoryMounts,
   type AgentRepository,
 } from './agent-repository.js';
+import { claimDirectory } from './checkout-claim.js';
 import { decideWorktree, type ExistingAgent } from './decide-worktree.js';
+import type { HeldLock } from './lock-file.js';
 import { findRepository } from './find-repository.js';
 import { getGitEnvironment } from './git-identity.js';
 import { getGitUserFor } from './git-user.js';
@@ -30,6 +32,7 @@ export interface PrepareWorkspaceDeps {
   createGit?: (user: GitUser | undefined) => GitRunner;
   /** The engine endpoint (recorded so that prune on another engine leaves this agent's state alone). */
   engine?: string;
+  signal?: AbortSignal;
 }
 
 export interface PrepareWorkspaceRequest {
@@ -61,8 +64,10 @@ export interface AgentWorkspace {
   repository?: AgentRepository;
   /** Worktree mode: the agent's worktree and branch. */
   worktree?: { path: string; branch: string };
-  /** Removes the worktree and the branch created for it; for a start that failed afterwards. */
+  /** Removes the worktree and the branch created for it (and releases the claim); for a start that failed afterwards. */
   discard(): Promise<void>;
+  /** Releases the claim of the directory (checkout-claim.ts) once the agent's container exists. */
+  release(): Promise<void>;
 }
 
 /**
@@ -104,23 +109,65 @@ export async function prepareAgentWorkspace(
       env: Object.entries(getGitEnvironment(request.name, deps.config.git)),
       labels: {},
       discard: async () => {},
+      release: async () => {},
     };
   }
-  // Ask the engine for the other agents while git looks for the repository (one round trip less to wait for).
-  const agents = deps.listAgents();
-  agents.catch(() => undefined);
+  // A start that may write the directory itself claims it until its container exists (checkout-claim.ts).
+  const mayWriteDirectly = !request.readOnly && requested !== true;
+  // Otherwise ask the engine for the other agents while git looks for the repository.
+  const early = mayWriteDirectly ? undefined : deps.listAgents();
+  early?.catch(() => undefined);
   // Without git on the host, only an explicit --worktree fails; every other start goes on without.
   const repository = await findRepository(git, request.workspace).catch((error: unknown) => {
     if (requested !== true && isAgentctlError(error) && error.code === 'GIT_NOT_FOUND') return undefined;
     throw error;
   });
+  const claim = mayWriteDirectly
+    ? await claimDirectory(
+        getDataDir(deps.config, deps.env, deps.homedir),
+        repository?.checkout ?? request.workspace,
+        deps.signal,
+      )
+    : undefined;
+  try {
+    return withClaim(claim, await prepareDecided(deps, request, { git, gitUser, requested, repository, early }));
+  } catch (error) {
+    await claim?.release();
+    throw error;
+  }
+}
+
+function withClaim(claim: HeldLock | undefined, workspace: Omit<AgentWorkspace, 'release'>): AgentWorkspace {
+  const release = claim ? () => claim.release() : async () => {};
+  return {
+    ...workspace,
+    release,
+    discard: async () => {
+      await workspace.discard();
+      await release();
+    },
+  };
+}
+
+async function prepareDecided(
+  deps: PrepareWorkspaceDeps,
+  request: PrepareWorkspaceRequest,
+  found: {
+    git: GitRunner;
+    gitUser: GitUser | undefined;
+    requested: boolean | undefined;
+    repository: Awaited<ReturnType<typeof findRepository>> | undefined;
+    early: Promise<ExistingAgent[]> | undefined;
+  },
+): Promise<Omit<AgentWorkspace, 'release'>> {
+  const { git, gitUser, requested, repository } = found;
   const decision = decideWorktree({
     mode: deps.config.worktree ?? 'auto',
     requested,
     readOnly: request.readOnly,
     checkout: repository?.checkout,
     workspace: request.workspace,
-    agents: await agents,
+    agents: await (found.early ?? deps.listAgents()),
   });
   deps.log(`worktree: ${decision.useWorktree ? 'yes' : 'no'} (${decision.reason})`);
   const env = Object.entries(getGitEnvironment(request.name, deps.config.git));
