@@ -9,6 +9,9 @@ import { getAgentRefPrefix } from '../worktree/agent-repository.js';
 import { getGitFor, getWorktreeLocation, type AgentWorktreeDeps } from '../worktree/agent-worktrees.js';
 import { findRepository, type Repository } from '../worktree/find-repository.js';
 import { GitCommandError, gitFailed, type GitRunner } from '../worktree/git.js';
+import { getFiltersOff } from '../worktree/filters-off.js';
+
+export { getFiltersOff };
 import { syncAgentRepository, type WorktreeLocation } from '../worktree/inspect-worktree.js';
 
 /** What the review commands (diff, merge, apply) need from the world. */
@@ -179,26 +182,6 @@ async function writeWorkTree(
     await git([...base, 'update-index', '-z', '--add', '--remove', '--stdin'], { ...options, input: nul(update) });
   const tree = await git([...base, 'write-tree'], options);
   return { tree, skipped: skipped.sort() };
-}
-
-/**
- * `-c` settings that switch off every filter driver the user's config defines (git-lfs and the
- * like): the agent's `.gitattributes` choose which driver git would run on which of its files, so
- * none runs on them. Files are read as their bytes.
- */
-export async function getFiltersOff(git: GitRunner, cwd: string): Promise<string[]> {
-  const output = await git(['config', '--name-only', '--get-regexp', '^filter\\.'], { cwd }).catch((error: unknown) => {
-    if (error instanceof GitCommandError && error.exitCode === 1) return '';
-    throw error;
-  });
-  const drivers = new Set<string>();
-  for (const key of output.split('\n')) {
-    const match = /^filter\.(.+)\.[^.]+$/.exec(key);
-    if (match) drivers.add(match[1]!);
-  }
-  return [...drivers].flatMap((driver) =>
-    ['clean=', 'smudge=', 'process=', 'required=false'].flatMap((setting) => ['-c', `filter.${driver}.${setting}`]),
-  );
 }
 
 function nul(paths: readonly string[]): string {

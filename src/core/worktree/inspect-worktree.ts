@@ -3,6 +3,7 @@ import { copyFile, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { getAgentRefPrefix } from './agent-repository.js';
+import { getFiltersOff } from './filters-off.js';
 import { GitCommandError, gitFailed, type GitRunner } from './git.js';
 
 /** Where an agent's git state is, as recorded in its labels (or its agent.json). */
@@ -233,7 +234,14 @@ async function listUncommitted(git: GitRunner, location: WorktreeLocation, head:
   const own = `${kept}.${process.pid}.${randomBytes(4).toString('hex')}`;
   await copyFile(kept, own).catch(() => undefined);
   const options = { cwd: workTree, env: { GIT_INDEX_FILE: own } };
-  const base = ['--git-dir', location.commonDir, '--work-tree', workTree];
+  // The agent's .gitattributes pick which of the user's filter drivers would run on its files: none does.
+  const base = [
+    ...(await getFiltersOff(git, location.commonDir)),
+    '--git-dir',
+    location.commonDir,
+    '--work-tree',
+    workTree,
+  ];
   let changed: string;
   let untracked: string;
   try {
