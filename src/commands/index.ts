@@ -18,6 +18,7 @@ import { registerDiff } from './diff.js';
 import { registerMerge } from './merge.js';
 import { registerApply } from './apply.js';
 import { registerCp } from './cp.js';
+import { registerStats } from './stats.js';
 import { registerImage } from './image.js';
 import { registerRun } from './run.js';
 import { registerWait } from './wait.js';
@@ -44,6 +45,7 @@ export const COMMANDS: ReadonlyArray<(program: Command, context: CommandContext)
   registerMerge,
   registerApply,
   registerCp,
+  registerStats,
   registerImage,
   registerRun,
   registerWait,

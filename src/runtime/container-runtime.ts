@@ -4,6 +4,7 @@ import type { EgressOperations } from './egress-operations.js';
 import type { EngineKind, Endpoint } from './endpoint.js';
 import type { EngineOperations } from './engine-operations.js';
 import type { ImageOperations } from './image-operations.js';
+import type { StatsOperations } from './stats-operations.js';
 import type { StreamOperations } from './stream-operations.js';
 
 /** The engine's own account of itself (from GET /version). */
@@ -62,6 +63,8 @@ export interface ContainerRuntime extends EngineOperations, ImageOperations, Con
   readonly egress?: EgressOperations;
   /** A container's files as tar archives (`agentctl cp`). */
   readonly archive: ArchiveOperations;
+  /** Resource readings of a container (`agentctl stats`). */
+  readonly stats: StatsOperations;
   /** The backend's own checks for `agentctl doctor` (Kubernetes: namespace, permissions). */
   diagnose?(): Promise<BackendCheck[]>;
 }

@@ -6,6 +6,7 @@ import { createDockerodeContainerOperations } from './dockerode-containers.js';
 import { createDockerodeEgressOperations } from './dockerode-egress.js';
 import { createDockerodeEngineOperations } from './dockerode-engine.js';
 import { createDockerodeImageOperations } from './dockerode-images.js';
+import { createDockerodeStatsOperations } from './dockerode-stats.js';
 import { createDockerodeStreamOperations } from './dockerode-streams.js';
 import type { Endpoint } from './endpoint.js';
 import type { EngineOperations } from './engine-operations.js';
@@ -62,6 +63,7 @@ export function createDockerodeRuntime(
     },
     egress: createDockerodeEgressOperations(connect, kind),
     archive: createDockerodeArchiveOperations(connect, kind),
+    stats: createDockerodeStatsOperations(connect),
     fetchEngineInfo: later('fetchEngineInfo'),
     // Images
     inspectImage: later('inspectImage'),

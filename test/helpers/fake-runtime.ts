@@ -46,6 +46,7 @@ export function fakeRuntime(overrides: Partial<ContainerRuntime> = {}): Containe
     resizeExec: unexpected('resizeExec'),
     inspectExec: unexpected('inspectExec'),
     streamLogs: unexpected('streamLogs'),
+    stats: { fetchStats: unexpected('stats.fetchStats') },
     archive: {
       fetchPathStat: unexpected('archive.fetchPathStat'),
       fetchArchive: unexpected('archive.fetchArchive'),

@@ -131,9 +131,14 @@ export async function tmuxAgentctl(
       : Object.entries(host.env)
           .map(([key, value]) => `export ${key}=${quote(value)}\n`)
           .join('');
-  writeFileSync(script, `#!/bin/sh\n${env}${bin} ${globals} ${quoted}\necho $? > '${rcFile}'\nsleep 600\n`, {
-    mode: 0o755,
-  });
+  // The trap keeps the script alive through a Ctrl-C (sh would end with it) so that it records agentctl's code.
+  writeFileSync(
+    script,
+    `#!/bin/sh\ntrap ':' INT\n${env}${bin} ${globals} ${quoted}\necho $? > '${rcFile}'\nsleep 600\n`,
+    {
+      mode: 0o755,
+    },
+  );
   await execa('tmux', ['new-session', '-d', '-s', session, '-x', '80', '-y', '24', script]);
   const tmux = {
     session,

@@ -46,3 +46,13 @@ describe('KubernetesRuntime.inspectImage', () => {
     expect(await byDigest.inspectImage('registry.example/team/agent:9')).toBeUndefined();
   });
 });
+
+describe('KubernetesRuntime.stats', () => {
+  it('refuses with KUBERNETES_UNSUPPORTED and names kubectl top', async () => {
+    const runtime = runtimeWithNodeImages([]);
+    await expect(runtime.stats.fetchStats('agentctl-a')).rejects.toMatchObject({
+      code: 'KUBERNETES_UNSUPPORTED',
+      hint: expect.stringContaining('kubectl top pod'),
+    });
+  });
+});

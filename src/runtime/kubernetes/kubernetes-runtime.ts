@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { UsageError } from '../../shared/errors.js';
 import type { ArchiveOperations } from '../archive-operations.js';
+import type { StatsOperations } from '../stats-operations.js';
 import type { BackendCheck, ContainerRuntime, EngineVersion } from '../container-runtime.js';
 import type { EngineInfo } from '../engine-operations.js';
 import type { ImageOperations, LocalImage } from '../image-operations.js';
@@ -87,6 +88,16 @@ function copyRefusal(): UsageError {
   });
 }
 
+/** `agentctl stats`: the cluster's metrics API reports Pods, not the engine's counters agentctl reads. */
+const statsUnsupported: StatsOperations = {
+  fetchStats: () =>
+    Promise.reject(
+      new UsageError('KUBERNETES_UNSUPPORTED', '`agentctl stats` is not possible on Kubernetes yet', {
+        hint: "Use `kubectl top pod -n NAMESPACE agentctl-NAME` (it needs the cluster's metrics-server), or the engine backend",
+      }),
+    ),
+};
+
 /** The Kubernetes backend: the one runtime interface, plus the cluster client (doctor, tests). */
 export type KubernetesRuntime = ContainerRuntime & { readonly client: KubeClient };
 
@@ -121,6 +132,7 @@ export function createKubernetesRuntime(
     client,
     capabilities: { bindMounts: false, pullsOnStart: true, cluster: true, rootlessUsers: 'none' },
     archive: copyUnsupported,
+    stats: statsUnsupported,
     async diagnose(): Promise<BackendCheck[]> {
       const { diagnoseCluster } = await import('./kube-diagnose.js');
       return diagnoseCluster(client);
