@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import { NotFoundError } from '../shared/errors.js';
-import { engineError, statusOf } from './dockerode-containers.js';
+import { engineError, statusOf } from './engine-errors.js';
 import { getEngineHttp } from './engine-http.js';
 import type { ContainerStatsSample, StatsOperations } from './stats-operations.js';
 
