@@ -145,7 +145,7 @@ describe('createContainer', () => {
     });
   });
 
-  it('copies the home ownership and the files in after create, and removes the container when that fails', async () => {
+  it('copies the home ownership and the files in after create in one archive, and removes the container when that fails', async () => {
     const { createDockerodeContainerOperations } = await import('./dockerode-containers.js');
     const calls: string[] = [];
     const engine = (failUpload: boolean) => ({
@@ -167,13 +167,13 @@ describe('createContainer', () => {
     expect(await createDockerodeContainerOperations(engine(false) as never, 'docker').createContainer(SPEC)).toEqual({
       id: 'c1',
     });
-    expect(calls).toEqual(['create agentctl-x without file contents', 'put /home', 'put /run']);
+    expect(calls).toEqual(['create agentctl-x without file contents', 'put /']);
     calls.length = 0;
     await expect(
       createDockerodeContainerOperations(engine(true) as never, 'docker').createContainer(SPEC),
     ).rejects.toMatchObject({
       code: 'ENGINE_FAILED',
     });
-    expect(calls).toEqual(['create agentctl-x without file contents', 'put /home', 'remove']);
+    expect(calls).toEqual(['create agentctl-x without file contents', 'put /', 'remove']);
   });
 });

@@ -2,7 +2,7 @@ import type Dockerode from 'dockerode';
 import { ConflictError, EngineError, NotFoundError, UsageError } from '../shared/errors.js';
 import type { AgentSpec } from './agent-spec.js';
 import { toDockerCreateBody } from './docker-create-body.js';
-import { createUploads, filesUpload } from './docker-files.js';
+import { createUpload, filesUpload } from './docker-files.js';
 import type { EngineKind } from './endpoint.js';
 import { engineError, engineMessage, statusOf } from './engine-errors.js';
 import { labelFilters, matchesLabels, toDetails, toSummaries } from './container-mapping.js';
@@ -50,8 +50,8 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
         throw engineError('create the container', error);
       }
       try {
-        for (const upload of await createUploads(spec))
-          await docker.getContainer(id).putArchive(upload.archive, { path: upload.path });
+        const upload = await createUpload(spec);
+        if (upload) await docker.getContainer(id).putArchive(upload.archive, { path: upload.path });
       } catch (error) {
         // Nothing half-made is left: the caller never learns the id of a container that failed here.
         await docker
