@@ -10,6 +10,7 @@ const define = {
   __AGENTCTL_VERSION__: JSON.stringify(pkg.version),
   __AGENTCTL_IMAGE_REPOSITORY__: JSON.stringify(pkg.agentImage.repository),
   __AGENTCTL_IMAGE_VERSION__: JSON.stringify(pkg.agentImage.version),
+  __AGENTCTL_BUILD_ID__: JSON.stringify('test'),
 };
 
 export default defineConfig({

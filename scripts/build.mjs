@@ -1,10 +1,25 @@
 // Bundles the CLI into dist/ so that an installed agentctl has no runtime dependencies and starts
 // fast. Heavy modules are loaded with dynamic import() and land in their own chunks.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+// What the config validation cache (src/config/validation-cache.ts) is keyed by: a hash of every
+// file of src/config and of the version, so a build with another schema never trusts an old answer.
+const configDir = new URL('../src/config/', import.meta.url);
+const buildId = createHash('sha256')
+  .update(pkg.version)
+  .update(
+    readdirSync(configDir)
+      .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))
+      .sort()
+      .map((name) => name + '\0' + readFileSync(new URL(name, configDir), 'utf8'))
+      .join('\0'),
+  )
+  .digest('hex')
+  .slice(0, 16);
 const require = createRequire(import.meta.url);
 
 // docker-modem loads ssh2 (only needed for ssh:// hosts) and dockerode loads its BuildKit session
@@ -87,6 +102,7 @@ const result = await build({
     __AGENTCTL_VERSION__: JSON.stringify(pkg.version),
     __AGENTCTL_IMAGE_REPOSITORY__: JSON.stringify(pkg.agentImage.repository),
     __AGENTCTL_IMAGE_VERSION__: JSON.stringify(pkg.agentImage.version),
+    __AGENTCTL_BUILD_ID__: JSON.stringify(buildId),
   },
   // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
   banner: {

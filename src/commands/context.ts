@@ -54,7 +54,10 @@ export class CommandContext {
   /** The effective configuration (loaded once). Global --runtime / --host apply as flags. */
   config(extraFlags: FlagValue[] = []): Promise<LoadedConfig> {
     this.configPromise ??= (async () => {
-      const { loadConfig } = await import('../config/load-config.js');
+      const [{ loadConfig }, { createValidationCache }] = await Promise.all([
+        import('../config/load-config.js'),
+        import('../config/validation-cache.js'),
+      ]);
       const flags: FlagValue[] = [
         { flag: '--runtime', path: ['runtime'], value: this.globals.runtime },
         { flag: '--host', path: ['host'], value: this.globals.host },
@@ -63,7 +66,8 @@ export class CommandContext {
         { flag: '--namespace', path: ['kubernetes', 'namespace'], value: this.globals.namespace },
         ...extraFlags,
       ];
-      return loadConfig({ cwd: this.cwd, env: this.env, homedir: this.homedir }, flags);
+      const validationCache = createValidationCache(this.env);
+      return loadConfig({ cwd: this.cwd, env: this.env, homedir: this.homedir, validationCache }, flags);
     })();
     return this.configPromise;
   }

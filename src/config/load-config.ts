@@ -8,15 +8,21 @@ import { findProjectConfig, tooLarge, MAX_CONFIG_BYTES } from './project-config.
 import { getKeysNeedingTrust } from './project-key-rules.js';
 import { getDataDir } from './paths.js';
 import type { Config } from './schema.js';
+import type { ValidationCache } from './validation-cache.js';
 
 // The validator (zod, ~45 ms to load) loads only when a layer needs checking: commands run without a
 // config file stay fast, and so do those given just the engine (AGENTCTL_HOST, --host, --runtime)
 // when its value is plainly what the schema accepts; anything else goes to the schema and its messages.
+// A layer validated before (validation-cache.ts) is not validated again.
 let validator: typeof import('./validate.js').validateConfig | undefined;
-async function validateConfig(value: unknown, origin: string): Promise<Config> {
+async function validateConfig(value: unknown, origin: string, cache?: ValidationCache): Promise<Config> {
   if (isPlainEngineLayer(value)) return value as Config;
+  const cached = await cache?.get(value);
+  if (cached) return cached;
   validator ??= (await import('./validate.js')).validateConfig;
-  return validator(value, origin);
+  const config = validator(value, origin);
+  await cache?.set(value, config);
+  return config;
 }
 
 /** `{ host: non-empty string }` and/or `{ runtime: 'docker' | 'podman' }`, nothing else (schema.ts agrees). */
@@ -41,6 +47,8 @@ export interface ConfigDeps {
   cwd: string;
   env: NodeJS.ProcessEnv;
   homedir: string;
+  /** Layers validated by earlier commands (none: every layer is validated). */
+  validationCache?: ValidationCache;
 }
 
 export interface LoadedConfig {
@@ -95,7 +103,10 @@ export async function loadConfig(
     const user = await searchFile(cosmiconfigModule.cosmiconfig, loaders, userDir, USER_CONFIG_FILES, 'none');
     if (user) {
       files.user = user.filepath;
-      layers.push({ layer: (await validateConfig(user.config, user.filepath)) as Plain, source: user.filepath });
+      layers.push({
+        layer: (await validateConfig(user.config, user.filepath, deps.validationCache)) as Plain,
+        source: user.filepath,
+      });
     }
   }
   const userLayers = layers.length;
@@ -104,7 +115,7 @@ export async function loadConfig(
   let projectLayer: Plain | undefined;
   if (project) {
     files.project = project.filepath;
-    projectLayer = (await validateConfig(project.config, project.filepath)) as Plain;
+    projectLayer = (await validateConfig(project.config, project.filepath, deps.validationCache)) as Plain;
   }
 
   for (const variable of ENV_VARIABLES) {
@@ -113,7 +124,10 @@ export async function loadConfig(
     const layer: Plain = {};
     setPath(layer, variable.path, parseEnvValue(raw, variable.type));
     const origin = `environment variable ${variable.name}`;
-    layers.push({ layer: (await validateConfig(layer, origin)) as Plain, source: `env ${variable.name}` });
+    layers.push({
+      layer: (await validateConfig(layer, origin, deps.validationCache)) as Plain,
+      source: `env ${variable.name}`,
+    });
   }
 
   for (const flag of flags) {

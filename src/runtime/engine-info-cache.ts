@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { lstat, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { ownDirectory, privateCacheDir } from '../shared/private-dir.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import { parseEndpoint } from './endpoint.js';
 import type { EngineInfo } from './engine-operations.js';
@@ -57,10 +57,9 @@ async function cacheFile(
   env: NodeJS.ProcessEnv,
 ): Promise<string | undefined> {
   const parsed = parseEndpoint(runtime.endpoint.url);
-  if (parsed.protocol !== 'unix' || !parsed.socketPath || typeof process.getuid !== 'function') return undefined;
+  const dir = privateCacheDir(env);
+  if (parsed.protocol !== 'unix' || !parsed.socketPath || !dir) return undefined;
   const socket = await stat(parsed.socketPath, { bigint: true });
-  const uid = process.getuid();
-  const dir = join(env.XDG_RUNTIME_DIR || tmpdir(), `agentctl-${uid}`);
   if ((await lstat(dir).catch(() => undefined)) && !(await ownDirectory(dir, false))) return undefined;
   // CACHE_FORMAT: a newer agentctl that reads the info differently (Podman's Rootless) asks again.
   const key = JSON.stringify([
@@ -74,15 +73,4 @@ async function cacheFile(
     runtime.version.apiVersion,
   ]);
   return join(dir, `engine-info-${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
-}
-
-/** Only a directory of our own that nobody else can write to (not a link planted in /tmp). */
-async function ownDirectory(dir: string, create: boolean): Promise<boolean> {
-  if (create) {
-    await mkdir(dir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw error;
-    });
-  }
-  const own = await lstat(dir);
-  return own.isDirectory() && own.uid === process.getuid!() && (own.mode & 0o022) === 0;
 }
