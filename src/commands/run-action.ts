@@ -13,6 +13,7 @@ export interface RunFlags extends AgentFlags {
   resultFile?: string;
   task?: string;
   input?: string;
+  requireChanges?: boolean;
 }
 
 interface RunRequest {
@@ -61,6 +62,7 @@ export async function executeRun(context: CommandContext, request: RunRequest): 
       );
     }
   }
+  if (!json && result.sessionId) io.info(`agent session ${result.sessionId}`);
   io.debug(`log saved to ${result.logFile}`);
   if (failure) {
     if (json) throw new PassThroughExit(exitCodeFor(failure.kind));
@@ -112,6 +114,7 @@ async function startRun(context: CommandContext, request: RunRequest) {
       timeoutMs: request.timeoutMs,
       stopTimeoutSeconds: request.stopTimeoutSeconds,
       remove: Boolean(flags.rm),
+      requireChanges: Boolean(flags.requireChanges),
     },
   );
 }

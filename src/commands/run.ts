@@ -23,7 +23,11 @@ export function registerRun(program: Command, context: CommandContext): void {
     .option('--timeout <duration>', 'stop the agent after this long (exit 124), e.g. 30m')
     .option('--stop-timeout <duration>', 'how long between SIGTERM and SIGKILL when stopping it, e.g. 30s', '10')
     .option('--rm', 'remove the container and its home volume afterwards (a branch with new commits always stays)')
-    .option('--result-file <file>', 'also write the result JSON to this file (always, even on failure)');
+    .option('--result-file <file>', 'also write the result JSON to this file (always, even on failure)')
+    .option(
+      '--require-changes',
+      'fail (exit 13) when the agent exits 0 having changed nothing (no commit, no uncommitted file)',
+    );
   addEnvOptions(run, 'set an environment variable (repeatable)');
   addLimitOptions(run);
   addEngineOptions(run);
@@ -38,7 +42,8 @@ export function registerRun(program: Command, context: CommandContext): void {
 Examples:
   $ agentctl run --rm --image node:22 -- npm test
   $ agentctl run --worktree --rm --task fix-issue --input issue.md --result-file result.json
-  $ agentctl run fixer --json --timeout 30m --agent claude --worktree -- claude -p "fix the build"`,
+  $ agentctl run fixer --json --timeout 30m --agent claude --worktree -- claude -p "fix the build"
+  $ agentctl run --worktree --require-changes --task fix-issue --input issue.md --json`,
     )
     .action(async (_name: unknown, _command: unknown, _options: unknown, command: Command) => {
       const { executeRun } = await import('./run-action.js');

@@ -17,6 +17,7 @@ export type ErrorKind =
   | 'timeout'
   | 'check-failed'
   | 'resources'
+  | 'no-changes'
   | 'untrusted'
   | 'cancelled'
   | 'terminated'
@@ -107,6 +108,11 @@ export class CheckFailedError extends AgentctlError {
 /** This machine lacks what the command needs: disk space where agentctl writes. */
 export class ResourceError extends AgentctlError {
   readonly kind = 'resources';
+}
+
+/** `run --require-changes`: the agent exited 0 having changed nothing. */
+export class NoChangesError extends AgentctlError {
+  readonly kind = 'no-changes';
 }
 
 /** Interrupted by the user (SIGINT). */

@@ -29,6 +29,10 @@ export const EXIT_CODES: Readonly<Record<ErrorKind | 'ok', { code: number; meani
     code: 12,
     meaning: 'This machine lacks what the command needs: no space left on the disk agentctl writes to.',
   },
+  'no-changes': {
+    code: 13,
+    meaning: '`run --require-changes`: the agent exited 0 but changed nothing (no commits, no uncommitted files).',
+  },
   timeout: { code: 124, meaning: 'A timeout expired (`run --timeout`, `wait --timeout`, `start --wait-timeout`).' },
   cancelled: { code: 130, meaning: 'Interrupted by SIGINT (Ctrl-C); anything half-made was cleaned up.' },
   terminated: { code: 143, meaning: 'Stopped by SIGTERM; anything half-made was cleaned up.' },

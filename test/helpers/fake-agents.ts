@@ -10,7 +10,7 @@ import { removeLocal } from './image-registry.js';
  * sessions (the profile's `sessions` path under $HOME) and prints `<tool>: fresh session ID` or,
  * given the profile's resume flags, `<tool>: resumed session ID (turn N)` — failing like the real
  * ones when there is nothing to resume. In print mode (-p, exec, run) it works on the prompt (the
- * last argument): `commit` commits a file, `change` leaves one uncommitted, then it prints a line
+ * last argument): `commit` commits a file, `draft` leaves one uncommitted, then it prints a line
  * and a JSON result like Claude Code's `--output-format json` (`malformed`: a broken one, `nojson`:
  * none, `fail`: exit 4).
  */
@@ -47,7 +47,7 @@ fi
 [ "$print" = yes ] || exit 0
 case $last in
   *commit*) echo "work of $tool" > work.txt && git add work.txt && git commit -q -m "work of $tool" ;;
-  *change*) echo "draft of $tool" > draft.txt ;;
+  *draft*) echo "draft of $tool" > draft.txt ;;
 esac
 echo "$tool worked on: $last"
 case $last in

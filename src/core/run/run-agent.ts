@@ -19,6 +19,7 @@ import { openRunLog, pumpOutput, type RunOutputSinks } from './run-output.js';
 import { fetchWorktreeReport, type RunResult, type WorktreeReport } from './run-result.js';
 import { removeRunLeftovers } from './run-cleanup.js';
 import { INPUT_DIR, type TaskPlan } from './run-task.js';
+import { createOutputTail, findNoChanges, parseAgentReport, requireChangesNeedsGit } from './agent-result.js';
 
 export interface RunAgentDeps extends StartAgentDeps {
   output: RunOutputSinks;
@@ -43,6 +44,8 @@ export interface RunAgentOptions {
   stopTimeoutSeconds: number;
   /** Remove the container and its home volume afterwards (never a branch with new commits). */
   remove: boolean;
+  /** Fail with RUN_NO_CHANGES when the agent exits 0 with no commit and no uncommitted file. */
+  requireChanges?: boolean;
 }
 
 /** The result, and the error that ended the run early (timeout, signal), for the caller to raise. */
@@ -84,6 +87,10 @@ export async function runAgent(deps: RunAgentDeps, options: RunAgentOptions): Pr
   const runtime = await deps.runtime();
   // Every writing agent on a git checkout has its own repository; the report reads it in the user's.
   const location = getWorktreeLocation(pending.labels);
+  if (options.requireChanges && !location) {
+    await pending.discard();
+    throw requireChangesNeedsGit(pending.workspace);
+  }
   const base = pending.labels[LABELS.base];
   const git = location ? await getGitFor(deps.worktrees, location.commonDir) : undefined;
   let log;
@@ -92,6 +99,15 @@ export async function runAgent(deps: RunAgentDeps, options: RunAgentOptions): Pr
   let pumped: Promise<void>;
   let connection;
   let starting = false;
+  // The end of stdout, where an agent prints its own result (Claude Code's --output-format json).
+  const tail = createOutputTail();
+  const sinks = {
+    stdout: (text: string) => {
+      tail.push(text);
+      deps.output.stdout(text);
+    },
+    stderr: (text: string) => deps.output.stderr(text),
+  };
   try {
     if (options.plan.input) await copyInput(runtime, pending, options.plan.input.content);
     log = await openRunLog(deps.logDir, name, new Date(startedAt));
@@ -99,7 +115,7 @@ export async function runAgent(deps: RunAgentDeps, options: RunAgentOptions): Pr
     // Wait and attach before starting: neither the first output nor a quick exit can be missed.
     exited = runtime.waitContainerExit(pending.id, waiting.signal).catch(() => undefined);
     connection = await runtime.attachContainer(pending.id, { stdin: false });
-    pumped = pumpOutput(connection, deps.output, runLog, deps.mask, deps.secrets);
+    pumped = pumpOutput(connection, sinks, runLog, deps.mask, deps.secrets);
     deps.signal?.throwIfAborted();
     starting = true;
     // start() removes what it created itself when it fails.
@@ -150,14 +166,14 @@ export async function runAgent(deps: RunAgentDeps, options: RunAgentOptions): Pr
       keepBranch: options.start.branch !== undefined,
     });
   }
-  const failure =
+  const stopped =
     ended.kind === 'timeout'
       ? timeoutError(name, options.timeoutMs ?? 0)
       : ended.kind === 'signal'
         ? ended.reason
         : undefined;
   const result: RunResult = {
-    ok: exitCode === 0 && failure === undefined,
+    ok: exitCode === 0 && stopped === undefined,
     agent: name,
     exitCode,
     durationMs: clock() - startedAt,
@@ -171,7 +187,10 @@ export async function runAgent(deps: RunAgentDeps, options: RunAgentOptions): Pr
       : {}),
     removed: options.remove,
     ...(worktree ? { worktree } : {}),
+    ...parseAgentReport(tail.text()),
   };
+  const failure = stopped ?? (options.requireChanges ? findNoChanges(result) : undefined);
+  if (failure) result.ok = false;
   return { result, ...(failure ? { failure } : {}) };
 }
 

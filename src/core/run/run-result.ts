@@ -22,6 +22,10 @@ export interface RunResult {
   /** True when --rm removed the container and its home volume. */
   removed: boolean;
   worktree?: WorktreeReport;
+  /** The agent's own result document: the last JSON object line of its stdout (agent-result.ts). */
+  agentResult?: Record<string, unknown>;
+  /** The session id the agent reported (Claude Code's `session_id`, …), to resume it later. */
+  sessionId?: string;
 }
 
 export interface WorktreeReport {
