@@ -91,6 +91,26 @@ export class CommandContext {
       this.io.debug(
         `using ${connected.runtime.kind} ${connected.runtime.version.version} at ${connected.runtime.endpoint.url} (${connected.detected.strategy})`,
       );
+      // A start killed half-way against this engine left an agent behind: remove it now.
+      const { recoverStartsOn } = await import('../core/agents/recover-starts.js');
+      const { getDataDir } = await import('../config/paths.js');
+      // A data dir that cannot be used (relative) is the start's to report, not every command's.
+      const dataDir = (() => {
+        try {
+          return getDataDir(config, this.env, this.homedir);
+        } catch {
+          return undefined;
+        }
+      })();
+      if (dataDir)
+        await recoverStartsOn(connected.runtime, {
+          dataDir,
+          env: this.env,
+          ...(typeof process.getuid === 'function'
+            ? { processUser: { uid: process.getuid(), gid: process.getgid!() } }
+            : {}),
+          log: (message) => this.io.info(message),
+        });
       return connected;
     })();
     return this.runtimePromise;

@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +115,55 @@ describe(`Ctrl-C during a start (${f.engineName})`, () => {
       await proxy.close();
     }
   });
+});
+
+// Issue 16: killing the engine (or agentctl) during `start` left a half-made agent. The start now
+// journals what it made (<data dir>/starts/); the next agentctl that reaches the engine removes it.
+describe(`agentctl killed (SIGKILL) between create and start (${f.engineName})`, () => {
+  it('the next agentctl contact with the engine removes the half-made agent, and only it', async () => {
+    const proxy = await engineProxy(enginePath, join(tmpdir(), `agentctl-flt-kill-${suffix}.sock`));
+    const data = mkdtempSync(join(tmpdir(), 'agentctl-flt-journal-'));
+    try {
+      const name = f.agentName('killed');
+      const survivor = f.agentName('intact');
+      const env = { NO_COLOR: '1', AGENTCTL_DATA_DIR: data };
+      const kept = await runCli(
+        ['--host', proxy.host, '--json', 'start', survivor, '-d', '--workspace', f.workspace(), ...sleeper],
+        { env },
+      );
+      expect(kept.exitCode, kept.stderr).toBe(0);
+      // The start request never reaches the engine, and agentctl dies before it can clean up.
+      const cut = proxy.cutOn(/^POST \S*\/containers\/[^/]+\/start/);
+      const child = execa(
+        process.execPath,
+        [BIN, '--host', proxy.host, 'start', name, '-d', '--workspace', f.workspace(), ...sleeper],
+        {
+          env,
+          reject: false,
+          timeout: 60_000,
+        },
+      );
+      await cut;
+      child.kill('SIGKILL');
+      await child;
+      proxy.up();
+      expect(await f.containerExists(`agentctl-${name}`)).toBe(true); // half-made: created, never started
+      expect(readdirSync(join(data, 'starts'))).toHaveLength(1);
+      const ls = await runCli(['--host', proxy.host, 'ls', '--all'], { env });
+      expect(ls.exitCode, ls.stderr).toBe(0);
+      expect(ls.stderr).toContain(`removed agent ${name}`);
+      expect(ls.stdout).not.toContain(name);
+      expect(await f.containerExists(`agentctl-${name}`)).toBe(false);
+      expect(await f.volumeExists(`agentctl-${name}-home`)).toBe(false);
+      expect(existsSync(join(data, 'starts'))).toBe(false);
+      // The agent whose start finished is untouched.
+      expect((await f.docker.getContainer(`agentctl-${survivor}`).inspect()).State.Running).toBe(true);
+      expect((await runCli(['--host', proxy.host, 'rm', '--force', '--volumes', survivor], { env })).exitCode).toBe(0);
+    } finally {
+      await proxy.close();
+      rmSync(data, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
 
 describe(`two starts race for one name (${f.engineName})`, () => {

@@ -21,6 +21,8 @@ import { startOutcome, waitUntilRunning, type StartOutcome } from './wait-runnin
 import { AGENT_FILTER } from './agent-lookup.js';
 import { prepareAgentWorkspace } from '../worktree/prepare-agent-workspace.js';
 import { confirmSoleWriter } from '../worktree/checkout-claim.js';
+import { getDataDir } from '../../config/paths.js';
+import { openStartJournal } from './start-journal.js';
 import { announceLoosenings, checkAgainstEngine, checkCreated, checkMountedWorkspace } from './start-checks.js';
 import type { Loosening } from './loosenings.js';
 import { getRecordedImage, type ImageFacts } from './recorded-image.js';
@@ -252,9 +254,19 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
 
   let createdVolume = false;
   let id: string | undefined;
+  // What this start makes is journalled: a start killed half-way is cleaned up by the next agentctl.
+  const journal = await openStartJournal(
+    getDataDir(deps.config, deps.env, deps.homedir ?? homedir()),
+    name,
+    runtime.endpoint.url,
+  ).catch(async (error: unknown) => {
+    await agentWorkspace.discard();
+    throw error;
+  });
   const discard = async () => {
     await cleanUp(runtime, id, createdVolume ? volume : undefined, deps.log);
     await agentWorkspace.discard();
+    await journal.close();
   };
   let spec;
   try {
@@ -291,7 +303,9 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       await checkMountedWorkspace(deps, runtime, info, agentWorkspace.workspace, Boolean(options.allowUnsafeWorkspace));
     createdVolume = await runtime.createVolume(volume, agentLabels(input, 'home'));
     deps.log(createdVolume ? `created volume ${volume}` : `reusing volume ${volume}`);
+    await journal.record({ createdVolume });
     id = (await runtime.createContainer(spec)).id;
+    await journal.record({ container: id });
     deps.log(`created container ${container} (${id.slice(0, 12)})`);
     await checkCreated(deps, runtime, id, ociRuntime);
     if (runtime.capabilities.bindMounts) confirmSoleWriter({ name, labels: spec.labels }, await listAgents());
@@ -324,6 +338,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     async start(mode) {
       try {
         await runtime.startContainer(createdId, { signal: deps.signal, timeoutMs: options.waitTimeoutMs });
+        await journal.close();
         if (mode === 'attached') return base;
         const details = await waitUntilRunning(
           { runtime, signal: deps.signal },

@@ -109,12 +109,12 @@ async function isStale(lockPath: string, staleMs: number): Promise<boolean> {
   return holder !== undefined && holder.host === hostname() && !isProcessAlive(holder.pid);
 }
 
-function isProcessAlive(pid: number): boolean {
+/** Whether process `pid` of this host exists (EPERM: it does, as another user's). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    // EPERM: it exists, as another user's process.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

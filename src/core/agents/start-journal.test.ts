@@ -1,0 +1,94 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStartJournal, recoverInterruptedStarts, type RecoveryDeps } from './start-journal.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function dataDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'agentctl-journal-'));
+  dirs.push(dir);
+  return path.join(dir, 'data');
+}
+const ENGINE = 'unix:///run/engine.sock';
+const deadPid = () =>
+  Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }));
+
+function plant(data: string, entry: object): void {
+  const journal = path.join(data, 'starts');
+  execFileSync('mkdir', ['-p', journal]);
+  const key = createHash('sha256').update(ENGINE).digest('hex').slice(0, 12);
+  writeFileSync(path.join(journal, `${key}-${(entry as { name: string }).name}.json`), JSON.stringify(entry));
+}
+
+function recovery(data: string, containers: Record<string, { id: string; state: string; managed: boolean }>) {
+  const calls: string[] = [];
+  const deps: RecoveryDeps = {
+    dataDir: data,
+    engine: ENGINE,
+    inspect: async (name) => containers[name],
+    removeAgent: async (name, volume) => void calls.push(`rm ${name}${volume ? ' --volumes' : ''}`),
+    removeVolume: async (name) => void calls.push(`volume rm ${name}`),
+    log: () => undefined,
+  };
+  return { deps, calls };
+}
+
+describe('start journal', () => {
+  it('a start that ends leaves nothing: the journal and the directories it made are gone', async () => {
+    const data = dataDir();
+    const journal = await openStartJournal(data, 'a', ENGINE);
+    await journal.record({ createdVolume: true, container: 'c1' });
+    expect(readdirSync(path.join(data, 'starts'))).toHaveLength(1);
+    await journal.close();
+    expect(existsSync(data)).toBe(false);
+  });
+
+  it('the next contact removes the never-started container of a killed start (and its new volume)', async () => {
+    const data = dataDir();
+    const journal = await openStartJournal(data, 'half', ENGINE);
+    await journal.record({ createdVolume: true, container: 'c1' });
+    // The process that wrote it is gone (its pid swapped for a dead one).
+    const file = path.join(data, 'starts', readdirSync(path.join(data, 'starts'))[0]!);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'half',
+        engine: ENGINE,
+        pid: deadPid(),
+        host: hostname(),
+        createdVolume: true,
+        container: 'c1',
+      }),
+    );
+    const { deps, calls } = recovery(data, { half: { id: 'c1', state: 'created', managed: true } });
+    expect(await recoverInterruptedStarts(deps)).toEqual(['half']);
+    expect(calls).toEqual(['rm half --volumes']);
+    expect(existsSync(path.join(data, 'starts'))).toBe(false);
+  });
+
+  it('leaves alone a live start, another engine, a started agent and a container of another start', async () => {
+    const data = dataDir();
+    const dead = deadPid();
+    const base = { engine: ENGINE, host: hostname(), createdVolume: true };
+    plant(data, { ...base, name: 'live', pid: process.pid, container: 'c1' });
+    plant(data, { ...base, name: 'started', pid: dead, container: 'c2' });
+    plant(data, { ...base, name: 'replaced', pid: dead, container: 'c3' });
+    const { deps, calls } = recovery(data, {
+      live: { id: 'c1', state: 'created', managed: true },
+      started: { id: 'c2', state: 'running', managed: true },
+      replaced: { id: 'other', state: 'created', managed: true },
+    });
+    // Journals of another engine are in files of another key: not even read.
+    expect(await recoverInterruptedStarts({ ...deps, engine: 'unix:///other.sock' })).toEqual([]);
+    expect(await recoverInterruptedStarts(deps)).toEqual([]);
+    expect(calls).toEqual([]);
+    // Only the live start's journal stays (the others are settled: nothing of theirs to remove).
+    expect(readdirSync(path.join(data, 'starts'))).toEqual([expect.stringMatching(/-live\.json$/)]);
+  });
+});
