@@ -32,6 +32,8 @@ export type MirrorOutcome =
   | 'unchanged'
   /** Moved by the user since agentctl last set it: left alone. */
   | 'diverged'
+  /** Deleted by the user since agentctl made it: not made again. */
+  | 'deleted'
   /** Checked out in one of the user's worktrees: left alone. */
   | 'checked-out'
   /** The agent's repository no longer exists. */
@@ -113,6 +115,8 @@ export async function syncAgentRepository(
   const agentTip = refs.get(`${prefix}heads/${location.branch}`);
   const mirrored = refs.get(`${prefix}mirror`);
   if (!agentTip || agentTip.commit === user?.commit) return { refs, mirror: 'unchanged' };
+  // agentctl made the branch (and recorded it) and the user deleted it since: it stays deleted.
+  if (!user && mirrored) return { refs, mirror: 'deleted' };
   if (user?.checkedOutAt) return { refs, mirror: 'checked-out' };
   if (user && user.commit !== mirrored?.commit) return { refs, mirror: 'diverged' };
   const { updateRefs } = await import('./agent-repository.js');
