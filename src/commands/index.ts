@@ -19,6 +19,7 @@ import { registerMerge } from './merge.js';
 import { registerApply } from './apply.js';
 import { registerCp } from './cp.js';
 import { registerStats } from './stats.js';
+import { registerInspect } from './inspect.js';
 import { registerImage } from './image.js';
 import { registerRun } from './run.js';
 import { registerWait } from './wait.js';
@@ -46,6 +47,7 @@ export const COMMANDS: ReadonlyArray<(program: Command, context: CommandContext)
   registerApply,
   registerCp,
   registerStats,
+  registerInspect,
   registerImage,
   registerRun,
   registerWait,

@@ -23,4 +23,20 @@ export const LABELS = {
   kind: 'io.agentctl.kind',
 } as const;
 
+/**
+ * Where the labels a user gives (`start --label KEY=VALUE`) live: `io.agentctl.label.KEY`, a
+ * namespace none of agentctl's own labels uses, so a user's key can never set one of them.
+ */
+export const USER_LABEL_PREFIX = 'io.agentctl.label.';
+
+/** The labels a user gave (`io.agentctl.label.KEY` → `KEY`). */
+export function getUserLabels(labels: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(labels)
+      .filter(([key]) => key.startsWith(USER_LABEL_PREFIX))
+      .map(([key, value]) => [key.slice(USER_LABEL_PREFIX.length), value])
+      .sort(([a], [b]) => a!.localeCompare(b!)),
+  );
+}
+
 export const CONTAINER_PREFIX = 'agentctl-';
