@@ -20,7 +20,9 @@ export type AgentFlags = Pick<
   | 'worktree'
   | 'branch'
   | 'base'
+  | 'egress'
 > & {
+  allow?: string[];
   env?: string[];
   envFile?: string[];
   secret?: string[];
@@ -60,10 +62,21 @@ export function addLimitOptions(command: Command): Command {
     .option('--pids-limit <n>', 'process limit (default 512)');
 }
 
-/** --network, --pull, --use-local-image */
+/** --network, --egress, --allow, --pull, --use-local-image */
 export function addEngineOptions(command: Command): Command {
   return command
     .option('--network <name>', 'engine network to join')
+    .addOption(
+      new Option(
+        '--egress <policy>',
+        'where the agent may connect: open, allowlist (only --allow hosts, through the egress gateway), learn (any, recorded), none (default: config egress.policy, else open)',
+      ).choices(['open', 'allowlist', 'learn', 'none']),
+    )
+    .option(
+      '--allow <host[:port]>',
+      'a host an allowlist agent may reach, *.example.com for subdomains (repeatable)',
+      collect,
+    )
     .addOption(new Option('--pull <policy>', 'when to pull the image').choices(['missing', 'always', 'never']))
     .option('--use-local-image', 'prefer the local development image');
 }
@@ -90,6 +103,8 @@ export function sharedStartOptions(flags: AgentFlags) {
     memory: flags.memory,
     pidsLimit: flags.pidsLimit,
     network: flags.network,
+    egress: flags.egress,
+    allow: flags.allow ?? [],
     pull: flags.pull,
     useLocalImage: flags.useLocalImage,
     worktree: flags.worktree,

@@ -23,6 +23,7 @@ function agent(overrides: Partial<AgentListing>): AgentListing {
     workspace: '/home/dev/project',
     branch: null,
     readOnly: false,
+    egress: { policy: 'open', allow: [] },
     limits: { cpus: 2, memory: 4 * 1024 ** 3, pidsLimit: 512, enforced: true },
     ...overrides,
   };
@@ -46,6 +47,7 @@ describe('agentctl ls, as text (golden)', () => {
       agent({
         name: 'wt',
         uptimeSeconds: 59,
+        egress: { policy: 'allowlist', allow: ['api.anthropic.com'] },
         workspace: '/home/dev/agentctl/worktrees/project-1a2b3c4d/wt',
         branch: 'agent/wt',
         worktree: { path: '/w', uncommitted: 3, unmerged: 2, unpushed: 0, upstream: null },
@@ -64,12 +66,12 @@ describe('agentctl ls, as text (golden)', () => {
     ];
     expect(agentTable(agents, plain).join('\n')).toBe(
       [
-        'NAME        STATE                     HEALTH   UPTIME  IMAGE             WORKSPACE                                         BRANCH                                 CPUS     MEMORY   PIDS',
-        'fixer       running                   healthy  1h6m    agent:0.1.0       /home/dev/project                                 -                                      2        4g       512',
-        'reviewer-2  exited (137, OOM killed)  -        -       agent-node:1.2.3  /home/dev/project (ro)                            -                                      -        -        -',
-        'wt          running                   -        59s     agent:0.1.0       /home/dev/agentctl/worktrees/project-1a2b3c4d/wt  agent/wt (3 uncommitted, +2 unmerged)  2        4g       512',
-        'pending     created (Unschedulable)   -        -       agent:0.1.0       /home/dev/project                                 -                                      2        4g       512',
-        'rootless    running                   -        1d1h    agent:0.1.0       /home/dev/project                                 -                                      ignored  ignored  ignored',
+        'NAME        STATE                     HEALTH   UPTIME  IMAGE             WORKSPACE                                         BRANCH                                 EGRESS     CPUS     MEMORY   PIDS',
+        'fixer       running                   healthy  1h6m    agent:0.1.0       /home/dev/project                                 -                                      open       2        4g       512',
+        'reviewer-2  exited (137, OOM killed)  -        -       agent-node:1.2.3  /home/dev/project (ro)                            -                                      open       -        -        -',
+        'wt          running                   -        59s     agent:0.1.0       /home/dev/agentctl/worktrees/project-1a2b3c4d/wt  agent/wt (3 uncommitted, +2 unmerged)  allowlist  2        4g       512',
+        'pending     created (Unschedulable)   -        -       agent:0.1.0       /home/dev/project                                 -                                      open       2        4g       512',
+        'rootless    running                   -        1d1h    agent:0.1.0       /home/dev/project                                 -                                      open       ignored  ignored  ignored',
       ].join('\n'),
     );
   });
@@ -84,9 +86,9 @@ describe('agentctl ls, as text (golden)', () => {
       { bold },
     );
     expect(lines).toEqual([
-      '<b>NAME  STATE    HEALTH  UPTIME  IMAGE        WORKSPACE        BRANCH  CPUS  MEMORY  PIDS</b>',
-      'a     running  -       5s      agent:0.1.0  /home/用户/项目  -       2     4g      512',
-      'b     running  -       5s      agent:0.1.0  /w               -       2     4g      512',
+      '<b>NAME  STATE    HEALTH  UPTIME  IMAGE        WORKSPACE        BRANCH  EGRESS  CPUS  MEMORY  PIDS</b>',
+      'a     running  -       5s      agent:0.1.0  /home/用户/项目  -       open    2     4g      512',
+      'b     running  -       5s      agent:0.1.0  /w               -       open    2     4g      512',
     ]);
   });
 });

@@ -6,7 +6,7 @@ import { renderTable } from '../io/table.js';
 /** The lines `agentctl ls` prints for the agents: a bold header, one row per agent. */
 export function agentTable(agents: readonly AgentListing[], style: Pick<Io['style'], 'bold'>): string[] {
   const rows = [
-    ['NAME', 'STATE', 'HEALTH', 'UPTIME', 'IMAGE', 'WORKSPACE', 'BRANCH', 'CPUS', 'MEMORY', 'PIDS'],
+    ['NAME', 'STATE', 'HEALTH', 'UPTIME', 'IMAGE', 'WORKSPACE', 'BRANCH', 'EGRESS', 'CPUS', 'MEMORY', 'PIDS'],
     ...agents.map((agent) => [
       agent.name,
       agent.reason ? `${agent.state} (${agent.reason.split(':')[0]})` : formatState(agent),
@@ -15,6 +15,7 @@ export function agentTable(agents: readonly AgentListing[], style: Pick<Io['styl
       agent.imageName,
       agent.workspace + (agent.readOnly ? ' (ro)' : ''),
       formatBranch(agent),
+      agent.egress.policy,
       // Limits the engine does not enforce are not shown as if they held (`ls --json`: enforced false).
       ...(agent.limits.enforced
         ? [

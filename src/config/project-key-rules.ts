@@ -28,6 +28,8 @@ export const PROJECT_KEY_RULES = {
   // Which keys detach `attach`: at worst an inconvenience, never a loosening of confinement.
   detachKeys: 'free',
   network: 'trust',
+  // Which hosts an agent reaches and where secrets go: each can send the agent's work elsewhere.
+  egress: { policy: 'trust', allow: 'trust', secrets: 'trust', gatewayImage: 'trust' },
   ociRuntime: 'trust',
   kubernetes: 'trust',
 } as const satisfies KeyRules<Config>;

@@ -8,6 +8,10 @@ const hostPattern = z.string().min(1);
 const homePath = z
   .string()
   .regex(/^(?!\/)(?!(.*\/)?\.\.(\/|$)).+$/, 'a path relative to the home directory, without ..');
+const egressPolicy = z.enum(['open', 'allowlist', 'learn', 'none']);
+const allowList = z
+  .array(z.string().min(1))
+  .describe('Hosts an allowlist agent may reach: example.com, *.example.com, with :port');
 
 const agentProfile = z
   .object({
@@ -40,7 +44,10 @@ const agentProfile = z
     state: z.array(homePath).optional().describe('Where the agent keeps its state, relative to its home'),
     sessions: homePath.optional().describe('Where its sessions are, relative to its home (start --continue)'),
     egress: z
-      .object({ allow: z.array(hostPattern).optional().describe('Hosts the agent service needs') })
+      .object({
+        policy: egressPolicy.optional().describe("This agent's egress policy (over egress.policy)"),
+        allow: z.array(hostPattern).optional().describe('Hosts the agent service needs'),
+      })
       .strict()
       .optional(),
   })
@@ -96,6 +103,27 @@ export const configSchema = z
     // security one; checked by the attach command, which names this key when it is malformed.
     detachKeys: z.string().min(1).optional().describe('Keys that detach `attach` and `start` (default "ctrl-\\")'),
     network: z.string().min(1).optional(),
+    egress: z
+      .object({
+        policy: egressPolicy.optional().describe('open (default), allowlist, learn or none'),
+        allow: allowList.optional(),
+        secrets: z
+          .record(
+            z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a secret name'),
+            z
+              .object({
+                hosts: z.array(z.string().min(1)).min(1),
+                header: z.string().min(1),
+                format: z.string().min(1).optional(),
+              })
+              .strict(),
+          )
+          .optional()
+          .describe('More secrets bound to services: the gateway injects them into requests to these hosts'),
+        gatewayImage: z.string().min(1).optional().describe('Image (with node) the egress gateway runs'),
+      })
+      .strict()
+      .optional(),
     ociRuntime: z.string().min(1).optional(),
     kubernetes: z
       .object({

@@ -21,6 +21,10 @@ export const LABELS = {
   /** Why the engine does not enforce the agent's limits (limits-enforcement.ts); absent when it does. */
   limitsIgnored: 'io.agentctl.limits-ignored',
   kind: 'io.agentctl.kind',
+  /** The agent's egress policy (open, allowlist, learn, none); absent on agents made before it: open. */
+  egress: 'io.agentctl.egress',
+  /** Its allowlist, comma-separated (allowlist and learn). */
+  egressAllow: 'io.agentctl.egress-allow',
 } as const;
 
 /**

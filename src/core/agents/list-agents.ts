@@ -2,6 +2,8 @@ import { LABELS } from '../../shared/labels.js';
 import type { ContainerDetails } from '../../runtime/container-operations.js';
 import { agentNameFromDetails, lookupAllAgents, type LookupRuntime } from './agent-lookup.js';
 import type { AgentWorktreeDeps } from '../worktree/agent-worktrees.js';
+import type { EgressPolicy } from '../../egress/contract.js';
+import { getRecordedEgress } from '../egress/agent-egress.js';
 
 export interface AgentListing {
   name: string;
@@ -30,6 +32,8 @@ export interface AgentListing {
   workspace: string;
   branch: string | null;
   readOnly: boolean;
+  /** Its egress policy and, with allowlist or learn, the hosts allowed (src/core/egress). */
+  egress: { policy: EgressPolicy; allow: string[] };
   /**
    * The limits asked for; `enforced: false` (with `ignoredBecause`) when the engine holds the agent
    * to none of them (rootless on cgroup v1: limits-enforcement.ts).
@@ -104,6 +108,10 @@ export function toListing(details: ContainerDetails, now: number): AgentListing 
     workspace: details.labels[LABELS.workspace] ?? '',
     branch: details.labels[LABELS.branch] ?? null,
     readOnly: details.labels[LABELS.readOnly] === 'true',
+    egress: {
+      policy: getRecordedEgress(details.labels),
+      allow: (details.labels[LABELS.egressAllow] ?? '').split(',').filter(Boolean),
+    },
     limits: {
       cpus: details.hostConfig.nanoCpus ? details.hostConfig.nanoCpus / 1e9 : null,
       memory: details.hostConfig.memory || null,

@@ -48,6 +48,7 @@ const prepared = (extra: Partial<PreparedStart> = {}): PreparedStart => ({
   secrets: [],
   capabilities: [],
   limits: { cpus: 2, memory: 4 * 1024 ** 3, pidsLimit: 512 },
+  egress: { policy: 'open', allow: [], bindings: new Map() },
   ...extra,
 });
 const flags = (extra: Partial<StartAgentOptions>, prep: Partial<PreparedStart> = {}) =>

@@ -4,6 +4,7 @@ import { LABELS } from '../../shared/labels.js';
 import type { ContainerDetails } from '../../runtime/container-operations.js';
 import { formatMemory } from './limits.js';
 import { findLoosenings } from './loosenings.js';
+import { getRecordedEgress } from '../egress/agent-egress.js';
 import type { PreparedStart, StartAgentOptions } from './start-options.js';
 
 /** A setting given to `start NAME` that the existing (stopped) agent NAME was not created with. */
@@ -80,6 +81,13 @@ export function findRequestedChanges(
   if (options.network !== undefined && facts.network !== options.network) {
     changes.push({ flag: '--network', was: facts.network || 'default', asked: options.network });
   }
+  const egress = getRecordedEgress(labels);
+  if (options.egress !== undefined && options.egress !== egress)
+    changes.push({ flag: '--egress', was: egress, asked: options.egress });
+  const allowed = new Set((labels[LABELS.egressAllow] ?? '').split(',').filter(Boolean));
+  const newAllow = prepared.egress.allow.filter((entry) => !allowed.has(entry));
+  if ((options.allow ?? []).length > 0 && newAllow.length > 0)
+    changes.push({ flag: '--allow', was: [...allowed].join(',') || 'none', asked: newAllow.join(',') });
   const hasWorktree = Boolean(labels[LABELS.worktree]);
   if (options.worktree === true && !hasWorktree) changes.push({ flag: '--worktree', was: 'no worktree' });
   if (options.worktree === false && hasWorktree)

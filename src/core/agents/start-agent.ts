@@ -26,6 +26,7 @@ import { openStartJournal } from './start-journal.js';
 import { announceLoosenings, checkAgainstEngine, checkCreated, checkMountedWorkspace } from './start-checks.js';
 import type { Loosening } from './loosenings.js';
 import { getRecordedImage, type ImageFacts } from './recorded-image.js';
+import { checkEgressSupported, egressLabels } from '../egress/agent-egress.js';
 
 export interface ResolvedAgentImage {
   reference: string;
@@ -111,6 +112,7 @@ export async function startAgent(deps: StartAgentDeps, options: StartAgentOption
 export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOptions): Promise<PendingAgent> {
   const prepared = await prepareStart(deps, options);
   const runtime = await deps.runtime();
+  checkEgressSupported(runtime, prepared.egress);
   const name = prepared.name;
   const container = containerName(name);
   const volume = homeVolumeName(name);
@@ -274,7 +276,11 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       name,
       workspace: agentWorkspace.workspace,
       extraMounts: agentWorkspace.mounts,
-      extraLabels: { ...agentWorkspace.labels, ...(limitsIgnored ? { [LABELS.limitsIgnored]: limitsIgnored } : {}) },
+      extraLabels: {
+        ...agentWorkspace.labels,
+        ...(limitsIgnored ? { [LABELS.limitsIgnored]: limitsIgnored } : {}),
+        ...egressLabels(prepared.egress),
+      },
       readOnly: options.readOnly,
       image: { reference: image.reference, id: image.id, digest: image.digest ?? undefined, source: image.source },
       command: prepared.command,
@@ -289,7 +295,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       sshSocket: prepared.sshSocket,
       selinux,
       ociRuntime,
-      network: options.network ?? deps.config.network,
+      network: prepared.egress.policy === 'none' ? 'none' : (options.network ?? deps.config.network),
       cliVersion: BUILD_INFO.version,
       tty: options.tty ?? true,
     };

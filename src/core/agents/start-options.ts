@@ -10,6 +10,8 @@ import { resolveLimits, type Limits } from './limits.js';
 import { resolveSecrets, type Secret } from './secrets.js';
 import { checkWorkspaceSafety } from './workspace-safety.js';
 import { DURATION_FORMS } from '../../shared/duration.js';
+import type { EgressPolicy } from '../../egress/contract.js';
+import { resolveEgress, type EgressChoice } from '../egress/egress-policy.js';
 
 export interface StartAgentOptions {
   name?: string;
@@ -28,6 +30,10 @@ export interface StartAgentOptions {
   dockerAccess: 'none' | 'socket';
   ociRuntime?: string;
   network?: string;
+  /** `--egress` (undefined: the profile's, the config's, else open); see src/core/egress. */
+  egress?: EgressPolicy;
+  /** `--allow` entries. */
+  allow?: string[];
   pull?: 'missing' | 'always' | 'never';
   useLocalImage?: boolean;
   /** How long to wait for running (and healthy), in milliseconds. */
@@ -63,6 +69,8 @@ export interface PreparedStart {
   limits: Limits;
   capabilities: string[];
   sshSocket?: string;
+  /** The egress policy, its allowlist and the secrets bound to services. */
+  egress: EgressChoice;
 }
 
 export interface PrepareDeps {
@@ -174,9 +182,21 @@ export async function prepareStart(deps: PrepareDeps, options: StartAgentOptions
       hint: `Drop --env ${leaked[0]}: the agent reads it from /run/secrets/${leaked[0]} (${leaked[0]}_FILE)`,
     });
   }
+  const egress = resolveEgress({
+    policy: options.egress,
+    allow: options.allow ?? [],
+    profile: profile?.egress,
+    profileName: agent,
+    credentials: profile?.credentials,
+    config,
+    network: options.network,
+    dockerAccess: options.dockerAccess,
+    secrets: secrets.map((secret) => secret.name),
+  });
   return {
     name,
     workspace,
+    egress,
     ...('overridden' in safety && safety.overridden ? { unsafeWorkspace: safety.overridden } : {}),
     ...('refused' in safety ? { workspaceRefused: safety.refused } : {}),
     workspaceOwner,

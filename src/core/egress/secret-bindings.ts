@@ -1,0 +1,58 @@
+import type { Config } from '../../config/schema.js';
+import { ConfigError } from '../../shared/errors.js';
+import { normaliseAllowList } from './allow-entry.js';
+
+/** Where a secret may go: the proxy puts the real value into `header` of requests to `hosts` only. */
+export interface SecretBinding {
+  hosts: string[];
+  /** Lower case. */
+  header: string;
+  /** `{value}` stands for the secret. */
+  format: string;
+}
+
+/**
+ * The services agentctl knows a secret of by its name. A secret named here and given to an agent
+ * whose egress policy is `allowlist` or `learn` never enters the agent: it gets a placeholder.
+ */
+export const KNOWN_BINDINGS: Readonly<Record<string, SecretBinding>> = {
+  ANTHROPIC_API_KEY: { hosts: ['api.anthropic.com'], header: 'x-api-key', format: '{value}' },
+  CLAUDE_CODE_OAUTH_TOKEN: { hosts: ['api.anthropic.com'], header: 'authorization', format: 'Bearer {value}' },
+  OPENAI_API_KEY: { hosts: ['api.openai.com'], header: 'authorization', format: 'Bearer {value}' },
+  GEMINI_API_KEY: { hosts: ['generativelanguage.googleapis.com'], header: 'x-goog-api-key', format: '{value}' },
+  GITHUB_TOKEN: { hosts: ['github.com', 'api.github.com'], header: 'authorization', format: 'Bearer {value}' },
+  GH_TOKEN: { hosts: ['github.com', 'api.github.com'], header: 'authorization', format: 'Bearer {value}' },
+};
+
+const HEADER = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+
+type ConfiguredBinding = { hosts: string[]; header: string; format?: string };
+
+/**
+ * The binding of secret NAME: the agent profile's `credentials.NAME`, then the config's
+ * `egress.secrets.NAME` (each checked: host patterns, a header name, a format holding `{value}`),
+ * then the table above; undefined for any other name.
+ */
+export function getSecretBinding(
+  name: string,
+  config: Pick<Config, 'egress'>,
+  profile?: { name: string; credentials?: Record<string, ConfiguredBinding> },
+): SecretBinding | undefined {
+  const fromProfile = profile?.credentials?.[name];
+  const configured = fromProfile ?? config.egress?.secrets?.[name];
+  if (configured) {
+    const where = fromProfile ? `agents.${profile!.name}.credentials.${name}` : `egress.secrets.${name}`;
+    const header = configured.header.toLowerCase();
+    if (!HEADER.test(header)) throw bindingError(where, `"${configured.header}" is not a header name`);
+    const format = configured.format ?? '{value}';
+    if (!format.includes('{value}')) throw bindingError(where, 'its format must hold {value}');
+    return { hosts: normaliseAllowList(configured.hosts, `${where}.hosts`), header, format };
+  }
+  return KNOWN_BINDINGS[name];
+}
+
+function bindingError(where: string, problem: string): ConfigError {
+  return new ConfigError('CONFIG_INVALID', `Invalid configuration: ${where}: ${problem}`, {
+    hint: `Fix "${where}"; docs/configuration.md describes egress.secrets`,
+  });
+}
