@@ -148,6 +148,19 @@ await build({
   },
   logLevel: 'warning',
 });
+// The egress gateway's proxy program (src/egress/proxy/main.ts): one self-contained CommonJS file
+// that runs with plain `node` in the gateway container, without node_modules.
+await build({
+  entryPoints: ['src/egress/proxy/main.ts'],
+  outfile: `${outdir}/egress-proxy.cjs`,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minifySyntax: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
 if (process.env.AGENTCTL_BUILD_ANALYZE) {
   const { analyzeMetafile } = await import('esbuild');
   console.log(await analyzeMetafile(result.metafile, { verbose: false }));

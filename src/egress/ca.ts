@@ -37,6 +37,11 @@ function serialNumber(): string {
   return bytes.toString('hex');
 }
 
+/** PEM ending in a newline, so that PEMs can be put one after another into a chain or bundle. */
+function pem(cert: x509.X509Certificate): string {
+  return `${cert.toString('pem').trimEnd()}\n`;
+}
+
 function escapeName(value: string): string {
   return value.replace(/[^A-Za-z0-9 ._-]/g, '_').slice(0, 48);
 }
@@ -66,7 +71,7 @@ export async function createAgentCa(agent: string, now = new Date()): Promise<Ce
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) };
+  return { certPem: pem(cert), keyPem: await exportKeyPem(keys.privateKey) };
 }
 
 /** A CA loaded for signing: parse once, sign many. */
@@ -122,5 +127,5 @@ export async function createLeafCertificate(ca: LoadedCa, host: string, now = ne
       await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
     ],
   });
-  return { certPem: cert.toString('pem'), keyPem };
+  return { certPem: pem(cert), keyPem };
 }
