@@ -31,7 +31,10 @@ export function registerImageBuild(image: Command, context: CommandContext): voi
     .command('build [STACK]')
     .description('Build an image from containers/<STACK> (base, node, python, browser) through the engine')
     .option('--tag <version>', 'version to tag (also MAJOR.MINOR, MAJOR and latest for a release version)')
-    .option('--repository <repo>', 'repository to tag into (default: the configured agent repository)')
+    .option(
+      '--repository <repo>',
+      'repository to tag into (default: the configured agent repository; a stack other than base: <repo>-<stack>; a directory of yours: exactly <repo>)',
+    )
     .option('--base-image <ref>', 'the BASE_IMAGE build argument')
     .option('--build-arg <key=value>', 'a build argument (repeatable)', collect, [])
     .option(
@@ -66,6 +69,9 @@ export function registerImageBuild(image: Command, context: CommandContext): voi
             stack: stack ?? 'base',
             version,
             repository: options.repository ?? agentImageScope(config).repository,
+            ...(options.repository === undefined
+              ? {}
+              : { explicitRepository: true, agentRepository: agentImageScope(config).repository }),
             buildArgs: parseBuildArgs(options.buildArg),
             extraCa: options.extraCa,
             noCache: !options.cache,

@@ -41,6 +41,13 @@ export interface BuildRequest {
   stack: string;
   version: string;
   repository: string;
+  /**
+   * `repository` was given by the user (`--repository`): a directory of the user's is tagged into
+   * it as it is (not `<repository>-<directory>`), and its default BASE_IMAGE is `agentRepository`'s.
+   */
+  explicitRepository?: boolean;
+  /** The configured agent repository (BASE_IMAGE of a user's directory tagged into an explicit repository). */
+  agentRepository?: string;
   baseImage?: string;
   buildArgs?: Record<string, string>;
   /** PEM files trusted at build time (added to the context's extra-ca/). */
@@ -108,7 +115,8 @@ function contextDir(deps: BuildDeps, stack: string): { dir: string; stack: strin
 /** Builds containers/<stack>/Dockerfile through the engine API and tags it; nothing is left on failure. */
 export async function buildAgentImage(deps: BuildDeps, request: BuildRequest): Promise<BuildResult> {
   const { dir, stack, shipped } = contextDir(deps, request.stack);
-  const repository = stackRepository(request.repository, stack);
+  const exact = !shipped && request.explicitRepository === true;
+  const repository = exact ? request.repository : stackRepository(request.repository, stack);
   if (parseImageReference(`${repository}:${request.version}`) === undefined) {
     throw new UsageError('IMAGE_TAG_INVALID', `"${repository}:${request.version}" is not a valid image reference`, {
       hint: 'Use a version such as 1.2.3 (or dev) with --tag',
@@ -133,7 +141,7 @@ export async function buildAgentImage(deps: BuildDeps, request: BuildRequest): P
   const buildArgs: Record<string, string> = { IMAGE_VERSION: request.version, ...request.buildArgs };
   if (request.baseImage !== undefined) buildArgs.BASE_IMAGE = request.baseImage;
   else if (stack !== 'base' && buildArgs.BASE_IMAGE === undefined)
-    buildArgs.BASE_IMAGE = `${request.repository}:${request.version}`;
+    buildArgs.BASE_IMAGE = `${exact ? (request.agentRepository ?? request.repository) : request.repository}:${request.version}`;
   const now = deps.now ?? Date.now;
   // Only agentctl's own stacks: a directory of the user's could sit in an agent's workspace.
   const revision = shipped ? await readCheckoutRevision(dir) : undefined;

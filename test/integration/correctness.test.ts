@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deadSocket, linkSocket, temporaryHome } from '../helpers/detection-home.js';
@@ -72,6 +73,33 @@ describe('an explicit DOCKER_HOST that does not answer silently fell back to ano
       expect(result.json.error.details.attempts.map((a: { endpoint: string }) => a.endpoint)).toEqual([endpoint]);
     });
   }
+
+  // Issue 16: a dead selected Docker context fell back to another engine, as DOCKER_HOST did.
+  it.each([
+    ['currentContext in ~/.docker/config.json', {}, 'the current Docker context', '`docker context use default`'],
+    ['DOCKER_CONTEXT', { DOCKER_CONTEXT: 'dead' }, 'DOCKER_CONTEXT=dead', 'unset DOCKER_CONTEXT'],
+  ] as const)(
+    'a dead Docker context selected by %s: ls fails with RUNTIME_NOT_FOUND naming it, and tries no other engine',
+    async (_how, set, setting, undo) => {
+      const docker = path.join(sandbox.home, '.docker');
+      const meta = path.join(docker, 'contexts', 'meta', createHash('sha256').update('dead').digest('hex'));
+      mkdirSync(meta, { recursive: true });
+      writeFileSync(
+        path.join(meta, 'meta.json'),
+        JSON.stringify({ Name: 'dead', Endpoints: { docker: { Host: 'unix:///nowhere' } } }),
+      );
+      if (!('DOCKER_CONTEXT' in set))
+        writeFileSync(path.join(docker, 'config.json'), JSON.stringify({ currentContext: 'dead' }));
+      const result = await runCli(['ls', '--json'], { cleanEnv: true, env: { ...fallbackEnv(), ...set } });
+      expect(result.exitCode, result.stdout).toBe(4);
+      expect(result.json).toMatchObject({ ok: false, error: { code: 'RUNTIME_NOT_FOUND' } });
+      expect(result.json.error.message).toContain(`unix:///nowhere (${setting})`);
+      expect(result.json.error.hint).toContain(undo);
+      expect(result.json.error.details.attempts.map((a: { endpoint: string }) => a.endpoint)).toEqual([
+        'unix:///nowhere',
+      ]);
+    },
+  );
 
   it('DOCKER_HOST=unix:///nowhere agentctl ls: the human error names DOCKER_HOST and the fix', async () => {
     const result = await runCli(['ls'], { cleanEnv: true, env: { ...fallbackEnv(), DOCKER_HOST: 'unix:///nowhere' } });

@@ -73,8 +73,10 @@ afterAll(async () => {
 
 describe(`image build of a context with links out of it on ${name}`, () => {
   it('builds, and the image holds the links as links and the context files as files', async () => {
+    // Issue 16: `image build DIR --repository R` tagged `R-<dir>`; it tags R.
+    expect(build.json?.image?.tags).toEqual([`${REPOSITORY}:ctx-${suffix}`]);
     expect(build.exitCode, build.stdout + build.stderr).toBe(0);
-    expect(reference).toBe(`${REPOSITORY}-ctx:ctx-${suffix}`);
+    expect(reference).toBe(`${REPOSITORY}:ctx-${suffix}`);
     const listing = await runIn(
       reference,
       'cat /ctx/sub/inside.txt; for f in secret-link keys-dir dangling sub/relative-link; do [ -L /ctx/$f ] && echo "link $f"; done',

@@ -82,7 +82,8 @@ describe('detectRuntime', () => {
       ['/explicit.sock', false, undefined],
       [undefined, false, undefined],
       [undefined, true, undefined],
-      [undefined, true, '/ctx.sock'],
+      // A selected context is final (like DOCKER_HOST): only without it do the later strategies run.
+      [undefined, true, '/home/ada/.docker/config.json'],
       [undefined, true, '/run/user/1000/podman/podman.sock'],
       [undefined, true, '/home/ada/.rd/docker.sock'],
     ] as const) {
@@ -356,7 +357,7 @@ describe('an endpoint the user set is the only one tried (as the docker CLI does
     const error = await notFound(detectRuntime({ environment, probe }));
     expect(calls).toEqual(['ssh://me@build-host:2222']);
     expect(error.hint).toBe(
-      'Check that `ssh -p 2222 me@build-host docker version` works in this shell without a prompt (host key in known_hosts, key in ssh-agent or ~/.ssh/config, docker installed on that host)',
+      'Check that `ssh -p 2222 me@build-host docker version` works in this shell without a prompt (host key in known_hosts, key in ssh-agent or ~/.ssh/config, docker installed on that host); or point DOCKER_CONTEXT=remote at a running engine, or unset DOCKER_CONTEXT to let agentctl look for one',
     );
   });
 });

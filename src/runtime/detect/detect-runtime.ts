@@ -206,6 +206,12 @@ function notFound(attempts: DetectionAttempt[], environment: DetectionEnvironmen
 
 /** How the user set an endpoint, as they would write it ("DOCKER_HOST", "--host", "`host` in FILE"), and how to undo it. */
 function settingOf(attempt: DetectionAttempt, environment: DetectionEnvironment): { name: string; undo: string } {
+  if (attempt.strategy === 'docker-context') {
+    const variable = environment.env.DOCKER_CONTEXT;
+    return variable
+      ? { name: `DOCKER_CONTEXT=${variable}`, undo: 'unset DOCKER_CONTEXT' }
+      : { name: 'the current Docker context', undo: 'run `docker context use default`' };
+  }
   if (attempt.strategy !== 'explicit') {
     const variable =
       attempt.endpoint !== environment.env.DOCKER_HOST && attempt.endpoint === environment.env.CONTAINER_HOST

@@ -76,6 +76,8 @@ export const dockerContextStrategy: DetectionStrategy = {
       const [ca, cert, key] = await Promise.all([read('ca.pem'), read('cert.pem'), read('key.pem')]);
       if (ca || cert || key) endpoint.tls = { verify: !skipTlsVerify, certPath: tlsDir, ca, cert, key };
     }
-    return { endpoints: [endpoint] };
+    // A selected context is the only endpoint tried, as with DOCKER_HOST (and as the docker CLI
+    // does): a dead context must not quietly become another engine and its agents.
+    return { endpoints: [endpoint], final: true };
   },
 };
