@@ -7,10 +7,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { compare, formatRow } from './measure.mjs';
+import { scaleComparison } from './kubernetes-scale.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const state = process.env.AGENTCTL_TEST_STATE ?? '/run/agentctl-test';
-const kubeconfig = process.env.KUBECONFIG ?? JSON.parse(readFileSync(`${state}/cluster.json`, 'utf8')).kubeconfig;
+const cluster = process.env.KUBECONFIG ? undefined : JSON.parse(readFileSync(`${state}/cluster.json`, 'utf8'));
+const kubeconfig = process.env.KUBECONFIG ?? cluster.kubeconfig;
+// BENCH_COUNT=0 skips the many-agent comparison; it needs the test cluster (its git remote on the node's address).
+const count = Number(process.env.BENCH_COUNT ?? 50);
 const namespace = process.env.BENCH_NAMESPACE ?? `agentctl-bench-${process.pid}`;
 const runs = Number(process.env.BENCH_RUNS ?? 9);
 const env = { KUBECONFIG: kubeconfig, AGENTCTL_BACKEND: 'kubernetes', AGENTCTL_NAMESPACE: namespace };
@@ -49,6 +53,26 @@ try {
       { runs },
     ),
   );
+  if (count > 0) {
+    if (!cluster)
+      throw new Error('the many-agent comparison runs on the test cluster: unset KUBECONFIG, or BENCH_COUNT=0');
+    const rows = await scaleComparison({
+      count,
+      image: cluster.gitImage,
+      kubectl: (...args) => kubectl(...args),
+      agentctl: bin,
+      env,
+      nodeIp: cluster.nodeIp,
+      compare,
+    });
+    for (const row of rows) {
+      if (row.ratioMedian !== undefined) report(row);
+      else {
+        results.push(row);
+        console.log(`${row.name}: ${row.a.wall.toFixed(1)} s vs ${row.b.wall.toFixed(1)} s (${row.ratio.toFixed(2)}×)`);
+      }
+    }
+  }
 } finally {
   execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'delete', 'namespace', namespace, '--wait=false'], {
     stdio: 'ignore',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { kubernetesPodSchema, kubernetesRequestsSchema } from './kubernetes-schema.js';
 
 /** Sizes like 512m, 4g, 1.5G, 1024 (bytes). */
 export const SIZE_PATTERN = /^\d+(\.\d+)?\s*([bkmgt]i?b?)?$/i;
@@ -139,6 +140,8 @@ export const configSchema = z
           .regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'a quantity such as 1Gi')
           .optional()
           .describe('Size of each state volume (default 1Gi)'),
+        pod: kubernetesPodSchema.optional().describe('Placement and identity of agent Pods'),
+        requests: kubernetesRequestsSchema.optional().describe('Requests below the limits'),
       })
       .strict()
       .optional(),

@@ -5,6 +5,7 @@ import { detectRuntime } from './detect/detect-runtime.js';
 import type { DetectionEnvironment } from './detect/strategy.js';
 import { createDockerodeRuntime } from './dockerode-runtime.js';
 import type { EngineKind } from './endpoint.js';
+import type { KubernetesConnectOptions } from './kubernetes/connect-kubernetes.js';
 
 export interface ConnectOptions {
   env: NodeJS.ProcessEnv;
@@ -16,7 +17,7 @@ export interface ConnectOptions {
   hostSource?: string;
   /** `engine` (Docker or Podman, found by detection; the default) or `kubernetes` (the kubeconfig's cluster). */
   backend?: 'engine' | 'kubernetes';
-  kubernetes?: { context?: string; namespace?: string; storageClass?: string; storageSize?: string };
+  kubernetes?: Omit<KubernetesConnectOptions, 'env' | 'homedir'>;
   log?: (message: string) => void;
 }
 

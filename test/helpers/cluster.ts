@@ -1,4 +1,4 @@
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { execa, type ResultPromise } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +32,12 @@ export function kubeApi(cluster: TestCluster): CoreV1Api {
   return config.makeApiClient(CoreV1Api);
 }
 
+export function appsApi(cluster: TestCluster): AppsV1Api {
+  const config = new KubeConfig();
+  config.loadFromFile(cluster.kubeconfig);
+  return config.makeApiClient(AppsV1Api);
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -52,6 +58,7 @@ const MANAGED = 'io.agentctl.managed=true';
 export function clusterFixture(prefix: string) {
   const cluster = readTestCluster();
   const core = kubeApi(cluster);
+  const apps = appsApi(cluster);
   const namespace = `agentctl-it-${prefix}-${randomBytes(3).toString('hex')}`;
   const dirs: string[] = [];
   let daemon: ResultPromise | undefined;
@@ -61,6 +68,7 @@ export function clusterFixture(prefix: string) {
   const fixture = {
     cluster,
     core,
+    apps,
     namespace,
     env: { KUBECONFIG: cluster.kubeconfig, AGENTCTL_BACKEND: 'kubernetes', AGENTCTL_NAMESPACE: namespace } as Record<
       string,
@@ -140,17 +148,19 @@ export function clusterFixture(prefix: string) {
     },
     /** Every object agentctl made in the namespace, as `kind/name`. */
     async leftovers(): Promise<string[]> {
-      const [pods, maps, secrets, claims] = await Promise.all([
+      const [pods, maps, secrets, claims, controllers] = await Promise.all([
         core.listNamespacedPod({ namespace, labelSelector: MANAGED }),
         core.listNamespacedConfigMap({ namespace, labelSelector: MANAGED }),
         core.listNamespacedSecret({ namespace, labelSelector: MANAGED }),
         core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector: MANAGED }),
+        apps.listNamespacedStatefulSet({ namespace, labelSelector: MANAGED }),
       ]);
       return [
         ...pods.items.map((item) => `pod/${item.metadata?.name}`),
         ...maps.items.map((item) => `configmap/${item.metadata?.name}`),
         ...secrets.items.map((item) => `secret/${item.metadata?.name}`),
         ...claims.items.filter((item) => !item.metadata?.deletionTimestamp).map((item) => `pvc/${item.metadata?.name}`),
+        ...controllers.items.map((item) => `statefulset/${item.metadata?.name}`),
       ].sort();
     },
     async cleanUp(): Promise<void> {

@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clusterSuite } from '../helpers/cluster.js';
@@ -42,7 +43,7 @@ function startInBackground(args: string[], env: Record<string, string>) {
 
 async function podOf(name: string) {
   return fixture.core
-    .readNamespacedPod({ name: `agentctl-${name}`, namespace: fixture.namespace })
+    .readNamespacedPod({ name: `agentctl-${name}-0`, namespace: fixture.namespace })
     .catch(() => undefined);
 }
 
@@ -120,7 +121,8 @@ describe('the Kubernetes backend: the defects of issue 20', () => {
       '--image',
       image,
       '--cpus',
-      '3',
+      // One more than the node has (the node is this machine: the test cluster, or kind in CI).
+      String(availableParallelism() + 1),
       '--memory',
       '48m',
       '--wait-timeout',

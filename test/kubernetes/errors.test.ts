@@ -40,10 +40,18 @@ describe('the Kubernetes backend: failures say what to do and leave nothing behi
   });
 
   it('a user without the permissions: doctor lists the denied verbs (exit 10), ls fails with KUBERNETES_FORBIDDEN', async () => {
-    // A service account with no Role: its token (made by the token controller in 1.20) in a kubeconfig of its own.
+    // A service account with no Role: its token in a kubeconfig of its own. The token Secret is asked
+    // for explicitly: from 1.24 the token controller no longer makes one by itself.
     await fixture.core.createNamespacedServiceAccount({
       namespace: fixture.namespace,
       body: { metadata: { name: 'nobody' } },
+    });
+    await fixture.core.createNamespacedSecret({
+      namespace: fixture.namespace,
+      body: {
+        metadata: { name: 'nobody-token', annotations: { 'kubernetes.io/service-account.name': 'nobody' } },
+        type: 'kubernetes.io/service-account-token',
+      },
     });
     const token = await until('the service account token', async () => {
       const secrets = await fixture.core.listNamespacedSecret({ namespace: fixture.namespace });

@@ -35,7 +35,7 @@ describe('the Kubernetes backend: an agent from start to rm on a real cluster', 
     expect(started.exitCode, started.stderr).toBe(0);
     expect(started.json).toMatchObject({ ok: true, agent: { name, container: `agentctl-${name}`, resumed: false } });
 
-    const pod = await fixture.core.readNamespacedPod({ name: `agentctl-${name}`, namespace: fixture.namespace });
+    const pod = await fixture.core.readNamespacedPod({ name: `agentctl-${name}-0`, namespace: fixture.namespace });
     const podText = JSON.stringify(pod);
     expect(podText).not.toContain(SECRET);
     expect(pod.metadata?.labels).toMatchObject({
@@ -164,12 +164,14 @@ describe('the Kubernetes backend: an agent from start to rm on a real cluster', 
     const stopped = await cli(['stop', name, '--json']);
     expect(stopped.exitCode, stopped.stderr).toBe(0);
     await expect(
-      fixture.core.readNamespacedPod({ name: `agentctl-${name}`, namespace: fixture.namespace }),
+      fixture.core.readNamespacedPod({ name: `agentctl-${name}-0`, namespace: fixture.namespace }),
     ).rejects.toMatchObject({ code: 404 });
+    // The stopped agent's StatefulSet is kept, scaled to 0.
     expect(await fixture.leftovers()).toEqual([
       `configmap/agentctl-${name}`,
       `pvc/agentctl-${name}-home`,
       `secret/agentctl-${name}-secrets`,
+      `statefulset/agentctl-${name}`,
     ]);
     const all = await cli(['ls', '--all', '--json']);
     expect(all.json.agents).toEqual([expect.objectContaining({ name, state: 'exited' })]);
@@ -200,7 +202,7 @@ describe('the Kubernetes backend: an agent from start to rm on a real cluster', 
     const checks = Object.fromEntries(
       (doctor.json.checks as Array<{ id: string; status: string; message: string }>).map((check) => [check.id, check]),
     );
-    expect(checks.engine).toMatchObject({ status: 'ok', message: expect.stringMatching(/^kubernetes 1\.20\.\d+/) });
+    expect(checks.engine).toMatchObject({ status: 'ok', message: expect.stringMatching(/^kubernetes 1\.\d+\.\d+/) });
     expect(checks.namespace).toMatchObject({ status: 'ok', message: expect.stringContaining(fixture.namespace) });
     expect(checks.permissions).toMatchObject({ status: 'ok', message: expect.stringMatching(/^all \d+ verbs/) });
     expect(checks.image).toMatchObject({

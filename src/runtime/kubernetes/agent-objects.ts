@@ -3,13 +3,8 @@ import { NotFoundError } from '../../shared/errors.js';
 import { specFacts } from '../agent-spec.js';
 import type { ContainerDetails, ContainerState } from '../container-operations.js';
 import { fromKubernetesMetadata } from './kube-labels.js';
-import {
-  AGENT_CONTAINER_NAME,
-  EXIT_CODE_ANNOTATION,
-  FINISHED_ANNOTATION,
-  STATE_ANNOTATION,
-  parseRecord,
-} from './pod-spec.js';
+import { EXIT_CODE_ANNOTATION, FINISHED_ANNOTATION, STATE_ANNOTATION, parseRecord } from './agent-record.js';
+import { AGENT_CONTAINER_NAME } from './pod-spec.js';
 
 /** An agent as the cluster holds it: its record (ConfigMap) and, while it has one, its Pod. */
 export interface AgentObjects {
@@ -19,6 +14,16 @@ export interface AgentObjects {
 
 export function agentContainerStatus(pod: V1Pod | undefined) {
   return pod?.status?.containerStatuses?.find((status) => status.name === AGENT_CONTAINER_NAME);
+}
+
+/**
+ * How the agent's command ended in this Pod: its container's end now, or, under a StatefulSet
+ * (restart policy Always), the end before the kubelet ran it again. Undefined while it has not ended.
+ */
+export function agentExit(pod: V1Pod | undefined) {
+  const status = agentContainerStatus(pod);
+  if (status?.state?.terminated) return status.state.terminated;
+  return (status?.restartCount ?? 0) > 0 ? status?.lastState?.terminated : undefined;
 }
 
 /**
@@ -48,7 +53,7 @@ export function describePending(
 ): { reason: string; message: string; final: boolean } | undefined {
   if (!pod || pod.metadata?.deletionTimestamp) return undefined;
   const status = agentContainerStatus(pod);
-  if (status?.state?.running || status?.state?.terminated) return undefined;
+  if (status?.state?.running || agentExit(pod)) return undefined;
   if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return undefined;
   const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
   if (scheduled?.status === 'False') {
@@ -81,8 +86,9 @@ export function toState(objects: AgentObjects): ContainerState {
     return (record.metadata?.annotations?.[STATE_ANNOTATION] === 'exited' ? 'exited' : 'created') as ContainerState;
   if (pod.metadata?.deletionTimestamp) return 'removing';
   const status = agentContainerStatus(pod);
+  if (agentExit(pod)) return 'exited';
   if (status?.state?.running) return 'running';
-  if (status?.state?.terminated || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return 'exited';
+  if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return 'exited';
   return 'created';
 }
 
@@ -93,7 +99,7 @@ export function toDetails(objects: AgentObjects): ContainerDetails {
   const state = toState(objects);
   const status = agentContainerStatus(pod);
   const annotations = record.metadata?.annotations ?? {};
-  const terminated = status?.state?.terminated;
+  const terminated = agentExit(pod);
   const exitCodeText = terminated ? String(terminated.exitCode) : annotations[EXIT_CODE_ANNOTATION];
   const iso = (value: Date | string | undefined) => (value === undefined ? undefined : new Date(value).toISOString());
   const pending = describePending(pod);
@@ -105,7 +111,7 @@ export function toDetails(objects: AgentObjects): ContainerDetails {
     labels: fromKubernetesMetadata(record.metadata),
     image: spec?.image ?? '',
     running: state === 'running',
-    startedAt: iso(status?.state?.running?.startedAt ?? terminated?.startedAt),
+    startedAt: iso(terminated?.startedAt ?? status?.state?.running?.startedAt),
     finishedAt: iso(terminated?.finishedAt) ?? annotations[FINISHED_ANNOTATION],
     exitCode: exitCodeText === undefined ? undefined : Number(exitCodeText),
     user: spec ? `${spec.user.uid}:${spec.user.gid}` : '',

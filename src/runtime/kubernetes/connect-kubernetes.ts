@@ -2,6 +2,8 @@ import type { ContainerRuntime } from '../container-runtime.js';
 import type { Connection } from '../connection.js';
 import { kubeError, loadKubeClient } from './kube-client.js';
 import { createKubernetesRuntime } from './kubernetes-runtime.js';
+import { toPlacement } from './pod-placement.js';
+import type { KubernetesPodSettings, KubernetesRequests } from '../../config/kubernetes-schema.js';
 
 export interface KubernetesConnectOptions {
   env: NodeJS.ProcessEnv;
@@ -10,6 +12,8 @@ export interface KubernetesConnectOptions {
   namespace?: string;
   storageClass?: string;
   storageSize?: string;
+  pod?: KubernetesPodSettings;
+  requests?: KubernetesRequests;
 }
 
 /** Loads the kubeconfig and asks the API server its version: the cluster's probe. */
@@ -35,6 +39,7 @@ export async function connectKubernetes(
         ...(options.storageClass ? { storageClass: options.storageClass } : {}),
       },
       env: options.env,
+      placement: toPlacement(options.pod, options.requests),
     },
   );
   const strategy = `kubeconfig ${client.source}, context ${client.context}, namespace ${client.namespace}`;

@@ -1,36 +1,25 @@
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
-import { ConflictError, EngineError, NotFoundError } from '../../shared/errors.js';
-import { CONTAINER_PREFIX, LABELS } from '../../shared/labels.js';
-import type { ContainerOperations, ContainerSummary, LabelFilter, VolumeSummary } from '../container-operations.js';
+import { ConflictError } from '../../shared/errors.js';
+import { LABELS } from '../../shared/labels.js';
+import type { ContainerOperations, ContainerSummary, LabelFilter } from '../container-operations.js';
 import { kubeError, kubeStatus, orUndefined, type KubeClient } from './kube-client.js';
 import { fromKubernetesMetadata, splitLabelFilter } from './kube-labels.js';
 import {
-  EXIT_CODE_ANNOTATION,
-  FINISHED_ANNOTATION,
-  STATE_ANNOTATION,
-  buildClaim,
-  buildPod,
   buildRecordConfigMap,
   buildSecret,
-  checkKubernetesName,
-  classifyMounts,
+  checkAgentName,
   recordFiles,
   parseRecord,
   secretName,
   type AgentRecord,
   type WorkspaceClone,
-} from './pod-spec.js';
+} from './agent-record.js';
+import { RECORD_NAME_LABEL, RECORD_UID_LABEL, classifyMounts } from './pod-spec.js';
+import { createAgentLifecycle } from './agent-lifecycle.js';
+import { createKubeVolumeOperations } from './kube-volumes.js';
+import type { PodPlacement } from './pod-placement.js';
 import type { AgentFiles, AgentSpec } from '../agent-spec.js';
-import {
-  AGENT_ID,
-  agentContainerStatus,
-  agentId,
-  agentNotFound,
-  defaultSleep,
-  toDetails,
-  toState,
-  type AgentObjects,
-} from './agent-objects.js';
+import { AGENT_ID, agentId, agentNotFound, defaultSleep, toDetails, type AgentObjects } from './agent-objects.js';
 import { createPodWaits } from './wait-pod.js';
 
 export interface KubeContainerDeps {
@@ -38,6 +27,8 @@ export interface KubeContainerDeps {
   /** The remote and commit of a host checkout, for the clone the Pod starts from. */
   describeWorkspace(path: string, readOnly: boolean): Promise<WorkspaceClone>;
   storage: { size: string; storageClass?: string };
+  /** Placement and identity of new agents' Pods (config `kubernetes.pod`, `kubernetes.requests`). */
+  placement?: PodPlacement;
   sleep?: (ms: number) => Promise<void>;
   /** How long startContainer waits for the Pod's agent container to run (image pulls included). */
   startTimeoutMs?: number;
@@ -52,6 +43,8 @@ export interface KubeContainerDeps {
 export function createKubeContainerOperations(deps: KubeContainerDeps): ContainerOperations & {
   getAgentObjects(name: string): Promise<AgentObjects | undefined>;
   listAgentObjects(labels: LabelFilter): Promise<AgentObjects[]>;
+  /** An agent under a StatefulSet whose command ended is stopped (see agent-lifecycle.ts). */
+  settleExit(name: string, pod: V1Pod): Promise<void>;
 } {
   const { client } = deps;
   const { core, namespace } = client;
@@ -86,31 +79,36 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
     return namesById.get(nameOrId) ?? nameOrId;
   }
 
+  /** The agent's Pods by label (RECORD_NAME_LABEL): a StatefulSet's is not named as its record. */
+  const listPods = (labelSelector: string) =>
+    core.listNamespacedPod({ namespace, labelSelector }).catch(fail('list Pods'));
+
   async function getAgentObjects(nameOrId: string): Promise<AgentObjects | undefined> {
     const name = await resolveName(nameOrId);
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) return undefined;
-    const [record, pod] = await Promise.all([readRecord(name), readPod(name)]);
+    const selector = name.length <= 63 ? `${RECORD_NAME_LABEL}=${name}` : undefined;
+    const [record, pods] = await Promise.all([
+      readRecord(name),
+      selector ? listPods(selector) : Promise.resolve({ items: [] as V1Pod[] }),
+    ]);
     if (!record) return undefined;
     remember(record);
     // A Pod of an earlier agent of the same name (being deleted) is not this record's.
-    const owned = pod?.metadata?.ownerReferences?.some((owner) => owner.uid === record.metadata?.uid);
-    return { record, ...(pod && owned ? { pod } : {}) };
+    const pod = podOf(record, pods.items);
+    return { record, ...(pod ? { pod } : {}) };
   }
 
   async function listAgentObjects(labels: LabelFilter): Promise<AgentObjects[]> {
     const filter = splitLabelFilter(labels);
     const [records, pods] = await Promise.all([
       core.listNamespacedConfigMap({ namespace, labelSelector: filter.selector }).catch(fail('list agents')),
-      core.listNamespacedPod({ namespace, labelSelector: filter.selector }).catch(fail('list Pods')),
+      listPods(filter.selector),
     ]);
-    const podsByOwner = new Map<string, V1Pod>();
-    for (const pod of pods.items)
-      for (const owner of pod.metadata?.ownerReferences ?? []) if (owner.uid) podsByOwner.set(owner.uid, pod);
     records.items.forEach(remember);
     return records.items
       .filter((record) => filter.matches(fromKubernetesMetadata(record.metadata)))
       .map((record) => {
-        const pod = podsByOwner.get(record.metadata?.uid ?? '');
+        const pod = podOf(record, pods.items);
         return { record, ...(pod ? { pod } : {}) };
       });
   }
@@ -138,6 +136,12 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
   });
 
   const notFound = (name: string) => agentNotFound(name, namespace);
+  const lifecycle = createAgentLifecycle({
+    client,
+    getAgentObjects,
+    updateRecord,
+    waits: { waitPodGone, waitPodStarted },
+  });
 
   /** Files become keys of the agent's Secret, each projected into its directory read-only. */
   async function addFiles(id: string, files: AgentFiles): Promise<void> {
@@ -177,12 +181,18 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
   return {
     getAgentObjects,
     listAgentObjects,
+    settleExit: lifecycle.settleExit,
 
     async createContainer(spec: AgentSpec) {
-      checkKubernetesName(spec.name);
+      checkAgentName(spec.name);
       const { files, ...recorded } = spec;
       const { workspace } = classifyMounts(spec);
-      const record: AgentRecord = { format: 2, spec: recorded, files: [] };
+      const record: AgentRecord = {
+        format: 2,
+        spec: recorded,
+        files: [],
+        ...(deps.placement ? { placement: deps.placement } : {}),
+      };
       if (workspace) record.workspace = await deps.describeWorkspace(workspace.source, workspace.readOnly);
       // The clone's branch is the agent's: `ls` shows it, as for a worktree agent on an engine.
       const branch = record.workspace?.branch;
@@ -218,85 +228,15 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
 
     async startContainer(nameOrId: string, options: { signal?: AbortSignal; timeoutMs?: number } = {}) {
       if (options.signal?.aborted) throw options.signal.reason;
-      const id = await resolveName(nameOrId);
-      const record = await updateRecord(id, (current) => {
-        current.metadata!.annotations = { ...current.metadata?.annotations, [STATE_ANNOTATION]: 'started' };
-      });
-      const parsed = parseRecord(record);
-      if (!parsed)
-        throw new EngineError('AGENT_RECORD_INVALID', `The record of agent ${id} cannot be read`, {
-          hint: `Remove the agent with \`agentctl rm ${id.replace(CONTAINER_PREFIX, '')}\``,
-        });
-      // A Pod still terminating (a restart right after a stop) must be gone before the new one.
-      const old = await readPod(id);
-      if (old) {
-        const running = agentContainerStatus(old)?.state?.running && !old.metadata?.deletionTimestamp;
-        if (running) return;
-        await core
-          .deleteNamespacedPod({ name: id, namespace, gracePeriodSeconds: 0 })
-          .catch((error: unknown) => kubeStatus(error) === 404 || fail(`delete Pod ${id}`)(error));
-        await waitPodGone(id, old.metadata?.uid, 60_000);
-      }
-      if (options.signal?.aborted) throw options.signal.reason;
-      try {
-        await core.createNamespacedPod({ namespace, body: buildPod(id, parsed, record) });
-      } catch (error) {
-        throw kubeError(`create the Pod of ${id}`, error, client);
-      }
-      await waitPodStarted(id, options);
+      await lifecycle.startAgent(await resolveName(nameOrId), options);
     },
 
     async stopContainer(nameOrId: string, timeoutSeconds: number) {
-      const id = await resolveName(nameOrId);
-      const pod = await readPod(id);
-      if (!pod) return;
-      try {
-        // At least 1 s: a grace period of 0 removes the Pod object at once (a forced deletion) while
-        // its containers may still run; stop returns only once the kubelet has stopped them.
-        await core.deleteNamespacedPod({
-          name: id,
-          namespace,
-          gracePeriodSeconds: Math.max(1, Math.round(timeoutSeconds)),
-        });
-      } catch (error) {
-        if (kubeStatus(error) !== 404) throw kubeError(`stop ${id}`, error, client);
-      }
-      const last = await waitPodGone(id, pod.metadata?.uid, (timeoutSeconds + 60) * 1000);
-      const terminated = agentContainerStatus(last ?? pod)?.state?.terminated;
-      await updateRecord(id, (record) => {
-        record.metadata!.annotations = {
-          ...record.metadata?.annotations,
-          [STATE_ANNOTATION]: 'exited',
-          [EXIT_CODE_ANNOTATION]: String(terminated?.exitCode ?? 137),
-          [FINISHED_ANNOTATION]: new Date(terminated?.finishedAt ?? Date.now()).toISOString(),
-        };
-      }).catch((error: unknown) => {
-        if (!(error instanceof NotFoundError)) throw error;
-      });
+      await lifecycle.stopAgent(await resolveName(nameOrId), timeoutSeconds);
     },
 
     async removeContainer(nameOrId: string, options?: { force?: boolean }) {
-      const id = await resolveName(nameOrId);
-      const objects = await getAgentObjects(id);
-      if (!objects) throw notFound(id);
-      if (objects.pod && toState(objects) === 'running' && !options?.force) {
-        throw new ConflictError('CONTAINER_RUNNING', `Agent ${id} is running`, {
-          hint: 'Stop it first, or remove it with --force',
-        });
-      }
-      const ignore404 = (action: string) => (error: unknown) => {
-        if (kubeStatus(error) !== 404) throw kubeError(action, error, client);
-      };
-      if (objects.pod) {
-        await core
-          .deleteNamespacedPod({ name: id, namespace, gracePeriodSeconds: 0 })
-          .catch(ignore404(`delete Pod ${id}`));
-      }
-      await core
-        .deleteNamespacedSecret({ name: secretName(id), namespace })
-        .catch(ignore404(`delete Secret ${secretName(id)}`));
-      await core.deleteNamespacedConfigMap({ name: id, namespace }).catch(ignore404(`delete agent ${id}`));
-      if (objects.pod) await waitPodGone(id, objects.pod.metadata?.uid, 60_000);
+      await lifecycle.removeAgent(await resolveName(nameOrId), options);
     },
 
     /** The Pod's RuntimeClass (the record's runtime); the API server refuses one that does not exist. */
@@ -330,46 +270,13 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
     async copyFiles(nameOrId: string, files: AgentFiles) {
       await addFiles(await resolveName(nameOrId), files);
     },
-
-    async createVolume(name: string, labels: Record<string, string>) {
-      checkKubernetesName(name);
-      try {
-        await core.createNamespacedPersistentVolumeClaim({ namespace, body: buildClaim(name, labels, deps.storage) });
-        return true;
-      } catch (error) {
-        if (kubeStatus(error) === 409) return false;
-        throw kubeError(`create the volume claim ${name}`, error, client);
-      }
-    },
-
-    async inspectVolume(name: string): Promise<VolumeSummary | undefined> {
-      const claim = await orUndefined(core.readNamespacedPersistentVolumeClaim({ name, namespace })).catch(
-        fail(`read volume claim ${name}`),
-      );
-      return claim ? { name, labels: fromKubernetesMetadata(claim.metadata) } : undefined;
-    },
-
-    async listVolumes(labels: LabelFilter): Promise<VolumeSummary[]> {
-      const filter = splitLabelFilter(labels);
-      const claims = await core
-        .listNamespacedPersistentVolumeClaim({ namespace, labelSelector: filter.selector })
-        .catch(fail('list volume claims'));
-      return claims.items
-        .map((claim) => ({ name: claim.metadata!.name!, labels: fromKubernetesMetadata(claim.metadata) }))
-        .filter((volume) => filter.matches(volume.labels));
-    },
-
-    async removeVolume(name: string) {
-      try {
-        await core.deleteNamespacedPersistentVolumeClaim({ name, namespace });
-      } catch (error) {
-        if (kubeStatus(error) === 404)
-          throw new NotFoundError('VOLUME_NOT_FOUND', `No volume claim ${name}`, {
-            hint: 'List volumes with `kubectl get pvc`',
-            cause: error,
-          });
-        throw kubeError(`remove the volume claim ${name}`, error, client);
-      }
-    },
+    ...createKubeVolumeOperations(client, deps.storage),
   };
+}
+
+/** The record's Pod among those listed: its uid label says so; one not being deleted first. */
+function podOf(record: V1ConfigMap, pods: V1Pod[]): V1Pod | undefined {
+  const uid = record.metadata?.uid;
+  const own = pods.filter((pod) => uid && pod.metadata?.labels?.[RECORD_UID_LABEL] === uid);
+  return own.find((pod) => !pod.metadata?.deletionTimestamp) ?? own[0];
 }

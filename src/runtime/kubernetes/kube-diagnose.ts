@@ -2,7 +2,12 @@ import type { BackendCheck } from '../container-runtime.js';
 import { kubeMessage, kubeStatus, type KubeClient } from './kube-client.js';
 
 /** What agentctl does in the namespace, as (resource, verb) pairs for SelfSubjectAccessReviews. */
-export const REQUIRED_ACCESS: ReadonlyArray<{ resource: string; subresource?: string; verbs: string[] }> = [
+export const REQUIRED_ACCESS: ReadonlyArray<{
+  group?: string;
+  resource: string;
+  subresource?: string;
+  verbs: string[];
+}> = [
   { resource: 'pods', verbs: ['create', 'get', 'list', 'delete'] },
   { resource: 'pods', subresource: 'log', verbs: ['get'] },
   { resource: 'pods', subresource: 'exec', verbs: ['create'] },
@@ -10,6 +15,7 @@ export const REQUIRED_ACCESS: ReadonlyArray<{ resource: string; subresource?: st
   { resource: 'configmaps', verbs: ['create', 'get', 'list', 'update', 'delete'] },
   { resource: 'secrets', verbs: ['create', 'update', 'delete'] },
   { resource: 'persistentvolumeclaims', verbs: ['create', 'get', 'list', 'delete'] },
+  { group: 'apps', resource: 'statefulsets', verbs: ['create', 'get', 'patch', 'delete'] },
 ];
 
 /** `agentctl doctor` on Kubernetes: the namespace exists, and the user may do what agentctl does there. */
@@ -57,6 +63,7 @@ export async function diagnoseCluster(client: KubeClient): Promise<BackendCheck[
                 namespace,
                 verb: ask.verb,
                 resource: ask.resource,
+                ...(ask.group ? { group: ask.group } : {}),
                 ...(ask.subresource ? { subresource: ask.subresource } : {}),
               },
             },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Duplex, PassThrough, Readable } from 'node:stream';
+import { Duplex, Readable } from 'node:stream';
 import { EngineError, NotFoundError, UsageError } from '../../shared/errors.js';
 import { CONTAINER_PREFIX } from '../../shared/labels.js';
 import {
@@ -10,17 +10,29 @@ import {
   type StreamOperations,
   type TerminalSize,
 } from '../stream-operations.js';
-import { ChannelStream, STDOUT, type WebSocketLike } from './channel-stream.js';
+import { ChannelStream, type WebSocketLike } from './channel-stream.js';
+import { attachQuery, execQuery, stdoutFrames } from './stream-requests.js';
 import { createKubeletErrorFilter } from './kubelet-log-filter.js';
 import { kubeError, type KubeClient } from './kube-client.js';
-import { agentContainerStatus, agentNotFound, defaultSleep, toDetails, type AgentObjects } from './agent-objects.js';
-import { AGENT_CONTAINER_NAME, STATE_ANNOTATION } from './pod-spec.js';
+import {
+  agentContainerStatus,
+  agentExit,
+  agentNotFound,
+  defaultSleep,
+  toDetails,
+  type AgentObjects,
+} from './agent-objects.js';
+import type { V1Pod } from '@kubernetes/client-node';
+import { STATE_ANNOTATION } from './agent-record.js';
+import { AGENT_CONTAINER_NAME } from './pod-spec.js';
 import type { LabelFilter } from '../container-operations.js';
 
 export interface KubeStreamDeps {
   client: KubeClient;
   getAgentObjects(name: string): Promise<AgentObjects | undefined>;
   listAgentObjects(labels: LabelFilter): Promise<AgentObjects[]>;
+  /** Stops an agent under a StatefulSet whose command ended (the kubelet would run it again). */
+  settleExit?(name: string, pod: V1Pod): Promise<void>;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -67,19 +79,7 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
   ): Promise<Readable> {
     // The kubelet's error at the end of a followed log is not the agent's output (kubelet-log-filter.ts).
     const out = createKubeletErrorFilter();
-    const framed = tty
-      ? out
-      : out.pipe(
-          new (class extends PassThrough {
-            override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: () => void) {
-              const header = Buffer.alloc(8);
-              header[0] = STDOUT;
-              header.writeUInt32BE(chunk.length, 4);
-              this.push(Buffer.concat([header, chunk]));
-              callback();
-            }
-          })(),
-        );
+    const framed = tty ? out : out.pipe(stdoutFrames());
     const { config, lib } = await client.api();
     const log = new lib.Log(config);
     const controller = await log
@@ -176,14 +176,7 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
       const open = async () => {
         const pod = running ? objects.pod!.metadata!.name! : await waitRunning(id, stream);
         if (pod === undefined) return;
-        const query = new URLSearchParams({
-          container: AGENT_CONTAINER_NAME,
-          stdin: String(options.stdin),
-          stdout: 'true',
-          stderr: 'true',
-          tty: String(tty),
-        });
-        await connect(`/api/v1/namespaces/${namespace}/pods/${pod}/attach?${query}`, stream);
+        await connect(`/api/v1/namespaces/${namespace}/pods/${pod}/attach?${attachQuery(options.stdin, tty)}`, stream);
       };
       if (running) await open();
       else {
@@ -208,8 +201,11 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
         const { pod, record } = objects;
         if (pod) {
           seen = pod.metadata?.uid;
-          const terminated = agentContainerStatus(pod)?.state?.terminated;
-          if (terminated) return terminated.exitCode;
+          const ended = agentExit(pod);
+          if (ended) {
+            await deps.settleExit?.(id, pod);
+            return ended.exitCode;
+          }
         } else if (seen && record.metadata?.annotations?.[STATE_ANNOTATION] === 'exited') {
           // Stopped: agentctl recorded the exit when it deleted the Pod.
           return toDetails(objects).exitCode ?? 137;
@@ -236,27 +232,8 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
       const exec = execs.get(execId);
       if (!exec)
         throw new NotFoundError('EXEC_NOT_FOUND', `No exec session ${execId}`, { hint: 'Run the command again' });
-      const env = exec.options.env ?? [];
-      let command = env.length > 0 ? ['env', ...env, ...exec.options.command] : exec.options.command;
-      if (exec.options.workingDir)
-        command = [
-          'sh',
-          '-c',
-          'cd "$1" || exit 126; shift; exec "$@"',
-          'agentctl-exec',
-          exec.options.workingDir,
-          ...command,
-        ];
-      const query = new URLSearchParams({
-        container: AGENT_CONTAINER_NAME,
-        stdin: String(options.stdin),
-        stdout: 'true',
-        stderr: String(!options.tty),
-        tty: String(options.tty),
-      });
-      for (const part of command) query.append('command', part);
       const stream = await connect(
-        `/api/v1/namespaces/${namespace}/pods/${exec.pod}/exec?${query}`,
+        `/api/v1/namespaces/${namespace}/pods/${exec.pod}/exec?${execQuery(exec.options, options)}`,
         new ChannelStream(options.tty),
       );
       exec.stream = stream;

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { UsageError } from '../../shared/errors.js';
+import { qualifyReference } from '../../shared/image-reference.js';
 import type { ArchiveOperations } from '../archive-operations.js';
 import type { StatsOperations } from '../stats-operations.js';
 import type { BackendCheck, ContainerRuntime, EngineVersion } from '../container-runtime.js';
@@ -9,7 +10,8 @@ import type { ImageOperations, LocalImage } from '../image-operations.js';
 import { kubeError, kubeStatus, type KubeClient } from './kube-client.js';
 import { createKubeContainerOperations } from './kube-containers.js';
 import { createKubeStreamOperations } from './kube-streams.js';
-import type { WorkspaceClone } from './pod-spec.js';
+import type { WorkspaceClone } from './agent-record.js';
+import type { PodPlacement } from './pod-placement.js';
 
 const run = promisify(execFile);
 
@@ -109,17 +111,19 @@ export type KubernetesRuntime = ContainerRuntime & { readonly client: KubeClient
 export function createKubernetesRuntime(
   client: KubeClient,
   version: EngineVersion,
-  options: { storage: { size: string; storageClass?: string }; env: NodeJS.ProcessEnv },
+  options: { storage: { size: string; storageClass?: string }; env: NodeJS.ProcessEnv; placement?: PodPlacement },
 ): KubernetesRuntime {
   const containers = createKubeContainerOperations({
     client,
     storage: options.storage,
+    ...(options.placement ? { placement: options.placement } : {}),
     describeWorkspace: (path, readOnly) => describeWorkspace(path, readOnly, options.env),
   });
   const streams = createKubeStreamOperations({
     client,
     getAgentObjects: containers.getAgentObjects,
     listAgentObjects: containers.listAgentObjects,
+    settleExit: containers.settleExit,
   });
   const images = createNodeImageOperations(client);
   return {
@@ -201,17 +205,10 @@ function createNodeImageOperations(client: KubeClient): ImageOperations {
     }
     return [...images.values()];
   };
-  // The kubelet reports references fully qualified (docker.io/library/x:1); match as the engines do.
-  const qualify = (reference: string) => {
-    const first = reference.split('/')[0]!;
-    const hasRegistry =
-      reference.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
-    const full = hasRegistry ? reference : `docker.io/${reference.includes('/') ? reference : `library/${reference}`}`;
-    return /[:@][^/]*$/.test(full) ? full : `${full}:latest`;
-  };
   return {
     async inspectImage(reference: string) {
-      const wanted = qualify(reference);
+      // The kubelet reports references fully qualified (docker.io/library/x:1): match as the engines do.
+      const wanted = qualifyReference(reference);
       const found = (await nodeImages()).find(
         (image) => image.repoTags.includes(wanted) || image.repoDigests.includes(wanted),
       );

@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentMount, AgentSpec } from '../agent-spec.js';
 import {
-  buildPod,
   buildRecordConfigMap,
   checkKubernetesName,
-  classifyMounts,
   recordFiles,
-  cloneScript,
   fileKey,
   parseRecord,
   type AgentRecord,
-} from './pod-spec.js';
+} from './agent-record.js';
+import { buildPod, classifyMounts, cloneScript } from './pod-spec.js';
 
 type Recorded = AgentRecord['spec'];
 
@@ -82,7 +80,12 @@ describe('buildPod', () => {
 
   it('keeps labels that are label values, and every label in the annotation (a path is not a label value)', () => {
     const pod = buildPod('agentctl-a', record(), owner);
-    expect(pod.metadata?.labels).toEqual({ 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'a' });
+    expect(pod.metadata?.labels).toEqual({
+      'io.agentctl.managed': 'true',
+      'io.agentctl.agent': 'a',
+      'agentctl.io/record': 'agentctl-a',
+      'agentctl.io/record-uid': 'uid-1',
+    });
     expect(JSON.parse(pod.metadata!.annotations!['agentctl.io/labels']!)).toMatchObject({
       'io.agentctl.workspace': '/home/me/project',
     });

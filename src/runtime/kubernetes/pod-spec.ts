@@ -1,93 +1,24 @@
-import type {
-  V1ConfigMap,
-  V1Container,
-  V1PersistentVolumeClaim,
-  V1Pod,
-  V1Secret,
-  V1Volume,
-  V1VolumeMount,
-} from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Container, V1Pod, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { UsageError } from '../../shared/errors.js';
-import {
-  assertEveryFieldDecided,
-  networkName,
-  type AgentFiles,
-  type AgentMount,
-  type AgentSpec,
-} from '../agent-spec.js';
+import { assertEveryFieldDecided, networkName, type AgentMount, type AgentSpec } from '../agent-spec.js';
+import { secretName, type AgentRecord, type WorkspaceClone } from './agent-record.js';
 import { toKubernetesMetadata } from './kube-labels.js';
-
-/** Where the Pod gets its workspace: a clone of the host checkout's remote at its commit. */
-export interface WorkspaceClone {
-  /** The remote's URL as git on the host knows it (`origin`). */
-  remote: string;
-  commit: string;
-  /** The branch checked out on the host, recreated in the clone at that commit (else detached). */
-  branch?: string;
-  readOnly: boolean;
-}
-
-/** The agent spec as its record keeps it: without the files' contents (those are in the Secret). */
-export type RecordedSpec = Omit<AgentSpec, 'files'>;
+import { applyPlacement } from './pod-placement.js';
 
 /**
- * What agentctl keeps about an agent while its Pod may not exist (a stopped agent has no Pod): the
- * engine-neutral agent spec, how its workspace is brought in, and which files it has. Stored as
- * JSON in the agent's ConfigMap (never a secret value: those are in the agent's Secret).
+ * Labels on every Pod of an agent (its StatefulSet's, or the bare Pod of `run`): the record's name
+ * and uid. Commands find an agent's Pod by them, whatever its name (`agentctl-NAME-0` under a
+ * StatefulSet) and whoever made it; the uid tells it from a Pod of an earlier agent of that name.
  */
-export interface AgentRecord {
-  /** The record's format: 2 since the spec is the engine-neutral AgentSpec. */
-  format: 2;
-  spec: RecordedSpec;
-  workspace?: WorkspaceClone;
-  /**
-   * The spec's files (secrets, a task's input): each is a key of the agent's Secret, projected
-   * into its directory. Never their contents: those are only in the Secret.
-   */
-  files: AgentFile[];
-}
+export const RECORD_NAME_LABEL = 'agentctl.io/record';
+export const RECORD_UID_LABEL = 'agentctl.io/record-uid';
 
-export interface AgentFile {
-  /** Directory in the container, e.g. /run/secrets. */
-  dir: string;
-  /** File name in that directory. */
-  name: string;
-  /** Key in the agent's Secret. */
-  key: string;
-}
-
-/** A Secret key for a file: keys are [-._a-zA-Z0-9]+ and unique across directories. */
-export function fileKey(dir: string, name: string): string {
-  return `${dir}/${name}`.replace(/^\/+/, '').replace(/[^-._a-zA-Z0-9]/g, '_');
-}
-
-export const RECORD_KEY = 'agent.json';
-export const STATE_ANNOTATION = 'agentctl.io/state';
-export const EXIT_CODE_ANNOTATION = 'agentctl.io/exit-code';
-export const FINISHED_ANNOTATION = 'agentctl.io/finished-at';
 const AGENT_CONTAINER = 'agent';
 export const AGENT_CONTAINER_NAME = AGENT_CONTAINER;
 const STATE_VOLUME = 'state';
 const SECRETS_VOLUME = 'secrets';
 /** The workspace lives on the state volume too, so it survives a stop (the Pod is deleted). */
 const WORKSPACE_SUBPATH = 'workspace';
-
-export function secretName(recordName: string): string {
-  return `${recordName}-secrets`;
-}
-
-/** Kubernetes object names are DNS-1123 subdomains: lower case, digits, '-' and '.'. */
-export function checkKubernetesName(name: string): void {
-  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) {
-    throw new UsageError(
-      'KUBERNETES_NAME_INVALID',
-      `"${name}" cannot name a Kubernetes object (lower-case letters, digits, '-' and '.' only)`,
-      {
-        hint: 'Choose an agent name in lower case without "_", e.g. `agentctl start my-agent`',
-      },
-    );
-  }
-}
 
 type WorkspaceMount = Extract<AgentMount, { kind: 'workspace' }>;
 type HomeMount = Extract<AgentMount, { kind: 'home' }>;
@@ -154,6 +85,23 @@ export function cloneScript(clone: WorkspaceClone): string {
     ...checkout,
     `echo "agentctl: cloned ${clone.commit.slice(0, 12)}"`,
   ].join('\n');
+}
+
+/** The labels that tie a Pod to its agent's record (RECORD_NAME_LABEL, RECORD_UID_LABEL). */
+export function recordLabels(record: V1ConfigMap): Record<string, string> {
+  return { [RECORD_NAME_LABEL]: record.metadata!.name!, [RECORD_UID_LABEL]: record.metadata!.uid! };
+}
+
+/** An owner reference to the agent's record: deleting the record deletes what it owns. */
+export function ownedByRecord(record: V1ConfigMap) {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    name: record.metadata!.name!,
+    uid: record.metadata!.uid!,
+    controller: false,
+    blockOwnerDeletion: false,
+  };
 }
 
 /**
@@ -287,115 +235,36 @@ export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap):
     },
     volumeMounts,
   };
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name,
-      labels: meta.labels,
-      annotations: meta.annotations,
-      ownerReferences: [
-        {
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          name: owner.metadata!.name!,
-          uid: owner.metadata!.uid!,
-          controller: false,
-          blockOwnerDeletion: false,
-        },
-      ],
-    },
-    spec: {
-      restartPolicy: 'Never',
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
-      terminationGracePeriodSeconds: 10,
-      ...(ociRuntime ? { runtimeClassName: ociRuntime } : {}),
-      securityContext: {
-        fsGroup: gid,
-        ...(user.extraGroups.length > 0 ? { supplementalGroups: user.extraGroups } : {}),
-        seccompProfile: { type: 'RuntimeDefault' },
+  return applyPlacement(
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name,
+        labels: { ...meta.labels, ...recordLabels(owner) },
+        annotations: meta.annotations,
+        ownerReferences: [ownedByRecord(owner)],
       },
-      initContainers,
-      containers: [container],
-      volumes,
+      spec: {
+        restartPolicy: 'Never',
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        terminationGracePeriodSeconds: 10,
+        ...(ociRuntime ? { runtimeClassName: ociRuntime } : {}),
+        securityContext: {
+          fsGroup: gid,
+          ...(user.extraGroups.length > 0 ? { supplementalGroups: user.extraGroups } : {}),
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
+        initContainers,
+        containers: [container],
+        volumes,
+      },
     },
-  };
-}
-
-/** The record's entries for a directory of files, and their contents by Secret key. */
-export function recordFiles(files: AgentFiles): { entries: AgentFile[]; data: Record<string, Buffer> } {
-  const dir = files.dir.replace(/\/+$/, '') || '/';
-  const entries = files.files.map((file) => ({ dir, name: file.name, key: fileKey(dir, file.name) }));
-  const data = Object.fromEntries(files.files.map((file, index) => [entries[index]!.key, file.content]));
-  return { entries, data };
+    record.placement,
+  );
 }
 
 function smallResources() {
   return { limits: { cpu: '500m', memory: '256Mi' }, requests: { cpu: '10m', memory: '32Mi' } };
-}
-
-/** The agent's record object: a ConfigMap with the agent's labels and its record as JSON. */
-export function buildRecordConfigMap(name: string, record: AgentRecord): V1ConfigMap {
-  const meta = toKubernetesMetadata(record.spec.labels);
-  return {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name, labels: meta.labels, annotations: { ...meta.annotations, [STATE_ANNOTATION]: 'created' } },
-    data: { [RECORD_KEY]: JSON.stringify(record) },
-  };
-}
-
-export function buildSecret(name: string, files: Record<string, Buffer>, owner: V1ConfigMap): V1Secret {
-  const meta = toKubernetesMetadata(parseRecord(owner)?.spec.labels ?? {});
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    type: 'Opaque',
-    metadata: {
-      name: secretName(name),
-      labels: meta.labels,
-      ownerReferences: [
-        {
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          name: owner.metadata!.name!,
-          uid: owner.metadata!.uid!,
-          controller: false,
-          blockOwnerDeletion: false,
-        },
-      ],
-    },
-    data: Object.fromEntries(Object.entries(files).map(([key, value]) => [key, value.toString('base64')])),
-  };
-}
-
-export function buildClaim(
-  name: string,
-  labels: Record<string, string>,
-  options: { size: string; storageClass?: string },
-): V1PersistentVolumeClaim {
-  const meta = toKubernetesMetadata(labels);
-  return {
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    metadata: { name, labels: meta.labels, annotations: meta.annotations },
-    spec: {
-      accessModes: ['ReadWriteOnce'],
-      resources: { requests: { storage: options.size } },
-      ...(options.storageClass ? { storageClassName: options.storageClass } : {}),
-    },
-  };
-}
-
-export function parseRecord(configMap: V1ConfigMap): AgentRecord | undefined {
-  const text = configMap.data?.[RECORD_KEY];
-  if (text === undefined) return undefined;
-  try {
-    const record = JSON.parse(text) as AgentRecord;
-    // A record of an earlier format (before the engine-neutral spec) is not read as this one.
-    return record.format === 2 ? record : undefined;
-  } catch {
-    return undefined;
-  }
 }

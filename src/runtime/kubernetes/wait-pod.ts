@@ -1,15 +1,20 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { EngineError, ImageError, TimeoutError } from '../../shared/errors.js';
 import { CONTAINER_PREFIX } from '../../shared/labels.js';
-import { CONFIG_FAILURES, IMAGE_FAILURES, agentContainerStatus, describePending } from './agent-objects.js';
+import { CONFIG_FAILURES, IMAGE_FAILURES, agentContainerStatus, agentExit, describePending } from './agent-objects.js';
 import type { KubeClient } from './kube-client.js';
 
 const formatSeconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
 /** The error for a Pod the cluster says will not start by itself (describePending's `final`). */
-export function pendingError(name: string, pod: V1Pod, pending: { reason: string; message: string }): Error {
+export function pendingError(
+  name: string,
+  pod: V1Pod,
+  pending: { reason: string; message: string },
+  recordName = name,
+): Error {
   const namespace = pod.metadata?.namespace ?? '';
-  const agent = name.replace(CONTAINER_PREFIX, '');
+  const agent = recordName.replace(CONTAINER_PREFIX, '');
   if (IMAGE_FAILURES.has(pending.reason)) {
     const image =
       [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find(
@@ -71,12 +76,15 @@ export function createPodWaits(deps: PodWaitDeps) {
    * Waits until the agent's container runs (or has run), failing as soon as the cluster says it
    * will not: no node fits (POD_UNSCHEDULABLE), the image cannot be pulled, the container cannot be
    * created, a step before it failed. Ends at `timeoutMs` (POD_START_TIMEOUT, with the last reason
-   * seen) and at once when `signal` aborts (its reason is thrown).
+   * seen) and at once when `signal` aborts (its reason is thrown). `appears`: the Pod is made by
+   * the agent's StatefulSet, so it may not exist yet.
    */
   async function waitPodStarted(
     name: string,
-    options: { signal?: AbortSignal; timeoutMs?: number } = {},
+    options: { signal?: AbortSignal; timeoutMs?: number; appears?: boolean; recordName?: string } = {},
   ): Promise<void> {
+    const recordName = options.recordName ?? name;
+    const agent = recordName.replace(CONTAINER_PREFIX, '');
     const { signal } = options;
     const timeoutMs = options.timeoutMs ?? deps.startTimeoutMs ?? 300_000;
     const deadline = Date.now() + timeoutMs;
@@ -85,12 +93,27 @@ export function createPodWaits(deps: PodWaitDeps) {
       if (signal?.aborted) throw signal.reason;
       const pod = await readPod(name);
       if (signal?.aborted) throw signal.reason;
+      if (!pod && options.appears) {
+        if (Date.now() >= deadline) {
+          throw new TimeoutError(
+            'POD_START_TIMEOUT',
+            `Agent ${agent} did not start within ${formatSeconds(timeoutMs)} (its StatefulSet made no Pod)`,
+            {
+              hint: `See why with \`kubectl -n ${namespace} describe statefulset ${recordName}\``,
+              details: { agent: agent },
+            },
+          );
+        }
+        await pause(Math.min(delay, Math.max(0, deadline - Date.now())), signal);
+        delay = Math.min(delay * 2, 1000);
+        continue;
+      }
       if (!pod)
-        throw new EngineError('POD_GONE', `The Pod of agent ${name} was deleted while it started`, {
+        throw new EngineError('POD_GONE', `The Pod of agent ${recordName} was deleted while it started`, {
           hint: 'Start it again; check for another agentctl or a cluster policy removing Pods',
         });
       const status = agentContainerStatus(pod);
-      if (status?.state?.running || status?.state?.terminated) return;
+      if (status?.state?.running || agentExit(pod)) return;
       for (const init of pod.status?.initContainerStatuses ?? []) {
         const terminated = init.state?.terminated ?? init.lastState?.terminated;
         if (terminated && terminated.exitCode !== 0) {
@@ -100,29 +123,29 @@ export function createPodWaits(deps: PodWaitDeps) {
           const what = init.name === 'clone-workspace' ? 'clone the workspace' : 'prepare the state volume';
           throw new EngineError(
             init.name === 'clone-workspace' ? 'WORKSPACE_CLONE_FAILED' : 'STATE_PREPARE_FAILED',
-            `The Pod of agent ${name} could not ${what}: ${String(log).trim().split('\n').pop() || terminated.reason || `exit code ${terminated.exitCode}`}`,
+            `The Pod of agent ${recordName} could not ${what}: ${String(log).trim().split('\n').pop() || terminated.reason || `exit code ${terminated.exitCode}`}`,
             {
               hint:
                 init.name === 'clone-workspace'
                   ? 'Push the commit to the remote, and make sure the cluster can reach and read that remote'
                   : 'Check the storage class and the image (it needs sh, mkdir and chown)',
-              details: { agent: name, container: init.name },
+              details: { agent: recordName, container: init.name },
             },
           );
         }
       }
       const pending = describePending(pod);
-      if (pending?.final) throw pendingError(name, pod, pending);
+      if (pending?.final) throw pendingError(name, pod, pending, recordName);
       if (Date.now() >= deadline) {
         const why = pending
           ? `${pending.reason}${pending.message ? `: ${pending.message}` : ''}`
           : `still ${pod.status?.phase ?? 'Pending'}`;
         throw new TimeoutError(
           'POD_START_TIMEOUT',
-          `Agent ${name.replace(CONTAINER_PREFIX, '')} did not start within ${formatSeconds(timeoutMs)} (${why})`,
+          `Agent ${agent} did not start within ${formatSeconds(timeoutMs)} (${why})`,
           {
             hint: `Start again with a longer --wait-timeout, or see what the cluster says with \`kubectl -n ${namespace} describe pod ${name}\``,
-            details: { agent: name.replace(CONTAINER_PREFIX, ''), ...(pending ? { reason: pending.reason } : {}) },
+            details: { agent, ...(pending ? { reason: pending.reason } : {}) },
           },
         );
       }

@@ -1,0 +1,199 @@
+import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
+import { ConflictError, EngineError, NotFoundError } from '../../shared/errors.js';
+import { CONTAINER_PREFIX } from '../../shared/labels.js';
+import {
+  EXIT_CODE_ANNOTATION,
+  FINISHED_ANNOTATION,
+  STATE_ANNOTATION,
+  parseRecord,
+  secretName,
+  type AgentRecord,
+} from './agent-record.js';
+import { agentContainerStatus, agentExit, agentNotFound, toState, type AgentObjects } from './agent-objects.js';
+import {
+  buildStatefulSet,
+  controlledPod,
+  controlledPodName,
+  createControllerCalls,
+  type ControllerCalls,
+} from './agent-controller.js';
+import { kubeError, kubeStatus, type KubeClient } from './kube-client.js';
+import { buildPod } from './pod-spec.js';
+import type { createPodWaits } from './wait-pod.js';
+
+/** Agents with a terminal (`start`) run under a StatefulSet; one-shot tasks (`run`) are bare Pods. */
+export function isControlled(record: AgentRecord): boolean {
+  return record.spec.terminal;
+}
+
+export interface AgentLifecycleDeps {
+  client: KubeClient;
+  getAgentObjects(name: string): Promise<AgentObjects | undefined>;
+  updateRecord(name: string, change: (record: V1ConfigMap) => void): Promise<V1ConfigMap>;
+  waits: ReturnType<typeof createPodWaits>;
+  controllers?: ControllerCalls;
+}
+
+/** start, stop and rm of an agent: of its StatefulSet (scaled 1 / 0) or of its bare Pod. */
+export function createAgentLifecycle(deps: AgentLifecycleDeps) {
+  const { client, getAgentObjects, updateRecord } = deps;
+  const { core, namespace } = client;
+  const { waitPodGone, waitPodStarted } = deps.waits;
+  const controllers = deps.controllers ?? createControllerCalls(client);
+  const ignore404 = (action: string) => (error: unknown) => {
+    if (kubeStatus(error) !== 404) throw kubeError(action, error, client);
+  };
+  const deletePod = (name: string, gracePeriodSeconds: number) =>
+    core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds }).catch(ignore404(`delete Pod ${name}`));
+
+  /** Keeps how the agent's last Pod ended in its record: a stopped agent has no Pod to ask. */
+  async function recordExit(id: string, last: V1Pod | undefined): Promise<void> {
+    const terminated = agentExit(last) ?? agentContainerStatus(last)?.state?.terminated;
+    await updateRecord(id, (record) => {
+      record.metadata!.annotations = {
+        ...record.metadata?.annotations,
+        [STATE_ANNOTATION]: 'exited',
+        [EXIT_CODE_ANNOTATION]: String(terminated?.exitCode ?? 137),
+        [FINISHED_ANNOTATION]: new Date(terminated?.finishedAt ?? Date.now()).toISOString(),
+      };
+    }).catch((error: unknown) => {
+      if (!(error instanceof NotFoundError)) throw error;
+    });
+  }
+
+  async function startControlled(id: string, parsed: AgentRecord, record: V1ConfigMap, options: StartOptions) {
+    const existing = await controllers.readController(id);
+    const objects = await getAgentObjects(id);
+    const pod = objects?.pod;
+    if (pod && !pod.metadata?.deletionTimestamp) {
+      const status = agentContainerStatus(pod);
+      if (status?.state?.running && !agentExit(pod) && existing?.spec?.replicas === 1) return;
+      // The command ended (the kubelet would run it again with back-off): a fresh Pod instead.
+      if (agentExit(pod)) {
+        await deletePod(pod.metadata!.name!, 0);
+        await waitPodGone(pod.metadata!.name!, pod.metadata?.uid, 60_000);
+      }
+    }
+    const controller = buildStatefulSet(id, buildPod(controlledPodName(id), parsed, record), record, 1);
+    if (!objects?.pod) await controllers.admitPod(controlledPod(controller));
+    if (options.signal?.aborted) throw options.signal.reason;
+    if (!existing) await controllers.createController(controller);
+    else if (existing.spec?.replicas !== 1) await controllers.scaleController(id, 1);
+    await waitPodStarted(controlledPodName(id), { ...options, appears: true, recordName: id });
+  }
+
+  async function startBare(id: string, parsed: AgentRecord, record: V1ConfigMap, options: StartOptions) {
+    // A Pod still terminating (a restart right after a stop) must be gone before the new one.
+    const old = (await getAgentObjects(id))?.pod;
+    if (old) {
+      const running = agentContainerStatus(old)?.state?.running && !old.metadata?.deletionTimestamp;
+      if (running) return;
+      await deletePod(old.metadata!.name!, 0);
+      await waitPodGone(old.metadata!.name!, old.metadata?.uid, 60_000);
+    }
+    if (options.signal?.aborted) throw options.signal.reason;
+    try {
+      await core.createNamespacedPod({ namespace, body: buildPod(id, parsed, record) });
+    } catch (error) {
+      throw kubeError(`create the Pod of ${id}`, error, client);
+    }
+    await waitPodStarted(id, options);
+  }
+
+  return {
+    async startAgent(id: string, options: StartOptions = {}): Promise<void> {
+      if (options.signal?.aborted) throw options.signal.reason;
+      const record = await updateRecord(id, (current) => {
+        current.metadata!.annotations = { ...current.metadata?.annotations, [STATE_ANNOTATION]: 'started' };
+      });
+      const parsed = parseRecord(record);
+      if (!parsed)
+        throw new EngineError('AGENT_RECORD_INVALID', `The record of agent ${id} cannot be read`, {
+          hint: `Remove the agent with \`agentctl rm ${id.replace(CONTAINER_PREFIX, '')}\``,
+        });
+      if (isControlled(parsed)) await startControlled(id, parsed, record, options);
+      else await startBare(id, parsed, record, options);
+    },
+
+    /**
+     * Stops the agent: its Pod is deleted with the stop's grace period (at least 1 s: a grace
+     * period of 0 would be a forced deletion that returns before the containers stop), then its
+     * StatefulSet scaled to 0 — in that order, so that the controller's own deletion (with the
+     * template's grace period) does not shorten or lengthen the one asked for; the controller
+     * makes no new Pod while the old one terminates. Returns once no Pod is left.
+     */
+    async stopAgent(id: string, timeoutSeconds: number): Promise<void> {
+      const objects = await getAgentObjects(id);
+      if (!objects) return;
+      const parsed = parseRecord(objects.record);
+      const controlled = parsed !== undefined && isControlled(parsed);
+      const pod = objects.pod;
+      if (pod) {
+        await core
+          .deleteNamespacedPod({
+            name: pod.metadata!.name!,
+            namespace,
+            gracePeriodSeconds: Math.max(1, Math.round(timeoutSeconds)),
+          })
+          .catch(ignore404(`stop ${id}`));
+      }
+      if (controlled) {
+        await controllers.scaleController(id, 0).catch((error: unknown) => {
+          if (!(error instanceof NotFoundError)) throw error;
+        });
+      }
+      if (!pod) {
+        if (controlled) await recordExit(id, undefined);
+        return;
+      }
+      // Any Pod of that name: one the controller made in between is deleted by it (replicas 0).
+      const last = await waitPodGone(
+        pod.metadata!.name!,
+        controlled ? undefined : pod.metadata?.uid,
+        (timeoutSeconds + 60) * 1000,
+      );
+      await recordExit(id, last ?? pod);
+    },
+
+    async removeAgent(id: string, options?: { force?: boolean }): Promise<void> {
+      const objects = await getAgentObjects(id);
+      if (!objects) throw agentNotFound(id, namespace);
+      if (objects.pod && toState(objects) === 'running' && !options?.force) {
+        throw new ConflictError('CONTAINER_RUNNING', `Agent ${id} is running`, {
+          hint: 'Stop it first, or remove it with --force',
+        });
+      }
+      // The controller first, so that it does not put the Pod back.
+      const parsed = parseRecord(objects.record);
+      const controlled = parsed !== undefined && isControlled(parsed);
+      await controllers.deleteController(id);
+      const podName = objects.pod?.metadata?.name ?? (controlled ? controlledPodName(id) : undefined);
+      if (objects.pod) await deletePod(objects.pod.metadata!.name!, 0);
+      await core
+        .deleteNamespacedSecret({ name: secretName(id), namespace })
+        .catch(ignore404(`delete Secret ${secretName(id)}`));
+      await core.deleteNamespacedConfigMap({ name: id, namespace }).catch(ignore404(`delete agent ${id}`));
+      // Also a Pod the controller made just before it went (its deletion then removes it).
+      if (podName) await waitPodGone(podName, undefined, 60_000);
+    },
+
+    /**
+     * An agent under a StatefulSet whose command ended: stopped (replicas 0) with its exit in the
+     * record, so that the kubelet does not run the command again. For `wait` and the attached
+     * `start`, which saw the end.
+     */
+    async settleExit(id: string, pod: V1Pod): Promise<void> {
+      const parsed = (await getAgentObjects(id).then((objects) => objects && parseRecord(objects.record))) ?? undefined;
+      if (!parsed || !isControlled(parsed)) return;
+      await controllers.scaleController(id, 0).catch((error: unknown) => {
+        if (!(error instanceof NotFoundError)) throw error;
+      });
+      const name = pod.metadata!.name!;
+      await deletePod(name, 1);
+      await waitPodGone(name, undefined, 60_000);
+      await recordExit(id, pod);
+    },
+  };
+}
+
+type StartOptions = { signal?: AbortSignal; timeoutMs?: number };
