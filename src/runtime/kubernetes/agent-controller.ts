@@ -77,14 +77,20 @@ export function createControllerCalls(client: KubeClient) {
       });
     },
 
-    /** replicas 1 (start) or 0 (stop), as a JSON patch: no read-modify-write race. */
-    async scaleController(name: string, replicas: 0 | 1): Promise<void> {
+    /**
+     * replicas 1 (start) or 0 (stop), as a JSON patch: no read-modify-write race. A start also
+     * replaces the Pod template with the one made from the record now (files added since).
+     */
+    async scaleController(name: string, replicas: 0 | 1, template?: V1StatefulSet['spec']): Promise<void> {
       const calls = await api();
       await calls
         .patchNamespacedStatefulSet({
           name,
           namespace,
-          body: [{ op: 'replace', path: '/spec/replicas', value: replicas }],
+          body: [
+            ...(template ? [{ op: 'replace', path: '/spec/template', value: template.template }] : []),
+            { op: 'replace', path: '/spec/replicas', value: replicas },
+          ],
         })
         .catch((error: unknown) => {
           throw kubeError(`${replicas === 0 ? 'stop' : 'start'} the StatefulSet ${name}`, error, client);

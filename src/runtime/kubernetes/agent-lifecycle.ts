@@ -78,7 +78,7 @@ export function createAgentLifecycle(deps: AgentLifecycleDeps) {
     if (!objects?.pod) await controllers.admitPod(controlledPod(controller));
     if (options.signal?.aborted) throw options.signal.reason;
     if (!existing) await controllers.createController(controller);
-    else if (existing.spec?.replicas !== 1) await controllers.scaleController(id, 1);
+    else if (existing.spec?.replicas !== 1) await controllers.scaleController(id, 1, controller.spec);
     await waitPodStarted(controlledPodName(id), { ...options, appears: true, recordName: id });
   }
 
