@@ -178,20 +178,24 @@ export function createAgentLifecycle(deps: AgentLifecycleDeps) {
     },
 
     /**
-     * An agent under a StatefulSet whose command ended: stopped (replicas 0) with its exit in the
-     * record, so that the kubelet does not run the command again. For `wait` and the attached
-     * `start`, which saw the end.
+     * An agent under a StatefulSet whose command ended: its exit kept in the record, then stopped
+     * (replicas 0; the controller deletes the Pod), so that the kubelet does not run the command
+     * again. Done by whichever command sees the end first (inspect, ls, wait): agentctl is the
+     * controller of that rule. Returns the objects as they are after it (unchanged when there was
+     * nothing to settle).
      */
-    async settleExit(id: string, pod: V1Pod): Promise<void> {
-      const parsed = (await getAgentObjects(id).then((objects) => objects && parseRecord(objects.record))) ?? undefined;
-      if (!parsed || !isControlled(parsed)) return;
+    async settleExit(objects: AgentObjects): Promise<AgentObjects> {
+      const { record, pod } = objects;
+      const parsed = parseRecord(record);
+      if (!parsed || !isControlled(parsed) || !pod || pod.metadata?.deletionTimestamp || !agentExit(pod))
+        return objects;
+      if (record.metadata?.annotations?.[STATE_ANNOTATION] === 'exited') return objects;
+      const id = record.metadata!.name!;
+      await recordExit(id, pod);
       await controllers.scaleController(id, 0).catch((error: unknown) => {
         if (!(error instanceof NotFoundError)) throw error;
       });
-      const name = pod.metadata!.name!;
-      await deletePod(name, 1);
-      await waitPodGone(name, undefined, 60_000);
-      await recordExit(id, pod);
+      return (await getAgentObjects(id)) ?? objects;
     },
   };
 }

@@ -84,7 +84,9 @@ export function toState(objects: AgentObjects): ContainerState {
   const { pod, record } = objects;
   if (!pod)
     return (record.metadata?.annotations?.[STATE_ANNOTATION] === 'exited' ? 'exited' : 'created') as ContainerState;
-  if (pod.metadata?.deletionTimestamp) return 'removing';
+  // A Pod going after its agent's exit was recorded (a settled end, see agent-lifecycle.ts).
+  if (pod.metadata?.deletionTimestamp)
+    return record.metadata?.annotations?.[STATE_ANNOTATION] === 'exited' ? 'exited' : 'removing';
   const status = agentContainerStatus(pod);
   if (agentExit(pod)) return 'exited';
   if (status?.state?.running) return 'running';

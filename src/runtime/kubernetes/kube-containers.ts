@@ -44,7 +44,7 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
   getAgentObjects(name: string): Promise<AgentObjects | undefined>;
   listAgentObjects(labels: LabelFilter): Promise<AgentObjects[]>;
   /** An agent under a StatefulSet whose command ended is stopped (see agent-lifecycle.ts). */
-  settleExit(name: string, pod: V1Pod): Promise<void>;
+  settleExit(objects: AgentObjects): Promise<AgentObjects>;
 } {
   const { client } = deps;
   const { core, namespace } = client;
@@ -248,11 +248,11 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
 
     async inspectContainer(nameOrId: string) {
       const objects = await getAgentObjects(nameOrId);
-      return objects ? toDetails(objects) : undefined;
+      return objects ? toDetails(await lifecycle.settleExit(objects)) : undefined;
     },
 
     async listContainers(options: { labels: LabelFilter; all: boolean }): Promise<ContainerSummary[]> {
-      const objects = await listAgentObjects(options.labels);
+      const objects = await Promise.all((await listAgentObjects(options.labels)).map(lifecycle.settleExit));
       return objects
         .map((item) => {
           const details = toDetails(item);

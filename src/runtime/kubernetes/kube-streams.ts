@@ -22,7 +22,6 @@ import {
   toDetails,
   type AgentObjects,
 } from './agent-objects.js';
-import type { V1Pod } from '@kubernetes/client-node';
 import { STATE_ANNOTATION } from './agent-record.js';
 import { AGENT_CONTAINER_NAME } from './pod-spec.js';
 import type { LabelFilter } from '../container-operations.js';
@@ -32,7 +31,7 @@ export interface KubeStreamDeps {
   getAgentObjects(name: string): Promise<AgentObjects | undefined>;
   listAgentObjects(labels: LabelFilter): Promise<AgentObjects[]>;
   /** Stops an agent under a StatefulSet whose command ended (the kubelet would run it again). */
-  settleExit?(name: string, pod: V1Pod): Promise<void>;
+  settleExit?(objects: AgentObjects): Promise<AgentObjects>;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -203,7 +202,7 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
           seen = pod.metadata?.uid;
           const ended = agentExit(pod);
           if (ended) {
-            await deps.settleExit?.(id, pod);
+            await deps.settleExit?.(objects);
             return ended.exitCode;
           }
         } else if (seen && record.metadata?.annotations?.[STATE_ANNOTATION] === 'exited') {

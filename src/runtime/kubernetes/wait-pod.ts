@@ -35,8 +35,11 @@ export function pendingError(
       details: { agent, reason: pending.reason },
     });
   }
+  const placement = /node selector|affinity|taint/i.test(pending.message);
   return new EngineError('POD_UNSCHEDULABLE', `No node can run agent ${agent}: ${pending.message || pending.reason}`, {
-    hint: 'Lower --cpus / --memory (they are also the requests), stop agents you do not need (`agentctl ls`), or add nodes',
+    hint: placement
+      ? 'Check kubernetes.pod (nodeSelector, tolerations, affinity) in the config against the nodes (`kubectl get nodes --show-labels`)'
+      : 'Lower --cpus / --memory (they are also the requests), stop agents you do not need (`agentctl ls`), or add nodes',
     details: { agent, reason: pending.reason, scheduler: pending.message },
   });
 }
