@@ -19,7 +19,7 @@ const record: AgentRecord = {
     security: { addCapabilities: [], disableLabel: false },
     network: { mode: 'default' },
   },
-  files: [],
+  files: [{ dir: '/run/secrets', name: 'TOKEN', key: 'run_secrets_TOKEN' }],
 };
 
 describe('the StatefulSet of an agent', () => {
@@ -42,6 +42,10 @@ describe('the StatefulSet of an agent', () => {
       name: 'state',
       persistentVolumeClaim: { claimName: 'agentctl-a-home' },
     });
+    // The Secret is the record's (agentctl-a-secrets), not named after the Pod.
+    expect(controller.spec?.template.spec?.volumes?.find((volume) => volume.secret)?.secret?.secretName).toBe(
+      'agentctl-a-secrets',
+    );
     // The template's labels match the selector, as the API server requires.
     expect(controller.spec?.template.metadata?.labels).toMatchObject(controller.spec!.selector.matchLabels!);
   });

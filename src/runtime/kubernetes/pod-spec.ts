@@ -201,7 +201,10 @@ export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap):
   dirs.forEach((dir, index) => {
     const volume = index === 0 ? SECRETS_VOLUME : `${SECRETS_VOLUME}-${index}`;
     const items = record.files.filter((file) => file.dir === dir).map((file) => ({ key: file.key, path: file.name }));
-    volumes.push({ name: volume, secret: { secretName: secretName(name), defaultMode: 0o440, items } });
+    volumes.push({
+      name: volume,
+      secret: { secretName: secretName(owner.metadata!.name!), defaultMode: 0o440, items },
+    });
     volumeMounts.push({ name: volume, mountPath: dir, readOnly: true });
   });
 
