@@ -165,9 +165,14 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     const program = buildProgram(context, helpOutput);
     rejectUnknownHelpTopic(program, argv);
     await program.parseAsync(argv, { from: 'user' });
+    await context.saveCaches();
     return 0;
   } catch (thrown) {
-    if (thrown instanceof PassThroughExit) return thrown.code;
+    // The agent's own exit code passed on: agentctl itself did what it was asked.
+    if (thrown instanceof PassThroughExit) {
+      await context.saveCaches();
+      return thrown.code;
+    }
     if (thrown instanceof CommanderError) {
       // Help asked for (or shown for a command that needs a subcommand) is a success, as in gh.
       if (thrown.code === 'commander.helpDisplayed' || thrown.code === 'commander.help') {

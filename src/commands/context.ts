@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { Io } from '../io/io.js';
 import type { LoadedConfig, FlagValue } from '../config/load-config.js';
+import type { ValidationCache } from '../config/validation-cache.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import type { Connection } from '../runtime/connection.js';
 import type { EngineKind } from '../runtime/endpoint.js';
@@ -40,6 +41,7 @@ export class CommandContext {
   readonly signal: AbortSignal;
   globals: GlobalOptions = { json: false, quiet: false, verbose: false, color: true };
   private configPromise?: Promise<LoadedConfig>;
+  private validationCache?: ValidationCache;
   private runtimePromise?: Promise<{ runtime: ContainerRuntime; detected: Connection }>;
 
   constructor(deps: ContextDeps) {
@@ -67,9 +69,15 @@ export class CommandContext {
         ...extraFlags,
       ];
       const validationCache = createValidationCache(this.env);
+      this.validationCache = validationCache;
       return loadConfig({ cwd: this.cwd, env: this.env, homedir: this.homedir, validationCache }, flags);
     })();
     return this.configPromise;
+  }
+
+  /** Keeps what this command learnt for the next one (validated config layers); only after a success. */
+  async saveCaches(): Promise<void> {
+    await this.validationCache?.save();
   }
 
   /** Finds and connects to the engine (once), logging every attempt with --verbose. */

@@ -17,6 +17,8 @@ describe('the config validation cache', () => {
     const layer = { resources: { cpus: 1 } };
     expect(await cache.get(layer)).toBeUndefined();
     await cache.set(layer, layer as never);
+    expect(await cache.get(layer)).toBeUndefined(); // kept for save() only: nothing written yet
+    await cache.save();
     expect(await cache.get({ resources: { cpus: 1 } })).toEqual(layer);
     expect(await cache.get({ resources: { cpus: 2 } })).toBeUndefined();
     expect(await createValidationCache(env, 'build-b').get(layer)).toBeUndefined();
@@ -27,6 +29,7 @@ describe('the config validation cache', () => {
     const { env, dir } = fresh();
     const cache = createValidationCache(env, 'b');
     await cache.set({ a: 1 }, { a: 1 } as never);
+    await cache.save();
     const [file] = readdirSync(dir);
     writeFileSync(join(dir, file!), JSON.stringify({ layer: { a: 2 }, config: { dataDir: '/evil' } }));
     expect(await cache.get({ a: 1 })).toBeUndefined();
@@ -40,6 +43,7 @@ describe('the config validation cache', () => {
     const cache = createValidationCache(env, 'b');
     const layer = { when: new Date(0) };
     await cache.set(layer, layer as never);
+    await cache.save();
     expect(await cache.get(layer)).toBeUndefined();
   });
 
@@ -48,9 +52,11 @@ describe('the config validation cache', () => {
     const validationCache = createValidationCache(env, 'b');
     const deps = { cwd: tmpdir(), env: { ...env, AGENTCTL_CPUS: 'many' }, homedir: tmpdir(), validationCache };
     await expect(loadConfig(deps)).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await validationCache.save();
     await expect(loadConfig(deps)).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     const good = { ...deps, env: { ...env, AGENTCTL_CPUS: '1.5' } };
     const first = await loadConfig(good);
+    await validationCache.save();
     const second = await loadConfig(good);
     expect(second.config).toEqual(first.config);
     expect(second.config.resources?.cpus).toBe(1.5);

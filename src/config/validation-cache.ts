@@ -18,13 +18,17 @@ declare const __AGENTCTL_BUILD_ID__: string;
  */
 export interface ValidationCache {
   get(layer: unknown): Promise<Config | undefined>;
+  /** Keeps a validated layer for `save`. */
   set(layer: unknown, config: Config): Promise<void>;
+  /** Writes what `set` kept: called once the command succeeded, so a failed one leaves no file behind. */
+  save(): Promise<void>;
 }
 
 const FORMAT = 1;
 
 export function createValidationCache(env: NodeJS.ProcessEnv, buildId = __AGENTCTL_BUILD_ID__): ValidationCache {
   const dir = privateCacheDir(env);
+  const pending = new Map<string, string>();
   const fileOf = (layer: unknown): string | undefined => {
     if (!dir) return undefined;
     let text: string;
@@ -52,11 +56,20 @@ export function createValidationCache(env: NodeJS.ProcessEnv, buildId = __AGENTC
       if (!file) return;
       const record = { layer, config };
       if (!isDeepStrictEqual(JSON.parse(JSON.stringify(record)), record)) return;
-      if (!(await ownDirectory(dir!, true).catch(() => false))) return;
-      const temporary = `${file}.${process.pid}.tmp`;
-      await writeFile(temporary, JSON.stringify(record), { mode: 0o600 })
-        .then(() => rename(temporary, file))
-        .catch(() => undefined);
+      pending.set(file, JSON.stringify(record));
+    },
+    async save() {
+      if (pending.size === 0 || !(await ownDirectory(dir!, true).catch(() => false))) return;
+      const writes = [...pending];
+      pending.clear();
+      await Promise.all(
+        writes.map(async ([file, text]) => {
+          const temporary = `${file}.${process.pid}.tmp`;
+          await writeFile(temporary, text, { mode: 0o600 })
+            .then(() => rename(temporary, file))
+            .catch(() => undefined);
+        }),
+      );
     },
   };
 }

@@ -11,7 +11,7 @@ import {
   type AgentRepository,
 } from './agent-repository.js';
 import { findRepository, type Repository } from './find-repository.js';
-import { createGitRunner } from './git.js';
+import { createGitRunner, GitCommandError, type GitRunner } from './git.js';
 import { inspectWorktree, type WorktreeLocation } from './inspect-worktree.js';
 import { listManagedWorktrees, PRUNE_GRACE_MS, pruneWorktrees } from './prune-worktrees.js';
 import { removeAgentWorktree } from './remove-worktree.js';
@@ -385,6 +385,45 @@ describe('pruneWorktrees', () => {
     const forced = await pruneWorktrees(gitFor, { ...options, force: true });
     expect(forced.removed.map((removed) => removed.path)).toEqual([dirty.workTree]);
     expect(existsSync(elsewhere.state.dir)).toBe(true);
+  });
+});
+
+describe('pruneWorktrees with a repository git cannot read', () => {
+  it("keeps that orphan with git's own reason and still prunes the others (it failed the whole prune with the last line of git's advice)", async () => {
+    const { repository, worktreeDir } = await setup();
+    const engine = 'unix:///docker.sock';
+    const clean = await createAgentRepository(git, {
+      repository,
+      mode: 'worktree',
+      worktreeDir,
+      agent: 'clean',
+      engine,
+    });
+    const unreadable = await createAgentRepository(git, {
+      repository,
+      mode: 'worktree',
+      worktreeDir,
+      agent: 'unreadable',
+      engine,
+    });
+    // git fails on the second orphan's repository as it does on one owned by another user.
+    const refusing: GitRunner = async (args, options) => {
+      if (options.cwd.includes('unreadable') || args.some((arg) => arg.includes('unreadable')))
+        throw new GitCommandError(
+          args,
+          128,
+          "fatal: detected dubious ownership in repository at '/r'\nTo add an exception for this directory, call:\n\n\tgit config --global --add safe.directory /r\n",
+        );
+      return git(args, options);
+    };
+    const options = { worktreeDir, inUse: new Set<string>(), now: Date.now() + PRUNE_GRACE_MS, engine };
+    const result = await pruneWorktrees(async () => refusing, { ...options, dryRun: true });
+    expect(result.removed.map((removed) => removed.agent)).toEqual(['clean']);
+    expect(result.refused.map((refused) => refused.agent)).toEqual(['unreadable']);
+    expect(result.refused[0]?.error.message).toBe(
+      "Inspecting the git work of agent unreadable failed: fatal: detected dubious ownership in repository at '/r'",
+    );
+    expect(existsSync(clean.workTree) && existsSync(unreadable.workTree)).toBe(true);
   });
 });
 

@@ -115,7 +115,9 @@ export function createGitRunner(env: NodeJS.ProcessEnv = process.env, user?: Git
  * the repository's state conflicting with the operation (exit 8), not a bug in agentctl.
  */
 export function gitFailed(what: string, repository: string, cause: unknown): ConflictError {
-  const detail = cause instanceof GitCommandError ? cause.stderr.trim().split('\n').pop() : String(cause);
+  // git's own verdict is its `fatal:` (or `error:`) line; the lines after it are advice.
+  const lines = cause instanceof GitCommandError ? cause.stderr.trim().split('\n') : [String(cause)];
+  const detail = lines.find((line) => /^(fatal|error):/.test(line)) ?? lines.pop();
   return new ConflictError('GIT_FAILED', `${what} failed: ${detail ?? 'git error'}`, {
     hint: `Check the repository with \`git -C "${repository}" status\` and run the command again`,
     cause,

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isAgentctlError, type UnsafeOperationError } from '../../shared/errors.js';
+import { isAgentctlError, type AgentctlError } from '../../shared/errors.js';
 import { AGENT_STATE_DIR, getAgentGitState, type AgentGitRecord } from './agent-repository.js';
 import type { GitRunner } from './git.js';
 import type { WorktreeLocation } from './inspect-worktree.js';
@@ -76,7 +76,7 @@ export interface PruneWorktreesResult {
   /** Removed (or, with dryRun, would be removed when clean). */
   removed: Array<Pick<RemoveWorktreeResult, 'path' | 'branch' | 'deletedBranch'> & { agent: string }>;
   /** Orphans kept because removing them would lose work (rerun with force). */
-  refused: Array<{ agent: string; location: WorktreeLocation; error: UnsafeOperationError }>;
+  refused: Array<{ agent: string; location: WorktreeLocation; error: AgentctlError }>;
 }
 
 /** Removes the git state (and branches) of agents that no longer exist, with rm's safety. */
@@ -111,8 +111,10 @@ export async function pruneWorktrees(gitFor: GitFor, options: PruneWorktreesOpti
       const removed = await removeAgentWorktree(git, location, { force: options.force ?? false, keepBranch });
       result.removed.push({ agent, path: removed.path, branch: removed.branch, deletedBranch: removed.deletedBranch });
     } catch (error) {
-      if (isAgentctlError(error) && error.kind === 'unsafe') {
-        result.refused.push({ agent, location, error: error as UnsafeOperationError });
+      // One agent whose work cannot be looked at (its repository unreadable to this user, say) is
+      // kept and reported like one holding work: it neither stops the prune of the others nor goes.
+      if (isAgentctlError(error) && (error.kind === 'unsafe' || error.code === 'GIT_FAILED')) {
+        result.refused.push({ agent, location, error });
         continue;
       }
       throw error;
