@@ -15,6 +15,7 @@ import type { StartAgentOptions } from '../core/agents/start-options.js';
 export type StartFlags = AgentFlags &
   Pick<StartAgentOptions, 'dockerAccess' | 'ociRuntime'> & {
     detach?: boolean;
+    continue?: boolean;
     readOnly?: boolean;
     tty?: boolean;
     ssh?: boolean;
@@ -31,7 +32,8 @@ export function registerStart(program: Command, context: CommandContext): void {
   addTargetOptions(start)
     .option('-d, --detach', 'start in the background and exit once it runs (implied by --json)')
     .option('--read-only', 'mount the workspace read-only')
-    .option('--no-tty', 'no TTY and no stdin: logs keep stdout and stderr apart (attach shows output only)');
+    .option('--no-tty', 'no TTY and no stdin: logs keep stdout and stderr apart (attach shows output only)')
+    .option('--continue', "resume the agent's last session (its profile's resumeCommand, e.g. claude --continue)");
   addEnvOptions(start, 'set an environment variable (repeatable; KEY alone takes the host value)').option(
     '--ssh',
     "forward the host's ssh-agent (SSH_AUTH_SOCK); ~/.ssh is never mounted",
@@ -60,6 +62,7 @@ Examples:
   $ agentctl start -d --secret ANTHROPIC_API_KEY --memory 8g
   $ agentctl start probe -d --image busybox:1.36 -- sleep 600
   $ agentctl start fixer -d --worktree --base main      # own worktree on branch agent/fixer
+  $ agentctl start fixer --continue                     # resume its last session (claude --continue)
   $ agentctl start review --count 5 --worktree          # review-1 … review-5, each on its own branch`,
     )
     .action(async (_name: unknown, _command: unknown, _options: unknown, command: Command) => {
@@ -131,6 +134,7 @@ export function startOptions(
     // Commander gives true unless --no-tty: only an explicit false is compared with an existing agent.
     tty: flags.tty === false ? false : undefined,
     ssh: Boolean(flags.ssh),
+    continue: Boolean(flags.continue),
     dockerAccess: flags.dockerAccess,
     ociRuntime: flags.ociRuntime,
     waitTimeoutMs: parseDuration(flags.waitTimeout),

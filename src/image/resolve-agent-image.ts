@@ -28,6 +28,8 @@ export interface ResolvedImage {
   digest: string | null;
   labels: Record<string, string>;
   user?: string;
+  /** The image's default command, when the engine has the image. */
+  command?: string[];
   /** Every source looked at, in order, as `reference (source)`. */
   tried: string[];
 }
@@ -97,6 +99,7 @@ function resolved(
     digest: digestFor(reference, image.repoDigests),
     labels: image.labels,
     ...(image.user === undefined ? {} : { user: image.user }),
+    ...(image.command === undefined ? {} : { command: image.command }),
     tried,
   };
 }

@@ -85,6 +85,7 @@ function toLocalImage(info: Dockerode.ImageInspectInfo): LocalImage {
     size: info.Size,
     created: info.Created,
     user: info.Config?.User || undefined,
+    ...(info.Config?.Cmd && info.Config.Cmd.length > 0 ? { command: info.Config.Cmd } : {}),
   };
 }
 

@@ -11,6 +11,8 @@ export interface LocalImage {
   created: string;
   /** The image's configured user (Config.User), if any. */
   user?: string;
+  /** The image's default command (Config.Cmd), if any. */
+  command?: string[];
 }
 
 /** Credentials for one registry, in the engine API's X-Registry-Auth shape. */

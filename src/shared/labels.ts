@@ -25,6 +25,8 @@ export const LABELS = {
   egress: 'io.agentctl.egress',
   /** Its allowlist, comma-separated (allowlist and learn). */
   egressAllow: 'io.agentctl.egress-allow',
+  /** The agent can resume its session (`start --continue`): where its sessions are under its home, or `-`. */
+  resume: 'io.agentctl.resume',
 } as const;
 
 /**

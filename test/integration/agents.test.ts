@@ -84,4 +84,70 @@ describe(`built-in agent profiles on ${f.engineName}`, () => {
     expect(sources.get('agents.gemini.image')).toBe(join(own, 'agentctl', 'config.yaml'));
     expect(sources.get('agents.gemini.command')).toBe('built-in');
   });
+
+  describe('sessions that resume', () => {
+    const start = async (args: string[], extra: Record<string, string> = {}) => {
+      const result = await f.cli(['start', ...args, '-d', '--json'], { env: env(extra) });
+      // The fake agent ends at once: wait for it, so the next start finds it stopped.
+      if (result.exitCode === 0) expect((await f.cli(['wait', args[0]!])).exitCode).toBe(0);
+      return result;
+    };
+
+    it('start --continue resumes the last session (the home volume), a plain start begins a fresh one, also after re-creation', async () => {
+      const name = f.agentName('resume');
+      const workspace = f.workspace();
+      expect((await start([name, '--workspace', workspace])).exitCode).toBe(0);
+      const first = /claude: fresh session ([0-9a-f-]{36})/.exec(await logsOf(name))![1]!;
+
+      const resumed = await start([name, '--continue']);
+      expect(resumed.exitCode, resumed.stdout + resumed.stderr).toBe(0);
+      expect(await logsOf(name)).toContain(`claude: resumed session ${first} (turn 1)`);
+
+      expect((await start([name])).exitCode).toBe(0);
+      const sessions = [...(await logsOf(name)).matchAll(/claude: fresh session ([0-9a-f-]{36})/g)].map((m) => m[1]);
+      expect(sessions).toHaveLength(2);
+      const second = sessions[1]!;
+      expect(second).not.toBe(first);
+
+      // Re-created: rm keeps the home volume, and the new container continues the session in it.
+      expect((await f.cli(['rm', name])).exitCode).toBe(0);
+      const again = await start([name, '--continue', '--workspace', workspace]);
+      expect(again.exitCode, again.stdout + again.stderr).toBe(0);
+      expect(again.json.agent.resumed).toBe(false);
+      expect(await logsOf(name)).toContain(`claude: resumed session ${second} (turn 1)`);
+    });
+
+    it('the codex profile resumes with codex resume --last', async () => {
+      const name = f.agentName('coderes');
+      expect((await start([name, '--agent', 'codex', '--workspace', f.workspace()])).exitCode).toBe(0);
+      const id = /codex: fresh session ([0-9a-f-]{36})/.exec(await logsOf(name))![1]!;
+      const resumed = await start([name, '--continue']);
+      expect(resumed.exitCode, resumed.stdout + resumed.stderr).toBe(0);
+      expect(await logsOf(name)).toContain(`codex: resumed session ${id} (turn 1)`);
+    });
+
+    it('an agent with no session, or one started with its own command, says so and leaves nothing behind', async () => {
+      const fresh = f.agentName('nosession');
+      const none = await start([fresh, '--continue', '--workspace', f.workspace()]);
+      expect(none.exitCode, none.stdout + none.stderr).toBe(7);
+      expect(none.json.error.code).toBe('SESSION_NOT_FOUND');
+      expect(none.json.error.hint).toContain(`agentctl start ${fresh}`);
+      expect(await f.containerExists(`agentctl-${fresh}`)).toBe(false);
+      expect(await f.volumeExists(`agentctl-${fresh}-home`)).toBe(false);
+
+      const own = f.agentName('owncmd');
+      const created = await f.cli(['start', own, '-d', '--json', '--workspace', f.workspace(), '--', 'true'], {
+        env: env(),
+      });
+      expect(created.exitCode, created.stdout).toBe(0);
+      expect((await f.cli(['wait', own])).exitCode).toBe(0);
+      const refused = await f.cli(['start', own, '--continue', '-d', '--json'], { env: env() });
+      expect(refused.exitCode, refused.stdout).toBe(2);
+      expect(refused.json.error.code).toBe('RESUME_UNSUPPORTED');
+      const withCommand = await f.cli(['start', f.agentName('cmdcont'), '--continue', '-d', '--json', '--', 'true'], {
+        env: env(),
+      });
+      expect(withCommand.json.error.code).toBe('CONTINUE_WITH_COMMAND');
+    });
+  });
 });

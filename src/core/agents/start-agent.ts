@@ -27,6 +27,7 @@ import { announceLoosenings, checkAgainstEngine, checkCreated, checkMountedWorks
 import type { Loosening } from './loosenings.js';
 import { getRecordedImage, type ImageFacts } from './recorded-image.js';
 import { checkEgressSupported, egressLabels } from '../egress/agent-egress.js';
+import { requestResume, resumableCommand, resumeUnsupported } from './session-resume.js';
 
 export interface ResolvedAgentImage {
   reference: string;
@@ -34,6 +35,8 @@ export interface ResolvedAgentImage {
   id: string;
   digest: string | null;
   user?: string;
+  /** The image's default command, when known (what a resumable agent runs when not resuming). */
+  command?: string[];
 }
 
 export interface StartAgentDeps {
@@ -141,6 +144,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     // A flag that would change the agent is refused, never dropped silently (resume-changes.ts).
     const changes = findRequestedChanges(existing, options, prepared, deps.config);
     if (changes.length > 0) throw settingsDifferError(name, existing.state, changes);
+    if (options.continue) await requestResume(runtime, { name, id: existing.id, labels: existing.labels });
     deps.log(`starting the existing agent ${name} again (its configuration is unchanged)`);
     const base = {
       name,
@@ -176,6 +180,8 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
   }
 
   if (prepared.workspaceRefused) throw prepared.workspaceRefused;
+  if (options.continue && !prepared.resumable)
+    throw resumeUnsupported(name, `its profile ${prepared.agent ?? '(none: --image)'} has no resumeCommand`);
   const image = await deps.resolveImage(runtime, {
     image: options.image,
     agent: prepared.agent,
@@ -270,6 +276,9 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     await agentWorkspace.discard();
     await journal.close();
   };
+  // A resumable agent runs the launcher (session-resume.ts) around its interactive command.
+  const interactive = prepared.command ?? image.command;
+  const session = prepared.resumable && interactive ? resumableCommand(interactive, prepared.resumable) : undefined;
   let spec;
   try {
     const input = {
@@ -278,12 +287,13 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       extraMounts: agentWorkspace.mounts,
       extraLabels: {
         ...agentWorkspace.labels,
+        ...session?.labels,
         ...(limitsIgnored ? { [LABELS.limitsIgnored]: limitsIgnored } : {}),
         ...egressLabels(prepared.egress),
       },
       readOnly: options.readOnly,
       image: { reference: image.reference, id: image.id, digest: image.digest ?? undefined, source: image.source },
-      command: prepared.command,
+      command: session?.command ?? prepared.command,
       // The agent's git identity first: the user's own --env / profile env wins.
       env: [...agentWorkspace.env, ...prepared.env],
       secretFileEnv: secretFileEnv(prepared.secrets),
@@ -314,6 +324,8 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     await journal.record({ container: id });
     deps.log(`created container ${container} (${id.slice(0, 12)})`);
     await checkCreated(deps, runtime, id, ociRuntime);
+    // Re-created on a kept home volume: its session is there (else SESSION_NOT_FOUND, and nothing stays).
+    if (options.continue) await requestResume(runtime, { name, id, labels: spec.labels });
     if (runtime.capabilities.bindMounts) confirmSoleWriter({ name, labels: spec.labels }, await listAgents());
     await agentWorkspace.release();
     if (deps.signal?.aborted) throw deps.signal.reason;

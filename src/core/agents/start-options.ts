@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import type { Config } from '../../config/schema.js';
+import type { AgentProfile, Config } from '../../config/schema.js';
+import { canResume } from './session-resume.js';
 import { getAgentProfile, unknownProfileError } from '../../config/agent-profiles.js';
 import { UsageError } from '../../shared/errors.js';
 import { readEnvFile, parseEnvEntry } from './agent-env.js';
@@ -50,6 +51,8 @@ export interface StartAgentOptions {
   tty?: boolean;
   /** `--allow-unsafe-workspace`: mount a refused (never a protected) workspace; see workspace-safety.ts. */
   allowUnsafeWorkspace?: boolean;
+  /** `--continue`: resume the agent's last session with its profile's resumeCommand (session-resume.ts). */
+  continue?: boolean;
 }
 
 /** Everything checked and read on the host before the engine is asked for anything. */
@@ -64,6 +67,8 @@ export interface PreparedStart {
   workspaceOwner: { uid: number; gid: number };
   agent?: string;
   command?: string[];
+  /** The profile can resume and no command was given: a new agent gets the resume launcher. */
+  resumable?: AgentProfile;
   env: [string, string][];
   secrets: Secret[];
   limits: Limits;
@@ -137,6 +142,16 @@ export async function prepareStart(deps: PrepareDeps, options: StartAgentOptions
   const agent = options.agent ?? (options.image === undefined ? config.defaultAgent : undefined);
   const profile = agent === undefined ? undefined : getAgentProfile(config, agent);
   if (agent !== undefined && profile === undefined) throw unknownProfileError(config, agent);
+  const ownCommand = Boolean(options.command && options.command.length > 0);
+  if (options.continue && ownCommand) {
+    throw new UsageError(
+      'CONTINUE_WITH_COMMAND',
+      "--continue resumes the profile's session: give no command after --",
+      {
+        hint: 'Drop the command after --, or drop --continue',
+      },
+    );
+  }
   if (options.workspace !== undefined && options.workspace.trim() === '') {
     throw new UsageError('WORKSPACE_EMPTY', 'The workspace given with --workspace is empty', {
       hint: 'Pass a directory with --workspace DIR, or leave the flag out for the current directory',
@@ -201,7 +216,8 @@ export async function prepareStart(deps: PrepareDeps, options: StartAgentOptions
     ...('refused' in safety ? { workspaceRefused: safety.refused } : {}),
     workspaceOwner,
     agent,
-    command: options.command && options.command.length > 0 ? options.command : profile?.command,
+    command: ownCommand ? options.command : profile?.command,
+    ...(!ownCommand && canResume(profile) ? { resumable: profile } : {}),
     env,
     secrets,
     limits,
