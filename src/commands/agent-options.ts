@@ -26,6 +26,7 @@ export type AgentFlags = Pick<
   env?: string[];
   envFile?: string[];
   secret?: string[];
+  label?: string[];
   allowUnsafeWorkspace?: boolean;
 };
 
@@ -51,7 +52,12 @@ export function addEnvOptions(command: Command, envHelp: string): Command {
   return command
     .option('-e, --env <KEY=VALUE|KEY>', envHelp, collect)
     .option('--env-file <file>', 'read environment variables from a file (repeatable)', collect)
-    .option('--secret <NAME|NAME=@file>', 'pass a secret as a file under /run/secrets (repeatable)', collect);
+    .option('--secret <NAME|NAME=@file>', 'pass a secret as a file under /run/secrets (repeatable)', collect)
+    .option(
+      '--label <KEY=VALUE>',
+      'label the agent (repeatable; shown by inspect, selected by ls --filter label=)',
+      collect,
+    );
 }
 
 /** --cpus, --memory, --pids-limit */
@@ -99,6 +105,7 @@ export function sharedStartOptions(flags: AgentFlags) {
     env: flags.env ?? [],
     envFiles: flags.envFile ?? [],
     secrets: flags.secret ?? [],
+    labels: flags.label ?? [],
     cpus: flags.cpus,
     memory: flags.memory,
     pidsLimit: flags.pidsLimit,

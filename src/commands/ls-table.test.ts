@@ -24,6 +24,7 @@ function agent(overrides: Partial<AgentListing>): AgentListing {
     branch: null,
     readOnly: false,
     egress: { policy: 'open', allow: [] },
+    labels: {},
     limits: { cpus: 2, memory: 4 * 1024 ** 3, pidsLimit: 512, enforced: true },
     ...overrides,
   };

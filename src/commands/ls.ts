@@ -6,19 +6,51 @@ export function registerLs(program: Command, context: CommandContext): void {
     .command('ls')
     .description('List agents: state, health, uptime, image, workspace, branch and limits')
     .option('-a, --all', 'include stopped agents')
-    .addHelpText('after', '\nExamples:\n  $ agentctl ls\n  $ agentctl ls --all --json')
-    .action(async (flags: { all?: boolean }) => {
+    .option(
+      '-f, --filter <KEY=VALUE>',
+      'only agents that match: name, state, image, branch, label (repeatable; one key ORs, keys AND)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option('--format <format>', "fields (name,state) or a template ('table {{.Name}}\\t{{.State}}')")
+    .addHelpText(
+      'after',
+      "\nExamples:\n  $ agentctl ls\n  $ agentctl ls --all --json\n  $ agentctl ls -a --filter state=exited --filter label=team=web\n  $ agentctl ls --format name,state,branch\n  $ agentctl ls --format '{{.Name}}\\t{{.Branch}}'",
+    )
+    .action(async (flags: { all?: boolean; filter?: string[]; format?: string }) => {
+      const { parseFilters, matchesFilters } = await import('../core/agents/agent-filter.js');
+      const filters = parseFilters(flags.filter ?? []);
+      const { compileFormat } = await import('./ls-format.js');
+      const format = flags.format === undefined ? undefined : compileFormat(flags.format);
+      if (format && context.globals.json)
+        throw new (await import('../shared/errors.js')).UsageError(
+          'INVALID_FORMAT',
+          '--format and --json exclude each other',
+          {
+            hint: 'Drop --format for the JSON document, or --json for formatted lines',
+          },
+        );
       const { listAgents } = await import('../core/agents/list-agents.js');
       const processUser =
         typeof process.getuid === 'function' ? { uid: process.getuid(), gid: process.getgid!() } : undefined;
       const worktrees = { env: context.env, processUser };
-      const agents = await listAgents({ runtime: await context.runtime(), worktrees }, { all: Boolean(flags.all) });
+      const listed = await listAgents(
+        { runtime: await context.runtime(), worktrees },
+        {
+          all: Boolean(flags.all) || Boolean(filters.state?.some((state) => state !== 'running')),
+        },
+      );
+      const agents = listed.filter((agent) => matchesFilters(agent, filters));
       const { io } = context;
       if (context.globals.json) {
         io.writeJson({ ok: true, agents });
         return;
       }
+      if (format) {
+        for (const line of format(agents)) io.out(line);
+        return;
+      }
       if (agents.length === 0) {
+        if (flags.filter?.length) return void io.info('No agents match the filters.');
         io.info(
           flags.all
             ? 'No agents. Start one with `agentctl start`.'

@@ -1,4 +1,4 @@
-import { LABELS } from '../../shared/labels.js';
+import { getUserLabels, LABELS } from '../../shared/labels.js';
 import type { ContainerDetails } from '../../runtime/container-operations.js';
 import { agentNameFromDetails, lookupAllAgents, type LookupRuntime } from './agent-lookup.js';
 import type { AgentWorktreeDeps } from '../worktree/agent-worktrees.js';
@@ -49,6 +49,8 @@ export interface AgentListing {
    * The agent's git work (every writing agent on a git checkout): its worktree (or the checkout it
    * works in), uncommitted files of a worktree, commits only on its branch, unpushed commits.
    */
+  /** The labels given with `start --label` (without agentctl's namespace). */
+  labels: Record<string, string>;
   worktree?: { path: string; uncommitted: number; unmerged: number; unpushed: number; upstream: string | null } | null;
 }
 
@@ -108,6 +110,7 @@ export function toListing(details: ContainerDetails, now: number): AgentListing 
     workspace: details.labels[LABELS.workspace] ?? '',
     branch: details.labels[LABELS.branch] ?? null,
     readOnly: details.labels[LABELS.readOnly] === 'true',
+    labels: getUserLabels(details.labels),
     egress: {
       policy: getRecordedEgress(details.labels),
       allow: (details.labels[LABELS.egressAllow] ?? '').split(',').filter(Boolean),

@@ -4,6 +4,7 @@ import type { Config } from '../../config/schema.js';
 import { BUILD_INFO } from '../../shared/build-info.js';
 import { ConflictError, UsageError, isAgentctlError } from '../../shared/errors.js';
 import { LABELS } from '../../shared/labels.js';
+import { parseUserLabels } from './user-labels.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import { parseEndpoint } from '../../runtime/endpoint.js';
 import type { EngineInfo } from '../../runtime/engine-operations.js';
@@ -113,6 +114,7 @@ export async function startAgent(deps: StartAgentDeps, options: StartAgentOption
  * Anything created by a start that fails is removed again.
  */
 export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOptions): Promise<PendingAgent> {
+  const userLabels = parseUserLabels(options.labels);
   const prepared = await prepareStart(deps, options);
   const runtime = await deps.runtime();
   checkEgressSupported(runtime, prepared.egress);
@@ -290,6 +292,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
         ...session?.labels,
         ...(limitsIgnored ? { [LABELS.limitsIgnored]: limitsIgnored } : {}),
         ...egressLabels(prepared.egress),
+        ...userLabels,
       },
       readOnly: options.readOnly,
       image: { reference: image.reference, id: image.id, digest: image.digest ?? undefined, source: image.source },

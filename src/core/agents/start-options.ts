@@ -23,6 +23,8 @@ export interface StartAgentOptions {
   readOnly: boolean;
   env: string[];
   envFiles: string[];
+  /** `--label KEY=VALUE` (user-labels.ts). */
+  labels?: string[];
   secrets: string[];
   ssh: boolean;
   cpus?: string;
