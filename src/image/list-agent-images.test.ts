@@ -19,5 +19,8 @@ describe("agentctl's images", () => {
       true,
     );
     expect(isAgentImage({ labels: {}, repoTags: ['debian:12'] }, 'r/agent')).toBe(false);
+    // Podman keeps a short name built or loaded here as localhost/<name> (issue 16: image ls missed it).
+    expect(isAgentImage({ labels: {}, repoTags: ['localhost/r/agent:1'] }, 'r/agent')).toBe(true);
+    expect(isAgentImage({ labels: {}, repoTags: ['localhost/other/agent:1'] }, 'r/agent')).toBe(false);
   });
 });

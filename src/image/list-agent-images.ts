@@ -52,7 +52,12 @@ export function isAgentImage(
   );
   return image.repoTags.some((tag) => {
     const parsed = parseImageReference(tag);
-    return parsed !== undefined && mine.has(canonicalRepository(parsed));
+    if (parsed === undefined) return false;
+    if (mine.has(canonicalRepository(parsed))) return true;
+    // Podman keeps an image built or loaded under a short name (agentctl-test/x) as localhost/agentctl-test/x,
+    // and resolves that short name to it: the configured short name means this image too.
+    const short = parsed.registry === 'localhost' ? parseImageReference(parsed.path) : undefined;
+    return short !== undefined && mine.has(canonicalRepository(short));
   });
 }
 

@@ -218,6 +218,21 @@ describe('--json contract gaps, bare commands and colour', () => {
   });
 });
 
+describe('Podman image ls missed the configured image given by its short name', () => {
+  it('image ls lists the configured image (a short name, stored by Podman as localhost/…)', async () => {
+    const [repository, tag] = testImage.split(':') as [string, string];
+    const result = await runCli(['--host', host, 'image', 'ls', '--json'], {
+      env: { AGENTCTL_IMAGE_REPOSITORY: repository, AGENTCTL_IMAGE_TAG: tag },
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const references = (result.json.images as { reference: string }[]).map((image) => image.reference);
+    expect(
+      references.some((reference) => reference.replace(/^localhost\//, '') === testImage),
+      references.join(' '),
+    ).toBe(true);
+  });
+});
+
 describe('version ignored the configured image', () => {
   const [repository, tag] = [
     testImage.slice(0, testImage.lastIndexOf(':')),
