@@ -2,9 +2,10 @@
 # The whole test suite: provisions the engines when absent, then runs the tiers — unit (no
 # engine), integration (once against Docker, once against Podman, as root), a focused part of
 # integration as a regular user on Docker and on rootless Podman, kubernetes (a one-node cluster
-# built from Debian's sources, started for the tier and torn down after it), images (the real agent
-# image with the real Claude Code on Docker: built once, reused while containers/base, the base
-# image and the CA bundle are unchanged), e2e (packed package).
+# built from Debian's sources, started for the tier and torn down after it), images and
+# images-podman (the real agent images with the real Claude Code on Docker, then on Podman: built
+# once, reused while their inputs are unchanged — the io.agentctl.build-inputs label), e2e (packed
+# package).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,7 +65,7 @@ npm run --silent lint
 npm run --silent lint:workflows  # GitHub workflow schema check (.github/workflows)
 npm run --silent build
 # AGENTCTL_TEST_TIERS="integration-docker-user …" runs only the tiers named (default: all of them).
-TIERS=${AGENTCTL_TEST_TIERS:-unit integration-docker integration-podman integration-docker-user integration-podman-rootless images kubernetes e2e}
+TIERS=${AGENTCTL_TEST_TIERS:-unit integration-docker integration-podman integration-docker-user integration-podman-rootless images images-podman kubernetes e2e}
 wants() { [[ " $TIERS " == *" $1 "* ]]; }
 status=0
 if wants unit; then run_tier unit '' unit || status=1; fi
@@ -73,6 +74,7 @@ if wants integration-podman; then run_tier integration-podman podman integration
 if wants integration-docker-user; then run_user_tier integration-docker-user docker docker-user || status=1; fi
 if wants integration-podman-rootless; then run_user_tier integration-podman-rootless podman podman-rootless || status=1; fi
 if wants images; then run_tier images docker images || status=1; fi
+if wants images-podman; then run_tier images-podman podman images || status=1; fi
 if wants kubernetes && [ "$(id -u)" = 0 ]; then
   bash scripts/provision-test-cluster.sh || status=1
   # Stop the cluster and restore the kernel settings its kubelet changed, unless asked to keep it.

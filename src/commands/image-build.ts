@@ -24,6 +24,7 @@ interface BuildFlags {
   buildArg: string[];
   extraCa: string[];
   cache: boolean;
+  platform?: string;
 }
 
 export function registerImageBuild(image: Command, context: CommandContext): void {
@@ -43,7 +44,8 @@ export function registerImageBuild(image: Command, context: CommandContext): voi
       collect,
       [],
     )
-    .option('--no-cache', 'do not use the layer cache')
+    .option('--no-cache', 'do not use the layer cache, and build even when the image was built from the same inputs')
+    .option('--platform <os/arch>', "build for this platform (e.g. linux/arm64; needs the engine's emulation)")
     .addHelpText(
       'after',
       '\nExamples:\n  $ agentctl image build\n  $ agentctl image build base --tag 1.2.3 --extra-ca ./corp-ca.pem\n  $ agentctl image build node --tag 1.2.3',
@@ -76,9 +78,14 @@ export function registerImageBuild(image: Command, context: CommandContext): voi
             extraCa: options.extraCa,
             noCache: !options.cache,
             ...(options.baseImage === undefined ? {} : { baseImage: options.baseImage }),
+            ...(options.platform === undefined ? {} : { platform: options.platform }),
           },
         );
-        progress.succeed(`built ${result.tags[0]} in ${(result.durationMs / 1000).toFixed(1)} s`);
+        progress.succeed(
+          result.reused
+            ? `${result.tags[0]} is up to date (built from the same inputs; --no-cache builds it again)`
+            : `built ${result.tags[0]} in ${(result.durationMs / 1000).toFixed(1)} s`,
+        );
         if (context.globals.json) return io.writeJson({ ok: true, image: result });
         for (const tag of result.tags) io.out(tag);
       } catch (error) {

@@ -6,6 +6,7 @@ import semver from 'semver';
 import { ImageError, UsageError } from '../shared/errors.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { parseImageReference } from '../shared/image-reference.js';
+import { BUILD_INPUTS_LABEL, buildInputsDigest } from './build-inputs.js';
 import { directoryEntries, tarArchive } from './tar-context.js';
 
 export const STACKS = ['base', 'node', 'python', 'browser'] as const;
@@ -53,6 +54,8 @@ export interface BuildRequest {
   /** PEM files trusted at build time (added to the context's extra-ca/). */
   extraCa?: string[];
   noCache?: boolean;
+  /** The platform to build for (`linux/arm64`), passed to the engine; default: the engine's own. */
+  platform?: string;
 }
 
 export interface BuildDeps {
@@ -70,7 +73,13 @@ export interface BuildResult {
   tags: string[];
   size: number;
   durationMs: number;
+  /** The image with these tags was already built from the same inputs (its build-inputs label): no build ran. */
+  reused: boolean;
+  /** The digest of the build's inputs, recorded in the image's io.agentctl.build-inputs label. */
+  inputs?: string;
 }
+
+const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/;
 
 /**
  * The commit checked out in the git checkout that holds `dir` (agentctl's own, for its shipped
@@ -142,7 +151,33 @@ export async function buildAgentImage(deps: BuildDeps, request: BuildRequest): P
   if (request.baseImage !== undefined) buildArgs.BASE_IMAGE = request.baseImage;
   else if (stack !== 'base' && buildArgs.BASE_IMAGE === undefined)
     buildArgs.BASE_IMAGE = `${exact ? (request.agentRepository ?? request.repository) : request.repository}:${request.version}`;
+  if (request.platform !== undefined && !PLATFORM.test(request.platform)) {
+    throw new UsageError('IMAGE_PLATFORM_INVALID', `"${request.platform}" is not one platform such as linux/arm64`, {
+      hint: 'Pass one OS/ARCH with --platform (a multi-arch index: `podman build --platform A,B --manifest NAME`)',
+    });
+  }
   const now = deps.now ?? Date.now;
+  // The base image by id: a tag alone could name another image by the next build.
+  const baseImageId =
+    buildArgs.BASE_IMAGE === undefined ? undefined : (await deps.runtime.inspectImage(buildArgs.BASE_IMAGE))?.id;
+  const inputs =
+    baseImageId === undefined
+      ? undefined
+      : buildInputsDigest({
+          entries,
+          buildArgs,
+          baseImageId,
+          ...(request.platform === undefined ? {} : { platform: request.platform }),
+        });
+  if (inputs !== undefined && !request.noCache) {
+    const existing = await deps.runtime.inspectImage(tags[0]!);
+    if (existing !== undefined && existing.labels[BUILD_INPUTS_LABEL] === inputs) {
+      for (const tag of tags.slice(1)) {
+        if ((await deps.runtime.inspectImage(tag))?.id !== existing.id) await deps.runtime.tagImage(existing.id, tag);
+      }
+      return { id: existing.id, stack, tags, size: existing.size, durationMs: 0, reused: true, inputs };
+    }
+  }
   // Only agentctl's own stacks: a directory of the user's could sit in an agent's workspace.
   const revision = shipped ? await readCheckoutRevision(dir) : undefined;
   const started = now();
@@ -151,6 +186,7 @@ export async function buildAgentImage(deps: BuildDeps, request: BuildRequest): P
     'org.opencontainers.image.version': request.version,
     'org.opencontainers.image.created': new Date(started).toISOString(),
     ...(revision === undefined ? {} : { 'org.opencontainers.image.revision': revision }),
+    ...(inputs === undefined ? {} : { [BUILD_INPUTS_LABEL]: inputs }),
   };
   let id: string;
   try {
@@ -160,14 +196,15 @@ export async function buildAgentImage(deps: BuildDeps, request: BuildRequest): P
       buildArgs,
       labels,
       ...(request.noCache ? { noCache: true } : {}),
+      ...(request.platform === undefined ? {} : { platform: request.platform }),
       ...(deps.signal ? { signal: deps.signal } : {}),
       ...(deps.onOutput ? { onOutput: deps.onOutput } : {}),
     });
   } catch (error) {
     if (deps.signal?.aborted) throw deps.signal.reason;
-    const reason = ((error as Error).message ?? String(error)).split('\n')[0];
+    const reason = ((error as Error).message ?? String(error)).split('\n')[0] ?? '';
     throw new ImageError('IMAGE_BUILD_FAILED', `Building ${stack} (${tags[0]}) failed: ${reason}`, {
-      hint: 'Run again with --verbose to see the build output; behind a TLS-intercepting proxy pass --extra-ca FILE',
+      hint: buildFailureHint(reason, buildArgs.BASE_IMAGE, request.platform),
       cause: error,
       details: { stack, tags },
     });
@@ -178,5 +215,15 @@ export async function buildAgentImage(deps: BuildDeps, request: BuildRequest): P
     if ((await deps.runtime.inspectImage(tag))?.id !== id) await deps.runtime.tagImage(id, tag);
   }
   const image = await deps.runtime.inspectImage(tags[0]!);
-  return { id, stack, tags, size: image?.size ?? 0, durationMs };
+  return { id, stack, tags, size: image?.size ?? 0, durationMs, reused: false, ...(inputs ? { inputs } : {}) };
+}
+
+/** The next step for a failed build, from the engine's words. */
+export function buildFailureHint(reason: string, baseImage: string | undefined, platform: string | undefined): string {
+  if (platform !== undefined && /platform|exec format error|architecture/i.test(reason))
+    return `This engine cannot build for ${platform}: install QEMU emulation (qemu-user-static with binfmt) or build on a ${platform} machine`;
+  const base = baseImage ?? "the Dockerfile's BASE_IMAGE";
+  if (/pull|manifest|not found|no such image|repository|registry|resolve|dial tcp|timeout/i.test(reason))
+    return `The base image ${base} could not be used: name a local one with --base-image REF (e.g. made by scripts/debian-base.sh), or make the registry reachable (behind a TLS-intercepting proxy also pass --extra-ca FILE)`;
+  return 'Run again with --verbose to see the build output; a base image the engine cannot pull: --base-image REF; behind a TLS-intercepting proxy: --extra-ca FILE';
 }

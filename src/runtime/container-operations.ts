@@ -28,6 +28,9 @@ export interface ContainerSummary {
   image: string;
 }
 
+/** The outcome of one health check run. */
+export type HealthCheckResult = 'healthy' | 'unhealthy';
+
 export interface ContainerDetails extends ContainerSummary {
   running: boolean;
   /** ISO time, when it ever started. */
@@ -99,8 +102,9 @@ export interface ContainerOperations {
   listVolumes(labels: LabelFilter): Promise<VolumeSummary[]>;
   removeVolume(name: string): Promise<void>;
   /**
-   * Runs the container's health check once (Podman only; Docker runs its own). Podman schedules
-   * health checks with systemd timers, so without systemd (containers, WSL, CI) they never run.
+   * Runs the container's health check once, now (the engine's own first check may be a whole
+   * interval away, or never come: Podman schedules them with systemd timers). Undefined when the
+   * container has no health check or the engine gave no answer.
    */
-  runHealthCheck?(id: string): Promise<void>;
+  runHealthCheck?(id: string): Promise<HealthCheckResult | undefined>;
 }

@@ -222,22 +222,6 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
       }
     },
   };
-  if (kind === 'podman') {
-    operations.runHealthCheck = async (id) => {
-      // Libpod's own endpoint (the compat API has none); the result shows in the next inspect.
-      await new Promise<void>((resolve) => {
-        docker.modem.dial(
-          {
-            path: `/v4.0.0/libpod/containers/${encodeURIComponent(id)}/healthcheck`,
-            method: 'GET',
-            options: {},
-            statusCodes: { 200: true, 409: true, 500: true },
-          },
-          () => resolve(),
-        );
-      });
-    };
-  }
   return operations;
 }
 

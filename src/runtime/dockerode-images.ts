@@ -89,7 +89,7 @@ function toLocalImage(info: Dockerode.ImageInspectInfo): LocalImage {
   };
 }
 
-export function createDockerodeImageOperations(docker: Dockerode, _kind: EngineKind): ImageOperations {
+export function createDockerodeImageOperations(docker: Dockerode, kind: EngineKind): ImageOperations {
   return {
     async inspectImage(reference: string): Promise<LocalImage | undefined> {
       try {
@@ -168,6 +168,10 @@ export function createDockerodeImageOperations(docker: Dockerode, _kind: EngineK
         ...(options.buildArgs ? { buildargs: options.buildArgs } : {}),
         ...(options.labels ? { labels: options.labels } : {}),
         ...(options.noCache ? { nocache: true } : {}),
+        ...(options.platform ? { platform: options.platform } : {}),
+        // Podman's API builds Docker-format images (the CLI's default is OCI, which drops
+        // HEALTHCHECK); said explicitly so that it stays so.
+        ...(kind === 'podman' ? { outputformat: 'application/vnd.docker.distribution.manifest.v2+json' } : {}),
         ...(options.signal ? { abortSignal: options.signal } : {}),
       };
       const stream = await docker.buildImage(

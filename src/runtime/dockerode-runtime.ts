@@ -5,6 +5,7 @@ import type { ContainerRuntime, EngineVersion } from './container-runtime.js';
 import { createDockerodeContainerOperations } from './dockerode-containers.js';
 import { createDockerodeEgressOperations } from './dockerode-egress.js';
 import { createDockerodeEngineOperations } from './dockerode-engine.js';
+import { createDockerodeHealthCheck } from './dockerode-health.js';
 import { createDockerodeImageOperations } from './dockerode-images.js';
 import { createDockerodeStatsOperations } from './dockerode-stats.js';
 import { createDockerodeStreamOperations } from './dockerode-streams.js';
@@ -85,9 +86,7 @@ export function createDockerodeRuntime(
     inspectVolume: later('inspectVolume'),
     listVolumes: later('listVolumes'),
     removeVolume: later('removeVolume'),
-    // Podman schedules health checks with systemd timers, which never fire without systemd; Docker runs its own
-    // (https://github.com/containers/podman/issues/19326).
-    ...(kind === 'podman' ? { runHealthCheck: later('runHealthCheck') } : {}),
+    runHealthCheck: (id) => connect().then((docker) => createDockerodeHealthCheck(docker, kind)(id)),
     // Streams
     attachContainer: later('attachContainer'),
     resizeContainer: later('resizeContainer'),

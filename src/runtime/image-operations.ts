@@ -49,6 +49,8 @@ export interface BuildOptions {
   labels?: Record<string, string>;
   /** Do not use the layer cache. */
   noCache?: boolean;
+  /** The platform to build for (OS/ARCH[/VARIANT]). */
+  platform?: string;
   signal?: AbortSignal;
   /** Each line of build output, as the engine streams it. */
   onOutput?: (line: string) => void;

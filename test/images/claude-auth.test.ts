@@ -1,24 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTestEngines } from '../helpers/engines.js';
 import { lifecycleFixture } from '../helpers/lifecycle.js';
+import { agentImage } from './agent-image.js';
 
 /**
  * The real agent image, built from containers/base, with the real Claude Code: a key passed with
  * `--secret ANTHROPIC_API_KEY` reaches the API (a stand-in on 127.0.0.1 inside the agent's own
  * network namespace; nothing leaves the container) and never the container's configuration.
  *
- * The image is built once per content of containers/base, the base image and the CA bundle: its
- * tag is a hash of them, so a warm run reuses it and any change to those inputs rebuilds it.
+ * The image is built once and reused while its inputs are unchanged (test/images/agent-image.ts).
  * Skipping is explicit only: AGENTCTL_TEST_SKIP_IMAGES="<why>" skips with that reason.
  */
 const skipReason = process.env.AGENTCTL_TEST_SKIP_IMAGES?.trim();
-const REPOSITORY = 'agentctl-test/claude-auth';
-const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
-const CONTAINERS_BASE = fileURLToPath(new URL('../../containers/base', import.meta.url));
 const PORT = 18787;
 
 /**
@@ -80,22 +73,6 @@ function parseAnswer(output: string): { answer: string; requests: StubRequest[] 
   return { answer, requests };
 }
 
-/** Every file under containers/base (path, mode, content), the base image's id and the CA bundle. */
-function inputsHash(baseImageId: string): string {
-  const hash = createHash('sha256').update(`base-image ${baseImageId}\n`).update(readFileSync(CA_BUNDLE));
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      const path = join(dir, name);
-      const info = statSync(path);
-      if (info.isDirectory()) walk(path);
-      else
-        hash.update(`${relative(CONTAINERS_BASE, path)} ${info.mode & 0o111 ? 'x' : '-'}\n`).update(readFileSync(path));
-    }
-  };
-  walk(CONTAINERS_BASE);
-  return hash.digest('hex').slice(0, 16);
-}
-
 // Skipped only when asked: AGENTCTL_TEST_SKIP_IMAGES="why" (CONTRIBUTING), and the reason is shown in the
 // test name. Without it the tier runs, and fails when the engine or the image build is missing.
 describe.skipIf(skipReason !== undefined && skipReason !== '')(
@@ -103,56 +80,10 @@ describe.skipIf(skipReason !== undefined && skipReason !== '')(
   () => {
     const fixture = lifecycleFixture('claude-auth');
     const key = `sk-ant-test-${randomBytes(12).toString('hex')}`;
-    const { debianImage } = readTestEngines();
     let image = '';
 
     beforeAll(async () => {
-      const base = await fixture.docker.getImage(debianImage).inspect();
-      image = `${REPOSITORY}:ctx-${inputsHash(base.Id)}`;
-      const present = await fixture.docker
-        .getImage(image)
-        .inspect()
-        .then(
-          () => true,
-          () => false,
-        );
-      if (!present) {
-        const started = Date.now();
-        const built = await fixture.cli(
-          [
-            'image',
-            'build',
-            'base',
-            '--base-image',
-            debianImage,
-            '--extra-ca',
-            CA_BUNDLE,
-            '--repository',
-            REPOSITORY,
-            '--tag',
-            image.split(':')[1]!,
-            '--json',
-          ],
-          { timeout: 900_000 },
-        );
-        expect(built.exitCode, built.stderr).toBe(0);
-        console.log(`built ${image} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-        // Older builds of this test's own repository only take space. By id: Podman lists the tags
-        // as localhost/<repository>:<tag>.
-        const { Id: builtId } = await fixture.docker.getImage(image).inspect();
-        for (const old of await fixture.docker.listImages({
-          filters: JSON.stringify({ reference: [`${REPOSITORY}:ctx-*`] }),
-        })) {
-          if (old.Id === builtId) continue;
-          for (const tag of old.RepoTags ?? [])
-            await fixture.docker
-              .getImage(tag)
-              .remove()
-              .catch(() => undefined);
-        }
-      } else {
-        console.log(`reusing ${image} (containers/base, base image and CA unchanged)`);
-      }
+      image = (await agentImage(fixture)).reference;
     }, 900_000);
 
     afterAll(() => fixture.cleanUp());

@@ -57,6 +57,37 @@ describe('waitUntilRunning', () => {
     expect(checks).toBeGreaterThan(0);
   });
 
+  it('runs the check of a starting agent at once instead of waiting for the engine: healthy without a pause', async () => {
+    const starting = details({ health: 'starting', healthStreak: { failing: 0, retries: 3 } });
+    const { runtime, inspected } = answers([starting]);
+    const time = clock();
+    let checks = 0;
+    const result = await waitUntilRunning(
+      { runtime: { ...runtime, runHealthCheck: async () => ((checks += 1), 'healthy' as const) }, ...time },
+      'c1',
+      'x',
+      30_000,
+    );
+    expect(result.health).toBe('healthy');
+    expect(checks).toBe(1);
+    expect(inspected()).toBe(1);
+    expect(time.now()).toBe(0);
+  });
+
+  it("fails as unhealthy when its own checks of a starting agent fail as often as the image's retries", async () => {
+    const { runtime } = answers([details({ health: 'starting', healthStreak: { failing: 0, retries: 2 } })]);
+    let checks = 0;
+    await expect(
+      waitUntilRunning(
+        { runtime: { ...runtime, runHealthCheck: async () => ((checks += 1), 'unhealthy' as const) }, ...clock() },
+        'c1',
+        'x',
+        30_000,
+      ),
+    ).rejects.toMatchObject({ code: 'AGENT_UNHEALTHY' });
+    expect(checks).toBe(2);
+  });
+
   it("fails as unhealthy once the failed checks reach the image's retries (3 when it sets none)", async () => {
     for (const streak of [
       { failing: 3, retries: 0 },

@@ -40,7 +40,8 @@ export async function waitUntilRunning(
   const now = deps.now ?? Date.now;
   const deadline = now() + timeoutMs;
   let delay = 25;
-  let lastCheck = 0;
+  let lastCheck: number | undefined;
+  let failedChecks = 0;
   for (;;) {
     if (deps.signal?.aborted) throw deps.signal.reason;
     const details = await deps.runtime.inspectContainer(id);
@@ -73,14 +74,23 @@ export async function waitUntilRunning(
         });
       }
     }
+    // The check is run here rather than waited for: the engine's first one may be a whole interval
+    // away (Docker before 25 has no start interval) or never come (Podman without systemd).
     if (
       details.state === 'running' &&
       (details.health === 'starting' || premature) &&
       deps.runtime.runHealthCheck &&
-      now() - lastCheck >= 1000
+      (lastCheck === undefined || now() - lastCheck >= 1000)
     ) {
       lastCheck = now();
-      await deps.runtime.runHealthCheck(id);
+      const result = await deps.runtime.runHealthCheck(id);
+      if (result === 'healthy') return { ...details, health: 'healthy' };
+      if (result === 'unhealthy' && ++failedChecks >= (details.healthStreak?.retries || DEFAULT_HEALTH_RETRIES)) {
+        throw new EngineError('AGENT_UNHEALTHY', `Agent ${name} reports unhealthy`, {
+          hint: 'Check the image health check (`agentctl exec NAME agentctl-health` in agentctl images) and the agent logs',
+          details: { agent: name },
+        });
+      }
       continue;
     }
     if (now() >= deadline) {
