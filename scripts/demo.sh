@@ -69,11 +69,25 @@ secret=()
 [ -n "${ANTHROPIC_API_KEY:-}" ] && secret=(--secret ANTHROPIC_API_KEY)
 agentctl rm --force --volumes demo >/dev/null 2>&1 || true
 step "starting Claude Code on the sample project"
-agentctl start demo --detach --workspace "$workspace" "${secret[@]}"
+# Claude Code's first run checks that it reaches api.anthropic.com and exits when it cannot (this
+# machine kind reaches only package registries): a finished first-run record in the agent's home
+# (~/.claude.json, kept in its home volume) lets it start and wait for you; /login still works.
+agentctl start demo --detach --workspace "$workspace" "${secret[@]}" -- sh -c \
+  '[ -e "$HOME/.claude.json" ] || printf "%s\n" "{\"hasCompletedOnboarding\": true}" >"$HOME/.claude.json"; exec claude'
+# Claude Code is up when it shows its first screen (it asks whether to trust the folder).
+for _ in $(seq 1 60); do
+  screen=$(agentctl logs demo 2>/dev/null || true)
+  [[ $screen == *trust* ]] && break
+  sleep 1
+done
 step "agentctl ls"
 agentctl ls
 step "claude --version, from inside the agent"
 agentctl exec demo -- claude --version
+step "the agent's screen (its log)"
+# Its terminal output, without the escape sequences (a cursor move between words becomes a space).
+agentctl logs demo 2>/dev/null | sed 's/\x1b\[[0-9]*G/ /g; s/\x1b\[[0-9;?<>]*[a-zA-Z]//g; s/\x1b[]78][^ ]*//g' \
+  | grep -E 'Claude Code|trust' | head -3 || true
 step "done"
 cat >&2 <<EOF
 
