@@ -27,6 +27,8 @@ export const LABELS = {
   egressAllow: 'io.agentctl.egress-allow',
   /** The agent can resume its session (`start --continue`): where its sessions are under its home, or `-`. */
   resume: 'io.agentctl.resume',
+  /** The egress gateway an allowlist or learn agent is registered with (its container's name). */
+  egressGateway: 'io.agentctl.egress-gateway',
 } as const;
 
 /**

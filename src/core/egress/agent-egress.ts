@@ -1,15 +1,29 @@
+import type { Config } from '../../config/schema.js';
 import type { EgressPolicy } from '../../egress/contract.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
-import { UsageError } from '../../shared/errors.js';
+import { ConflictError, InternalError, UsageError } from '../../shared/errors.js';
 import { LABELS } from '../../shared/labels.js';
+import type { Secret } from '../agents/secrets.js';
 import { usesGateway, type EgressChoice } from './egress-policy.js';
+import { ensureGateway, getGatewayNames } from './gateway.js';
+import {
+  caFiles,
+  fetchImageBundle,
+  hasRegistration,
+  prepareGatewayAgent,
+  removeRegistration,
+  writeRegistration,
+  type AgentCa,
+} from './gateway-agent.js';
 
 /** EGRESS_UNSUPPORTED (exit 2): the backend has no egress gateway (Kubernetes, for now). */
 export function checkEgressSupported(
   runtime: Pick<ContainerRuntime, 'egress' | 'capabilities'>,
   choice: EgressChoice,
 ): void {
-  // The gateway itself lands in the next step: until then allowlist and learn are refused everywhere.
+  // The gateway (gateway.ts, gateway-agent.ts, prepareAgentEgress below) is written and unit-tested
+  // but not yet wired into start nor tested on the engines with the real proxy program: until it
+  // is, allowlist and learn are refused everywhere.
   if (!usesGateway(choice.policy)) return;
   throw new UsageError(
     'EGRESS_UNSUPPORTED',
@@ -30,4 +44,134 @@ export function egressLabels(choice: EgressChoice): Record<string, string> {
 export function getRecordedEgress(labels: Readonly<Record<string, string>>): EgressPolicy {
   const value = labels[LABELS.egress];
   return value === 'allowlist' || value === 'learn' || value === 'none' ? value : 'open';
+}
+
+/** What start-agent needs from the gateway for a new agent of policy allowlist or learn. */
+export interface AgentEgressHooks {
+  env: [string, string][];
+  secrets: Secret[];
+  network?: string;
+  labels: Record<string, string>;
+  /** After create, before start: the CA files into the agent, the registration into the gateway. */
+  afterCreate(id: string): Promise<void>;
+  /** A start that failed: the registration goes again. */
+  discard(): Promise<void>;
+}
+
+export interface AgentEgressDeps {
+  env: NodeJS.ProcessEnv;
+  config: Pick<Config, 'egress'>;
+  log(message: string): void;
+  /** The proxy program, and the extra upstream CAs (AGENTCTL_EGRESS_UPSTREAM_CA on this machine). */
+  gatewayFiles?(): Promise<{ program: Buffer; upstreamCa?: Buffer }>;
+  createCa?(agent: string): Promise<AgentCa>;
+}
+
+/**
+ * Connects a new agent to the egress gateway (made or started when needed): its network, proxy
+ * environment, placeholders and CA; the open and none policies get only their labels.
+ */
+export async function prepareAgentEgress(
+  deps: AgentEgressDeps,
+  runtime: ContainerRuntime,
+  input: { name: string; choice: EgressChoice; secrets: Secret[]; agentImage: string },
+): Promise<AgentEgressHooks> {
+  const { choice } = input;
+  const labels = egressLabels(choice);
+  if (!usesGateway(choice.policy) || !runtime.egress) {
+    return {
+      env: [],
+      secrets: input.secrets,
+      labels,
+      afterCreate: async () => undefined,
+      discard: async () => undefined,
+    };
+  }
+  const egress = runtime.egress;
+  const names = getGatewayNames(deps.env);
+  const createCa =
+    deps.createCa ?? (async (agent: string) => (await import('../../egress/ca.js')).createAgentCa(agent));
+  const caPromise = createCa(input.name);
+  caPromise.catch(() => undefined);
+  const files = deps.gatewayFiles ?? (() => Promise.reject(programMissing()));
+  const gateway = await ensureGateway({
+    runtime,
+    egress,
+    names,
+    env: deps.env,
+    log: deps.log,
+    image: async () => deps.config.egress?.gatewayImage ?? input.agentImage,
+    files,
+  });
+  const ca = await caPromise;
+  const agent = prepareGatewayAgent({ name: input.name, choice, secrets: input.secrets, gateway, ca });
+  let registered = false;
+  return {
+    env: agent.env,
+    secrets: agent.secrets,
+    network: names.internal,
+    labels: { ...labels, [LABELS.egressGateway]: names.gateway },
+    async afterCreate(id) {
+      await runtime.copyFiles(id, caFiles(ca, await fetchImageBundle(runtime, id)));
+      registered = true;
+      await writeRegistration(egress, gateway.id, agent.registration);
+      deps.log(`registered ${input.name} with the egress gateway ${names.gateway} (${choice.policy})`);
+    },
+    async discard() {
+      if (!registered) return;
+      await removeRegistration(runtime, egress, { id: gateway.id, running: true }, input.name).catch((error: unknown) =>
+        deps.log(`could not remove the registration of ${input.name}: ${(error as Error).message}`),
+      );
+    },
+  };
+}
+
+/**
+ * A stopped agent of a gateway policy started again: the gateway must run and still hold its
+ * registration (in its volume); without it the agent's token and placeholders mean nothing.
+ */
+export async function resumeAgentEgress(
+  deps: AgentEgressDeps,
+  runtime: ContainerRuntime,
+  input: { name: string; labels: Readonly<Record<string, string>>; agentImage: string },
+): Promise<void> {
+  if (!usesGateway(getRecordedEgress(input.labels)) || !runtime.egress) return;
+  const names = getGatewayNames({ AGENTCTL_EGRESS_NAME: input.labels[LABELS.egressGateway] });
+  const gateway = await ensureGateway({
+    runtime,
+    egress: runtime.egress,
+    names,
+    env: deps.env,
+    log: deps.log,
+    image: async () => deps.config.egress?.gatewayImage ?? input.agentImage,
+    files: deps.gatewayFiles ?? (() => Promise.reject(programMissing())),
+  });
+  if (!(await hasRegistration(runtime.egress, gateway.id, input.name))) {
+    throw new ConflictError('EGRESS_REGISTRATION_LOST', `The egress gateway no longer knows agent ${input.name}`, {
+      hint: `Re-create the agent: \`agentctl rm ${input.name} --keep-branch\`, then start it again (its home volume is kept)`,
+    });
+  }
+}
+
+function programMissing(): InternalError {
+  return new InternalError(
+    'EGRESS_PROGRAM_MISSING',
+    'This agentctl has no egress proxy program (dist/egress-proxy.cjs)',
+    {
+      hint: 'Reinstall agentctl (a build from source: `npm run build`), or use --egress open',
+    },
+  );
+}
+
+/** After `rm`: the agent's registration leaves its gateway (its token and secrets stop working). */
+export async function unregisterAgentEgress(
+  runtime: ContainerRuntime,
+  name: string,
+  labels: Readonly<Record<string, string>>,
+): Promise<void> {
+  if (!usesGateway(getRecordedEgress(labels)) || !runtime.egress) return;
+  const names = getGatewayNames({ AGENTCTL_EGRESS_NAME: labels[LABELS.egressGateway] });
+  const gateway = await runtime.egress.inspectGateway(names.gateway);
+  if (!gateway) return;
+  await removeRegistration(runtime, runtime.egress, gateway, name);
 }
