@@ -111,14 +111,26 @@ describe(`engine detection finds ${name}`, () => {
     );
   });
 
-  it('logs every attempt with --verbose on success', async () => {
+  it('logs every attempt with --verbose; a dead Docker context is final unless --runtime podman', async () => {
+    // A dead context is final (docs/troubleshooting.md) unless Podman is asked for: then the routes after it run.
     writeDockerContext(sandbox.home, 'gone', 'unix:///nonexistent/docker.sock', true);
     // A route after the context (CONTAINER_HOST, Podman's first, comes before it).
     const route = name === 'docker' ? routes.docker[0]! : routes.podman[1]!;
-    const result = await runCli(['version', '--verbose'], {
-      cleanEnv: true,
-      env: { HOME: sandbox.home, ...route.setup() },
-    });
+    const result = await runCli(
+      name === 'docker' ? ['ls', '--verbose'] : ['version', '--verbose', '--runtime', 'podman'],
+      {
+        cleanEnv: true,
+        env: { HOME: sandbox.home, ...route.setup() },
+      },
+    );
+    if (name === 'docker') {
+      expect(result.exitCode).toBe(4);
+      expect(result.stderr).toContain(
+        'detect docker-context: unix:///nonexistent/docker.sock → absent (no socket at this path)',
+      );
+      expect(result.stderr).toContain('run `docker context use default` to let agentctl look for one');
+      return;
+    }
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toContain(
       'detect docker-context: unix:///nonexistent/docker.sock → absent (no socket at this path)',

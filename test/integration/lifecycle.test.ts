@@ -68,10 +68,10 @@ describe(`agent lifecycle on ${f.engineName}`, () => {
     });
     expect(agent.uptimeSeconds).toBeGreaterThanOrEqual(0);
     const table = await f.cli(['ls']);
-    expect(table.stdout).toMatch(/^NAME +STATE +HEALTH +UPTIME +IMAGE +WORKSPACE +BRANCH +CPUS +MEMORY +PIDS/);
+    expect(table.stdout).toMatch(/^NAME +STATE +HEALTH +UPTIME +IMAGE +WORKSPACE +BRANCH +EGRESS +CPUS +MEMORY +PIDS/);
     const limits = limitsIgnored ? 'ignored +ignored +ignored' : '2 +4g +512';
     expect(table.stdout).toMatch(
-      new RegExp(`^${name} +running +- +\\S+ +busybox:1\\.0\\.0 +${workspace} +- +${limits}$`, 'm'),
+      new RegExp(`^${name} +running +- +\\S+ +busybox:1\\.0\\.0 +${workspace} +- +open +${limits}$`, 'm'),
     );
     if (limitsIgnored) expect(table.stderr).toContain('limits ignored: rootless Podman on cgroup v1');
   });

@@ -77,7 +77,8 @@ export const dockerContextStrategy: DetectionStrategy = {
       if (ca || cert || key) endpoint.tls = { verify: !skipTlsVerify, certPath: tlsDir, ca, cert, key };
     }
     // A selected context is the only endpoint tried, as with DOCKER_HOST (and as the docker CLI
-    // does): a dead context must not quietly become another engine and its agents.
-    return { endpoints: [endpoint], final: true };
+    // does): a dead context must not quietly become another engine and its agents. Not so when
+    // Podman was asked for (--runtime podman): a Docker context is the docker CLI's setting.
+    return { endpoints: [endpoint], final: environment.runtime !== 'podman' };
   },
 };
