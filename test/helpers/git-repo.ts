@@ -12,8 +12,17 @@ const IDENTITY = {
 
 /** Runs git synchronously in `cwd` (test identity, no user config) and returns trimmed stdout. */
 export function gitSync(cwd: string, ...args: string[]): string {
+  return gitSyncAs(undefined, cwd, ...args);
+}
+
+/**
+ * gitSync as another user (a test as root working in a repository it gave to a regular user):
+ * objects and directories git writes then belong to that user, as they would on a real machine.
+ */
+export function gitSyncAs(owner: { uid: number; gid: number } | undefined, cwd: string, ...args: string[]): string {
   return execFileSync('git', args, {
     cwd,
+    ...(owner && process.getuid?.() === 0 ? { uid: owner.uid, gid: owner.gid } : {}),
     encoding: 'utf8',
     // safe.directory: tests (as root) read repositories they chowned to another user.
     env: {

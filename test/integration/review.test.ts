@@ -1,7 +1,7 @@
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gitSync, makeRepository } from '../helpers/git-repo.js';
+import { gitSync, gitSyncAs, makeRepository } from '../helpers/git-repo.js';
 import { lifecycleFixture } from '../helpers/lifecycle.js';
 import { readTestEngines } from '../helpers/engines.js';
 
@@ -51,7 +51,8 @@ async function inContainer(name: string, script: string): Promise<string> {
 }
 
 /** The user's git, as that user would run it (the test's git has safe.directory '*'). */
-const userGit = (repo: string, ...args: string[]) => gitSync(repo, ...args);
+// As the repository's owner: git as root would leave root-owned object directories the owner's git cannot add to.
+const userGit = (repo: string, ...args: string[]) => gitSyncAs(OWNER, repo, ...args);
 
 describe(`review an agent's work on ${f.engineName}`, () => {
   beforeAll(() => {
