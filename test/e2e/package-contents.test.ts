@@ -30,15 +30,25 @@ describe('what npm publishes', () => {
       .map((f) => f.path)
       .filter(
         (p) =>
-          !/^(package\.json|README\.md|LICENSE|bin\/agentctl\.js|dist\/[\w.-]+\.(js|cjs|mjs|json|txt)|containers\/[\w-]+\/(Dockerfile|extra-ca\/README\.md|bin\/agentctl-[\w-]+))$/.test(
+          !/^(package\.json|README\.md|LICENSE|bin\/agentctl\.js|dist\/[\w.-]+\.(js|cjs|mjs|json|txt)|containers\/[\w-]+\/(Dockerfile|extra-ca\/README\.md|bin\/agentctl-[\w-]+|dpkg-slim\.cfg|claude-code\/managed-settings\.json))$/.test(
             p,
           ),
       );
     expect(unexpected).toEqual([]);
     // containers/ ships so that `agentctl image build` works from an installed package (the base
-    // image's helper scripts in containers/base/bin/ included).
+    // image's helper scripts in containers/base/bin/, its dpkg filter and Claude Code's managed
+    // settings included); the egress gateway's proxy program ships in dist/.
     expect(files.map((f) => f.path)).toEqual(
-      expect.arrayContaining(['bin/agentctl.js', 'dist/cli.js', 'containers/base/Dockerfile', 'LICENSE', 'README.md']),
+      expect.arrayContaining([
+        'bin/agentctl.js',
+        'dist/cli.js',
+        'dist/egress-proxy.cjs',
+        'containers/base/Dockerfile',
+        'containers/base/dpkg-slim.cfg',
+        'containers/base/claude-code/managed-settings.json',
+        'LICENSE',
+        'README.md',
+      ]),
     );
   });
 
