@@ -69,6 +69,8 @@ function failure(target: SshTarget, exitCode: number | null, stderr: string): Ss
  * line of stderr) when ssh fails, and ssh is stopped when the connection is destroyed.
  */
 class SshConnection extends Duplex {
+  private sshClosed = false;
+
   constructor(
     private readonly child: ChildProcessWithoutNullStreams,
     target: SshTarget,
@@ -91,6 +93,7 @@ class SshConnection extends Duplex {
       );
     });
     child.on('close', (exitCode) => {
+      this.sshClosed = true;
       if (this.destroyed) return;
       if (exitCode === 0) this.push(null);
       else this.destroy(failure(target, exitCode, stderr));
@@ -102,7 +105,13 @@ class SshConnection extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.child.stdin.write(chunk, callback);
+    this.child.stdin.write(chunk, (error) => {
+      if (!error) return callback();
+      // ssh is gone (EPIPE): its exit, with ssh's own words, is the failure to report ('close'
+      // above destroys this stream with it), not the write that noticed first.
+      if (this.sshClosed) return callback();
+      this.child.once('close', () => callback());
+    });
   }
 
   override _final(callback: (error?: Error | null) => void): void {
