@@ -1,10 +1,12 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../shared/errors.js';
 import type { StartAgentOptions } from '../core/agents/start-options.js';
+import { parseDuration } from '../shared/duration.js';
 
 /**
- * The options `start` and `run` share, in groups so that each command keeps its own order in
- * `--help`. Loaded with the command list: only commander and types here, nothing heavy.
+ * The options `start` and `run` share: ONE definition (`addAgentOptions`), so that `run` can never
+ * lack a flag `start` has (agent-options.test.ts fails when they diverge). Each command adds only
+ * its own few before or after. Loaded with the command list: only commander and types here.
  */
 export type AgentFlags = Pick<
   StartAgentOptions,
@@ -21,6 +23,8 @@ export type AgentFlags = Pick<
   | 'branch'
   | 'base'
   | 'egress'
+  | 'dockerAccess'
+  | 'ociRuntime'
 > & {
   allow?: string[];
   env?: string[];
@@ -28,49 +32,49 @@ export type AgentFlags = Pick<
   secret?: string[];
   label?: string[];
   allowUnsafeWorkspace?: boolean;
+  readOnly?: boolean;
+  ssh?: boolean;
+  waitTimeout: string;
 };
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** --workspace, --agent, --image */
-export function addTargetOptions(command: Command): Command {
+/** Every option `start` and `run` share, in the order `--help` lists them. */
+export function addAgentOptions(command: Command): Command {
   return command
     .option('-w, --workspace <dir>', 'directory mounted at /workspace (default: current directory)')
     .option(
       '--allow-unsafe-workspace',
       'mount a workspace that is refused (/, a system or home directory), with a warning; never one holding credentials',
     )
+    .option('--read-only', 'mount the workspace read-only')
     .option(
       '--agent <profile>',
       'agent profile: claude (default), codex, gemini, opencode, or one of config agents.<profile>',
     )
-    .option('--image <ref>', 'run this image instead of the profile or pinned one');
-}
-
-/** --env, --env-file, --secret */
-export function addEnvOptions(command: Command, envHelp: string): Command {
-  return command
-    .option('-e, --env <KEY=VALUE|KEY>', envHelp, collect)
+    .option('--image <ref>', 'run this image instead of the profile or pinned one')
+    .option(
+      '-e, --env <KEY=VALUE|KEY>',
+      'set an environment variable (repeatable; KEY alone takes the host value)',
+      collect,
+    )
     .option('--env-file <file>', 'read environment variables from a file (repeatable)', collect)
     .option('--secret <NAME|NAME=@file>', 'pass a secret as a file under /run/secrets (repeatable)', collect)
     .option(
       '--label <KEY=VALUE>',
       'label the agent (repeatable; shown by inspect, selected by ls --filter label=)',
       collect,
-    );
-}
-
-/** --cpus, --memory, --pids-limit */
-export function addLimitOptions(command: Command): Command {
-  return command
+    )
+    .option('--ssh', "forward the host's ssh-agent (SSH_AUTH_SOCK); ~/.ssh is never mounted")
     .option('--cpus <n>', 'CPU limit (default 2)')
     .option('--memory <size>', 'memory limit such as 512m or 4g (default 4g)')
-    .option('--pids-limit <n>', 'process limit (default 512)');
-}
-
-/** --network, --egress, --allow, --pull, --use-local-image */
-export function addEngineOptions(command: Command): Command {
-  return command
+    .option('--pids-limit <n>', 'process limit (default 512)')
+    .addOption(
+      new Option('--docker-access <mode>', 'mount the engine socket into the agent')
+        .choices(['none', 'socket'])
+        .default('none'),
+    )
+    .option('--oci-runtime <name>', 'OCI runtime such as sysbox-runc or runsc')
     .option('--network <name>', 'engine network to join')
     .addOption(
       new Option(
@@ -84,14 +88,10 @@ export function addEngineOptions(command: Command): Command {
       collect,
     )
     .addOption(new Option('--pull <policy>', 'when to pull the image').choices(['missing', 'always', 'never']))
-    .option('--use-local-image', 'prefer the local development image');
-}
-
-/** --worktree, --no-worktree, --branch, --base */
-export function addWorktreeOptions(command: Command, help: { worktree: string; noWorktree: string }): Command {
-  return command
-    .option('--worktree', help.worktree)
-    .option('--no-worktree', help.noWorktree)
+    .option('--use-local-image', 'prefer the local development image')
+    .option('--wait-timeout <duration>', 'how long to wait until it runs (and is healthy)', '60s')
+    .option('--worktree', 'work in an own git worktree on branch agent/NAME (default: config `worktree`)')
+    .option('--no-worktree', 'work in the checkout itself (refused if another writing agent uses it)')
     .option('--branch <name>', 'branch of the worktree (default agent/NAME; implies --worktree)')
     .option('--base <ref>', 'commit the new branch starts at (default HEAD; implies --worktree)');
 }
@@ -101,19 +101,24 @@ export function sharedStartOptions(flags: AgentFlags) {
   return {
     workspace: flags.workspace,
     allowUnsafeWorkspace: Boolean(flags.allowUnsafeWorkspace),
+    readOnly: Boolean(flags.readOnly),
     image: flags.image,
     env: flags.env ?? [],
     envFiles: flags.envFile ?? [],
     secrets: flags.secret ?? [],
     labels: flags.label ?? [],
+    ssh: Boolean(flags.ssh),
     cpus: flags.cpus,
     memory: flags.memory,
     pidsLimit: flags.pidsLimit,
+    dockerAccess: flags.dockerAccess ?? 'none',
+    ociRuntime: flags.ociRuntime,
     network: flags.network,
     egress: flags.egress,
     allow: flags.allow ?? [],
     pull: flags.pull,
     useLocalImage: flags.useLocalImage,
+    waitTimeoutMs: parseDuration(flags.waitTimeout),
     worktree: flags.worktree,
     branch: flags.branch,
     base: flags.base,

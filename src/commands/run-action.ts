@@ -105,10 +105,6 @@ async function startRun(context: CommandContext, request: RunRequest) {
       start: {
         ...sharedStartOptions(flags),
         name: request.name,
-        readOnly: false,
-        ssh: false,
-        dockerAccess: 'none',
-        waitTimeoutMs: 60_000,
       },
       plan,
       timeoutMs: request.timeoutMs,

@@ -1,14 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import type { RunFlags } from './run-action.js';
-import {
-  addEngineOptions,
-  addEnvOptions,
-  addLimitOptions,
-  addTargetOptions,
-  addWorktreeOptions,
-  splitOperands,
-} from './agent-options.js';
+import { addAgentOptions, splitOperands } from './agent-options.js';
 import { parseStopTimeoutFlag, parseTimeoutFlag } from '../shared/duration.js';
 
 export function registerRun(program: Command, context: CommandContext): void {
@@ -16,8 +9,7 @@ export function registerRun(program: Command, context: CommandContext): void {
     .command('run')
     .description('Run an agent to its end without a terminal (CI): stream its output, exit with its exit code')
     .argument('[name]', 'agent name (default: the workspace directory plus a random suffix)')
-    .argument('[command...]', 'after --: the command to run');
-  addTargetOptions(run)
+    .argument('[command...]', 'after --: the command to run')
     .option('--task <name>', "run a task from config (tasks.<name>), handed over by its profile's taskCommand")
     .option('--input <file>', 'a file handed to the agent at /run/agentctl/input (AGENTCTL_INPUT_FILE, {input})')
     .option('--timeout <duration>', 'stop the agent after this long (exit 124), e.g. 30m')
@@ -28,13 +20,7 @@ export function registerRun(program: Command, context: CommandContext): void {
       '--require-changes',
       'fail (exit 13) when the agent exits 0 having changed nothing (no commit, no uncommitted file)',
     );
-  addEnvOptions(run, 'set an environment variable (repeatable)');
-  addLimitOptions(run);
-  addEngineOptions(run);
-  addWorktreeOptions(run, {
-    worktree: 'work in an own git worktree on branch agent/NAME',
-    noWorktree: 'work in the checkout itself',
-  });
+  addAgentOptions(run);
   run
     .addHelpText(
       'after',

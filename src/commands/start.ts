@@ -1,57 +1,27 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
-import {
-  addEngineOptions,
-  addEnvOptions,
-  addLimitOptions,
-  addTargetOptions,
-  addWorktreeOptions,
-  sharedStartOptions,
-  splitOperands,
-  type AgentFlags,
-} from './agent-options.js';
+import { addAgentOptions, sharedStartOptions, splitOperands, type AgentFlags } from './agent-options.js';
 import type { StartAgentOptions } from '../core/agents/start-options.js';
 
-export type StartFlags = AgentFlags &
-  Pick<StartAgentOptions, 'dockerAccess' | 'ociRuntime'> & {
-    detach?: boolean;
-    continue?: boolean;
-    readOnly?: boolean;
-    tty?: boolean;
-    ssh?: boolean;
-    waitTimeout: string;
-    count?: string;
-  };
+/** start's own flags beside the shared ones (agent-options.ts); `run` has none of these. */
+export type StartFlags = AgentFlags & {
+  detach?: boolean;
+  continue?: boolean;
+  tty?: boolean;
+  count?: string;
+};
 
 export function registerStart(program: Command, context: CommandContext): void {
   const start = program
     .command('start')
     .description('Start an agent in a hardened container on the workspace (attach unless --detach)')
     .argument('[name]', 'agent name (default: derived from the workspace directory)')
-    .argument('[command...]', 'after --: the command to run instead of the image default');
-  addTargetOptions(start)
+    .argument('[command...]', 'after --: the command to run instead of the image default')
     .option('-d, --detach', 'start in the background and exit once it runs (implied by --json)')
-    .option('--read-only', 'mount the workspace read-only')
     .option('--no-tty', 'no TTY and no stdin: logs keep stdout and stderr apart (attach shows output only)')
-    .option('--continue', "resume the agent's last session (its profile's resumeCommand, e.g. claude --continue)");
-  addEnvOptions(start, 'set an environment variable (repeatable; KEY alone takes the host value)').option(
-    '--ssh',
-    "forward the host's ssh-agent (SSH_AUTH_SOCK); ~/.ssh is never mounted",
-  );
-  addLimitOptions(start)
-    .addOption(
-      new Option('--docker-access <mode>', 'mount the engine socket into the agent')
-        .choices(['none', 'socket'])
-        .default('none'),
-    )
-    .option('--oci-runtime <name>', 'OCI runtime such as sysbox-runc or runsc');
-  addEngineOptions(start)
-    .option('--wait-timeout <duration>', 'how long to wait until it runs (and is healthy)', '60s')
+    .option('--continue', "resume the agent's last session (its profile's resumeCommand, e.g. claude --continue)")
     .option('--count <n>', 'start N agents NAME-1 … NAME-N at once, detached (at most 100)');
-  addWorktreeOptions(start, {
-    worktree: 'work in an own git worktree on branch agent/NAME (default: config `worktree`)',
-    noWorktree: 'work in the checkout itself (refused if another writing agent uses it)',
-  });
+  addAgentOptions(start);
   start
     .addHelpText(
       'after',
@@ -67,7 +37,6 @@ Examples:
     )
     .action(async (_name: unknown, _command: unknown, _options: unknown, command: Command) => {
       const { prepareAgent } = await import('../core/agents/start-agent.js');
-      const { parseDuration } = await import('../shared/duration.js');
       const { agentStartDeps } = await import('./agent-start-deps.js');
       const flags = command.opts<StartFlags>();
       const saveEngineInfo = async () => (await import('../runtime/engine-info-cache.js')).saveEngineInfoCache();
@@ -79,7 +48,7 @@ Examples:
       }
       const { config } = await context.config();
       const pending = await prepareAgent(agentStartDeps(context, config), {
-        ...startOptions(flags, parseDuration, agentCommand),
+        ...startOptions(flags, agentCommand),
         name,
       });
       if (flags.detach || context.globals.json) {
@@ -121,23 +90,14 @@ Examples:
 }
 
 /** The start options of these flags, for any agent name. */
-export function startOptions(
-  flags: StartFlags,
-  parseDuration: (value: string) => number,
-  command: string[] | undefined,
-): Omit<StartAgentOptions, 'name'> {
+export function startOptions(flags: StartFlags, command: string[] | undefined): Omit<StartAgentOptions, 'name'> {
   return {
     ...sharedStartOptions(flags),
     agent: flags.agent,
     detach: Boolean(flags.detach),
-    readOnly: Boolean(flags.readOnly),
     // Commander gives true unless --no-tty: only an explicit false is compared with an existing agent.
     tty: flags.tty === false ? false : undefined,
-    ssh: Boolean(flags.ssh),
     continue: Boolean(flags.continue),
-    dockerAccess: flags.dockerAccess,
-    ociRuntime: flags.ociRuntime,
-    waitTimeoutMs: parseDuration(flags.waitTimeout),
     command,
   };
 }
@@ -156,7 +116,6 @@ async function startCounted(
 ): Promise<void> {
   const { countedNames, parseCount, startAgents } = await import('../core/agents/start-many.js');
   const { deriveAgentName, validateAgentName } = await import('../core/agents/agent-name.js');
-  const { parseDuration } = await import('../shared/duration.js');
   const { resolve } = await import('node:path');
   const count = parseCount(flags.count!);
   const base = validateAgentName(name ?? deriveAgentName(resolve(context.cwd, flags.workspace ?? '.')));
@@ -166,7 +125,7 @@ async function startCounted(
   const { config } = await context.config();
   const result = await startAgents(
     agentStartDeps(context, config),
-    { ...startOptions(flags, parseDuration, command), detach: true },
+    { ...startOptions(flags, command), detach: true },
     names,
   );
   await (await import('../runtime/engine-info-cache.js')).saveEngineInfoCache();
