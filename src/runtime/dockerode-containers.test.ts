@@ -136,6 +136,43 @@ describe('createContainer', () => {
     });
   });
 
+  it('sends the name alone in the query and the spec in the body (dockerode copied all of it into the URL: 431 over 1 MiB)', async () => {
+    const { createDockerodeContainerOperations } = await import('./dockerode-containers.js');
+    const seen: unknown[] = [];
+    const engine = {
+      createContainer: async (request: unknown) => {
+        seen.push(request);
+        return { id: 'c1' };
+      },
+      getContainer: () => ({ putArchive: async () => undefined }),
+    };
+    const big = { ...SPEC, command: ['echo', 'a'.repeat(100_000)] };
+    await createDockerodeContainerOperations(engine as never, 'docker').createContainer(big);
+    const [request] = seen as Array<{ _query: Record<string, string>; _body: { Cmd: string[]; name?: string } }>;
+    expect(request!._query).toEqual({ name: 'agentctl-x' });
+    expect(request!._body.Cmd).toEqual(big.command);
+    expect(request!._body.name).toBeUndefined();
+  });
+
+  it('refuses a bind path with ":" as a usage error before asking the engine (it was ENGINE_FAILED, exit 5)', async () => {
+    const { createDockerodeContainerOperations } = await import('./dockerode-containers.js');
+    let asked = false;
+    const engine = {
+      createContainer: async () => {
+        asked = true;
+        return { id: 'c1' };
+      },
+    };
+    const colon = {
+      ...SPEC,
+      mounts: [{ kind: 'workspace', source: '/tmp/a:b', target: '/workspace', readOnly: false, relabel: false }],
+    };
+    await expect(
+      createDockerodeContainerOperations(engine as never, 'docker').createContainer(colon as never),
+    ).rejects.toMatchObject({ code: 'PATH_HAS_COLON', kind: 'usage' });
+    expect(asked).toBe(false);
+  });
+
   it('leaves other refusals as engine failures', async () => {
     const { createDockerodeContainerOperations } = await import('./dockerode-containers.js');
     const operations = createDockerodeContainerOperations(docker('invalid mount config') as never, 'docker');
@@ -149,8 +186,11 @@ describe('createContainer', () => {
     const { createDockerodeContainerOperations } = await import('./dockerode-containers.js');
     const calls: string[] = [];
     const engine = (failUpload: boolean) => ({
-      createContainer: async (body: { name: string; Env: string[] }) => {
-        calls.push(`create ${body.name} ${JSON.stringify(body).includes('"v"') ? 'with' : 'without'} file contents`);
+      createContainer: async (request: { _query: { name: string }; _body: { Env: string[] } }) => {
+        const body = request._body;
+        calls.push(
+          `create ${request._query.name} ${JSON.stringify(body).includes('"v"') ? 'with' : 'without'} file contents`,
+        );
         return { id: 'c1' };
       },
       getContainer: () => ({

@@ -11,9 +11,15 @@ import type { ContainerOperations, VolumeSummary } from './container-operations.
 export function createDockerodeContainerOperations(docker: Dockerode, kind: EngineKind): ContainerOperations {
   const operations: ContainerOperations = {
     async createContainer(spec: AgentSpec) {
+      // Built before the request: what it refuses (a path with ":") is the user's, not the engine's.
+      const { name, ...body } = toDockerCreateBody(spec, kind);
       let id: string;
       try {
-        id = (await docker.createContainer(toDockerCreateBody(spec, kind) as Dockerode.ContainerCreateOptions)).id;
+        // dockerode copies every create option into the query string as well as the body unless
+        // they are split like this: a command or environment of over 1 MiB then overflowed the
+        // engine's header limit (431) and put the environment's values in the request line.
+        const request = { _query: { name }, _body: body } as unknown as Dockerode.ContainerCreateOptions;
+        id = (await docker.createContainer(request)).id;
       } catch (error) {
         const status = statusOf(error);
         // Podman answers a taken name with 500 "... already in use"; Docker with 409.

@@ -13,6 +13,8 @@ import type { StartAgentOptions } from './start-options.js';
 interface FakeOptions {
   existing?: Partial<ContainerDetails>;
   volumeExists?: boolean;
+  /** The labels of the volume that exists (default: those agentctl gives agent x's home). */
+  volumeLabels?: Record<string, string>;
   fail?: Partial<Record<'createContainer' | 'startContainer' | 'resolveImage', Error>>;
   /** State reported after start. */
   afterStart?: Partial<ContainerDetails>;
@@ -47,6 +49,16 @@ function fakeRuntime(options: FakeOptions = {}) {
     async createVolume(name: string) {
       calls.push(`createVolume ${name}`);
       return !options.volumeExists;
+    },
+    async inspectVolume(name: string) {
+      calls.push(`inspectVolume ${name}`);
+      if (!options.volumeExists) return undefined;
+      const labels = options.volumeLabels ?? {
+        'io.agentctl.managed': 'true',
+        'io.agentctl.kind': 'home',
+        'io.agentctl.agent': 'x',
+      };
+      return { name, labels };
     },
     async createContainer(spec: AgentSpec) {
       calls.push(`createContainer ${spec.name}`);
@@ -174,6 +186,23 @@ describe('startAgent', () => {
     await expect(startAgent(deps(fake.runtime), options())).rejects.toMatchObject({ code: 'ENGINE_FAILED' });
     expect(fake.calls).toContain('removeContainer c1');
     expect(fake.calls).not.toContain('removeVolume agentctl-x-home');
+  });
+
+  it("refuses a volume of the home volume's name that agentctl did not make (it was adopted as the home)", async () => {
+    const cases: Record<string, string>[] = [
+      {},
+      { 'io.agentctl.managed': 'true', 'io.agentctl.kind': 'home', 'io.agentctl.agent': 'y' },
+    ];
+    for (const volumeLabels of cases) {
+      const fake = fakeRuntime({ volumeExists: true, volumeLabels });
+      await expect(startAgent(deps(fake.runtime), options())).rejects.toMatchObject({
+        code: 'VOLUME_NAME_TAKEN',
+        kind: 'conflict',
+        message: 'A volume agentctl did not create is named agentctl-x-home',
+      });
+      expect(fake.calls).not.toContain('createContainer agentctl-x');
+      expect(fake.calls).not.toContain('removeVolume agentctl-x-home');
+    }
   });
 
   it('an agent whose command ran and ended before the first look is a result: kept, with its exit code', async () => {

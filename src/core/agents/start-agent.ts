@@ -24,7 +24,13 @@ import { prepareAgentWorkspace } from '../worktree/prepare-agent-workspace.js';
 import { confirmSoleWriter } from '../worktree/checkout-claim.js';
 import { getDataDir } from '../../config/paths.js';
 import { openStartJournal } from './start-journal.js';
-import { announceLoosenings, checkAgainstEngine, checkCreated, checkMountedWorkspace } from './start-checks.js';
+import {
+  announceLoosenings,
+  checkAgainstEngine,
+  checkCreated,
+  checkHomeVolume,
+  checkMountedWorkspace,
+} from './start-checks.js';
 import type { Loosening } from './loosenings.js';
 import { getRecordedImage, type ImageFacts } from './recorded-image.js';
 import { checkEgressSupported, egressLabels } from '../egress/agent-egress.js';
@@ -321,6 +327,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     if (agentWorkspace.workspace !== prepared.workspace)
       await checkMountedWorkspace(deps, runtime, info, agentWorkspace.workspace, Boolean(options.allowUnsafeWorkspace));
     createdVolume = await runtime.createVolume(volume, agentLabels(input, 'home'));
+    if (!createdVolume) await checkHomeVolume(runtime, volume, name);
     deps.log(createdVolume ? `created volume ${volume}` : `reusing volume ${volume}`);
     await journal.record({ createdVolume });
     id = (await runtime.createContainer(spec)).id;

@@ -1,5 +1,7 @@
 import { homedir } from 'node:os';
 import type { Config } from '../../config/schema.js';
+import { ConflictError } from '../../shared/errors.js';
+import { LABELS } from '../../shared/labels.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import type { AgentSpecFacts } from '../../runtime/agent-spec.js';
 import { parseEndpoint } from '../../runtime/endpoint.js';
@@ -65,6 +67,22 @@ export async function checkMountedWorkspace(
     allowUnsafe,
     engineStatePaths(info.storageRoot || undefined, socketPath),
   );
+}
+
+/**
+ * An existing home volume of this name that agentctl did not make for this agent (no labels of ours) is
+ * someone else's data: refused, never mounted as the agent's home. One agentctl kept (`rm` without
+ * `--volumes`) carries the labels and is reused.
+ */
+export async function checkHomeVolume(runtime: ContainerRuntime, volume: string, agent: string): Promise<void> {
+  const existing = await runtime.inspectVolume(volume);
+  if (!existing) return;
+  const labels = existing.labels;
+  if (labels[LABELS.managed] === 'true' && labels[LABELS.kind] === 'home' && labels[LABELS.agent] === agent) return;
+  throw new ConflictError('VOLUME_NAME_TAKEN', `A volume agentctl did not create is named ${volume}`, {
+    hint: `Choose another agent name, or remove that volume with the engine's own tools (\`docker volume rm ${volume}\`) if nothing in it is needed`,
+    details: { volume },
+  });
 }
 
 /** After create: the engine records the OCI runtime asked for (else the caller removes the container). */

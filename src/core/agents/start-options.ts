@@ -5,6 +5,7 @@ import type { AgentProfile, Config } from '../../config/schema.js';
 import { canResume } from './session-resume.js';
 import { getAgentProfile, unknownProfileError } from '../../config/agent-profiles.js';
 import { UsageError } from '../../shared/errors.js';
+import { checkExecSize } from './exec-size.js';
 import { readEnvFile, parseEnvEntry } from './agent-env.js';
 import { deriveAgentName, validateAgentName } from './agent-name.js';
 import { resolveLimits, type Limits } from './limits.js';
@@ -199,6 +200,7 @@ export async function prepareStart(deps: PrepareDeps, options: StartAgentOptions
       hint: `Drop --env ${leaked[0]}: the agent reads it from /run/secrets/${leaked[0]} (${leaked[0]}_FILE)`,
     });
   }
+  checkExecSize(ownCommand ? options.command : profile?.command, env);
   const egress = resolveEgress({
     policy: options.egress,
     allow: options.allow ?? [],
