@@ -14,7 +14,7 @@ import { findRepository, type Repository } from './find-repository.js';
 import { createGitRunner, GitCommandError, type GitRunner } from './git.js';
 import { inspectWorktree, type WorktreeLocation } from './inspect-worktree.js';
 import { listManagedWorktrees, PRUNE_GRACE_MS, pruneWorktrees } from './prune-worktrees.js';
-import { removeAgentWorktree } from './remove-worktree.js';
+import { removeAgentWorktree, unsafeRemovalError } from './remove-worktree.js';
 
 const git = createGitRunner({ ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' });
 let cleanups: Array<() => void> = [];
@@ -243,6 +243,12 @@ describe('syncing and inspecting an agent repository never runs what the agent p
     commitIn(created, 'detached.txt');
     const detached = await inspectWorktree(git, locationOf(created));
     expect(detached.strandedCommits.map((commit) => commit.subject)).toContain('add detached.txt');
+    // rm's refusal says where they are (the user moved agent/d back: none is on it any more), and
+    // not "merge agent/d", which would keep none of them.
+    const refusal = unsafeRemovalError(locationOf(created), detached, false);
+    expect(refusal.message).not.toContain('only on agent/d');
+    expect(refusal.message).toMatch(/commits on no branch of yours: [0-9a-f]{7} add detached\.txt/);
+    expect(refusal.hint).toMatch(/git branch keep-d [0-9a-f]{12}/);
   });
 });
 

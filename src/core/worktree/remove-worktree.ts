@@ -113,17 +113,20 @@ export function unsafeRemovalError(
   if (state.uncommitted.length > 0)
     parts.push(`uncommitted: ${summarise(state.uncommitted.map((line) => line.slice(3)))}`);
   const commits = keepBranch ? state.strandedCommits : state.unmergedCommits;
-  if (commits.length > 0) {
-    const where = keepBranch ? 'on no branch of yours' : `only on ${location.branch}`;
-    parts.push(
-      `commits ${where}: ${summarise(commits.map((commit) => `${commit.sha.slice(0, 7)} ${commit.subject}`))}`,
-    );
-  }
+  // Commits on no branch at all (a detached HEAD, a branch only the agent has) are not saved by
+  // merging the agent's branch or keeping it: named apart, with the way that does keep them.
+  const stranded = new Set(state.strandedCommits.map((commit) => commit.sha));
+  const onBranch = keepBranch ? [] : commits.filter((commit) => !stranded.has(commit.sha));
+  const offBranch = commits.filter((commit) => keepBranch || stranded.has(commit.sha));
+  const list = (items: typeof commits) =>
+    summarise(items.map((commit) => `${commit.sha.slice(0, 7)} ${commit.subject}`));
+  if (onBranch.length > 0) parts.push(`commits only on ${location.branch}: ${list(onBranch)}`);
+  if (offBranch.length > 0) parts.push(`commits on no branch of yours: ${list(offBranch)}`);
   const ways =
     state.uncommitted.length > 0
       ? `commit them inside the agent (\`agentctl exec ${agent} git commit -am …\`, after \`agentctl start ${agent}\` if it is stopped)`
-      : keepBranch
-        ? `put them on a branch inside the agent (\`agentctl exec ${agent} git branch keep <commit>\`)`
+      : offBranch.length > 0
+        ? `give them a branch in your repository (\`git branch keep-${agent} ${offBranch[0]!.sha.slice(0, 12)}\`)`
         : `merge ${location.branch}, or keep it with --keep-branch`;
   return new UnsafeOperationError(
     'WORKTREE_HAS_WORK',
