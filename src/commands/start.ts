@@ -9,6 +9,7 @@ export type StartFlags = AgentFlags & {
   continue?: boolean;
   tty?: boolean;
   count?: string;
+  ttl?: string;
 };
 
 export function registerStart(program: Command, context: CommandContext): void {
@@ -20,7 +21,8 @@ export function registerStart(program: Command, context: CommandContext): void {
     .option('-d, --detach', 'start in the background and exit once it runs (implied by --json)')
     .option('--no-tty', 'no TTY and no stdin: logs keep stdout and stderr apart (attach shows output only)')
     .option('--continue', "resume the agent's last session (its profile's resumeCommand, e.g. claude --continue)")
-    .option('--count <n>', 'start N agents NAME-1 … NAME-N at once, detached (at most 100)');
+    .option('--count <n>', 'start N agents NAME-1 … NAME-N at once, detached (at most 100)')
+    .option('--ttl <duration>', 'stop the agent this long after each start, also without agentctl (Kubernetes)');
   addAgentOptions(start);
   start
     .addHelpText(
@@ -99,6 +101,7 @@ export function startOptions(flags: StartFlags, command: string[] | undefined): 
     tty: flags.tty === false ? false : undefined,
     continue: Boolean(flags.continue),
     command,
+    ...(flags.ttl !== undefined ? { ttl: flags.ttl } : {}),
   };
 }
 

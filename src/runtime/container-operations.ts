@@ -89,6 +89,12 @@ export interface ContainerOperations {
   inspectContainer(nameOrId: string): Promise<ContainerDetails | undefined>;
   listContainers(options: { labels: LabelFilter; all: boolean }): Promise<ContainerSummary[]>;
   /**
+   * The list with each container's details, where the backend's list holds them all (Kubernetes:
+   * one list of records and one of Pods), so that a listing inspects nothing one by one. Absent:
+   * the caller inspects each listed container.
+   */
+  listContainerDetails?(options: { labels: LabelFilter; all: boolean }): Promise<ContainerDetails[]>;
+  /**
    * The OCI runtime the engine will run the container with, as the engine itself records it
    * (Docker: HostConfig.Runtime; Podman: libpod's OCIRuntime, since its Docker-compatible inspect
    * says only "oci"); undefined when the engine does not say.

@@ -34,6 +34,12 @@ export interface RuntimeCapabilities {
    * container root is the host user (rootless Docker's user namespace); `none` — not applicable.
    */
   rootlessUsers: 'keep-host-ids' | 'root-is-host-user' | 'none';
+  /**
+   * The backend itself stops an agent at the end of its lifetime (`start --ttl`, the label
+   * io.agentctl.ttl), also while agentctl is not running (Kubernetes: the kubelet). Absent or
+   * false: --ttl is refused (TTL_UNSUPPORTED).
+   */
+  lifetime?: boolean;
 }
 
 /** A check only the backend knows how to make (`agentctl doctor` shows it with the others). */

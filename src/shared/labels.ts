@@ -29,6 +29,10 @@ export const LABELS = {
   resume: 'io.agentctl.resume',
   /** The egress gateway an allowlist or learn agent is registered with (its container's name). */
   egressGateway: 'io.agentctl.egress-gateway',
+  /** The agent's maximum lifetime per start, in seconds (`start --ttl`): its backend stops it then. */
+  ttl: 'io.agentctl.ttl',
+  /** A one-shot task (`agentctl run`): never run again (Kubernetes: a bare Pod, not a StatefulSet). */
+  task: 'io.agentctl.task',
 } as const;
 
 /**

@@ -32,6 +32,16 @@ describe(`start refuses bad input on ${f.engineName}, leaving nothing behind`, (
     });
   });
 
+  it('--ttl: refused on an engine, which has nothing that would stop the agent while agentctl is not running; a bad duration: exit 2', async () => {
+    const ws = f.workspace();
+    const refused = await failingStart(f.agentName('ttl'), ['--workspace', ws, '--ttl', '10m', ...image]);
+    expect(refused).toMatchObject({ exitCode: 2, code: 'TTL_UNSUPPORTED' });
+    expect(await failingStart(f.agentName('ttlx'), ['--workspace', ws, '--ttl', 'soon', ...image])).toMatchObject({
+      exitCode: 2,
+      code: 'INVALID_TTL',
+    });
+  });
+
   it('a bad name: exit 2', async () => {
     const result = await f.cli(['start', 'bad name!', '-d', '--json', '--workspace', f.workspace(), ...image]);
     expect(result.exitCode).toBe(2);

@@ -5,7 +5,7 @@ import type { ContainerDetails, ContainerOperations } from '../../runtime/contai
 import { CONTAINER_PREFIX } from '../../shared/labels.js';
 import { containerName } from './agent-name.js';
 
-export type LookupRuntime = Pick<ContainerOperations, 'inspectContainer' | 'listContainers'>;
+export type LookupRuntime = Pick<ContainerOperations, 'inspectContainer' | 'listContainers' | 'listContainerDetails'>;
 
 /** What attach, exec and logs need to know about an agent's container. */
 export interface AgentContainerInfo {
@@ -127,6 +127,7 @@ export async function lookupAgents(runtime: LookupRuntime, names: string[]): Pro
 
 /** Every agent container (running ones only unless `all`), inspected. */
 export async function lookupAllAgents(runtime: LookupRuntime, all: boolean): Promise<ContainerDetails[]> {
+  if (runtime.listContainerDetails) return runtime.listContainerDetails({ labels: AGENT_FILTER, all });
   const list = await runtime.listContainers({ labels: AGENT_FILTER, all });
   const details = await Promise.all(list.map((item) => runtime.inspectContainer(item.id)));
   // A container removed between list and inspect is simply gone.

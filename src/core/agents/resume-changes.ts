@@ -5,6 +5,7 @@ import type { ContainerDetails } from '../../runtime/container-operations.js';
 import { formatMemory } from './limits.js';
 import { findLoosenings } from './loosenings.js';
 import { getRecordedEgress } from '../egress/agent-egress.js';
+import { getRecordedTtl } from './agent-ttl.js';
 import type { PreparedStart, StartAgentOptions } from './start-options.js';
 
 /** A setting given to `start NAME` that the existing (stopped) agent NAME was not created with. */
@@ -94,6 +95,9 @@ export function findRequestedChanges(
     changes.push({ flag: '--no-worktree', was: `worktree ${labels[LABELS.worktree]}` });
   if (options.branch !== undefined && options.branch !== labels[LABELS.branch])
     changes.push({ flag: '--branch', was: labels[LABELS.branch] ?? 'none', asked: options.branch });
+  const ttl = getRecordedTtl(labels);
+  if (prepared.ttlSeconds !== undefined && prepared.ttlSeconds !== ttl)
+    changes.push({ flag: '--ttl', was: ttl === undefined ? 'none' : `${ttl}s`, asked: `${prepared.ttlSeconds}s` });
   return changes;
 }
 

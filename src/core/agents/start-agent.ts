@@ -35,6 +35,7 @@ import type { Loosening } from './loosenings.js';
 import { getRecordedImage, type ImageFacts } from './recorded-image.js';
 import { checkEgressSupported, egressLabels } from '../egress/agent-egress.js';
 import { requestResume, resumableCommand, resumeUnsupported } from './session-resume.js';
+import { ttlLabels } from './agent-ttl.js';
 
 export interface ResolvedAgentImage {
   reference: string;
@@ -124,6 +125,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
   const prepared = await prepareStart(deps, options);
   const runtime = await deps.runtime();
   checkEgressSupported(runtime, prepared.egress);
+  const lifetime = ttlLabels(runtime, prepared.ttlSeconds);
   const name = prepared.name;
   const container = containerName(name);
   const volume = homeVolumeName(name);
@@ -298,6 +300,8 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
         ...session?.labels,
         ...(limitsIgnored ? { [LABELS.limitsIgnored]: limitsIgnored } : {}),
         ...egressLabels(prepared.egress),
+        ...lifetime,
+        ...(options.task ? { [LABELS.task]: 'true' } : {}),
         ...userLabels,
       },
       readOnly: options.readOnly,

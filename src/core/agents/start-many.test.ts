@@ -123,3 +123,35 @@ describe('startAgents', () => {
     expect(result.failed.map(({ name, error }) => [name, error.code])).toEqual([['a-2', 'AGENT_EXISTS']]);
   });
 });
+
+describe('startAgents where each agent has its own copy of the workspace (Kubernetes)', () => {
+  it('makes and starts them side by side: every create is under way before the first ends', async () => {
+    const { runtime, calls } = engine();
+    let inFlight = 0;
+    let release: () => void = () => undefined;
+    const all = new Promise<void>((resolve) => (release = resolve));
+    const create = runtime.createContainer.bind(runtime);
+    const cluster = {
+      ...runtime,
+      capabilities: { ...runtime.capabilities, bindMounts: false },
+      async createContainer(spec: AgentSpec) {
+        inFlight += 1;
+        if (inFlight === 3) release();
+        // One after another, this would never end: the first create waits for the third.
+        await Promise.race([
+          all,
+          new Promise((_, reject) => setTimeout(() => reject(new Error('creates were not side by side')), 5000)),
+        ]);
+        return create(spec);
+      },
+    };
+    const result = await startAgents(deps(cluster, []), options(), ['a-1', 'a-2', 'a-3']);
+    expect(result.failed).toEqual([]);
+    expect(result.started.map((agent) => agent.name)).toEqual(['a-1', 'a-2', 'a-3']);
+    expect(calls.filter((call) => call.startsWith('start')).sort()).toEqual([
+      'start id-agentctl-a-1',
+      'start id-agentctl-a-2',
+      'start id-agentctl-a-3',
+    ]);
+  });
+});

@@ -9,6 +9,13 @@ export const MAX_COUNT = 100;
 /** How many starts wait at once (creation is one after another; see startAgents). */
 const PARALLEL_STARTS = 16;
 
+/**
+ * On a backend where every agent has its own copy of the workspace (no bind mounts: Kubernetes),
+ * how many agents are made and started at once: no agent's workspace depends on another's, and the
+ * cluster starts Pods side by side, so all of them (a count is at most MAX_COUNT).
+ */
+const PARALLEL_OWN_COPIES = MAX_COUNT;
+
 export interface ManyStarted {
   started: StartedAgent[];
   failed: { name: string; error: AgentctlError }[];
@@ -40,7 +47,9 @@ export function countedNames(base: string, count: number): string[] {
  * Starts several agents detached in one process: one engine connection, one config, the image
  * resolved once. Agents are made one after another — each takes its workspace (the checkout, or a
  * worktree of its own) knowing what the ones before it took — then started and waited for
- * together. An agent that fails is removed with what its start made; the others stay.
+ * together; where each agent has its own copy of the workspace (Kubernetes), each is made and
+ * started at once, side by side. An agent that fails is removed with what its start made; the
+ * others stay.
  */
 export async function startAgents(
   deps: StartAgentDeps,
@@ -62,6 +71,12 @@ export async function startAgents(
     },
   };
   const failed: ManyStarted['failed'] = [];
+  const order = new Map(names.map((name, index) => [name, index]));
+  const byName = <T extends { name: string }>(a: T, b: T) => order.get(a.name)! - order.get(b.name)!;
+  if (!(await deps.runtime()).capabilities.bindMounts) {
+    const started = await startEach(shared, base, names, failed);
+    return { started: started.sort(byName), failed: failed.sort(byName) };
+  }
   const pending: PendingAgent[] = [];
   for (const name of names) {
     if (deps.signal?.aborted) break;
@@ -89,7 +104,32 @@ export async function startAgents(
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_STARTS, pending.length) }, worker));
-  const order = new Map(names.map((name, index) => [name, index]));
-  const byName = <T extends { name: string }>(a: T, b: T) => order.get(a.name)! - order.get(b.name)!;
   return { started: started.sort(byName), failed: failed.sort(byName) };
+}
+
+/** Each agent made and started on its own, PARALLEL_OWN_COPIES at once (see above). */
+async function startEach(
+  deps: StartAgentDeps,
+  base: Omit<StartAgentOptions, 'name'>,
+  names: string[],
+  failed: ManyStarted['failed'],
+): Promise<StartedAgent[]> {
+  const started: StartedAgent[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < names.length) {
+      const name = names[next++]!;
+      if (deps.signal?.aborted) {
+        failed.push({ name, error: toAgentctlError(deps.signal.reason) });
+        continue;
+      }
+      try {
+        started.push(await (await prepareAgent(deps, { ...base, name })).start('detached'));
+      } catch (error) {
+        failed.push({ name, error: toAgentctlError(error) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_OWN_COPIES, names.length) }, worker));
+  return started;
 }

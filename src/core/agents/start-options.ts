@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type { AgentProfile, Config } from '../../config/schema.js';
 import { canResume } from './session-resume.js';
+import { parseTtl } from './agent-ttl.js';
 import { getAgentProfile, unknownProfileError } from '../../config/agent-profiles.js';
 import { UsageError } from '../../shared/errors.js';
 import { checkExecSize } from './exec-size.js';
@@ -56,6 +57,10 @@ export interface StartAgentOptions {
   allowUnsafeWorkspace?: boolean;
   /** `--continue`: resume the agent's last session with its profile's resumeCommand (session-resume.ts). */
   continue?: boolean;
+  /** A one-shot task (`agentctl run`), labelled so (LABELS.task): a backend never runs it again. */
+  task?: boolean;
+  /** `--ttl DURATION`: the agent's maximum lifetime per start (agent-ttl.ts). */
+  ttl?: string;
 }
 
 /** Everything checked and read on the host before the engine is asked for anything. */
@@ -79,6 +84,8 @@ export interface PreparedStart {
   sshSocket?: string;
   /** The egress policy, its allowlist and the secrets bound to services. */
   egress: EgressChoice;
+  /** `--ttl` in seconds. */
+  ttlSeconds?: number;
 }
 
 export interface PrepareDeps {
@@ -227,5 +234,6 @@ export async function prepareStart(deps: PrepareDeps, options: StartAgentOptions
     limits,
     capabilities: profile?.capabilities ?? [],
     ...(options.ssh ? { sshSocket: await findSshSocket(deps) } : {}),
+    ...(options.ttl !== undefined ? { ttlSeconds: parseTtl(options.ttl) } : {}),
   };
 }

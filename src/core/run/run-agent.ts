@@ -76,6 +76,7 @@ export async function runAgent(deps: RunAgentDeps, options: RunAgentOptions): Pr
     env: [...options.plan.env, ...options.start.env],
     detach: true,
     tty: false,
+    task: true,
   };
   const pending = await prepareAgent(deps, startOptions);
   if (pending.resumed) {

@@ -1,6 +1,6 @@
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { ConflictError, EngineError, NotFoundError } from '../../shared/errors.js';
-import { CONTAINER_PREFIX } from '../../shared/labels.js';
+import { CONTAINER_PREFIX, LABELS } from '../../shared/labels.js';
 import {
   EXIT_CODE_ANNOTATION,
   FINISHED_ANNOTATION,
@@ -19,11 +19,15 @@ import {
 } from './agent-controller.js';
 import { kubeError, kubeStatus, type KubeClient } from './kube-client.js';
 import { buildPod } from './pod-spec.js';
+import { DEADLINE_ANNOTATION, getDeadline, withDeadline } from './pod-deadline.js';
 import type { createPodWaits } from './wait-pod.js';
 
-/** Agents with a terminal (`start`) run under a StatefulSet; one-shot tasks (`run`) are bare Pods. */
+/**
+ * Agents started with `start` (with a terminal or `--no-tty`) run under a StatefulSet; one-shot
+ * tasks (`run`, labelled io.agentctl.task) are bare Pods: a task is never run again.
+ */
 export function isControlled(record: AgentRecord): boolean {
-  return record.spec.terminal;
+  return record.spec.labels[LABELS.task] !== 'true';
 }
 
 export interface AgentLifecycleDeps {
@@ -61,20 +65,38 @@ export function createAgentLifecycle(deps: AgentLifecycleDeps) {
     });
   }
 
+  /**
+   * The agent's Pod for this start; with a lifetime (`start --ttl`), held to a deadline counted
+   * from now, which the record keeps too (the reason `ls` gives once the Pod is gone).
+   */
+  async function agentPod(id: string, podName: string, parsed: AgentRecord, record: V1ConfigMap): Promise<V1Pod> {
+    const pod = buildPod(podName, parsed, record);
+    const deadline = getDeadline(parsed.spec.labels, Date.now());
+    if (!deadline) return pod;
+    await updateRecord(id, (current) => {
+      current.metadata!.annotations = {
+        ...current.metadata?.annotations,
+        [DEADLINE_ANNOTATION]: deadline.toISOString(),
+      };
+    });
+    return withDeadline(pod, deadline);
+  }
+
   async function startControlled(id: string, parsed: AgentRecord, record: V1ConfigMap, options: StartOptions) {
     const existing = await controllers.readController(id);
     const objects = await getAgentObjects(id);
-    const pod = objects?.pod;
-    if (pod && !pod.metadata?.deletionTimestamp) {
-      const status = agentContainerStatus(pod);
-      if (status?.state?.running && !agentExit(pod) && existing?.spec?.replicas === 1) return;
+    const current = objects?.pod;
+    if (current && !current.metadata?.deletionTimestamp) {
+      const status = agentContainerStatus(current);
+      if (status?.state?.running && !agentExit(current) && existing?.spec?.replicas === 1) return;
       // The command ended (the kubelet would run it again with back-off): a fresh Pod instead.
-      if (agentExit(pod)) {
-        await deletePod(pod.metadata!.name!, 0);
-        await waitPodGone(pod.metadata!.name!, pod.metadata?.uid, 60_000);
+      if (agentExit(current)) {
+        await deletePod(current.metadata!.name!, 0);
+        await waitPodGone(current.metadata!.name!, current.metadata?.uid, 60_000);
       }
     }
-    const controller = buildStatefulSet(id, buildPod(controlledPodName(id), parsed, record), record, 1);
+    const pod = await agentPod(id, controlledPodName(id), parsed, record);
+    const controller = buildStatefulSet(id, pod, record, 1);
     if (!objects?.pod) await controllers.admitPod(controlledPod(controller));
     if (options.signal?.aborted) throw options.signal.reason;
     if (!existing) await controllers.createController(controller);
@@ -93,7 +115,7 @@ export function createAgentLifecycle(deps: AgentLifecycleDeps) {
     }
     if (options.signal?.aborted) throw options.signal.reason;
     try {
-      await core.createNamespacedPod({ namespace, body: buildPod(id, parsed, record) });
+      await core.createNamespacedPod({ namespace, body: await agentPod(id, id, parsed, record) });
     } catch (error) {
       throw kubeError(`create the Pod of ${id}`, error, client);
     }

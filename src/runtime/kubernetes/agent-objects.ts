@@ -5,6 +5,7 @@ import type { ContainerDetails, ContainerState } from '../container-operations.j
 import { fromKubernetesMetadata } from './kube-labels.js';
 import { EXIT_CODE_ANNOTATION, FINISHED_ANNOTATION, STATE_ANNOTATION, parseRecord } from './agent-record.js';
 import { AGENT_CONTAINER_NAME } from './pod-spec.js';
+import { DEADLINE_ANNOTATION, endedByDeadline } from './pod-deadline.js';
 
 /** An agent as the cluster holds it: its record (ConfigMap) and, while it has one, its Pod. */
 export interface AgentObjects {
@@ -105,16 +106,20 @@ export function toDetails(objects: AgentObjects): ContainerDetails {
   const exitCodeText = terminated ? String(terminated.exitCode) : annotations[EXIT_CODE_ANNOTATION];
   const iso = (value: Date | string | undefined) => (value === undefined ? undefined : new Date(value).toISOString());
   const pending = describePending(pod);
+  const finishedAt = iso(terminated?.finishedAt) ?? annotations[FINISHED_ANNOTATION];
+  const deadline = annotations[DEADLINE_ANNOTATION];
+  const expired = state === 'exited' && endedByDeadline(deadline, finishedAt);
   return {
     id: agentId(record) || record.metadata!.name!,
     name: record.metadata!.name!,
     state,
     ...(pending ? { stateReason: pending.message ? `${pending.reason}: ${pending.message}` : pending.reason } : {}),
+    ...(expired ? { stateReason: `TTL: stopped at the end of its lifetime (--ttl), ${deadline}` } : {}),
     labels: fromKubernetesMetadata(record.metadata),
     image: spec?.image ?? '',
     running: state === 'running',
     startedAt: iso(terminated?.startedAt ?? status?.state?.running?.startedAt),
-    finishedAt: iso(terminated?.finishedAt) ?? annotations[FINISHED_ANNOTATION],
+    finishedAt,
     exitCode: exitCodeText === undefined ? undefined : Number(exitCodeText),
     user: spec ? `${spec.user.uid}:${spec.user.gid}` : '',
     env: (spec?.env ?? []).map((variable) => `${variable.name}=${variable.value}`),

@@ -1,7 +1,7 @@
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { ConflictError } from '../../shared/errors.js';
 import { LABELS } from '../../shared/labels.js';
-import type { ContainerOperations, ContainerSummary, LabelFilter } from '../container-operations.js';
+import type { ContainerDetails, ContainerOperations, ContainerSummary, LabelFilter } from '../container-operations.js';
 import { kubeError, kubeStatus, orUndefined, type KubeClient } from './kube-client.js';
 import { fromKubernetesMetadata, splitLabelFilter } from './kube-labels.js';
 import {
@@ -178,6 +178,12 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
     });
   }
 
+  /** Every agent's details from one list of records and one of Pods (settled first: see settleExit). */
+  async function listDetails(options: { labels: LabelFilter; all: boolean }): Promise<ContainerDetails[]> {
+    const objects = await Promise.all((await listAgentObjects(options.labels)).map(lifecycle.settleExit));
+    return objects.map(toDetails).filter((details) => options.all || details.state === 'running');
+  }
+
   return {
     getAgentObjects,
     listAgentObjects,
@@ -252,20 +258,16 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
     },
 
     async listContainers(options: { labels: LabelFilter; all: boolean }): Promise<ContainerSummary[]> {
-      const objects = await Promise.all((await listAgentObjects(options.labels)).map(lifecycle.settleExit));
-      return objects
-        .map((item) => {
-          const details = toDetails(item);
-          return {
-            id: details.id,
-            name: details.name,
-            state: details.state,
-            labels: details.labels,
-            image: details.image,
-          };
-        })
-        .filter((summary) => options.all || summary.state === 'running');
+      return (await listDetails(options)).map((details) => ({
+        id: details.id,
+        name: details.name,
+        state: details.state,
+        labels: details.labels,
+        image: details.image,
+      }));
     },
+
+    listContainerDetails: listDetails,
 
     async copyFiles(nameOrId: string, files: AgentFiles) {
       await addFiles(await resolveName(nameOrId), files);

@@ -113,11 +113,21 @@ export function createKubernetesRuntime(
   version: EngineVersion,
   options: { storage: { size: string; storageClass?: string }; env: NodeJS.ProcessEnv; placement?: PodPlacement },
 ): KubernetesRuntime {
+  // The agents of one command (`start --count`) clone the same checkout: git is asked once.
+  const clones = new Map<string, Promise<WorkspaceClone>>();
   const containers = createKubeContainerOperations({
     client,
     storage: options.storage,
     ...(options.placement ? { placement: options.placement } : {}),
-    describeWorkspace: (path, readOnly) => describeWorkspace(path, readOnly, options.env),
+    describeWorkspace(path, readOnly) {
+      const key = JSON.stringify([path, readOnly]);
+      let clone = clones.get(key);
+      if (!clone) {
+        clone = describeWorkspace(path, readOnly, options.env);
+        clones.set(key, clone);
+      }
+      return clone;
+    },
   });
   const streams = createKubeStreamOperations({
     client,
@@ -134,7 +144,7 @@ export function createKubernetesRuntime(
     },
     version,
     client,
-    capabilities: { bindMounts: false, pullsOnStart: true, cluster: true, rootlessUsers: 'none' },
+    capabilities: { bindMounts: false, pullsOnStart: true, cluster: true, rootlessUsers: 'none', lifetime: true },
     archive: copyUnsupported,
     stats: statsUnsupported,
     async diagnose(): Promise<BackendCheck[]> {
@@ -159,6 +169,7 @@ export function createKubernetesRuntime(
     removeContainer: containers.removeContainer,
     inspectContainer: containers.inspectContainer,
     listContainers: containers.listContainers,
+    listContainerDetails: containers.listContainerDetails,
     fetchOciRuntime: containers.fetchOciRuntime,
     copyFiles: containers.copyFiles,
     createVolume: containers.createVolume,
