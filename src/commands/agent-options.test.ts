@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { getProgramDefinition } from '../docs/program-definition.js';
 import { sharedStartOptions, type AgentFlags } from './agent-options.js';
 
-/** What only `start` has, by design: several agents, a terminal, a session to resume. */
-const START_ONLY = ['--detach', '--no-tty', '--continue', '--count'];
+/** What only `start` has, by design: several agents, a terminal, a session to resume, a lifetime (run has --timeout). */
+const START_ONLY = ['--detach', '--no-tty', '--continue', '--count', '--ttl'];
 /** What only `run` has: a task, its input, its end and its result. */
 const RUN_ONLY = ['--task', '--input', '--timeout', '--stop-timeout', '--rm', '--result-file', '--require-changes'];
 
