@@ -27,5 +27,10 @@ export function agentStartDeps(context: CommandContext, config: Config): StartAg
     registerSecret: (value) => io.secrets.add(value),
     log: (message) => io.debug(message),
     warn: (message) => io.warnAlways(message),
+    // The engine on this machine (a unix socket): a half-made container's processes are in /proc.
+    reapProcesses: async (runtime, id) =>
+      context.platform === 'linux' && runtime.endpoint.url.startsWith('unix://')
+        ? (await import('../core/agents/container-process.js')).reapContainerProcesses(id)
+        : [],
   };
 }

@@ -74,7 +74,9 @@ export interface ContainerOperations {
   /**
    * Creates the agent's container from its spec, with its files in place and its home volume's
    * root owned by its user; ConflictError (CONTAINER_NAME_TAKEN) when the name is taken. Nothing
-   * is left behind when it fails.
+   * is left behind when it fails, as far as the engine answers: when the container was made but a
+   * later step failed and removing it failed too (the engine went away), the error's
+   * `details.container` is its id (`getHalfMadeContainer`), for the caller to remove once it can.
    */
   createContainer(spec: AgentSpec): Promise<{ id: string }>;
   /**
@@ -113,4 +115,10 @@ export interface ContainerOperations {
    * container has no health check or the engine gave no answer.
    */
   runHealthCheck?(id: string): Promise<HealthCheckResult | undefined>;
+}
+
+/** The id of a container `createContainer` made before it failed, and could not remove. */
+export function getHalfMadeContainer(error: unknown): string | undefined {
+  const details = (error as { details?: Record<string, unknown> } | undefined)?.details;
+  return typeof details?.container === 'string' ? details.container : undefined;
 }

@@ -216,4 +216,22 @@ describe('createContainer', () => {
     });
     expect(calls).toEqual(['create agentctl-x without file contents', 'put /', 'remove']);
   });
+
+  it('gives the id of a container it made and could not remove (the engine went away) for the caller to remove', async () => {
+    const { createDockerodeContainerOperations } = await import('./dockerode-containers.js');
+    const { getHalfMadeContainer } = await import('./container-operations.js');
+    const lost = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    const engine = {
+      createContainer: async () => ({ id: 'c1' }),
+      getContainer: () => ({
+        putArchive: async () => Promise.reject(lost()),
+        remove: async () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })),
+      }),
+    };
+    const error = await createDockerodeContainerOperations(engine as never, 'podman')
+      .createContainer(SPEC)
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'ENGINE_CONNECTION_LOST' });
+    expect(getHalfMadeContainer(error)).toBe('c1');
+  });
 });

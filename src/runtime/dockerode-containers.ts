@@ -59,12 +59,22 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
         const upload = await createUpload(spec);
         if (upload) await docker.getContainer(id).putArchive(upload.archive, { path: upload.path });
       } catch (error) {
-        // Nothing half-made is left: the caller never learns the id of a container that failed here.
-        await docker
+        // Nothing half-made is left; when the engine cannot even remove it (it went away: seen when
+        // Podman's service was killed here), the caller gets the id to remove it once it answers.
+        const removed = await docker
           .getContainer(id)
           .remove({ force: true, v: false })
-          .catch(() => undefined);
-        throw engineError("copy the agent's files into its container", error);
+          .then(
+            () => true,
+            (removeError: unknown) => statusOf(removeError) === 404,
+          );
+        const failure = engineError("copy the agent's files into its container", error);
+        if (removed) throw failure;
+        throw new EngineError(failure.code, failure.message, {
+          hint: failure.hint,
+          cause: error,
+          details: { container: id },
+        });
       }
       return { id };
     },

@@ -178,6 +178,16 @@ describe('startAgent', () => {
     expect(fake.calls.slice(-2)).toEqual(['removeContainer c1', 'removeVolume agentctl-x-home']);
   });
 
+  it('removes a container the runtime made and could not remove itself (the engine went away mid-create)', async () => {
+    const fake = fakeRuntime({
+      fail: {
+        createContainer: new EngineError('ENGINE_CONNECTION_LOST', 'lost', { hint: 'h', details: { container: 'c9' } }),
+      },
+    });
+    await expect(startAgent(deps(fake.runtime), options())).rejects.toMatchObject({ code: 'ENGINE_CONNECTION_LOST' });
+    expect(fake.calls.slice(-2)).toEqual(['removeContainer c9', 'removeVolume agentctl-x-home']);
+  });
+
   it('keeps a volume that existed before (the state of an earlier agent of that name)', async () => {
     const fake = fakeRuntime({
       volumeExists: true,

@@ -6,6 +6,7 @@ import { ConflictError, UsageError, isAgentctlError } from '../../shared/errors.
 import { LABELS } from '../../shared/labels.js';
 import { parseUserLabels } from './user-labels.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
+import { getHalfMadeContainer } from '../../runtime/container-operations.js';
 import { parseEndpoint } from '../../runtime/endpoint.js';
 import type { EngineInfo } from '../../runtime/engine-operations.js';
 import { containerName, homeVolumeName } from './agent-name.js';
@@ -69,6 +70,8 @@ export interface StartAgentDeps {
   homedir?: string;
   /** The engine's info (rootless, SELinux); default runtime.fetchEngineInfo(). The CLI caches it (slow on Podman). */
   engineInfo?(runtime: ContainerRuntime): Promise<EngineInfo>;
+  /** Kills processes a removed half-made container left on this machine; returns their pids (container-process.ts). */
+  reapProcesses?(runtime: ContainerRuntime, containerId: string): Promise<number[]>;
 }
 
 export interface StartedAgent extends ImageFacts {
@@ -282,7 +285,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     throw error;
   });
   const discard = async () => {
-    await cleanUp(runtime, id, createdVolume ? volume : undefined, deps.log);
+    await cleanUp(runtime, id, createdVolume ? volume : undefined, deps);
     await agentWorkspace.discard();
     await journal.close();
   };
@@ -344,6 +347,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     await agentWorkspace.release();
     if (deps.signal?.aborted) throw deps.signal.reason;
   } catch (error) {
+    id ??= getHalfMadeContainer(error);
     await discard();
     throw error;
   }
@@ -411,13 +415,16 @@ async function cleanUp(
   runtime: ContainerRuntime,
   id: string | undefined,
   volume: string | undefined,
-  log: (message: string) => void,
+  deps: Pick<StartAgentDeps, 'log' | 'reapProcesses'>,
 ): Promise<void> {
+  const log = deps.log;
   if (id) {
-    await retryWhileUnreachable(() => runtime.removeContainer(id, { force: true })).then(
-      () => log(`removed the half-made container ${id.slice(0, 12)}`),
-      (error: unknown) => log(`could not remove container ${id.slice(0, 12)}: ${(error as Error).message}`),
+    const removed = await retryWhileUnreachable(() => runtime.removeContainer(id, { force: true })).then(
+      () => (log(`removed the half-made container ${id.slice(0, 12)}`), true),
+      (error: unknown) => (log(`could not remove container ${id.slice(0, 12)}: ${(error as Error).message}`), false),
     );
+    const reaped = removed && deps.reapProcesses ? await deps.reapProcesses(runtime, id).catch(() => []) : [];
+    if (reaped.length > 0) log(`killed processes it left on this machine: ${reaped.join(', ')}`);
   }
   if (volume) {
     // Another start racing for the same name may use the volume now: the engine then refuses (409).
