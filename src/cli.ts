@@ -132,9 +132,9 @@ function commanderToError(error: CommanderError): AgentctlError {
     // `docker run -v SRC:DST` habit: say what agentctl does instead of a bare "unknown option".
     return new UsageError(
       'USAGE_VOLUME_FLAG',
-      'agentctl has no -v / --volume: an agent gets only its workspace (at /workspace) and its home volume',
+      'agentctl has no -v / --volume: an agent gets its workspace (at /workspace), its home volume and what --mount adds',
       {
-        hint: 'Start the agent on the directory it needs (--workspace DIR); for debug output use --verbose, for the version --version',
+        hint: 'Mount another host path with --mount SRC:DST (read-only unless :rw); for debug output use --verbose, for the version --version',
       },
     );
   }

@@ -35,6 +35,9 @@ export type AgentFlags = Pick<
   readOnly?: boolean;
   ssh?: boolean;
   waitTimeout: string;
+  publish?: string[];
+  mount?: string[];
+  gpus?: string;
 };
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -48,6 +51,11 @@ export function addAgentOptions(command: Command): Command {
       'mount a workspace that is refused (/, a system or home directory), with a warning; never one holding credentials',
     )
     .option('--read-only', 'mount the workspace read-only')
+    .option(
+      '--mount <SRC:DST[:ro|rw]>',
+      'mount another host path into the agent, read-only unless :rw (repeatable; never credentials, agentctl data or a git dir)',
+      collect,
+    )
     .option(
       '--agent <profile>',
       'agent profile: claude (default), codex, gemini, opencode, or one of config agents.<profile>',
@@ -75,7 +83,13 @@ export function addAgentOptions(command: Command): Command {
         .default('none'),
     )
     .option('--oci-runtime <name>', 'OCI runtime such as sysbox-runc or runsc')
+    .option('--gpus <all|N|device=ID,…>', 'hand GPUs to the agent (Docker: NVIDIA runtime; Podman: CDI nvidia.com/gpu)')
     .option('--network <name>', 'engine network to join')
+    .option(
+      '-p, --publish <[HOST:]PORT[:CONTAINERPORT]>',
+      'publish a port of the agent on 127.0.0.1 (repeatable; HOST 0.0.0.0 for every interface, announced as a loosening)',
+      collect,
+    )
     .addOption(
       new Option(
         '--egress <policy>',
@@ -119,6 +133,9 @@ export function sharedStartOptions(flags: AgentFlags) {
     pull: flags.pull,
     useLocalImage: flags.useLocalImage,
     waitTimeoutMs: parseDuration(flags.waitTimeout),
+    publish: flags.publish ?? [],
+    mounts: flags.mount ?? [],
+    gpus: flags.gpus,
     worktree: flags.worktree,
     branch: flags.branch,
     base: flags.base,

@@ -20,6 +20,8 @@ import { registerApply } from './apply.js';
 import { registerCp } from './cp.js';
 import { registerStats } from './stats.js';
 import { registerInspect } from './inspect.js';
+import { registerPort } from './port.js';
+import { registerCode } from './code.js';
 import { registerImage } from './image.js';
 import { registerRun } from './run.js';
 import { registerWait } from './wait.js';
@@ -48,6 +50,8 @@ export const COMMANDS: ReadonlyArray<(program: Command, context: CommandContext)
   registerCp,
   registerStats,
   registerInspect,
+  registerPort,
+  registerCode,
   registerImage,
   registerRun,
   registerWait,

@@ -29,6 +29,10 @@ export interface AgentSpec {
   limits: AgentLimits;
   security: AgentSecurity;
   network: AgentNetwork;
+  /** Container ports published on the engine's host (`--publish`); omitted: none. A Pod cannot have them. */
+  ports?: PublishedPort[];
+  /** GPUs handed to the agent (`--gpus`); undefined: none. */
+  gpus?: AgentGpus;
   /** The OCI runtime (Kubernetes: RuntimeClass) by name; undefined: the backend's default. */
   ociRuntime?: string;
 }
@@ -57,6 +61,19 @@ export type AgentMount =
   | { kind: 'host'; source: string; target: string; readOnly: boolean; relabel: boolean }
   /** The agent's home: a named volume that outlives the container, its root owned by the agent's user. */
   | { kind: 'home'; volume: string; target: string };
+
+/** A container port published on a host address (`--publish [HOST:]PORT[:CONTAINERPORT]`). */
+export interface PublishedPort {
+  /** The host address it is bound to: 127.0.0.1 unless the user wrote another. */
+  hostIp: string;
+  /** The host port; 0: the engine picks a free one when the agent starts. */
+  hostPort: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+}
+
+/** GPUs for the agent: all of them, a number, or devices by id or index (`--gpus`). */
+export type AgentGpus = { count: number | 'all' } | { deviceIds: string[] };
 
 export interface AgentFiles {
   /** Directory in the container, e.g. /run/secrets (created, owned by the agent's user). */
@@ -111,6 +128,10 @@ export interface AgentSpecFacts {
   network: string;
   mounts: { source: string; target: string; readOnly: boolean }[];
   addCapabilities: string[];
+  /** The published ports it was created with (a host port 0 is picked at each start); omitted: none. */
+  ports?: PublishedPort[];
+  /** It was given GPUs (`--gpus`); omitted: none. */
+  gpus?: boolean;
 }
 
 /** The facts of a spec, as a backend reports them back for an existing agent. */
@@ -124,6 +145,8 @@ export function specFacts(spec: AgentSpec): AgentSpecFacts {
         : [{ source: mount.source, target: mount.target, readOnly: mount.readOnly }],
     ),
     addCapabilities: spec.security.addCapabilities,
+    ...(spec.ports && spec.ports.length > 0 ? { ports: spec.ports } : {}),
+    ...(spec.gpus ? { gpus: true } : {}),
   };
 }
 

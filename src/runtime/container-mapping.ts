@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { toSpecFacts } from './docker-create-body.js';
+import { fromPortBindings, toSpecFacts } from './docker-create-body.js';
 import type { ContainerDetails, ContainerState, ContainerSummary, LabelFilter } from './container-operations.js';
 
 /**
@@ -83,6 +83,9 @@ export function toDetails(info: Dockerode.ContainerInspectInfo): ContainerDetail
     tty: info.Config.Tty,
     openStdin: Boolean(info.Config.OpenStdin),
     hostConfig: { nanoCpus: host.NanoCpus ?? 0, memory: host.Memory ?? 0, pidsLimit: host.PidsLimit ?? 0 },
+    ...(state.Running
+      ? { boundPorts: fromPortBindings(info.NetworkSettings?.Ports as never).filter((port) => port.hostPort > 0) }
+      : {}),
     spec: toSpecFacts(info),
     raw: info,
   };

@@ -1,4 +1,4 @@
-import type { AgentFiles, AgentSpec, AgentSpecFacts } from './agent-spec.js';
+import type { AgentFiles, AgentSpec, AgentSpecFacts, PublishedPort } from './agent-spec.js';
 
 /**
  * Container and volume operations of a ContainerRuntime. Implemented for the engine API in
@@ -57,6 +57,11 @@ export interface ContainerDetails extends ContainerSummary {
     memory: number;
     pidsLimit: number;
   };
+  /**
+   * The host addresses and ports its published ports are bound to now (while it runs: a host port
+   * 0 asked for is the one the engine picked); undefined where the backend publishes none.
+   */
+  boundPorts?: PublishedPort[];
   /** Its configuration in the agent spec's terms (what a start compares, what loosens it). */
   spec: AgentSpecFacts;
   /** The whole inspect document as the backend returned it (tests and --verbose; never read by core). */

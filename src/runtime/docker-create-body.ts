@@ -1,10 +1,12 @@
 import { UsageError } from '../shared/errors.js';
 import {
   assertEveryFieldDecided,
+  type AgentGpus,
   type AgentMount,
   type AgentSpec,
   type AgentSpecFacts,
   type AgentNetwork,
+  type PublishedPort,
 } from './agent-spec.js';
 import type { EngineKind } from './endpoint.js';
 
@@ -23,6 +25,7 @@ export interface DockerCreateBody {
   AttachStdin: boolean;
   AttachStdout: boolean;
   AttachStderr: boolean;
+  ExposedPorts?: Record<string, Record<string, never>>;
   HostConfig: {
     Binds: string[];
     CapDrop: string[];
@@ -36,6 +39,9 @@ export interface DockerCreateBody {
     UsernsMode?: string;
     Runtime?: string;
     NetworkMode?: string;
+    PortBindings?: Record<string, { HostIp: string; HostPort: string }[]>;
+    DeviceRequests?: { Driver: string; Count: number; DeviceIDs?: string[]; Capabilities: string[][] }[];
+    Devices?: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[];
   };
 }
 
@@ -67,6 +73,47 @@ function networkMode(network: AgentNetwork): string | undefined {
   }
 }
 
+/** `3000/tcp` → its bindings; a host port 0 is sent as '' (the engine picks one at start). */
+function portBindings(ports: PublishedPort[]): Record<string, { HostIp: string; HostPort: string }[]> {
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const port of ports) {
+    const key = `${port.containerPort}/${port.protocol}`;
+    (bindings[key] ??= []).push({ HostIp: port.hostIp, HostPort: port.hostPort === 0 ? '' : String(port.hostPort) });
+  }
+  return bindings;
+}
+
+/**
+ * GPUs as each engine takes them: Docker's device requests (the NVIDIA container runtime's `gpu`
+ * capability, as `docker run --gpus`); Podman's compat API has no device requests
+ * (https://github.com/containers/podman/issues/19338): a CDI device name, as `podman run --device
+ * nvidia.com/gpu=all`, which needs the host's CDI spec (`nvidia-ctk cdi generate`).
+ */
+function gpuRequests(gpus: AgentGpus, kind: EngineKind): Partial<DockerCreateBody['HostConfig']> {
+  if (kind === 'docker') {
+    return {
+      DeviceRequests: [
+        'deviceIds' in gpus
+          ? { Driver: '', Count: 0, DeviceIDs: gpus.deviceIds, Capabilities: [['gpu']] }
+          : { Driver: '', Count: gpus.count === 'all' ? -1 : gpus.count, Capabilities: [['gpu']] },
+      ],
+    };
+  }
+  const names =
+    'deviceIds' in gpus
+      ? gpus.deviceIds
+      : gpus.count === 'all'
+        ? ['all']
+        : Array.from({ length: gpus.count }, (_, index) => String(index));
+  return {
+    Devices: names.map((id) => ({
+      PathOnHost: `nvidia.com/gpu=${id}`,
+      PathInContainer: `nvidia.com/gpu=${id}`,
+      CgroupPermissions: '',
+    })),
+  };
+}
+
 /**
  * The create-container body for an agent on Docker or Podman: every field of the spec decided
  * (assertEveryFieldDecided). Files are not in it: they are copied in by the archive API once the
@@ -87,6 +134,8 @@ export function toDockerCreateBody(spec: AgentSpec, kind: EngineKind): DockerCre
     limits,
     security,
     network,
+    ports = [],
+    gpus,
     ociRuntime,
     ...rest
   } = spec;
@@ -107,6 +156,9 @@ export function toDockerCreateBody(spec: AgentSpec, kind: EngineKind): DockerCre
     AttachStdin: false,
     AttachStdout: false,
     AttachStderr: false,
+    ...(ports.length > 0
+      ? { ExposedPorts: Object.fromEntries(ports.map((port) => [`${port.containerPort}/${port.protocol}`, {}])) }
+      : {}),
     HostConfig: {
       // `z`: the engine relabels the directory for SELinux (shared between containers).
       Binds: mounts.map((mount) => bind(mount, (relabel) => (relabel ? ['z'] : []))),
@@ -122,18 +174,47 @@ export function toDockerCreateBody(spec: AgentSpec, kind: EngineKind): DockerCre
       ...(user.keepHostIds && kind === 'podman' ? { UsernsMode: 'keep-id' } : {}),
       ...(ociRuntime ? { Runtime: ociRuntime } : {}),
       ...(mode ? { NetworkMode: mode } : {}),
+      ...(ports.length > 0 ? { PortBindings: portBindings(ports) } : {}),
+      ...(gpus ? gpuRequests(gpus, kind) : {}),
     },
   };
 }
 
 interface InspectedConfig {
   Config?: { Cmd?: string[] | null };
-  HostConfig?: { NetworkMode?: string; Binds?: string[] | null; CapAdd?: string[] | null };
+  HostConfig?: {
+    NetworkMode?: string;
+    Binds?: string[] | null;
+    CapAdd?: string[] | null;
+    PortBindings?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null;
+    DeviceRequests?: { Capabilities?: string[][] | null }[] | null;
+    Devices?: { PathOnHost?: string }[] | null;
+  };
+}
+
+/** `{"3000/tcp": [{HostIp, HostPort}]}` (HostConfig.PortBindings, NetworkSettings.Ports) as ports. */
+export function fromPortBindings(
+  bindings: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null | undefined,
+): PublishedPort[] {
+  return Object.entries(bindings ?? {}).flatMap(([key, list]) => {
+    const [port = '', protocol = 'tcp'] = key.split('/');
+    return (list ?? []).map((binding) => ({
+      hostIp: binding.HostIp ?? '',
+      hostPort: Number(binding.HostPort || 0),
+      containerPort: Number(port),
+      protocol: protocol === 'udp' ? ('udp' as const) : ('tcp' as const),
+    }));
+  });
 }
 
 /** The spec facts of an existing container, from the engine's inspect document. */
 export function toSpecFacts(info: InspectedConfig): AgentSpecFacts {
   const network = info.HostConfig?.NetworkMode ?? '';
+  const ports = fromPortBindings(info.HostConfig?.PortBindings);
+  const gpus =
+    (info.HostConfig?.DeviceRequests ?? []).some((request) =>
+      (request.Capabilities ?? []).some((set) => set.includes('gpu')),
+    ) || (info.HostConfig?.Devices ?? []).some((device) => (device.PathOnHost ?? '').startsWith('nvidia.com/gpu='));
   return {
     ...(info.Config?.Cmd ? { command: info.Config.Cmd } : {}),
     network,
@@ -142,5 +223,7 @@ export function toSpecFacts(info: InspectedConfig): AgentSpecFacts {
       return { source, target, readOnly: options.split(',').includes('ro') };
     }),
     addCapabilities: info.HostConfig?.CapAdd ?? [],
+    ...(ports.length > 0 ? { ports } : {}),
+    ...(gpus ? { gpus } : {}),
   };
 }

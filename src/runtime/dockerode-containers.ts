@@ -4,7 +4,7 @@ import type { AgentSpec } from './agent-spec.js';
 import { toDockerCreateBody } from './docker-create-body.js';
 import { createUpload, filesUpload } from './docker-files.js';
 import type { EngineKind } from './endpoint.js';
-import { engineError, engineMessage, statusOf } from './engine-errors.js';
+import { engineError, engineMessage, hostResourceError, statusOf } from './engine-errors.js';
 import { labelFilters, matchesLabels, toDetails, toSummaries } from './container-mapping.js';
 import type { ContainerOperations, VolumeSummary } from './container-operations.js';
 
@@ -53,7 +53,7 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
             cause: error,
           });
         }
-        throw engineError('create the container', error);
+        throw hostResourceError(error) ?? engineError('create the container', error);
       }
       try {
         const upload = await createUpload(spec);
@@ -100,7 +100,7 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
             },
           );
         }
-        throw engineError('start the container', error);
+        throw hostResourceError(error) ?? engineError('start the container', error);
       }
     },
 

@@ -1,4 +1,11 @@
-import { EngineError, connectionLostError, isConnectionFailure } from '../shared/errors.js';
+import {
+  ConflictError,
+  EngineError,
+  ResourceError,
+  connectionLostError,
+  isConnectionFailure,
+  type AgentctlError,
+} from '../shared/errors.js';
 
 /**
  * The engine's failures as agentctl's errors: the one reading of a dockerode (or engine JSON
@@ -29,4 +36,30 @@ export function engineError(action: string, error: unknown): EngineError {
     hint: 'Check the engine with `agentctl doctor`, then retry (add --verbose for details)',
     cause: error,
   });
+}
+
+/**
+ * A create or start the engine refused for a host resource the spec asked for: GPUs the engine
+ * cannot hand over (Docker without the NVIDIA runtime; Podman without a CDI spec, or a Podman
+ * whose compat API takes no CDI device names, as 4.3 does), or a host port already taken.
+ */
+export function hostResourceError(error: unknown): AgentctlError | undefined {
+  const message = engineMessage(error);
+  if (/could not select device driver .*capabilities: \[\[gpu\]\]/.test(message))
+    return new ResourceError('GPUS_UNAVAILABLE', `The engine cannot hand GPUs to the agent: ${message}`, {
+      hint: 'Install the NVIDIA Container Toolkit and run `nvidia-ctk runtime configure --runtime=docker` (then restart Docker), or start without --gpus',
+      cause: error,
+    });
+  if (/nvidia\.com\/gpu=\S*: no such file|unresolvable CDI devices/i.test(message))
+    return new ResourceError('GPUS_UNAVAILABLE', `The engine cannot hand GPUs to the agent: ${message}`, {
+      hint: 'Generate the CDI spec (`nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml`); a Podman whose Docker-compatible API takes no CDI devices (4.3) cannot: upgrade Podman, or start without --gpus',
+      cause: error,
+    });
+  const port = /port is already allocated|address already in use/i.test(message);
+  if (port)
+    return new ConflictError('PORT_IN_USE', `A host port asked for with --publish is taken: ${message}`, {
+      hint: 'Publish on another host port (--publish HOSTPORT:PORT), or let the engine pick one (--publish 0:PORT) and read it with `agentctl port NAME`',
+      cause: error,
+    });
+  return undefined;
 }

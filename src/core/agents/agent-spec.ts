@@ -1,6 +1,13 @@
 import { UsageError } from '../../shared/errors.js';
 import { LABELS } from '../../shared/labels.js';
-import { parseNetwork, type AgentFiles, type AgentMount, type AgentSpec } from '../../runtime/agent-spec.js';
+import {
+  parseNetwork,
+  type AgentFiles,
+  type AgentGpus,
+  type AgentMount,
+  type AgentSpec,
+  type PublishedPort,
+} from '../../runtime/agent-spec.js';
 import { containerName, homeVolumeName } from './agent-name.js';
 import type { AgentUser } from './agent-user.js';
 import type { Limits } from './limits.js';
@@ -42,6 +49,12 @@ export interface AgentSpecInput {
   extraMounts?: AgentMount[];
   /** false: no TTY and no stdin (`agentctl run` keeps stdout and stderr apart); default true. */
   tty?: boolean;
+  /** `--publish`: container ports on host addresses (published-ports.ts). */
+  ports?: PublishedPort[];
+  /** `--mount SRC:DST[:ro|rw]`: more host paths, checked by user-mounts.ts. */
+  userMounts?: AgentMount[];
+  /** `--gpus`. */
+  gpus?: AgentGpus;
 }
 
 /** `cap_net_raw` / `CAP_NET_RAW` / `net_raw` → `NET_RAW`; anything else is a UsageError. */
@@ -90,6 +103,7 @@ export function buildAgentSpec(input: AgentSpecInput): AgentSpec {
     },
     { kind: 'home', volume: homeVolumeName(input.name), target: HOME_PATH },
     ...(input.extraMounts ?? []),
+    ...(input.userMounts ?? []),
   ];
   const env = new Map<string, string>(input.env);
   env.set('HOME', HOME_PATH);
@@ -134,6 +148,8 @@ export function buildAgentSpec(input: AgentSpecInput): AgentSpec {
       disableLabel: Boolean(input.engineSocket) && input.selinux,
     },
     network: parseNetwork(input.network),
+    ...(input.ports && input.ports.length > 0 ? { ports: input.ports } : {}),
+    ...(input.gpus ? { gpus: input.gpus } : {}),
     ...(input.ociRuntime ? { ociRuntime: input.ociRuntime } : {}),
   };
 }

@@ -3,8 +3,15 @@ import { toSpecFacts } from '../../runtime/docker-create-body.js';
 import { describeLoosening, findLoosenings as findInFacts } from './loosenings.js';
 
 /** Loosenings of an existing container, from what the engine reports of it (its HostConfig). */
-const findLoosenings = (hostConfig: { NetworkMode?: string; CapAdd?: string[]; Binds?: string[] }, unsafe?: string) =>
-  findInFacts(toSpecFacts({ HostConfig: hostConfig }), unsafe);
+const findLoosenings = (
+  hostConfig: {
+    NetworkMode?: string;
+    CapAdd?: string[];
+    Binds?: string[];
+    PortBindings?: Record<string, { HostIp: string; HostPort: string }[]>;
+  },
+  unsafe?: string,
+) => findInFacts(toSpecFacts({ HostConfig: hostConfig }), unsafe);
 
 describe('findLoosenings', () => {
   it('finds nothing in the hardened default', () => {
@@ -38,6 +45,29 @@ describe('findLoosenings', () => {
       { kind: 'unsafe-workspace', value: '/home/ada is your home directory' },
     ]);
     expect(findLoosenings({ NetworkMode: 'host' })).toEqual([{ kind: 'network-host', value: 'host' }]);
+  });
+
+  it('finds a port published beyond loopback (0.0.0.0, ::, a LAN address), not one on 127.0.0.1 or ::1', () => {
+    expect(
+      findLoosenings({
+        PortBindings: {
+          '3000/tcp': [
+            { HostIp: '127.0.0.1', HostPort: '3000' },
+            { HostIp: '0.0.0.0', HostPort: '8080' },
+          ],
+          '53/udp': [{ HostIp: '::', HostPort: '5353' }],
+          '22/tcp': [{ HostIp: '::1', HostPort: '2222' }],
+          '80/tcp': [{ HostIp: '192.168.1.5', HostPort: '' }],
+        },
+      }),
+    ).toEqual([
+      { kind: 'published-port', value: '0.0.0.0:8080->3000/tcp' },
+      { kind: 'published-port', value: '[::]:5353->53/udp' },
+      { kind: 'published-port', value: '192.168.1.5:(any)->80/tcp' },
+    ]);
+    expect(describeLoosening('web', { kind: 'published-port', value: '0.0.0.0:8080->3000/tcp' })).toMatch(
+      /--publish 0\.0\.0\.0:8080->3000\/tcp.*every network/,
+    );
   });
 
   it('words each as one line naming the agent and the flag', () => {

@@ -49,6 +49,7 @@ const prepared = (extra: Partial<PreparedStart> = {}): PreparedStart => ({
   capabilities: [],
   limits: { cpus: 2, memory: 4 * 1024 ** 3, pidsLimit: 512 },
   egress: { policy: 'open', allow: [], bindings: new Map() },
+  additions: { ports: [], userMounts: [] },
   ...extra,
 });
 const flags = (extra: Partial<StartAgentOptions>, prep: Partial<PreparedStart> = {}) =>
@@ -72,6 +73,43 @@ describe('findRequestedChanges', () => {
         { env: [['PLAIN', '1']], secrets: [{ name: 'TOKEN' } as never] },
       ),
     ).toEqual([]);
+  });
+
+  it('refuses --publish, --mount and --gpus the agent was not created with; accepts those it was', () => {
+    const port = { hostIp: '127.0.0.1', hostPort: 3000, containerPort: 3000, protocol: 'tcp' as const };
+    const mount = { kind: 'host' as const, source: '/data', target: '/data', readOnly: true, relabel: false };
+    expect(flags({ publish: ['3000'] }, { additions: { ports: [port], userMounts: [] } })).toEqual(['--publish']);
+    expect(flags({ mounts: ['/data:/data'] }, { additions: { ports: [], userMounts: [mount] } })).toEqual(['--mount']);
+    expect(flags({ gpus: 'all' }, { additions: { ports: [], userMounts: [], gpus: { count: 'all' } } })).toEqual([
+      '--gpus',
+    ]);
+    const created: ContainerDetails = {
+      ...existing,
+      spec: {
+        ...existing.spec,
+        mounts: [...existing.spec.mounts, { source: '/data', target: '/data', readOnly: true }],
+        ports: [{ ...port, hostPort: 3000 }],
+        gpus: true,
+      },
+    };
+    const given = findRequestedChanges(
+      created,
+      options({ publish: ['0:3000'], mounts: ['/data:/data'], gpus: 'all' }),
+      prepared({
+        additions: { ports: [{ ...port, hostPort: 0 }], userMounts: [mount], gpus: { count: 'all' } },
+      }),
+      {},
+    );
+    expect(given).toEqual([]);
+    // The same path read-write is a change.
+    expect(
+      findRequestedChanges(
+        created,
+        options({ mounts: ['/data:/data:rw'] }),
+        prepared({ additions: { ports: [], userMounts: [{ ...mount, readOnly: false }] } }),
+        {},
+      ).map((change) => change.flag),
+    ).toEqual(['--mount']);
   });
 
   it('names each given flag that differs', () => {

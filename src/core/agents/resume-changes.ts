@@ -7,6 +7,8 @@ import { findLoosenings } from './loosenings.js';
 import { getRecordedEgress } from '../egress/agent-egress.js';
 import { getRecordedTtl } from './agent-ttl.js';
 import type { PreparedStart, StartAgentOptions } from './start-options.js';
+import type { PublishedPort } from '../../runtime/agent-spec.js';
+import { formatPublishedPort } from './published-ports.js';
 
 /** A setting given to `start NAME` that the existing (stopped) agent NAME was not created with. */
 export interface RequestedChange {
@@ -89,6 +91,36 @@ export function findRequestedChanges(
   const newAllow = prepared.egress.allow.filter((entry) => !allowed.has(entry));
   if ((options.allow ?? []).length > 0 && newAllow.length > 0)
     changes.push({ flag: '--allow', was: [...allowed].join(',') || 'none', asked: newAllow.join(',') });
+  // A host port 0 asked for is whichever the engine picked.
+  const samePort = (asked: PublishedPort, has: PublishedPort) =>
+    asked.hostIp === has.hostIp &&
+    (asked.hostPort === 0 || asked.hostPort === has.hostPort) &&
+    asked.containerPort === has.containerPort &&
+    asked.protocol === has.protocol;
+  const newPorts = prepared.additions.ports.filter((port) => !(facts.ports ?? []).some((has) => samePort(port, has)));
+  if (newPorts.length > 0)
+    changes.push({
+      flag: '--publish',
+      was: (facts.ports ?? []).map(formatPublishedPort).join(',') || 'none',
+      asked: newPorts.map(formatPublishedPort).join(','),
+    });
+  const newMounts = prepared.additions.userMounts.filter(
+    (mount) =>
+      mount.kind === 'host' &&
+      !facts.mounts.some(
+        (has) => has.source === mount.source && has.target === mount.target && has.readOnly === mount.readOnly,
+      ),
+  );
+  if (newMounts.length > 0)
+    changes.push({
+      flag: '--mount',
+      asked: newMounts
+        .map((mount) =>
+          mount.kind === 'host' ? `${mount.source}:${mount.target}:${mount.readOnly ? 'ro' : 'rw'}` : '',
+        )
+        .join(','),
+    });
+  if (prepared.additions.gpus && !facts.gpus) changes.push({ flag: '--gpus', was: 'no GPUs', asked: options.gpus });
   const hasWorktree = Boolean(labels[LABELS.worktree]);
   if (options.worktree === true && !hasWorktree) changes.push({ flag: '--worktree', was: 'no worktree' });
   if (options.worktree === false && hasWorktree)

@@ -324,6 +324,8 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       network: prepared.egress.policy === 'none' ? 'none' : (options.network ?? deps.config.network),
       cliVersion: BUILD_INFO.version,
       tty: options.tty ?? true,
+      // --publish, --mount, --gpus (checked in prepareStart).
+      ...prepared.additions,
     };
     spec = buildAgentSpec(input);
     await checkAgentAccess(user, {

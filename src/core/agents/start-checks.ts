@@ -101,7 +101,7 @@ export async function checkCreated(
 export function announceLoosenings(
   deps: StartCheckDeps,
   name: string,
-  facts: Partial<Pick<AgentSpecFacts, 'network' | 'mounts' | 'addCapabilities'>> | undefined,
+  facts: Partial<Pick<AgentSpecFacts, 'network' | 'mounts' | 'addCapabilities' | 'ports'>> | undefined,
   unsafeWorkspace?: string,
 ): Loosening[] {
   const loosened = findLoosenings(facts ?? {}, unsafeWorkspace);

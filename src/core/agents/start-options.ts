@@ -15,6 +15,10 @@ import { checkWorkspaceSafety } from './workspace-safety.js';
 import { DURATION_FORMS } from '../../shared/duration.js';
 import type { EgressPolicy } from '../../egress/contract.js';
 import { resolveEgress, type EgressChoice } from '../egress/egress-policy.js';
+import type { AgentSpecInput } from './agent-spec.js';
+import { parseGpus } from './gpus.js';
+import { parsePublishList } from './published-ports.js';
+import { resolveUserMounts } from './user-mounts.js';
 
 export interface StartAgentOptions {
   name?: string;
@@ -61,6 +65,12 @@ export interface StartAgentOptions {
   task?: boolean;
   /** `--ttl DURATION`: the agent's maximum lifetime per start (agent-ttl.ts). */
   ttl?: string;
+  /** `--publish [HOST:]PORT[:CONTAINERPORT]` (published-ports.ts). */
+  publish?: string[];
+  /** `--mount SRC:DST[:ro|rw]` (user-mounts.ts). */
+  mounts?: string[];
+  /** `--gpus all|N|device=…` (gpus.ts). */
+  gpus?: string;
 }
 
 /** Everything checked and read on the host before the engine is asked for anything. */
@@ -86,6 +96,8 @@ export interface PreparedStart {
   egress: EgressChoice;
   /** `--ttl` in seconds. */
   ttlSeconds?: number;
+  /** What --publish, --mount and --gpus add to the agent's spec, checked. */
+  additions: Required<Pick<AgentSpecInput, 'ports' | 'userMounts'>> & Pick<AgentSpecInput, 'gpus'>;
 }
 
 export interface PrepareDeps {
@@ -208,6 +220,19 @@ export async function prepareStart(deps: PrepareDeps, options: StartAgentOptions
     });
   }
   checkExecSize(ownCommand ? options.command : profile?.command, env);
+  const ports = parsePublishList(options.publish ?? []);
+  const gpus = options.gpus === undefined ? undefined : parseGpus(options.gpus);
+  const userMounts = await resolveUserMounts(
+    {
+      cwd: deps.cwd,
+      env: deps.env,
+      platform: deps.platform,
+      homedir: deps.homedir ?? homedir(),
+      config,
+      hostUser: deps.hostUser,
+    },
+    options.mounts ?? [],
+  );
   const egress = resolveEgress({
     policy: options.egress,
     allow: options.allow ?? [],
@@ -223,6 +248,7 @@ export async function prepareStart(deps: PrepareDeps, options: StartAgentOptions
     name,
     workspace,
     egress,
+    additions: { ports, userMounts, ...(gpus ? { gpus } : {}) },
     ...('overridden' in safety && safety.overridden ? { unsafeWorkspace: safety.overridden } : {}),
     ...('refused' in safety ? { workspaceRefused: safety.refused } : {}),
     workspaceOwner,

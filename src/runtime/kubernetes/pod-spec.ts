@@ -31,7 +31,7 @@ const unsupported = (what: string, hint: string) =>
  * agent's home (a PersistentVolumeClaim). Any other host path (a git dir, an ssh-agent or engine
  * socket) cannot reach a cluster and is refused with the way out.
  */
-export function classifyMounts(spec: Pick<AgentSpec, 'mounts' | 'network'>): {
+export function classifyMounts(spec: Pick<AgentSpec, 'mounts' | 'network' | 'ports' | 'gpus'>): {
   workspace?: WorkspaceMount;
   home?: HomeMount;
 } {
@@ -59,7 +59,23 @@ export function classifyMounts(spec: Pick<AgentSpec, 'mounts' | 'network'>): {
       `--network ${networkName(spec.network)}`,
       'Drop --network (and `network` in the config) for Kubernetes: Pods use the cluster network',
     );
+  const [port] = spec.ports ?? [];
+  if (port)
+    throw unsupported(
+      `Publishing port ${port.containerPort} (--publish)`,
+      'Start without --publish on Kubernetes, and reach the port with `kubectl port-forward pod/POD PORT` (the Pod is in `agentctl inspect NAME`)',
+    );
+  if (spec.gpus && !('count' in spec.gpus && typeof spec.gpus.count === 'number'))
+    throw unsupported(
+      `--gpus ${'deviceIds' in spec.gpus ? `device=${spec.gpus.deviceIds.join(',')}` : 'all'}`,
+      'Ask for a number of GPUs on Kubernetes (--gpus 1): the scheduler picks the devices',
+    );
   return { ...(workspace ? { workspace } : {}), ...(home ? { home } : {}) };
+}
+
+/** `--gpus N` as the NVIDIA device plugin's extended resource (requests equal limits for it). */
+function gpuResources(gpus: AgentSpec['gpus']): Record<string, string> {
+  return gpus && 'count' in gpus && typeof gpus.count === 'number' ? { 'nvidia.com/gpu': String(gpus.count) } : {};
 }
 
 function cpuQuantity(cpus: number): string {
@@ -123,6 +139,8 @@ export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap):
     limits,
     security,
     network: _network,
+    ports: _ports,
+    gpus,
     ociRuntime,
     ...rest
   } = record.spec;
@@ -233,8 +251,8 @@ export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap):
     // on Kubernetes nodes by default (memorySwapBytes equals the memory limit anyway). PIDs are
     // limited per node (the kubelet's podPidsLimit), not per Pod: see docs/kubernetes.md.
     resources: {
-      limits: { cpu: cpuQuantity(limits.cpus), memory: String(limits.memoryBytes) },
-      requests: { cpu: cpuQuantity(limits.cpus), memory: String(limits.memoryBytes) },
+      limits: { cpu: cpuQuantity(limits.cpus), memory: String(limits.memoryBytes), ...gpuResources(gpus) },
+      requests: { cpu: cpuQuantity(limits.cpus), memory: String(limits.memoryBytes), ...gpuResources(gpus) },
     },
     volumeMounts,
   };
