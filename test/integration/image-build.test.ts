@@ -64,10 +64,15 @@ describe(`agentctl image build on ${name}`, () => {
     expect(build.json.image.tags).toEqual(['1.0.0', '1.0', '1', 'latest'].map((tag) => `${REPOSITORY}:${tag}`));
     const ls = await runCli(['image', 'ls', '--json'], { env });
     expect(ls.exitCode).toBe(0);
-    const rows = ls.json.images.filter((row: { repository: string }) => row.repository === REPOSITORY);
-    expect(rows.map((row: { tag: string }) => row.tag).sort()).toEqual(['1', '1.0', '1.0.0', 'latest']);
-    expect(rows[0]).toMatchObject({ version: VERSION, stack: 'base', id: build.json.image.id });
-    expect(rows[0].size).toBeGreaterThan(0);
+    // Other tiers tag images of their own in this repository (the images tier's images-test): only
+    // the rows of this build's image are this test's.
+    type Row = { repository: string; tag: string; id: string; version: string; stack: string; size: number };
+    const rows = (ls.json.images as Row[]).filter(
+      (row) => row.repository === REPOSITORY && ['1', '1.0', '1.0.0', 'latest'].includes(row.tag),
+    );
+    expect(rows.map((row) => row.tag).sort()).toEqual(['1', '1.0', '1.0.0', 'latest']);
+    for (const row of rows) expect(row).toMatchObject({ version: VERSION, stack: 'base', id: build.json.image.id });
+    expect(rows[0]?.size).toBeGreaterThan(0);
   });
 
   it('runs git, tmux and node as UID 1000 in /workspace under tini', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import { lifecycleFixture } from '../helpers/lifecycle.js';
 
 const f = lifecycleFixture('lco');
@@ -68,11 +69,16 @@ describe(`start options and prune on ${f.engineName}`, () => {
 
   it('prune removes stopped agents and orphaned volumes of agentctl only', async () => {
     const ws = f.workspace();
+    // agentctl's own data (worktrees, records) in a directory of this test's: the unscoped dry run
+    // below must not meet other tests' worktrees in the user's data directory (it reports those
+    // it cannot prove safe to remove with exit 9, which is right, and not this test's subject).
+    const options = { env: { XDG_DATA_HOME: join(f.workspace(), 'data') } };
     const stopped = f.agentName('stopped');
     expect(
-      (await f.cli(['start', stopped, '-d', '--workspace', ws, '--image', f.image, '--', 'sleep', '600'])).exitCode,
+      (await f.cli(['start', stopped, '-d', '--workspace', ws, '--image', f.image, '--', 'sleep', '600'], options))
+        .exitCode,
     ).toBe(0);
-    expect((await f.cli(['stop', stopped, '--timeout', '0'])).exitCode).toBe(0);
+    expect((await f.cli(['stop', stopped, '--timeout', '0'], options)).exitCode).toBe(0);
     const orphan = `agentctl-${f.agentName('orphan')}-home`;
     await f.docker.createVolume({
       Name: orphan,
@@ -93,8 +99,8 @@ describe(`start options and prune on ${f.engineName}`, () => {
     await f.docker.createVolume({ Name: `agentctl-${fake}-home` });
 
     // Unscoped dry run: what prune would take on this engine (other test runs' objects included).
-    const plan = await f.cli(['prune', '--dry-run', '--json']);
-    expect(plan.exitCode).toBe(0);
+    const plan = await f.cli(['prune', '--dry-run', '--json'], options);
+    expect(plan.exitCode, plan.stdout + plan.stderr).toBe(0);
     const planned = plan.json.containers.map((c: { name: string }) => c.name);
     expect(planned).toContain(stopped);
     expect(planned).not.toContain(fake);
@@ -103,8 +109,8 @@ describe(`start options and prune on ${f.engineName}`, () => {
     expect(await f.containerExists(`agentctl-${stopped}`)).toBe(true);
 
     // The real prune, scoped to this test's workspace so other engineers' agents stay.
-    const pruned = await f.cli(['prune', '--workspace', ws, '--json']);
-    expect(pruned.exitCode).toBe(0);
+    const pruned = await f.cli(['prune', '--workspace', ws, '--json'], options);
+    expect(pruned.exitCode, pruned.stdout + pruned.stderr).toBe(0);
     expect(pruned.json.containers.map((c: { name: string }) => c.name)).toEqual([stopped]);
     expect(pruned.json.volumes.sort()).toEqual([`agentctl-${stopped}-home`, orphan].sort());
     expect(await f.containerExists(`agentctl-${stopped}`)).toBe(false);
