@@ -188,6 +188,22 @@ import_debian() { # CLI
 import_debian "$DOCKER"
 import_debian "$PODMAN"
 
+# --- A Debian image with node (the egress gateway of the integration tests) ------------------------
+# The gateway runs the proxy program with node; agentctl's own images have it, the Debian test
+# image does not: this machine's node binary is copied into it (a container committed as an image).
+NODE_IMAGE=agentctl-test/node:bookworm
+make_node_image() { # CLI
+  local cli=$1 id
+  if $cli image inspect "$NODE_IMAGE" >/dev/null 2>&1; then return; fi
+  log "making $NODE_IMAGE in $cli ($DEBIAN_IMAGE with this machine's node)"
+  id=$($cli create "$DEBIAN_IMAGE" true)
+  $cli cp "$(command -v node)" "$id:/usr/local/bin/node"
+  $cli commit -c 'LABEL io.agentctl.test=true' "$id" "$NODE_IMAGE" >/dev/null
+  $cli rm -f "$id" >/dev/null
+}
+make_node_image "$DOCKER"
+make_node_image "$PODMAN"
+
 # --- A regular user: Docker through the docker group, and rootless Podman ---------------------------
 # The integration tiers integration-docker-user and integration-podman-rootless run as this user
 # (scripts/test.sh). Its rootless Podman has its own API service and its own image storage.
@@ -251,7 +267,7 @@ else
     podman system service --time=0 "unix://$ROOTLESS_SOCK" >>"$STATE/podman-rootless.log" 2>&1 </dev/null) &
   wait_for 30 rootless_ok || { log "the rootless podman service did not start:"; tail -20 "$STATE/podman-rootless.log" >&2; exit 1; }
 fi
-for image in "$TEST_IMAGE" "$DEBIAN_IMAGE"; do
+for image in "$TEST_IMAGE" "$DEBIAN_IMAGE" "$NODE_IMAGE"; do
   if ! (cd / && as_test_user podman image exists "$image"); then
     log "loading $image into $TEST_USER's podman storage"
     $PODMAN save "$image" | (cd / && as_test_user podman load -q >/dev/null)
@@ -267,6 +283,7 @@ cat >"$STATE/engines.json" <<JSON
   "testImage": "$TEST_IMAGE",
   "rootfs": "$STATE/rootfs.tar",
   "debianImage": "$DEBIAN_IMAGE",
+  "nodeImage": "$NODE_IMAGE",
   "user": { "name": "$TEST_USER", "uid": $TEST_UID, "gid": $(id -g "$TEST_USER"), "home": "$TEST_HOME", "runtimeDir": "$TEST_RUNTIME_DIR" },
   "rootlessPodman": { "host": "unix://$ROOTLESS_SOCK" }
 }

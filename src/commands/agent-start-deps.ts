@@ -32,5 +32,6 @@ export function agentStartDeps(context: CommandContext, config: Config): StartAg
       context.platform === 'linux' && runtime.endpoint.url.startsWith('unix://')
         ? (await import('../core/agents/container-process.js')).reapContainerProcesses(id)
         : [],
+    gatewayFiles: async () => (await import('./egress-gateway-files.js')).egressGatewayFiles(context.env),
   };
 }

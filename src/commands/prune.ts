@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
+import { egressUnregister } from './egress-unregister.js';
 
 export function registerPrune(program: Command, context: CommandContext): void {
   program
@@ -28,7 +29,12 @@ export function registerPrune(program: Command, context: CommandContext): void {
         engine: runtime.endpoint.url,
       };
       const plan = await pruneAgents(
-        { runtime, cwd: context.cwd, worktrees },
+        {
+          runtime,
+          cwd: context.cwd,
+          worktrees,
+          unregisterEgress: egressUnregister(runtime, (message) => context.io.warn(message)),
+        },
         { dryRun: Boolean(flags.dryRun), workspace: flags.workspace, force: Boolean(flags.force) },
       );
       const { io } = context;

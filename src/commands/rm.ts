@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
+import { egressUnregister } from './egress-unregister.js';
 
 export function registerRm(program: Command, context: CommandContext): void {
   program
@@ -35,7 +36,12 @@ export function registerRm(program: Command, context: CommandContext): void {
           ? (await import('../core/agents/container-process.js')).createLocalProcessProbe()
           : undefined;
         const removed = await removeAgents(
-          { runtime, worktrees: { env: context.env, processUser }, ...(processProbe ? { processProbe } : {}) },
+          {
+            runtime,
+            worktrees: { env: context.env, processUser },
+            ...(processProbe ? { processProbe } : {}),
+            unregisterEgress: egressUnregister(runtime, (message) => context.io.warn(message)),
+          },
           selection,
         );
         if (context.globals.json) {

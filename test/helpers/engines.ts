@@ -9,6 +9,8 @@ export interface TestEngines {
   rootfs: string;
   /** Debian bookworm minbase with git and ca-certificates (agentctl-test/debian:bookworm). */
   debianImage: string;
+  /** The Debian image with this machine's node in /usr/local/bin (the egress gateway's image in tests). */
+  nodeImage: string;
   /** The regular test user (in the docker group) the user tiers run as. */
   user?: { name: string; uid: number; gid: number; home: string; runtimeDir: string };
   /** That user's rootless Podman API service (keep-id; cgroup v1 here, so limits are ignored). */

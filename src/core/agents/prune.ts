@@ -32,7 +32,13 @@ const STOPPED = new Set(['created', 'exited', 'dead', 'stopped', 'configured']);
  * container any more. Only objects labelled io.agentctl.managed=true are ever considered.
  */
 export async function pruneAgents(
-  deps: { runtime: LifecycleRuntime; cwd: string; worktrees?: AgentWorktreeDeps & { worktreeDir: string } },
+  deps: {
+    runtime: LifecycleRuntime;
+    cwd: string;
+    worktrees?: AgentWorktreeDeps & { worktreeDir: string };
+    /** A pruned agent of a gateway policy leaves its egress gateway (agent-egress.ts). */
+    unregisterEgress?: (name: string, labels: Readonly<Record<string, string>>) => Promise<void>;
+  },
   options: PruneOptions,
 ): Promise<PrunePlan> {
   const scope: LabelFilter = options.workspace ? { [LABELS.workspace]: resolve(deps.cwd, options.workspace) } : {};
@@ -90,7 +96,11 @@ export async function pruneAgents(
   }
   // An object started or used again since it was listed is left alone (the engine refuses: 409).
   const removedContainers = await Promise.all(
-    stopped.map((item) => deps.runtime.removeContainer(item.id, { force: false }).then(() => true, skipConflict)),
+    stopped.map(async (item) => {
+      const removed = await deps.runtime.removeContainer(item.id, { force: false }).then(() => true, skipConflict);
+      if (removed) await deps.unregisterEgress?.(item.labels[LABELS.agent] ?? item.name, item.labels);
+      return removed;
+    }),
   );
   const removedVolumes = await Promise.all(
     volumes.map((volume) => deps.runtime.removeVolume(volume).then(() => true, skipConflict)),

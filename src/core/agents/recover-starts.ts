@@ -26,7 +26,16 @@ export async function recoverStartsOn(
     },
     removeAgent: async (name, volume) => {
       await removeAgents(
-        { runtime, worktrees: { env: deps.env, ...(deps.processUser ? { processUser: deps.processUser } : {}) } },
+        {
+          runtime,
+          worktrees: { env: deps.env, ...(deps.processUser ? { processUser: deps.processUser } : {}) },
+          unregisterEgress: async (agent, labels) => {
+            const { unregisterAgentEgress } = await import('../egress/agent-egress.js');
+            await unregisterAgentEgress(runtime, agent, labels).catch((error: unknown) =>
+              deps.log(`could not remove ${agent}'s registration from its egress gateway: ${(error as Error).message}`),
+            );
+          },
+        },
         { names: [name], all: false, force: false, volumes: volume },
       );
     },

@@ -41,6 +41,8 @@ export async function removeAgents(
     /** Where the engine runs on this machine: whether a removed agent's process still runs. */
     processProbe?: ProcessProbe;
     sleep?: (ms: number) => Promise<void>;
+    /** A removed agent of a gateway policy leaves its egress gateway (agent-egress.ts). */
+    unregisterEgress?: (name: string, labels: Readonly<Record<string, string>>) => Promise<void>;
   },
   selection: AgentSelection & { force: boolean; volumes: boolean; keepBranch?: boolean },
 ): Promise<RemoveResult[]> {
@@ -73,6 +75,8 @@ export async function removeAgents(
       }
       await deps.runtime.removeContainer(details.id, { force: selection.force });
       if (isLive(details)) await confirmGone(deps, details, name);
+      // Its token and the real values of its secrets stop working with it.
+      await deps.unregisterEgress?.(name, details.labels);
       const removedWorktree = deps.worktrees
         ? await removeWorktreeOfAgent(deps.worktrees, agents[index]!, worktreeOptions)
         : undefined;

@@ -34,7 +34,12 @@ import {
 } from './start-checks.js';
 import type { Loosening } from './loosenings.js';
 import { getRecordedImage, type ImageFacts } from './recorded-image.js';
-import { checkEgressSupported, egressLabels } from '../egress/agent-egress.js';
+import {
+  checkEgressSupported,
+  prepareAgentEgress,
+  resumeAgentEgress,
+  type AgentEgressDeps,
+} from '../egress/agent-egress.js';
 import { requestResume, resumableCommand, resumeUnsupported } from './session-resume.js';
 import { ttlLabels } from './agent-ttl.js';
 
@@ -72,6 +77,8 @@ export interface StartAgentDeps {
   engineInfo?(runtime: ContainerRuntime): Promise<EngineInfo>;
   /** Kills processes a removed half-made container left on this machine; returns their pids (container-process.ts). */
   reapProcesses?(runtime: ContainerRuntime, containerId: string): Promise<number[]>;
+  /** The egress gateway's proxy program (and more upstream CAs): for policies allowlist and learn. */
+  gatewayFiles?: AgentEgressDeps['gatewayFiles'];
 }
 
 export interface StartedAgent extends ImageFacts {
@@ -158,6 +165,12 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     const changes = findRequestedChanges(existing, options, prepared, deps.config);
     if (changes.length > 0) throw settingsDifferError(name, existing.state, changes);
     if (options.continue) await requestResume(runtime, { name, id: existing.id, labels: existing.labels });
+    // An agent of a gateway policy needs its gateway running, with its registration.
+    await resumeAgentEgress(egressDeps(deps), runtime, {
+      name,
+      labels: existing.labels,
+      agentImage: existing.labels[LABELS.image] ?? existing.image,
+    });
     deps.log(`starting the existing agent ${name} again (its configuration is unchanged)`);
     const base = {
       name,
@@ -229,6 +242,15 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
   );
   const limitsIgnored = getLimitsIgnoredReason(runtime.kind, info);
   if (limitsIgnored) (deps.warn ?? deps.log)(`agent ${name} runs without resource limits: ${limitsIgnored}`);
+  // allowlist and learn: the gateway (made or started when needed), the agent's token, CA and
+  // placeholders. Before anything of the agent's is made: a gateway that fails leaves nothing.
+  const egress = await prepareAgentEgress(egressDeps(deps), runtime, {
+    name,
+    choice: prepared.egress,
+    secrets: prepared.secrets,
+    agentImage: image.reference,
+  });
+  for (const value of egress.redact) deps.registerSecret(value);
 
   const listAgents = async () =>
     (await runtime.listContainers({ labels: AGENT_FILTER, all: true })).map((item) => ({
@@ -286,6 +308,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
   });
   const discard = async () => {
     await cleanUp(runtime, id, createdVolume ? volume : undefined, deps);
+    await egress.discard();
     await agentWorkspace.discard();
     await journal.close();
   };
@@ -302,7 +325,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
         ...agentWorkspace.labels,
         ...session?.labels,
         ...(limitsIgnored ? { [LABELS.limitsIgnored]: limitsIgnored } : {}),
-        ...egressLabels(prepared.egress),
+        ...egress.labels,
         ...lifetime,
         ...(options.task ? { [LABELS.task]: 'true' } : {}),
         ...userLabels,
@@ -310,10 +333,11 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       readOnly: options.readOnly,
       image: { reference: image.reference, id: image.id, digest: image.digest ?? undefined, source: image.source },
       command: session?.command ?? prepared.command,
-      // The agent's git identity first: the user's own --env / profile env wins.
-      env: [...agentWorkspace.env, ...prepared.env],
-      secretFileEnv: secretFileEnv(prepared.secrets),
-      files: secretFiles(prepared.secrets),
+      // The agent's git identity first: the user's own --env / profile env wins; the gateway's
+      // proxy variables and placeholders over both.
+      env: [...agentWorkspace.env, ...prepared.env, ...egress.env],
+      secretFileEnv: secretFileEnv(egress.secrets),
+      files: secretFiles(egress.secrets),
       user,
       limits: fitted.limits,
       capabilities: prepared.capabilities,
@@ -321,7 +345,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       sshSocket: prepared.sshSocket,
       selinux,
       ociRuntime,
-      network: prepared.egress.policy === 'none' ? 'none' : (options.network ?? deps.config.network),
+      network: prepared.egress.policy === 'none' ? 'none' : (egress.network ?? options.network ?? deps.config.network),
       cliVersion: BUILD_INFO.version,
       tty: options.tty ?? true,
       // --publish, --mount, --gpus (checked in prepareStart).
@@ -343,6 +367,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     await journal.record({ container: id });
     deps.log(`created container ${container} (${id.slice(0, 12)})`);
     await checkCreated(deps, runtime, id, ociRuntime);
+    await egress.afterCreate(id);
     // Re-created on a kept home volume: its session is there (else SESSION_NOT_FOUND, and nothing stays).
     if (options.continue) await requestResume(runtime, { name, id, labels: spec.labels });
     if (runtime.capabilities.bindMounts) confirmSoleWriter({ name, labels: spec.labels }, await listAgents());
@@ -391,6 +416,15 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       }
     },
     discard,
+  };
+}
+
+function egressDeps(deps: StartAgentDeps): AgentEgressDeps {
+  return {
+    env: deps.env,
+    config: deps.config,
+    log: deps.log,
+    ...(deps.gatewayFiles ? { gatewayFiles: deps.gatewayFiles } : {}),
   };
 }
 

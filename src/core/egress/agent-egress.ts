@@ -21,13 +21,10 @@ export function checkEgressSupported(
   runtime: Pick<ContainerRuntime, 'egress' | 'capabilities'>,
   choice: EgressChoice,
 ): void {
-  // The gateway (gateway.ts, gateway-agent.ts, prepareAgentEgress below) is written and unit-tested
-  // but not yet wired into start nor tested on the engines with the real proxy program: until it
-  // is, allowlist and learn are refused everywhere.
-  if (!usesGateway(choice.policy)) return;
+  if (!usesGateway(choice.policy) || runtime.egress) return;
   throw new UsageError(
     'EGRESS_UNSUPPORTED',
-    `--egress ${choice.policy} needs the egress gateway, which this ${runtime.egress ? 'build' : 'backend'} does not have yet${runtime.capabilities.cluster ? ' (Kubernetes)' : ''}`,
+    `--egress ${choice.policy} needs the egress gateway, which this backend does not have yet${runtime.capabilities.cluster ? ' (Kubernetes)' : ''}`,
     { hint: 'Use --egress open or none here, or the Docker or Podman engine backend for allowlist and learn' },
   );
 }
@@ -52,6 +49,8 @@ export interface AgentEgressHooks {
   secrets: Secret[];
   network?: string;
   labels: Record<string, string>;
+  /** Values never to print (the agent's proxy token). */
+  redact: string[];
   /** After create, before start: the CA files into the agent, the registration into the gateway. */
   afterCreate(id: string): Promise<void>;
   /** A start that failed: the registration goes again. */
@@ -83,6 +82,7 @@ export async function prepareAgentEgress(
       env: [],
       secrets: input.secrets,
       labels,
+      redact: [],
       afterCreate: async () => undefined,
       discard: async () => undefined,
     };
@@ -111,6 +111,7 @@ export async function prepareAgentEgress(
     secrets: agent.secrets,
     network: names.internal,
     labels: { ...labels, [LABELS.egressGateway]: names.gateway },
+    redact: [agent.registration.token],
     async afterCreate(id) {
       await runtime.copyFiles(id, caFiles(ca, await fetchImageBundle(runtime, id)));
       registered = true;
@@ -153,7 +154,7 @@ export async function resumeAgentEgress(
   }
 }
 
-function programMissing(): InternalError {
+export function programMissing(): InternalError {
   return new InternalError(
     'EGRESS_PROGRAM_MISSING',
     'This agentctl has no egress proxy program (dist/egress-proxy.cjs)',

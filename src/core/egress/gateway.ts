@@ -165,8 +165,10 @@ async function ensureInternalNetwork(deps: GatewayDeps): Promise<NetworkDetails>
         isolateHost: true,
         labels: labels('egress-network'),
         subnet,
-        // Agents get addresses from the upper half; the gateway has .2.
-        ipRange: `10.${base}.${third}.128/25`,
+        // Docker: agents get addresses from the upper half, the gateway has .2. Podman's CNI
+        // refuses a fixed address outside the range: there the gateway, made before any agent,
+        // takes .2 as the first address handed out.
+        ...(deps.runtime.kind === 'podman' ? {} : { ipRange: `10.${base}.${third}.128/25` }),
       });
     } catch (error) {
       const made = await egress.inspectNetwork(names.internal);

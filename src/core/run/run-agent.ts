@@ -1,3 +1,4 @@
+import { unregisterAgentEgress } from '../egress/agent-egress.js';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -166,6 +167,10 @@ export async function runAgent(deps: RunAgentDeps, options: RunAgentOptions): Pr
       worktree,
       keepBranch: options.start.branch !== undefined,
     });
+    // Its token and the real values of its secrets go with it (a gateway policy's registration).
+    await unregisterAgentEgress(runtime, name, details?.labels ?? {}).catch((error: unknown) =>
+      deps.log(`could not remove ${name}'s registration from its egress gateway: ${(error as Error).message}`),
+    );
   }
   const stopped =
     ended.kind === 'timeout'

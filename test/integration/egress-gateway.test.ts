@@ -1,0 +1,261 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT, startStandIns, type StandIns } from '../helpers/egress-stand-ins.js';
+import { readTestEngines } from '../helpers/engines.js';
+import { lifecycleFixture } from '../helpers/lifecycle.js';
+
+// The egress gateway tested from inside: the test plays the agent (a node script in the agent's
+// container) against stand-in HTTPS services on the gateway's external network, and checks what
+// reached them, what the agent holds, and that nothing goes around the proxy.
+const f = lifecycleFixture('egw');
+const suffix = randomBytes(3).toString('hex');
+const gateway = `agentctl-egw-${suffix}`;
+const external = `${gateway}-external`;
+const realKey = `egw-real-${randomBytes(16).toString('hex')}`;
+const nodeImage = readTestEngines().nodeImage;
+const root = f.workspace();
+const ws = join(root, 'ws');
+const env: Record<string, string> = {
+  AGENTCTL_EGRESS_NAME: gateway,
+  XDG_CONFIG_HOME: join(root, 'config'),
+  XDG_DATA_HOME: join(root, 'data'),
+  AGENTCTL_EGRESS_UPSTREAM_CA: join(root, 'upstream-ca.pem'),
+  EGW_KEY: realKey,
+};
+const agent = f.agentName('a');
+const second = f.agentName('b');
+let standIns: StandIns;
+let bound: string;
+let other: string;
+let hostServer: Server | undefined;
+
+const cli = (args: string[]) => f.cli(args, { env });
+
+/** Runs the client in NAME (as the agent would: its own environment), parsed. */
+async function inAgent(name: string, args: string[], extraEnv: string[] = []): Promise<any> {
+  const result = await f.exec(`agentctl-${name}`, [
+    'env',
+    'STANDIN_CA=/workspace/standin-ca.pem',
+    ...extraEnv,
+    'node',
+    '/workspace/client.cjs',
+    ...args,
+  ]);
+  const line = result.output.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new Error(`the client printed no result: ${result.output}`);
+  }
+}
+
+beforeAll(async () => {
+  mkdirSync(ws);
+  chmodSync(ws, 0o777);
+  writeFileSync(join(ws, 'client.cjs'), CLIENT);
+  standIns = await startStandIns(f.docker, {
+    network: external,
+    image: nodeImage,
+    names: ['bound', 'other'],
+    label: suffix,
+  });
+  bound = standIns.addresses.bound!;
+  other = standIns.addresses.other!;
+  writeFileSync(join(ws, 'standin-ca.pem'), standIns.certPem);
+  // The gateway trusts the stand-ins and this machine's own bundle (HTTPS is intercepted here).
+  writeFileSync(
+    env.AGENTCTL_EGRESS_UPSTREAM_CA!,
+    readFileSync('/etc/ssl/certs/ca-certificates.crt', 'utf8') + standIns.certPem,
+  );
+  mkdirSync(join(env.XDG_CONFIG_HOME!, 'agentctl'), { recursive: true });
+  writeFileSync(
+    join(env.XDG_CONFIG_HOME!, 'agentctl', 'config.json'),
+    JSON.stringify({
+      egress: { gatewayImage: nodeImage, secrets: { EGW_KEY: { hosts: [bound], header: 'x-api-key' } } },
+    }),
+  );
+  const started = await cli([
+    'start',
+    agent,
+    '-d',
+    '--workspace',
+    ws,
+    '--image',
+    nodeImage,
+    '--egress',
+    'allowlist',
+    '--allow',
+    bound,
+    '--allow',
+    other,
+    '--allow',
+    aptHost(),
+    '--secret',
+    'EGW_KEY',
+    '--json',
+    '--',
+    'sleep',
+    '600',
+  ]);
+  expect(started.exitCode, started.stdout + started.stderr).toBe(0);
+}, 180_000);
+
+afterAll(async () => {
+  for (const name of [agent, second]) await cli(['rm', '--force', name]);
+  hostServer?.close();
+  await f.cleanUp();
+  await f.docker
+    .getContainer(gateway)
+    .remove({ force: true })
+    .catch(() => undefined);
+  await standIns?.remove();
+  for (const network of [`${gateway}-internal`, external])
+    await f.docker
+      .getNetwork(network)
+      .remove()
+      .catch(() => undefined);
+  await f.docker
+    .getVolume(`${gateway}-state`)
+    .remove()
+    .catch(() => undefined);
+}, 120_000);
+
+/** This machine's address on its default route (no connection is made to find it). */
+function mainAddress(): string {
+  const route = execFileSync('ip', ['-4', 'route', 'get', '192.0.2.1'], { encoding: 'utf8' });
+  const match = /\bsrc (\d+\.\d+\.\d+\.\d+)/.exec(route);
+  if (!match) throw new Error(`no source address in: ${route}`);
+  return match[1]!;
+}
+
+/** Debian's mirror as this machine's apt knows it (a host the network here lets through). */
+function aptHost(): string {
+  for (const file of ['/etc/apt/sources.list.d/debian.sources', '/etc/apt/sources.list']) {
+    try {
+      const match = /(?:URIs:|deb)\s+https?:\/\/([^/\s]+)/.exec(readFileSync(file, 'utf8'));
+      if (match) return match[1]!;
+    } catch {
+      // Not this file.
+    }
+  }
+  throw new Error('no Debian mirror in the apt sources of this machine');
+}
+
+describe(`the egress gateway on ${f.engineName} (${f.setup})`, () => {
+  it('injects the real key only into requests to its own service; the agent holds a placeholder', async () => {
+    const toBound = await inAgent(agent, ['proxy', `https://${bound}/v1/messages`, 'x-api-key=${EGW_KEY}']);
+    expect(toBound, JSON.stringify(toBound)).toMatchObject({ status: 200, body: { name: 'bound' } });
+    expect(toBound.body.headers['x-api-key']).toBe(realKey);
+
+    const toOther = await inAgent(agent, ['proxy', `https://${other}/steal`, 'x-api-key=${EGW_KEY}']);
+    expect(toOther, JSON.stringify(toOther)).toMatchObject({ status: 200, body: { name: 'other' } });
+    expect(toOther.body.headers['x-api-key']).toMatch(/^agentctl-placeholder-egw-key-[0-9a-f]{32}$/);
+
+    // Everything the agent can read: its environment, its secret file, its processes' environments.
+    const inside = await f.exec(`agentctl-${agent}`, [
+      'sh',
+      '-c',
+      'env; cat /run/secrets/EGW_KEY; cat /proc/*/environ 2>/dev/null | tr "\\0" "\\n"',
+    ]);
+    expect(inside.output).toContain('EGW_KEY=agentctl-placeholder-');
+    expect(inside.output).not.toContain(realKey);
+    // Nor the container's configuration, nor anything agentctl printed.
+    const inspected = JSON.stringify(await f.docker.getContainer(`agentctl-${agent}`).inspect());
+    expect(inspected).not.toContain(realKey);
+    expect(inspected).toContain(`${gateway}-internal`);
+    for (const output of f.outputs) expect(output).not.toContain(realKey);
+    const ls = await cli(['ls', '--json']);
+    expect(ls.json.agents.find((item: { name: string }) => item.name === agent)).toMatchObject({
+      egress: { policy: 'allowlist', allow: [bound, other, aptHost()] },
+    });
+  });
+
+  it('lets through only what the allowlist names, and only with the agent token', async () => {
+    // A host by name the network here reaches, allowed: through the gateway (TLS verified upstream).
+    const allowed = await inAgent(agent, ['proxy', `https://${aptHost()}/debian/`]);
+    expect(allowed.connect, JSON.stringify(allowed)).toBeUndefined();
+    expect(allowed.status).toBeGreaterThanOrEqual(200);
+    // Not in the allowlist (a name, and an address beside the stand-ins), loopback: refused by the gateway.
+    const third = bound.replace(/\.\d+$/, '.99');
+    for (const target of ['https://denied.example/', `https://${third}/`, 'https://127.0.0.1/']) {
+      const refused = await inAgent(agent, ['proxy', target]);
+      expect(refused, `${target}: ${JSON.stringify(refused)}`).toEqual({ connect: 403 });
+    }
+    // The proxy without the agent's token, and with a made-up one.
+    const address = new URL((await f.exec(`agentctl-${agent}`, ['printenv', 'HTTPS_PROXY'])).output.trim()).hostname;
+    for (const proxy of [`http://${address}:3128`, `http://agent:${'0'.repeat(64)}@${address}:3128`]) {
+      const refused = await inAgent(agent, ['proxy', `https://${bound}/`], [`PROXY_OVERRIDE=${proxy}`]);
+      expect(refused, JSON.stringify(refused)).toEqual({ connect: 407 });
+    }
+  });
+
+  it('has no way out around the proxy: a direct connection reaches nothing', async () => {
+    // A server of this machine's on every interface, at its main address.
+    hostServer = createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => hostServer!.listen(0, '0.0.0.0', resolve));
+    const port = (hostServer.address() as { port: number }).port;
+    const hostAddress = mainAddress();
+    const gatewayAddress = new URL((await f.exec(`agentctl-${agent}`, ['printenv', 'HTTPS_PROXY'])).output.trim())
+      .hostname;
+    const targets: [string, string][] = [
+      [bound, '443'],
+      [hostAddress, String(port)],
+      [gatewayAddress.replace(/\.\d+$/, '.1'), String(port)],
+    ];
+    for (const [host, targetPort] of targets) {
+      const direct = await inAgent(agent, ['direct', host, targetPort]);
+      expect(direct.connected, `${host}:${targetPort} from the agent: ${JSON.stringify(direct)}`).toBeUndefined();
+    }
+    // The control: from the external network the stand-in answers (so the check above can fail).
+    const control = await f.exec(`${external}-other`, [
+      'node',
+      '-e',
+      `require('net').connect(443, ${JSON.stringify(bound)}).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(1); })`,
+    ]);
+    expect(control.output).toContain('connected');
+  });
+
+  it('keeps the registration across stop and start; rm ends the token, tunnels work without secrets', async () => {
+    expect((await cli(['stop', agent, '--timeout', '0'])).exitCode).toBe(0);
+    const restarted = await cli(['start', agent, '-d']);
+    expect(restarted.exitCode, restarted.stdout + restarted.stderr).toBe(0);
+    const again = await inAgent(agent, ['proxy', `https://${bound}/again`, 'x-api-key=${EGW_KEY}']);
+    expect(again.body?.headers?.['x-api-key'], JSON.stringify(again)).toBe(realKey);
+
+    // A second agent, no secret: its TLS is tunnelled to the stand-in (it verifies the stand-in itself).
+    const started = await cli([
+      'start',
+      second,
+      '-d',
+      '--workspace',
+      ws,
+      '--image',
+      nodeImage,
+      '--read-only',
+      '--egress',
+      'allowlist',
+      '--allow',
+      other,
+      '--',
+      'sleep',
+      '600',
+    ]);
+    expect(started.exitCode, started.stdout + started.stderr).toBe(0);
+    const tunnelled = await inAgent(second, ['proxy', `https://${other}/tunnel`]);
+    expect(tunnelled, JSON.stringify(tunnelled)).toMatchObject({ status: 200, body: { name: 'other' } });
+    const notAllowed = await inAgent(second, ['proxy', `https://${bound}/`]);
+    expect(notAllowed).toEqual({ connect: 403 });
+
+    // The first agent's token works from the second while the first exists, and not after its rm.
+    const firstProxy = (await f.exec(`agentctl-${agent}`, ['printenv', 'HTTPS_PROXY'])).output.trim();
+    const before = await inAgent(second, ['proxy', `https://${bound}/`], [`PROXY_OVERRIDE=${firstProxy}`]);
+    expect(before.connect, JSON.stringify(before)).toBeUndefined();
+    expect((await cli(['rm', '--force', agent])).exitCode).toBe(0);
+    const after = await inAgent(second, ['proxy', `https://${bound}/`], [`PROXY_OVERRIDE=${firstProxy}`]);
+    expect(after, JSON.stringify(after)).toEqual({ connect: 407 });
+  });
+});
