@@ -14,6 +14,10 @@ const allowList = z
   .array(z.string().min(1))
   .describe('Hosts an allowlist agent may reach: example.com, *.example.com, with :port');
 
+const alsoHeaders = z
+  .array(z.object({ header: z.string().min(1), format: z.string().min(1).optional() }).strict())
+  .describe('More request headers that carry the same secret (each with its format)');
+
 const agentProfile = z
   .object({
     description: z.string().optional().describe('What this agent is (shown in listings)'),
@@ -34,6 +38,7 @@ const agentProfile = z
             hosts: z.array(hostPattern).describe('Hosts whose requests carry this secret'),
             header: z.string().min(1).describe('Request header that carries it (lower case)'),
             format: z.string().min(1).describe('How the header value is written: {value} stands for the secret'),
+            also: alsoHeaders.optional(),
           })
           .strict(),
       )
@@ -116,6 +121,7 @@ export const configSchema = z
                 hosts: z.array(z.string().min(1)).min(1),
                 header: z.string().min(1),
                 format: z.string().min(1).optional(),
+                also: alsoHeaders.optional(),
               })
               .strict(),
           )

@@ -75,7 +75,17 @@ beforeAll(async () => {
   writeFileSync(
     join(env.XDG_CONFIG_HOME!, 'agentctl', 'config.json'),
     JSON.stringify({
-      egress: { gatewayImage: nodeImage, secrets: { EGW_KEY: { hosts: [bound], header: 'x-api-key' } } },
+      egress: {
+        gatewayImage: nodeImage,
+        // Bound as Claude Code sends its key: in x-api-key and as Authorization: Bearer.
+        secrets: {
+          EGW_KEY: {
+            hosts: [bound],
+            header: 'x-api-key',
+            also: [{ header: 'authorization', format: 'Bearer {value}' }],
+          },
+        },
+      },
     }),
   );
   const started = await cli([
@@ -147,13 +157,18 @@ function aptHost(): string {
 
 describe(`the egress gateway on ${f.engineName} (${f.setup})`, () => {
   it('injects the real key only into requests to its own service; the agent holds a placeholder', async () => {
-    const toBound = await inAgent(agent, ['proxy', `https://${bound}/v1/messages`, 'x-api-key=${EGW_KEY}']);
+    const headers = ['x-api-key=${EGW_KEY}', 'authorization=Bearer ${EGW_KEY}', 'x-other=${EGW_KEY}'];
+    const toBound = await inAgent(agent, ['proxy', `https://${bound}/v1/messages`, ...headers]);
     expect(toBound, JSON.stringify(toBound)).toMatchObject({ status: 200, body: { name: 'bound' } });
     expect(toBound.body.headers['x-api-key']).toBe(realKey);
+    expect(toBound.body.headers.authorization).toBe(`Bearer ${realKey}`);
+    // A header the secret is not bound to keeps the placeholder.
+    expect(toBound.body.headers['x-other']).toMatch(/^agentctl-placeholder-egw-key-[0-9a-f]{32}$/);
 
-    const toOther = await inAgent(agent, ['proxy', `https://${other}/steal`, 'x-api-key=${EGW_KEY}']);
+    const toOther = await inAgent(agent, ['proxy', `https://${other}/steal`, ...headers]);
     expect(toOther, JSON.stringify(toOther)).toMatchObject({ status: 200, body: { name: 'other' } });
     expect(toOther.body.headers['x-api-key']).toMatch(/^agentctl-placeholder-egw-key-[0-9a-f]{32}$/);
+    expect(JSON.stringify(toOther.body.headers)).not.toContain(realKey);
 
     // Everything the agent can read: its environment, its secret file, its processes' environments.
     const inside = await f.exec(`agentctl-${agent}`, [

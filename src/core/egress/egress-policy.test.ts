@@ -115,10 +115,29 @@ describe('secret bindings', () => {
       hosts: ['api.anthropic.com'],
       header: 'x-api-key',
       format: '{value}',
+      also: [{ header: 'authorization', format: 'Bearer {value}' }],
     });
     expect(getSecretBinding('CLAUDE_CODE_OAUTH_TOKEN', {})?.format).toBe('Bearer {value}');
     expect(KNOWN_BINDINGS.GH_TOKEN?.hosts).toEqual(['github.com', 'api.github.com']);
     expect(getSecretBinding('MY_TOKEN', {})).toBeUndefined();
+  });
+
+  it('takes more headers for one secret from the config (also), each checked', () => {
+    const config = (also: { header: string; format?: string }[]) => ({
+      egress: { secrets: { MY_TOKEN: { hosts: ['api.example.com'], header: 'x-token', also } } },
+    });
+    expect(getSecretBinding('MY_TOKEN', config([{ header: 'Authorization', format: 'Bearer {value}' }]))).toEqual({
+      hosts: ['api.example.com'],
+      header: 'x-token',
+      format: '{value}',
+      also: [{ header: 'authorization', format: 'Bearer {value}' }],
+    });
+    expect(() => getSecretBinding('MY_TOKEN', config([{ header: 'bad header' }]))).toThrow(
+      /egress\.secrets\.MY_TOKEN\.also\[0\]/,
+    );
+    expect(() => getSecretBinding('MY_TOKEN', config([{ header: 'x-other', format: 'Bearer' }]))).toThrow(
+      /must hold \{value\}/,
+    );
   });
 
   it('takes a binding from the config, checked', () => {

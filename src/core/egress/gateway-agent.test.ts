@@ -40,6 +40,15 @@ describe('an agent of the egress gateway', () => {
         header: 'x-api-key',
         format: '{value}',
       },
+      // The same key in the header Claude Code also sends it in.
+      {
+        name: 'ANTHROPIC_API_KEY',
+        placeholder,
+        value: 'sk-real-value',
+        hosts: ['api.anthropic.com'],
+        header: 'authorization',
+        format: 'Bearer {value}',
+      },
     ]);
     expect(agent.registration.allow).toEqual(['deb.debian.org', 'api.anthropic.com']);
     expect(agent.registration.policy).toBe('allowlist');

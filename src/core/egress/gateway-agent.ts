@@ -76,7 +76,10 @@ export function prepareGatewayAgent(input: {
     const binding = choice.bindings.get(secret.name);
     if (!binding) return secret;
     const placeholder = makePlaceholder(secret.name);
-    bound.push({ name: secret.name, placeholder, value: secret.value.toString('utf8').trim(), ...binding });
+    const value = secret.value.toString('utf8').trim();
+    // One bound secret per header that carries it (the binding's own, then its `also`).
+    for (const header of [{ header: binding.header, format: binding.format }, ...(binding.also ?? [])])
+      bound.push({ name: secret.name, placeholder, value, hosts: binding.hosts, ...header });
     env.push([secret.name, placeholder]);
     return { ...secret, value: Buffer.from(placeholder), source: `${secret.source}, placeholder` };
   });

@@ -9,6 +9,8 @@ export interface SecretBinding {
   header: string;
   /** `{value}` stands for the secret. */
   format: string;
+  /** More headers that carry the same secret (Claude Code sends its key in two). */
+  also?: { header: string; format: string }[];
 }
 
 /**
@@ -16,7 +18,14 @@ export interface SecretBinding {
  * whose egress policy is `allowlist` or `learn` never enters the agent: it gets a placeholder.
  */
 export const KNOWN_BINDINGS: Readonly<Record<string, SecretBinding>> = {
-  ANTHROPIC_API_KEY: { hosts: ['api.anthropic.com'], header: 'x-api-key', format: '{value}' },
+  // Claude Code sends a key from its apiKeyHelper (how the agent images give it the key) both as
+  // x-api-key and as Authorization: Bearer; each header gets the real value.
+  ANTHROPIC_API_KEY: {
+    hosts: ['api.anthropic.com'],
+    header: 'x-api-key',
+    format: '{value}',
+    also: [{ header: 'authorization', format: 'Bearer {value}' }],
+  },
   CLAUDE_CODE_OAUTH_TOKEN: { hosts: ['api.anthropic.com'], header: 'authorization', format: 'Bearer {value}' },
   OPENAI_API_KEY: { hosts: ['api.openai.com'], header: 'authorization', format: 'Bearer {value}' },
   GEMINI_API_KEY: { hosts: ['generativelanguage.googleapis.com'], header: 'x-goog-api-key', format: '{value}' },
@@ -26,7 +35,8 @@ export const KNOWN_BINDINGS: Readonly<Record<string, SecretBinding>> = {
 
 const HEADER = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 
-type ConfiguredBinding = { hosts: string[]; header: string; format?: string };
+type ConfiguredHeader = { header: string; format?: string };
+type ConfiguredBinding = ConfiguredHeader & { hosts: string[]; also?: ConfiguredHeader[] };
 
 /**
  * The binding of secret NAME: the agent profile's `credentials.NAME`, then the config's
@@ -42,13 +52,24 @@ export function getSecretBinding(
   const configured = fromProfile ?? config.egress?.secrets?.[name];
   if (configured) {
     const where = fromProfile ? `agents.${profile!.name}.credentials.${name}` : `egress.secrets.${name}`;
-    const header = configured.header.toLowerCase();
-    if (!HEADER.test(header)) throw bindingError(where, `"${configured.header}" is not a header name`);
-    const format = configured.format ?? '{value}';
-    if (!format.includes('{value}')) throw bindingError(where, 'its format must hold {value}');
-    return { hosts: normaliseAllowList(configured.hosts, `${where}.hosts`), header, format };
+    const [first, ...also] = [configured, ...(configured.also ?? [])].map((item, index) =>
+      checkHeader(item, index === 0 ? where : `${where}.also[${index - 1}]`),
+    );
+    return {
+      hosts: normaliseAllowList(configured.hosts, `${where}.hosts`),
+      ...first!,
+      ...(also.length > 0 ? { also } : {}),
+    };
   }
   return KNOWN_BINDINGS[name];
+}
+
+function checkHeader(item: ConfiguredHeader, where: string): { header: string; format: string } {
+  const header = item.header.toLowerCase();
+  if (!HEADER.test(header)) throw bindingError(where, `"${item.header}" is not a header name`);
+  const format = item.format ?? '{value}';
+  if (!format.includes('{value}')) throw bindingError(where, 'its format must hold {value}');
+  return { header, format };
 }
 
 function bindingError(where: string, problem: string): ConfigError {

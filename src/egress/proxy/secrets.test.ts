@@ -100,4 +100,28 @@ describe('rewriteRequestHeaders', () => {
       placeholderRefused: [],
     });
   });
+
+  it('puts one secret bound to two headers into both (x-api-key and authorization), reporting nothing left', () => {
+    const bearer = { ...anthropic, header: 'authorization', format: 'Bearer {value}' };
+    const result = rewriteRequestHeaders(
+      { 'x-api-key': anthropic.placeholder, authorization: `Bearer ${anthropic.placeholder}` },
+      '/v1/messages',
+      [anthropic, bearer],
+      api,
+    );
+    expect(result).toEqual({
+      headers: { 'x-api-key': 'sk-real-value', authorization: 'Bearer sk-real-value' },
+      injected: ['ANTHROPIC_API_KEY'],
+      placeholderRefused: [],
+    });
+    // Only one of the two bindings: the other header's placeholder is left, and reported.
+    const one = rewriteRequestHeaders(
+      { 'x-api-key': anthropic.placeholder, authorization: `Bearer ${anthropic.placeholder}` },
+      '/v1/messages',
+      [anthropic],
+      api,
+    );
+    expect(one.headers.authorization).toBe(`Bearer ${anthropic.placeholder}`);
+    expect(one).toMatchObject({ injected: ['ANTHROPIC_API_KEY'], placeholderRefused: ['ANTHROPIC_API_KEY'] });
+  });
 });

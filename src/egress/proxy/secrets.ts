@@ -67,28 +67,28 @@ export function rewriteRequestHeaders(
   target: RequestTarget,
 ): RewriteResult {
   const out: HeaderValues = { ...headers };
-  const injected: string[] = [];
-  const placeholderRefused: string[] = [];
+  const injected = new Set<string>();
+  // First every secret into its header (one secret may be bound to several headers: x-api-key
+  // and authorization for the same key), then what is left anywhere: refused.
   for (const secret of secrets) {
-    const bound = target.tls && isHostAllowed(secret.hostPatterns, target.host, target.port);
-    let put = false;
-    if (bound) {
-      const value = out[secret.header];
-      if (typeof value === 'string' && contains(value, secret.placeholder)) {
-        out[secret.header] = replace(value, secret);
-        put = true;
-      }
+    if (!target.tls || !isHostAllowed(secret.hostPatterns, target.host, target.port)) continue;
+    const value = out[secret.header];
+    if (typeof value === 'string' && contains(value, secret.placeholder)) {
+      out[secret.header] = replace(value, secret);
+      injected.add(secret.name);
     }
-    // What is left anywhere (other headers, the URL, or all of it when not bound) is refused.
+  }
+  const placeholderRefused = new Set<string>();
+  for (const secret of secrets) {
     const left =
       url.includes(secret.placeholder) ||
       safeDecode(url).includes(secret.placeholder) ||
-      Object.entries(out).some(([name, value]) => {
-        if (value === undefined || (put && name === secret.header)) return false;
-        return (Array.isArray(value) ? value : [value]).some((item) => contains(item, secret.placeholder));
-      });
-    if (put) injected.push(secret.name);
-    if (left) placeholderRefused.push(secret.name);
+      Object.values(out).some(
+        (value) =>
+          value !== undefined &&
+          (Array.isArray(value) ? value : [value]).some((item) => contains(item, secret.placeholder)),
+      );
+    if (left) placeholderRefused.add(secret.name);
   }
-  return { headers: out, injected, placeholderRefused };
+  return { headers: out, injected: [...injected], placeholderRefused: [...placeholderRefused] };
 }
