@@ -218,10 +218,86 @@ export function lifecycleBenchmarks({ bin, engineCli, env, runs, concurrentRuns,
     }
   }
 
+  /**
+   * `start -d --egress allowlist` against `start -d` (both agentctl, same image): what the egress
+   * gateway costs each start (its CA, registration and network), the gateway made before timing.
+   */
+  async function egress({ gateway, egressEnv }) {
+    const allow = (name) =>
+      timeOnce(
+        [
+          ...bin,
+          'start',
+          name,
+          '-d',
+          '--image',
+          IMAGE,
+          '--egress',
+          'allowlist',
+          '--allow',
+          'example.com',
+          '--',
+          'sleep',
+          '600',
+        ],
+        {
+          env: egressEnv,
+          cwd: workspaceOf(name),
+        },
+      );
+    const open = (name) =>
+      timeOnce([...bin, 'start', name, '-d', '--image', IMAGE, '--', 'sleep', '600'], {
+        env: egressEnv,
+        cwd: workspaceOf(name),
+      });
+    const warm = fresh('egw');
+    const first = await allow(warm);
+    if (first.code !== 0) throw new Error(`egress setup: ${first.stderr}`);
+    console.log(`  (the first allowlist start made the gateway ${gateway}: ${Math.round(first.wall * 1000)} ms)`);
+    await exec(bin[0], [...bin.slice(1), 'rm', '-f', warm], { env: { ...process.env, ...egressEnv } }).catch(
+      () => undefined,
+    );
+    let name;
+    const side = (label, starter) => ({
+      label,
+      before: async () => {
+        name = fresh(label.includes('allowlist') ? 'al' : 'op');
+      },
+      run: async () => {
+        const result = await starter(name);
+        if (result.code !== 0) throw new Error(`${label} exited ${result.code}: ${result.stderr}`);
+        return { peakKiB: result.peakKiB, cpu: result.cpu };
+      },
+      // rm through agentctl: the allowlist agent's registration leaves the gateway.
+      after: () =>
+        exec(bin[0], [...bin.slice(1), 'rm', '-f', '--volumes', name], { env: { ...process.env, ...egressEnv } }).catch(
+          () => undefined,
+        ),
+    });
+    try {
+      report(
+        await compare(
+          'start -d --egress allowlist vs start -d',
+          side('start -d --egress allowlist', allow),
+          side('start -d', open),
+          {
+            runs,
+          },
+        ),
+        { text: '≤ 1.15×', check: (r) => r <= 1.15 },
+      );
+    } finally {
+      await cli(['rm', '-f', gateway]).catch(() => undefined);
+      await cli(['network', 'rm', `${gateway}-internal`, `${gateway}-external`]).catch(() => undefined);
+      await cli(['volume', 'rm', '-f', `${gateway}-state`]).catch(() => undefined);
+    }
+  }
+
   return {
     single,
     concurrent,
     logs,
+    egress,
     dispose: () => rmSync(root, { recursive: true, force: true }),
   };
 }

@@ -1,7 +1,7 @@
 // npm run bench — agentctl against the raw engine, in one run, on the same engine and image.
 // Prints medians and ratios and writes bench/results/<engine>-<date-time>.json. No thresholds here are
 // asserted in tests; targets are printed for reading.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,9 +22,9 @@ const runs = Number(process.env.BENCH_RUNS ?? 9);
 // set only for another engine (or BENCH_HOST). HOME is an empty directory: no user config file.
 const benchHome = mkdtempSync(join(tmpdir(), 'agentctl-bench-home-'));
 const env = { HOME: benchHome, ...(engine === 'docker' && !process.env.BENCH_HOST ? {} : { AGENTCTL_HOST: host }) };
-// BENCH_SECTIONS=startup,start,concurrent,logs (default: all); BENCH_CONCURRENT=50; BENCH_RUNS,
+// BENCH_SECTIONS=startup,start,concurrent,logs,egress (default: all); BENCH_CONCURRENT=50; BENCH_RUNS,
 // BENCH_CONCURRENT_RUNS, BENCH_LOG_RUNS: paired runs per section.
-const sections = new Set((process.env.BENCH_SECTIONS ?? 'startup,start,concurrent,logs').split(','));
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'startup,start,concurrent,logs,egress').split(','));
 const concurrentRuns = Number(process.env.BENCH_CONCURRENT_RUNS ?? 3);
 // Reading 100 MB of logs takes ~20 s per run on a loaded machine: fewer runs by default.
 const logRuns = Number(process.env.BENCH_LOG_RUNS ?? 5);
@@ -95,6 +95,20 @@ try {
   if (sections.has('start')) await lifecycle.single();
   if (sections.has('concurrent')) await lifecycle.concurrent(Number(process.env.BENCH_CONCURRENT ?? 50));
   if (sections.has('logs')) await lifecycle.logs();
+  if (sections.has('egress')) {
+    // The gateway runs node: the test image with node (scripts/provision-test-engines.sh), in a
+    // user config of the benchmark's own home; a gateway of the benchmark's own name.
+    const engines = JSON.parse(
+      readFileSync(`${process.env.AGENTCTL_TEST_STATE ?? '/run/agentctl-test'}/engines.json`, 'utf8'),
+    );
+    const gateway = `agentctl-bench-egw-${process.pid}`;
+    mkdirSync(join(benchHome, '.config', 'agentctl'), { recursive: true });
+    writeFileSync(
+      join(benchHome, '.config', 'agentctl', 'config.json'),
+      JSON.stringify({ egress: { gatewayImage: engines.nodeImage } }),
+    );
+    await lifecycle.egress({ gateway, egressEnv: { ...env, AGENTCTL_EGRESS_NAME: gateway } });
+  }
 } finally {
   lifecycle.dispose();
   rmSync(benchHome, { recursive: true, force: true });

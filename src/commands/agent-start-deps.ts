@@ -1,9 +1,11 @@
+import { join } from 'node:path';
 import type { CommandContext } from './context.js';
 import type { Config } from '../config/schema.js';
 import type { StartAgentDeps } from '../core/agents/start-agent.js';
 import { resolveAgentImage } from '../image/resolve-agent-image.js';
 import { cachedEngineInfo } from '../runtime/engine-info-cache.js';
 import { resolveImageDeps } from './resolve-image-deps.js';
+import { getDataDir } from '../config/paths.js';
 
 /**
  * What `start` and `run` hand to the core to create an agent. The engine info is kept for the
@@ -33,5 +35,18 @@ export function agentStartDeps(context: CommandContext, config: Config): StartAg
         ? (await import('../core/agents/container-process.js')).reapContainerProcesses(id)
         : [],
     gatewayFiles: async () => (await import('./egress-gateway-files.js')).egressGatewayFiles(context.env),
+    imageBundles: lazyImageBundles(getDataDir(config, context.env, context.homedir)),
+  };
+}
+
+/** imageBundleCache in the data directory, its module loaded at first use (allowlist starts only). */
+function lazyImageBundles(dataDir: string): NonNullable<StartAgentDeps['imageBundles']> {
+  const cache = () =>
+    import('./egress-gateway-files.js').then(({ imageBundleCache }) =>
+      imageBundleCache(join(dataDir, 'egress-ca-bundles')),
+    );
+  return {
+    get: async (imageId) => (await cache()).get(imageId),
+    set: async (imageId, bundle) => (await cache()).set(imageId, bundle),
   };
 }

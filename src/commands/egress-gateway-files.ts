@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { programMissing } from '../core/egress/agent-egress.js';
@@ -28,4 +29,25 @@ export async function egressGatewayFiles(env: NodeJS.ProcessEnv): Promise<{ prog
   if (!program) throw programMissing();
   const upstreamCa = env.AGENTCTL_EGRESS_UPSTREAM_CA ? await readFile(env.AGENTCTL_EGRESS_UPSTREAM_CA) : undefined;
   return { program: await readFile(program), ...(upstreamCa ? { upstreamCa } : {}) };
+}
+
+/**
+ * The images' own CA bundles (public certificates), one file per image id in DIR: a later start
+ * of the same image puts the agent's CA files in with its other files (one archive, not three
+ * more engine round trips after create). Written to a temporary name, then renamed.
+ */
+export function imageBundleCache(dir: string): {
+  get(imageId: string): Promise<string | undefined>;
+  set(imageId: string, bundle: string): Promise<void>;
+} {
+  const file = (imageId: string) => join(dir, `${createHash('sha256').update(imageId).digest('hex').slice(0, 32)}.pem`);
+  return {
+    get: (imageId) => readFile(file(imageId), 'utf8').catch(() => undefined),
+    async set(imageId, bundle) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const temporary = `${file(imageId)}.${process.pid}.tmp`;
+      await writeFile(temporary, bundle, { mode: 0o600 });
+      await rename(temporary, file(imageId));
+    },
+  };
 }

@@ -260,6 +260,16 @@ describe(`the egress gateway on ${f.engineName} (${f.setup})`, () => {
       '600',
     ]);
     expect(started.exitCode, started.stdout + started.stderr).toBe(0);
+    // Its CA files came in with its other files (the image's bundle was known from the first
+    // agent): its CA, and a bundle of the image's CAs with it.
+    const caCheck = await f.exec(`agentctl-${second}`, [
+      'node',
+      '-e',
+      "const fs = require('fs'); const ca = fs.readFileSync('/run/agentctl-egress/ca.pem', 'utf8'); const bundle = fs.readFileSync('/run/agentctl-egress/ca-bundle.pem', 'utf8'); console.log(JSON.stringify({ certificates: bundle.split('BEGIN CERTIFICATE').length - 1, hasCa: bundle.includes(ca.trim()) }))",
+    ]);
+    const files = JSON.parse(caCheck.output.trim().split('\n').pop()!);
+    expect(files.certificates, caCheck.output).toBeGreaterThan(10);
+    expect(files.hasCa).toBe(true);
     const tunnelled = await inAgent(second, ['proxy', `https://${other}/tunnel`]);
     expect(tunnelled, JSON.stringify(tunnelled)).toMatchObject({ status: 200, body: { name: 'other' } });
     const notAllowed = await inAgent(second, ['proxy', `https://${bound}/`]);

@@ -40,6 +40,7 @@ import {
   resumeAgentEgress,
   type AgentEgressDeps,
 } from '../egress/agent-egress.js';
+import { usesGateway } from '../egress/egress-policy.js';
 import { requestResume, resumableCommand, resumeUnsupported } from './session-resume.js';
 import { ttlLabels } from './agent-ttl.js';
 
@@ -79,6 +80,8 @@ export interface StartAgentDeps {
   reapProcesses?(runtime: ContainerRuntime, containerId: string): Promise<number[]>;
   /** The egress gateway's proxy program (and more upstream CAs): for policies allowlist and learn. */
   gatewayFiles?: AgentEgressDeps['gatewayFiles'];
+  /** The images' CA bundles seen before (egress: the agent's CA files go in with its other files). */
+  imageBundles?: AgentEgressDeps['imageBundles'];
 }
 
 export interface StartedAgent extends ImageFacts {
@@ -135,6 +138,8 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
   const prepared = await prepareStart(deps, options);
   const runtime = await deps.runtime();
   checkEgressSupported(runtime, prepared.egress);
+  // The agent's CA (egress/ca.ts) is heavy to load: loaded while the image and engine are asked.
+  if (usesGateway(prepared.egress.policy) && runtime.egress) import('../../egress/ca.js').catch(() => undefined);
   const lifetime = ttlLabels(runtime, prepared.ttlSeconds);
   const name = prepared.name;
   const container = containerName(name);
@@ -249,6 +254,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     choice: prepared.egress,
     secrets: prepared.secrets,
     agentImage: image.reference,
+    imageId: image.id,
   });
   for (const value of egress.redact) deps.registerSecret(value);
 
@@ -337,7 +343,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       // proxy variables and placeholders over both.
       env: [...agentWorkspace.env, ...prepared.env, ...egress.env],
       secretFileEnv: secretFileEnv(egress.secrets),
-      files: secretFiles(egress.secrets),
+      files: [...secretFiles(egress.secrets), ...egress.files],
       user,
       limits: fitted.limits,
       capabilities: prepared.capabilities,
@@ -425,6 +431,7 @@ function egressDeps(deps: StartAgentDeps): AgentEgressDeps {
     config: deps.config,
     log: deps.log,
     ...(deps.gatewayFiles ? { gatewayFiles: deps.gatewayFiles } : {}),
+    ...(deps.imageBundles ? { imageBundles: deps.imageBundles } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import type { EgressPolicy } from '../../egress/contract.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import { ConflictError, InternalError, UsageError } from '../../shared/errors.js';
 import { LABELS } from '../../shared/labels.js';
+import type { AgentFiles } from '../../runtime/agent-spec.js';
 import type { Secret } from '../agents/secrets.js';
 import { usesGateway, type EgressChoice } from './egress-policy.js';
 import { ensureGateway, getGatewayNames } from './gateway.js';
@@ -51,6 +52,8 @@ export interface AgentEgressHooks {
   labels: Record<string, string>;
   /** Values never to print (the agent's proxy token). */
   redact: string[];
+  /** Files for the agent's spec (its CA directory, when the image's CA bundle is known already). */
+  files: AgentFiles[];
   /** After create, before start: the CA files into the agent, the registration into the gateway. */
   afterCreate(id: string): Promise<void>;
   /** A start that failed: the registration goes again. */
@@ -64,6 +67,14 @@ export interface AgentEgressDeps {
   /** The proxy program, and the extra upstream CAs (AGENTCTL_EGRESS_UPSTREAM_CA on this machine). */
   gatewayFiles?(): Promise<{ program: Buffer; upstreamCa?: Buffer }>;
   createCa?(agent: string): Promise<AgentCa>;
+  /**
+   * The image's own CA bundle, kept by image id (public certificates): a start of an image seen
+   * before puts the agent's CA files into the container with its other files, not after create.
+   */
+  imageBundles?: {
+    get(imageId: string): Promise<string | undefined>;
+    set(imageId: string, bundle: string): Promise<void>;
+  };
 }
 
 /**
@@ -73,7 +84,7 @@ export interface AgentEgressDeps {
 export async function prepareAgentEgress(
   deps: AgentEgressDeps,
   runtime: ContainerRuntime,
-  input: { name: string; choice: EgressChoice; secrets: Secret[]; agentImage: string },
+  input: { name: string; choice: EgressChoice; secrets: Secret[]; agentImage: string; imageId?: string },
 ): Promise<AgentEgressHooks> {
   const { choice } = input;
   const labels = egressLabels(choice);
@@ -83,6 +94,7 @@ export async function prepareAgentEgress(
       secrets: input.secrets,
       labels,
       redact: [],
+      files: [],
       afterCreate: async () => undefined,
       discard: async () => undefined,
     };
@@ -93,6 +105,9 @@ export async function prepareAgentEgress(
     deps.createCa ?? (async (agent: string) => (await import('../../egress/ca.js')).createAgentCa(agent));
   const caPromise = createCa(input.name);
   caPromise.catch(() => undefined);
+  const imageId = input.imageId;
+  const cachedBundle =
+    imageId && deps.imageBundles ? deps.imageBundles.get(imageId).catch(() => undefined) : Promise.resolve(undefined);
   const files = deps.gatewayFiles ?? (() => Promise.reject(programMissing()));
   const gateway = await ensureGateway({
     runtime,
@@ -105,21 +120,34 @@ export async function prepareAgentEgress(
   });
   const ca = await caPromise;
   const agent = prepareGatewayAgent({ name: input.name, choice, secrets: input.secrets, gateway, ca });
-  let registered = false;
+  // Registered while the container is made (nothing knows the token yet); removed if the start fails.
+  const registering = writeRegistration(egress, gateway.id, agent.registration);
+  registering.catch(() => undefined);
+  const bundle = await cachedBundle;
   return {
     env: agent.env,
     secrets: agent.secrets,
     network: names.internal,
     labels: { ...labels, [LABELS.egressGateway]: names.gateway },
     redact: [agent.registration.token],
+    files: bundle === undefined ? [] : [caFiles(ca, bundle)],
     async afterCreate(id) {
-      await runtime.copyFiles(id, caFiles(ca, await fetchImageBundle(runtime, id)));
-      registered = true;
-      await writeRegistration(egress, gateway.id, agent.registration);
+      if (bundle === undefined) {
+        const fetched = await fetchImageBundle(runtime, id);
+        await runtime.copyFiles(id, caFiles(ca, fetched));
+        if (imageId && deps.imageBundles) await deps.imageBundles.set(imageId, fetched).catch(() => undefined);
+      }
+      await registering;
       deps.log(`registered ${input.name} with the egress gateway ${names.gateway} (${choice.policy})`);
     },
     async discard() {
-      if (!registered) return;
+      if (
+        !(await registering.then(
+          () => true,
+          () => false,
+        ))
+      )
+        return;
       await removeRegistration(runtime, egress, { id: gateway.id, running: true }, input.name).catch((error: unknown) =>
         deps.log(`could not remove the registration of ${input.name}: ${(error as Error).message}`),
       );
