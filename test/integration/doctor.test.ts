@@ -40,6 +40,7 @@ describe(`agentctl doctor against ${name}`, () => {
       'image',
       'disk',
       'limits',
+      'egress',
       'workspace',
       'config',
       'git',

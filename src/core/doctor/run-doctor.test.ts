@@ -109,6 +109,7 @@ describe('runDoctor', () => {
       ['image', 'ok'],
       ['disk', 'ok'],
       ['limits', 'ok'],
+      ['egress', 'skip'],
       ['config', 'ok'],
       ['git', 'ok'],
       ['ssh-agent', 'ok'],

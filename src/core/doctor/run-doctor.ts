@@ -1,5 +1,6 @@
 import type { CheckResult, DoctorDeps, EngineFacts } from './check.js';
 import { checkDisk } from './disk-check.js';
+import { checkEgress } from './egress-check.js';
 import { checkEngine, gatherEngineFacts } from './engine-check.js';
 import { checkImage } from './image-check.js';
 import { checkLimits, checkWorkspaceAccess, getAgentUserHere } from './agent-access-check.js';
@@ -18,13 +19,14 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   const facts = await gatherEngineFacts(deps, configCheck.config);
   // Who an agent started here would be: whether it could write this directory and use the ssh-agent.
   const agentUser = await getAgentUserHere(facts, deps);
-  const [socket, image, disk, backend, workspace, sshAgent] = await Promise.all([
+  const [socket, image, disk, backend, workspace, sshAgent, egress] = await Promise.all([
     checkSocket(facts, deps),
     checkImage(facts, deps),
     checkDisk(facts, deps),
     backendChecks(facts),
     deps.cwd ? checkWorkspaceAccess(agentUser, deps) : undefined,
     checkSshAgent(deps, agentUser),
+    checkEgress(facts, deps),
   ]);
   const checks = [
     checkEngine(facts),
@@ -33,6 +35,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     image,
     disk,
     checkLimits(facts),
+    egress,
     ...(workspace ? [workspace] : []),
     configCheck.result,
     git,
