@@ -77,6 +77,8 @@ export interface StandIns {
   certPem: string;
   /** Each stand-in's address on the network, by name. */
   addresses: Record<string, string>;
+  /** What a stand-in printed (its log), by name. */
+  logs(name: string): Promise<string>;
   remove(): Promise<void>;
 }
 
@@ -86,7 +88,14 @@ export interface StandIns {
  */
 export async function startStandIns(
   docker: Docker,
-  options: { network: string; image: string; names: string[]; label: string },
+  options: {
+    network: string;
+    image: string;
+    names: string[];
+    label: string;
+    /** A node script of its own (HTTPS on 443 with STANDIN_KEY / STANDIN_CERT; prints `listening`). */
+    server?: string;
+  },
 ): Promise<StandIns> {
   let third = -1;
   for (let attempt = 0; attempt < 40 && third < 0; attempt++) {
@@ -138,7 +147,7 @@ export async function startStandIns(
       const container = await docker.createContainer({
         name: `${options.network}-${name}`,
         Image: options.image,
-        Cmd: ['node', '-e', SERVER],
+        Cmd: ['node', '-e', options.server ?? SERVER],
         Env: [`STANDIN_NAME=${name}`, `STANDIN_KEY=${keyPem}`, `STANDIN_CERT=${certPem}`],
         Labels: { 'io.agentctl.test': options.label },
         HostConfig: { NetworkMode: options.network },
@@ -155,9 +164,12 @@ export async function startStandIns(
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
+    const names = Object.keys(addresses);
     return {
       certPem,
       addresses,
+      logs: async (name) =>
+        (await docker.getContainer(ids[names.indexOf(name)]!).logs({ stdout: true, stderr: true })).toString(),
       async remove() {
         for (const id of ids)
           await docker
