@@ -200,6 +200,12 @@ describe('getAllowEntry', () => {
     expect(getAllowEntry(event({ action: 'denied', reason: 'loopback address' }))).toBeUndefined();
     expect(getAllowEntry(event({ host: '*.example.com' }))).toBeUndefined();
     expect(getAllowEntry(event({ host: 'a b;rm -rf' }))).toBeUndefined();
+    // The allowlist refuses before the address rules: an entry would not open loopback, would a private address.
+    expect(getAllowEntry(event({ host: '127.0.0.1', action: 'denied', reason: 'not in allowlist' }))).toBeUndefined();
+    expect(
+      getAllowEntry(event({ host: '::ffff:169.254.169.254', action: 'denied', reason: 'not in allowlist' })),
+    ).toBeUndefined();
+    expect(getAllowEntry(event({ host: '10.1.2.3', action: 'denied', reason: 'not in allowlist' }))).toBe('10.1.2.3');
   });
 });
 

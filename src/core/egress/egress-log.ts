@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { EgressAction, EgressEvent } from '../../egress/contract.js';
+import { getAddressRefusal } from '../../egress/address-rules.js';
 import { parseHostPattern } from '../../egress/host-pattern.js';
 import { FrameDemuxer, LineSplitter } from '../../io/demux.js';
 import type { ContainerDetails } from '../../runtime/container-operations.js';
@@ -203,8 +204,9 @@ export function formatEgressEvent(event: EgressEvent): string {
 /**
  * The allow entry that would have let the event's connection through: the host alone for 443 and
  * 80 (what an entry without a port allows), else `host:port`. Only `learned` events and those
- * `denied` by the allowlist itself: a host refused by the address rules (loopback, a private
- * address) stays refused whatever the allowlist says. Undefined for anything that is no valid entry.
+ * `denied` by the allowlist itself, and no address that the address rules refuse whatever the
+ * allowlist says (loopback, link-local…): an entry would not open it. Undefined for anything that
+ * is no valid entry.
  */
 export function getAllowEntry(event: EgressEvent): string | undefined {
   if (event.action !== 'learned' && !(event.action === 'denied' && event.reason === 'not in allowlist'))
@@ -212,11 +214,14 @@ export function getAllowEntry(event: EgressEvent): string | undefined {
   if (event.host.startsWith('*')) return undefined;
   const host = isIP(event.host) === 6 ? `[${event.host}]` : event.host.toLowerCase();
   const entry = event.port === 443 || event.port === 80 ? host : `${host}:${event.port}`;
+  let pattern;
   try {
-    parseHostPattern(entry);
+    pattern = parseHostPattern(entry);
   } catch {
     return undefined;
   }
+  // An address the allowlist is asked about first (loopback: `not in allowlist`) that no entry opens.
+  if (isIP(event.host) !== 0 && getAddressRefusal(event.host, { allow: [pattern] }) !== undefined) return undefined;
   return entry;
 }
 

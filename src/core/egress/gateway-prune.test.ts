@@ -125,21 +125,26 @@ describe('pruneGateways', () => {
     expect(removed).toEqual([]);
   });
 
-  it('keeps every unused gateway while a start is in progress, or an agent is only created', async () => {
+  it('keeps every unused gateway while a start is in progress; one whose pruned agent was only created', async () => {
     const started = engine({ gateways: ['agentctl-egress'], starts: [['fixer']] });
     expect(await pruneGateways(started.deps, { dryRun: false, pruned: [] })).toEqual({
       gateways: [],
       kept: [{ name: 'agentctl-egress', reason: 'a start is in progress (fixer)' }],
     });
-    const created = container('agentctl-new', 'created', agentLabels('new'));
-    const creating = engine({ gateways: ['agentctl-egress'], agents: [created] });
-    expect(await pruneGateways(creating.deps, { dryRun: true, pruned: [] })).toMatchObject({
-      gateways: [],
-      kept: [{ name: 'agentctl-egress', reason: expect.stringContaining('being created (new)') }],
+    const created = container('agentctl-new', 'created', agentLabels('new', 'agentctl-egw-a'));
+    const creating = engine({ gateways: ['agentctl-egress', 'agentctl-egw-a'], agents: [created] });
+    // In use while it is there; when this prune removes it (a start elsewhere may be about to start it): kept.
+    expect(await pruneGateways(creating.deps, { dryRun: true, pruned: [] })).toEqual({
+      gateways: [whole('agentctl-egress')],
+      kept: [],
     });
-    // Also when this prune removes that created container (a start may still be about to start it).
-    expect(await pruneGateways(creating.deps, { dryRun: false, pruned: [created] })).toMatchObject({ gateways: [] });
-    expect([...started.removed, ...creating.removed]).toEqual([]);
+    const plan = await pruneGateways(creating.deps, { dryRun: false, pruned: [created] });
+    expect(plan.gateways.map((gateway) => gateway.name)).toEqual(['agentctl-egress']);
+    expect(plan.kept).toEqual([
+      { name: 'agentctl-egw-a', reason: expect.stringContaining('agent new was only created') },
+    ]);
+    expect(started.removed).toEqual([]);
+    expect(creating.removed.some((item) => item.includes('agentctl-egw-a'))).toBe(false);
   });
 
   it('looks again just before removing: a start that began since keeps them', async () => {

@@ -47,9 +47,9 @@ const managedKind = (kind: string) => ({ [LABELS.managed]: 'true', [LABELS.kind]
  * Removes the egress gateways no agent uses any more: each one's container, its two networks and
  * its state volume (its registrations and its log go with them; the first agent that needs a
  * gateway makes it again). A gateway is kept while any agent container (in any state) names it
- * (label io.agentctl.egress-gateway), and every gateway is kept while a start against this engine
- * is in progress (it may be about to use one, before its container exists) or an agent container
- * is still only `created`. Only objects labelled by agentctl as the gateway's are touched.
+ * (label io.agentctl.egress-gateway), also one only `created` that this prune removes, and every
+ * gateway is kept while a start against this engine is in progress (it may be about to use one,
+ * before its container exists). Only objects labelled by agentctl as the gateway's are touched.
  */
 export async function pruneGateways(deps: GatewayPruneDeps, options: GatewayPruneOptions): Promise<GatewayPrunePlan> {
   const { runtime } = deps;
@@ -63,27 +63,39 @@ export async function pruneGateways(deps: GatewayPruneDeps, options: GatewayPrun
     const inUse = new Set(
       agents.filter((item) => !prunedIds.has(item.id)).map((item) => item.labels[LABELS.egressGateway]),
     );
-    const creating = [...options.pruned, ...agents]
-      .filter((item) => item.state === 'created')
-      .map((item) => item.labels[LABELS.agent] ?? item.name);
+    // An agent only created, that this prune removes, may be a start of another data directory
+    // (whose journal is not seen here) about to start it: its gateway stays until the next prune.
+    const creating = new Map<string, string>();
+    for (const item of options.pruned)
+      if (item.state === 'created' && item.labels[LABELS.egressGateway])
+        creating.set(item.labels[LABELS.egressGateway]!, item.labels[LABELS.agent] ?? item.name);
     const starting = await deps.startsInProgress();
-    const busy =
-      starting.length > 0
-        ? `a start is in progress (${starting.join(', ')})`
-        : creating.length > 0
-          ? `an agent is still being created (${[...new Set(creating)].join(', ')})`
-          : undefined;
-    return { inUse, busy };
+    const busy = starting.length > 0 ? `a start is in progress (${starting.join(', ')})` : undefined;
+    return { inUse, creating, busy };
   };
   const first = await usage();
   const unused = candidates.filter((gateway) => !first.inUse.has(gateway.name));
-  if (first.busy) return { gateways: [], kept: unused.map((gateway) => ({ name: gateway.name, reason: first.busy! })) };
-  if (options.dryRun) return { gateways: unused, kept: [] };
+  const keepAll = (reason: string) => ({
+    gateways: [],
+    kept: unused.map((gateway) => ({ name: gateway.name, reason })),
+  });
+  if (first.busy) return keepAll(first.busy);
+  const kept: KeptGateway[] = [];
+  const removable = unused.filter((gateway) => {
+    const agent = first.creating.get(gateway.name);
+    if (agent)
+      kept.push({
+        name: gateway.name,
+        reason: `agent ${agent} was only created (a start may be in progress): the next prune removes it`,
+      });
+    return !agent;
+  });
+  if (options.dryRun) return { gateways: removable, kept };
   // Asked again just before: a start that began since the first look keeps them all.
   const again = await usage();
-  if (again.busy) return { gateways: [], kept: unused.map((gateway) => ({ name: gateway.name, reason: again.busy! })) };
-  const plan: GatewayPrunePlan = { gateways: [], kept: [] };
-  for (const gateway of unused.filter((item) => !again.inUse.has(item.name))) {
+  if (again.busy) return keepAll(again.busy);
+  const plan: GatewayPrunePlan = { gateways: [], kept };
+  for (const gateway of removable.filter((item) => !again.inUse.has(item.name))) {
     const removed: PrunedGateway = { name: gateway.name, container: null, networks: [], volume: null };
     try {
       if (gateway.container) {
