@@ -16,6 +16,8 @@ interface LogsFlags {
   tail?: string;
   timestamps?: boolean;
   secret?: string[];
+  network?: boolean;
+  allowlist?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -102,6 +104,11 @@ export function registerLogs(program: Command, context: CommandContext): void {
     .option('-n, --tail <lines>', 'only the last N lines of each agent (or "all")')
     .option('-t, --timestamps', "show the engine's timestamp of each line")
     .option(...MASK_SECRET_FLAG, collect)
+    .option(
+      '--network',
+      "the egress gateway's events of these agents (--egress allowlist or learn) instead of their output",
+    )
+    .option('--allowlist', 'with --network: the hosts learned or denied, one allow entry per line (for --allow)')
     .addHelpText(
       'after',
       `
@@ -109,6 +116,8 @@ Examples:
   $ agentctl logs my-agent --tail 50
   $ agentctl logs -f --since 10m my-agent other-agent
   $ agentctl logs --all --json | jq -r 'select(.stream == "stderr") | .line'
+  $ agentctl logs --network fixer --since 1h
+  $ agentctl logs --network --allowlist scout
 
 An agent with a TTY (what \`start\` makes unless --no-tty) has one stream: its terminal merges
 stdout and stderr before the engine sees them, so its output goes to stdout with \`\\r\\n\` line ends
@@ -121,15 +130,42 @@ zone (local time without one; 2026-02-30 is refused), or Unix seconds with an op
 
 Secrets are masked: the values of the secret names the agent was started with and of config
 \`secrets\` that are set in your environment now, and those given with --secret. agentctl stores
-no secret value, so a secret read from a file at start is masked only when --secret gives it again.`,
+no secret value, so a secret read from a file at start is masked only when --secret gives it again.
+
+--network prints the egress gateway's decisions about the agents' connections, one line each:
+\`2026-12-02T04:47:20Z fixer denied pypi.org:443 (not in allowlist)\` (--json: the event objects,
+one per line). --follow, --since, --until and --tail (the last N events of each agent) apply;
+--timestamps does not (every event has its time). --allowlist prints the distinct hosts of the
+learned events and of those the allowlist denied, ready for --allow. See docs/egress.md.`,
     )
     .action(async (names: string[], flags: LogsFlags) => {
       const { resolveLogAgents, streamAgentLogs } = await import('../core/agents/agent-logs.js');
       const { parseLogTime, parseTail } = await import('../core/agents/log-time.js');
+      const { checkNetworkLogFlags } = await import('../core/egress/egress-log.js');
       // Bad values fail before the engine is contacted.
+      checkNetworkLogFlags({
+        network: Boolean(flags.network),
+        allowlist: Boolean(flags.allowlist),
+        follow: Boolean(flags.follow),
+        timestamps: Boolean(flags.timestamps),
+      });
       if (flags.since !== undefined) parseLogTime('--since', flags.since, new Date());
       if (flags.until !== undefined) parseLogTime('--until', flags.until, new Date());
       parseTail(flags.tail);
+      if (flags.network) {
+        const { runNetworkLogs } = await import('./logs-network.js');
+        await runNetworkLogs(context, {
+          names,
+          all: Boolean(flags.all),
+          follow: Boolean(flags.follow),
+          since: flags.since,
+          until: flags.until,
+          tail: flags.tail,
+          allowlist: Boolean(flags.allowlist),
+          secret: flags.secret ?? [],
+        });
+        return;
+      }
       const { io } = context;
       const json = context.globals.json;
       const { registerStreamSecrets } = await import('./exec.js');

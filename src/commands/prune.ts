@@ -5,17 +5,21 @@ import { egressUnregister } from './egress-unregister.js';
 export function registerPrune(program: Command, context: CommandContext): void {
   program
     .command('prune')
-    .description('Remove stopped agents, their volumes and agentctl volumes whose agent is gone')
+    .description(
+      'Remove stopped agents, their volumes, agentctl volumes whose agent is gone, and egress gateways no agent uses',
+    )
     .option('--dry-run', 'only show what would be removed')
     .option('-w, --workspace <dir>', 'only agents of this workspace')
     .option('-f, --force', 'also remove orphan worktrees with uncommitted or unmerged work')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ agentctl prune --dry-run\n  $ agentctl prune --workspace .\n\nObjects without the io.agentctl.managed label are never touched.',
+      '\nExamples:\n  $ agentctl prune --dry-run\n  $ agentctl prune --workspace .\n\nObjects without the io.agentctl.managed label are never touched. The egress gateway (its container,\nits two networks and its state volume) goes only with a prune without --workspace, once no agent\ncontainer (in any state) uses it, and never while a start is in progress.',
     )
     .action(async (flags: { dryRun?: boolean; workspace?: string; force?: boolean }) => {
       const { pruneAgents } = await import('../core/agents/prune.js');
-      const { getWorktreeDir } = await import('../config/paths.js');
+      const { getDataDir, getWorktreeDir } = await import('../config/paths.js');
+      const { pruneGateways } = await import('../core/egress/gateway-prune.js');
+      const { listStartsInProgress } = await import('../core/agents/start-journal.js');
       const { UnsafeOperationError } = await import('../shared/errors.js');
       const { config } = await context.config();
       const processUser =
@@ -34,6 +38,17 @@ export function registerPrune(program: Command, context: CommandContext): void {
           cwd: context.cwd,
           worktrees,
           unregisterEgress: egressUnregister(runtime, (message) => context.io.warn(message)),
+          pruneGateways: (options) =>
+            pruneGateways(
+              {
+                runtime,
+                startsInProgress: async () =>
+                  (
+                    await listStartsInProgress(getDataDir(config, context.env, context.homedir), runtime.endpoint.url)
+                  ).map((entry) => entry.name),
+              },
+              options,
+            ),
         },
         { dryRun: Boolean(flags.dryRun), workspace: flags.workspace, force: Boolean(flags.force) },
       );
@@ -59,6 +74,15 @@ export function registerPrune(program: Command, context: CommandContext): void {
       const verb = plan.dryRun ? 'would remove' : 'removed';
       for (const item of plan.containers) io.out(`${verb} agent ${item.name} (${item.state})`);
       for (const volume of plan.volumes) io.out(`${verb} volume ${volume}`);
+      for (const gateway of plan.gateways) {
+        const objects = [
+          ...(gateway.container ? ['its container'] : []),
+          ...(gateway.networks.length > 0 ? [`networks ${gateway.networks.join(', ')}`] : []),
+          ...(gateway.volume ? [`volume ${gateway.volume}`] : []),
+        ];
+        io.out(`${verb} egress gateway ${gateway.name} (${objects.join('; ')})`);
+      }
+      for (const gateway of plan.gatewaysKept ?? []) io.info(`kept egress gateway ${gateway.name}: ${gateway.reason}`);
       for (const item of plan.worktrees?.removed ?? [])
         io.out(
           `${verb} ${item.path ? `worktree ${item.path}` : `the repository of agent ${item.agent}`}${item.deletedBranch ? ` and branch ${item.branch}` : ''}`,
@@ -68,7 +92,12 @@ export function registerPrune(program: Command, context: CommandContext): void {
           `kept ${item.path ? `worktree ${item.path}` : `the repository of agent ${item.agent}`}: ${item.message}`,
         );
       if (refusal) throw refusal;
-      if (plan.containers.length === 0 && plan.volumes.length === 0 && !plan.worktrees?.removed.length)
+      if (
+        plan.containers.length === 0 &&
+        plan.volumes.length === 0 &&
+        plan.gateways.length === 0 &&
+        !plan.worktrees?.removed.length
+      )
         io.info('Nothing to prune.');
     });
 }

@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT, startStandIns, type StandIns } from '../helpers/egress-stand-ins.js';
 import { readTestEngines } from '../helpers/engines.js';
 import { lifecycleFixture } from '../helpers/lifecycle.js';
+import { BIN } from '../helpers/run-cli.js';
+import { pruneGateways } from '../../src/core/egress/gateway-prune.js';
+import { createDockerodeRuntime } from '../../src/runtime/dockerode-runtime.js';
 
 // The egress gateway tested from inside: the test plays the agent (a node script in the agent's
 // container) against stand-in HTTPS services on the gateway's external network, and checks what
@@ -28,6 +31,7 @@ const env: Record<string, string> = {
 };
 const agent = f.agentName('a');
 const second = f.agentName('b');
+const openAgent = f.agentName('o');
 let standIns: StandIns;
 let bound: string;
 let other: string;
@@ -115,7 +119,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const name of [agent, second]) await cli(['rm', '--force', name]);
+  for (const name of [agent, second, openAgent]) await cli(['rm', '--force', name]);
   hostServer?.close();
   await f.cleanUp();
   await f.docker
@@ -208,6 +212,117 @@ describe(`the egress gateway on ${f.engineName} (${f.setup})`, () => {
     }
   });
 
+  it("logs --network: the agent's events as lines and --json, --tail per agent, --allowlist for --allow", async () => {
+    const third = bound.replace(/\.\d+$/, '.99');
+    const human = await cli(['logs', '--network', agent]);
+    expect(human.exitCode, human.stderr).toBe(0);
+    const line = (text: string) => new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ ${agent} ${text}$`, 'm');
+    expect(human.stdout).toMatch(line('denied denied\\.example:443 \\(not in allowlist\\)'));
+    expect(human.stdout).toMatch(line(`allowed ${bound.replace(/\./g, '\\.')}:443 injected EGW_KEY`));
+    expect(human.stdout).toMatch(line(`allowed ${other.replace(/\./g, '\\.')}:443 placeholder refused EGW_KEY`));
+    const json = await cli(['logs', '--network', agent, '--json']);
+    expect(json.exitCode, json.stderr).toBe(0);
+    const events = json.stdout
+      .trim()
+      .split('\n')
+      .map((text) => JSON.parse(text));
+    // Only this agent's: the connections without its token (407 above) name no agent.
+    expect(events.every((event: { agent: string }) => event.agent === agent)).toBe(true);
+    expect(events).toContainEqual({
+      time: expect.stringMatching(/^\d{4}-.*Z$/),
+      agent,
+      host: 'denied.example',
+      port: 443,
+      action: 'denied',
+      reason: 'not in allowlist',
+    });
+    expect(events).toContainEqual(expect.objectContaining({ host: bound, action: 'allowed', injected: ['EGW_KEY'] }));
+    const tail = await cli(['logs', '--network', agent, '--tail', '2', '--json']);
+    expect(
+      tail.stdout
+        .trim()
+        .split('\n')
+        .map((text) => JSON.parse(text)),
+    ).toEqual(events.slice(-2));
+    // learned/denied by the allowlist: the name and the private address; never loopback (no entry opens it).
+    const allowlist = await cli(['logs', '--network', '--allowlist', agent]);
+    expect(allowlist.exitCode, allowlist.stderr).toBe(0);
+    expect(allowlist.stdout.trim().split('\n')).toEqual([third, 'denied.example'].sort());
+    const allowJson = await cli(['logs', '--network', '--allowlist', agent, '--json']);
+    expect(allowJson.json).toEqual({ ok: true, allowlist: [third, 'denied.example'].sort() });
+    // Refused combinations, before the engine is asked.
+    for (const args of [
+      ['--allowlist', agent],
+      ['--network', '--timestamps', agent],
+      ['--network', '--allowlist', '-f', agent],
+    ]) {
+      const refused = await cli(['logs', ...args, '--json']);
+      expect(refused.exitCode, args.join(' ')).toBe(2);
+      expect(refused.json.error.code).toBe('NETWORK_LOG_OPTION');
+    }
+  });
+
+  it('logs --network --follow prints new events as they come; an open agent has no network log', async () => {
+    const child = spawn(
+      process.execPath,
+      [BIN, '--host', f.host, 'logs', '--network', '-f', '--tail', '0', agent, '--json'],
+      {
+        env: { ...process.env, ...env, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      // Until the follow stream is open (it prints nothing before the new event).
+      const deadline = Date.now() + 60_000;
+      let seen = false;
+      while (!seen && Date.now() < deadline) {
+        await inAgent(agent, ['proxy', 'https://follow.example/']);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        seen = out.includes('"host":"follow.example"');
+      }
+      expect(seen, out).toBe(true);
+      expect(out).not.toContain('"host":"denied.example"');
+      expect(
+        out
+          .trim()
+          .split('\n')
+          .map((text) => JSON.parse(text))[0],
+      ).toMatchObject({
+        agent,
+        host: 'follow.example',
+        action: 'denied',
+      });
+    } finally {
+      child.kill('SIGINT');
+      await exited;
+    }
+
+    const started = await cli([
+      'start',
+      openAgent,
+      '-d',
+      '--workspace',
+      ws,
+      '--image',
+      nodeImage,
+      '--read-only',
+      '--',
+      'sleep',
+      '600',
+    ]);
+    expect(started.exitCode, started.stdout + started.stderr).toBe(0);
+    const unavailable = await cli(['logs', '--network', openAgent, '--json']);
+    expect(unavailable.exitCode).toBe(2);
+    expect(unavailable.json.error).toMatchObject({
+      code: 'NETWORK_LOG_UNAVAILABLE',
+      hint: expect.stringContaining('--egress learn'),
+    });
+    expect((await cli(['rm', '--force', openAgent])).exitCode).toBe(0);
+  });
+
   it('has no way out around the proxy: a direct connection reaches nothing', async () => {
     // A server of this machine's on every interface, at its main address.
     hostServer = createServer((socket) => socket.end());
@@ -282,5 +397,70 @@ describe(`the egress gateway on ${f.engineName} (${f.setup})`, () => {
     expect((await cli(['rm', '--force', agent])).exitCode).toBe(0);
     const after = await inAgent(second, ['proxy', `https://${bound}/`], [`PROXY_OVERRIDE=${firstProxy}`]);
     expect(after, JSON.stringify(after)).toEqual({ connect: 407 });
+  });
+
+  it('prune --dry-run lists the gateway only once no agent uses it', async () => {
+    type Gateway = { name: string; container: string | null; networks: string[]; volume: string | null };
+    const dryRun = async () => {
+      const result = await cli(['prune', '--dry-run', '--json']);
+      expect(result.json?.ok, result.stdout + result.stderr).toBe(true);
+      const listed = (result.json.gateways as Gateway[]).find((item) => item.name === gateway);
+      const kept = ((result.json.gatewaysKept ?? []) as { name: string }[]).find((item) => item.name === gateway);
+      return { listed, kept };
+    };
+    // The second agent (running) uses it; stopped, it still does.
+    expect(await dryRun()).toEqual({ listed: undefined, kept: undefined });
+    expect((await cli(['stop', second, '--timeout', '0'])).exitCode).toBe(0);
+    const stopped = await cli(['prune', '--dry-run', '--json']);
+    // A stopped agent is pruned, and with it goes the last use of the gateway.
+    expect(stopped.json.containers.map((item: { name: string }) => item.name)).toContain(second);
+    expect(stopped.json.gateways.map((item: Gateway) => item.name)).toContain(gateway);
+    expect((await cli(['start', second, '-d'])).exitCode).toBe(0);
+    expect(await dryRun()).toEqual({ listed: undefined, kept: undefined });
+    // Scoped to a workspace: gateways are never looked at.
+    const scoped = await cli(['prune', '--dry-run', '--json', '--workspace', ws]);
+    expect(scoped.json.gateways).toEqual([]);
+    expect((await cli(['rm', '--force', second])).exitCode).toBe(0);
+    const { listed } = await dryRun();
+    // The external network is the stand-ins' (made by this test, without agentctl's labels): not prune's.
+    expect(listed).toEqual({
+      name: gateway,
+      container: gateway,
+      networks: [`${gateway}-internal`],
+      volume: `${gateway}-state`,
+    });
+    const human = await cli(['prune', '--dry-run']);
+    expect(human.stdout).toContain(
+      `would remove egress gateway ${gateway} (its container; networks ${gateway}-internal; volume ${gateway}-state)`,
+    );
+    // A dry run removed nothing.
+    expect(await f.containerExists(gateway)).toBe(true);
+    expect(await f.volumeExists(`${gateway}-state`)).toBe(true);
+  });
+
+  it('the gateway prune removes its container, its network and its state volume on the engine', async () => {
+    // The core function, held to this test's gateway (`only`): an unscoped real prune would take
+    // other runs' gateways on this shared engine.
+    const runtime = createDockerodeRuntime(
+      async () => f.docker,
+      { url: f.host, source: 'test' },
+      { kind: f.engineName, version: '', apiVersion: '' },
+    );
+    const plan = await pruneGateways(
+      { runtime, startsInProgress: async () => [] },
+      { dryRun: false, pruned: [], only: [gateway] },
+    );
+    expect(plan).toEqual({
+      gateways: [{ name: gateway, container: gateway, networks: [`${gateway}-internal`], volume: `${gateway}-state` }],
+      kept: [],
+    });
+    expect(await f.containerExists(gateway)).toBe(false);
+    expect(await f.volumeExists(`${gateway}-state`)).toBe(false);
+    const networks = (await f.docker.listNetworks()).map((network) => network.Name);
+    expect(networks).not.toContain(`${gateway}-internal`);
+    // The stand-ins' network is theirs.
+    expect(networks).toContain(external);
+    const after = await cli(['prune', '--dry-run', '--json']);
+    expect(after.json.gateways.map((item: { name: string }) => item.name)).not.toContain(gateway);
   });
 });

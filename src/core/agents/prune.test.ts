@@ -81,4 +81,28 @@ describe('pruneAgents', () => {
     expect(plan.containers).toEqual([]);
     expect(plan.volumes).toEqual(['agentctl-orphan-home']);
   });
+
+  it('hands the agents it removes to the gateway prune, only when unscoped, and reports what it did', async () => {
+    const calls: unknown[] = [];
+    const pruneGateways = async (options: { dryRun: boolean; pruned: readonly ContainerSummary[] }) => {
+      calls.push({ dryRun: options.dryRun, pruned: options.pruned.map((item) => item.id) });
+      return {
+        gateways: [{ name: 'agentctl-egress', container: 'agentctl-egress', networks: [], volume: null }],
+        kept: [{ name: 'agentctl-egw-x', reason: 'a start is in progress (x)' }],
+      };
+    };
+    const dry = await pruneAgents({ runtime: engine().runtime, cwd: '/', pruneGateways }, { dryRun: true });
+    expect(dry.gateways.map((gateway) => gateway.name)).toEqual(['agentctl-egress']);
+    expect(dry.gatewaysKept).toEqual([{ name: 'agentctl-egw-x', reason: 'a start is in progress (x)' }]);
+    await pruneAgents({ runtime: engine().runtime, cwd: '/', pruneGateways }, { dryRun: false });
+    const scoped = await pruneAgents(
+      { runtime: engine().runtime, cwd: '/', pruneGateways },
+      { dryRun: false, workspace: '/w/a' },
+    );
+    expect(scoped.gateways).toEqual([]);
+    expect(calls).toEqual([
+      { dryRun: true, pruned: ['gone'] },
+      { dryRun: false, pruned: ['gone'] },
+    ]);
+  });
 });

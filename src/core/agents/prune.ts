@@ -5,6 +5,7 @@ import type { LabelFilter } from '../../runtime/container-operations.js';
 import { AGENT_FILTER } from './agent-lookup.js';
 import type { LifecycleRuntime } from './stop-agent.js';
 import { pruneAgentWorktrees, type AgentWorktreeDeps } from '../worktree/agent-worktrees.js';
+import type { GatewayPruneOptions, GatewayPrunePlan, KeptGateway, PrunedGateway } from '../egress/gateway-prune.js';
 
 export interface PruneOptions {
   dryRun: boolean;
@@ -17,6 +18,10 @@ export interface PruneOptions {
 export interface PrunePlan {
   containers: { name: string; container: string; state: string }[];
   volumes: string[];
+  /** Egress gateways no agent uses any more (only an unscoped prune removes them). */
+  gateways: PrunedGateway[];
+  /** Gateways no agent uses that were kept (a start in progress), with the reason. */
+  gatewaysKept?: KeptGateway[];
   dryRun: boolean;
   /** Worktrees of agents that no longer exist: removed, and refused because work would be lost. */
   worktrees?: {
@@ -38,6 +43,8 @@ export async function pruneAgents(
     worktrees?: AgentWorktreeDeps & { worktreeDir: string };
     /** A pruned agent of a gateway policy leaves its egress gateway (agent-egress.ts). */
     unregisterEgress?: (name: string, labels: Readonly<Record<string, string>>) => Promise<void>;
+    /** Removes the egress gateways no remaining agent uses (egress/gateway-prune.ts). */
+    pruneGateways?: (options: Omit<GatewayPruneOptions, 'only'>) => Promise<GatewayPrunePlan>;
   },
   options: PruneOptions,
 ): Promise<PrunePlan> {
@@ -61,7 +68,14 @@ export async function pruneAgents(
       state: item.state,
     })),
     volumes,
+    gateways: [],
     dryRun: options.dryRun,
+  };
+  // Gateways are the engine's, not a workspace's: only an unscoped prune looks at them.
+  const pruneGatewaysNow = async (pruned: typeof containers): Promise<Pick<PrunePlan, 'gateways' | 'gatewaysKept'>> => {
+    if (options.workspace || !deps.pruneGateways) return { gateways: [] };
+    const result = await deps.pruneGateways({ dryRun: options.dryRun, pruned });
+    return { gateways: result.gateways, ...(result.kept.length > 0 ? { gatewaysKept: result.kept } : {}) };
   };
   // Worktrees of agents that are gone (or go now); those of remaining agents are in use.
   const pruneWorktreesNow = async (kept: typeof containers) => {
@@ -92,7 +106,8 @@ export async function pruneAgents(
     const worktrees = await pruneWorktreesNow(
       everyAgent.filter((item) => !stopped.some((gone) => gone.id === item.id)),
     );
-    return worktrees ? { ...plan, worktrees } : plan;
+    const gateways = await pruneGatewaysNow(stopped);
+    return { ...plan, ...gateways, ...(worktrees ? { worktrees } : {}) };
   }
   // An object started or used again since it was listed is left alone (the engine refuses: 409).
   const removedContainers = await Promise.all(
@@ -107,9 +122,12 @@ export async function pruneAgents(
   );
   const remaining = await deps.runtime.listContainers({ labels: AGENT_FILTER, all: true });
   const worktrees = await pruneWorktreesNow(remaining);
+  // A container the engine refused to remove (started again) still holds its gateway.
+  const gateways = await pruneGatewaysNow(stopped.filter((_, index) => removedContainers[index]));
   return {
     containers: plan.containers.filter((_, index) => removedContainers[index]),
     volumes: volumes.filter((_, index) => removedVolumes[index]),
+    ...gateways,
     dryRun: false,
     ...(worktrees ? { worktrees } : {}),
   };

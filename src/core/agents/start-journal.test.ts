@@ -4,7 +4,12 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStartJournal, recoverInterruptedStarts, type RecoveryDeps } from './start-journal.js';
+import {
+  listStartsInProgress,
+  openStartJournal,
+  recoverInterruptedStarts,
+  type RecoveryDeps,
+} from './start-journal.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -90,5 +95,21 @@ describe('start journal', () => {
     expect(calls).toEqual([]);
     // Only the live start's journal stays (the others are settled: nothing of theirs to remove).
     expect(readdirSync(path.join(data, 'starts'))).toEqual([expect.stringMatching(/-live\.json$/)]);
+  });
+});
+
+describe('listStartsInProgress', () => {
+  it('lists the starts of live processes (and other hosts) against this engine, not killed ones', async () => {
+    const data = dataDir();
+    expect(await listStartsInProgress(data, ENGINE)).toEqual([]);
+    const live = { name: 'live', engine: ENGINE, pid: process.pid, host: hostname(), createdVolume: false };
+    const elsewhere = { name: 'elsewhere', engine: ENGINE, pid: 1, host: `${hostname()}-other`, createdVolume: false };
+    plant(data, live);
+    plant(data, elsewhere);
+    plant(data, { name: 'killed', engine: ENGINE, pid: deadPid(), host: hostname(), createdVolume: true });
+    const journal = await openStartJournal(data, 'other-engine', 'tcp://elsewhere:2375');
+    const names = (await listStartsInProgress(data, ENGINE)).map((entry) => entry.name).sort();
+    expect(names).toEqual(['elsewhere', 'live']);
+    await journal.close();
   });
 });

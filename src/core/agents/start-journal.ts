@@ -107,3 +107,28 @@ export async function recoverInterruptedStarts(deps: RecoveryDeps): Promise<stri
   if (files.length > 0 && (await readdir(dir).catch(() => ['x'])).length === 0) await rmdir(dir).catch(() => undefined);
   return recovered;
 }
+
+/**
+ * The starts against this engine that are running now: journals of a live process of this host,
+ * and those of another host (whose process cannot be checked from here). A journal of a process
+ * of this host that is gone is a killed start (recoverInterruptedStarts), not one in progress.
+ */
+export async function listStartsInProgress(dataDir: string, engine: string): Promise<StartJournalEntry[]> {
+  const dir = journalDir(dataDir);
+  const prefix = `${engineKey(engine)}-`;
+  const files = (await readdir(dir).catch(() => [] as string[])).filter(
+    (item) => item.startsWith(prefix) && item.endsWith('.json'),
+  );
+  const entries = await Promise.all(
+    files.map((file) =>
+      readFile(path.join(dir, file), 'utf8').then(
+        (text) => JSON.parse(text) as StartJournalEntry,
+        () => undefined,
+      ),
+    ),
+  );
+  return entries.filter(
+    (entry): entry is StartJournalEntry =>
+      entry !== undefined && entry.engine === engine && (entry.host !== hostname() || isProcessAlive(entry.pid)),
+  );
+}
