@@ -40,7 +40,6 @@ import {
   resumeAgentEgress,
   type AgentEgressDeps,
 } from '../egress/agent-egress.js';
-import { usesGateway } from '../egress/egress-policy.js';
 import { requestResume, resumableCommand, resumeUnsupported } from './session-resume.js';
 import { ttlLabels } from './agent-ttl.js';
 
@@ -138,8 +137,6 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
   const prepared = await prepareStart(deps, options);
   const runtime = await deps.runtime();
   checkEgressSupported(runtime, prepared.egress);
-  // The agent's CA (egress/ca.ts) is heavy to load: loaded while the image and engine are asked.
-  if (usesGateway(prepared.egress.policy) && runtime.egress) import('../../egress/ca.js').catch(() => undefined);
   const lifetime = ttlLabels(runtime, prepared.ttlSeconds);
   const name = prepared.name;
   const container = containerName(name);

@@ -6,7 +6,8 @@ import { LABELS } from '../../shared/labels.js';
 import type { AgentFiles } from '../../runtime/agent-spec.js';
 import type { Secret } from '../agents/secrets.js';
 import { usesGateway, type EgressChoice } from './egress-policy.js';
-import { ensureGateway, getGatewayNames } from './gateway.js';
+import type { EgressOperations } from '../../runtime/egress-operations.js';
+import { ensureGateway, GATEWAY_CA_FILE, getGatewayNames } from './gateway.js';
 import {
   caFiles,
   fetchImageBundle,
@@ -103,8 +104,6 @@ export async function prepareAgentEgress(
   const names = getGatewayNames(deps.env);
   const createCa =
     deps.createCa ?? (async (agent: string) => (await import('../../egress/ca.js')).createAgentCa(agent));
-  const caPromise = createCa(input.name);
-  caPromise.catch(() => undefined);
   const imageId = input.imageId;
   const cachedBundle =
     imageId && deps.imageBundles ? deps.imageBundles.get(imageId).catch(() => undefined) : Promise.resolve(undefined);
@@ -117,8 +116,10 @@ export async function prepareAgentEgress(
     log: deps.log,
     image: async () => deps.config.egress?.gatewayImage ?? input.agentImage,
     files,
+    createCa: () => createCa(names.gateway),
   });
-  const ca = await caPromise;
+  // The gateway's CA (one read); a gateway made before it had one: a CA of the agent's own.
+  const ca = (await readGatewayCa(egress, gateway.id)) ?? (await createCa(input.name));
   const agent = prepareGatewayAgent({ name: input.name, choice, secrets: input.secrets, gateway, ca });
   // Registered while the container is made (nothing knows the token yet); removed if the start fails.
   const registering = writeRegistration(egress, gateway.id, agent.registration);
@@ -155,6 +156,19 @@ export async function prepareAgentEgress(
   };
 }
 
+async function readGatewayCa(egress: EgressOperations, gatewayId: string): Promise<AgentCa | undefined> {
+  const content = await egress.readGatewayFile(gatewayId, GATEWAY_CA_FILE);
+  if (!content || content.length === 0) return undefined;
+  try {
+    const parsed = JSON.parse(content.toString('utf8')) as Partial<AgentCa>;
+    return typeof parsed.certPem === 'string' && typeof parsed.keyPem === 'string'
+      ? { certPem: parsed.certPem, keyPem: parsed.keyPem }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A stopped agent of a gateway policy started again: the gateway must run and still hold its
  * registration (in its volume); without it the agent's token and placeholders mean nothing.
@@ -174,6 +188,8 @@ export async function resumeAgentEgress(
     log: deps.log,
     image: async () => deps.config.egress?.gatewayImage ?? input.agentImage,
     files: deps.gatewayFiles ?? (() => Promise.reject(programMissing())),
+    createCa: async () =>
+      deps.createCa ? deps.createCa(names.gateway) : (await import('../../egress/ca.js')).createAgentCa(names.gateway),
   });
   if (!(await hasRegistration(runtime.egress, gateway.id, input.name))) {
     throw new ConflictError('EGRESS_REGISTRATION_LOST', `The egress gateway no longer knows agent ${input.name}`, {

@@ -15,6 +15,14 @@ import { LABELS } from '../../shared/labels.js';
 export const DEFAULT_GATEWAY_NAME = 'agentctl-egress';
 /** Where the gateway runs the proxy program from (in its state volume: the root file system is read-only). */
 export const GATEWAY_PROGRAM_FILE = `${GATEWAY_STATE_DIR}/program/egress-proxy.cjs`;
+/**
+ * The gateway's CA (cert and key, JSON, the gateway user's, 0600), made with the gateway: each new
+ * agent's registration carries it and the agent trusts its certificate. One CA made once, not one
+ * per agent: the CA module and key generation cost a start ~100 ms of CPU. No agent ever holds the
+ * key, so sharing it lets no agent forge what another trusts; each registration keeps the CA it
+ * was made with, so a gateway made again (a new CA) leaves its agents working.
+ */
+export const GATEWAY_CA_FILE = `${GATEWAY_STATE_DIR}/ca.json`;
 /** The gateway's user: no user of the agent image, owner of its state files. */
 export const GATEWAY_USER = { uid: 65534, gid: 65534 };
 const GATEWAY_LIMITS = { cpus: 1, memoryBytes: 256 * 1024 ** 2, pids: 256 };
@@ -45,6 +53,8 @@ export interface GatewayDeps {
   image(): Promise<string>;
   /** The proxy program (dist/egress-proxy.cjs) and more CAs for its upstream servers. */
   files(): Promise<{ program: Buffer; upstreamCa?: Buffer }>;
+  /** The CA of a new gateway (GATEWAY_CA_FILE); none: each agent gets a CA of its own. */
+  createCa?(): Promise<{ certPem: string; keyPem: string }>;
   log(message: string): void;
   sleep?(ms: number): Promise<void>;
 }
@@ -106,6 +116,7 @@ async function createGateway(deps: GatewayDeps): Promise<RunningGateway> {
   const address = gatewayAddress(internal);
   const image = await deps.image();
   const files = await deps.files();
+  const ca = deps.createCa ? await deps.createCa() : undefined;
   const env = Object.entries(deps.env)
     .filter(([key, value]) => PASSED_THROUGH.test(key) && value !== undefined)
     .map(([key, value]) => ({ name: key, value: value! }));
@@ -139,6 +150,9 @@ async function createGateway(deps: GatewayDeps): Promise<RunningGateway> {
         ? [{ name: 'upstream-ca.pem', type: 'file' as const, mode: 0o444, uid: 0, gid: 0, content: files.upstreamCa }]
         : []),
       { name: `${REGISTRATIONS_SUBDIR}/`, type: 'directory', mode: 0o700, ...owner },
+      ...(ca
+        ? [{ name: 'ca.json', type: 'file' as const, mode: 0o600, ...owner, content: Buffer.from(JSON.stringify(ca)) }]
+        : []),
     ]);
     await runtime.startContainer(id);
     await waitUntilListening(deps, id);
