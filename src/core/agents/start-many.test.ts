@@ -1,6 +1,7 @@
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { AgentSpec } from '../../runtime/agent-spec.js';
 import { fakeDetails, fakeRuntime } from '../../../test/helpers/fake-runtime.js';
@@ -153,5 +154,45 @@ describe('startAgents where each agent has its own copy of the workspace (Kubern
       'start id-agentctl-a-2',
       'start id-agentctl-a-3',
     ]);
+  });
+
+  it('gives each agent a signal of its own (no pile of listeners on one past 10 agents), and an abort still reaches them all', async () => {
+    for (const bindMounts of [true, false]) {
+      const { runtime } = engine();
+      const parent = new AbortController();
+      const signals = new Set<AbortSignal | undefined>();
+      let most = 0;
+      const counting = {
+        ...runtime,
+        capabilities: { ...runtime.capabilities, bindMounts },
+        async startContainer(id: string, options?: { signal?: AbortSignal }) {
+          signals.add(options?.signal);
+          most = Math.max(most, getEventListeners(parent.signal, 'abort').length);
+          return runtime.startContainer(id);
+        },
+      };
+      const names = Array.from({ length: 12 }, (_, index) => `s-${index + 1}`);
+      const result = await startAgents({ ...deps(counting, []), signal: parent.signal }, options(), names);
+      expect(result.failed).toEqual([]);
+      expect(signals.size).toBe(12);
+      expect(signals.has(parent.signal)).toBe(false);
+      expect(most).toBeLessThanOrEqual(1);
+      expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+    }
+    // Aborted: the agents' own signals are too.
+    const parent = new AbortController();
+    const { runtime } = engine();
+    const seen: AbortSignal[] = [];
+    const aborting = {
+      ...runtime,
+      async startContainer(id: string, options?: { signal?: AbortSignal }) {
+        seen.push(options!.signal!);
+        parent.abort(new Error('stopped'));
+        return runtime.startContainer(id);
+      },
+    };
+    await startAgents({ ...deps(aborting, []), signal: parent.signal }, options(), ['t-1', 't-2']);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((signal) => signal.aborted)).toBe(true);
   });
 });

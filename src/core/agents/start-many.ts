@@ -70,18 +70,34 @@ export async function startAgents(
       return found;
     },
   };
+  const fanOut = signalPerAgent(deps.signal);
+  try {
+    return await startAll(shared, fanOut.next, base, names);
+  } finally {
+    fanOut.dispose();
+  }
+}
+
+async function startAll(
+  shared: StartAgentDeps,
+  signalFor: () => AbortSignal | undefined,
+  base: Omit<StartAgentOptions, 'name'>,
+  names: string[],
+): Promise<ManyStarted> {
+  const deps = shared;
+  const own = (): StartAgentDeps => ({ ...shared, signal: signalFor() });
   const failed: ManyStarted['failed'] = [];
   const order = new Map(names.map((name, index) => [name, index]));
   const byName = <T extends { name: string }>(a: T, b: T) => order.get(a.name)! - order.get(b.name)!;
   if (!(await deps.runtime()).capabilities.bindMounts) {
-    const started = await startEach(shared, base, names, failed);
+    const started = await startEach(own, deps.signal, base, names, failed);
     return { started: started.sort(byName), failed: failed.sort(byName) };
   }
   const pending: PendingAgent[] = [];
   for (const name of names) {
     if (deps.signal?.aborted) break;
     try {
-      pending.push(await prepareAgent(shared, { ...base, name }));
+      pending.push(await prepareAgent(own(), { ...base, name }));
     } catch (error) {
       failed.push({ name, error: toAgentctlError(error) });
     }
@@ -109,7 +125,8 @@ export async function startAgents(
 
 /** Each agent made and started on its own, PARALLEL_OWN_COPIES at once (see above). */
 async function startEach(
-  deps: StartAgentDeps,
+  own: () => StartAgentDeps,
+  signal: AbortSignal | undefined,
   base: Omit<StartAgentOptions, 'name'>,
   names: string[],
   failed: ManyStarted['failed'],
@@ -119,12 +136,12 @@ async function startEach(
   const worker = async () => {
     while (next < names.length) {
       const name = names[next++]!;
-      if (deps.signal?.aborted) {
-        failed.push({ name, error: toAgentctlError(deps.signal.reason) });
+      if (signal?.aborted) {
+        failed.push({ name, error: toAgentctlError(signal.reason) });
         continue;
       }
       try {
-        started.push(await (await prepareAgent(deps, { ...base, name })).start('detached'));
+        started.push(await (await prepareAgent(own(), { ...base, name })).start('detached'));
       } catch (error) {
         failed.push({ name, error: toAgentctlError(error) });
       }
@@ -132,4 +149,24 @@ async function startEach(
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_OWN_COPIES, names.length) }, worker));
   return started;
+}
+
+/**
+ * One signal per agent, all aborted by the command's: each agent's waits listen on their own, so
+ * many agents do not pile listeners onto one signal (Node warns past 10: MaxListenersExceededWarning).
+ */
+function signalPerAgent(signal: AbortSignal | undefined): { next(): AbortSignal | undefined; dispose(): void } {
+  const controllers: AbortController[] = [];
+  const abortAll = () => controllers.forEach((controller) => controller.abort(signal!.reason));
+  signal?.addEventListener('abort', abortAll, { once: true });
+  return {
+    next() {
+      if (!signal) return undefined;
+      const controller = new AbortController();
+      if (signal.aborted) controller.abort(signal.reason);
+      controllers.push(controller);
+      return controller.signal;
+    },
+    dispose: () => signal?.removeEventListener('abort', abortAll),
+  };
 }
