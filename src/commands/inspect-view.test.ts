@@ -19,5 +19,8 @@ describe('inspectionLines', () => {
     ]);
     expect(lines).toContain('  labels       io.agentctl.managed=false, team=web');
     expect(lines).toContain('  memory  512m');
+    // A stopped agent: the ports it was made with.
+    expect(lines).toContain('*Ports*');
+    expect(lines).toContain('  3000/tcp  127.0.0.1:3000');
   });
 });

@@ -61,6 +61,17 @@ export function inspectionLines(agent: AgentInspection, style: Pick<Io['style'],
       ],
     ],
     ['Mounts', agent.mounts.map((mount) => [mount.target, `${mount.source}${mount.readOnly ? ' (read-only)' : ''}`])],
+    ...(agent.ports.length > 0
+      ? ([
+          [
+            'Ports',
+            agent.ports.map((port) => [
+              `${port.containerPort}/${port.protocol}`,
+              `${port.hostIp.includes(':') ? `[${port.hostIp}]` : port.hostIp}:${port.hostPort === 0 ? '(picked at start)' : port.hostPort}`,
+            ]),
+          ],
+        ] as Array<[string, Array<[string, string]>]>)
+      : []),
     [
       'Given',
       [

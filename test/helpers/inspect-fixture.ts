@@ -34,6 +34,7 @@ export const DETAILS: ContainerDetails = {
     network: '',
     mounts: [{ source: '/src/app', target: '/workspace', readOnly: false }],
     addCapabilities: [],
+    ports: [{ hostIp: '127.0.0.1', hostPort: 3000, containerPort: 3000, protocol: 'tcp' }],
   },
   raw: {},
 };

@@ -72,6 +72,12 @@ describe(`agentctl start --publish and agentctl port on ${f.engineName}`, () => 
     expect(port.hostIp).toBe('127.0.0.1');
     expect(port.hostPort).toBeGreaterThan(0);
     expect(await fetchWhenUp('127.0.0.1', port.hostPort)).toBe('served-by-agent');
+    // inspect shows the same binding.
+    const inspected = await f.cli(['inspect', name, '--json']);
+    expect(inspected.exitCode, inspected.stderr).toBe(0);
+    expect(JSON.stringify(inspected.json)).toContain(
+      JSON.stringify({ hostIp: '127.0.0.1', hostPort: port.hostPort, containerPort: 8000, protocol: 'tcp' }),
+    );
     const other = otherInterfaceAddress();
     expect(await fetchPage(other, port.hostPort), `reached on ${other}`).toMatch(/^error:/);
 

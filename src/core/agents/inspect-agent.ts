@@ -1,3 +1,4 @@
+import type { PublishedPort } from '../../runtime/agent-spec.js';
 import type { ContainerOperations } from '../../runtime/container-operations.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { getUserLabels, LABELS } from '../../shared/labels.js';
@@ -24,6 +25,8 @@ export interface AgentInspection extends Omit<AgentListing, 'id' | 'worktree'> {
   tty: boolean;
   network: string;
   mounts: { source: string; target: string; readOnly: boolean }[];
+  /** Its published ports: while it runs the engine's bindings, else those it was made with (`agentctl port`). */
+  ports: PublishedPort[];
   addCapabilities: string[];
   ociRuntime: string | null;
   /** Everything that gives it more than the hardened default. */
@@ -70,6 +73,7 @@ export async function inspectAgent(
     tty: details.tty,
     network: details.spec.network || 'default',
     mounts: details.spec.mounts,
+    ports: details.running ? (details.boundPorts ?? []) : (details.spec.ports ?? []),
     addCapabilities: details.spec.addCapabilities,
     ociRuntime: ociRuntime ?? null,
     loosened: findLoosenings(details.spec),
