@@ -244,26 +244,6 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
   );
   const limitsIgnored = getLimitsIgnoredReason(runtime.kind, info);
   if (limitsIgnored) (deps.warn ?? deps.log)(`agent ${name} runs without resource limits: ${limitsIgnored}`);
-  // What this start makes is journalled: a start killed half-way is cleaned up by the next agentctl.
-  // Opened before the gateway is used: `prune` leaves the gateway alone while a start is in progress.
-  const journal = await openStartJournal(
-    getDataDir(deps.config, deps.env, deps.homedir ?? homedir()),
-    name,
-    runtime.endpoint.url,
-  );
-  // allowlist and learn: the gateway (made or started when needed), the agent's token, CA and
-  // placeholders. Before anything of the agent's is made: a gateway that fails leaves nothing.
-  const egress = await prepareAgentEgress(egressDeps(deps), runtime, {
-    name,
-    choice: prepared.egress,
-    secrets: prepared.secrets,
-    agentImage: image.reference,
-    imageId: image.id,
-  }).catch(async (error: unknown) => {
-    await journal.close();
-    throw error;
-  });
-  for (const value of egress.redact) deps.registerSecret(value);
 
   const listAgents = async () =>
     (await runtime.listContainers({ labels: AGENT_FILTER, all: true })).map((item) => ({
@@ -302,15 +282,35 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       selinux,
       ownCopy: !runtime.capabilities.bindMounts,
     },
-  ).catch(async (error: unknown) => {
-    await egress.discard();
-    await journal.close();
-    throw error;
-  });
+  );
   const worktreeResult = {
     ...(agentWorkspace.worktree ? { worktree: agentWorkspace.worktree.path } : {}),
     ...(agentWorkspace.repository ? { branch: agentWorkspace.repository.branch } : {}),
   };
+  // What this start makes is journalled: a start killed half-way is cleaned up by the next agentctl.
+  // Opened before the gateway is used: `prune` leaves the gateway alone while a start is in progress.
+  const journal = await openStartJournal(
+    getDataDir(deps.config, deps.env, deps.homedir ?? homedir()),
+    name,
+    runtime.endpoint.url,
+  ).catch(async (error: unknown) => {
+    await agentWorkspace.discard();
+    throw error;
+  });
+  // allowlist and learn: the gateway (made or started when needed), the agent's token, CA and
+  // placeholders. Before the agent's volume and container: a gateway that fails leaves nothing.
+  const egress = await prepareAgentEgress(egressDeps(deps), runtime, {
+    name,
+    choice: prepared.egress,
+    secrets: prepared.secrets,
+    agentImage: image.reference,
+    imageId: image.id,
+  }).catch(async (error: unknown) => {
+    await agentWorkspace.discard();
+    await journal.close();
+    throw error;
+  });
+  for (const value of egress.redact) deps.registerSecret(value);
 
   let createdVolume = false;
   let id: string | undefined;
