@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lifecycleFixture } from '../helpers/lifecycle.js';
 import { agentImage } from './agent-image.js';
+import { messagesStub } from './messages-stub.js';
 
 /**
  * The real agent image, built from containers/base, with the real Claude Code: a key passed with
@@ -14,37 +15,7 @@ import { agentImage } from './agent-image.js';
 const skipReason = process.env.AGENTCTL_TEST_SKIP_IMAGES?.trim();
 const PORT = 18787;
 
-/**
- * The Messages API stand-in: records each request's auth headers (as SHA-256 digests, so that no key
- * is printed and output masking cannot hide what arrived), answers one text message.
- */
-const STUB = String.raw`
-const http = require('node:http');
-const fs = require('node:fs');
-const digest = (value) => (value === undefined ? null : require('node:crypto').createHash('sha256').update(value).digest('hex'));
-const log = process.env.STUB_LOG;
-const message = { id: 'msg_stub', type: 'message', role: 'assistant', model: 'claude-stub', content: [{ type: 'text', text: 'stub-answer' }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } };
-http.createServer((req, res) => {
-  let body = '';
-  req.on('data', (chunk) => (body += chunk));
-  req.on('end', () => {
-    fs.appendFileSync(log, JSON.stringify({ method: req.method, url: req.url, apiKey: digest(req.headers['x-api-key']), authorization: digest(req.headers.authorization) }) + '\n');
-    if (req.method !== 'POST' || !req.url.startsWith('/v1/messages')) { res.writeHead(404, { 'content-type': 'application/json' }); return res.end('{"type":"error","error":{"type":"not_found_error","message":"stub"}}'); }
-    let stream = false;
-    try { stream = JSON.parse(body).stream === true; } catch {}
-    if (!stream) { res.writeHead(200, { 'content-type': 'application/json' }); return res.end(JSON.stringify(message)); }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    const send = (type, data) => res.write('event: ' + type + '\ndata: ' + JSON.stringify({ type, ...data }) + '\n\n');
-    send('message_start', { message: { ...message, content: [], stop_reason: null, usage: { input_tokens: 1, output_tokens: 0 } } });
-    send('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
-    send('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'stub-answer' } });
-    send('content_block_stop', { index: 0 });
-    send('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 1 } });
-    send('message_stop', {});
-    res.end();
-  });
-}).listen(Number(process.env.STUB_PORT), '127.0.0.1', () => fs.writeFileSync(log, ''));
-`;
+const STUB = messagesStub('loopback');
 
 /** Starts the stand-in, waits until it listens, runs `claude -p hi` against it, prints its record. */
 const ASK_CLAUDE = [

@@ -6,6 +6,7 @@ import { startStandIns, type StandIns } from '../helpers/egress-stand-ins.js';
 import { readTestEngines } from '../helpers/engines.js';
 import { lifecycleFixture } from '../helpers/lifecycle.js';
 import { agentImage } from './agent-image.js';
+import { messagesStub } from './messages-stub.js';
 
 /**
  * The real Claude Code behind the egress gateway (`--egress allowlist`): its key never enters the
@@ -15,32 +16,7 @@ import { agentImage } from './agent-image.js';
  */
 const skipReason = process.env.AGENTCTL_TEST_SKIP_IMAGES?.trim();
 
-/** The Messages API over HTTPS: logs each request's auth headers as SHA-256 digests, answers one message. */
-const MESSAGES = String.raw`
-const https = require('node:https');
-const digest = (value) => (value === undefined ? null : require('node:crypto').createHash('sha256').update(value).digest('hex'));
-const message = { id: 'msg_stub', type: 'message', role: 'assistant', model: 'claude-stub', content: [{ type: 'text', text: 'stub-answer' }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } };
-https.createServer({ key: process.env.STANDIN_KEY, cert: process.env.STANDIN_CERT }, (req, res) => {
-  let body = '';
-  req.on('data', (chunk) => (body += chunk));
-  req.on('end', () => {
-    console.log(JSON.stringify({ method: req.method, url: req.url, apiKey: digest(req.headers['x-api-key']), authorization: digest(req.headers.authorization) }));
-    if (req.method !== 'POST' || !req.url.startsWith('/v1/messages')) { res.writeHead(404, { 'content-type': 'application/json' }); return res.end('{"type":"error","error":{"type":"not_found_error","message":"stub"}}'); }
-    let stream = false;
-    try { stream = JSON.parse(body).stream === true; } catch {}
-    if (!stream) { res.writeHead(200, { 'content-type': 'application/json' }); return res.end(JSON.stringify(message)); }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    const send = (type, data) => res.write('event: ' + type + '\ndata: ' + JSON.stringify({ type, ...data }) + '\n\n');
-    send('message_start', { message: { ...message, content: [], stop_reason: null, usage: { input_tokens: 1, output_tokens: 0 } } });
-    send('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
-    send('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'stub-answer' } });
-    send('content_block_stop', { index: 0 });
-    send('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 1 } });
-    send('message_stop', {});
-    res.end();
-  });
-}).listen(443, () => console.log('listening'));
-`;
+const MESSAGES = messagesStub('tls');
 
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 
