@@ -2,17 +2,9 @@ import { once } from 'node:events';
 import type { CommandContext } from './context.js';
 import type { EgressEvent } from '../egress/contract.js';
 import type { Io } from '../io/io.js';
+import type { NetworkLogOptions } from '../core/egress/egress-log.js';
 
-export interface NetworkLogsFlags {
-  names: string[];
-  all: boolean;
-  follow: boolean;
-  since?: string;
-  until?: string;
-  tail?: string;
-  allowlist: boolean;
-  secret: string[];
-}
+export type NetworkLogsFlags = NetworkLogOptions & { allowlist: boolean; secret: string[] };
 
 /**
  * Renders egress events: one line each (`TIME AGENT ACTION HOST:PORT (REASON)`), or one JSON

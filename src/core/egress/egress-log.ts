@@ -13,6 +13,7 @@ import {
   type AgentContainerInfo,
   type LookupRuntime,
 } from '../agents/agent-lookup.js';
+import type { AgentLogsOptions } from '../agents/agent-logs.js';
 import { parseLogTime, parseTail } from '../agents/log-time.js';
 
 /**
@@ -21,15 +22,8 @@ import { parseLogTime, parseTail } from '../agents/log-time.js';
  * engine's container logs of the gateway. The gateway is shared by every agent of an engine, so
  * its log is filtered by the events' `agent`.
  */
-export interface NetworkLogOptions {
-  names: string[];
-  all: boolean;
-  follow: boolean;
-  since?: string;
-  until?: string;
-  /** The last N events of each agent (not N lines of the gateway's log, which every agent shares). */
-  tail?: string;
-}
+/** `logs`'s own selection and window; `tail` is the last N events of each agent (not N lines of the gateway's log, which every agent shares). */
+export type NetworkLogOptions = Pick<AgentLogsOptions, 'names' | 'all' | 'follow' | 'since' | 'until' | 'tail'>;
 
 /** The flags of `logs` that bear on --network and --allowlist (to refuse what does not fit). */
 export interface NetworkLogFlags {
