@@ -13,6 +13,7 @@ import type { Endpoint } from './endpoint.js';
 import type { EngineOperations } from './engine-operations.js';
 import { createJsonContainerReads } from './engine-json-containers.js';
 import { createEngineJsonClient } from './engine-json.js';
+import { createJsonStartOperations } from './engine-json-start.js';
 import type { ImageOperations } from './image-operations.js';
 import type { StreamOperations } from './stream-operations.js';
 
@@ -51,6 +52,7 @@ export function createDockerodeRuntime(
     >;
   const json = createEngineJsonClient(endpoint);
   const reads = json ? createJsonContainerReads(json) : undefined;
+  const starts = json ? createJsonStartOperations(json, kind) : undefined;
 
   return {
     endpoint,
@@ -67,23 +69,23 @@ export function createDockerodeRuntime(
     stats: createDockerodeStatsOperations(connect),
     fetchEngineInfo: later('fetchEngineInfo'),
     // Images
-    inspectImage: later('inspectImage'),
+    inspectImage: starts?.inspectImage ?? later('inspectImage'),
     pullImage: later('pullImage'),
     listImages: later('listImages'),
     removeImage: later('removeImage'),
     tagImage: later('tagImage'),
     buildImage: later('buildImage'),
     // Containers and volumes
-    createContainer: later('createContainer'),
-    startContainer: later('startContainer'),
+    createContainer: starts?.createContainer ?? later('createContainer'),
+    startContainer: starts?.startContainer ?? later('startContainer'),
     stopContainer: later('stopContainer'),
-    removeContainer: later('removeContainer'),
+    removeContainer: starts?.removeContainer ?? later('removeContainer'),
     inspectContainer: reads?.inspectContainer ?? later('inspectContainer'),
     listContainers: reads?.listContainers ?? later('listContainers'),
     fetchOciRuntime: later('fetchOciRuntime'),
     copyFiles: later('copyFiles'),
-    createVolume: later('createVolume'),
-    inspectVolume: later('inspectVolume'),
+    createVolume: starts?.createVolume ?? later('createVolume'),
+    inspectVolume: starts?.inspectVolume ?? later('inspectVolume'),
     listVolumes: later('listVolumes'),
     removeVolume: later('removeVolume'),
     runHealthCheck: (id) => connect().then((docker) => createDockerodeHealthCheck(docker, kind)(id)),

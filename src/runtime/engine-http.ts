@@ -64,6 +64,8 @@ export interface EngineRequest {
   path: string;
   /** Sent as JSON, with its length (never chunked: Podman reads a chunked attach body as stdin). */
   body?: unknown;
+  /** Sent as is, with its length and content type (an archive); instead of `body`. */
+  raw?: { content: Buffer; type: string };
   headers?: Record<string, string>;
   /** For the exchange (connect, answer and, but for openStream, the body); fails with code ETIMEDOUT. */
   timeoutMs?: number;
@@ -197,10 +199,11 @@ export function createEngineHttp(endpoint: Endpoint): EngineHttp {
   /** Starts a request; its timeout destroys it unless `settle` was called first. */
   async function start(request: EngineRequest, upgrade = false) {
     const connector = await connect();
-    const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
+    const payload =
+      request.raw?.content ?? (request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body)));
     const headers: Record<string, string> = { ...request.headers };
     if (upgrade) Object.assign(headers, { Connection: 'Upgrade', Upgrade: 'tcp' });
-    if (payload) headers['Content-Type'] = 'application/json';
+    if (payload) headers['Content-Type'] = request.raw?.type ?? 'application/json';
     if (payload || upgrade) headers['Content-Length'] = String(payload?.length ?? 0);
     const outgoing: ClientRequest = connector.request({
       ...(upgrade ? connector.unpooled : connector.options),

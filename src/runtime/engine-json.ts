@@ -1,5 +1,5 @@
 import type { Endpoint } from './endpoint.js';
-import { createEngineHttp } from './engine-http.js';
+import { createEngineHttp, type EngineRequest } from './engine-http.js';
 
 /** GET requests whose answer is one JSON document, without loading dockerode. */
 export interface EngineJsonClient {
@@ -9,6 +9,8 @@ export interface EngineJsonClient {
    * dockerode's failures.
    */
   get(path: string, query?: Record<string, string | boolean>): Promise<unknown>;
+  /** Any request whose answer is empty or one JSON document; the same answers and errors as `get`. */
+  send(request: EngineRequest): Promise<unknown>;
 }
 
 /**
@@ -27,5 +29,6 @@ export function createEngineJsonClient(endpoint: Endpoint): EngineJsonClient | u
       const search = new URLSearchParams(Object.entries(query).map(([key, value]) => [key, String(value)])).toString();
       return http.fetchJson({ method: 'GET', path: search ? `${path}?${search}` : path });
     },
+    send: (request) => http.fetchJson(request),
   };
 }
