@@ -2,19 +2,25 @@ import { join } from 'node:path';
 import type { CommandContext } from './context.js';
 import type { Config } from '../config/schema.js';
 import type { StartAgentDeps } from '../core/agents/start-agent.js';
+import type { PrepareDeps } from '../core/agents/start-options.js';
 import { resolveAgentImage } from '../image/resolve-agent-image.js';
 import { cachedEngineInfo } from '../runtime/engine-info-cache.js';
 import { resolveImageDeps } from './resolve-image-deps.js';
 import { getDataDir } from '../config/paths.js';
+import { forwardedSshAgentSocket } from '../runtime/detect/forwarded-ssh-agent.js';
 
 /**
  * What `start` and `run` hand to the core to create an agent. The engine info is kept for the
  * next command (GET /info is slow on Podman); the caller writes it with saveEngineInfoCache() only
  * once the agent started.
  */
-export function agentStartDeps(context: CommandContext, config: Config): StartAgentDeps {
+export function agentStartDeps(
+  context: CommandContext,
+  config: Config,
+): StartAgentDeps & Pick<PrepareDeps, 'forwardedSshSocket'> {
   const { io } = context;
   const hostUser = typeof process.getuid === 'function' ? { uid: process.getuid(), gid: process.getgid!() } : undefined;
+  const forwardedSshSocket = forwardedSshAgentSocket(context.platform);
   return {
     cwd: context.cwd,
     env: context.env,
@@ -23,6 +29,7 @@ export function agentStartDeps(context: CommandContext, config: Config): StartAg
     signal: context.signal,
     hostUser,
     homedir: context.homedir,
+    ...(forwardedSshSocket === undefined ? {} : { forwardedSshSocket }),
     runtime: () => context.runtime(),
     engineInfo: (runtime) => cachedEngineInfo(runtime, context.env),
     resolveImage: (runtime, request) => resolveAgentImage(resolveImageDeps(context, config, runtime), request),

@@ -110,6 +110,12 @@ export interface PrepareDeps {
   homedir?: string;
   /** agentctl's own uid/gid (as root under sudo, the invoking user's home is refused too). */
   hostUser?: { uid: number; gid: number };
+  /**
+   * Where the engine sees the host's ssh-agent when that is not SSH_AUTH_SOCK (an engine in a VM
+   * that forwards it: the runtime layer's `forwardedSshAgentSocket`). Known before the engine is
+   * connected; undefined: SSH_AUTH_SOCK, checked to be a socket.
+   */
+  forwardedSshSocket?: string;
 }
 
 async function checkWorkspace(dir: string): Promise<{ uid: number; gid: number }> {
@@ -129,11 +135,8 @@ async function checkWorkspace(dir: string): Promise<{ uid: number; gid: number }
   return { uid: info.uid, gid: info.gid };
 }
 
-/** Docker Desktop for Mac forwards the host's ssh-agent at this path inside its VM. */
-const DOCKER_DESKTOP_SSH_SOCKET = '/run/host-services/ssh-auth.sock';
-
 async function findSshSocket(deps: PrepareDeps): Promise<string> {
-  if (deps.platform === 'darwin') return DOCKER_DESKTOP_SSH_SOCKET;
+  if (deps.forwardedSshSocket !== undefined) return deps.forwardedSshSocket;
   const socket = deps.env.SSH_AUTH_SOCK;
   const ok = socket
     ? await stat(socket).then(

@@ -45,6 +45,16 @@ describe('KubernetesRuntime.inspectImage', () => {
     );
     expect(await byDigest.inspectImage('registry.example/team/agent:9')).toBeUndefined();
   });
+
+  it('finds a Docker Hub image however it is written (index.docker.io, no tag), as the kubelet names it', async () => {
+    const runtime = runtimeWithNodeImages([
+      { names: [`docker.io/library/debian@${DIGEST}`, 'docker.io/library/debian:latest'] },
+    ]);
+    // A qualifier of its own once left index.docker.io/… as it was, which no node ever reports.
+    for (const written of ['debian', 'library/debian:latest', 'index.docker.io/library/debian']) {
+      expect((await runtime.inspectImage(written))?.id, written).toBe(`docker.io/library/debian@${DIGEST}`);
+    }
+  });
 });
 
 describe('KubernetesRuntime.stats', () => {
