@@ -3,13 +3,14 @@ import { defineConfig } from 'vitest/config';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
   version: string;
-  agentImage: { repository: string; version: string };
+  agentImage: { repository: string; version: string; digests?: Record<string, string> };
 };
 
 const define = {
   __AGENTCTL_VERSION__: JSON.stringify(pkg.version),
   __AGENTCTL_IMAGE_REPOSITORY__: JSON.stringify(pkg.agentImage.repository),
   __AGENTCTL_IMAGE_VERSION__: JSON.stringify(pkg.agentImage.version),
+  __AGENTCTL_IMAGE_DIGESTS__: JSON.stringify(pkg.agentImage.digests ?? {}),
   __AGENTCTL_BUILD_ID__: JSON.stringify('test'),
 };
 

@@ -102,6 +102,7 @@ const result = await build({
     __AGENTCTL_VERSION__: JSON.stringify(pkg.version),
     __AGENTCTL_IMAGE_REPOSITORY__: JSON.stringify(pkg.agentImage.repository),
     __AGENTCTL_IMAGE_VERSION__: JSON.stringify(pkg.agentImage.version),
+    __AGENTCTL_IMAGE_DIGESTS__: JSON.stringify(pkg.agentImage.digests ?? {}),
     __AGENTCTL_BUILD_ID__: JSON.stringify(buildId),
   },
   // CommonJS dependencies bundled into ESM still call require() for Node built-ins.

@@ -21,6 +21,7 @@ await build({
     __AGENTCTL_VERSION__: JSON.stringify(pkg.version),
     __AGENTCTL_IMAGE_REPOSITORY__: JSON.stringify(pkg.agentImage.repository),
     __AGENTCTL_IMAGE_VERSION__: JSON.stringify(pkg.agentImage.version),
+    __AGENTCTL_IMAGE_DIGESTS__: JSON.stringify(pkg.agentImage.digests ?? {}),
   },
   logLevel: 'warning',
 });

@@ -15,6 +15,7 @@ function agent(overrides: Partial<AgentListing>): AgentListing {
     finishedAt: null,
     oomKilled: false,
     imageName: 'agent:0.1.0',
+    imageDigest: null,
     reason: null,
     startedAt: '2026-01-01T00:00:00Z',
     uptimeSeconds: 4000,

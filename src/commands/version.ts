@@ -39,6 +39,9 @@ export function registerVersion(program: Command, context: CommandContext): void
       const configured =
         report.image.reference === report.image.pinned ? '' : ` (configured; this release pins ${report.image.pinned})`;
       io.out(`image     ${report.image.reference}${presence}${configured}`);
+      io.out(
+        `digest    ${report.image.pinnedDigest === null ? 'not pinned (development build)' : `${report.image.pinnedDigest} (pinned by this release)`}`,
+      );
       if (report.engine.reachable) {
         io.out(
           `engine    ${report.engine.kind} ${report.engine.version} (API ${report.engine.apiVersion}) at ${report.engine.endpoint}`,

@@ -33,9 +33,28 @@ describe('fetchVersionReport', () => {
       reference: pinned,
       source: { repository: 'pinned', tag: 'pinned' },
       pinned,
+      pinnedDigest: null,
+      pinnedDigests: {},
       local: { present: false, id: null, digest: null },
     });
     expect(engine.lookups).toEqual([pinned]);
+  });
+
+  it('reports the pinned digest of a release, and looks the image up by it', async () => {
+    const digest = `sha256:${'e'.repeat(64)}`;
+    const engine = fakeEngine({ [`r/agent@${digest}`]: { id: 'sha256:1d', repoDigests: [`r/agent@${digest}`] } });
+    const report = await fetchVersionReport({
+      nodeVersion: 'v20.0.0',
+      fetchEngine: engine.fetchEngine,
+      pins: { repository: 'r/agent', tag: '2.0.0', digests: { base: digest, node: 'sha256:other' } },
+    });
+    expect(report.image).toMatchObject({
+      reference: 'r/agent:2.0.0',
+      pinnedDigest: digest,
+      pinnedDigests: { base: digest, node: 'sha256:other' },
+      local: { present: true, id: 'sha256:1d', digest },
+    });
+    expect(engine.lookups).toEqual([`r/agent@${digest}`]);
   });
 
   it('reports (and looks up) the configured image, as doctor and `image resolve` use it, with where it came from', async () => {
@@ -60,6 +79,8 @@ describe('fetchVersionReport', () => {
       reference: 'registry.example/team/agent:7.1.0',
       source: { repository: '/repo/.agentctlrc.json', tag: 'env AGENTCTL_IMAGE_TAG' },
       pinned,
+      pinnedDigest: null,
+      pinnedDigests: {},
       local: { present: true, id: 'sha256:abc', digest: 'sha256:def' },
     });
     expect(engine.lookups).toEqual(['registry.example/team/agent:7.1.0']);

@@ -1,4 +1,4 @@
-import { BUILD_INFO } from '../shared/build-info.js';
+import { BUILD_INFO, type ImagePins } from '../shared/build-info.js';
 import type { EngineVersion } from '../runtime/container-runtime.js';
 import { isAgentctlError } from '../shared/errors.js';
 
@@ -16,6 +16,12 @@ export interface VersionReport {
     /** "pinned", or the config source that set it ("env AGENTCTL_IMAGE_TAG", a file path, "flag …"). */
     source: { repository: string; tag: string };
     pinned: string;
+    /**
+     * The digest this release recorded for the pinned image (`agentImage.digests.base`), and every
+     * stack's; null / empty in a development build, where the tag is used as it is.
+     */
+    pinnedDigest: string | null;
+    pinnedDigests: Record<string, string>;
     local: { present: boolean; id: string | null; digest: string | null } | null;
   };
   engine:
@@ -33,6 +39,8 @@ export interface VersionDeps {
     /** Looks an image up on that engine (id and RepoDigests), undefined when absent. */
     inspectImage?: (reference: string) => Promise<{ id: string; repoDigests: string[] } | undefined>;
   }>;
+  /** The release's pins (BUILD_INFO.image unless a test gives others). */
+  pins?: ImagePins;
   /** The configured image (config `image.*`) and where each part came from. */
   configuredImage?: { repository?: string; tag?: string; sources?: { repository?: string; tag?: string } };
 }
@@ -40,8 +48,9 @@ export interface VersionDeps {
 /** What `agentctl version` reports: the CLI, the image it runs (as doctor and `image resolve` see it), and the engine when reachable. */
 export async function fetchVersionReport(deps: VersionDeps): Promise<VersionReport> {
   const configured = deps.configuredImage;
-  const repository = configured?.repository ?? BUILD_INFO.image.repository;
-  const tag = configured?.tag ?? BUILD_INFO.image.tag;
+  const pins = deps.pins ?? BUILD_INFO.image;
+  const repository = configured?.repository ?? pins.repository;
+  const tag = configured?.tag ?? pins.tag;
   const source = {
     repository: configured?.repository === undefined ? 'pinned' : (configured.sources?.repository ?? 'config'),
     tag: configured?.tag === undefined ? 'pinned' : (configured.sources?.tag ?? 'config'),
@@ -53,7 +62,9 @@ export async function fetchVersionReport(deps: VersionDeps): Promise<VersionRepo
       tag,
       reference: `${repository}:${tag}`,
       source,
-      pinned: `${BUILD_INFO.image.repository}:${BUILD_INFO.image.tag}`,
+      pinned: `${pins.repository}:${pins.tag}`,
+      pinnedDigest: pins.digests['base'] ?? null,
+      pinnedDigests: { ...pins.digests },
       local: null,
     },
     engine: { reachable: false, error: { code: 'RUNTIME_NOT_FOUND', message: 'not checked', hint: '' } },
@@ -69,7 +80,9 @@ export async function fetchVersionReport(deps: VersionDeps): Promise<VersionRepo
       source: engine.source,
     };
     if (engine.inspectImage !== undefined) {
-      const found = await engine.inspectImage(report.image.reference).catch(() => undefined);
+      const byDigest = report.image.reference === report.image.pinned && report.image.pinnedDigest !== null;
+      const lookup = byDigest ? `${repository}@${report.image.pinnedDigest}` : report.image.reference;
+      const found = await engine.inspectImage(lookup).catch(() => undefined);
       const entry = found?.repoDigests.find((digest) => digest.startsWith(`${repository}@`)) ?? found?.repoDigests[0];
       report.image.local = {
         present: found !== undefined,

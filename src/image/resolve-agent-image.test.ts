@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import type { LocalImage } from '../runtime/image-operations.js';
-import { resolveAgentImage, targetImage } from './resolve-agent-image.js';
+import { pinnedDigestFor, resolveAgentImage, targetImage } from './resolve-agent-image.js';
+import { parseImageReference } from '../shared/image-reference.js';
 
 function fakeRuntime(local: Record<string, Partial<LocalImage>>, pulls: string[] = []): ContainerRuntime {
   const image = (ref: string): LocalImage | undefined =>
@@ -127,5 +128,71 @@ describe('resolveAgentImage', () => {
       kind: 'usage',
     });
     expect(pulls).toEqual([]);
+  });
+});
+
+describe('a release that pinned digests', () => {
+  const pin = `sha256:${'a'.repeat(64)}`;
+  const nodePin = `sha256:${'b'.repeat(64)}`;
+  const pins = { repository: 'r/a', tag: '1.0.0', digests: { base: pin, node: nodePin } };
+  const config = { image: { repository: 'r/a', tag: '1.0.0' } };
+  const pinnedDeps = (runtime: ContainerRuntime) => ({ ...deps(runtime, config), pins });
+
+  it('knows the digest of the pinned tag of each stack, and of nothing else', () => {
+    const ref = (text: string) => parseImageReference(text)!;
+    expect(pinnedDigestFor(ref('r/a:1.0.0'), pins)).toBe(pin);
+    expect(pinnedDigestFor(ref('docker.io/r/a-node:1.0.0'), pins)).toBe(nodePin);
+    expect(pinnedDigestFor(ref('r/a:1.0.1'), pins)).toBeUndefined();
+    expect(pinnedDigestFor(ref('r/a-go:1.0.0'), pins)).toBeUndefined();
+    expect(pinnedDigestFor(ref('r/a:1.0.0'), { ...pins, digests: {} })).toBeUndefined();
+  });
+
+  it('uses a local image only when it has the pinned digest', async () => {
+    const pulls: string[] = [];
+    const runtime = fakeRuntime({ [`r/a@${pin}`]: { repoDigests: [`r/a@${pin}`] } }, pulls);
+    expect(await resolveAgentImage(pinnedDeps(runtime), {})).toMatchObject({
+      source: 'local',
+      reference: `r/a@${pin}`,
+      digest: pin,
+    });
+    expect(pulls).toEqual([]);
+  });
+
+  it('pulls the pinned digest, not the tag, when the local tag has another digest', async () => {
+    const pulls: string[] = [];
+    const local: Record<string, Partial<LocalImage>> = {
+      'r/a:1.0.0': { repoDigests: [`r/a@sha256:${'c'.repeat(64)}`] },
+    };
+    const runtime = fakeRuntime(local, pulls);
+    runtime.pullImage = async (ref: string) => {
+      pulls.push(ref);
+      local[ref] = { repoDigests: [ref] };
+    };
+    const result = await resolveAgentImage(pinnedDeps(runtime), {});
+    expect(result).toMatchObject({ source: 'pulled', reference: `r/a@${pin}`, digest: pin });
+    expect(result.tried).toContain(
+      `r/a:1.0.0 (local, digest sha256:${'c'.repeat(64)} is not the pinned one: not used)`,
+    );
+    expect(pulls).toEqual([`r/a@${pin}`]);
+  });
+
+  it('fails with --pull never when the pinned digest is not local, and keeps the dev image override', async () => {
+    const runtime = fakeRuntime({ 'r/a:1.0.0': {}, 'r/a:dev': {} });
+    await expect(resolveAgentImage(pinnedDeps(runtime), { pull: 'never' })).rejects.toMatchObject({
+      code: 'IMAGE_NOT_FOUND',
+    });
+    expect(await resolveAgentImage(pinnedDeps(runtime), { useLocal: true })).toMatchObject({
+      source: 'dev',
+      reference: 'r/a:dev',
+    });
+  });
+
+  it('rejects a pull whose result does not carry the pinned digest', async () => {
+    const local: Record<string, Partial<LocalImage>> = {};
+    const runtime = fakeRuntime(local);
+    runtime.pullImage = async (ref: string) => {
+      local[ref] = { repoDigests: [`r/a@sha256:${'d'.repeat(64)}`] };
+    };
+    await expect(resolveAgentImage(pinnedDeps(runtime), {})).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
   });
 });

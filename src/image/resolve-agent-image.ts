@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import { BUILD_INFO } from '../shared/build-info.js';
+import { BUILD_INFO, stackRepository, type ImagePins } from '../shared/build-info.js';
 import { ConfigError, ImageError, UsageError } from '../shared/errors.js';
 import { getAgentProfile, getProfileImage, unknownProfileError } from '../config/agent-profiles.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
@@ -7,6 +7,7 @@ import type { LocalImage } from '../runtime/image-operations.js';
 import { quoteInput } from '../shared/quote.js';
 import {
   digestFor,
+  canonicalRepository,
   formatReference,
   isImageId,
   parseImageReference,
@@ -52,6 +53,25 @@ export interface ResolveImageDeps {
   progress?: PullProgressReporter;
   /** Registers registry passwords so every output path masks them (Io.secrets). */
   secrets?: { add(value: string): void };
+  /** The release's pinned images (BUILD_INFO.image unless a test gives others). */
+  pins?: ImagePins;
+}
+
+/**
+ * The digest this release pinned for REF: set only when REF is the pinned tag of the pinned
+ * repository or of one of its stacks (`<repository>-<stack>`), and the release recorded a digest.
+ */
+export function pinnedDigestFor(ref: ImageReference, pins: ImagePins = BUILD_INFO.image): string | undefined {
+  if (ref.tag !== pins.tag || ref.digest !== undefined) return undefined;
+  for (const [stack, digest] of Object.entries(pins.digests)) {
+    const pinned = parseImageReference(stackRepository(pins.repository, stack));
+    if (pinned !== undefined && canonicalRepository(pinned) === canonicalRepository(ref)) return digest;
+  }
+  return undefined;
+}
+
+function hasDigest(image: LocalImage, digest: string): boolean {
+  return image.repoDigests.some((entry) => entry.endsWith(`@${digest}`));
 }
 
 /** The reference agentctl would run: --image, else the agent profile's image, else config/pinned. */
@@ -147,6 +167,8 @@ export async function resolveAgentImage(deps: ResolveImageDeps, options: Resolve
   if (range !== undefined) ref = withTag(ref, await resolveTagRange(deps, ref, range, pull, tried));
   if (ref.tag === undefined && ref.digest === undefined) ref = withTag(ref, 'latest');
   const reference = formatReference(ref);
+  const pin = pinnedDigestFor(ref, deps.pins);
+  if (pin !== undefined) return resolvePinned(deps, ref, pin, pull, tried);
 
   if (pull !== 'always') {
     tried.push(`${reference} (local)`);
@@ -179,4 +201,64 @@ export async function resolveAgentImage(deps: ResolveImageDeps, options: Resolve
     });
   }
   return resolved(reference, 'pulled', pulled, tried);
+}
+
+/**
+ * The pinned tag of a release that recorded digests runs by digest: a local image counts only when
+ * its RepoDigests hold the pinned digest; a local tag with another digest (re-pushed, or built
+ * locally under that name) is not used but the pinned digest is pulled, and `tried` says so.
+ */
+async function resolvePinned(
+  deps: ResolveImageDeps,
+  ref: ImageReference,
+  pin: string,
+  pull: 'missing' | 'always' | 'never',
+  tried: string[],
+): Promise<ResolvedImage> {
+  const { runtime } = deps;
+  const tagged = formatReference(ref);
+  const pinnedRef: ImageReference = { registry: ref.registry, path: ref.path, digest: pin };
+  const pinned = formatReference(pinnedRef);
+  const withPin = (image: LocalImage, source: ResolvedImage['source']): ResolvedImage => ({
+    ...resolved(pinned, source, image, tried),
+    digest: pin,
+  });
+  if (pull !== 'always') {
+    tried.push(`${pinned} (local, pinned digest of ${tagged})`);
+    const local = await runtime.inspectImage(pinned);
+    if (local !== undefined && hasDigest(local, pin)) return withPin(local, 'local');
+    const other = await runtime.inspectImage(tagged);
+    if (other !== undefined) {
+      const digest = digestFor(tagged, other.repoDigests) ?? 'none (built locally)';
+      tried.push(`${tagged} (local, digest ${digest} is not the pinned one: not used)`);
+    }
+  }
+  if (pull === 'never') {
+    throw new ImageError(
+      'IMAGE_NOT_FOUND',
+      `The pinned image ${pinned} is not present locally and pulling is disabled (--pull never); tried ${tried.join(', ')}`,
+      {
+        hint: `Run \`agentctl image pull\` (it pulls ${pinned}), or start again with --pull missing`,
+        details: { image: pinned, tried },
+      },
+    );
+  }
+  if (runtime.capabilities.pullsOnStart) {
+    tried.push(`${pinned} (pulled by the cluster when the agent starts)`);
+    return { reference: pinned, source: 'cluster', id: pinned, digest: pin, labels: {}, tried };
+  }
+  tried.push(`${pinned} (pull from ${ref.registry})`);
+  await pullWithAuth(deps, pinnedRef, pinned, tried);
+  const pulled = await runtime.inspectImage(pinned);
+  if (pulled === undefined || !hasDigest(pulled, pin)) {
+    throw new ImageError(
+      'IMAGE_NOT_FOUND',
+      `Image ${pinned} was pulled but the engine does not list it by that digest`,
+      {
+        hint: `Run \`agentctl image pull ${pinned}\` and check \`agentctl image ls\``,
+        details: { image: pinned, tried },
+      },
+    );
+  }
+  return withPin(pulled, 'pulled');
 }

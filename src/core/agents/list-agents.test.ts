@@ -77,4 +77,15 @@ describe('ls', () => {
     );
     expect(toListing(details({}), 0)).toMatchObject({ imageName: 'agent-node:1.2.3', imageVersion: '1.2.3' });
   });
+
+  it('shows the image digest recorded at creation, and none for an image that had none (its id was recorded)', () => {
+    const digest = `sha256:${'f'.repeat(64)}`;
+    const labels = details({}).labels;
+    expect(toListing(details({ labels: { ...labels, 'io.agentctl.image-digest': digest } }), 0).imageDigest).toBe(
+      digest,
+    );
+    expect(
+      toListing(details({ labels: { ...labels, 'io.agentctl.image-digest': 'sha256:abc' } }), 0).imageDigest,
+    ).toBeNull();
+  });
 });

@@ -4,6 +4,7 @@ import { agentNameFromDetails, lookupAllAgents, type LookupRuntime } from './age
 import type { AgentWorktreeDeps } from '../worktree/agent-worktrees.js';
 import type { EgressPolicy } from '../../egress/contract.js';
 import { getRecordedEgress } from '../egress/agent-egress.js';
+import { getRecordedImage } from './recorded-image.js';
 
 export interface AgentListing {
   name: string;
@@ -28,6 +29,11 @@ export interface AgentListing {
   startedAt: string | null;
   uptimeSeconds: number | null;
   image: string;
+  /**
+   * The registry digest of the image it was created from (recorded in its labels at creation, on
+   * every backend); null when that image had none (built here) or the cluster pulled it by tag.
+   */
+  imageDigest: string | null;
   imageVersion: string;
   workspace: string;
   branch: string | null;
@@ -105,6 +111,7 @@ export function toListing(details: ContainerDetails, now: number): AgentListing 
     startedAt: Number.isNaN(started) ? null : details.startedAt!,
     uptimeSeconds: Number.isNaN(started) ? null : Math.max(0, Math.round((now - started) / 1000)),
     image,
+    imageDigest: getRecordedImage(details).imageDigest,
     imageVersion: imageVersionOf(image),
     imageName: imageNameOf(image),
     workspace: details.labels[LABELS.workspace] ?? '',
