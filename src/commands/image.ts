@@ -5,6 +5,7 @@ import { registerImagePull } from './image-pull.js';
 import { registerImageResolve } from './image-resolve.js';
 import { registerImageBuild } from './image-build.js';
 import { registerImageRm } from './image-rm.js';
+import { registerImageOutdated } from './image-outdated.js';
 
 /** `agentctl image`: one file per verb (image-<verb>.ts), in the order `image --help` lists them. */
 export function registerImage(program: Command, context: CommandContext): void {
@@ -12,6 +13,7 @@ export function registerImage(program: Command, context: CommandContext): void {
   registerImageLs(image, context);
   registerImagePull(image, context);
   registerImageResolve(image, context);
+  registerImageOutdated(image, context);
   registerImageBuild(image, context);
   registerImageRm(image, context);
 }

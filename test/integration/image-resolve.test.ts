@@ -136,6 +136,45 @@ describe(`image resolution on ${name}`, () => {
     expect(result.json.image).toMatchObject({ reference: `${registry}/${rangePath}:1.3.1`, source: 'pulled' });
   });
 
+  it('image outdated: a newer compatible version in the registry, a newer major apart, and up to date at the top', async () => {
+    const repository = `${registry}/${rangePath}`;
+    // The configured image (as image.repository / image.tag set it), with no engine at all.
+    const behind = await cli(['image', 'outdated', '--json'], {
+      AGENTCTL_IMAGE_REPOSITORY: repository,
+      AGENTCTL_IMAGE_TAG: '1.2.0',
+      AGENTCTL_HOST: 'unix:///nonexistent/agentctl.sock',
+    });
+    expect(behind.exitCode, behind.stderr).toBe(0);
+    expect(behind.json).toEqual({
+      ok: true,
+      reference: `${repository}:1.2.0`,
+      repository,
+      current: '1.2.0',
+      latestCompatible: '1.3.1',
+      latest: '2.0.0',
+      outdated: true,
+      newerIncompatible: true,
+    });
+    const text = await cli(['image', 'outdated', `${repository}:1.2.0`]);
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toContain(`1.3.1 is published (compatible)`);
+    expect(text.stdout).toContain(`agentctl image pull ${repository}:1.3.1`);
+    const top = await cli(['image', 'outdated', `${repository}:2.0.0`, '--json']);
+    expect(top.json).toMatchObject({ outdated: false, newerIncompatible: false, latestCompatible: '2.0.0' });
+  });
+
+  it('image outdated refuses a tag that is not a version, and names a repository the registry lacks', async () => {
+    const dev = await cli(['image', 'outdated', `${registry}/${rangePath}:dev`, '--json']);
+    expect(dev.exitCode).toBe(2);
+    expect(dev.json.error.code).toBe('IMAGE_TAG_NOT_VERSION');
+    const absent = await cli(['image', 'outdated', `${registry}/agentctl-it/absent-${suffix}:1.0.0`, '--json']);
+    expect(absent.exitCode).toBe(6);
+    expect(absent.json.error.code).toBe('IMAGE_NOT_FOUND');
+    const down = await cli(['image', 'outdated', `127.0.0.1:5999/agentctl-it/down-${suffix}:1.0.0`, '--json']);
+    expect(down.exitCode).toBe(6);
+    expect(down.json.error.code).toBe('REGISTRY_UNREACHABLE');
+  });
+
   it('fails clearly with --pull never and nothing local, creating no container', async () => {
     const reference = `${registry}/agentctl-it/absent-${suffix}:1.0.0`;
     const result = await cli(['image', 'resolve', '--pull', 'never', '--json', '--image', reference]);
