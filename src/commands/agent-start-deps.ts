@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { CommandContext } from './context.js';
 import type { Config } from '../config/schema.js';
-import type { StartAgentDeps } from '../core/agents/start-agent.js';
+import type { StartAgentDeps } from '../core/agents/start-agent-types.js';
 import type { PrepareDeps } from '../core/agents/start-options.js';
 import { resolveAgentImage } from '../image/resolve-agent-image.js';
 import { cachedEngineInfo } from '../runtime/engine-info-cache.js';

@@ -7,7 +7,8 @@ import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import type { AgentSpec } from '../../runtime/agent-spec.js';
 import type { ContainerDetails } from '../../runtime/container-operations.js';
 import { fakeDetails, fakeRuntime as strictRuntime } from '../../../test/helpers/fake-runtime.js';
-import { prepareAgent, startAgent, type StartAgentDeps } from './start-agent.js';
+import { prepareAgent, startAgent } from './start-agent.js';
+import type { StartAgentDeps } from './start-agent-types.js';
 import type { StartAgentOptions } from './start-options.js';
 
 interface FakeOptions {

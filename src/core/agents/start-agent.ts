@@ -1,14 +1,9 @@
-import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import type { Config } from '../../config/schema.js';
 import { BUILD_INFO } from '../../shared/build-info.js';
-import { ConflictError, UsageError, isAgentctlError } from '../../shared/errors.js';
+import { ConflictError } from '../../shared/errors.js';
 import { LABELS } from '../../shared/labels.js';
 import { parseUserLabels } from './user-labels.js';
-import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import { getHalfMadeContainer } from '../../runtime/container-operations.js';
-import { parseEndpoint } from '../../runtime/endpoint.js';
-import type { EngineInfo } from '../../runtime/engine-operations.js';
 import { containerName, homeVolumeName } from './agent-name.js';
 import { agentLabels, buildAgentSpec } from './agent-spec.js';
 import { specFacts } from '../../runtime/agent-spec.js';
@@ -17,9 +12,7 @@ import { getLimitsIgnoredReason } from './limits-enforcement.js';
 import { fitCpusToEngine } from './limits.js';
 import { secretFileEnv, secretFiles } from './secrets.js';
 import { prepareStart, type StartAgentOptions } from './start-options.js';
-import { findRequestedChanges, settingsDifferError } from './resume-changes.js';
-import { retryWhileUnreachable } from './retry-unreachable.js';
-import { startOutcome, waitUntilRunning, type StartOutcome } from './wait-running.js';
+import { startOutcome, waitUntilRunning } from './wait-running.js';
 import { AGENT_FILTER } from './agent-lookup.js';
 import { prepareAgentWorkspace } from '../worktree/prepare-agent-workspace.js';
 import { confirmSoleWriter } from '../worktree/checkout-claim.js';
@@ -32,95 +25,13 @@ import {
   checkHomeVolume,
   checkMountedWorkspace,
 } from './start-checks.js';
-import type { Loosening } from './loosenings.js';
-import { getRecordedImage, type ImageFacts } from './recorded-image.js';
-import {
-  checkEgressSupported,
-  prepareAgentEgress,
-  resumeAgentEgress,
-  type AgentEgressDeps,
-} from '../egress/agent-egress.js';
+import { checkEgressSupported, prepareAgentEgress, type AgentEgressDeps } from '../egress/agent-egress.js';
 import { requestResume, resumableCommand, resumeUnsupported } from './session-resume.js';
 import { ttlLabels } from './agent-ttl.js';
-
-export interface ResolvedAgentImage {
-  reference: string;
-  source: string;
-  id: string;
-  digest: string | null;
-  user?: string;
-  /** The image's default command, when known (what a resumable agent runs when not resuming). */
-  command?: string[];
-}
-
-export interface StartAgentDeps {
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  platform: NodeJS.Platform;
-  config: Config;
-  signal?: AbortSignal;
-  /** Connects to the engine (called only once the command line checked out). */
-  runtime(): Promise<ContainerRuntime>;
-  resolveImage(
-    runtime: ContainerRuntime,
-    request: { image?: string; agent?: string; pull?: StartAgentOptions['pull']; useLocal?: boolean },
-  ): Promise<ResolvedAgentImage>;
-  registerSecret(value: string): void;
-  log(message: string): void;
-  /** A warning the user always sees (stderr, even with --quiet): each loosening of an agent's confinement. */
-  warn?(message: string): void;
-  /** agentctl's own uid/gid (process.getuid); undefined on Windows. */
-  hostUser?: { uid: number; gid: number };
-  /** The user's home directory (default data and worktree paths); default os.homedir(). */
-  homedir?: string;
-  /** The engine's info (rootless, SELinux); default runtime.fetchEngineInfo(). The CLI caches it (slow on Podman). */
-  engineInfo?(runtime: ContainerRuntime): Promise<EngineInfo>;
-  /** Kills processes a removed half-made container left on this machine; returns their pids (container-process.ts). */
-  reapProcesses?(runtime: ContainerRuntime, containerId: string): Promise<number[]>;
-  /** The egress gateway's proxy program (and more upstream CAs): for policies allowlist and learn. */
-  gatewayFiles?: AgentEgressDeps['gatewayFiles'];
-  /** The images' CA bundles seen before (egress: the agent's CA files go in with its other files). */
-  imageBundles?: AgentEgressDeps['imageBundles'];
-}
-
-export interface StartedAgent extends ImageFacts {
-  name: string;
-  container: string;
-  id: string;
-  /** An existing stopped agent was started again (its configuration unchanged). */
-  resumed: boolean;
-  image: string;
-  workspace: string;
-  volume: string;
-  user: string;
-  health?: string;
-  /** What this agent gets beyond the hardened default (host network, engine socket, …): loosenings.ts. */
-  loosened: Loosening[];
-  /** With a worktree: its host path. */
-  worktree?: string;
-  /** The agent's branch (every writing agent on a git checkout has its own). */
-  branch?: string;
-  /**
-   * Detached starts: `running`, or `exited` when its command already ran and ended (a result,
-   * not a failed start: the container and its logs are kept), with `exitCode` and `finishedAt`.
-   */
-  state?: StartOutcome['state'];
-  exitCode?: number | null;
-  finishedAt?: string | null;
-}
-
-/** A created (or stopped, existing) agent, ready to start. */
-export interface PendingAgent extends Omit<StartedAgent, 'health' | 'state' | 'exitCode' | 'finishedAt'> {
-  /** The container's labels (where its git state is, among others). */
-  labels: Readonly<Record<string, string>>;
-  /**
-   * Starts it. Detached: waits until it runs (and is healthy), removing what this start created
-   * when it does not. Attached: only starts it (the attach session follows what it does).
-   */
-  start(mode: 'detached' | 'attached'): Promise<StartedAgent>;
-  /** Removes what this start created (nothing for a resumed agent); for a failure before start. */
-  discard(): Promise<void>;
-}
+import type { PendingAgent, StartAgentDeps, StartedAgent } from './start-agent-types.js';
+import { prepareExistingAgent } from './start-existing.js';
+import { engineSocket } from './engine-socket.js';
+import { cleanUp } from './start-cleanup.js';
 
 /** Starts agent NAME detached: `prepareAgent` then `start('detached')`. */
 export async function startAgent(deps: StartAgentDeps, options: StartAgentOptions): Promise<StartedAgent> {
@@ -147,65 +58,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
   engineInfo.catch(() => undefined);
 
   const existing = await runtime.inspectContainer(container);
-  if (existing) {
-    if (existing.labels[LABELS.managed] !== 'true') {
-      throw new ConflictError(
-        'NAME_TAKEN',
-        `The container name ${container} is used by a container agentctl did not create`,
-        {
-          hint: 'Choose another name with `agentctl start NAME`',
-        },
-      );
-    }
-    if (!['exited', 'stopped'].includes(existing.state)) {
-      throw new ConflictError('AGENT_EXISTS', `Agent ${name} already exists (${existing.state})`, {
-        hint: `Attach with \`agentctl attach ${name}\`, or choose another name`,
-        details: { agent: name, state: existing.state },
-      });
-    }
-    // A flag that would change the agent is refused, never dropped silently (resume-changes.ts).
-    const changes = findRequestedChanges(existing, options, prepared, deps.config);
-    if (changes.length > 0) throw settingsDifferError(name, existing.state, changes);
-    if (options.continue) await requestResume(runtime, { name, id: existing.id, labels: existing.labels });
-    // An agent of a gateway policy needs its gateway running, with its registration.
-    await resumeAgentEgress(egressDeps(deps), runtime, {
-      name,
-      labels: existing.labels,
-      agentImage: existing.labels[LABELS.image] ?? existing.image,
-    });
-    deps.log(`starting the existing agent ${name} again (its configuration is unchanged)`);
-    const base = {
-      name,
-      container,
-      id: existing.id,
-      resumed: true,
-      image: existing.labels[LABELS.image] ?? existing.image,
-      ...getRecordedImage(existing),
-      workspace: existing.labels[LABELS.workspace] ?? '',
-      volume,
-      user: existing.user,
-      loosened: announceLoosenings(deps, name, existing.spec),
-      ...(existing.labels[LABELS.branch] ? { branch: existing.labels[LABELS.branch] } : {}),
-      ...(existing.labels[LABELS.worktree] ? { worktree: existing.labels[LABELS.worktree] } : {}),
-    };
-    return {
-      ...base,
-      labels: existing.labels,
-      async start(mode) {
-        await runtime.startContainer(existing.id, { signal: deps.signal, timeoutMs: options.waitTimeoutMs });
-        if (mode === 'attached') return base;
-        const details = await waitUntilRunning(
-          { runtime, signal: deps.signal },
-          existing.id,
-          name,
-          options.waitTimeoutMs,
-          existing.startedAt,
-        );
-        return { ...base, ...startOutcome(details) };
-      },
-      discard: async () => undefined,
-    };
-  }
+  if (existing) return prepareExistingAgent(deps, options, prepared, runtime, existing, egressDeps(deps));
 
   if (prepared.workspaceRefused) throw prepared.workspaceRefused;
   if (options.continue && !prepared.resumable)
@@ -435,48 +288,4 @@ function egressDeps(deps: StartAgentDeps): AgentEgressDeps {
     ...(deps.gatewayFiles ? { gatewayFiles: deps.gatewayFiles } : {}),
     ...(deps.imageBundles ? { imageBundles: deps.imageBundles } : {}),
   };
-}
-
-async function engineSocket(runtime: ContainerRuntime): Promise<{ path: string; gid?: number }> {
-  const parsed = parseEndpoint(runtime.endpoint.url);
-  if (parsed.protocol !== 'unix' || !parsed.socketPath) {
-    throw new UsageError(
-      'DOCKER_ACCESS_UNSUPPORTED',
-      `--docker-access socket needs a local unix socket; the engine is at ${runtime.endpoint.url}`,
-      {
-        hint: 'Use a local engine, or start without --docker-access socket',
-      },
-    );
-  }
-  // The socket's group lets the non-root agent use it; never the root group (it opens more than the socket).
-  const gid = await stat(parsed.socketPath).then(
-    (info) => (info.gid !== 0 && (info.mode & 0o060) === 0o060 ? info.gid : undefined),
-    () => undefined,
-  );
-  return { path: parsed.socketPath, ...(gid === undefined ? {} : { gid }) };
-}
-
-async function cleanUp(
-  runtime: ContainerRuntime,
-  id: string | undefined,
-  volume: string | undefined,
-  deps: Pick<StartAgentDeps, 'log' | 'reapProcesses'>,
-): Promise<void> {
-  const log = deps.log;
-  if (id) {
-    const removed = await retryWhileUnreachable(() => runtime.removeContainer(id, { force: true })).then(
-      () => (log(`removed the half-made container ${id.slice(0, 12)}`), true),
-      (error: unknown) => (log(`could not remove container ${id.slice(0, 12)}: ${(error as Error).message}`), false),
-    );
-    const reaped = removed && deps.reapProcesses ? await deps.reapProcesses(runtime, id).catch(() => []) : [];
-    if (reaped.length > 0) log(`killed processes it left on this machine: ${reaped.join(', ')}`);
-  }
-  if (volume) {
-    // Another start racing for the same name may use the volume now: the engine then refuses (409).
-    await retryWhileUnreachable(() => runtime.removeVolume(volume)).then(
-      () => log(`removed the volume ${volume}`),
-      (error: unknown) =>
-        log(`kept the volume ${volume}: ${isAgentctlError(error) ? error.code : (error as Error).message}`),
-    );
-  }
 }

@@ -7,7 +7,8 @@ import type { AgentSpec } from '../../runtime/agent-spec.js';
 import { toDockerCreateBody } from '../../runtime/docker-create-body.js';
 import { fakeDetails, fakeRuntime as strictRuntime } from '../../../test/helpers/fake-runtime.js';
 import type { EngineInfo } from '../../runtime/engine-operations.js';
-import { prepareAgent, startAgent, type StartAgentDeps } from './start-agent.js';
+import { prepareAgent, startAgent } from './start-agent.js';
+import type { StartAgentDeps } from './start-agent-types.js';
 import type { StartAgentOptions } from './start-options.js';
 
 interface Fake {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { AgentSpec } from '../../runtime/agent-spec.js';
 import { fakeDetails, fakeRuntime } from '../../../test/helpers/fake-runtime.js';
 import { countedNames, parseCount, startAgents } from './start-many.js';
-import type { StartAgentDeps } from './start-agent.js';
+import type { StartAgentDeps } from './start-agent-types.js';
 
 function engine(options: { taken?: string[] } = {}) {
   const calls: string[] = [];

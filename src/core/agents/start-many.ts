@@ -1,6 +1,7 @@
 import { UsageError, toAgentctlError, type AgentctlError } from '../../shared/errors.js';
 import { MAX_AGENT_NAME_LENGTH, validateAgentName } from './agent-name.js';
-import { prepareAgent, type PendingAgent, type StartAgentDeps, type StartedAgent } from './start-agent.js';
+import { prepareAgent } from './start-agent.js';
+import type { PendingAgent, StartAgentDeps, StartedAgent } from './start-agent-types.js';
 import type { StartAgentOptions } from './start-options.js';
 
 /** The most agents one `start --count` makes: a typo (`--count 1000`) must not flood an engine. */

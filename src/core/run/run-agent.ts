@@ -12,7 +12,8 @@ import {
 import { LABELS } from '../../shared/labels.js';
 import type { StreamSecrets } from '../../io/output-mask.js';
 import { deriveAgentName, MAX_AGENT_NAME_LENGTH } from '../agents/agent-name.js';
-import { prepareAgent, type PendingAgent, type StartAgentDeps } from '../agents/start-agent.js';
+import { prepareAgent } from '../agents/start-agent.js';
+import type { PendingAgent, StartAgentDeps } from '../agents/start-agent-types.js';
 import type { StartAgentOptions } from '../agents/start-options.js';
 import { getGitFor, getWorktreeLocation, type AgentWorktreeDeps } from '../worktree/agent-worktrees.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';

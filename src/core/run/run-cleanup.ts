@@ -1,5 +1,5 @@
 import { LABELS } from '../../shared/labels.js';
-import type { PendingAgent } from '../agents/start-agent.js';
+import type { PendingAgent } from '../agents/start-agent-types.js';
 import { removeWorktreeOfAgent, type AgentWorktreeDeps } from '../worktree/agent-worktrees.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import type { WorktreeReport } from './run-result.js';
