@@ -47,7 +47,8 @@ export function parsePathStat(header: string | string[] | undefined): ContainerP
     (bit(mode, GO_MODE.setuid) ? 0o4000 : 0) +
     (bit(mode, GO_MODE.setgid) ? 0o2000 : 0) +
     (bit(mode, GO_MODE.sticky) ? 0o1000 : 0);
-  // Podman 4 fills linkTarget with the resolved path of everything, and names a link after its target.
+  // Podman 4 fills linkTarget with the resolved path of everything, and names a link after its target
+  // (no upstream issue found).
   return {
     name: raw.name ?? '',
     kind,

@@ -22,7 +22,8 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
         id = (await docker.createContainer(request)).id;
       } catch (error) {
         const status = statusOf(error);
-        // Podman answers a taken name with 500 "... already in use"; Docker with 409.
+        // Podman answers a taken name with 500 "... already in use"; Docker with 409
+        // (https://github.com/containers/podman/pull/28286).
         if (status === 409 || /already in use/i.test(engineMessage(error))) {
           throw new ConflictError(
             'CONTAINER_NAME_TAKEN',
@@ -195,7 +196,8 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
       } catch (error) {
         // Two starts of one name racing: Docker answers the second create with the existing
         // volume, Podman 4 with an error ("volume already exists"). Either way it exists now, made
-        // by the other start; the race for the name is decided when the container is created.
+        // by the other start; the race for the name is decided when the container is created
+        // (no upstream issue found).
         if (await operations.inspectVolume(name).catch(() => undefined)) return false;
         throw engineError(`create the volume ${name}`, error);
       }

@@ -9,7 +9,10 @@ interface RawInfo {
   SecurityOptions?: string[];
   CgroupVersion?: string;
   CgroupDriver?: string;
-  /** Podman's compat /info: its SecurityOptions lack `name=rootless` (Podman 4.3). */
+  /**
+   * Podman's compat /info: its SecurityOptions lack `name=rootless` (Podman 4.3;
+   * https://github.com/containers/podman/pull/18208).
+   */
   Rootless?: boolean;
   OperatingSystem?: string;
   ServerVersion?: string;

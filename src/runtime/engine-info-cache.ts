@@ -7,12 +7,13 @@ import { parseEndpoint } from './endpoint.js';
 import type { EngineInfo } from './engine-operations.js';
 
 /**
- * GET /info costs 0.4–1 s on Podman 4 (it gathers storage and host statistics), while `start`
- * needs only fields that cannot change while the engine runs (rootless, security options). For a
- * local unix socket the answer is kept in a private file keyed by the socket's identity (device,
- * inode, change time: a restarted engine makes a new socket) and the engine's version, so only the
- * first start after an engine (re)start pays for it. Any doubt (remote engine, unreadable or
- * foreign cache directory, broken file) falls back to asking the engine.
+ * GET /info costs 0.4–1 s on Podman 4 (it gathers storage and host statistics; no upstream issue
+ * found), while `start` needs only fields that cannot change while the engine runs (rootless,
+ * security options). For a local unix socket the answer is kept in a private file keyed by the
+ * socket's identity (device, inode, change time: a restarted engine makes a new socket) and the
+ * engine's version, so only the first start after an engine (re)start pays for it. Any doubt
+ * (remote engine, unreadable or foreign cache directory, broken file) falls back to asking the
+ * engine.
  */
 export async function cachedEngineInfo(
   runtime: Pick<ContainerRuntime, 'endpoint' | 'version' | 'fetchEngineInfo'>,

@@ -62,9 +62,10 @@ const MODEM_ENV = [
 ];
 
 /**
- * docker-modem merges DOCKER_HOST & co. under the options: with DOCKER_HOST=tcp://… its host wins
- * over our socketPath (so `--host unix://…` was ignored), and a bad DOCKER_CERT_PATH throws. The
- * endpoint was already chosen (and its TLS read) by detection, so the client is built without them.
+ * docker-modem merges DOCKER_HOST & co. under the options
+ * (https://github.com/apocas/dockerode/issues/540): with DOCKER_HOST=tcp://… its host wins over our
+ * socketPath (so `--host unix://…` was ignored), and a bad DOCKER_CERT_PATH throws. The endpoint
+ * was already chosen (and its TLS read) by detection, so the client is built without them.
  */
 function withoutDockerEnv<T>(build: () => T): T {
   const saved = MODEM_ENV.map((name) => [name, process.env[name]] as const);

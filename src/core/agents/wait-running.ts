@@ -59,7 +59,8 @@ export async function waitUntilRunning(
       );
     }
     // Docker marks a container unhealthy only after --retries failures (3 when the image sets
-    // none); Podman 4 does so at the first failure when --retries is not set. So one rule for both:
+    // none); Podman 4 does so at the first failure when --retries is not set
+    // (https://github.com/containers/podman/issues/11225). So one rule for both:
     // unhealthy counts once as many checks failed in a row as Docker would allow.
     const premature =
       details.health === 'unhealthy' &&
@@ -75,7 +76,8 @@ export async function waitUntilRunning(
       }
     }
     // The check is run here rather than waited for: the engine's first one may be a whole interval
-    // away (Docker before 25 has no start interval) or never come (Podman without systemd).
+    // away (Docker before 25 has no start interval: https://github.com/moby/moby/pull/40894) or never
+    // come (Podman without systemd: https://github.com/containers/podman/issues/19326).
     if (
       details.state === 'running' &&
       (details.health === 'starting' || premature) &&
