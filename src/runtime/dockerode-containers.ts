@@ -4,7 +4,7 @@ import type { AgentSpec } from './agent-spec.js';
 import { toDockerCreateBody } from './docker-create-body.js';
 import { createUpload, filesUpload } from './docker-files.js';
 import type { EngineKind } from './endpoint.js';
-import { engineError, engineMessage, hostResourceError, statusOf } from './engine-errors.js';
+import { engineError, engineMessage, hostResourceError, isNoSuchContainer, statusOf } from './engine-errors.js';
 import { labelFilters, matchesLabels, toDetails, toSummaries } from './container-mapping.js';
 import type { ContainerOperations, VolumeSummary } from './container-operations.js';
 
@@ -138,7 +138,7 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
         const info = await docker.getContainer(nameOrId).inspect();
         return toDetails(info);
       } catch (error) {
-        if (statusOf(error) === 404) return undefined;
+        if (isNoSuchContainer(error)) return undefined;
         throw engineError('inspect the container', error);
       }
     },

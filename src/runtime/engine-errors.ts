@@ -30,6 +30,16 @@ export function statusOf(error: unknown): number | undefined {
   return (error as EngineFailure)?.statusCode;
 }
 
+/**
+ * The engine says the container is not there: 404, or Podman's 500 "container ID does not exist in
+ * database: no such container" for one another client is removing at that moment
+ * (https://github.com/containers/podman/issues/10120 — seen on inspect during a removal).
+ */
+export function isNoSuchContainer(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === 404 || (status === 500 && /\bno such container\b/i.test(engineMessage(error)));
+}
+
 export function engineError(action: string, error: unknown): EngineError {
   if (isConnectionFailure(error)) return connectionLostError(error, action);
   return new EngineError('ENGINE_FAILED', `The engine could not ${action}: ${engineMessage(error)}`, {

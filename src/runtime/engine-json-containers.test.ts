@@ -27,6 +27,11 @@ const ANSWERS: Record<string, { status: number; body: string }> = {
     }),
   },
   gone: { status: 404, body: JSON.stringify({ message: 'No such container: gone' }) },
+  // Podman, for a container another client is removing at that moment (podman#10120).
+  removing: {
+    status: 500,
+    body: JSON.stringify({ message: 'container 1d6f61 does not exist in database: no such container' }),
+  },
   broken: { status: 500, body: JSON.stringify({ message: 'storage is on fire' }) },
   text: { status: 500, body: 'plain failure text' },
 };
@@ -61,15 +66,17 @@ describe('container reads over the JSON client', () => {
       }),
     );
 
-  it("inspects as dockerode does: details, 404 as absent, engine failures with the engine's words", async () => {
+  it("inspects as dockerode does: details, 404 and Podman's 'no such container' as absent, engine failures with the engine's words", async () => {
     const { dockerode, json } = await both();
-    for (const name of ['ok', 'gone', 'broken']) {
+    for (const name of ['ok', 'gone', 'removing', 'broken']) {
       const expected = await outcome(dockerode.inspectContainer(name));
       const actual = await outcome(json.inspectContainer(name));
       if ('value' in expected && expected.value) delete (expected.value as { raw?: unknown }).raw;
       if ('value' in actual && actual.value) delete (actual.value as { raw?: unknown }).raw;
       expect(actual, name).toEqual(expected);
     }
+    expect(await json.inspectContainer('removing')).toBeUndefined();
+    expect(await dockerode.inspectContainer('removing')).toBeUndefined();
     expect(await outcome(json.inspectContainer('broken'))).toHaveProperty(
       'error.message',
       'The engine could not inspect the container: storage is on fire',

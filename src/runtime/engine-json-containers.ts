@@ -1,7 +1,7 @@
 import type Dockerode from 'dockerode';
 import type { ContainerOperations } from './container-operations.js';
 import { labelFilters, toDetails, toSummaries } from './container-mapping.js';
-import { engineError, statusOf } from './engine-errors.js';
+import { engineError, isNoSuchContainer } from './engine-errors.js';
 import type { EngineJsonClient } from './engine-json.js';
 
 /**
@@ -19,7 +19,7 @@ export function createJsonContainerReads(
           (await client.get(`/containers/${encodeURIComponent(nameOrId)}/json`)) as Dockerode.ContainerInspectInfo,
         );
       } catch (error) {
-        if (statusOf(error) === 404) return undefined;
+        if (isNoSuchContainer(error)) return undefined;
         throw engineError('inspect the container', error);
       }
     },

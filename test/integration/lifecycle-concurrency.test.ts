@@ -30,6 +30,41 @@ describe(`concurrent starts on ${f.engineName}`, () => {
     expect((await f.cli(['rm', '--force', '--volumes', ...names])).exitCode).toBe(0);
   });
 
+  it('ls --all while other processes remove agents: the removed ones are left out, never an error', async () => {
+    // Podman answers an inspect of a container being removed with 500 "no such container"
+    // (podman#10120); ls lists, then inspects each container, so a removal in between used to fail it.
+    const names = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'].map((label) => f.agentName(label));
+    for (const name of names) {
+      const started = await f.cli(['start', name, '-d', '--workspace', f.workspace(), '--image', f.image, '--', 'sleep', '600']);
+      expect(started.exitCode, started.stderr).toBe(0);
+    }
+    const listings = Promise.all(
+      Array.from({ length: 12 }, async (_, index) => {
+        await new Promise((resolve) => setTimeout(resolve, index * 50));
+        return f.cli(['ls', '--all', '--json']);
+      }),
+    );
+    const removals = Promise.all(
+      names.map(async (name, index) => {
+        // Spread over the listings' time, so that some removal is under way at each one's inspect.
+        await new Promise((resolve) => setTimeout(resolve, 250 + index * 100));
+        await f.docker.getContainer(`agentctl-${name}`).remove({ force: true, v: false });
+      }),
+    );
+    const [results] = await Promise.all([listings, removals]);
+    for (const result of results) {
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      const listed = result.json.agents.map((agent: { name: string }) => agent.name);
+      // Only agents of this test that still existed, each once.
+      const mine = listed.filter((name: string) => names.includes(name));
+      expect(new Set(mine).size).toBe(mine.length);
+    }
+    expect((await f.cli(['ls', '--all', '--json'])).json.agents.map((a: { name: string }) => a.name)).not.toEqual(
+      expect.arrayContaining([names[0]]),
+    );
+    await f.cli(['rm', '--force', '--volumes', ...names]);
+  });
+
   it('two starts racing for one name: exactly one wins, the other exits 8', async () => {
     const name = f.agentName('race');
     // Two workspaces, so that only the name is contested.
