@@ -35,7 +35,18 @@ describe(`concurrent starts on ${f.engineName}`, () => {
     // (podman#10120); ls lists, then inspects each container, so a removal in between used to fail it.
     const names = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'].map((label) => f.agentName(label));
     for (const name of names) {
-      const started = await f.cli(['start', name, '-d', '--workspace', f.workspace(), '--image', f.image, '--', 'sleep', '600']);
+      const started = await f.cli([
+        'start',
+        name,
+        '-d',
+        '--workspace',
+        f.workspace(),
+        '--image',
+        f.image,
+        '--',
+        'sleep',
+        '600',
+      ]);
       expect(started.exitCode, started.stderr).toBe(0);
     }
     const listings = Promise.all(
