@@ -36,6 +36,8 @@ USER_TIER_FILES=(
   test/integration/containment.test.ts
   test/integration/streams-exec.test.ts
   test/integration/egress-gateway.test.ts
+  test/integration/worktree-defects.test.ts
+  test/integration/correctness-inputs.test.ts
 )
 run_user_tier() { # NAME ENGINE SETUP: USER_TIER_FILES as the test user; fails (never skips) without it
   local name=$1 engine=$2 setup=$3

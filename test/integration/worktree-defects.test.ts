@@ -62,7 +62,14 @@ describe(`rm -f reports kept branch for a branch that no longer exists (${f.engi
 // the worktree and branch of an agent running on Docker (and its hint recommended --force).
 describe(`prune on one engine destroys live agents' worktrees on another (${f.engineName})`, () => {
   const engines = readTestEngines();
-  const other = f.engineName === 'docker' ? engines.podman.host : engines.docker.host;
+  // The other engine of the same user: as root the other rootful one; the docker-group user's
+  // other is its rootless Podman, the rootless Podman user's other is Docker.
+  const otherEngines: Record<typeof f.setup, string | undefined> = {
+    root: f.engineName === 'docker' ? engines.podman.host : engines.docker.host,
+    'docker-user': engines.rootlessPodman?.host,
+    'podman-rootless': engines.docker.host,
+  };
+  const other = otherEngines[f.setup]!;
   const pruneOn = (host: string, extra: string[] = []) =>
     runCli(['--host', host, '--json', 'prune', ...extra], { cwd: repo, env, timeout: 120_000 });
   // prune leaves states younger than a few minutes (a start may still be making its container).
