@@ -21,6 +21,7 @@ import { registerCp } from './cp.js';
 import { registerStats } from './stats.js';
 import { registerInspect } from './inspect.js';
 import { registerPort } from './port.js';
+import { registerPortForward } from './port-forward.js';
 import { registerCode } from './code.js';
 import { registerImage } from './image.js';
 import { registerRun } from './run.js';
@@ -51,6 +52,7 @@ export const COMMANDS: ReadonlyArray<(program: Command, context: CommandContext)
   registerStats,
   registerInspect,
   registerPort,
+  registerPortForward,
   registerCode,
   registerImage,
   registerRun,
