@@ -20,14 +20,14 @@ export function registerPortForward(program: Command, context: CommandContext): 
       'after',
       `
 Examples:
-  $ agentctl port-forward web 3000          # 127.0.0.1:3000 -> port 3000 in agent web
+  $ agentctl port-forward web 3000          # 127.0.0.1:3000 -> 3000 in agent web
   $ agentctl port-forward web 8080:3000     # 127.0.0.1:8080 -> 3000
-  $ agentctl port-forward web 0:3000 --json # a free local port, printed as {"ok":true,"forwards":[…]}
+  $ agentctl port-forward web 0:3000 --json # a free local port, in the JSON
 
-Runs until Ctrl-C (exit 0) or until the agent stops (AGENT_NOT_RUNNING). Each connection goes
-through a small relay run in the agent with exec (node, or nc): nothing is published on the
-engine's host, and it works on every backend. For a port the agent always serves, publish it
-when you start the agent instead (start --publish).`,
+Runs until Ctrl-C (exit 0) or until the agent stops (AGENT_NOT_RUNNING). Each
+connection goes through a small relay run in the agent with exec (node, or nc):
+nothing is published on the engine's host, and it works on every backend. For
+a port the agent always serves, publish it at start instead (start --publish).`,
     )
     .action(async (name: string, ports: string[], flags: PortForwardFlags) => {
       const { parseForwardSpec, portForward, isExposingAddress } = await import('../core/agents/port-forward.js');
