@@ -20,7 +20,7 @@ export function registerPortForward(program: Command, context: CommandContext): 
       'after',
       `
 Examples:
-  $ agentctl port-forward web 3000          # 127.0.0.1:3000 -> 3000 in agent web
+  $ agentctl port-forward web 3000          # 127.0.0.1:3000 -> 3000 in the agent
   $ agentctl port-forward web 8080:3000     # 127.0.0.1:8080 -> 3000
   $ agentctl port-forward web 0:3000 --json # a free local port, in the JSON
 
