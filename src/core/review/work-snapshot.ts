@@ -2,7 +2,7 @@ import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { getAgentRefPrefix } from '../worktree/agent-repository.js';
 import { GitCommandError, gitFailed, type GitRunner } from '../worktree/git.js';
-import { getFiltersOff } from '../worktree/filters-off.js';
+import { getAgentFilesGitArgs } from '../worktree/filters-off.js';
 import { syncAgentRepository, type WorktreeLocation } from '../worktree/inspect-worktree.js';
 import type { AgentWork } from './agent-work.js';
 
@@ -67,13 +67,7 @@ async function writeWorkTree(
   head: string | undefined,
 ): Promise<{ tree: string; skipped: string[] }> {
   const options = { cwd: workTree, env: { GIT_INDEX_FILE: path.join(location.stateDir, 'review-index') } };
-  const base = [
-    ...(await getFiltersOff(git, location.commonDir)),
-    '--git-dir',
-    location.commonDir,
-    '--work-tree',
-    workTree,
-  ];
+  const base = await getAgentFilesGitArgs(git, location.commonDir, workTree);
   if (head) {
     // -m keeps the cached file stats of entries that match HEAD: later calls re-read only what changed.
     await git([...base, 'read-tree', '-m', head], options).catch(() => git([...base, 'read-tree', head], options));
