@@ -140,7 +140,7 @@ learned events and of those the allowlist denied, ready for --allow. See docs/eg
     )
     .action(async (names: string[], flags: LogsFlags) => {
       const { resolveLogAgents, streamAgentLogs } = await import('../core/agents/agent-logs.js');
-      const { parseLogTime, parseTail } = await import('../core/agents/log-time.js');
+      const { parseLogWindow, parseTail } = await import('../core/agents/log-time.js');
       const { checkNetworkLogFlags } = await import('../core/egress/egress-log.js');
       // Bad values fail before the engine is contacted.
       checkNetworkLogFlags({
@@ -149,8 +149,7 @@ learned events and of those the allowlist denied, ready for --allow. See docs/eg
         follow: Boolean(flags.follow),
         timestamps: Boolean(flags.timestamps),
       });
-      if (flags.since !== undefined) parseLogTime('--since', flags.since, new Date());
-      if (flags.until !== undefined) parseLogTime('--until', flags.until, new Date());
+      parseLogWindow(flags, new Date());
       parseTail(flags.tail);
       if (flags.network) {
         const { runNetworkLogs } = await import('./logs-network.js');

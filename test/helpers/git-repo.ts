@@ -10,6 +10,13 @@ const IDENTITY = {
   GIT_COMMITTER_EMAIL: 'test@example.invalid',
 };
 
+/**
+ * The options of a describe whose tests run dozens of git processes (up to ~2 s each alone): a
+ * full unit run on a loaded machine once took one past vitest's 5 s default. Room for load, not a
+ * timing claim.
+ */
+export const GIT_TESTS = { timeout: 30_000 };
+
 /** Runs git synchronously in `cwd` (test identity, no user config) and returns trimmed stdout. */
 export function gitSync(cwd: string, ...args: string[]): string {
   return gitSyncAs(undefined, cwd, ...args);

@@ -8,7 +8,7 @@ import {
 import type { StreamOperations } from '../../runtime/stream-operations.js';
 import { EngineError, UsageError } from '../../shared/errors.js';
 import { findAgent, lookupAgentContainers, type AgentContainerInfo, type LookupRuntime } from './agent-lookup.js';
-import { parseLogTime, parseTail } from './log-time.js';
+import { parseLogWindow, parseTail } from './log-time.js';
 
 export interface AgentLogsOptions {
   names: string[];
@@ -87,8 +87,7 @@ export async function streamAgentLogs(
   sink: LogSink,
 ): Promise<void> {
   const now = (deps.now ?? (() => new Date()))();
-  const since = options.since === undefined ? undefined : parseLogTime('--since', options.since, now);
-  const until = options.until === undefined ? undefined : parseLogTime('--until', options.until, now);
+  const { since, until } = parseLogWindow(options, now);
   const tail = parseTail(options.tail);
   // One signal per agent, all aborted by ours: each request listens on its own, so many agents do
   // not pile listeners onto one signal (Node warns past 10: MaxListenersExceededWarning).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLogTime, parseTail } from './log-time.js';
+import { parseLogTime, parseLogWindow, parseTail } from './log-time.js';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const nowSeconds = now.getTime() / 1000;
@@ -91,6 +91,20 @@ describe('parseLogTime reads --since / --until as docker does', () => {
         kind: 'usage',
         message: `Invalid --until value ${JSON.stringify(text)}`,
       }),
+    );
+  });
+});
+
+describe('parseLogWindow', () => {
+  it('reads each flag that is given against the same now, and names the flag that is wrong', () => {
+    expect(parseLogWindow({ since: '10m', until: '1700000000' }, now)).toEqual({
+      since: nowSeconds - 600,
+      until: 1700000000,
+    });
+    expect(parseLogWindow({ until: '0' }, now)).toEqual({ since: undefined, until: 0 });
+    expect(parseLogWindow({}, now)).toEqual({ since: undefined, until: undefined });
+    expect(() => parseLogWindow({ since: '10m', until: 'soon' }, now)).toThrowError(
+      expect.objectContaining({ code: 'INVALID_LOG_TIME', message: 'Invalid --until value "soon"' }),
     );
   });
 });

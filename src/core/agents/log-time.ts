@@ -98,6 +98,17 @@ export function parseLogTime(flag: string, text: string, now: Date, offsetMinute
   return Math.floor(seconds);
 }
 
+/** --since and --until (each when given) as Unix seconds, read against one `now` (parseLogTime). */
+export function parseLogWindow(
+  options: { since?: string | undefined; until?: string | undefined },
+  now: Date,
+): { since: number | undefined; until: number | undefined } {
+  return {
+    since: options.since === undefined ? undefined : parseLogTime('--since', options.since, now),
+    until: options.until === undefined ? undefined : parseLogTime('--until', options.until, now),
+  };
+}
+
 /** Validates --tail: a non-negative whole number or "all" (undefined). */
 export function parseTail(text: string | undefined): number | undefined {
   if (text === undefined || text === 'all') return undefined;

@@ -1,15 +1,8 @@
 import { ConflictError } from '../../shared/errors.js';
 import { GitCommandError, gitFailed } from '../worktree/git.js';
-import {
-  diffTrees,
-  findUserCheckout,
-  getEmptyTree,
-  resolveAgentWork,
-  snapshotAgentWork,
-  type AgentWork,
-  type FileChange,
-  type ReviewDeps,
-} from './agent-work.js';
+import { resolveAgentWork, type AgentWork, type ReviewDeps } from './agent-work.js';
+import { findUserCheckout } from './user-checkout.js';
+import { diffTrees, getEmptyTree, snapshotAgentWork, type FileChange } from './work-snapshot.js';
 import { summarise } from './merge-agent.js';
 
 export interface ApplyRequest {

@@ -1,12 +1,6 @@
 import { GitCommandError, gitFailed, type GitRunner } from '../worktree/git.js';
-import {
-  diffTrees,
-  getEmptyTree,
-  resolveAgentWork,
-  snapshotAgentWork,
-  type FileChange,
-  type ReviewDeps,
-} from './agent-work.js';
+import { resolveAgentWork, type ReviewDeps } from './agent-work.js';
+import { diffTrees, getEmptyTree, snapshotAgentWork, type FileChange } from './work-snapshot.js';
 
 export interface DiffOptions {
   /** A diffstat instead of the patch. */

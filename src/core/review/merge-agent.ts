@@ -1,16 +1,9 @@
 import { ConflictError } from '../../shared/errors.js';
 import { GitCommandError, gitFailed, type GitRunner } from '../worktree/git.js';
-import {
-  findUserCheckout,
-  getEmptyTree,
-  getFiltersOff,
-  resolveAgentWork,
-  snapshotAgentWork,
-  treeOf,
-  type AgentWork,
-  type FileChange,
-  type ReviewDeps,
-} from './agent-work.js';
+import { getFiltersOff } from '../worktree/filters-off.js';
+import { resolveAgentWork, type AgentWork, type ReviewDeps } from './agent-work.js';
+import { findUserCheckout } from './user-checkout.js';
+import { getEmptyTree, snapshotAgentWork, treeOf, type FileChange } from './work-snapshot.js';
 import { listAgentCommits, type AgentCommit } from './diff-agent.js';
 
 export interface MergeRequest {

@@ -10,7 +10,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { gitSync, makeRepository, makeTempDir } from '../../../test/helpers/git-repo.js';
+import { GIT_TESTS, gitSync, makeRepository, makeTempDir } from '../../../test/helpers/git-repo.js';
 import { isAgentctlError } from '../../shared/errors.js';
 import { LABELS } from '../../shared/labels.js';
 import type { ContainerDetails } from '../../runtime/container-operations.js';
@@ -118,7 +118,7 @@ async function caught(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-describe('diffAgent', { timeout: 30_000 }, () => {
+describe('diffAgent', GIT_TESTS, () => {
   it('shows committed and uncommitted changes against the base, with files, counts and commits', async () => {
     const s = await setup();
     const agent = await s.start('alpha');
@@ -272,7 +272,7 @@ describe('diffAgent', { timeout: 30_000 }, () => {
   });
 });
 
-describe('mergeAgent', { timeout: 30_000 }, () => {
+describe('mergeAgent', GIT_TESTS, () => {
   it('fast-forwards, merges, and leaves a real conflict for the user as git leaves it', async () => {
     const s = await setup();
     const [a, b, c] = [await s.start('a'), await s.start('b'), await s.start('c')];
@@ -357,7 +357,7 @@ describe('mergeAgent', { timeout: 30_000 }, () => {
   });
 });
 
-describe('applyAgent', { timeout: 30_000 }, () => {
+describe('applyAgent', GIT_TESTS, () => {
   it('brings committed and uncommitted changes as uncommitted edits; a conflict changes nothing, --3way marks it', async () => {
     const s = await setup();
     const agent = await s.start('p');

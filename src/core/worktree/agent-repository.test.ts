@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { gitSync, makeRepository, makeTempDir } from '../../../test/helpers/git-repo.js';
+import { GIT_TESTS, gitSync, makeRepository, makeTempDir } from '../../../test/helpers/git-repo.js';
 import { isAgentctlError } from '../../shared/errors.js';
 import {
   createAgentRepository,
@@ -64,7 +64,7 @@ async function caught(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-describe('createAgentRepository', () => {
+describe('createAgentRepository', GIT_TESTS, () => {
   it('worktree mode: files of their own on agent/<name> from HEAD, a repository of their own, the user checkout untouched', async () => {
     const { repo, repository, worktreeDir } = await setup();
     const created = await createAgentRepository(git, {
@@ -200,7 +200,7 @@ describe('createAgentRepository', () => {
   });
 });
 
-describe('syncing and inspecting an agent repository never runs what the agent planted', () => {
+describe('syncing and inspecting an agent repository never runs what the agent planted', GIT_TESTS, () => {
   it('fsmonitor, hooks, aliases and includes in the agent repository stay inert on the host', async () => {
     const { root, repo, repository, worktreeDir } = await setup();
     const created = await createAgentRepository(git, { repository, mode: 'worktree', worktreeDir, agent: 'evil' });
@@ -252,7 +252,7 @@ describe('syncing and inspecting an agent repository never runs what the agent p
   });
 });
 
-describe('removeAgentWorktree', () => {
+describe('removeAgentWorktree', GIT_TESTS, () => {
   it('refuses to lose uncommitted files or unmerged commits and names them; --force removes and names the dropped commits', async () => {
     const { repo, repository, worktreeDir } = await setup();
     const created = await createAgentRepository(git, { repository, mode: 'worktree', worktreeDir, agent: 'd' });
@@ -326,7 +326,7 @@ describe('removeAgentWorktree', () => {
   });
 });
 
-describe('pruneWorktrees', () => {
+describe('pruneWorktrees', GIT_TESTS, () => {
   it('removes clean orphans, keeps agents in use and those of another engine, refuses orphans with work', async () => {
     const { repository, worktreeDir } = await setup();
     const engine = 'unix:///docker.sock';
@@ -394,7 +394,7 @@ describe('pruneWorktrees', () => {
   });
 });
 
-describe('pruneWorktrees with a repository git cannot read', () => {
+describe('pruneWorktrees with a repository git cannot read', GIT_TESTS, () => {
   it("keeps that orphan with git's own reason and still prunes the others (it failed the whole prune with the last line of git's advice)", async () => {
     const { repository, worktreeDir } = await setup();
     const engine = 'unix:///docker.sock';
@@ -433,7 +433,7 @@ describe('pruneWorktrees with a repository git cannot read', () => {
   });
 });
 
-describe('syncing from several agentctl processes at once', () => {
+describe('syncing from several agentctl processes at once', GIT_TESTS, () => {
   it('ten concurrent inspections agree and leave one consistent branch', async () => {
     const { repo, repository, worktreeDir } = await setup();
     const created = await createAgentRepository(git, { repository, mode: 'worktree', worktreeDir, agent: 'busy' });

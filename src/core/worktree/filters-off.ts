@@ -19,3 +19,11 @@ export async function getFiltersOff(git: GitRunner, cwd: string): Promise<string
     ['clean=', 'smudge=', 'process=', 'required=false'].flatMap((setting) => ['-c', `filter.${driver}.${setting}`]),
   );
 }
+
+/**
+ * The leading arguments of git run over an agent's files as data: the user's git dir (its own
+ * config, trusted), the agent's files as work tree, and no filter driver (getFiltersOff).
+ */
+export async function getAgentFilesGitArgs(git: GitRunner, commonDir: string, workTree: string): Promise<string[]> {
+  return [...(await getFiltersOff(git, commonDir)), '--git-dir', commonDir, '--work-tree', workTree];
+}

@@ -3,7 +3,7 @@ import { copyFile, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { getAgentRefPrefix } from './agent-repository.js';
-import { getFiltersOff } from './filters-off.js';
+import { getAgentFilesGitArgs } from './filters-off.js';
 import { GitCommandError, gitFailed, type GitRunner } from './git.js';
 
 /** Where an agent's git state is, as recorded in its labels (or its agent.json). */
@@ -239,13 +239,7 @@ async function listUncommitted(git: GitRunner, location: WorktreeLocation, head:
   await copyFile(kept, own).catch(() => undefined);
   const options = { cwd: workTree, env: { GIT_INDEX_FILE: own } };
   // The agent's .gitattributes pick which of the user's filter drivers would run on its files: none does.
-  const base = [
-    ...(await getFiltersOff(git, location.commonDir)),
-    '--git-dir',
-    location.commonDir,
-    '--work-tree',
-    workTree,
-  ];
+  const base = await getAgentFilesGitArgs(git, location.commonDir, workTree);
   let changed: string;
   let untracked: string;
   try {

@@ -1,7 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { gitSync, makeRepository, makeTempDir } from '../../../test/helpers/git-repo.js';
+import { GIT_TESTS, gitSync, makeRepository, makeTempDir } from '../../../test/helpers/git-repo.js';
 import { LABELS } from '../../shared/labels.js';
 import type { ExistingAgent } from './decide-worktree.js';
 import { createGitRunner } from './git.js';
@@ -38,7 +38,7 @@ function setup(agents: ExistingAgent[] = [], mode: 'auto' | 'always' | 'never' =
   return { root, repo, deps };
 }
 
-describe('prepareAgentWorkspace', () => {
+describe('prepareAgentWorkspace', GIT_TESTS, () => {
   it('gives the second writer a worktree with its own repository, identity and labels; discard undoes it', async () => {
     const { repo, deps } = setup();
     const writer = { name: 'w', labels: { [LABELS.workspace]: repo } };
