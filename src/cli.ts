@@ -33,7 +33,16 @@ export interface HelpOutput {
   command?: Command;
 }
 
-export function buildProgram(context: CommandContext, helpOutput: HelpOutput = { capture: false, text: '' }): Command {
+/**
+ * The program with every command, or (`only`, a command word) with that command alone: what a run
+ * of that command parses and prints is the same either way (its help shows the global options,
+ * never its siblings).
+ */
+export function buildProgram(
+  context: CommandContext,
+  helpOutput: HelpOutput = { capture: false, text: '' },
+  only?: string,
+): Command {
   const program = new Command('agentctl')
     .description('Run AI coding agents in hardened containers on Docker, Podman or Kubernetes')
     .version(BUILD_INFO.version, '-V, --version', 'print the CLI version')
@@ -77,7 +86,7 @@ Docs: docs/user-guide.md · Exit codes: docs/exit-codes.md`,
         host: opts.host as string | undefined,
       };
     });
-  for (const register of COMMANDS) register(program, context);
+  for (const [name, register] of COMMANDS) if (only === undefined || name === only) register(program, context);
   const writeOut = (text: string) => {
     if (helpOutput.capture) helpOutput.text += text;
     else context.io.streams.stdout.write(text);
@@ -105,8 +114,8 @@ Docs: docs/user-guide.md · Exit codes: docs/exit-codes.md`,
 /** Global options that take a value (their value is not a command word). */
 const VALUE_OPTIONS = new Set(['--host', '--runtime', '--backend', '--kube-context', '--namespace']);
 
-/** `agentctl help NOSUCH` is a usage error (commander would print nothing and exit 0). */
-function rejectUnknownHelpTopic(program: Command, argv: string[]): void {
+/** The first two words of argv that are neither options nor the values of global options. */
+function commandWords(argv: string[]): string[] {
   const words: string[] = [];
   for (let index = 0; index < argv.length && words.length < 2; index += 1) {
     const word = argv[index]!;
@@ -117,7 +126,25 @@ function rejectUnknownHelpTopic(program: Command, argv: string[]): void {
     }
     words.push(word);
   }
-  const [first, topic] = words;
+  return words;
+}
+
+/** Commands that need the whole tree: help lists it, completion completes from it. */
+const WHOLE_TREE = new Set(['help', 'completion', '__complete']);
+
+/**
+ * The command to register alone for this argv, when it names one exactly; otherwise (no command,
+ * a typo that commander suggests a fix for, help, completion) undefined: the whole tree.
+ */
+export function commandToRegister(argv: string[]): string | undefined {
+  const [first] = commandWords(argv);
+  if (first === undefined || WHOLE_TREE.has(first)) return undefined;
+  return COMMANDS.some(([name]) => name === first) ? first : undefined;
+}
+
+/** `agentctl help NOSUCH` is a usage error (commander would print nothing and exit 0). */
+function rejectUnknownHelpTopic(program: Command, argv: string[]): void {
+  const [first, topic] = commandWords(argv);
   if (first !== 'help' || topic === undefined) return;
   if (program.commands.some((command) => command.name() === topic || command.aliases().includes(topic))) return;
   throw new UsageError('USAGE_UNKNOWN_COMMAND', `Unknown help topic '${topic}': there is no such command`, {
@@ -162,7 +189,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
   const removeHandlers = deps.handleSignals === false ? () => undefined : installSignalHandlers(controller);
   const helpOutput: HelpOutput = { capture: early.json, text: '' };
   try {
-    const program = buildProgram(context, helpOutput);
+    const program = buildProgram(context, helpOutput, commandToRegister(argv));
     rejectUnknownHelpTopic(program, argv);
     await program.parseAsync(argv, { from: 'user' });
     await context.saveCaches();

@@ -19,8 +19,10 @@ export function registerLs(program: Command, context: CommandContext): void {
     .action(async (flags: { all?: boolean; filter?: string[]; format?: string }) => {
       const { parseFilters, matchesFilters } = await import('../core/agents/agent-filter.js');
       const filters = parseFilters(flags.filter ?? []);
-      const { compileFormat } = await import('./ls-format.js');
-      const format = flags.format === undefined ? undefined : compileFormat(flags.format);
+      // Only for --format: its table module loads string-width, whose set-up (Unicode patterns, a
+      // grapheme segmenter) costs more CPU than the rest of `ls --json`.
+      const format =
+        flags.format === undefined ? undefined : (await import('./ls-format.js')).compileFormat(flags.format);
       if (format && context.globals.json)
         throw new (await import('../shared/errors.js')).UsageError(
           'INVALID_FORMAT',

@@ -16,7 +16,7 @@ import {
 } from '../shared/image-reference.js';
 import { pullWithAuth } from './pull-image.js';
 import type { PullProgressReporter } from '../io/pull-progress.js';
-import { isTagRange, resolveTagRange } from './tag-range.js';
+import { mayBeTagRange } from './tag-range-shape.js';
 
 export type { PullProgressReporter } from '../io/pull-progress.js';
 
@@ -136,10 +136,12 @@ export async function resolveAgentImage(deps: ResolveImageDeps, options: Resolve
   const useLocal = options.useLocal ?? config.image?.useLocal ?? false;
   const devTag = config.image?.devTag ?? 'dev';
   const target = targetImage(config, options);
-  // A semver range (`repo:^1.2`) is not a valid tag: split it off before parsing.
+  // A semver range (`repo:^1.2`) is not a valid tag: split it off before parsing. semver is loaded
+  // only for a tag that may be one.
   const colon = target.lastIndexOf(':');
-  const range =
-    colon > target.lastIndexOf('/') && isTagRange(target.slice(colon + 1)) ? target.slice(colon + 1) : undefined;
+  const tag = colon > target.lastIndexOf('/') ? target.slice(colon + 1) : undefined;
+  const tagRange = tag !== undefined && mayBeTagRange(tag) ? await import('./tag-range.js') : undefined;
+  const range = tagRange?.isTagRange(tag!) ? tag : undefined;
   const tried: string[] = [];
   if (isImageId(target)) {
     if (pull === 'always') {
@@ -164,7 +166,7 @@ export async function resolveAgentImage(deps: ResolveImageDeps, options: Resolve
     if (dev !== undefined) return resolved(devReference, 'dev', dev, tried);
   }
 
-  if (range !== undefined) ref = withTag(ref, await resolveTagRange(deps, ref, range, pull, tried));
+  if (range !== undefined) ref = withTag(ref, await tagRange!.resolveTagRange(deps, ref, range, pull, tried));
   if (ref.tag === undefined && ref.digest === undefined) ref = withTag(ref, 'latest');
   const reference = formatReference(ref);
   const pin = pinnedDigestFor(ref, deps.pins);

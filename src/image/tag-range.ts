@@ -4,13 +4,14 @@ import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { canonicalRepository, parseImageReference, type ImageReference } from '../shared/image-reference.js';
 import { lookupRegistryAuth } from './registry-auth.js';
 import { listRegistryTags, type Fetch } from './registry-client.js';
+import { mayBeTagRange } from './tag-range-shape.js';
 
 /**
  * True for a tag written as a semver range (`^1.2`, `~1.4.0`, `>=1 <2`, `1.x`) rather than a
  * literal tag. Plain `1` or `1.2` stay literal: `image build` tags MAJOR and MAJOR.MINOR.
  */
 export function isTagRange(tag: string): boolean {
-  if (!/^[\^~<>=]|[\s|*]|(^|\.)[xX](\.|$)/.test(tag)) return false;
+  if (!mayBeTagRange(tag)) return false;
   return semver.validRange(tag) !== null;
 }
 

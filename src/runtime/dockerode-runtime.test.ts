@@ -96,7 +96,7 @@ describe('DockerodeRuntime', () => {
       version('docker'),
     );
     await expect(runtime.fetchEngineInfo()).rejects.toThrow('not loaded');
-    await expect(runtime.listVolumes({})).rejects.toThrow('not loaded');
+    await expect(runtime.listImages()).rejects.toThrow('not loaded');
     expect(getDocker).toHaveBeenCalledTimes(1);
   });
 });

@@ -13,7 +13,7 @@ import type { Endpoint } from './endpoint.js';
 import type { EngineOperations } from './engine-operations.js';
 import { createJsonContainerReads } from './engine-json-containers.js';
 import { createEngineJsonClient } from './engine-json.js';
-import { createJsonStartOperations } from './engine-json-start.js';
+import { createJsonLifecycleOperations } from './engine-json-start.js';
 import type { ImageOperations } from './image-operations.js';
 import type { StreamOperations } from './stream-operations.js';
 
@@ -25,8 +25,9 @@ type Operations = EngineOperations & ImageOperations & ContainerOperations & Str
  *
  * dockerode (~30 ms to load) is asked for only when an operation first needs it: `getDocker` is
  * called once, on the first call, and each operation here waits for it. The container reads that
- * listing agents makes (list, inspect) go over a small JSON client instead when the endpoint is a
- * socket or TCP (not ssh://), so `ls` never loads dockerode.
+ * listing agents makes (list, inspect) and the operations of start, stop, rm and the streams
+ * (engine-json-start.ts) go over a small JSON client instead, so `ls`, a plain `start -d`, `stop`,
+ * `rm`, `exec`, `attach` and `logs` never load dockerode.
  */
 export function createDockerodeRuntime(
   getDocker: () => Promise<Dockerode>,
@@ -52,7 +53,7 @@ export function createDockerodeRuntime(
     >;
   const json = createEngineJsonClient(endpoint);
   const reads = json ? createJsonContainerReads(json) : undefined;
-  const starts = json ? createJsonStartOperations(json, kind) : undefined;
+  const starts = json ? createJsonLifecycleOperations(json, json.http, kind) : undefined;
 
   return {
     endpoint,
@@ -78,7 +79,7 @@ export function createDockerodeRuntime(
     // Containers and volumes
     createContainer: starts?.createContainer ?? later('createContainer'),
     startContainer: starts?.startContainer ?? later('startContainer'),
-    stopContainer: later('stopContainer'),
+    stopContainer: starts?.stopContainer ?? later('stopContainer'),
     removeContainer: starts?.removeContainer ?? later('removeContainer'),
     inspectContainer: reads?.inspectContainer ?? later('inspectContainer'),
     listContainers: reads?.listContainers ?? later('listContainers'),
@@ -86,18 +87,18 @@ export function createDockerodeRuntime(
     copyFiles: later('copyFiles'),
     createVolume: starts?.createVolume ?? later('createVolume'),
     inspectVolume: starts?.inspectVolume ?? later('inspectVolume'),
-    listVolumes: later('listVolumes'),
-    removeVolume: later('removeVolume'),
+    listVolumes: starts?.listVolumes ?? later('listVolumes'),
+    removeVolume: starts?.removeVolume ?? later('removeVolume'),
     runHealthCheck: (id) => connect().then((docker) => createDockerodeHealthCheck(docker, kind)(id)),
     // Streams
-    attachContainer: later('attachContainer'),
-    resizeContainer: later('resizeContainer'),
-    waitContainerExit: later('waitContainerExit'),
-    createExec: later('createExec'),
-    startExec: later('startExec'),
-    resizeExec: later('resizeExec'),
-    inspectExec: later('inspectExec'),
-    statContainerPath: later('statContainerPath'),
-    streamLogs: later('streamLogs'),
+    attachContainer: starts?.attachContainer ?? later('attachContainer'),
+    resizeContainer: starts?.resizeContainer ?? later('resizeContainer'),
+    waitContainerExit: starts?.waitContainerExit ?? later('waitContainerExit'),
+    createExec: starts?.createExec ?? later('createExec'),
+    startExec: starts?.startExec ?? later('startExec'),
+    resizeExec: starts?.resizeExec ?? later('resizeExec'),
+    inspectExec: starts?.inspectExec ?? later('inspectExec'),
+    statContainerPath: starts?.statContainerPath ?? later('statContainerPath'),
+    streamLogs: starts?.streamLogs ?? later('streamLogs'),
   } satisfies ContainerRuntime;
 }

@@ -1,5 +1,5 @@
 import type { Endpoint } from './endpoint.js';
-import { createEngineHttp, type EngineRequest } from './engine-http.js';
+import { createEngineHttp, type EngineHttp, type EngineRequest } from './engine-http.js';
 
 /** GET requests whose answer is one JSON document, without loading dockerode. */
 export interface EngineJsonClient {
@@ -14,10 +14,11 @@ export interface EngineJsonClient {
 }
 
 /**
- * A JSON client over the endpoint's transport (engine-http.ts: sockets, TCP, TLS, ssh://);
- * undefined only for a malformed URL. No timeout, like the runtime's dockerode client.
+ * A JSON client over the endpoint's transport (engine-http.ts: sockets, TCP, TLS, ssh://), with
+ * the HTTP client under it (`http`, for streams); undefined only for a malformed URL. No timeout,
+ * like the runtime's dockerode client.
  */
-export function createEngineJsonClient(endpoint: Endpoint): EngineJsonClient | undefined {
+export function createEngineJsonClient(endpoint: Endpoint): (EngineJsonClient & { http: EngineHttp }) | undefined {
   let http;
   try {
     http = createEngineHttp(endpoint);
@@ -25,6 +26,7 @@ export function createEngineJsonClient(endpoint: Endpoint): EngineJsonClient | u
     return undefined;
   }
   return {
+    http,
     get(path, query = {}) {
       const search = new URLSearchParams(Object.entries(query).map(([key, value]) => [key, String(value)])).toString();
       return http.fetchJson({ method: 'GET', path: search ? `${path}?${search}` : path });

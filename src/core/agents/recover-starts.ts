@@ -1,7 +1,6 @@
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import { LABELS } from '../../shared/labels.js';
 import { containerName } from './agent-name.js';
-import { removeAgents } from './remove-agent.js';
 import { recoverInterruptedStarts } from './start-journal.js';
 
 /**
@@ -25,6 +24,8 @@ export async function recoverStartsOn(
       return details && { id: details.id, state: details.state, managed: details.labels[LABELS.managed] === 'true' };
     },
     removeAgent: async (name, volume) => {
+      // Loaded only when there is something to remove: every command against an engine comes here.
+      const { removeAgents } = await import('./remove-agent.js');
       await removeAgents(
         {
           runtime,
