@@ -18,6 +18,7 @@ import {
   type ControllerCalls,
 } from './agent-controller.js';
 import { kubeError, kubeStatus, type KubeClient } from './kube-client.js';
+import { buildGatewayPod } from './gateway-pod.js';
 import { buildPod } from './pod-spec.js';
 import { DEADLINE_ANNOTATION, getDeadline, withDeadline } from './pod-deadline.js';
 import type { createPodWaits } from './wait-pod.js';
@@ -70,7 +71,7 @@ export function createAgentLifecycle(deps: AgentLifecycleDeps) {
    * from now, which the record keeps too (the reason `ls` gives once the Pod is gone).
    */
   async function agentPod(id: string, podName: string, parsed: AgentRecord, record: V1ConfigMap): Promise<V1Pod> {
-    const pod = buildPod(podName, parsed, record);
+    const pod = parsed.gateway ? buildGatewayPod(podName, parsed, record) : buildPod(podName, parsed, record);
     const deadline = getDeadline(parsed.spec.labels, Date.now());
     if (!deadline) return pod;
     await updateRecord(id, (current) => {
@@ -209,8 +210,10 @@ export function createAgentLifecycle(deps: AgentLifecycleDeps) {
     async settleExit(objects: AgentObjects): Promise<AgentObjects> {
       const { record, pod } = objects;
       const parsed = parseRecord(record);
-      if (!parsed || !isControlled(parsed) || !pod || pod.metadata?.deletionTimestamp || !agentExit(pod))
+      // The egress gateway is a service: the kubelet runs its proxy again when it ends.
+      if (!parsed || !isControlled(parsed) || parsed.gateway || !pod || pod.metadata?.deletionTimestamp)
         return objects;
+      if (!agentExit(pod)) return objects;
       if (record.metadata?.annotations?.[STATE_ANNOTATION] === 'exited') return objects;
       const id = record.metadata!.name!;
       await recordExit(id, pod);
