@@ -88,7 +88,13 @@ describe('the engine API egress operations', () => {
     }));
     const egress = createDockerodeEgressOperations(async () => docker, 'podman');
     await expect(
-      egress.createNetwork({ name: 'agentctl-egress-internal', gateway: 'g', internal: true, labels: {}, isolateHost: true }),
+      egress.createNetwork({
+        name: 'agentctl-egress-internal',
+        gateway: 'g',
+        internal: true,
+        labels: {},
+        isolateHost: true,
+      }),
     ).rejects.toMatchObject({ code: 'NETWORK_EXISTS' });
     expect((seen[0]!.body as { Options?: unknown }).Options).toBeUndefined();
   });

@@ -20,15 +20,12 @@ import {
 } from './gateway-agent.js';
 
 /** EGRESS_UNSUPPORTED (exit 2): the backend has no egress gateway. */
-export function checkEgressSupported(
-  runtime: Pick<ContainerRuntime, 'egress' | 'capabilities'>,
-  choice: EgressChoice,
-): void {
+export function checkEgressSupported(runtime: Pick<ContainerRuntime, 'egress'>, choice: EgressChoice): void {
   if (!usesGateway(choice.policy) || runtime.egress) return;
   throw new UsageError(
     'EGRESS_UNSUPPORTED',
-    `--egress ${choice.policy} needs the egress gateway, which this backend does not have yet${runtime.capabilities.cluster ? ' (Kubernetes)' : ''}`,
-    { hint: 'Use --egress open or none here, or the Docker or Podman engine backend for allowlist and learn' },
+    `--egress ${choice.policy} needs the egress gateway, which this backend does not have`,
+    { hint: 'Use --egress open or none here, or the Docker, Podman or Kubernetes backend for allowlist and learn' },
   );
 }
 

@@ -211,8 +211,7 @@ export function createAgentLifecycle(deps: AgentLifecycleDeps) {
       const { record, pod } = objects;
       const parsed = parseRecord(record);
       // The egress gateway is a service: the kubelet runs its proxy again when it ends.
-      if (!parsed || !isControlled(parsed) || parsed.gateway || !pod || pod.metadata?.deletionTimestamp)
-        return objects;
+      if (!parsed || !isControlled(parsed) || parsed.gateway || !pod || pod.metadata?.deletionTimestamp) return objects;
       if (!agentExit(pod)) return objects;
       if (record.metadata?.annotations?.[STATE_ANNOTATION] === 'exited') return objects;
       const id = record.metadata!.name!;

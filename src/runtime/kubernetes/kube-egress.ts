@@ -35,8 +35,7 @@ export function createKubeEgressOperations(deps: KubeEgressDeps): EgressOperatio
   const { client } = deps;
   const { namespace } = client;
   let networking: Promise<NetworkingV1Api> | undefined;
-  const api = () =>
-    (networking ??= client.api().then(({ config, lib }) => config.makeApiClient(lib.NetworkingV1Api)));
+  const api = () => (networking ??= client.api().then(({ config, lib }) => config.makeApiClient(lib.NetworkingV1Api)));
   let enforcement: Promise<string | undefined> | undefined;
   let warned = false;
 
@@ -133,9 +132,8 @@ export function toGatewayDetails(objects: AgentObjects): GatewayDetails {
   return {
     id: agentId(record) || record.metadata!.name!,
     running,
-    state: running ? 'running' : state?.waiting?.reason ?? (current ? 'created' : 'exited'),
+    state: running ? 'running' : (state?.waiting?.reason ?? (current ? 'created' : 'exited')),
     labels: fromKubernetesMetadata(record.metadata),
-    addresses:
-      address && gateway ? { [gateway.internalNetwork]: address, [gateway.externalNetwork]: address } : {},
+    addresses: address && gateway ? { [gateway.internalNetwork]: address, [gateway.externalNetwork]: address } : {},
   };
 }

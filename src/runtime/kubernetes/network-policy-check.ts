@@ -19,9 +19,7 @@ export const ENFORCING_PLUGINS: readonly { daemonSet: RegExp; plugin: string }[]
 ];
 
 export type NetworkPolicyEnforcement =
-  | { enforced: true; plugin: string; daemonSet: string }
-  | { enforced: false }
-  | { enforced: undefined; reason: string };
+  { enforced: true; plugin: string; daemonSet: string } | { enforced: false } | { enforced: undefined; reason: string };
 
 /** The first known enforcing plugin among the DaemonSets' names. */
 export function findEnforcingPlugin(daemonSets: readonly string[]): NetworkPolicyEnforcement {
