@@ -17,6 +17,7 @@ export interface KubeEgressDeps {
   containers: {
     createContainer(spec: AgentSpec, extra?: { gateway?: GatewayRecord }): Promise<{ id: string }>;
     startContainer(id: string): Promise<void>;
+    removeContainer(id: string, options: { force: boolean }): Promise<void>;
     getAgentObjects(name: string): Promise<AgentObjects | undefined>;
   };
   streams: Pick<StreamOperations, 'createExec' | 'startExec' | 'inspectExec'>;
@@ -101,7 +102,13 @@ export function createKubeEgressOperations(deps: KubeEgressDeps): EgressOperatio
         externalNetwork: spec.externalNetwork,
       };
       const { id } = await deps.containers.createContainer(gatewayAgentSpec(spec), { gateway });
-      await deps.containers.startContainer(id);
+      try {
+        await deps.containers.startContainer(id);
+      } catch (error) {
+        // Nothing half-made: core never learns the id of a gateway that did not start.
+        await deps.containers.removeContainer(id, { force: true }).catch(() => undefined);
+        throw error;
+      }
       return { id };
     },
 
