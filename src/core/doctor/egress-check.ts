@@ -19,7 +19,7 @@ export async function checkEgress(facts: EngineFacts, deps: Pick<DoctorDeps, 'en
           ...base,
           status: 'fail',
           message: `egress.policy is ${policy}, which this backend cannot give (no egress gateway here): every start is refused`,
-          fix: 'Set egress.policy to open or none for this backend, or use the Docker or Podman engine',
+          fix: 'Set egress.policy to open or none for this backend, or use a backend with the gateway (Docker, Podman, Kubernetes)',
           details: { policy, available: false },
         }
       : { ...base, status: 'skip', message: 'not on this backend: --egress allowlist and learn are refused here' };
