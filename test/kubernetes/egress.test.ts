@@ -309,6 +309,20 @@ describe('the egress gateway on Kubernetes', () => {
     expect(startErr.split(warning).length - 1, startErr).toBe(direct.connected === true ? 1 : 0);
   }, 120_000);
 
+  it("stop and start keep the agent registered: the gateway's state claim holds its registration", async () => {
+    const stopped = await cli(['stop', agent]);
+    expect(stopped.exitCode, stopped.stderr).toBe(0);
+    const started = await cli(['start', agent, '-d', '--json']);
+    expect(started.exitCode, started.stderr).toBe(0);
+    const sent = await inAgent(
+      agent,
+      ['proxy', `https://${bound}/again`, 'x-api-key=${EGK_KEY}'],
+      ['STANDIN_CA=/workspace/standin-ca.pem'],
+    );
+    expect(sent.status, JSON.stringify(sent)).toBe(200);
+    expect(received.bound!.at(-1)?.['x-api-key']).toBe(realKey);
+  }, 180_000);
+
   it('rm ends the agent token; prune removes the gateway and its objects once no agent uses it', async () => {
     const started = await cli([
       'start',
