@@ -201,9 +201,10 @@ describe('the egress gateway on Kubernetes', () => {
       expect(agentPod.metadata?.labels?.[key]).toBe(value);
     for (const [key, value] of Object.entries(own.podSelector!.matchLabels!))
       expect(gatewayPod.metadata?.labels?.[key]).toBe(value);
-    // The proxy points at the gateway Pod's own address.
+    // The proxy names the gateway, which the agent's Pod resolves to the gateway Pod's address.
     const proxy = agentPod.spec?.containers[0]?.env?.find((item) => item.name === 'HTTPS_PROXY')?.value ?? '';
-    expect(new URL(proxy).hostname).toBe(gatewayPod.status?.podIP);
+    expect(new URL(proxy).hostname).toBe('agentctl-egress');
+    expect(agentPod.spec?.hostAliases).toEqual([{ ip: gatewayPod.status?.podIP, hostnames: ['agentctl-egress'] }]);
   }, 300_000);
 
   it('injects the real key only into requests to its own service; the agent holds a placeholder', async () => {
@@ -309,11 +310,30 @@ describe('the egress gateway on Kubernetes', () => {
     expect(startErr.split(warning).length - 1, startErr).toBe(direct.connected === true ? 1 : 0);
   }, 120_000);
 
-  it("stop and start keep the agent registered: the gateway's state claim holds its registration", async () => {
+  it("a re-created gateway Pod keeps the registrations (its claim); the agent's next start reaches it at its new address", async () => {
+    const { namespace } = fixture;
+    const old = await fixture.core.readNamespacedPod({ name: 'agentctl-egress-0', namespace });
+    await fixture.core.deleteNamespacedPod({ name: 'agentctl-egress-0', namespace, gracePeriodSeconds: 1 });
+    // Its StatefulSet makes it again (a new Pod, most often a new IP).
+    const deadline = Date.now() + 120_000;
+    let addresses: (string | undefined)[];
+    for (;;) {
+      const pod = await fixture.core.readNamespacedPod({ name: 'agentctl-egress-0', namespace }).catch(() => undefined);
+      const running = pod?.status?.containerStatuses?.[0]?.state?.running;
+      if (pod && pod.metadata?.uid !== old.metadata?.uid && running && !pod.metadata?.deletionTimestamp) {
+        addresses = [old.status?.podIP, pod.status?.podIP];
+        break;
+      }
+      if (Date.now() > deadline) throw new Error('the gateway Pod was not made again');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
     const stopped = await cli(['stop', agent]);
     expect(stopped.exitCode, stopped.stderr).toBe(0);
     const started = await cli(['start', agent, '-d', '--json']);
     expect(started.exitCode, started.stderr).toBe(0);
+    const gatewayPod = await fixture.core.readNamespacedPod({ name: 'agentctl-egress-0', namespace });
+    const agentPod = await fixture.core.readNamespacedPod({ name: `agentctl-${agent}-0`, namespace });
+    expect(agentPod.spec?.hostAliases).toEqual([{ ip: gatewayPod.status?.podIP, hostnames: ['agentctl-egress'] }]);
     const sent = await inAgent(
       agent,
       ['proxy', `https://${bound}/again`, 'x-api-key=${EGK_KEY}'],
@@ -321,6 +341,8 @@ describe('the egress gateway on Kubernetes', () => {
     );
     expect(sent.status, JSON.stringify(sent)).toBe(200);
     expect(received.bound!.at(-1)?.['x-api-key']).toBe(realKey);
+    // Said, not asserted: the cluster's IPAM may give the new Pod the old address.
+    console.log(`gateway Pod address before and after its re-creation: ${addresses.join(' -> ')}`);
   }, 180_000);
 
   it('rm ends the agent token; prune removes the gateway and its objects once no agent uses it', async () => {

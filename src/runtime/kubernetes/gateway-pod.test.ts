@@ -2,7 +2,13 @@ import type { V1ConfigMap } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { GatewaySpec } from '../egress-operations.js';
 import type { AgentRecord } from './agent-record.js';
-import { buildGatewayNetworkPolicy, buildGatewayPod, gatewayAgentSpec, gatewayCommand } from './gateway-pod.js';
+import {
+  buildGatewayNetworkPolicy,
+  buildGatewayPod,
+  gatewayAgentSpec,
+  gatewayCommand,
+  withGatewayAlias,
+} from './gateway-pod.js';
 import { toGatewayDetails } from './kube-egress.js';
 import { buildRecordConfigMap } from './agent-record.js';
 
@@ -130,12 +136,23 @@ describe('toGatewayDetails', () => {
     status: { podIP: '10.88.0.7', containerStatuses: [{ name: 'agent', state: { running: {} } }] },
   };
 
-  it('gives the Pod IP on both of its networks while the proxy runs, none otherwise', () => {
+  it('gives its name to its agents and its Pod IP on its own side while the proxy runs, none otherwise', () => {
     expect(toGatewayDetails({ record: configMap as never, pod: running as never })).toMatchObject({
       id: 'abcd',
       running: true,
-      addresses: { 'agentctl-egress-internal': '10.88.0.7', 'agentctl-egress-external': '10.88.0.7' },
+      // The agents name it (their Pods resolve the name: withGatewayAlias); its own side is the Pod's IP.
+      addresses: { 'agentctl-egress-internal': 'agentctl-egress', 'agentctl-egress-external': '10.88.0.7' },
     });
     expect(toGatewayDetails({ record: configMap as never })).toMatchObject({ running: false, addresses: {} });
+  });
+});
+
+describe('withGatewayAlias', () => {
+  it("resolves the gateway's name to its Pod's IP in an agent's Pod, and leaves the Pod as it was without one", () => {
+    const agentPod = { metadata: { name: 'agentctl-fixer-0' }, spec: { containers: [] } };
+    expect(withGatewayAlias(agentPod, 'agentctl-egress', '10.88.0.7').spec!.hostAliases).toEqual([
+      { ip: '10.88.0.7', hostnames: ['agentctl-egress'] },
+    ]);
+    expect(withGatewayAlias(agentPod, 'agentctl-egress', undefined)).toBe(agentPod);
   });
 });

@@ -166,3 +166,14 @@ export function buildGatewayNetworkPolicy(
     spec,
   };
 }
+
+/**
+ * An agent's Pod with its gateway's name resolving to the gateway Pod's IP (hostAliases: no
+ * cluster DNS is needed). The agent's proxy variables name the gateway by that name, so an agent
+ * whose gateway Pod was re-created (a new IP) reaches it again at its next start; without an IP
+ * (the gateway does not run) the Pod is as it was.
+ */
+export function withGatewayAlias(pod: V1Pod, gateway: string, ip: string | undefined): V1Pod {
+  if (!ip) return pod;
+  return { ...pod, spec: { ...pod.spec!, hostAliases: [{ ip, hostnames: [gateway] }] } };
+}

@@ -128,7 +128,11 @@ export function createKubeEgressOperations(deps: KubeEgressDeps): EgressOperatio
   return operations;
 }
 
-/** The gateway as core sees it: running while its container runs, at its Pod's IP on both "networks". */
+/**
+ * The gateway as core sees it: running while its container runs. Its agents' address for it is its
+ * name, which their Pods resolve to its Pod's IP (gateway-pod.ts withGatewayAlias); its own side,
+ * the Pod's IP.
+ */
 export function toGatewayDetails(objects: AgentObjects): GatewayDetails {
   const { record, pod } = objects;
   const current = pod && !pod.metadata?.deletionTimestamp ? pod : undefined;
@@ -141,6 +145,9 @@ export function toGatewayDetails(objects: AgentObjects): GatewayDetails {
     running,
     state: running ? 'running' : (state?.waiting?.reason ?? (current ? 'created' : 'exited')),
     labels: fromKubernetesMetadata(record.metadata),
-    addresses: address && gateway ? { [gateway.internalNetwork]: address, [gateway.externalNetwork]: address } : {},
+    addresses:
+      address && gateway
+        ? { [gateway.internalNetwork]: record.metadata!.name!, [gateway.externalNetwork]: address }
+        : {},
   };
 }
