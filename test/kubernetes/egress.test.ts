@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetworkingV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterSuite, readTestCluster } from '../helpers/cluster.js';
 import { CLIENT } from '../helpers/egress-stand-ins.js';
+import { makeStandInCertificate, startHostStandIns, type HostStandIns } from '../helpers/host-stand-ins.js';
 
 // The egress gateway on a real cluster, tested from inside the agent's Pod: stand-in HTTPS
 // services run by this test on the node's address (which the cluster's Pods reach), the agent a
@@ -19,32 +17,8 @@ const host = cluster.nodeIp;
 const realKey = `egk-real-${randomBytes(16).toString('hex')}`;
 
 // The stand-ins' certificate (its own CA, for the node's address), made before the repository.
-const certDir = mkdtempSync(join(tmpdir(), 'agentctl-egk-'));
-execFileSync(
-  'openssl',
-  [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    join(certDir, 'key.pem'),
-    '-out',
-    join(certDir, 'cert.pem'),
-    '-days',
-    '2',
-    '-subj',
-    '/CN=agentctl test stand-in',
-    '-addext',
-    `subjectAltName=IP:${host}`,
-  ],
-  { stdio: 'ignore' },
-);
-const certPem = readFileSync(join(certDir, 'cert.pem'), 'utf8');
-const keyPem = readFileSync(join(certDir, 'key.pem'), 'utf8');
+const certificate = makeStandInCertificate(host);
+const certPem = certificate.certPem;
 
 const { fixture, cli: run } = clusterSuite('egk', {
   'README.md': '# egress\n',
@@ -70,22 +44,11 @@ async function cli(args: string[]) {
   return result;
 }
 
-/** What each stand-in received: its requests' headers. */
-const received: Record<string, Record<string, string | string[] | undefined>[]> = { bound: [], other: [] };
-const servers: Server[] = [];
+let standIns: HostStandIns;
+let received: HostStandIns['received'];
 const ports: Record<string, number> = {};
 let bound = '';
 let other = '';
-
-async function listen(name: string): Promise<number> {
-  const server = createServer({ key: keyPem, cert: certPem }, (request, response) => {
-    received[name]!.push(request.headers);
-    response.setHeader('content-type', 'application/json');
-    response.end(JSON.stringify({ name, url: request.url, headers: request.headers }));
-  });
-  servers.push(server);
-  return new Promise((resolve) => server.listen(0, host, () => resolve((server.address() as { port: number }).port)));
-}
 
 /** Runs the client in the agent's Pod, as the agent would (its own environment); its result. */
 async function inAgent(name: string, args: string[], extraEnv: string[] = []): Promise<any> {
@@ -106,8 +69,9 @@ const second = 'egk-b';
 let startErr = '';
 
 beforeAll(async () => {
-  ports.bound = await listen('bound');
-  ports.other = await listen('other');
+  standIns = await startHostStandIns(host, certificate, ['bound', 'other']);
+  received = standIns.received;
+  Object.assign(ports, standIns.ports);
   bound = `${host}:${ports.bound}`;
   other = `${host}:${ports.other}`;
   writeFileSync(env.AGENTCTL_EGRESS_UPSTREAM_CA!, certPem);
@@ -121,8 +85,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const server of servers) server.close();
-  rmSync(certDir, { recursive: true, force: true });
+  standIns?.close();
 });
 
 const small = ['--cpus', '0.3', '--memory', '256m'];

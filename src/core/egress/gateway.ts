@@ -11,6 +11,8 @@ import { LABELS } from '../../shared/labels.js';
  * no route out; agents are on it and nothing else) and `<name>-external` (its own way out). Its
  * state (the proxy program, the agents' registrations) is in the volume `<name>-state`, so a
  * restarted or re-created gateway keeps them. `prune` removes all of it when no agent uses it.
+ * On a backend of `policy` isolation (Kubernetes: one gateway per namespace) the "networks" are
+ * what keeps its agents to it (NetworkPolicies), and the backend gives the gateway its address.
  */
 export const DEFAULT_GATEWAY_NAME = 'agentctl-egress';
 /** Where the gateway runs the proxy program from (in its state volume: the root file system is read-only). */
