@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planWrites } from './gateway-files.js';
+import { planWrites, splitFrames } from './gateway-files.js';
 
 describe('planWrites (files into the gateway Pod by exec arguments)', () => {
   it('keeps small files in one exec, directories first as given', () => {
@@ -31,5 +31,20 @@ describe('planWrites (files into the gateway Pod by exec arguments)', () => {
     expect(planWrites([{ name: 'a.json', type: 'file', mode: 0o600 }]).flat()).toEqual([
       { name: 'a.json', type: 'file', mode: 0o600, data: '', first: true, last: true },
     ]);
+  });
+});
+
+describe('splitFrames', () => {
+  it("splits an exec's framed output into stdout and stderr", () => {
+    const frame = (stream: number, text: string) => {
+      const header = Buffer.alloc(8);
+      header[0] = stream;
+      header.writeUInt32BE(Buffer.byteLength(text), 4);
+      return Buffer.concat([header, Buffer.from(text)]);
+    };
+    const output = Buffer.concat([frame(1, 'ab'), frame(2, 'oops'), frame(1, 'cd')]);
+    const { stdout, stderr } = splitFrames(output);
+    expect(stdout.toString()).toBe('abcd');
+    expect(stderr.toString()).toBe('oops');
   });
 });

@@ -1,4 +1,3 @@
-import { FrameDemuxer } from '../../io/demux.js';
 import { EngineError } from '../../shared/errors.js';
 import type { TarEntry } from '../../shared/tar.js';
 import type { StreamOperations } from '../stream-operations.js';
@@ -90,21 +89,29 @@ export async function execInPod(
 ): Promise<PodExecResult> {
   const execId = await streams.createExec(id, { command, tty: false, stdin: false });
   const stream = await streams.startExec(execId, { tty: false, stdin: false });
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
-  const demuxer = new FrameDemuxer((which, data) => (which === 'stdout' ? stdout : stderr).push(data));
+  const chunks: Buffer[] = [];
   await new Promise<void>((resolve, reject) => {
-    stream.on('data', (chunk: Buffer) => demuxer.push(chunk));
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
     stream.on('end', resolve);
     stream.on('close', resolve);
     stream.on('error', reject);
   });
   const state = await streams.inspectExec(execId);
-  return {
-    exitCode: state.exitCode ?? -1,
-    stdout: Buffer.concat(stdout),
-    stderr: Buffer.concat(stderr).toString('utf8').slice(0, 500),
-  };
+  const { stdout, stderr } = splitFrames(Buffer.concat(chunks));
+  return { exitCode: state.exitCode ?? -1, stdout, stderr: stderr.toString('utf8').slice(0, 500) };
+}
+
+/** A finished non-TTY exec's output (8-byte frame headers, stream 1 stdout, 2 stderr) split in two. */
+export function splitFrames(output: Buffer): { stdout: Buffer; stderr: Buffer } {
+  const parts: Record<'1' | '2', Buffer[]> = { '1': [], '2': [] };
+  let at = 0;
+  while (at + 8 <= output.length) {
+    const length = output.readUInt32BE(at + 4);
+    const which = output[at] === 2 ? '2' : '1';
+    parts[which].push(output.subarray(at + 8, at + 8 + length));
+    at += 8 + length;
+  }
+  return { stdout: Buffer.concat(parts['1']), stderr: Buffer.concat(parts['2']) };
 }
 
 export async function writePodFiles(
