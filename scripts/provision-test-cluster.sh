@@ -22,7 +22,7 @@ KUBECONFIG_FILE=$STATE/kubeconfig
 API=https://127.0.0.1:6443
 NODE=agentctl-test-node
 PAUSE_IMAGE=docker.io/agentctl-test/pause:1.0
-TEST_IMAGES=(agentctl-test/busybox:1.0.0 agentctl-test/debian:bookworm)
+TEST_IMAGES=(agentctl-test/busybox:1.0.0 agentctl-test/debian:bookworm agentctl-test/node:bookworm)
 CONTAINERD_SOCK=$K8S/containerd.sock
 # --connect-timeout: ctr otherwise waits 10 s for a socket that is not there.
 CTR=(ctr --connect-timeout 2s -a "$CONTAINERD_SOCK" -n k8s.io)
@@ -369,7 +369,8 @@ cat >"$STATE/cluster.json.tmp" <<JSON
   "nodeIp": "$NODE_IP",
   "storageClass": "standard",
   "testImage": "agentctl-test/busybox:1.0.0",
-  "gitImage": "agentctl-test/debian:bookworm"
+  "gitImage": "agentctl-test/debian:bookworm",
+  "nodeImage": "agentctl-test/node:bookworm"
 }
 JSON
 mv "$STATE/cluster.json.tmp" "$STATE/cluster.json"

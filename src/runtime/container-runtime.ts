@@ -63,8 +63,9 @@ export interface ContainerRuntime extends EngineOperations, ImageOperations, Con
   readonly version: EngineVersion;
   readonly capabilities: RuntimeCapabilities;
   /**
-   * Networks and the egress gateway (an agent's egress policy `allowlist`, `learn`): undefined on
-   * a backend that has no such objects yet (Kubernetes), where core refuses those policies.
+   * Networks and the egress gateway (an agent's egress policy `allowlist`, `learn`): the engines'
+   * and Kubernetes' (NetworkPolicies, a gateway Pod); undefined on a backend that has no such
+   * objects, where core refuses those policies (EGRESS_UNSUPPORTED).
    */
   readonly egress?: EgressOperations;
   /** A container's files as tar archives (`agentctl cp`). */

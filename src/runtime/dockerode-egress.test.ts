@@ -59,6 +59,7 @@ describe('the engine API egress operations', () => {
     const egress = createDockerodeEgressOperations(async () => docker, 'docker');
     const details = await egress.createNetwork({
       name: 'agentctl-egress-internal',
+      gateway: 'agentctl-egress',
       internal: true,
       labels: { 'io.agentctl.managed': 'true' },
       subnet: '10.89.7.0/24',
@@ -87,7 +88,13 @@ describe('the engine API egress operations', () => {
     }));
     const egress = createDockerodeEgressOperations(async () => docker, 'podman');
     await expect(
-      egress.createNetwork({ name: 'agentctl-egress-internal', internal: true, labels: {}, isolateHost: true }),
+      egress.createNetwork({
+        name: 'agentctl-egress-internal',
+        gateway: 'g',
+        internal: true,
+        labels: {},
+        isolateHost: true,
+      }),
     ).rejects.toMatchObject({ code: 'NETWORK_EXISTS' });
     expect((seen[0]!.body as { Options?: unknown }).Options).toBeUndefined();
   });
@@ -118,6 +125,7 @@ describe('the engine API egress operations', () => {
       labels: { 'io.agentctl.managed': 'true' },
       externalNetwork: 'agentctl-egress-external',
       internalNetwork: { name: 'agentctl-egress-internal', address: '10.89.7.2' },
+      program: '/var/lib/agentctl-egress/program/egress-proxy.cjs',
       stateVolume: { name: 'agentctl-egress-state', target: '/var/lib/agentctl-egress' },
       limits: { cpus: 1, memoryBytes: 256 * 1024 ** 2, pids: 128 },
     };
@@ -162,6 +170,7 @@ describe('the engine API egress operations', () => {
         labels: {},
         externalNetwork: 'e',
         internalNetwork: { name: 'i', address: '10.0.0.2' },
+        program: '/v/p.cjs',
         stateVolume: { name: 'v', target: '/v' },
         limits: { cpus: 1, memoryBytes: 1, pids: 1 },
       }),

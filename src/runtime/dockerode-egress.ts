@@ -31,8 +31,10 @@ export function toNetworkDetails(info: NetworkInspect): NetworkDetails {
 
 /** The create-container body for the gateway: every field of the spec decided here. */
 export function gatewayCreateBody(spec: GatewaySpec): Record<string, unknown> {
-  const { name, image, command, env, user, labels, externalNetwork, internalNetwork, stateVolume, limits } = spec;
+  const { name, image, command, env, user, labels, externalNetwork, internalNetwork, stateVolume, limits, program } =
+    spec;
   void internalNetwork; // joined after create: the engine API takes one network at create time
+  void program; // in the state volume before the gateway is started
   return {
     name,
     Image: image,
@@ -94,6 +96,10 @@ export function createDockerodeEgressOperations(
   kind: EngineKind,
 ): EgressOperations {
   const operations: EgressOperations = {
+    isolation: 'network',
+    // An internal network has no route out: the engine keeps agents from going around the gateway.
+    checkIsolation: async () => undefined,
+
     async createNetwork(spec) {
       const docker = await getDocker();
       const ipam =
@@ -183,7 +189,9 @@ export function createDockerodeEgressOperations(
       try {
         await docker.getNetwork(spec.internalNetwork.name).connect({
           Container: id,
-          EndpointConfig: { IPAMConfig: { IPv4Address: spec.internalNetwork.address } },
+          EndpointConfig: spec.internalNetwork.address
+            ? { IPAMConfig: { IPv4Address: spec.internalNetwork.address } }
+            : {},
         });
       } catch (error) {
         try {

@@ -17,6 +17,8 @@ export interface TestCluster {
   testImage: string;
   /** Debian with git: the clone of the workspace runs in the agent's image. */
   gitImage: string;
+  /** Debian with node and git (the egress gateway runs node); absent in a cluster provisioned before it. */
+  nodeImage?: string;
 }
 
 export const CLUSTER_FILE = `${process.env.AGENTCTL_TEST_STATE ?? '/run/agentctl-test'}/cluster.json`;

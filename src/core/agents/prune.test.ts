@@ -56,11 +56,16 @@ describe('pruneAgents', () => {
         { name: 'agentctl-live-home', labels: managed('live', { 'io.agentctl.workspace': '/w/b' }) },
         { name: 'agentctl-orphan-home', labels: managed('orphan', { 'io.agentctl.workspace': '/w/b' }) },
         { name: 'agentctl-foreign-home', labels: {} },
+        // The gateway's: it goes with its gateway (gateway-prune.ts), never as an orphan.
+        {
+          name: 'agentctl-egress-state',
+          labels: { 'io.agentctl.managed': 'true', 'io.agentctl.kind': 'egress-state' },
+        },
       ],
       ['agentctl-orphan-home'],
     );
 
-  it('plans stopped agents, their volumes and orphans; never unlabelled objects or a live agent’s volume', async () => {
+  it('plans stopped agents, their volumes and orphans; never unlabelled objects, a live agent’s volume or the gateway’s', async () => {
     const { runtime, removed } = engine();
     const plan = await pruneAgents({ runtime, cwd: '/' }, { dryRun: true });
     expect(plan.containers).toEqual([{ name: 'gone', container: 'agentctl-gone', state: 'exited' }]);

@@ -58,8 +58,15 @@ export async function pruneAgents(
     for (const item of everyAgent)
       if (!stopped.some((gone) => gone.id === item.id)) keep.add(item.labels[LABELS.agent]);
   }
+  // The egress gateway's state volume has no agent: it goes with its gateway (gateway-prune.ts),
+  // never as an orphan (a claim in use is deleted anyway on Kubernetes, once its Pod goes).
   const volumes = (await deps.runtime.listVolumes({ [LABELS.managed]: 'true', ...scope }))
-    .filter((volume) => volume.labels[LABELS.managed] === 'true' && !keep.has(volume.labels[LABELS.agent]))
+    .filter(
+      (volume) =>
+        volume.labels[LABELS.managed] === 'true' &&
+        volume.labels[LABELS.kind] !== 'egress-state' &&
+        !keep.has(volume.labels[LABELS.agent]),
+    )
     .map((volume) => volume.name);
   const plan: PrunePlan = {
     containers: stopped.map((item) => ({

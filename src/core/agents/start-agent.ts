@@ -285,6 +285,7 @@ function egressDeps(deps: StartAgentDeps): AgentEgressDeps {
     env: deps.env,
     config: deps.config,
     log: deps.log,
+    ...(deps.warn ? { warn: deps.warn } : {}),
     ...(deps.gatewayFiles ? { gatewayFiles: deps.gatewayFiles } : {}),
     ...(deps.imageBundles ? { imageBundles: deps.imageBundles } : {}),
   };

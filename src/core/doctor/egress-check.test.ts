@@ -48,12 +48,24 @@ describe('checkEgress', () => {
     expect(await checkEgress(facts(gateway({ addresses: {} })), { env })).toMatchObject({ status: 'fail' });
   });
 
+  it('a stopped gateway of a policy backend (Kubernetes, no address while stopped) is a warning, not a failure', async () => {
+    const found = gateway({ running: false, state: 'exited', addresses: {} });
+    const result = await checkEgress(
+      {
+        connected: { runtime: { egress: { isolation: 'policy', inspectGateway: async () => found } }, detected: {} },
+      } as never,
+      { env },
+    );
+    expect(result).toMatchObject({ status: 'warn', message: expect.stringContaining('is exited') });
+    expect(result.fix).toContain('re-created');
+  });
+
   it('looks at the gateway AGENTCTL_EGRESS_NAME names', async () => {
     const result = await checkEgress(facts(undefined), { env: { AGENTCTL_EGRESS_NAME: 'team-egress' } });
     expect(result.details).toMatchObject({ gateway: 'team-egress' });
   });
 
-  it('without the gateway (Kubernetes): skipped, or failed when the config asks for allowlist', async () => {
+  it('without the gateway (a backend without one): skipped, or failed when the config asks for allowlist', async () => {
     expect((await checkEgress(facts('no-egress'), { env })).status).toBe('skip');
     expect(await checkEgress(facts('no-egress', 'allowlist'), { env })).toMatchObject({
       status: 'fail',

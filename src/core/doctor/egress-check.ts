@@ -19,7 +19,7 @@ export async function checkEgress(facts: EngineFacts, deps: Pick<DoctorDeps, 'en
           ...base,
           status: 'fail',
           message: `egress.policy is ${policy}, which this backend cannot give (no egress gateway here): every start is refused`,
-          fix: 'Set egress.policy to open or none for this backend, or use the Docker or Podman engine',
+          fix: 'Set egress.policy to open or none for this backend, or use a backend with the gateway (Docker, Podman, Kubernetes)',
           details: { policy, available: false },
         }
       : { ...base, status: 'skip', message: 'not on this backend: --egress allowlist and learn are refused here' };
@@ -56,7 +56,8 @@ export async function checkEgress(facts: EngineFacts, deps: Pick<DoctorDeps, 'en
     };
   }
   const address = found.addresses[names.internal];
-  if (!address) {
+  // A `policy` backend's gateway (Kubernetes) has an address only while it runs.
+  if (!address && (found.running || runtime.egress.isolation !== 'policy')) {
     return {
       ...base,
       status: 'fail',
@@ -70,8 +71,11 @@ export async function checkEgress(facts: EngineFacts, deps: Pick<DoctorDeps, 'en
       ...base,
       status: 'warn',
       message: `${names.gateway} is ${found.state}: agents behind it reach nothing until it runs`,
-      fix: `The next start of an allowlist agent starts it; or \`docker start ${names.gateway}\` (or podman)`,
-      details: { ...details, exists: true, running: false, address },
+      fix:
+        runtime.egress.isolation === 'policy'
+          ? 'The next start of an allowlist agent starts it (its agents started before it went need to be re-created: its address changes)'
+          : `The next start of an allowlist agent starts it; or \`docker start ${names.gateway}\` (or podman)`,
+      details: { ...details, exists: true, running: false, ...(address ? { address } : {}) },
     };
   }
   return {

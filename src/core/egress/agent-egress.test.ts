@@ -3,8 +3,8 @@ import { checkEgressSupported } from './agent-egress.js';
 import type { EgressChoice } from './egress-policy.js';
 
 const choice = (policy: EgressChoice['policy']): EgressChoice => ({ policy, allow: [], bindings: new Map() });
-const engine = { egress: {} as never, capabilities: { cluster: false } as never };
-const cluster = { egress: undefined, capabilities: { cluster: true } as never };
+const engine = { egress: {} as never };
+const without = { egress: undefined };
 
 describe('checkEgressSupported', () => {
   it('lets every policy through on a backend with the egress gateway', () => {
@@ -12,11 +12,11 @@ describe('checkEgressSupported', () => {
       expect(() => checkEgressSupported(engine, choice(policy))).not.toThrow();
   });
 
-  it('refuses allowlist and learn without it (Kubernetes), with a usage error', () => {
-    expect(() => checkEgressSupported(cluster, choice('open'))).not.toThrow();
-    expect(() => checkEgressSupported(cluster, choice('none'))).not.toThrow();
+  it('refuses allowlist and learn on a backend without it, with a usage error', () => {
+    expect(() => checkEgressSupported(without, choice('open'))).not.toThrow();
+    expect(() => checkEgressSupported(without, choice('none'))).not.toThrow();
     for (const policy of ['allowlist', 'learn'] as const)
-      expect(() => checkEgressSupported(cluster, choice(policy))).toThrow(
+      expect(() => checkEgressSupported(without, choice(policy))).toThrow(
         expect.objectContaining({ code: 'EGRESS_UNSUPPORTED', kind: 'usage' }),
       );
   });

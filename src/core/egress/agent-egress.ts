@@ -14,20 +14,18 @@ import {
   hasRegistration,
   prepareGatewayAgent,
   removeRegistration,
+  SYSTEM_BUNDLE,
   writeRegistration,
   type AgentCa,
 } from './gateway-agent.js';
 
-/** EGRESS_UNSUPPORTED (exit 2): the backend has no egress gateway (Kubernetes, for now). */
-export function checkEgressSupported(
-  runtime: Pick<ContainerRuntime, 'egress' | 'capabilities'>,
-  choice: EgressChoice,
-): void {
+/** EGRESS_UNSUPPORTED (exit 2): the backend has no egress gateway. */
+export function checkEgressSupported(runtime: Pick<ContainerRuntime, 'egress'>, choice: EgressChoice): void {
   if (!usesGateway(choice.policy) || runtime.egress) return;
   throw new UsageError(
     'EGRESS_UNSUPPORTED',
-    `--egress ${choice.policy} needs the egress gateway, which this backend does not have yet${runtime.capabilities.cluster ? ' (Kubernetes)' : ''}`,
-    { hint: 'Use --egress open or none here, or the Docker or Podman engine backend for allowlist and learn' },
+    `--egress ${choice.policy} needs the egress gateway, which this backend does not have`,
+    { hint: 'Use --egress open or none here, or the Docker, Podman or Kubernetes backend for allowlist and learn' },
   );
 }
 
@@ -65,6 +63,8 @@ export interface AgentEgressDeps {
   env: NodeJS.ProcessEnv;
   config: Pick<Config, 'egress'>;
   log(message: string): void;
+  /** A warning the user always sees (stderr): a backend that cannot keep the agent to the gateway. */
+  warn?(message: string): void;
   /** The proxy program, and the extra upstream CAs (AGENTCTL_EGRESS_UPSTREAM_CA on this machine). */
   gatewayFiles?(): Promise<{ program: Buffer; upstreamCa?: Buffer }>;
   createCa?(agent: string): Promise<AgentCa>;
@@ -118,6 +118,9 @@ export async function prepareAgentEgress(
     files,
     createCa: () => createCa(names.gateway),
   });
+  // Said before the agent exists: a backend that cannot hold it to the gateway (warn, once per command).
+  const warning = await egress.checkIsolation();
+  if (warning) (deps.warn ?? deps.log)(warning);
   // The gateway's CA (one read); a gateway made before it had one: a CA of the agent's own.
   const ca = (await readGatewayCa(egress, gateway.id)) ?? (await createCa(input.name));
   const agent = prepareGatewayAgent({ name: input.name, choice, secrets: input.secrets, gateway, ca });
@@ -128,15 +131,20 @@ export async function prepareAgentEgress(
   return {
     env: agent.env,
     secrets: agent.secrets,
-    network: names.internal,
+    // `policy` isolation: the agent stays on the default network (its labels select it).
+    ...(egress.isolation === 'network' ? { network: names.internal } : {}),
     labels: { ...labels, [LABELS.egressGateway]: names.gateway },
     redact: [agent.registration.token],
     files: bundle === undefined ? [] : [caFiles(ca, bundle)],
     async afterCreate(id) {
       if (bundle === undefined) {
         const fetched = await fetchImageBundle(runtime, id);
-        await runtime.copyFiles(id, caFiles(ca, fetched));
-        if (imageId && deps.imageBundles) await deps.imageBundles.set(imageId, fetched).catch(() => undefined);
+        // Unreadable in a created container: the gateway's own (made from the agent's image unless
+        // egress.gatewayImage names another), not kept for the agent's image.
+        const used = fetched ?? (await egress.readGatewayFile(gateway.id, SYSTEM_BUNDLE))?.toString('utf8') ?? '';
+        await runtime.copyFiles(id, caFiles(ca, used));
+        if (fetched !== undefined && imageId && deps.imageBundles)
+          await deps.imageBundles.set(imageId, fetched).catch(() => undefined);
       }
       await registering;
       deps.log(`registered ${input.name} with the egress gateway ${names.gateway} (${choice.policy})`);

@@ -20,7 +20,7 @@ export const AGENT_CA_DIR = '/run/agentctl-egress';
 export const AGENT_CA_FILE = `${AGENT_CA_DIR}/ca.pem`;
 export const AGENT_CA_BUNDLE = `${AGENT_CA_DIR}/ca-bundle.pem`;
 /** Where Debian, Ubuntu, Alpine and Arch keep the system bundle (a link on some). */
-const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+export const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
 export interface AgentCa {
   certPem: string;
@@ -150,11 +150,20 @@ export async function removeRegistration(
   ]);
 }
 
-/** The image's own CA bundle, read from the created (not started) agent; empty when it has none. */
-export async function fetchImageBundle(runtime: ContainerRuntime, id: string): Promise<string> {
+/**
+ * The image's own CA bundle, read from the created (not started) agent; empty when it has none;
+ * undefined when the backend cannot read a created container's files (Kubernetes: a Pod's files
+ * are reached only by exec, and the agent does not run yet).
+ */
+export async function fetchImageBundle(runtime: ContainerRuntime, id: string): Promise<string | undefined> {
   let path = SYSTEM_BUNDLE;
   for (let hop = 0; hop < 4; hop++) {
-    const stat = await runtime.archive.fetchPathStat(id, path).catch(() => undefined);
+    let stat;
+    try {
+      stat = await runtime.archive.fetchPathStat(id, path);
+    } catch {
+      return hop === 0 ? undefined : '';
+    }
     if (!stat) return '';
     if (stat.kind === 'symlink') {
       path = stat.linkTarget.startsWith('/')

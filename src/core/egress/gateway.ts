@@ -11,6 +11,8 @@ import { LABELS } from '../../shared/labels.js';
  * no route out; agents are on it and nothing else) and `<name>-external` (its own way out). Its
  * state (the proxy program, the agents' registrations) is in the volume `<name>-state`, so a
  * restarted or re-created gateway keeps them. `prune` removes all of it when no agent uses it.
+ * On a backend of `policy` isolation (Kubernetes: one gateway per namespace) the "networks" are
+ * what keeps its agents to it (NetworkPolicies), and the backend gives the gateway its address.
  */
 export const DEFAULT_GATEWAY_NAME = 'agentctl-egress';
 /** Where the gateway runs the proxy program from (in its state volume: the root file system is read-only). */
@@ -83,12 +85,14 @@ export async function ensureGateway(deps: GatewayDeps): Promise<RunningGateway> 
         );
       }
       const address = found.addresses[names.internal];
-      if (!address) throw gatewayFailed(`the gateway ${names.gateway} is not on ${names.internal}`, names);
-      if (found.running) return { id: found.id, address };
+      // A `policy` backend's gateway has an address only while it runs (a new one each time).
+      if (!address && (found.running || egress.isolation === 'network'))
+        throw gatewayFailed(`the gateway ${names.gateway} is not on ${names.internal}`, names);
+      if (found.running && address) return { id: found.id, address };
       deps.log(`starting the egress gateway ${names.gateway} again`);
       await deps.runtime.startContainer(found.id);
       await waitUntilListening(deps, found.id);
-      return { id: found.id, address };
+      return { id: found.id, address: address ?? (await assignedAddress(deps)) };
     }
     try {
       return await createGateway(deps);
@@ -105,7 +109,12 @@ async function createGateway(deps: GatewayDeps): Promise<RunningGateway> {
   const internal = await ensureInternalNetwork(deps);
   if (!(await egress.inspectNetwork(names.external))) {
     await egress
-      .createNetwork({ name: names.external, internal: false, labels: labels('egress-network') })
+      .createNetwork({
+        name: names.external,
+        gateway: names.gateway,
+        internal: false,
+        labels: labels('egress-network'),
+      })
       .catch(async (error: unknown) => {
         if (isAgentctlError(error) && error.code === 'NETWORK_EXISTS' && (await egress.inspectNetwork(names.external)))
           return;
@@ -113,7 +122,8 @@ async function createGateway(deps: GatewayDeps): Promise<RunningGateway> {
       });
   }
   await runtime.createVolume(names.volume, labels('egress-state'));
-  const address = gatewayAddress(internal);
+  // `policy` isolation: the backend gives the gateway its address (read back once it runs).
+  const fixed = egress.isolation === 'network' ? gatewayAddress(internal) : undefined;
   const image = await deps.image();
   const files = await deps.files();
   const ca = deps.createCa ? await deps.createCa() : undefined;
@@ -121,7 +131,7 @@ async function createGateway(deps: GatewayDeps): Promise<RunningGateway> {
     .filter(([key, value]) => PASSED_THROUGH.test(key) && value !== undefined)
     .map(([key, value]) => ({ name: key, value: value! }));
   deps.log(
-    `creating the egress gateway ${names.gateway} (image ${image.slice(0, 19)}, ${address} on ${names.internal})`,
+    `creating the egress gateway ${names.gateway} (image ${image.slice(0, 19)}${fixed ? `, ${fixed} on ${names.internal}` : ''})`,
   );
   const { id } = await egress.createGateway({
     name: names.gateway,
@@ -137,7 +147,8 @@ async function createGateway(deps: GatewayDeps): Promise<RunningGateway> {
     user: GATEWAY_USER,
     labels: labels('egress-gateway'),
     externalNetwork: names.external,
-    internalNetwork: { name: names.internal, address },
+    internalNetwork: { name: names.internal, ...(fixed ? { address: fixed } : {}) },
+    program: GATEWAY_PROGRAM_FILE,
     stateVolume: { name: names.volume, target: GATEWAY_STATE_DIR },
     limits: GATEWAY_LIMITS,
   });
@@ -156,11 +167,18 @@ async function createGateway(deps: GatewayDeps): Promise<RunningGateway> {
     ]);
     await runtime.startContainer(id);
     await waitUntilListening(deps, id);
+    return { id, address: fixed ?? (await assignedAddress(deps)) };
   } catch (error) {
     await runtime.removeContainer(id, { force: true }).catch(() => undefined);
     throw error;
   }
-  return { id, address };
+}
+
+/** The address the backend gave the running gateway on its agents' side (`policy` isolation). */
+async function assignedAddress(deps: GatewayDeps): Promise<string> {
+  const address = (await deps.egress.inspectGateway(deps.names.gateway))?.addresses[deps.names.internal];
+  if (!address) throw gatewayFailed(`the gateway ${deps.names.gateway} has no address for its agents`, deps.names);
+  return address;
 }
 
 /** The first candidate subnet no other network holds (a fixed address needs a subnet of agentctl's choosing). */
@@ -168,6 +186,13 @@ async function ensureInternalNetwork(deps: GatewayDeps): Promise<NetworkDetails>
   const { egress, names } = deps;
   const existing = await egress.inspectNetwork(names.internal);
   if (existing) return existing;
+  if (egress.isolation === 'policy')
+    return egress.createNetwork({
+      name: names.internal,
+      gateway: names.gateway,
+      internal: true,
+      labels: labels('egress-network'),
+    });
   const base = deps.runtime.kind === 'podman' ? 214 : 213;
   let last: unknown;
   for (let third = 0; third < 32; third++) {
@@ -175,6 +200,7 @@ async function ensureInternalNetwork(deps: GatewayDeps): Promise<NetworkDetails>
     try {
       return await egress.createNetwork({
         name: names.internal,
+        gateway: names.gateway,
         internal: true,
         isolateHost: true,
         labels: labels('egress-network'),
@@ -240,6 +266,6 @@ export async function runInGateway(runtime: ContainerRuntime, id: string, comman
 
 function gatewayFailed(problem: string, names: GatewayNames): EngineError {
   return new EngineError('EGRESS_GATEWAY_FAILED', `The egress gateway is not usable: ${problem}`, {
-    hint: `See its log with \`docker logs ${names.gateway}\` (or podman); the gateway runs node: set egress.gatewayImage to an image that has it`,
+    hint: `See its log (\`docker logs ${names.gateway}\`, or podman; on Kubernetes \`kubectl logs ${names.gateway}-0\`); the gateway runs node: set egress.gatewayImage to an image that has it`,
   });
 }

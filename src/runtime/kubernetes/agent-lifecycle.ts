@@ -18,6 +18,8 @@ import {
   type ControllerCalls,
 } from './agent-controller.js';
 import { kubeError, kubeStatus, type KubeClient } from './kube-client.js';
+import { buildGatewayPod, withGatewayAlias } from './gateway-pod.js';
+import { toGatewayDetails } from './kube-egress.js';
 import { buildPod } from './pod-spec.js';
 import { DEADLINE_ANNOTATION, getDeadline, withDeadline } from './pod-deadline.js';
 import type { createPodWaits } from './wait-pod.js';
@@ -69,8 +71,19 @@ export function createAgentLifecycle(deps: AgentLifecycleDeps) {
    * The agent's Pod for this start; with a lifetime (`start --ttl`), held to a deadline counted
    * from now, which the record keeps too (the reason `ls` gives once the Pod is gone).
    */
+  /** The IP of the egress gateway's running Pod (an agent of policy allowlist or learn reaches it there). */
+  async function gatewayIp(gateway: string): Promise<string | undefined> {
+    const objects = await getAgentObjects(gateway);
+    return objects && toGatewayDetails(objects).running ? objects.pod?.status?.podIP : undefined;
+  }
+
   async function agentPod(id: string, podName: string, parsed: AgentRecord, record: V1ConfigMap): Promise<V1Pod> {
-    const pod = buildPod(podName, parsed, record);
+    const gateway = parsed.spec.labels[LABELS.egressGateway];
+    const pod = parsed.gateway
+      ? buildGatewayPod(podName, parsed, record)
+      : gateway
+        ? withGatewayAlias(buildPod(podName, parsed, record), gateway, await gatewayIp(gateway))
+        : buildPod(podName, parsed, record);
     const deadline = getDeadline(parsed.spec.labels, Date.now());
     if (!deadline) return pod;
     await updateRecord(id, (current) => {
@@ -209,8 +222,9 @@ export function createAgentLifecycle(deps: AgentLifecycleDeps) {
     async settleExit(objects: AgentObjects): Promise<AgentObjects> {
       const { record, pod } = objects;
       const parsed = parseRecord(record);
-      if (!parsed || !isControlled(parsed) || !pod || pod.metadata?.deletionTimestamp || !agentExit(pod))
-        return objects;
+      // The egress gateway is a service: the kubelet runs its proxy again when it ends.
+      if (!parsed || !isControlled(parsed) || parsed.gateway || !pod || pod.metadata?.deletionTimestamp) return objects;
+      if (!agentExit(pod)) return objects;
       if (record.metadata?.annotations?.[STATE_ANNOTATION] === 'exited') return objects;
       const id = record.metadata!.name!;
       await recordExit(id, pod);

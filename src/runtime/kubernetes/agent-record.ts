@@ -34,6 +34,17 @@ export interface AgentRecord {
   files: AgentFile[];
   /** Placement and identity from the config when the agent was created (`kubernetes.pod`, requests). */
   placement?: PodPlacement;
+  /** Present on the egress gateway's record: its Pod is the gateway's (gateway-pod.ts), not an agent's. */
+  gateway?: GatewayRecord;
+}
+
+/** What the gateway's Pod needs beyond the spec (kube-egress.ts `createGateway`). */
+export interface GatewayRecord {
+  /** The file the command runs, written by exec after the Pod starts: the command waits for it. */
+  program: string;
+  /** The NetworkPolicy names of its two "networks" (the agents' side, its own way out). */
+  internalNetwork: string;
+  externalNetwork: string;
 }
 
 export interface AgentFile {

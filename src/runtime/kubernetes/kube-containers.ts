@@ -12,6 +12,7 @@ import {
   parseRecord,
   secretName,
   type AgentRecord,
+  type GatewayRecord,
   type WorkspaceClone,
 } from './agent-record.js';
 import { RECORD_NAME_LABEL, RECORD_UID_LABEL, classifyMounts } from './pod-spec.js';
@@ -41,6 +42,7 @@ export interface KubeContainerDeps {
  * as an archive become a Secret mounted as files.
  */
 export function createKubeContainerOperations(deps: KubeContainerDeps): ContainerOperations & {
+  createContainer(spec: AgentSpec, extra?: { gateway?: GatewayRecord }): Promise<{ id: string }>;
   getAgentObjects(name: string): Promise<AgentObjects | undefined>;
   listAgentObjects(labels: LabelFilter): Promise<AgentObjects[]>;
   /** An agent under a StatefulSet whose command ended is stopped (see agent-lifecycle.ts). */
@@ -189,7 +191,8 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
     listAgentObjects,
     settleExit: lifecycle.settleExit,
 
-    async createContainer(spec: AgentSpec) {
+    /** `extra.gateway`: the egress gateway's record (kube-egress.ts), whose Pod is the gateway's. */
+    async createContainer(spec: AgentSpec, extra: { gateway?: GatewayRecord } = {}) {
       checkAgentName(spec.name);
       const { files, ...recorded } = spec;
       const { workspace } = classifyMounts(spec);
@@ -197,7 +200,8 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
         format: 2,
         spec: recorded,
         files: [],
-        ...(deps.placement ? { placement: deps.placement } : {}),
+        ...(deps.placement && !extra.gateway ? { placement: deps.placement } : {}),
+        ...(extra.gateway ? { gateway: extra.gateway } : {}),
       };
       if (workspace) record.workspace = await deps.describeWorkspace(workspace.source, workspace.readOnly);
       // The clone's branch is the agent's: `ls` shows it, as for a worktree agent on an engine.

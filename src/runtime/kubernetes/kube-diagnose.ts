@@ -16,6 +16,8 @@ export const REQUIRED_ACCESS: ReadonlyArray<{
   { resource: 'secrets', verbs: ['create', 'update', 'delete'] },
   { resource: 'persistentvolumeclaims', verbs: ['create', 'get', 'list', 'delete'] },
   { group: 'apps', resource: 'statefulsets', verbs: ['create', 'get', 'patch', 'delete'] },
+  // The egress gateway's (--egress allowlist, learn).
+  { group: 'networking.k8s.io', resource: 'networkpolicies', verbs: ['create', 'get', 'delete'] },
 ];
 
 /** `agentctl doctor` on Kubernetes: the namespace exists, and the user may do what agentctl does there. */
@@ -98,5 +100,6 @@ export async function diagnoseCluster(client: KubeClient): Promise<BackendCheck[
           fix: 'Ask your cluster admin for a Role with these verbs in the namespace (docs/kubernetes.md lists it), or choose another namespace',
           details: { denied },
         };
-  return [namespaceCheck, permissions];
+  const { detectNetworkPolicyEnforcement, networkPolicyCheck } = await import('./network-policy-check.js');
+  return [namespaceCheck, permissions, networkPolicyCheck(await detectNetworkPolicyEnforcement(client))];
 }

@@ -9,6 +9,7 @@ import type { EngineInfo } from '../engine-operations.js';
 import type { ImageOperations, LocalImage } from '../image-operations.js';
 import { kubeError, kubeStatus, type KubeClient } from './kube-client.js';
 import { createKubeContainerOperations } from './kube-containers.js';
+import { createKubeEgressOperations } from './kube-egress.js';
 import { createKubeStreamOperations } from './kube-streams.js';
 import type { WorkspaceClone } from './agent-record.js';
 import type { PodPlacement } from './pod-placement.js';
@@ -136,6 +137,7 @@ export function createKubernetesRuntime(
     settleExit: containers.settleExit,
   });
   const images = createNodeImageOperations(client);
+  const egress = createKubeEgressOperations({ client, containers, streams });
   return {
     kind: 'kubernetes',
     endpoint: {
@@ -145,6 +147,7 @@ export function createKubernetesRuntime(
     version,
     client,
     capabilities: { bindMounts: false, pullsOnStart: true, cluster: true, rootlessUsers: 'none', lifetime: true },
+    egress,
     archive: copyUnsupported,
     stats: statsUnsupported,
     async diagnose(): Promise<BackendCheck[]> {

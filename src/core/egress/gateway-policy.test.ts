@@ -1,0 +1,114 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { EgressOperations, GatewayDetails, GatewaySpec, NetworkSpec } from '../../runtime/egress-operations.js';
+import { prepareAgentEgress } from './agent-egress.js';
+import { ensureGateway, getGatewayNames } from './gateway.js';
+
+/**
+ * A backend of `policy` isolation (Kubernetes): no subnet, no fixed address; the gateway's address
+ * is the one the backend gives it once it runs, and the agent stays on the default network.
+ */
+function policyBackend(options: { warning?: string } = {}) {
+  const networks: NetworkSpec[] = [];
+  const gateways: GatewaySpec[] = [];
+  let details: GatewayDetails | undefined;
+  const egress: EgressOperations = {
+    isolation: 'policy',
+    checkIsolation: async () => options.warning,
+    async createNetwork(spec) {
+      networks.push(spec);
+      return { id: spec.name, name: spec.name, internal: spec.internal, labels: spec.labels, subnets: [] };
+    },
+    inspectNetwork: async () => undefined,
+    removeNetwork: async () => undefined,
+    async createGateway(spec) {
+      gateways.push(spec);
+      details = {
+        id: 'gw',
+        running: true,
+        state: 'running',
+        labels: spec.labels,
+        addresses: { [spec.internalNetwork.name]: '10.88.0.9' },
+      };
+      return { id: 'gw' };
+    },
+    inspectGateway: async () => details,
+    writeGatewayFiles: async () => undefined,
+    readGatewayFile: async () => undefined,
+  };
+  const runtime = {
+    kind: 'kubernetes',
+    egress,
+    createVolume: async () => true,
+    startContainer: async () => undefined,
+    removeContainer: async () => undefined,
+    createExec: async () => 'exec',
+    async startExec() {
+      const stream = new PassThrough();
+      stream.end();
+      return stream;
+    },
+    inspectExec: async () => ({ running: false, exitCode: 0 }),
+    copyFiles: async () => undefined,
+    archive: { fetchPathStat: () => Promise.reject(new Error('no archive here')) },
+  };
+  return { egress, runtime: runtime as never, networks, gateways };
+}
+
+const files = async () => ({ program: Buffer.from('// proxy') });
+const ca = { certPem: 'CERT', keyPem: 'KEY' };
+
+describe('the gateway on a backend of policy isolation', () => {
+  it('makes its networks without a subnet, the gateway without a fixed address, and reads the address back', async () => {
+    const backend = policyBackend();
+    const names = getGatewayNames({});
+    const gateway = await ensureGateway({
+      runtime: backend.runtime,
+      egress: backend.egress,
+      names,
+      env: {},
+      log: () => undefined,
+      image: async () => 'node:22',
+      files,
+      createCa: async () => ca,
+      sleep: async () => undefined,
+    });
+    expect(gateway).toEqual({ id: 'gw', address: '10.88.0.9' });
+    expect(backend.networks.map((spec) => [spec.name, spec.internal, spec.gateway, spec.subnet])).toEqual([
+      ['agentctl-egress-internal', true, 'agentctl-egress', undefined],
+      ['agentctl-egress-external', false, 'agentctl-egress', undefined],
+    ]);
+    expect(backend.gateways[0]!.internalNetwork).toEqual({ name: 'agentctl-egress-internal' });
+    expect(backend.gateways[0]!.program).toBe('/var/lib/agentctl-egress/program/egress-proxy.cjs');
+  });
+
+  it('keeps the agent on the default network, proxied to the assigned address, and warns when the backend cannot hold it', async () => {
+    const warning = 'a process that ignores HTTPS_PROXY can connect directly';
+    const backend = policyBackend({ warning });
+    const warned: string[] = [];
+    const hooks = await prepareAgentEgress(
+      {
+        env: {},
+        config: {},
+        log: () => undefined,
+        warn: (message) => warned.push(message),
+        gatewayFiles: files,
+        createCa: async () => ca,
+      },
+      backend.runtime,
+      {
+        name: 'fixer',
+        choice: { policy: 'allowlist', allow: ['example.com'], bindings: new Map() },
+        secrets: [],
+        agentImage: 'node:22',
+      },
+    );
+    expect(hooks.network).toBeUndefined();
+    expect(hooks.labels).toMatchObject({
+      'io.agentctl.egress': 'allowlist',
+      'io.agentctl.egress-gateway': 'agentctl-egress',
+    });
+    expect(new URL(Object.fromEntries(hooks.env).HTTPS_PROXY!).hostname).toBe('10.88.0.9');
+    expect(warned).toEqual([warning]);
+  });
+});
