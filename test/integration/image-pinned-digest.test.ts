@@ -32,6 +32,9 @@ const checkout = fileURLToPath(new URL('../..', import.meta.url));
 let build: string;
 let home: string;
 let digest: string;
+let other: string;
+const ids: string[] = [];
+const bare = (id: string) => id.replace(/^sha256:/, '');
 const agents: string[] = [];
 
 /** The release build's CLI against the engine under test, with a HOME of its own. */
@@ -61,10 +64,29 @@ async function registryDigest(): Promise<string> {
   return found;
 }
 
+/**
+ * An image of this test's own (the busybox test image with one label more): never the shared test
+ * image itself, whose ID other tests use (Podman removes every tag of an image removed by digest).
+ */
+async function imageOfOurOwn(label: string): Promise<string> {
+  const container = await docker.createContainer({ Image: engines.testImage, Cmd: ['true'] });
+  try {
+    const made = (await container.commit({
+      changes: [`LABEL io.agentctl.test.pinned=${suffix}-${label}`],
+    } as object)) as {
+      Id: string;
+    };
+    ids.push(made.Id);
+    return made.Id;
+  } finally {
+    await container.remove({ force: true });
+  }
+}
+
 beforeAll(async () => {
   home = await tempHomeWithDockerAuth();
-  // The image the release pushed: the busybox test image, by digest.
-  await pushAs(docker, engines.testImage, tagged);
+  // The image the release pushed, by digest.
+  await pushAs(docker, await imageOfOurOwn('pushed'), tagged);
   digest = await registryDigest();
   await removeLocal(docker, tagged);
   // A release build of this checkout, pinned to that digest (as the release workflow writes it).
@@ -76,15 +98,16 @@ beforeAll(async () => {
   pkg.agentImage = { repository, version, digests: { base: digest } };
   writeFileSync(join(build, 'package.json'), JSON.stringify(pkg, null, 2));
   execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: build, stdio: 'pipe' });
-  // Under the pinned tag, locally: other content (the Debian test image), as a re-pushed tag or a
-  // local build under the release's name would give.
-  await docker.getImage(engines.debianImage).tag({ repo: repository, tag: version });
+  // Under the pinned tag, locally: other content, as a re-pushed tag or a local build under the
+  // release's name would give.
+  other = await imageOfOurOwn('other');
+  await docker.getImage(other).tag({ repo: repository, tag: version });
 }, 180_000);
 
 afterAll(async () => {
   if (agents.length > 0) await cli(['rm', '--force', '--volumes', ...agents]);
-  await removeLocal(docker, tagged);
-  await removeLocal(docker, `${repository}@${digest}`);
+  // Only this test's own images (by ID: every tag and digest of them goes).
+  for (const id of ids) await removeLocal(docker, id);
   await deleteFromRegistry(engines.registry, path, version);
   rmSync(build, { recursive: true, force: true });
   rmSync(home, { recursive: true, force: true });
@@ -109,9 +132,7 @@ describe(`a release pinned by digest on ${engineName}`, () => {
       ]),
     );
     // The local tag is left as it was: agentctl never retags or removes a user's image.
-    const local = await docker.getImage(tagged).inspect();
-    const debian = await docker.getImage(engines.debianImage).inspect();
-    expect(local.Id).toBe(debian.Id);
+    expect(bare((await docker.getImage(tagged).inspect()).Id)).toBe(bare(other));
 
     const again = await cli(['image', 'resolve', '--json']);
     expect(again.json.image).toMatchObject({ reference: `${repository}@${digest}`, source: 'local', digest });
@@ -138,9 +159,9 @@ describe(`a release pinned by digest on ${engineName}`, () => {
       expect(started.exitCode, started.stderr).toBe(0);
       const container = await docker.getContainer(`agentctl-${agent}`).inspect();
       const pinned = await docker.getImage(`${repository}@${digest}`).inspect();
-      const busybox = await docker.getImage(engines.testImage).inspect();
       expect(container.Image).toBe(pinned.Id);
-      expect(pinned.Id).toBe(busybox.Id);
+      expect(bare(pinned.Id)).not.toBe(bare(other));
+      expect(ids.map(bare)).toContain(bare(pinned.Id));
       const listed = await cli(['ls', '--json']);
       const entry = listed.json.agents.find((item: { name: string }) => item.name === agent);
       expect(entry).toMatchObject({ imageDigest: digest });
