@@ -64,7 +64,7 @@ describe('published ports in each backend', () => {
     ).toThrow(
       expect.objectContaining({
         code: 'KUBERNETES_UNSUPPORTED',
-        hint: expect.stringContaining('kubectl port-forward'),
+        hint: expect.stringContaining('agentctl port-forward NAME PORT'),
       }),
     );
     expect(() => classifyMounts({ ...base, gpus: { count: 'all' } })).toThrow(

@@ -63,7 +63,7 @@ export function classifyMounts(spec: Pick<AgentSpec, 'mounts' | 'network' | 'por
   if (port)
     throw unsupported(
       `Publishing port ${port.containerPort} (--publish)`,
-      'Start without --publish on Kubernetes, and reach the port with `kubectl port-forward pod/POD PORT` (the Pod is in `agentctl inspect NAME`)',
+      'Start without --publish on Kubernetes, and reach the port with `agentctl port-forward NAME PORT`',
     );
   if (spec.gpus && !('count' in spec.gpus && typeof spec.gpus.count === 'number'))
     throw unsupported(
