@@ -14,7 +14,7 @@ import {
   type LookupRuntime,
 } from '../agents/agent-lookup.js';
 import type { AgentLogsOptions } from '../agents/agent-logs.js';
-import { parseLogTime, parseTail } from '../agents/log-time.js';
+import { parseLogWindow, parseTail } from '../agents/log-time.js';
 
 /**
  * `agentctl logs --network`: the egress gateway's events (src/egress/contract.ts `EgressEvent`,
@@ -234,8 +234,7 @@ export async function streamNetworkLog(
   sink: EgressEventSink,
 ): Promise<void> {
   const now = (deps.now ?? (() => new Date()))();
-  const since = options.since === undefined ? undefined : parseLogTime('--since', options.since, now);
-  const until = options.until === undefined ? undefined : parseLogTime('--until', options.until, now);
+  const { since, until } = parseLogWindow(options, now);
   const tail = parseTail(options.tail);
   const request = { since, until, timestamps: false };
   await Promise.all(
