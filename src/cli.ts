@@ -62,7 +62,7 @@ export function buildProgram(
     .option('--kube-context <name>', 'kubeconfig context (Kubernetes backend; default: the current context)')
     .option('--namespace <name>', "namespace (Kubernetes backend; default: the context's, else default)")
     .showSuggestionAfterError(true)
-    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true, minWidthToWrap: 32 })
     .addHelpText(
       'after',
       `
