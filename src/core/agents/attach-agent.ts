@@ -34,9 +34,16 @@ export async function attachAgent(deps: StreamDeps, options: AttachAgentOptions)
       hint: `Start it with \`agentctl start ${agent.agent}\`, or see what it printed with \`agentctl logs ${agent.agent}\``,
     });
   }
-  // Waiting starts before attaching, so an exit right after the stream ends is not missed.
+  // Waiting starts before attaching, so an exit right after the stream ends is not missed. A wait
+  // that failed (the engine went away, or it refuses waits) decides nothing: the inspect poll does,
+  // and it reports a lost engine as such instead of a clean exit 0.
   const waiting = new AbortController();
-  const exited = deps.runtime.waitContainerExit(agent.id, waiting.signal).catch(() => undefined);
+  const waited = deps.runtime.waitContainerExit(agent.id, waiting.signal).then(
+    (code) => ({ code }),
+    () => undefined,
+  );
+  const exited = waited.then((outcome) => outcome?.code);
+  const exitedIfWaited = waited.then((outcome) => (outcome ? outcome.code : new Promise<never>(() => {})));
   try {
     let connection;
     try {
@@ -78,7 +85,7 @@ export async function attachAgent(deps: StreamDeps, options: AttachAgentOptions)
       throw error;
     });
     if (session.detached) return ATTACH_DETACHED;
-    const code = await Promise.race([exited, pollExitCode(deps, agent.agent, waiting.signal, exited)]);
+    const code = await Promise.race([exitedIfWaited, pollExitCode(deps, agent.agent, waiting.signal, exited)]);
     return code ?? 0;
   } finally {
     waiting.abort();
