@@ -207,9 +207,13 @@ describe('detectRuntime', () => {
     expect(error.hint).toContain('is not a container engine API');
   });
 
-  it('gives a busy local engine longer to answer than a remote host', async () => {
+  it('gives a busy local engine, and an ssh host (ssh connects within 10 s), longer to answer than a TCP host', async () => {
     const timeouts: Record<string, number> = {};
-    const { probe } = fakeProbe({ 'tcp://10.0.0.9:2375': 'timed-out', 'unix:///var/run/docker.sock': 'docker' });
+    const { probe } = fakeProbe({
+      'tcp://10.0.0.9:2375': 'timed-out',
+      'ssh://dev@10.0.0.9': 'timed-out',
+      'unix:///var/run/docker.sock': 'docker',
+    });
     const recording = (endpoint: Endpoint, timeoutMs: number) => (
       (timeouts[endpoint.url] = timeoutMs),
       probe(endpoint)
@@ -220,11 +224,21 @@ describe('detectRuntime', () => {
         probe: recording,
       }),
     );
+    await notFound(
+      detectRuntime({
+        environment: fakeEnvironment({ env: { DOCKER_HOST: 'ssh://dev@10.0.0.9' } }),
+        probe: recording,
+      }),
+    );
     await detectRuntime({
       environment: fakeEnvironment({ files: { '/var/run/docker.sock': socket } }),
       probe: recording,
     });
-    expect(timeouts).toEqual({ 'tcp://10.0.0.9:2375': 3000, 'unix:///var/run/docker.sock': 10_000 });
+    expect(timeouts).toEqual({
+      'tcp://10.0.0.9:2375': 3000,
+      'ssh://dev@10.0.0.9': 15_000,
+      'unix:///var/run/docker.sock': 10_000,
+    });
   });
 
   it('logs every attempt (for --verbose), also on success', async () => {

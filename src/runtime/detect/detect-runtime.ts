@@ -37,6 +37,12 @@ export interface DetectDeps {
 export const LOCAL_SOCKET_PROBE_TIMEOUT_MS = 10_000;
 
 /**
+ * An ssh:// endpoint: ssh's own connect limit (ConnectTimeout=10, ssh-connection.ts) and then the
+ * same engine answer; the 3 s of a remote TCP host cut a working ssh short on a busy machine.
+ */
+export const SSH_PROBE_TIMEOUT_MS = 15_000;
+
+/**
  * Walks the strategies in order and returns the first endpoint that answers as an engine of the
  * asked-for kind. Unix sockets that do not exist are ruled out without a connection attempt, so the
  * happy path costs one ping. An endpoint the user set (--host, DOCKER_HOST, CONTAINER_HOST) is the
@@ -104,7 +110,12 @@ async function tryEndpoint(
     return { attempt: { ...base, outcome: 'absent', detail: 'no socket at this path' } };
   }
   const local = parsed.protocol === 'unix' || parsed.protocol === 'npipe';
-  const result = await probe(endpoint, timeoutMs ?? (local ? LOCAL_SOCKET_PROBE_TIMEOUT_MS : DEFAULT_PROBE_TIMEOUT_MS));
+  const limit = local
+    ? LOCAL_SOCKET_PROBE_TIMEOUT_MS
+    : parsed.protocol === 'ssh'
+      ? SSH_PROBE_TIMEOUT_MS
+      : DEFAULT_PROBE_TIMEOUT_MS;
+  const result = await probe(endpoint, timeoutMs ?? limit);
   if (!result.ok) return { attempt: { ...base, outcome: result.outcome, detail: result.detail }, result };
   if (environment.runtime && result.version.kind !== environment.runtime) {
     return {
