@@ -7,7 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT, startStandIns, type StandIns } from '../helpers/egress-stand-ins.js';
 import { readTestEngines } from '../helpers/engines.js';
 import { lifecycleFixture } from '../helpers/lifecycle.js';
-import { BIN } from '../helpers/run-cli.js';
+import { execa } from 'execa';
+import { tmpdir } from 'node:os';
+import { engineProxy } from '../helpers/fault-tools.js';
+import { BIN, runCli } from '../helpers/run-cli.js';
+import { GATEWAY_STATE_DIR, REGISTRATIONS_SUBDIR } from '../../src/egress/contract.js';
 import { pruneGateways } from '../../src/core/egress/gateway-prune.js';
 import { createDockerodeRuntime } from '../../src/runtime/dockerode-runtime.js';
 
@@ -408,6 +412,67 @@ describe(`the egress gateway on ${f.engineName} (${f.setup})`, () => {
     const after = await inAgent(second, ['proxy', `https://${bound}/`], [`PROXY_OVERRIDE=${firstProxy}`]);
     expect(after, JSON.stringify(after)).toEqual({ connect: 407 });
   });
+
+  it('a start killed after its registration, before its container: the next contact takes the registration out', async () => {
+    const killed = f.agentName('k');
+    const registered = () =>
+      f
+        .exec(gateway, [
+          'node',
+          '-e',
+          `process.stdout.write(String(require('fs').existsSync(${JSON.stringify(`${GATEWAY_STATE_DIR}/${REGISTRATIONS_SUBDIR}/${killed}.json`)})))`,
+        ])
+        .then((result) => result.output.trim());
+    const proxy = await engineProxy(
+      f.host.replace(/^unix:\/\//, ''),
+      join(tmpdir(), `agentctl-egw-kill-${suffix}.sock`),
+    );
+    try {
+      // The create never reaches the engine; the registration (written meanwhile) does.
+      const held = proxy.holdOn(/^POST \S*\/containers\/create/);
+      const child = execa(
+        process.execPath,
+        [
+          BIN,
+          '--host',
+          proxy.host,
+          'start',
+          killed,
+          '-d',
+          '--workspace',
+          ws,
+          '--image',
+          nodeImage,
+          '--egress',
+          'allowlist',
+          '--allow',
+          other,
+          '--',
+          'sleep',
+          '600',
+        ],
+        { env: { ...process.env, ...env, NO_COLOR: '1' }, reject: false, timeout: 60_000 },
+      );
+      await held.seen;
+      for (let attempt = 0; attempt < 100 && (await registered()) !== 'true'; attempt += 1)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await registered()).toBe('true');
+      child.kill('SIGKILL');
+      await child;
+      // The held create is never sent (the proxy drops it when it closes).
+      expect(await f.containerExists(`agentctl-${killed}`)).toBe(false);
+      // Any command that reaches the engine cleans up after the killed start.
+      const ls = await runCli(['--host', proxy.host, 'ls', '--all'], { env });
+      expect(ls.exitCode, ls.stderr).toBe(0);
+      expect(await registered()).toBe('false');
+      expect(await f.volumeExists(`agentctl-${killed}-home`)).toBe(false);
+      // The running agent of the gateway is untouched, and its registration with it.
+      const tunnelled = await inAgent(second, ['proxy', `https://${other}/after-recovery`]);
+      expect(tunnelled, JSON.stringify(tunnelled)).toMatchObject({ status: 200 });
+    } finally {
+      await proxy.close();
+    }
+  }, 90_000);
 
   it('prune --dry-run lists the gateway only once no agent uses it', async () => {
     type Gateway = { name: string; container: string | null; networks: string[]; volume: string | null };

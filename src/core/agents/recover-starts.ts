@@ -41,6 +41,12 @@ export async function recoverStartsOn(
       );
     },
     removeVolume: (name) => runtime.removeVolume(name),
+    unregisterEgress: async (agent, gateway) => {
+      const { removeAgentRegistration } = await import('../egress/agent-egress.js');
+      await removeAgentRegistration(runtime, agent, gateway).catch((error: unknown) =>
+        deps.log(`could not remove ${agent}'s registration from its egress gateway: ${(error as Error).message}`),
+      );
+    },
     log: deps.log,
   }).catch((error: unknown) => {
     deps.log(`could not clean up after an interrupted start: ${(error as Error).message}`);

@@ -158,6 +158,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     secrets: prepared.secrets,
     agentImage: image.reference,
     imageId: image.id,
+    beforeRegister: (gateway) => journal.record({ egressGateway: gateway }),
   }).catch(async (error: unknown) => {
     await agentWorkspace.discard();
     await journal.close();

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,6 +39,7 @@ function recovery(data: string, containers: Record<string, { id: string; state: 
     inspect: async (name) => containers[name],
     removeAgent: async (name, volume) => void calls.push(`rm ${name}${volume ? ' --volumes' : ''}`),
     removeVolume: async (name) => void calls.push(`volume rm ${name}`),
+    unregisterEgress: async (name, gateway) => void calls.push(`unregister ${name} from ${gateway}`),
     log: () => undefined,
   };
   return { deps, calls };
@@ -75,6 +76,32 @@ describe('start journal', () => {
     expect(await recoverInterruptedStarts(deps)).toEqual(['half']);
     expect(calls).toEqual(['rm half --volumes']);
     expect(existsSync(path.join(data, 'starts'))).toBe(false);
+  });
+
+  it('a start killed after its egress registration, before its container: the registration goes (and its new volume)', async () => {
+    const data = dataDir();
+    const dead = deadPid();
+    const base = { engine: ENGINE, host: hostname(), pid: dead };
+    plant(data, { ...base, name: 'registered', createdVolume: false, egressGateway: 'agentctl-egress' });
+    plant(data, { ...base, name: 'both', createdVolume: true, egressGateway: 'team-gw' });
+    // A container of that name exists (another start made it): its registration is not touched.
+    plant(data, { ...base, name: 'taken', createdVolume: false, egressGateway: 'agentctl-egress', container: 'c9' });
+    const { deps, calls } = recovery(data, { taken: { id: 'other', state: 'running', managed: true } });
+    expect((await recoverInterruptedStarts(deps)).sort()).toEqual(['both', 'registered']);
+    expect(calls.sort()).toEqual([
+      'unregister both from team-gw',
+      'unregister registered from agentctl-egress',
+      'volume rm agentctl-both-home',
+    ]);
+  });
+
+  it('records the gateway a start registers its agent with', async () => {
+    const data = dataDir();
+    const journal = await openStartJournal(data, 'g', ENGINE);
+    await journal.record({ egressGateway: 'agentctl-egress' });
+    const file = path.join(data, 'starts', readdirSync(path.join(data, 'starts'))[0]!);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ name: 'g', egressGateway: 'agentctl-egress' });
+    await journal.close();
   });
 
   it('leaves alone a live start, another engine, a started agent and a container of another start', async () => {

@@ -21,10 +21,15 @@ export interface StartJournalEntry {
   createdVolume: boolean;
   /** The container's id, once created. */
   container?: string;
+  /**
+   * The egress gateway this start registers the agent with, recorded before the registration is
+   * written: a start killed before its container existed leaves a registration only this names.
+   */
+  egressGateway?: string;
 }
 
 export interface StartJournal {
-  record(update: Partial<Pick<StartJournalEntry, 'createdVolume' | 'container'>>): Promise<void>;
+  record(update: Partial<Pick<StartJournalEntry, 'createdVolume' | 'container' | 'egressGateway'>>): Promise<void>;
   /** The start ended (the agent runs, or what it made was removed): forget it. */
   close(): Promise<void>;
 }
@@ -73,6 +78,8 @@ export interface RecoveryDeps {
   /** Removes the half-made agent (its container, its git state, and its home when `volume`). */
   removeAgent(name: string, volume: boolean): Promise<void>;
   removeVolume(name: string): Promise<void>;
+  /** Takes agent NAME's registration out of egress gateway GATEWAY (best effort). */
+  unregisterEgress(name: string, gateway: string): Promise<void>;
   log(message: string): void;
 }
 
@@ -98,8 +105,10 @@ export async function recoverInterruptedStarts(deps: RecoveryDeps): Promise<stri
       await deps.removeAgent(entry.name, entry.createdVolume);
       deps.log(`removed agent ${entry.name}, left half-made by an agentctl start that was killed (pid ${entry.pid})`);
       recovered.push(entry.name);
-    } else if (!container && entry.createdVolume) {
-      await deps.removeVolume(homeVolumeName(entry.name)).catch(() => undefined);
+    } else if (!container && (entry.createdVolume || entry.egressGateway)) {
+      // Killed before its container existed: what it made before it (a registration, the home).
+      if (entry.egressGateway) await deps.unregisterEgress(entry.name, entry.egressGateway);
+      if (entry.createdVolume) await deps.removeVolume(homeVolumeName(entry.name)).catch(() => undefined);
       recovered.push(entry.name);
     }
     await rm(full, { force: true });

@@ -85,7 +85,15 @@ export interface AgentEgressDeps {
 export async function prepareAgentEgress(
   deps: AgentEgressDeps,
   runtime: ContainerRuntime,
-  input: { name: string; choice: EgressChoice; secrets: Secret[]; agentImage: string; imageId?: string },
+  input: {
+    name: string;
+    choice: EgressChoice;
+    secrets: Secret[];
+    agentImage: string;
+    imageId?: string;
+    /** Called with the gateway's name before the agent's registration is written (the start journal). */
+    beforeRegister?(gateway: string): Promise<void>;
+  },
 ): Promise<AgentEgressHooks> {
   const { choice } = input;
   const labels = egressLabels(choice);
@@ -125,6 +133,7 @@ export async function prepareAgentEgress(
   const ca = (await readGatewayCa(egress, gateway.id)) ?? (await createCa(input.name));
   const agent = prepareGatewayAgent({ name: input.name, choice, secrets: input.secrets, gateway, ca });
   // Registered while the container is made (nothing knows the token yet); removed if the start fails.
+  await input.beforeRegister?.(names.gateway);
   const registering = writeRegistration(egress, gateway.id, agent.registration);
   registering.catch(() => undefined);
   const bundle = await cachedBundle;
@@ -222,8 +231,18 @@ export async function unregisterAgentEgress(
   name: string,
   labels: Readonly<Record<string, string>>,
 ): Promise<void> {
-  if (!usesGateway(getRecordedEgress(labels)) || !runtime.egress) return;
-  const names = getGatewayNames({ AGENTCTL_EGRESS_NAME: labels[LABELS.egressGateway] });
+  if (!usesGateway(getRecordedEgress(labels))) return;
+  await removeAgentRegistration(runtime, name, labels[LABELS.egressGateway]);
+}
+
+/** Agent NAME's registration out of gateway GATEWAY (the default gateway when undefined), if both exist. */
+export async function removeAgentRegistration(
+  runtime: ContainerRuntime,
+  name: string,
+  gatewayName: string | undefined,
+): Promise<void> {
+  if (!runtime.egress) return;
+  const names = getGatewayNames({ AGENTCTL_EGRESS_NAME: gatewayName });
   const gateway = await runtime.egress.inspectGateway(names.gateway);
   if (!gateway) return;
   await removeRegistration(runtime, runtime.egress, gateway, name);
