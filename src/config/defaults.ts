@@ -8,7 +8,7 @@ import type { Config } from './schema.js';
 export const DEFAULTS = {
   backend: 'engine',
   image: { pull: 'missing', useLocal: false, devTag: 'dev' },
-  resources: { cpus: 2, memory: '4g', pidsLimit: 512 },
+  resources: { cpus: 2, memory: '4g', pidsLimit: 512, logSize: '20m' },
   worktree: 'auto',
   defaultAgent: DEFAULT_AGENT,
 } as const satisfies Config;

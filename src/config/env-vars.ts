@@ -22,6 +22,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'AGENTCTL_CPUS', path: ['resources', 'cpus'], type: 'number' },
   { name: 'AGENTCTL_MEMORY', path: ['resources', 'memory'], type: 'string' },
   { name: 'AGENTCTL_PIDS_LIMIT', path: ['resources', 'pidsLimit'], type: 'number' },
+  { name: 'AGENTCTL_LOG_SIZE', path: ['resources', 'logSize'], type: 'string' },
   { name: 'AGENTCTL_WORKTREE', path: ['worktree'], type: 'string' },
   { name: 'AGENTCTL_WORKTREE_DIR', path: ['worktreeDir'], type: 'string' },
   { name: 'AGENTCTL_DATA_DIR', path: ['dataDir'], type: 'string' },

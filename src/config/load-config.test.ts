@@ -37,7 +37,7 @@ describe('loadConfig', () => {
   it('uses defaults when no config exists and says so per key', async () => {
     const t = tempDirs();
     const loaded = await loadConfig({ cwd: t.project, env: t.env, homedir: t.home });
-    expect(loaded.config.resources).toEqual({ cpus: 2, memory: '4g', pidsLimit: 512 });
+    expect(loaded.config.resources).toEqual({ cpus: 2, memory: '4g', pidsLimit: 512, logSize: '20m' });
     expect(loaded.sources.get('resources.memory')).toBe('default');
     expect(loaded.files).toEqual({});
   });
@@ -196,16 +196,20 @@ describe('loadConfig', () => {
     writeFileSync(path.join(t.project, '.agentctlrc.yaml'), 'resources:\n  memory: 64g\n');
     const error = await failure(loadConfig({ cwd: t.project, env: {}, homedir: t.home }));
     expect(error.message).toContain('sets resources.memory (above 4g), which need your approval');
+    // A bigger log is more of the host's disk: the same rule.
+    writeFileSync(path.join(t.project, '.agentctlrc.yaml'), 'resources:\n  logSize: 10g\n');
+    const log = await failure(loadConfig({ cwd: t.project, env: {}, homedir: t.home }));
+    expect(log.message).toContain('sets resources.logSize (above 20m), which need your approval');
   });
 
   it('lets an untrusted project config lower limits and set harmless keys', async () => {
     const t = tempDirs();
     writeFileSync(
       path.join(t.project, '.agentctlrc.yaml'),
-      'resources:\n  cpus: 1\n  memory: 1g\n  pidsLimit: 256\nworktree: never\ngit:\n  name: "{agent} bot"\n  email: bot@example.com\nimage:\n  pull: always\n',
+      'resources:\n  cpus: 1\n  memory: 1g\n  pidsLimit: 256\n  logSize: 5m\nworktree: never\ngit:\n  name: "{agent} bot"\n  email: bot@example.com\nimage:\n  pull: always\n',
     );
     const loaded = await loadConfig({ cwd: t.project, env: {}, homedir: t.home });
-    expect(loaded.config.resources).toEqual({ cpus: 1, memory: '1g', pidsLimit: 256 });
+    expect(loaded.config.resources).toEqual({ cpus: 1, memory: '1g', pidsLimit: 256, logSize: '5m' });
     expect(loaded.config).toMatchObject({ worktree: 'never', git: { name: '{agent} bot' }, image: { pull: 'always' } });
   });
 

@@ -19,7 +19,7 @@ export const PROJECT_KEY_RULES = {
   defaultAgent: 'trust',
   agents: 'trust',
   tasks: 'trust',
-  resources: { cpus: 'at-most', memory: 'at-most', pidsLimit: 'at-most' },
+  resources: { cpus: 'at-most', memory: 'at-most', pidsLimit: 'at-most', logSize: 'at-most' },
   secrets: 'trust',
   worktree: 'free',
   worktreeDir: 'trust',

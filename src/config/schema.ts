@@ -91,6 +91,7 @@ export const configSchema = z
         cpus: z.number().positive().optional(),
         memory: z.string().regex(SIZE_PATTERN, 'a size such as 512m or 4g').optional(),
         pidsLimit: z.number().int().positive().optional(),
+        logSize: z.string().regex(SIZE_PATTERN, 'a size such as 20m or 1g').optional(),
       })
       .strict()
       .optional(),

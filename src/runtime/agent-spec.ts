@@ -89,6 +89,12 @@ export interface AgentLimits {
   /** Memory plus swap; equal to memoryBytes: no swap beyond the memory limit. */
   memorySwapBytes: number;
   pids: number;
+  /**
+   * Bytes of output the engine keeps per log file, so an agent printing without end cannot fill the
+   * host's disk; undefined: the engine's own default. Kubernetes: the kubelet rotates container
+   * logs itself (containerLogMaxSize), so the Pod spec has no field for it.
+   */
+  logBytes?: number;
 }
 
 export interface AgentSecurity {

@@ -10,6 +10,9 @@ import {
 } from './agent-spec.js';
 import type { EngineKind } from './endpoint.js';
 
+/** Log files Docker keeps per agent (json-file and local drivers), of limits.logBytes each. */
+export const AGENT_LOG_FILES = 5;
+
 /** The engine API's create-container body (its own field names), with the container's name. */
 export interface DockerCreateBody {
   name: string;
@@ -42,7 +45,16 @@ export interface DockerCreateBody {
     PortBindings?: Record<string, { HostIp: string; HostPort: string }[]>;
     DeviceRequests?: { Driver: string; Count: number; DeviceIDs?: string[]; Capabilities: string[][] }[];
     Devices?: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[];
+    LogConfig?: { Type: string; Config: Record<string, string> };
   };
+}
+
+/**
+ * Log options for the engine's default driver (Type ''): Docker's json-file and local take both;
+ * Podman's k8s-file takes max-size (conmon cuts its one file back) and ignores max-file.
+ */
+export function logConfig(bytes: number, files: number): { Type: string; Config: Record<string, string> } {
+  return { Type: '', Config: { 'max-size': String(bytes), 'max-file': String(files) } };
 }
 
 function bind(mount: AgentMount, selinux: (relabel: boolean) => string[]): string {
@@ -169,6 +181,7 @@ export function toDockerCreateBody(spec: AgentSpec, kind: EngineKind): DockerCre
       Memory: limits.memoryBytes,
       MemorySwap: limits.memorySwapBytes,
       PidsLimit: limits.pids,
+      ...(limits.logBytes ? { LogConfig: logConfig(limits.logBytes, AGENT_LOG_FILES) } : {}),
       ...(user.extraGroups.length > 0 ? { GroupAdd: user.extraGroups.map(String) } : {}),
       // Podman's user namespace mode that maps the host user to the same uid inside; Docker has none.
       ...(user.keepHostIds && kind === 'podman' ? { UsernsMode: 'keep-id' } : {}),

@@ -113,7 +113,11 @@ describe('the engine API egress operations', () => {
 
   it('creates the gateway hardened on its external network, then joins the internal one at its address', async () => {
     const { docker, seen } = await fakeEngine(({ url }) =>
-      url.startsWith('/containers/create') ? { status: 201, body: { Id: 'gw1' } } : { status: 200, body: {} },
+      url.startsWith('/containers/create')
+        ? { status: 201, body: { Id: 'gw1' } }
+        : url === '/info'
+          ? { status: 200, body: { LoggingDriver: 'json-file' } }
+          : { status: 200, body: {} },
     );
     const egress = createDockerodeEgressOperations(async () => docker, 'docker');
     const spec: GatewaySpec = {
@@ -127,11 +131,13 @@ describe('the engine API egress operations', () => {
       internalNetwork: { name: 'agentctl-egress-internal', address: '10.89.7.2' },
       program: '/var/lib/agentctl-egress/program/egress-proxy.cjs',
       stateVolume: { name: 'agentctl-egress-state', target: '/var/lib/agentctl-egress' },
-      limits: { cpus: 1, memoryBytes: 256 * 1024 ** 2, pids: 128 },
+      limits: { cpus: 1, memoryBytes: 256 * 1024 ** 2, pids: 128, logBytes: 1024 ** 2 },
     };
     await expect(egress.createGateway(spec)).resolves.toEqual({ id: 'gw1' });
-    expect(seen[0]!.url).toContain('name=agentctl-egress');
-    expect(seen[0]!.body).toMatchObject({
+    // The log driver is asked for once, when the gateway is made.
+    expect(seen[0]!.url).toBe('/info');
+    expect(seen[1]!.url).toContain('name=agentctl-egress');
+    expect(seen[1]!.body).toMatchObject({
       Entrypoint: ['node'],
       Cmd: ['/var/lib/agentctl-egress/proxy/egress-proxy.cjs'],
       User: '1000:1000',
@@ -141,14 +147,17 @@ describe('the engine API egress operations', () => {
         CapDrop: ['ALL'],
         SecurityOpt: ['no-new-privileges'],
         Binds: ['agentctl-egress-state:/var/lib/agentctl-egress:rw'],
+        LogConfig: { Type: '', Config: { 'max-size': String(1024 ** 2), 'max-file': '5' } },
       },
     });
-    expect(seen[1]).toMatchObject({
+    expect(seen[2]).toMatchObject({
       method: 'POST',
       url: '/networks/agentctl-egress-internal/connect',
       body: { Container: 'gw1', EndpointConfig: { IPAMConfig: { IPv4Address: '10.89.7.2' } } },
     });
     expect(gatewayCreateBody(spec)).not.toHaveProperty('HostConfig.Privileged');
+    // A log driver that takes no size (journald): the engine's own log options.
+    expect(gatewayCreateBody(spec, false)).not.toHaveProperty('HostConfig.LogConfig');
   });
 
   it('removes the gateway again when it cannot join the internal network', async () => {

@@ -1,6 +1,8 @@
 import type Dockerode from 'dockerode';
 import { ConflictError } from '../shared/errors.js';
 import { createTar, readTar } from '../shared/tar.js';
+import { AGENT_LOG_FILES, logConfig } from './docker-create-body.js';
+import { toEngineInfo } from './dockerode-engine.js';
 import { engineError, engineMessage, statusOf } from './engine-errors.js';
 import type { EngineKind } from './endpoint.js';
 import type { EgressOperations, GatewayDetails, GatewaySpec, NetworkDetails } from './egress-operations.js';
@@ -30,7 +32,7 @@ export function toNetworkDetails(info: NetworkInspect): NetworkDetails {
 }
 
 /** The create-container body for the gateway: every field of the spec decided here. */
-export function gatewayCreateBody(spec: GatewaySpec): Record<string, unknown> {
+export function gatewayCreateBody(spec: GatewaySpec, boundedLogs = true): Record<string, unknown> {
   const { name, image, command, env, user, labels, externalNetwork, internalNetwork, stateVolume, limits, program } =
     spec;
   void internalNetwork; // joined after create: the engine API takes one network at create time
@@ -64,6 +66,8 @@ export function gatewayCreateBody(spec: GatewaySpec): Record<string, unknown> {
       MemorySwap: limits.memoryBytes,
       PidsLimit: limits.pids,
       RestartPolicy: { Name: 'unless-stopped' },
+      // An agent making request after request must not fill the host's disk with the gateway's log.
+      ...(limits.logBytes && boundedLogs ? { LogConfig: logConfig(limits.logBytes, AGENT_LOG_FILES) } : {}),
     },
   };
 }
@@ -169,7 +173,13 @@ export function createDockerodeEgressOperations(
       const docker = await getDocker();
       let id: string;
       try {
-        id = (await docker.createContainer(gatewayCreateBody(spec) as Dockerode.ContainerCreateOptions)).id;
+        // Made once per gateway: the engine's log driver is asked for here, not at every start.
+        const boundedLogs = await docker.info().then(
+          (raw) => toEngineInfo(raw as Parameters<typeof toEngineInfo>[0]).boundedLogs,
+          () => false,
+        );
+        id = (await docker.createContainer(gatewayCreateBody(spec, boundedLogs) as Dockerode.ContainerCreateOptions))
+          .id;
       } catch (error) {
         if (statusOf(error) === 409 || /already in use/i.test(engineMessage(error))) {
           throw new ConflictError(

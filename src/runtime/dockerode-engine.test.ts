@@ -75,4 +75,12 @@ describe('toEngineInfo', () => {
     expect(toEngineInfo({}).cpus).toBeUndefined();
     expect(toEngineInfo({ NCPU: 0 }).cpus).toBeUndefined();
   });
+
+  it("knows whether the default log driver takes a size: json-file, local and Podman's unnamed one do", () => {
+    expect(toEngineInfo({ LoggingDriver: 'json-file' }).boundedLogs).toBe(true);
+    expect(toEngineInfo({ LoggingDriver: 'local' }).boundedLogs).toBe(true);
+    expect(toEngineInfo({ LoggingDriver: '' }).boundedLogs).toBe(true);
+    expect(toEngineInfo({ LoggingDriver: 'journald' }).boundedLogs).toBe(false);
+    expect(toEngineInfo({ LoggingDriver: 'syslog' }).boundedLogs).toBe(false);
+  });
 });

@@ -17,6 +17,8 @@ interface RawInfo {
   OperatingSystem?: string;
   ServerVersion?: string;
   Runtimes?: Record<string, unknown>;
+  /** Docker's default log driver; Podman 4's compat /info leaves it empty. */
+  LoggingDriver?: string;
   DefaultRuntime?: string;
   NCPU?: number;
 }
@@ -37,6 +39,7 @@ export function toEngineInfo(raw: RawInfo): EngineInfo {
     ...(raw.Runtimes && typeof raw.Runtimes === 'object' ? { runtimes: Object.keys(raw.Runtimes).sort() } : {}),
     ...(raw.DefaultRuntime ? { defaultRuntime: raw.DefaultRuntime } : {}),
     ...(typeof raw.NCPU === 'number' && raw.NCPU > 0 ? { cpus: raw.NCPU } : {}),
+    boundedLogs: !raw.LoggingDriver || raw.LoggingDriver === 'json-file' || raw.LoggingDriver === 'local',
   };
 }
 

@@ -67,7 +67,8 @@ export interface GatewaySpec {
   program: string;
   /** Where the gateway keeps its state (CA, registrations, logs): a named volume. */
   stateVolume: { name: string; target: string };
-  limits: { cpus: number; memoryBytes: number; pids: number };
+  /** logBytes: what the engine keeps of its log (the network events) per file, as an agent's. */
+  limits: { cpus: number; memoryBytes: number; pids: number; logBytes?: number };
 }
 
 export interface GatewayDetails {

@@ -33,7 +33,7 @@ export async function cachedEngineInfo(
 }
 
 /** Bumped whenever toEngineInfo changes what it reads from GET /info. */
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
 
 let pendingWrite: { file: string; info: EngineInfo } | undefined;
 

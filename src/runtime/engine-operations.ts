@@ -20,6 +20,12 @@ export interface EngineInfo {
   defaultRuntime?: string;
   /** CPUs of the engine's host (NCPU): Docker refuses a CPU limit above it. */
   cpus?: number;
+  /**
+   * The engine's default log driver takes a size limit per container (Docker's json-file and
+   * local; Podman, whose compat /info names no driver, takes max-size for its k8s-file). False:
+   * journald, syslog or a remote driver, which keep the logs outside the container's files.
+   */
+  boundedLogs?: boolean;
 }
 
 /**

@@ -21,7 +21,7 @@ function input(overrides: Partial<AgentSpecInput> = {}): AgentSpecInput {
     secretFileEnv: [['API_KEY_FILE', '/run/secrets/API_KEY']],
     files: [],
     user: { uid: 501, gid: 20, reason: 'the host user' },
-    limits: { cpus: 2, memory: 4 * 1024 ** 3, pidsLimit: 512 },
+    limits: { cpus: 2, memory: 4 * 1024 ** 3, pidsLimit: 512, logBytes: 20 * 1024 ** 2 },
     capabilities: [],
     selinux: false,
     cliVersion: '0.1.0',
@@ -40,8 +40,21 @@ describe('buildAgentSpec (hardening)', () => {
     expect(spec.HostConfig.UsernsMode).toBeUndefined();
   });
 
+  it('bounds the log (5 files of logBytes); a log size of 0 leaves the engine its default', () => {
+    const bounded = toDockerCreateBody(buildSpec(input({})), 'docker');
+    expect(bounded.HostConfig.LogConfig).toEqual({
+      Type: '',
+      Config: { 'max-size': String(20 * 1024 ** 2), 'max-file': '5' },
+    });
+    const engineDefault = buildSpec(input({ limits: { cpus: 2, memory: 4 * 1024 ** 3, pidsLimit: 512, logBytes: 0 } }));
+    expect(engineDefault.limits.logBytes).toBeUndefined();
+    expect(toDockerCreateBody(engineDefault, 'podman').HostConfig.LogConfig).toBeUndefined();
+  });
+
   it('always sets CPU, memory (without extra swap) and PID limits', () => {
-    const spec = buildAgentSpec(input({ limits: { cpus: 1.5, memory: 512 * 1024 ** 2, pidsLimit: 64 } }));
+    const spec = buildAgentSpec(
+      input({ limits: { cpus: 1.5, memory: 512 * 1024 ** 2, pidsLimit: 64, logBytes: 1024 ** 2 } }),
+    );
     expect(spec.HostConfig.NanoCpus).toBe(1_500_000_000);
     expect(spec.HostConfig.Memory).toBe(536_870_912);
     expect(spec.HostConfig.MemorySwap).toBe(536_870_912);

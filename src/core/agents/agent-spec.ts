@@ -141,6 +141,7 @@ export function buildAgentSpec(input: AgentSpecInput): AgentSpec {
       // No swap beyond the memory limit.
       memorySwapBytes: input.limits.memory,
       pids: input.limits.pidsLimit,
+      ...(input.limits.logBytes > 0 ? { logBytes: input.limits.logBytes } : {}),
     },
     security: {
       addCapabilities: [...new Set(input.capabilities.map(normaliseCapability))],

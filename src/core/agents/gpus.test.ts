@@ -13,7 +13,7 @@ const spec = (gpus: string) =>
     secretFileEnv: [],
     files: [],
     user: { uid: 1000, gid: 1000, reason: 'test' },
-    limits: { cpus: 1, memory: 1 << 30, pidsLimit: 100 },
+    limits: { cpus: 1, memory: 1 << 30, pidsLimit: 100, logBytes: 0 },
     capabilities: [],
     selinux: false,
     cliVersion: '0.0.0',

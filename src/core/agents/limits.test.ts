@@ -31,13 +31,21 @@ describe('limits', () => {
     expect(() => parsePidsLimit('1.5')).toThrow(expect.objectContaining({ code: 'INVALID_PIDS_LIMIT' }));
   });
 
-  it('uses flags over config over the defaults (2 CPUs, 4g, 512 PIDs)', () => {
-    expect(resolveLimits({})).toEqual({ cpus: 2, memory: 4 * 1024 ** 3, pidsLimit: 512 });
-    expect(resolveLimits({ memory: '1g' }, { memory: '2g', cpus: 4 })).toEqual({
+  it('uses flags over config over the defaults (2 CPUs, 4g, 512 PIDs, 20m of log per file)', () => {
+    expect(resolveLimits({})).toEqual({ cpus: 2, memory: 4 * 1024 ** 3, pidsLimit: 512, logBytes: 20 * 1024 ** 2 });
+    expect(resolveLimits({ memory: '1g' }, { memory: '2g', cpus: 4, logSize: '1g' })).toEqual({
       cpus: 4,
       memory: 1024 ** 3,
       pidsLimit: 512,
+      logBytes: 1024 ** 3,
     });
+  });
+
+  it('refuses a log size below 1m or not a size (a usage error that does not repeat the value)', () => {
+    for (const value of ['512k', 'lots', '0'])
+      expect(() => resolveLimits({}, { logSize: value })).toThrow(
+        expect.objectContaining({ code: 'INVALID_LOG_SIZE', message: expect.not.stringContaining(value) }),
+      );
   });
 
   it('formats memory for ls', () => {

@@ -6,7 +6,12 @@ export interface Limits {
   /** Bytes. */
   memory: number;
   pidsLimit: number;
+  /** Bytes of output the engine keeps per log file (Docker: 5 files; Podman: one file, cut back). */
+  logBytes: number;
 }
+
+/** The default log size per file: Docker keeps 5 (100 MiB in all), Podman's one file is cut back. */
+export const DEFAULT_LOG_SIZE = '20m';
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 /** The engines refuse less than 6 MiB of memory. */
@@ -96,15 +101,28 @@ export function fitCpusToEngine(
   };
 }
 
-/** Flags win over config, config over the defaults (2 CPUs, 4g, 512 PIDs). */
+/** Parses a log size (resources.logSize): the same forms as a memory size, 1m to 8192t. */
+export function parseLogSize(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?$/i.exec(value.trim());
+  const bytes = match ? Math.floor(Number(match[1]) * UNITS[match[2]!.toLowerCase()]!) : Number.NaN;
+  if (!Number.isFinite(bytes) || bytes < 1024 ** 2 || bytes > MAX_MEMORY) {
+    throw new UsageError('INVALID_LOG_SIZE', 'Invalid log size (resources.logSize): give 1m to 8192t', {
+      hint: 'Set resources.logSize to a size such as 20m or 1g (units k, m, g, t)',
+    });
+  }
+  return bytes;
+}
+
+/** Flags win over config, config over the defaults (2 CPUs, 4g, 512 PIDs, 20m of log per file). */
 export function resolveLimits(
   flags: { cpus?: string; memory?: string; pidsLimit?: string },
-  config: { cpus?: number; memory?: string; pidsLimit?: number } = {},
+  config: { cpus?: number; memory?: string; pidsLimit?: number; logSize?: string } = {},
 ): Limits {
   return {
     cpus: parseCpus(flags.cpus ?? config.cpus ?? 2),
     memory: parseMemory(flags.memory ?? config.memory ?? '4g'),
     pidsLimit: parsePidsLimit(flags.pidsLimit ?? config.pidsLimit ?? 512),
+    logBytes: parseLogSize(config.logSize ?? DEFAULT_LOG_SIZE),
   };
 }
 

@@ -47,7 +47,7 @@ const prepared = (extra: Partial<PreparedStart> = {}): PreparedStart => ({
   env: [],
   secrets: [],
   capabilities: [],
-  limits: { cpus: 2, memory: 4 * 1024 ** 3, pidsLimit: 512 },
+  limits: { cpus: 2, memory: 4 * 1024 ** 3, pidsLimit: 512, logBytes: 20 * 1024 ** 2 },
   egress: { policy: 'open', allow: [], bindings: new Map() },
   additions: { ports: [], userMounts: [] },
   ...extra,
@@ -114,11 +114,14 @@ describe('findRequestedChanges', () => {
 
   it('names each given flag that differs', () => {
     expect(flags({ image: 'node:22' })).toEqual(['--image']);
-    expect(flags({ memory: '8g' }, { limits: { cpus: 2, memory: 8 * 1024 ** 3, pidsLimit: 512 } })).toEqual([
-      '--memory',
-    ]);
     expect(
-      flags({ cpus: '1', pidsLimit: '64' }, { limits: { cpus: 1, memory: 4 * 1024 ** 3, pidsLimit: 64 } }),
+      flags({ memory: '8g' }, { limits: { cpus: 2, memory: 8 * 1024 ** 3, pidsLimit: 512, logBytes: 20 * 1024 ** 2 } }),
+    ).toEqual(['--memory']);
+    expect(
+      flags(
+        { cpus: '1', pidsLimit: '64' },
+        { limits: { cpus: 1, memory: 4 * 1024 ** 3, pidsLimit: 64, logBytes: 20 * 1024 ** 2 } },
+      ),
     ).toEqual(['--cpus', '--pids-limit']);
     expect(flags({ command: ['sh', '-c', 'true'] })).toEqual(['the command after --']);
     expect(flags({ env: ['PLAIN=2'] }, { env: [['PLAIN', '2']] })).toEqual(['--env']);

@@ -79,6 +79,8 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     options.cpus !== undefined || deps.config.resources?.cpus !== undefined,
   );
   if (fitted.note) (deps.warn ?? deps.log)(fitted.note);
+  // A log driver that takes no size (journald, syslog, a remote one) keeps the logs elsewhere.
+  const limits = info.boundedLogs === false ? { ...fitted.limits, logBytes: 0 } : fitted.limits;
   const ociRuntime = await checkAgainstEngine(deps, runtime, info, {
     workspace: prepared.workspace,
     ociRuntime: options.ociRuntime,
@@ -201,7 +203,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       secretFileEnv: secretFileEnv(egress.secrets),
       files: [...secretFiles(egress.secrets), ...egress.files],
       user,
-      limits: fitted.limits,
+      limits,
       capabilities: prepared.capabilities,
       engineSocket: options.dockerAccess === 'socket' ? await engineSocket(runtime) : undefined,
       sshSocket: prepared.sshSocket,

@@ -27,7 +27,7 @@ export const GATEWAY_PROGRAM_FILE = `${GATEWAY_STATE_DIR}/program/egress-proxy.c
 export const GATEWAY_CA_FILE = `${GATEWAY_STATE_DIR}/ca.json`;
 /** The gateway's user: no user of the agent image, owner of its state files. */
 export const GATEWAY_USER = { uid: 65534, gid: 65534 };
-const GATEWAY_LIMITS = { cpus: 1, memoryBytes: 256 * 1024 ** 2, pids: 256 };
+const GATEWAY_LIMITS = { cpus: 1, memoryBytes: 256 * 1024 ** 2, pids: 256, logBytes: 20 * 1024 ** 2 };
 /** Environment variables passed through to the gateway when it is created (the proxy's test-only knobs). */
 const PASSED_THROUGH = /^AGENTCTL_EGRESS_TEST_[A-Z0-9_]+$/;
 
