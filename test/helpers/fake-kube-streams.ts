@@ -4,6 +4,7 @@ import type { V1ConfigMap, V1ContainerStatus, V1Pod } from '@kubernetes/client-n
 import type { AgentObjects } from '../../src/runtime/kubernetes/agent-objects.js';
 import { buildRecordConfigMap, type AgentRecord } from '../../src/runtime/kubernetes/agent-record.js';
 import type { KubeClient } from '../../src/runtime/kubernetes/kube-client.js';
+import { recordedSpec } from './kube-records.js';
 
 /** A WebSocket of the API server's channel protocol: what was sent, and a close as the server's. */
 export class FakeSocket extends EventEmitter {
@@ -87,19 +88,10 @@ export function createFakeKubeApi(namespace = 'agents') {
 export function agentRecord(terminal: boolean, annotations: Record<string, string> = {}): V1ConfigMap {
   const record: AgentRecord = {
     format: 2,
-    spec: {
-      name: 'agentctl-a',
-      image: 'registry.example/agent:1.0.0',
-      env: [],
-      user: { uid: 1000, gid: 1000, extraGroups: [], keepHostIds: false },
-      workingDir: '/workspace',
-      labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'a' },
+    spec: recordedSpec({
       terminal,
-      mounts: [],
       limits: { cpus: 1, memoryBytes: 256 * 1024 ** 2, memorySwapBytes: 256 * 1024 ** 2, pids: 256 },
-      security: { addCapabilities: [], disableLabel: false },
-      network: { mode: 'default' },
-    },
+    }),
     files: [],
   };
   const configMap = buildRecordConfigMap('agentctl-a', record);
