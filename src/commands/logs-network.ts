@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { CommandContext } from './context.js';
 import type { EgressEvent } from '../egress/contract.js';
 import type { Io } from '../io/io.js';
-import type { NetworkLogOptions } from '../core/egress/egress-log.js';
+import type { NetworkLogOptions } from '../core/egress/network-log-targets.js';
 
 export type NetworkLogsFlags = NetworkLogOptions & { allowlist: boolean; secret: string[] };
 
@@ -12,7 +12,7 @@ export type NetworkLogsFlags = NetworkLogOptions & { allowlist: boolean; secret:
  */
 export function createEgressEventSink(io: Io, json: boolean): (events: EgressEvent[]) => void | Promise<void> {
   return async (events) => {
-    const { formatEgressEvent } = await import('../core/egress/egress-log.js');
+    const { formatEgressEvent } = await import('../core/egress/egress-event.js');
     const text = events
       .map((event) => (json ? JSON.stringify(io.secrets.maskValue(event)) : io.secrets.mask(formatEgressEvent(event))))
       .join('\n');
@@ -23,8 +23,8 @@ export function createEgressEventSink(io: Io, json: boolean): (events: EgressEve
 
 /** `agentctl logs --network`: the egress gateway's events of the named agents, or their --allowlist. */
 export async function runNetworkLogs(context: CommandContext, flags: NetworkLogsFlags): Promise<void> {
-  const { resolveNetworkLogTargets, streamNetworkLog, collectAllowEntries } =
-    await import('../core/egress/egress-log.js');
+  const { resolveNetworkLogTargets } = await import('../core/egress/network-log-targets.js');
+  const { streamNetworkLog, collectAllowEntries } = await import('../core/egress/egress-log.js');
   const { io } = context;
   const json = context.globals.json;
   const { registerStreamSecrets } = await import('./exec.js');

@@ -141,7 +141,7 @@ learned events and of those the allowlist denied, ready for --allow. See docs/eg
     .action(async (names: string[], flags: LogsFlags) => {
       const { resolveLogAgents, streamAgentLogs } = await import('../core/agents/agent-logs.js');
       const { parseLogWindow, parseTail } = await import('../core/agents/log-time.js');
-      const { checkNetworkLogFlags } = await import('../core/egress/egress-log.js');
+      const { checkNetworkLogFlags } = await import('../core/egress/network-log-targets.js');
       // Bad values fail before the engine is contacted.
       checkNetworkLogFlags({
         network: Boolean(flags.network),

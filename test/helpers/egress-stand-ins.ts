@@ -1,14 +1,11 @@
 import type Docker from 'dockerode';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { makeStandInCertificate } from './stand-in-certificate.js';
 
 /**
  * Stand-ins for the services an agent behind the egress gateway talks to: HTTPS servers (node in
  * the test's node image) on the gateway's external network, each answering with the headers it
  * received, so a test sees exactly what left the gateway. Their certificate is one of the test's
- * own, which the gateway trusts through AGENTCTL_EGRESS_UPSTREAM_CA.
+ * own (stand-in-certificate.ts).
  */
 
 /** Answers every request with {name, url, headers} as JSON. */
@@ -113,72 +110,41 @@ export async function startStandIns(
   }
   if (third < 0) throw new Error(`no free 10.215.x.0/24 subnet for ${options.network}`);
   const addresses = Object.fromEntries(options.names.map((name, index) => [name, `10.215.${third}.${10 + index}`]));
-  const dir = mkdtempSync(join(tmpdir(), 'agentctl-standin-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '2',
-        '-subj',
-        '/CN=agentctl test stand-in',
-        '-addext',
-        `subjectAltName=${Object.values(addresses)
-          .map((address) => `IP:${address}`)
-          .join(',')}`,
-      ],
-      { stdio: 'ignore' },
-    );
-    const certPem = readFileSync(join(dir, 'cert.pem'), 'utf8');
-    const keyPem = readFileSync(join(dir, 'key.pem'), 'utf8');
-    const ids: string[] = [];
-    for (const [name, address] of Object.entries(addresses)) {
-      const container = await docker.createContainer({
-        name: `${options.network}-${name}`,
-        Image: options.image,
-        Cmd: ['node', '-e', options.server ?? SERVER],
-        Env: [`STANDIN_NAME=${name}`, `STANDIN_KEY=${keyPem}`, `STANDIN_CERT=${certPem}`],
-        Labels: { 'io.agentctl.test': options.label },
-        HostConfig: { NetworkMode: options.network },
-        NetworkingConfig: { EndpointsConfig: { [options.network]: { IPAMConfig: { IPv4Address: address } } } },
-      });
-      ids.push(container.id);
-      await container.start();
-    }
-    for (const id of ids) {
-      for (let attempt = 0; ; attempt++) {
-        const logs = (await docker.getContainer(id).logs({ stdout: true, stderr: true })).toString();
-        if (logs.includes('listening')) break;
-        if (attempt > 100) throw new Error(`stand-in ${id.slice(0, 12)} did not listen: ${logs}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-    const names = Object.keys(addresses);
-    return {
-      certPem,
-      addresses,
-      logs: async (name) =>
-        (await docker.getContainer(ids[names.indexOf(name)]!).logs({ stdout: true, stderr: true })).toString(),
-      async remove() {
-        for (const id of ids)
-          await docker
-            .getContainer(id)
-            .remove({ force: true })
-            .catch(() => undefined);
-      },
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const { certPem, keyPem } = makeStandInCertificate(...Object.values(addresses));
+  const ids: string[] = [];
+  for (const [name, address] of Object.entries(addresses)) {
+    const container = await docker.createContainer({
+      name: `${options.network}-${name}`,
+      Image: options.image,
+      Cmd: ['node', '-e', options.server ?? SERVER],
+      Env: [`STANDIN_NAME=${name}`, `STANDIN_KEY=${keyPem}`, `STANDIN_CERT=${certPem}`],
+      Labels: { 'io.agentctl.test': options.label },
+      HostConfig: { NetworkMode: options.network },
+      NetworkingConfig: { EndpointsConfig: { [options.network]: { IPAMConfig: { IPv4Address: address } } } },
+    });
+    ids.push(container.id);
+    await container.start();
   }
+  for (const id of ids) {
+    for (let attempt = 0; ; attempt++) {
+      const logs = (await docker.getContainer(id).logs({ stdout: true, stderr: true })).toString();
+      if (logs.includes('listening')) break;
+      if (attempt > 100) throw new Error(`stand-in ${id.slice(0, 12)} did not listen: ${logs}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  const names = Object.keys(addresses);
+  return {
+    certPem,
+    addresses,
+    logs: async (name) =>
+      (await docker.getContainer(ids[names.indexOf(name)]!).logs({ stdout: true, stderr: true })).toString(),
+    async remove() {
+      for (const id of ids)
+        await docker
+          .getContainer(id)
+          .remove({ force: true })
+          .catch(() => undefined);
+    },
+  };
 }

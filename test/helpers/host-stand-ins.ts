@@ -1,15 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 /**
  * Stand-ins for the services an agent behind the egress gateway talks to, run by the test itself
  * on an address of this machine that the agents' gateway reaches (the cluster node's): HTTPS
  * servers that record the headers of each request and answer with them as JSON. Their certificate
- * is one of the test's own for that address (the gateway trusts it through
- * AGENTCTL_EGRESS_UPSTREAM_CA).
+ * is one of the test's own for that address (stand-in-certificate.ts).
  */
 export interface HostStandIns {
   certPem: string;
@@ -18,39 +13,6 @@ export interface HostStandIns {
   /** The headers of each request a stand-in received, by name. */
   received: Record<string, Record<string, string | string[] | undefined>[]>;
   close(): void;
-}
-
-/** The stand-ins' certificate (its own CA) for `host`: made synchronously (before a repository of it). */
-export function makeStandInCertificate(host: string): { certPem: string; keyPem: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'agentctl-standin-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '2',
-        '-subj',
-        '/CN=agentctl test stand-in',
-        '-addext',
-        `subjectAltName=IP:${host}`,
-      ],
-      { stdio: 'ignore' },
-    );
-    return { certPem: readFileSync(join(dir, 'cert.pem'), 'utf8'), keyPem: readFileSync(join(dir, 'key.pem'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 export async function startHostStandIns(

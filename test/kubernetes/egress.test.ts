@@ -5,7 +5,8 @@ import { NetworkingV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterSuite, readTestCluster } from '../helpers/cluster.js';
 import { CLIENT } from '../helpers/egress-stand-ins.js';
-import { makeStandInCertificate, startHostStandIns, type HostStandIns } from '../helpers/host-stand-ins.js';
+import { startHostStandIns, type HostStandIns } from '../helpers/host-stand-ins.js';
+import { makeStandInCertificate } from '../helpers/stand-in-certificate.js';
 
 // The egress gateway on a real cluster, tested from inside the agent's Pod: stand-in HTTPS
 // services run by this test on the node's address (which the cluster's Pods reach), the agent a

@@ -2,23 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { buildStatefulSet, controlledPod, controlledPodName } from './agent-controller.js';
 import type { AgentRecord } from './agent-record.js';
 import { buildPod } from './pod-spec.js';
+import { recordedSpec } from '../../../test/helpers/kube-records.js';
 
 const owner = { metadata: { name: 'agentctl-a', uid: 'uid-1' } };
 const record: AgentRecord = {
   format: 2,
-  spec: {
-    name: 'agentctl-a',
-    image: 'registry.example/agent:1.0.0',
-    env: [],
-    user: { uid: 1000, gid: 1000, extraGroups: [], keepHostIds: false },
-    workingDir: '/workspace',
-    labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'a' },
-    terminal: true,
-    mounts: [{ kind: 'home', volume: 'agentctl-a-home', target: '/home/agent' }],
-    limits: { cpus: 1, memoryBytes: 1 << 30, memorySwapBytes: 1 << 30, pids: 512 },
-    security: { addCapabilities: [], disableLabel: false },
-    network: { mode: 'default' },
-  },
+  spec: recordedSpec({ mounts: [{ kind: 'home', volume: 'agentctl-a-home', target: '/home/agent' }] }),
   files: [{ dir: '/run/secrets', name: 'TOKEN', key: 'run_secrets_TOKEN' }],
 };
 

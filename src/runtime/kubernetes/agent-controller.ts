@@ -1,6 +1,6 @@
 import type { AppsV1Api, V1ConfigMap, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import { kubeError, kubeStatus, orUndefined, type KubeClient } from './kube-client.js';
-import { RECORD_UID_LABEL, ownedByRecord } from './pod-spec.js';
+import { RECORD_UID_LABEL, ownedByRecord } from './record-pod.js';
 
 /**
  * The StatefulSet's Pod is always its name plus `-0` (one replica). A bare Pod (`run`) is named

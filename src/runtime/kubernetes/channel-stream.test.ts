@@ -1,20 +1,7 @@
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { FrameDemuxer } from '../../io/demux.js';
+import { FakeSocket } from '../../../test/helpers/fake-kube-streams.js';
 import { ChannelStream, exitCodeOf, parseDetachKeys } from './channel-stream.js';
-
-class FakeSocket extends EventEmitter {
-  readyState = 1;
-  sent: Buffer[] = [];
-  send(data: Buffer, callback?: (error?: Error) => void) {
-    this.sent.push(data);
-    callback?.();
-  }
-  close() {
-    this.readyState = 3;
-    this.emit('close');
-  }
-}
 
 function session(tty: boolean, detachKeys?: string) {
   const stream = new ChannelStream(tty, detachKeys);
@@ -102,6 +89,44 @@ describe('ChannelStream (the API server channel protocol as an engine-style stre
     expect(exitCodeOf({ status: 'Failure', message: 'exec: "nope": executable file not found in $PATH' })).toBe(127);
     expect(exitCodeOf({ status: 'Failure', message: 'permission denied' })).toBe(126);
     expect(exitCodeOf(undefined)).toBeUndefined();
+  });
+
+  it('queues what is typed and resized before the socket opens, and sends it in order once it does', async () => {
+    const stream = new ChannelStream(true);
+    const written = new Promise<void>((resolve) => stream.write(Buffer.from('ls\n'), () => resolve()));
+    stream.resize({ columns: 90, rows: 20 });
+    const socket = new FakeSocket();
+    stream.attachSocket(socket as never);
+    await written;
+    expect(socket.frames()).toEqual([
+      [0, 'ls\n'],
+      [4, '{"Width":90,"Height":20}'],
+    ]);
+  });
+
+  it('closes a socket that opens after the session ended, and sends nothing once the socket closed', async () => {
+    const ended = new ChannelStream(false);
+    ended.destroy();
+    const late = new FakeSocket();
+    ended.attachSocket(late as never);
+    expect(late.readyState).toBe(3);
+
+    const { stream, socket, received } = session(false);
+    socket.close();
+    await new Promise<void>((resolve) => stream.write(Buffer.from('lost'), () => resolve()));
+    expect(socket.sent).toEqual([]);
+    expect(stream.ended).toBe(true);
+    expect(received).toEqual([]);
+  });
+
+  it('ignores empty output, other channels and a status that is no JSON', async () => {
+    const { stream, received } = session(false);
+    stream.receive(1, Buffer.alloc(0));
+    stream.receive(4, Buffer.from('x'));
+    stream.receive(3, Buffer.from('not json'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(received).toEqual([]);
+    expect(stream.exitCode()).toBeUndefined();
   });
 
   it('parses docker-style detach keys', () => {

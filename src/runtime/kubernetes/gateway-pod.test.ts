@@ -76,6 +76,49 @@ describe('the gateway Pod', () => {
     expect(pod.metadata!.labels!['io.agentctl.egress-gateway']).toBeUndefined();
   });
 
+  it("has an agent Pod's skeleton: tied to its record, seccomp, its group's volumes, limits from the spec", () => {
+    expect(pod.metadata).toEqual({
+      name: 'agentctl-egress-0',
+      labels: {
+        'io.agentctl.managed': 'true',
+        'io.agentctl.kind': 'egress-gateway',
+        'agentctl.io/record': 'agentctl-egress',
+        'agentctl.io/record-uid': '1234-abcd',
+      },
+      annotations: { 'agentctl.io/labels': JSON.stringify(spec.labels) },
+      ownerReferences: [
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          name: 'agentctl-egress',
+          uid: '1234-abcd',
+          controller: false,
+          blockOwnerDeletion: false,
+        },
+      ],
+    });
+    expect(pod.spec).toMatchObject({
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 5,
+    });
+    expect(pod.spec!.securityContext).toEqual({ fsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.spec!.initContainers![0]!.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      runAsUser: 0,
+      runAsGroup: 0,
+      runAsNonRoot: false,
+      capabilities: { drop: ['ALL'], add: ['CHOWN', 'FOWNER'] },
+    });
+    expect(container.resources).toEqual({
+      limits: { cpu: '1000m', memory: String(256 * 1024 ** 2) },
+      requests: { cpu: '50m', memory: '64Mi' },
+    });
+    const small = { ...record, spec: { ...record.spec, limits: { ...record.spec.limits, cpus: 0.25 } } };
+    expect(buildGatewayPod('agentctl-egress-0', small, owner).spec!.containers[0]!.resources!.limits!.cpu).toBe('250m');
+  });
+
   it('refuses a record that is no gateway', () => {
     expect(() => buildGatewayPod('x', { ...record, gateway: undefined }, owner)).toThrow(/no egress gateway/);
   });

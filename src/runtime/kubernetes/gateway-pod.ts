@@ -5,7 +5,8 @@ import type { GatewaySpec } from '../egress-operations.js';
 import type { AgentSpec } from '../agent-spec.js';
 import type { AgentRecord } from './agent-record.js';
 import { toKubernetesMetadata } from './kube-labels.js';
-import { AGENT_CONTAINER_NAME, RECORD_NAME_LABEL, ownedByRecord, recordLabels } from './pod-spec.js';
+import { AGENT_CONTAINER_NAME } from './pod-spec.js';
+import { RECORD_NAME_LABEL, containerSecurity, limitQuantities, recordPod } from './record-pod.js';
 
 /**
  * The egress gateway on Kubernetes: a record (ConfigMap) like an agent's, so that the one set of
@@ -52,25 +53,15 @@ export function buildGatewayPod(name: string, record: AgentRecord, owner: V1Conf
   const home = spec.mounts.find((mount) => mount.kind === 'home');
   if (!gateway || !home || home.kind !== 'home') throw new Error(`the record ${name} is no egress gateway's`);
   const { uid, gid } = spec.user;
-  const meta = toKubernetesMetadata(spec.labels);
-  const cpu = `${Math.max(1, Math.round(spec.limits.cpus * 1000))}m`;
-  const memory = String(spec.limits.memoryBytes);
-  const locked = { allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true };
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name,
-      labels: { ...meta.labels, ...recordLabels(owner) },
-      annotations: meta.annotations,
-      ownerReferences: [ownedByRecord(owner)],
-    },
-    spec: {
+  // The gateway's user has no supplementary groups (gatewayAgentSpec).
+  return recordPod(
+    name,
+    owner,
+    spec.labels,
+    { gid },
+    {
       restartPolicy: 'Always',
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
       terminationGracePeriodSeconds: 5,
-      securityContext: { fsGroup: gid, seccompProfile: { type: 'RuntimeDefault' } },
       initContainers: [
         {
           // A fresh claim is often root's (host-path): the one step as root may only chown it.
@@ -78,13 +69,7 @@ export function buildGatewayPod(name: string, record: AgentRecord, owner: V1Conf
           image: spec.image,
           imagePullPolicy: 'IfNotPresent',
           command: ['sh', '-c', `chown ${uid}:${gid} /state && chmod 0700 /state`],
-          securityContext: {
-            ...locked,
-            runAsUser: 0,
-            runAsGroup: 0,
-            runAsNonRoot: false,
-            capabilities: { drop: ['ALL'], add: ['CHOWN', 'FOWNER'] },
-          },
+          securityContext: containerSecurity('root', { add: ['CHOWN', 'FOWNER'], readOnlyRootFilesystem: true }),
           volumeMounts: [{ name: 'state', mountPath: '/state' }],
           resources: { limits: { cpu: '200m', memory: '64Mi' }, requests: { cpu: '10m', memory: '16Mi' } },
         },
@@ -98,14 +83,8 @@ export function buildGatewayPod(name: string, record: AgentRecord, owner: V1Conf
           env: spec.env.map((variable) => ({ name: variable.name, value: variable.value })),
           workingDir: spec.workingDir,
           ports: [{ name: 'proxy', containerPort: PROXY_PORT, protocol: 'TCP' }],
-          securityContext: {
-            ...locked,
-            runAsUser: uid,
-            runAsGroup: gid,
-            runAsNonRoot: true,
-            capabilities: { drop: ['ALL'] },
-          },
-          resources: { limits: { cpu, memory }, requests: { cpu: '50m', memory: '64Mi' } },
+          securityContext: containerSecurity(spec.user, { readOnlyRootFilesystem: true }),
+          resources: { limits: limitQuantities(spec.limits), requests: { cpu: '50m', memory: '64Mi' } },
           volumeMounts: [
             { name: 'state', mountPath: home.target },
             { name: 'tmp', mountPath: '/tmp' },
@@ -117,7 +96,7 @@ export function buildGatewayPod(name: string, record: AgentRecord, owner: V1Conf
         { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } },
       ],
     },
-  };
+  );
 }
 
 /** The gateway's Pod, as a NetworkPolicy selects it: its kind and its record's name. */

@@ -15,7 +15,8 @@ import {
   type GatewayRecord,
   type WorkspaceClone,
 } from './agent-record.js';
-import { RECORD_NAME_LABEL, RECORD_UID_LABEL, classifyMounts } from './pod-spec.js';
+import { classifyMounts } from './pod-spec.js';
+import { RECORD_NAME_LABEL, RECORD_UID_LABEL } from './record-pod.js';
 import { createAgentLifecycle } from './agent-lifecycle.js';
 import { createKubeVolumeOperations } from './kube-volumes.js';
 import type { PodPlacement } from './pod-placement.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Duplex, Readable } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { EngineError, NotFoundError, UsageError } from '../../shared/errors.js';
 import { CONTAINER_PREFIX } from '../../shared/labels.js';
 import {
@@ -11,8 +11,8 @@ import {
   type TerminalSize,
 } from '../stream-operations.js';
 import { ChannelStream, type WebSocketLike } from './channel-stream.js';
-import { attachQuery, execQuery, stdoutFrames } from './stream-requests.js';
-import { createKubeletErrorFilter } from './kubelet-log-filter.js';
+import { attachQuery, execQuery } from './stream-requests.js';
+import { outputFromStart, streamAgentLogs } from './kube-logs.js';
 import { kubeError, type KubeClient } from './kube-client.js';
 import {
   agentContainerStatus,
@@ -23,7 +23,6 @@ import {
   type AgentObjects,
 } from './agent-objects.js';
 import { STATE_ANNOTATION } from './agent-record.js';
-import { AGENT_CONTAINER_NAME } from './pod-spec.js';
 import type { LabelFilter } from '../container-operations.js';
 
 export interface KubeStreamDeps {
@@ -41,6 +40,7 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
   const { namespace } = client;
   const sleep = deps.sleep ?? defaultSleep;
   const attaches = new Map<string, ChannelStream>();
+  const logs = { client, getAgentObjects: (name: string) => deps.getAgentObjects(name), sleep };
   const execs = new Map<string, { pod: string; options: ExecOptions; stream?: ChannelStream }>();
 
   async function connect(path: string, stream: ChannelStream): Promise<ChannelStream> {
@@ -69,39 +69,6 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
     return objects.pod.metadata!.name!;
   }
 
-  /** The logs of one Pod as a stream (stdout only: the API server merges the two). */
-  async function podLogs(
-    pod: string,
-    options: LogOptions & { sinceTime?: string },
-    tty: boolean,
-    signal?: AbortSignal,
-  ): Promise<Readable> {
-    // The kubelet's error at the end of a followed log is not the agent's output (kubelet-log-filter.ts).
-    const out = createKubeletErrorFilter();
-    const framed = tty ? out : out.pipe(stdoutFrames());
-    const { config, lib } = await client.api();
-    const log = new lib.Log(config);
-    const controller = await log
-      .log(namespace, pod, AGENT_CONTAINER_NAME, out, {
-        follow: options.follow,
-        timestamps: options.timestamps,
-        ...(options.tail !== undefined ? { tailLines: options.tail } : {}),
-        ...(options.sinceTime
-          ? { sinceTime: options.sinceTime }
-          : options.since !== undefined
-            ? { sinceTime: new Date(options.since * 1000).toISOString().replace(/\.\d+Z$/, 'Z') }
-            : {}),
-      })
-      .catch((error: unknown) => {
-        throw kubeError(`read the logs of ${pod}`, error, client);
-      });
-    signal?.addEventListener('abort', () => {
-      controller.abort();
-      out.end();
-    });
-    return framed;
-  }
-
   /** Waits until the agent's Pod runs; its name, or undefined when the stream was closed first. */
   async function waitRunning(id: string, stream: Duplex): Promise<string | undefined> {
     for (;;) {
@@ -119,43 +86,6 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
     }
   }
 
-  /** The output of the agent's next Pod, from its start to its end (read-only). */
-  function outputFromStart(id: string, tty: boolean): Duplex {
-    const abort = new AbortController();
-    const stream = new Duplex({
-      read() {},
-      write(_chunk, _encoding, callback) {
-        callback();
-      },
-      destroy(error, callback) {
-        abort.abort();
-        callback(error);
-      },
-    });
-    void (async () => {
-      for (;;) {
-        if (abort.signal.aborted) return;
-        const objects = await deps.getAgentObjects(id);
-        if (!objects) throw agentNotFound(id, namespace, true);
-        const status =
-          objects.pod && !objects.pod.metadata?.deletionTimestamp ? agentContainerStatus(objects.pod) : undefined;
-        if (status?.state?.running || status?.state?.terminated) {
-          const logs = await podLogs(
-            objects.pod!.metadata!.name!,
-            { follow: true, timestamps: false },
-            tty,
-            abort.signal,
-          );
-          for await (const chunk of logs) stream.push(chunk);
-          stream.push(null);
-          return;
-        }
-        await sleep(200);
-      }
-    })().catch((error: unknown) => stream.destroy(error as Error));
-    return stream;
-  }
-
   return {
     async attachContainer(id: string, options: AttachOptions) {
       const objects = await deps.getAgentObjects(id);
@@ -167,7 +97,7 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
         // Attached before the start (`agentctl run`): the API server cannot attach to a Pod that
         // does not exist yet, and attaching once it runs could miss its first output. The agent's
         // log stream, from its first line to its exit, is what it printed.
-        return outputFromStart(id, tty);
+        return outputFromStart(logs, id, tty);
       }
       const stream = new ChannelStream(tty, options.detachKeys);
       attaches.set(id, stream);
@@ -250,57 +180,7 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
     },
 
     async streamLogs(id: string, options: LogOptions, signal?: AbortSignal) {
-      if (options.until !== undefined) {
-        throw new UsageError(
-          'KUBERNETES_UNSUPPORTED',
-          '--until is not possible on Kubernetes (the API server has no end time for logs)',
-          { hint: 'Use --since and --tail' },
-        );
-      }
-      const first = await deps.getAgentObjects(id);
-      if (!first) throw Object.assign(agentNotFound(id, namespace), { statusCode: 404 });
-      const tty = toDetails(first).tty;
-      if (!first.pod) return Readable.from([]);
-      if (!options.follow) return podLogs(first.pod.metadata!.name!, options, tty, signal);
-      // Follow the agent across restarts: each start makes a new Pod; the stream goes on with it.
-      async function* follow(): AsyncGenerator<Buffer> {
-        let pod = first!.pod!;
-        let current = options;
-        for (;;) {
-          const uid = pod.metadata?.uid;
-          const stream = await podLogs(pod.metadata!.name!, current, tty, signal);
-          for await (const chunk of stream) yield chunk as Buffer;
-          if (signal?.aborted) return;
-          // The Pod ended: the agent exited by itself, or was stopped (and maybe started again).
-          const deadline = Date.now() + 15_000;
-          let next: AgentObjects | undefined;
-          for (;;) {
-            next = await deps.getAgentObjects(id);
-            if (!next) return;
-            if (next.pod && next.pod.metadata?.uid !== uid && !next.pod.metadata?.deletionTimestamp) break;
-            const same = next.pod?.metadata?.uid === uid ? next.pod : undefined;
-            const ended = same && agentContainerStatus(same)?.state?.terminated && !same.metadata?.deletionTimestamp;
-            if (ended) return;
-            if (Date.now() > deadline || signal?.aborted) return;
-            await sleep(300);
-          }
-          // Wait until the new Pod's container has started, then read its logs from the start.
-          while (
-            next?.pod &&
-            !agentContainerStatus(next.pod)?.state?.running &&
-            !agentContainerStatus(next.pod)?.state?.terminated
-          ) {
-            if (signal?.aborted) return;
-            await sleep(300);
-            next = await deps.getAgentObjects(id);
-            if (!next?.pod) return;
-          }
-          if (!next?.pod) return;
-          pod = next.pod;
-          current = { ...options, since: undefined, tail: undefined };
-        }
-      }
-      return Readable.from(follow());
+      return streamAgentLogs(logs, id, options, signal);
     },
   };
 }

@@ -3,23 +3,12 @@ import { configSchema } from '../../config/schema.js';
 import type { AgentRecord } from './agent-record.js';
 import { toPlacement } from './pod-placement.js';
 import { buildPod } from './pod-spec.js';
+import { recordedSpec } from '../../../test/helpers/kube-records.js';
 
 const owner = { metadata: { name: 'agentctl-a', uid: 'uid-1' } };
 const record = (placement?: AgentRecord['placement']): AgentRecord => ({
   format: 2,
-  spec: {
-    name: 'agentctl-a',
-    image: 'registry.example/agent:1.0.0',
-    env: [],
-    user: { uid: 1000, gid: 1000, extraGroups: [], keepHostIds: false },
-    workingDir: '/workspace',
-    labels: { 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'a' },
-    terminal: true,
-    mounts: [],
-    limits: { cpus: 2, memoryBytes: 1024 ** 3, memorySwapBytes: 1024 ** 3, pids: 512 },
-    security: { addCapabilities: [], disableLabel: false },
-    network: { mode: 'default' },
-  },
+  spec: recordedSpec({ limits: { cpus: 2, memoryBytes: 1024 ** 3, memorySwapBytes: 1024 ** 3, pids: 512 } }),
   files: [],
   ...(placement ? { placement } : {}),
 });

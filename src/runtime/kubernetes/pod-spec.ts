@@ -2,16 +2,8 @@ import type { V1ConfigMap, V1Container, V1Pod, V1Volume, V1VolumeMount } from '@
 import { UsageError } from '../../shared/errors.js';
 import { assertEveryFieldDecided, networkName, type AgentMount, type AgentSpec } from '../agent-spec.js';
 import { secretName, type AgentRecord, type WorkspaceClone } from './agent-record.js';
-import { toKubernetesMetadata } from './kube-labels.js';
 import { applyPlacement } from './pod-placement.js';
-
-/**
- * Labels on every Pod of an agent (its StatefulSet's, or the bare Pod of `run`): the record's name
- * and uid. Commands find an agent's Pod by them, whatever its name (`agentctl-NAME-0` under a
- * StatefulSet) and whoever made it; the uid tells it from a Pod of an earlier agent of that name.
- */
-export const RECORD_NAME_LABEL = 'agentctl.io/record';
-export const RECORD_UID_LABEL = 'agentctl.io/record-uid';
+import { containerSecurity, limitQuantities, recordPod } from './record-pod.js';
 
 const AGENT_CONTAINER = 'agent';
 export const AGENT_CONTAINER_NAME = AGENT_CONTAINER;
@@ -78,10 +70,6 @@ function gpuResources(gpus: AgentSpec['gpus']): Record<string, string> {
   return gpus && 'count' in gpus && typeof gpus.count === 'number' ? { 'nvidia.com/gpu': String(gpus.count) } : {};
 }
 
-function cpuQuantity(cpus: number): string {
-  return `${Math.max(1, Math.round(cpus * 1000))}m`;
-}
-
 /** `sh -c` script of the clone init container: only when the workspace is still empty. */
 export function cloneScript(clone: WorkspaceClone): string {
   const q = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
@@ -101,23 +89,6 @@ export function cloneScript(clone: WorkspaceClone): string {
     ...checkout,
     `echo "agentctl: cloned ${clone.commit.slice(0, 12)}"`,
   ].join('\n');
-}
-
-/** The labels that tie a Pod to its agent's record (RECORD_NAME_LABEL, RECORD_UID_LABEL). */
-export function recordLabels(record: V1ConfigMap): Record<string, string> {
-  return { [RECORD_NAME_LABEL]: record.metadata!.name!, [RECORD_UID_LABEL]: record.metadata!.uid! };
-}
-
-/** An owner reference to the agent's record: deleting the record deletes what it owns. */
-export function ownedByRecord(record: V1ConfigMap) {
-  return {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    name: record.metadata!.name!,
-    uid: record.metadata!.uid!,
-    controller: false,
-    blockOwnerDeletion: false,
-  };
 }
 
 /**
@@ -154,12 +125,6 @@ export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap):
   const volumes: V1Volume[] = [];
   const volumeMounts: V1VolumeMount[] = [];
   const initContainers: V1Container[] = [];
-  const hardened = {
-    allowPrivilegeEscalation: false,
-    privileged: false,
-    readOnlyRootFilesystem: false,
-  };
-
   if (placed.home) {
     volumes.push({ name: STATE_VOLUME, persistentVolumeClaim: { claimName: placed.home.volume } });
     volumeMounts.push({ name: STATE_VOLUME, mountPath: placed.home.target, subPath: 'home' });
@@ -174,13 +139,7 @@ export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap):
         '-c',
         `mkdir -p /state/home /state/${WORKSPACE_SUBPATH} && chown ${uid}:${gid} /state/home /state/${WORKSPACE_SUBPATH}`,
       ],
-      securityContext: {
-        ...hardened,
-        runAsUser: 0,
-        runAsGroup: 0,
-        runAsNonRoot: false,
-        capabilities: { drop: ['ALL'], add: ['CHOWN'] },
-      },
+      securityContext: containerSecurity('root', { add: ['CHOWN'] }),
       volumeMounts: [{ name: STATE_VOLUME, mountPath: '/state' }],
       resources: smallResources(),
     });
@@ -201,13 +160,7 @@ export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap):
         { name: 'GIT_TERMINAL_PROMPT', value: '0' },
         { name: 'HOME', value: '/tmp' },
       ],
-      securityContext: {
-        ...hardened,
-        runAsUser: uid,
-        runAsGroup: gid,
-        runAsNonRoot: true,
-        capabilities: { drop: ['ALL'] },
-      },
+      securityContext: containerSecurity(user),
       volumeMounts: [workspaceMount],
       resources: smallResources(),
     });
@@ -226,7 +179,6 @@ export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap):
     volumeMounts.push({ name: volume, mountPath: dir, readOnly: true });
   });
 
-  const meta = toKubernetesMetadata(labels);
   const container: V1Container = {
     name: AGENT_CONTAINER,
     image,
@@ -237,53 +189,25 @@ export function buildPod(name: string, record: AgentRecord, owner: V1ConfigMap):
     tty: terminal,
     stdin: terminal,
     stdinOnce: false,
-    securityContext: {
-      ...hardened,
-      runAsUser: uid,
-      runAsGroup: gid,
-      runAsNonRoot: true,
-      capabilities: {
-        drop: ['ALL'],
-        ...(security.addCapabilities.length > 0 ? { add: security.addCapabilities } : {}),
-      },
-    },
+    securityContext: containerSecurity(user, { add: security.addCapabilities }),
     // Requests equal limits: the scheduler places the agent only where its limits fit. Swap is off
     // on Kubernetes nodes by default (memorySwapBytes equals the memory limit anyway). PIDs are
     // limited per node (the kubelet's podPidsLimit), not per Pod: see docs/kubernetes.md.
     resources: {
-      limits: { cpu: cpuQuantity(limits.cpus), memory: String(limits.memoryBytes), ...gpuResources(gpus) },
-      requests: { cpu: cpuQuantity(limits.cpus), memory: String(limits.memoryBytes), ...gpuResources(gpus) },
+      limits: { ...limitQuantities(limits), ...gpuResources(gpus) },
+      requests: { ...limitQuantities(limits), ...gpuResources(gpus) },
     },
     volumeMounts,
   };
-  return applyPlacement(
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name,
-        labels: { ...meta.labels, ...recordLabels(owner) },
-        annotations: meta.annotations,
-        ownerReferences: [ownedByRecord(owner)],
-      },
-      spec: {
-        restartPolicy: 'Never',
-        automountServiceAccountToken: false,
-        enableServiceLinks: false,
-        terminationGracePeriodSeconds: 10,
-        ...(ociRuntime ? { runtimeClassName: ociRuntime } : {}),
-        securityContext: {
-          fsGroup: gid,
-          ...(user.extraGroups.length > 0 ? { supplementalGroups: user.extraGroups } : {}),
-          seccompProfile: { type: 'RuntimeDefault' },
-        },
-        initContainers,
-        containers: [container],
-        volumes,
-      },
-    },
-    record.placement,
-  );
+  const pod = recordPod(name, owner, labels, user, {
+    restartPolicy: 'Never',
+    terminationGracePeriodSeconds: 10,
+    ...(ociRuntime ? { runtimeClassName: ociRuntime } : {}),
+    initContainers,
+    containers: [container],
+    volumes,
+  });
+  return applyPlacement(pod, record.placement);
 }
 
 function smallResources() {
