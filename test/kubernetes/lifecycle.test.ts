@@ -132,8 +132,13 @@ describe('the Kubernetes backend: an agent from start to rm on a real cluster', 
     await shell.send('echo "tty-$(tty | cut -c1-8) size-$(stty size | tr " " x)"', 'Enter');
     await shell.waitFor(/tty-\/dev\/pts size-24x80/);
     await shell.resize(100, 30);
-    await shell.send('echo "resized-$(stty size | tr " " x)"', 'Enter');
-    await shell.waitFor(/resized-30x100/);
+    // The kubelet applies a resize (its own channel) apart from the input: a command typed at once
+    // may still see the old size, so it is asked again until the new size shows (or time runs out).
+    await until('the resized terminal (30x100) in the Pod', async () => {
+      await shell.send('echo "resized-$(stty size | tr " " x)"', 'Enter');
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      return /resized-30x100/.test(await shell.capture()) || undefined;
+    });
     await shell.send('exit 4', 'Enter');
     expect(await shell.exitCode()).toBe(4);
 
