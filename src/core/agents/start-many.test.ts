@@ -117,6 +117,31 @@ describe('startAgents', () => {
     expect(calls.slice(3).sort()).toEqual(['start id-agentctl-a-1', 'start id-agentctl-a-2', 'start id-agentctl-a-3']);
   });
 
+  it('makes read-only agents side by side: every create is under way before the first ends', async () => {
+    const { runtime } = engine();
+    let inFlight = 0;
+    let release: () => void = () => undefined;
+    const all = new Promise<void>((resolve) => (release = resolve));
+    const create = runtime.createContainer.bind(runtime);
+    const parallel = {
+      ...runtime,
+      async createContainer(spec: AgentSpec) {
+        inFlight += 1;
+        if (inFlight === 3) release();
+        // One after another, this would never end: the first create waits for the third.
+        await Promise.race([
+          all,
+          new Promise((_, reject) => setTimeout(() => reject(new Error('creates were not side by side')), 5000)),
+        ]);
+        return create(spec);
+      },
+    };
+    const names = ['p-1', 'p-2', 'p-3'];
+    const result = await startAgents(deps(parallel, []), { ...options(), readOnly: true }, names);
+    expect(result.failed).toEqual([]);
+    expect(result.started.map((agent) => agent.name)).toEqual(names);
+  });
+
   it('reports an agent that cannot start and starts the others', async () => {
     const { runtime } = engine({ taken: ['agentctl-a-2'] });
     const result = await startAgents(deps(runtime, []), options(), ['a-1', 'a-2', 'a-3']);

@@ -7,7 +7,10 @@ import type { StartAgentOptions } from './start-options.js';
 /** The most agents one `start --count` makes: a typo (`--count 1000`) must not flood an engine. */
 export const MAX_COUNT = 100;
 
-/** How many starts wait at once (creation is one after another; see startAgents). */
+/**
+ * How many starts wait at once; also how many agents are made at once when they take nothing from
+ * each other (read-only, or a worktree each; see startAll).
+ */
 const PARALLEL_STARTS = 16;
 
 /**
@@ -46,11 +49,11 @@ export function countedNames(base: string, count: number): string[] {
 
 /**
  * Starts several agents detached in one process: one engine connection, one config, the image
- * resolved once. Agents are made one after another — each takes its workspace (the checkout, or a
- * worktree of its own) knowing what the ones before it took — then started and waited for
- * together; where each agent has its own copy of the workspace (Kubernetes), each is made and
- * started at once, side by side. An agent that fails is removed with what its start made; the
- * others stay.
+ * resolved once. In the `auto` worktree mode agents are made one after another — each takes its
+ * workspace (the checkout, or a worktree of its own) knowing what the ones before it took — then
+ * started and waited for together. Agents that take nothing from each other (each its own copy on
+ * Kubernetes, a worktree each with --worktree, or the checkout read-only) are each made and started
+ * at once, side by side. An agent that fails is removed with what its start made; the others stay.
  */
 export async function startAgents(
   deps: StartAgentDeps,
@@ -90,8 +93,19 @@ async function startAll(
   const failed: ManyStarted['failed'] = [];
   const order = new Map(names.map((name, index) => [name, index]));
   const byName = <T extends { name: string }>(a: T, b: T) => order.get(a.name)! - order.get(b.name)!;
-  if (!(await deps.runtime()).capabilities.bindMounts) {
-    const started = await startEach(own, deps.signal, base, names, failed);
+  const ownCopies = !(await deps.runtime()).capabilities.bindMounts;
+  // Agents that take nothing from each other — each its own copy (Kubernetes), its own worktree
+  // (--worktree), or the checkout read-only — are made side by side; in the `auto` mode the first
+  // takes the checkout and the others worktrees, so each must see what the ones before it took.
+  if (ownCopies || base.readOnly || base.worktree === true) {
+    const started = await startEach(
+      own,
+      deps.signal,
+      base,
+      names,
+      failed,
+      ownCopies ? PARALLEL_OWN_COPIES : PARALLEL_STARTS,
+    );
     return { started: started.sort(byName), failed: failed.sort(byName) };
   }
   const pending: PendingAgent[] = [];
@@ -124,13 +138,14 @@ async function startAll(
   return { started: started.sort(byName), failed: failed.sort(byName) };
 }
 
-/** Each agent made and started on its own, PARALLEL_OWN_COPIES at once (see above). */
+/** Each agent made and started on its own, `parallel` at once (see above). */
 async function startEach(
   own: () => StartAgentDeps,
   signal: AbortSignal | undefined,
   base: Omit<StartAgentOptions, 'name'>,
   names: string[],
   failed: ManyStarted['failed'],
+  parallel: number,
 ): Promise<StartedAgent[]> {
   const started: StartedAgent[] = [];
   let next = 0;
@@ -148,7 +163,7 @@ async function startEach(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_OWN_COPIES, names.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(parallel, names.length) }, worker));
   return started;
 }
 
