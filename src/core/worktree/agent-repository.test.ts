@@ -372,7 +372,9 @@ describe('pruneWorktrees', GIT_TESTS, () => {
       refused: [],
     });
 
-    const later = Date.now() + PRUNE_GRACE_MS;
+    // A second past the grace: a file's mtime has sub-millisecond precision, Date.now() not, so a
+    // state made in this very millisecond would otherwise still be a hair inside it.
+    const later = Date.now() + PRUNE_GRACE_MS + 1000;
     const options = { worktreeDir, inUse: new Set([inUse.state.dir]), now: later, engine };
     const dryRun = await pruneWorktrees(gitFor, { ...options, dryRun: true });
     expect(dryRun.removed.map((removed) => removed.agent)).toEqual(['orphan']);
@@ -422,7 +424,8 @@ describe('pruneWorktrees with a repository git cannot read', GIT_TESTS, () => {
         );
       return git(args, options);
     };
-    const options = { worktreeDir, inUse: new Set<string>(), now: Date.now() + PRUNE_GRACE_MS, engine };
+    // A second past the grace (the states' mtimes have sub-millisecond precision, Date.now() not).
+    const options = { worktreeDir, inUse: new Set<string>(), now: Date.now() + PRUNE_GRACE_MS + 1000, engine };
     const result = await pruneWorktrees(async () => refusing, { ...options, dryRun: true });
     expect(result.removed.map((removed) => removed.agent)).toEqual(['clean']);
     expect(result.refused.map((refused) => refused.agent)).toEqual(['unreadable']);
