@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLogTime, parseLogWindow, parseTail } from './log-time.js';
+import { engineTimeNanos, parseLogTime, parseLogWindow, parseTail } from './log-time.js';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const nowSeconds = now.getTime() / 1000;
@@ -119,5 +119,21 @@ describe('parseTail', () => {
   it('rejects the rest', () => {
     expect(() => parseTail('-1')).toThrowError(expect.objectContaining({ code: 'INVALID_TAIL' }));
     expect(() => parseTail('ten')).toThrowError(expect.objectContaining({ code: 'INVALID_TAIL' }));
+  });
+});
+
+describe('engineTimeNanos', () => {
+  const second = BigInt(Date.parse('2026-12-03T18:11:07Z')) * 1_000_000n;
+
+  it('reads Docker’s trimmed fractions, nine digits and zone offsets exactly', () => {
+    expect(engineTimeNanos('2026-12-03T18:11:07Z')).toBe(second);
+    expect(engineTimeNanos('2026-12-03T18:11:07.5Z')).toBe(second + 500_000_000n);
+    expect(engineTimeNanos('2026-12-03T18:11:07.514675123Z')).toBe(second + 514_675_123n);
+    expect(engineTimeNanos('2026-12-03T19:11:07.000000001+01:00')).toBe(second + 1n);
+  });
+
+  it('is undefined for what is no engine timestamp', () => {
+    for (const text of ['', 'garbage', '2026-12-03T18:11:07', '2026-12-03T18:11:07.1234567890Z', '{"time":1}'])
+      expect(engineTimeNanos(text), text).toBeUndefined();
   });
 });

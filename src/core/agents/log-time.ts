@@ -109,6 +109,19 @@ export function parseLogWindow(
   };
 }
 
+/**
+ * An engine's timestamp of a log line (RFC 3339 with up to nine fraction digits: Docker trims
+ * trailing zeros, Podman and the kubelet may give a zone offset) in nanoseconds since the epoch,
+ * exactly; undefined for anything else.
+ */
+export function engineTimeNanos(text: string): bigint | undefined {
+  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(text);
+  if (!match) return undefined;
+  const millis = Date.parse(`${match[1]}${match[3]}`);
+  if (Number.isNaN(millis)) return undefined;
+  return BigInt(millis) * 1_000_000n + BigInt((match[2] ?? '').padEnd(9, '0'));
+}
+
 /** Validates --tail: a non-negative whole number or "all" (undefined). */
 export function parseTail(text: string | undefined): number | undefined {
   if (text === undefined || text === 'all') return undefined;

@@ -62,21 +62,51 @@ describe('streamNetworkLog', () => {
     ]);
   });
 
+  /**
+   * A gateway log as an engine keeps it: one entry per line with the engine's time (nanoseconds),
+   * `since` inclusive, timestamps as Docker writes them (trailing zeros trimmed), one frame per
+   * entry. Each read sees the log as `reads[i]` gives it then (lines appended, the oldest dropped).
+   */
+  function engineLog(reads: Array<Array<[bigint, string]>>) {
+    const requests: LogOptions[] = [];
+    const stamp = (nanos: bigint) => {
+      const whole = new Date(Number(nanos / 1_000_000_000n) * 1000).toISOString().slice(0, 19);
+      const fraction = (nanos % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
+      return `${whole}${fraction ? `.${fraction}` : ''}Z`;
+    };
+    return {
+      requests,
+      async streamLogs(_id: string, options: LogOptions) {
+        requests.push(options);
+        const entries = reads.shift();
+        if (!entries) throw new Error('unexpected logs request');
+        // The engine parses `since` as a decimal: whole seconds and nanoseconds.
+        const [whole, fraction = ''] = String(options.since ?? 0).split('.');
+        const since = BigInt(whole!) * 1_000_000_000n + BigInt(fraction.padEnd(9, '0'));
+        return Readable.from(
+          entries
+            .filter(([nanos]) => nanos >= since)
+            .map(([nanos, text]) => frame(1, options.timestamps ? `${stamp(nanos)} ${text}` : text)),
+        );
+      },
+    };
+  }
+  const at = (second: number, nanos = 0) =>
+    BigInt(Date.parse('2026-12-02T04:47:00Z') / 1000 + second) * 1_000_000_000n + BigInt(nanos);
+
   it('--tail N: the last N events of each agent, not of the shared log; with --follow then what comes after', async () => {
-    const history = [
-      frame(
-        1,
-        ['1', '2', '3']
-          .map((n) => line({ agent: 'fixer', host: `${n}.test` }) + line({ agent: 'other', host: `o${n}.test` }))
-          .join(''),
-      ),
-    ];
-    const logs = gatewayLogs({
-      gw: [
-        history,
-        [...history, frame(1, line({ agent: 'other', host: 'o4.test' }) + line({ agent: 'fixer', host: '4.test' }))],
+    const history: Array<[bigint, string]> = ['1', '2', '3'].flatMap((n, index) => [
+      [at(index, 100), line({ agent: 'fixer', host: `${n}.test` })] as [bigint, string],
+      [at(index, 200), line({ agent: 'other', host: `o${n}.test` })] as [bigint, string],
+    ]);
+    const logs = engineLog([
+      history,
+      [
+        ...history,
+        [at(3), line({ agent: 'other', host: 'o4.test' })],
+        [at(4), line({ agent: 'fixer', host: '4.test' })],
       ],
-    });
+    ]);
     const seen: string[] = [];
     await streamNetworkLog(
       { runtime: { ...fakeLookup([]), ...logs }, signal, now },
@@ -85,8 +115,39 @@ describe('streamNetworkLog', () => {
       (events) => void seen.push(...events.map((event) => event.host)),
     );
     expect(seen).toEqual(['3.test', 'o3.test', 'o4.test', '4.test']);
-    expect(logs.requests.map(([, options]) => options.follow)).toEqual([false, true]);
-    expect(logs.requests.every(([, options]) => options.tail === undefined)).toBe(true);
+    expect(logs.requests.map((options) => options.follow)).toEqual([false, true]);
+    expect(logs.requests.every((options) => options.tail === undefined)).toBe(true);
+  });
+
+  it('--tail --follow: nothing is lost or repeated when the engine dropped the log’s oldest lines in between', async () => {
+    // Three lines share one engine time: the third came after the first read.
+    const read: Array<[bigint, string]> = [
+      [at(0), line({ agent: 'fixer', host: 'old.test' })],
+      [at(1, 5), line({ agent: 'fixer', host: 'a.test' })],
+      [at(1, 5), line({ agent: 'fixer', host: 'b.test' })],
+    ];
+    const logs = engineLog([
+      read,
+      // The bounded log was cut back: its first two lines are gone, three new ones came.
+      [
+        ...read.slice(2),
+        [at(1, 5), line({ agent: 'fixer', host: 'c.test' })],
+        [at(1, 6), line({ agent: 'fixer', host: 'd.test' })],
+        [at(2), line({ agent: 'fixer', host: 'e.test' })],
+      ],
+    ]);
+    const seen: string[] = [];
+    await streamNetworkLog(
+      { runtime: { ...fakeLookup([]), ...logs }, signal, now },
+      [target],
+      { follow: true, tail: '2' },
+      (events) => void seen.push(...events.map((event) => event.host)),
+    );
+    expect(seen).toEqual(['a.test', 'b.test', 'c.test', 'd.test', 'e.test']);
+    expect(logs.requests.map((options) => [options.follow, options.timestamps])).toEqual([
+      [false, true],
+      [true, true],
+    ]);
   });
 
   it('turns an engine failure into LOGS_FAILED naming the gateway; an abort ends quietly', async () => {

@@ -28,6 +28,15 @@ export async function updateRefs(git: GitRunner, commonDir: string, commands: st
     await git(['update-ref', '-m', 'agentctl', ...refCommandArgs(command)], { cwd: commonDir });
 }
 
+/**
+ * Applies ref commands (as for updateRefs) in one `git update-ref --stdin` transaction: each
+ * compared and swapped, and either all of them are made or none is.
+ */
+export async function updateRefsTogether(git: GitRunner, commonDir: string, commands: string[]): Promise<void> {
+  for (const command of commands) refCommandArgs(command);
+  await git(['update-ref', '-m', 'agentctl', '--stdin'], { cwd: commonDir, input: `${commands.join('\n')}\n` });
+}
+
 function refCommandArgs(command: string): string[] {
   const [verb, ref, ...values] = command.split(' ');
   if (!ref) throw new Error(`no ref in "${command}"`);

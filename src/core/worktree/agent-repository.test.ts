@@ -185,6 +185,22 @@ describe('createAgentRepository', GIT_TESTS, () => {
     expect(gitSync(repo, 'for-each-ref', 'refs/agentctl', 'refs/heads/agent')).toBe('');
   });
 
+  it("makes the agent's branch and its mirror ref together: a ref git cannot write leaves no branch behind (the branch stayed, unknown to the discard)", async () => {
+    const { repo, repository, worktreeDir } = await setup();
+    // A lock a crashed git left on the mirror ref: git refuses to write that ref.
+    const refDir = path.join(repository.commonDir, 'refs', 'agentctl', 'locked');
+    mkdirSync(refDir, { recursive: true });
+    writeFileSync(path.join(refDir, 'mirror.lock'), '');
+    const error = await caught(
+      createAgentRepository(git, { repository, mode: 'worktree', worktreeDir, agent: 'locked' }),
+    );
+    expect(error).toMatchObject({ code: 'GIT_FAILED' });
+    expect(String((error as Error).message)).toContain('mirror.lock');
+    expect(gitSync(repo, 'for-each-ref', 'refs/heads/agent')).toBe('');
+    expect(existsSync(path.join(worktreeDir, repository.key, 'locked'))).toBe(false);
+    expect(existsSync(path.join(worktreeDir, repository.key, '.agents', 'locked'))).toBe(false);
+  });
+
   it('works for a --separate-git-dir repository and discards cleanly', async () => {
     const { repository, worktreeDir } = await setup(['--separate-git-dir', '{root}/store/r.git']);
     const created = await createAgentRepository(git, { repository, mode: 'checkout', worktreeDir, agent: 'sep' });

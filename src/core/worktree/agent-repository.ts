@@ -8,7 +8,13 @@ import { GitCommandError, gitFailed, type GitRunner } from './git.js';
 import { withRepositoryLock } from './repository-lock.js';
 import { writeGitDir } from './agent-repository-files.js';
 import { CONTAINER_GIT_DIR } from './agent-repository-mounts.js';
-import { checkBranchName, readUserBranch, resolveCommit, updateRefs } from './agent-repository-refs.js';
+import {
+  checkBranchName,
+  readUserBranch,
+  resolveCommit,
+  updateRefs,
+  updateRefsTogether,
+} from './agent-repository-refs.js';
 
 export { withoutPassword, getObjectDirectories } from './agent-repository-files.js';
 export { CONTAINER_GIT_DIR, getAgentRepositoryMounts, type AgentRepositoryMount } from './agent-repository-mounts.js';
@@ -219,9 +225,10 @@ export async function createAgentRepository(
       if (dotGit && !dotGit.isDirectory()) await writeFile(state.gitFile, `gitdir: ${CONTAINER_GIT_DIR}\n`);
     }
     if (base !== undefined) {
-      // The agent's branch in the user's repository, and the value agentctl last mirrored into it.
+      // The agent's branch in the user's repository, and the value agentctl last mirrored into it:
+      // both or neither, so that a failure leaves no branch that `createdBranch` does not tell of.
       await withRepositoryLock(repositoryDir, () =>
-        updateRefs(git, repository.commonDir, [
+        updateRefsTogether(git, repository.commonDir, [
           ...(userBranch ? [] : [`create refs/heads/${branch} ${base}`]),
           `update ${getAgentRefPrefix(agent)}mirror ${base}`,
         ]),
