@@ -21,7 +21,22 @@ export function registerRestart(program: Command, context: CommandContext): void
         waitTimeoutMs,
       };
       checkSelection(selection, 'restart');
-      const restarted = await restartAgents({ runtime: await context.runtime(), signal: context.signal }, selection);
+      const runtime = await context.runtime();
+      const { recordAgentAddresses } = await import('../core/egress/agent-egress.js');
+      const { agentNameFromDetails } = await import('../core/agents/agent-lookup.js');
+      const restarted = await restartAgents(
+        {
+          runtime,
+          signal: context.signal,
+          afterStart: (details) =>
+            recordAgentAddresses(runtime, {
+              name: agentNameFromDetails(details),
+              id: details.id,
+              labels: details.labels,
+            }),
+        },
+        selection,
+      );
       if (context.globals.json) {
         context.io.writeJson({ ok: true, restarted: restarted.map((agent) => agent.name), agents: restarted });
         return;

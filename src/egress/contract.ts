@@ -11,6 +11,11 @@
  *   re-reads the directory when it changes and whenever a client presents a token it does not know.
  * - A client authenticates with `Proxy-Authorization: Basic base64("agent:" + token)` (the form a
  *   proxy URL `http://agent:TOKEN@gateway:PORT` gives); anything else gets 407 and an event.
+ * - A registration with `addressBound` holds its token to the agent's own addresses: agentctl
+ *   writes them, one per line, to `<state>/agents/<agent id>.address` each time it starts the
+ *   agent (the engine gives a container its address at start). A token brought from any other
+ *   address is refused (407 and an event naming the token's agent), after waiting up to
+ *   ADDRESS_WAIT_MS for the file to name it (an agent may speak before agentctl has written it).
  * - The proxy writes one EgressEvent per line on stdout (the gateway container's log), never a
  *   secret value; agentctl reads them back through the runtime's logs of the gateway.
  */
@@ -21,6 +26,9 @@ export const GATEWAY_STATE_DIR = '/var/lib/agentctl-egress';
 export const GATEWAY_PROGRAM_PATH = '/opt/agentctl-egress/egress-proxy.cjs';
 export const REGISTRATIONS_SUBDIR = 'agents';
 export const PROXY_USER = 'agent';
+export const ADDRESS_FILE_SUFFIX = '.address';
+/** How long a token brought from an address not (yet) the agent's waits for agentctl to record it. */
+export const ADDRESS_WAIT_MS = 10_000;
 
 /** open: anything but the never-reachable addresses; learn: open, each host recorded; allowlist: only `allow`. */
 export type EgressPolicy = 'open' | 'allowlist' | 'learn' | 'none';
@@ -50,6 +58,11 @@ export interface AgentRegistration {
   /** The agent's own CA, PEM; the proxy signs the leaf certificates it presents to this agent with it. */
   ca: { certPem: string; keyPem: string };
   secrets: BoundSecret[];
+  /**
+   * The token is good only from the addresses in the agent's address file (the engines, where
+   * agents share the gateway's network and could hand each other their tokens). Absent: from any.
+   */
+  addressBound?: boolean;
 }
 
 export type EgressAction = 'allowed' | 'denied' | 'learned';

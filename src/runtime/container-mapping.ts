@@ -86,7 +86,15 @@ export function toDetails(info: Dockerode.ContainerInspectInfo): ContainerDetail
     ...(state.Running
       ? { boundPorts: fromPortBindings(info.NetworkSettings?.Ports as never).filter((port) => port.hostPort > 0) }
       : {}),
+    ...(state.Running ? { networkAddresses: networkAddresses(info) } : {}),
     spec: toSpecFacts(info),
     raw: info,
   };
+}
+
+function networkAddresses(info: Dockerode.ContainerInspectInfo): Record<string, string> {
+  const addresses: Record<string, string> = {};
+  for (const [name, network] of Object.entries(info.NetworkSettings?.Networks ?? {}))
+    if (network?.IPAddress) addresses[name] = network.IPAddress;
+  return addresses;
 }

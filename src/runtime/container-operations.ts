@@ -62,6 +62,11 @@ export interface ContainerDetails extends ContainerSummary {
    * 0 asked for is the one the engine picked); undefined where the backend publishes none.
    */
   boundPorts?: PublishedPort[];
+  /**
+   * Its IPv4 address on each network it is on, by network name, while it runs (the engine gives a
+   * container its address at start); undefined where the backend does not say.
+   */
+  networkAddresses?: Record<string, string>;
   /** Its configuration in the agent spec's terms (what a start compares, what loosens it). */
   spec: AgentSpecFacts;
   /** The whole inspect document as the backend returned it (tests and --verbose; never read by core). */

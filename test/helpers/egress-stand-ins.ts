@@ -28,7 +28,7 @@ export const CLIENT = `
 const http = require('http'), tls = require('tls'), net = require('net'), fs = require('fs');
 const [mode, target, ...rest] = process.argv.slice(2);
 const done = (result) => { process.stdout.write(JSON.stringify(result) + '\\n'); process.exit(0); };
-setTimeout(() => done({ error: 'timeout' }), 6000).unref();
+setTimeout(() => done({ error: 'timeout' }), Number(process.env.CLIENT_TIMEOUT_MS || 6000)).unref();
 if (mode === 'direct') {
   const socket = net.connect(Number(rest[0]), target);
   socket.on('connect', () => done({ connected: true }));

@@ -363,12 +363,33 @@ describe(`the egress gateway on ${f.engineName} (${f.setup})`, () => {
     expect(control.output).toContain('connected');
   });
 
-  it('keeps the registration across stop and start; rm ends the token, tunnels work without secrets', async () => {
+  it('keeps the registration across stop, start and restart (the gateway learns each new address); its token handed to another agent gets nothing; rm ends the token; tunnels work without secrets', async () => {
+    // What the gateway holds as the agent's address, and the address the engine gave it now.
+    const recordedAddress = async () =>
+      (
+        await f.exec(gateway, [
+          'node',
+          '-e',
+          `process.stdout.write(require('fs').readFileSync(${JSON.stringify(`${GATEWAY_STATE_DIR}/${REGISTRATIONS_SUBDIR}/${agent}.address`)}, 'utf8'))`,
+        ])
+      ).output.trim();
+    const addressNow = async () =>
+      (
+        (await f.docker.getContainer(`agentctl-${agent}`).inspect()).NetworkSettings.Networks[`${gateway}-internal`]
+          ?.IPAddress ?? ''
+      ).trim();
     expect((await cli(['stop', agent, '--timeout', '0'])).exitCode).toBe(0);
     const restarted = await cli(['start', agent, '-d']);
     expect(restarted.exitCode, restarted.stdout + restarted.stderr).toBe(0);
+    expect(await recordedAddress()).toBe(await addressNow());
     const again = await inAgent(agent, ['proxy', `https://${bound}/again`, 'x-api-key=${EGW_KEY}']);
     expect(again.body?.headers?.['x-api-key'], JSON.stringify(again)).toBe(realKey);
+    // `restart` tells the gateway the address of this start too.
+    const viaRestart = await cli(['restart', agent, '--timeout', '0']);
+    expect(viaRestart.exitCode, viaRestart.stdout + viaRestart.stderr).toBe(0);
+    expect(await recordedAddress()).toBe(await addressNow());
+    const afterRestart = await inAgent(agent, ['proxy', `https://${bound}/restarted`, 'x-api-key=${EGW_KEY}']);
+    expect(afterRestart.body?.headers?.['x-api-key'], JSON.stringify(afterRestart)).toBe(realKey);
 
     // A second agent, no secret: its TLS is tunnelled to the stand-in (it verifies the stand-in itself).
     const started = await cli([
@@ -404,10 +425,36 @@ describe(`the egress gateway on ${f.engineName} (${f.setup})`, () => {
     const notAllowed = await inAgent(second, ['proxy', `https://${bound}/`]);
     expect(notAllowed).toEqual({ connect: 403 });
 
-    // The first agent's token works from the second while the first exists, and not after its rm.
+    // The first agent's token, handed to the second, gets it nothing: the gateway takes it only
+    // from the first's address (after waiting for agentctl to record it, in case it was the first
+    // starting), and says so in the first's network log. The first's own requests go on.
     const firstProxy = (await f.exec(`agentctl-${agent}`, ['printenv', 'HTTPS_PROXY'])).output.trim();
-    const before = await inAgent(second, ['proxy', `https://${bound}/`], [`PROXY_OVERRIDE=${firstProxy}`]);
-    expect(before.connect, JSON.stringify(before)).toBeUndefined();
+    const secondAddress = (await f.docker.getContainer(`agentctl-${second}`).inspect()).NetworkSettings.Networks[
+      `${gateway}-internal`
+    ]!.IPAddress;
+    const handedOver = await inAgent(
+      second,
+      ['proxy', `https://${bound}/`, 'x-api-key=agentctl-placeholder-guess'],
+      [`PROXY_OVERRIDE=${firstProxy}`, 'CLIENT_TIMEOUT_MS=20000'],
+    );
+    expect(handedOver, JSON.stringify(handedOver)).toEqual({ connect: 407 });
+    const firstLog = await cli(['logs', '--network', agent, '--json']);
+    expect(
+      firstLog.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line))
+        .filter((event) => event.reason?.startsWith('proxy token from another address')),
+    ).toEqual([
+      expect.objectContaining({
+        agent,
+        host: bound,
+        action: 'denied',
+        reason: `proxy token from another address (${secondAddress})`,
+      }),
+    ]);
+    const stillWorks = await inAgent(agent, ['proxy', `https://${bound}/own`, 'x-api-key=${EGW_KEY}']);
+    expect(stillWorks.body?.headers?.['x-api-key'], JSON.stringify(stillWorks)).toBe(realKey);
     expect((await cli(['rm', '--force', agent])).exitCode).toBe(0);
     const after = await inAgent(second, ['proxy', `https://${bound}/`], [`PROXY_OVERRIDE=${firstProxy}`]);
     expect(after, JSON.stringify(after)).toEqual({ connect: 407 });

@@ -265,6 +265,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     async start(mode) {
       try {
         await runtime.startContainer(createdId, { signal: deps.signal, timeoutMs: options.waitTimeoutMs });
+        await egress.afterStart(createdId);
         await journal.close();
         if (mode === 'attached') return base;
         const details = await waitUntilRunning(

@@ -48,7 +48,7 @@ export async function prepareExistingAgent(
   if (changes.length > 0) throw settingsDifferError(name, existing.state, changes);
   if (options.continue) await requestResume(runtime, { name, id: existing.id, labels: existing.labels });
   // An agent of a gateway policy needs its gateway running, with its registration.
-  await resumeAgentEgress(egressDeps, runtime, {
+  const egress = await resumeAgentEgress(egressDeps, runtime, {
     name,
     labels: existing.labels,
     agentImage: existing.labels[LABELS.image] ?? existing.image,
@@ -73,6 +73,7 @@ export async function prepareExistingAgent(
     labels: existing.labels,
     async start(mode) {
       await runtime.startContainer(existing.id, { signal: deps.signal, timeoutMs: options.waitTimeoutMs });
+      await egress.afterStart(existing.id);
       if (mode === 'attached') return base;
       const details = await waitUntilRunning(
         { runtime, signal: deps.signal },

@@ -99,7 +99,12 @@ export type RestartResult = { name: string } & StartOutcome;
  * runs and ends at once is restarted too: its result says `exited`, with the exit code.
  */
 export async function restartAgents(
-  deps: { runtime: LifecycleRuntime; signal?: AbortSignal },
+  deps: {
+    runtime: LifecycleRuntime;
+    signal?: AbortSignal;
+    /** Right after each agent's start (the egress gateway learns its new address). */
+    afterStart?(details: ContainerDetails): Promise<void>;
+  },
   selection: AgentSelection & { timeoutSeconds: number; waitTimeoutMs: number },
 ): Promise<RestartResult[]> {
   checkSelection(selection, 'restart');
@@ -111,6 +116,7 @@ export async function restartAgents(
       const name = agentNameFromDetails(details);
       if (isLive(details)) await deps.runtime.stopContainer(details.id, selection.timeoutSeconds);
       await deps.runtime.startContainer(details.id, { signal: deps.signal, timeoutMs: selection.waitTimeoutMs });
+      await deps.afterStart?.(details);
       const after = await waitUntilRunning(
         { runtime: deps.runtime, signal: deps.signal },
         details.id,

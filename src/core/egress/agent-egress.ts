@@ -15,6 +15,7 @@ import {
   prepareGatewayAgent,
   removeRegistration,
   SYSTEM_BUNDLE,
+  writeAgentAddresses,
   writeRegistration,
   type AgentCa,
 } from './gateway-agent.js';
@@ -55,9 +56,13 @@ export interface AgentEgressHooks {
   files: AgentFiles[];
   /** After create, before start: the CA files into the agent, the registration into the gateway. */
   afterCreate(id: string): Promise<void>;
+  /** After each start: the gateway learns the agent's address (its token is taken only from there). */
+  afterStart(id: string): Promise<void>;
   /** A start that failed: the registration goes again. */
   discard(): Promise<void>;
 }
+
+const noStartHook = { afterStart: async () => undefined };
 
 export interface AgentEgressDeps {
   env: NodeJS.ProcessEnv;
@@ -105,6 +110,7 @@ export async function prepareAgentEgress(
       redact: [],
       files: [],
       afterCreate: async () => undefined,
+      ...noStartHook,
       discard: async () => undefined,
     };
   }
@@ -131,7 +137,10 @@ export async function prepareAgentEgress(
   if (warning) (deps.warn ?? deps.log)(warning);
   // The gateway's CA (one read); a gateway made before it had one: a CA of the agent's own.
   const ca = (await readGatewayCa(egress, gateway.id)) ?? (await createCa(input.name));
-  const agent = prepareGatewayAgent({ name: input.name, choice, secrets: input.secrets, gateway, ca });
+  // On one network with the other agents (`network` isolation), an agent could hand another its
+  // token: there it is taken only from the agent's own address, told to the gateway at each start.
+  const addressBound = egress.isolation === 'network';
+  const agent = prepareGatewayAgent({ name: input.name, choice, secrets: input.secrets, gateway, ca, addressBound });
   // Registered while the container is made (nothing knows the token yet); removed if the start fails.
   await input.beforeRegister?.(names.gateway);
   const registering = writeRegistration(egress, gateway.id, agent.registration);
@@ -158,6 +167,10 @@ export async function prepareAgentEgress(
       await registering;
       deps.log(`registered ${input.name} with the egress gateway ${names.gateway} (${choice.policy})`);
     },
+    afterStart: (id) =>
+      addressBound
+        ? recordAddresses(runtime, egress, { name: input.name, id, gatewayId: gateway.id }, names.internal)
+        : Promise.resolve(),
     async discard() {
       if (
         !(await registering.then(
@@ -194,8 +207,8 @@ export async function resumeAgentEgress(
   deps: AgentEgressDeps,
   runtime: ContainerRuntime,
   input: { name: string; labels: Readonly<Record<string, string>>; agentImage: string },
-): Promise<void> {
-  if (!usesGateway(getRecordedEgress(input.labels)) || !runtime.egress) return;
+): Promise<Pick<AgentEgressHooks, 'afterStart'>> {
+  if (!usesGateway(getRecordedEgress(input.labels)) || !runtime.egress) return noStartHook;
   const names = getGatewayNames({ AGENTCTL_EGRESS_NAME: input.labels[LABELS.egressGateway] });
   const gateway = await ensureGateway({
     runtime,
@@ -213,6 +226,43 @@ export async function resumeAgentEgress(
       hint: `Re-create the agent: \`agentctl rm ${input.name} --keep-branch\`, then start it again (its home volume is kept)`,
     });
   }
+  const egress = runtime.egress;
+  return {
+    afterStart: (id) =>
+      egress.isolation === 'network'
+        ? recordAddresses(runtime, egress, { name: input.name, id, gatewayId: gateway.id }, names.internal)
+        : Promise.resolve(),
+  };
+}
+
+/**
+ * After `restart` (or any start but `start`'s own) of an agent of a gateway policy: the gateway
+ * learns the address the engine gave it this time. Nothing for other agents or `policy` backends.
+ */
+export async function recordAgentAddresses(
+  runtime: ContainerRuntime,
+  agent: { name: string; id: string; labels: Readonly<Record<string, string>> },
+): Promise<void> {
+  const egress = runtime.egress;
+  if (!usesGateway(getRecordedEgress(agent.labels)) || egress?.isolation !== 'network') return;
+  const names = getGatewayNames({ AGENTCTL_EGRESS_NAME: agent.labels[LABELS.egressGateway] });
+  const gateway = await egress.inspectGateway(names.gateway);
+  if (!gateway) return;
+  await recordAddresses(runtime, egress, { name: agent.name, id: agent.id, gatewayId: gateway.id }, names.internal);
+}
+
+/** The agent's address on the gateway's network, as the engine gave it at this start, into the gateway. */
+async function recordAddresses(
+  runtime: ContainerRuntime,
+  egress: EgressOperations,
+  agent: { name: string; id: string; gatewayId: string },
+  network: string,
+): Promise<void> {
+  const details = await runtime.inspectContainer(agent.id);
+  // An agent that already ended uses no token; one off the network has no address to hold it to.
+  if (!details?.running) return;
+  const address = details.networkAddresses?.[network];
+  await writeAgentAddresses(egress, agent.gatewayId, agent.name, address ? [address] : []);
 }
 
 export function programMissing(): InternalError {

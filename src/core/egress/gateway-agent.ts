@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  ADDRESS_FILE_SUFFIX,
   GATEWAY_STATE_DIR,
   PROXY_PORT,
   PROXY_USER,
@@ -54,6 +55,8 @@ export function prepareGatewayAgent(input: {
   secrets: Secret[];
   gateway: RunningGateway;
   ca: AgentCa;
+  /** The token is good only from the agent's own addresses (written after each start: writeAgentAddresses). */
+  addressBound?: boolean;
 }): GatewayAgent {
   const { choice } = input;
   const token = randomBytes(32).toString('hex');
@@ -95,6 +98,7 @@ export function prepareGatewayAgent(input: {
       allow: choice.allow,
       ca: { certPem: input.ca.certPem, keyPem: input.ca.keyPem },
       secrets: bound,
+      ...(input.addressBound ? { addressBound: true } : {}),
     },
   };
 }
@@ -119,6 +123,28 @@ export async function writeRegistration(
   ]);
 }
 
+/**
+ * Tells the gateway agent NAME's addresses (the engine gave them at this start): its token is
+ * taken only from them (an agent's address may change at each start).
+ */
+export async function writeAgentAddresses(
+  egress: EgressOperations,
+  gatewayId: string,
+  name: string,
+  addresses: string[],
+): Promise<void> {
+  await egress.writeGatewayFiles(gatewayId, `${GATEWAY_STATE_DIR}/${REGISTRATIONS_SUBDIR}`, [
+    {
+      name: `${name}${ADDRESS_FILE_SUFFIX}`,
+      type: 'file',
+      mode: 0o600,
+      uid: GATEWAY_USER.uid,
+      gid: GATEWAY_USER.gid,
+      content: Buffer.from(addresses.map((address) => `${address}\n`).join('')),
+    },
+  ]);
+}
+
 /** Whether the gateway holds a registration of agent NAME (a restarted agent needs it). */
 export async function hasRegistration(egress: EgressOperations, gatewayId: string, name: string): Promise<boolean> {
   const path = `${GATEWAY_STATE_DIR}/${REGISTRATIONS_SUBDIR}/${registrationFile(name)}`;
@@ -136,18 +162,29 @@ export async function removeRegistration(
   gateway: { id: string; running: boolean },
   name: string,
 ): Promise<void> {
-  const path = `${GATEWAY_STATE_DIR}/${REGISTRATIONS_SUBDIR}/${registrationFile(name)}`;
+  const dir = `${GATEWAY_STATE_DIR}/${REGISTRATIONS_SUBDIR}`;
+  // The registration, and the addresses its token was good from.
+  const files = [registrationFile(name), `${name}${ADDRESS_FILE_SUFFIX}`];
   if (gateway.running) {
+    const paths = JSON.stringify(files.map((file) => `${dir}/${file}`));
     const code = await runInGateway(runtime, gateway.id, [
       'node',
       '-e',
-      `require('fs').rmSync(${JSON.stringify(path)}, { force: true })`,
+      `for (const file of ${paths}) require('fs').rmSync(file, { force: true })`,
     ]);
     if (code === 0) return;
   }
-  await egress.writeGatewayFiles(gateway.id, `${GATEWAY_STATE_DIR}/${REGISTRATIONS_SUBDIR}`, [
-    { name: registrationFile(name), type: 'file', mode: 0o600, uid: GATEWAY_USER.uid, gid: GATEWAY_USER.gid },
-  ]);
+  await egress.writeGatewayFiles(
+    gateway.id,
+    dir,
+    files.map((file) => ({
+      name: file,
+      type: 'file' as const,
+      mode: 0o600,
+      uid: GATEWAY_USER.uid,
+      gid: GATEWAY_USER.gid,
+    })),
+  );
 }
 
 /**

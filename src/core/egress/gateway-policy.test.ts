@@ -8,16 +8,20 @@ import { ensureGateway, getGatewayNames } from './gateway.js';
  * A backend of `policy` isolation (Kubernetes): no subnet, no fixed address; the gateway's address
  * is the one the backend gives it once it runs, and the agent stays on the default network.
  */
-function policyBackend(options: { warning?: string } = {}) {
+function policyBackend(
+  options: { warning?: string; isolation?: 'policy' | 'network'; agentAddresses?: Record<string, string> } = {},
+) {
   const networks: NetworkSpec[] = [];
   const gateways: GatewaySpec[] = [];
+  const written: { dir: string; name: string; content: string }[] = [];
   let details: GatewayDetails | undefined;
   const egress: EgressOperations = {
-    isolation: 'policy',
+    isolation: options.isolation ?? 'policy',
     checkIsolation: async () => options.warning,
     async createNetwork(spec) {
       networks.push(spec);
-      return { id: spec.name, name: spec.name, internal: spec.internal, labels: spec.labels, subnets: [] };
+      const subnets = spec.subnet ? [{ subnet: spec.subnet }] : [];
+      return { id: spec.name, name: spec.name, internal: spec.internal, labels: spec.labels, subnets };
     },
     inspectNetwork: async () => undefined,
     removeNetwork: async () => undefined,
@@ -33,12 +37,17 @@ function policyBackend(options: { warning?: string } = {}) {
       return { id: 'gw' };
     },
     inspectGateway: async () => details,
-    writeGatewayFiles: async () => undefined,
+    async writeGatewayFiles(_id, dir, entries) {
+      for (const entry of entries)
+        written.push({ dir, name: entry.name, content: entry.content?.toString('utf8') ?? '' });
+    },
     readGatewayFile: async () => undefined,
   };
   const runtime = {
-    kind: 'kubernetes',
+    kind: options.isolation === 'network' ? 'docker' : 'kubernetes',
     egress,
+    inspectContainer: async (id: string) =>
+      options.agentAddresses ? { id, running: true, networkAddresses: options.agentAddresses } : undefined,
     createVolume: async () => true,
     startContainer: async () => undefined,
     removeContainer: async () => undefined,
@@ -52,7 +61,7 @@ function policyBackend(options: { warning?: string } = {}) {
     copyFiles: async () => undefined,
     archive: { fetchPathStat: () => Promise.reject(new Error('no archive here')) },
   };
-  return { egress, runtime: runtime as never, networks, gateways };
+  return { egress, runtime: runtime as never, networks, gateways, written };
 }
 
 const files = async () => ({ program: Buffer.from('// proxy') });
@@ -110,5 +119,41 @@ describe('the gateway on a backend of policy isolation', () => {
     });
     expect(new URL(Object.fromEntries(hooks.env).HTTPS_PROXY!).hostname).toBe('10.88.0.9');
     expect(warned).toEqual([warning]);
+  });
+});
+
+describe('an agent’s token held to its own address', () => {
+  const egressDeps = { env: {}, config: {}, log: () => undefined, gatewayFiles: files, createCa: async () => ca };
+  const input = {
+    name: 'fixer',
+    choice: { policy: 'allowlist' as const, allow: ['example.com'], bindings: new Map() },
+    secrets: [],
+    agentImage: 'node:22',
+  };
+  const registrationOf = (written: { name: string; content: string }[]) =>
+    JSON.parse(written.find((file) => file.name === 'fixer.json')!.content) as { addressBound?: boolean };
+
+  it('on a shared network (the engines): the registration is address-bound, and each start tells the gateway the address', async () => {
+    const backend = policyBackend({
+      isolation: 'network',
+      agentAddresses: { bridge: '172.17.0.5', 'agentctl-egress-internal': '10.213.0.131' },
+    });
+    const hooks = await prepareAgentEgress(egressDeps, backend.runtime, input);
+    expect(hooks.network).toBe('agentctl-egress-internal');
+    await hooks.afterCreate('agent-id');
+    expect(registrationOf(backend.written).addressBound).toBe(true);
+    await hooks.afterStart('agent-id');
+    expect(backend.written.filter((file) => file.name === 'fixer.address')).toEqual([
+      { dir: '/var/lib/agentctl-egress/agents', name: 'fixer.address', content: '10.213.0.131\n' },
+    ]);
+  });
+
+  it('under NetworkPolicies (Kubernetes): not bound, and a start writes no address', async () => {
+    const backend = policyBackend({ agentAddresses: { pod: '10.244.0.7' } });
+    const hooks = await prepareAgentEgress(egressDeps, backend.runtime, input);
+    await hooks.afterCreate('agent-id');
+    expect(registrationOf(backend.written).addressBound).toBeUndefined();
+    await hooks.afterStart('agent-id');
+    expect(backend.written.map((file) => file.name)).not.toContain('fixer.address');
   });
 });

@@ -37,9 +37,9 @@ export async function handleConnect(context: ProxyContext, req: http.IncomingMes
     refuse(socket, '400 Bad Request', 'CONNECT needs host:port');
     return;
   }
-  const auth = context.authenticate(req.headers['proxy-authorization']);
-  if (!('agent' in auth)) {
-    context.event({ ...authority, action: 'denied', reason: auth.reason });
+  const auth = await context.authenticate(req.headers['proxy-authorization'], socket);
+  if ('reason' in auth) {
+    context.event({ agent: auth.agent, ...authority, action: 'denied', reason: auth.reason });
     refuse(
       socket,
       '407 Proxy Authentication Required',

@@ -24,6 +24,8 @@ export interface EgressProxyOptions {
   maxHeaderSize?: number;
   /** How long a new tunnel of an agent with secrets waits for the client to speak before it tunnels. */
   peekTimeoutMs?: number;
+  /** How long a token brought from an address not (yet) its agent's waits for it (contract.ts). */
+  addressWaitMs?: number;
   now?: () => Date;
 }
 
@@ -37,7 +39,14 @@ export interface ProxyContext {
   /** Intercepted TLS sockets and the connection each was decided for. */
   tunnels: WeakMap<Socket, ForwardTarget>;
   event(fields: Omit<EgressEvent, 'time'>): void;
-  authenticate(header: string | undefined): { agent: RegisteredAgent } | { reason: string };
+  /**
+   * The agent whose token `header` brings, when the client's socket may use it (an address-bound
+   * token only from its agent's address); else why not (and the token's agent, when known).
+   */
+  authenticate(
+    header: string | undefined,
+    socket: Socket,
+  ): Promise<{ agent: RegisteredAgent } | { reason: string; agent?: string }>;
   /** Runs the policy and the address rules; on refusal the event is already written. */
   decide(agent: RegisteredAgent, authority: Authority): Promise<ResolvedAddress | { denied: string }>;
 }

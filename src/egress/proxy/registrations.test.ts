@@ -26,6 +26,7 @@ const valid = {
 describe('getRegistrationProblem', () => {
   it('accepts a sound registration', () => {
     expect(getRegistrationProblem(valid)).toBeUndefined();
+    expect(getRegistrationProblem({ ...valid, addressBound: true })).toBeUndefined();
   });
 
   it.each([
@@ -34,6 +35,7 @@ describe('getRegistrationProblem', () => {
     [{ ...valid, policy: 'none' }, 'policy'],
     [{ ...valid, allow: ['exa mple.com'] }, 'allow'],
     [{ ...valid, ca: {} }, 'ca'],
+    [{ ...valid, addressBound: 'yes' }, 'addressBound'],
     [{ ...valid, secrets: [{ ...valid.secrets[0], placeholder: 'short' }] }, 'placeholder'],
     [{ ...valid, secrets: [{ ...valid.secrets[0], header: 'X-Api-Key' }] }, 'header'],
     [{ ...valid, secrets: [{ ...valid.secrets[0], format: 'Bearer' }] }, 'format'],

@@ -5,7 +5,13 @@ import https from 'node:https';
 import path from 'node:path';
 import type { SecureContext } from 'node:tls';
 import type { LoadedCa } from '../ca.js';
-import { REGISTRATION_VERSION, REGISTRATIONS_SUBDIR, type AgentRegistration, type BoundSecret } from '../contract.js';
+import {
+  ADDRESS_FILE_SUFFIX,
+  REGISTRATION_VERSION,
+  REGISTRATIONS_SUBDIR,
+  type AgentRegistration,
+  type BoundSecret,
+} from '../contract.js';
 import { parseHostPattern, type HostPattern } from '../host-pattern.js';
 
 /** A bound secret with its hosts parsed. */
@@ -16,6 +22,8 @@ export interface PreparedSecret extends BoundSecret {
 /** One agent as the proxy holds it: its registration, parsed, and what the proxy keeps for it. */
 export interface RegisteredAgent {
   registration: AgentRegistration;
+  /** Its registration file's name in the registrations directory (`<agent id>.json`). */
+  file: string;
   allow: HostPattern[];
   secrets: PreparedSecret[];
   /** Client connections (tunnels and plain requests) open now. */
@@ -58,6 +66,7 @@ export function getRegistrationProblem(value: unknown): string | undefined {
   const ca = r.ca as Record<string, unknown> | undefined;
   if (typeof ca !== 'object' || ca === null || typeof ca.certPem !== 'string' || typeof ca.keyPem !== 'string')
     return 'ca is not {certPem, keyPem}';
+  if (r.addressBound !== undefined && typeof r.addressBound !== 'boolean') return 'addressBound is not true or false';
   if (!Array.isArray(r.secrets)) return 'secrets is not a list';
   for (const [index, item] of r.secrets.entries()) {
     const s = item as Record<string, unknown>;
@@ -94,9 +103,10 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-function prepare(registration: AgentRegistration): RegisteredAgent {
+function prepare(registration: AgentRegistration, file: string): RegisteredAgent {
   return {
     registration,
+    file,
     allow: registration.allow.map(parseHostPattern),
     secrets: registration.secrets.map((secret) => ({ ...secret, hostPatterns: secret.hosts.map(parseHostPattern) })),
     active: 0,
@@ -160,6 +170,46 @@ export class RegistrationStore {
     return this.byToken.get(key);
   }
 
+  /**
+   * Whether `address` (a client's, as the socket gives it) is one of the agent's own, as its
+   * address file names them now (read at each call: agentctl rewrites it at each start).
+   */
+  hasAddress(agent: RegisteredAgent, address: string): boolean {
+    const file = path.join(this.dir, agent.file.replace(/\.json$/, ADDRESS_FILE_SUFFIX));
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return false;
+    }
+    const wanted = plainAddress(address);
+    return text.split('\n').some((line) => line.trim() !== '' && plainAddress(line.trim()) === wanted);
+  }
+
+  /**
+   * Waits until the agent's address file names `address` (true), or `timeoutMs` passed, the
+   * agent's registration went, or `gone()` says the client left (false).
+   */
+  async waitForAddress(
+    agent: RegisteredAgent,
+    address: string,
+    timeoutMs: number,
+    gone: () => boolean = () => false,
+  ): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.hasAddress(agent, address)) return true;
+      if (Date.now() >= deadline || gone() || !this.holds(agent)) return false;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100, Math.max(1, deadline - Date.now()))));
+    }
+  }
+
+  /** Whether the agent is still registered (its registration was not removed or replaced). */
+  private holds(agent: RegisteredAgent): boolean {
+    if (this.directoryMtime() !== this.lastMtime) this.reload();
+    return this.byToken.get(hashToken(agent.registration.token)) === agent;
+  }
+
   private directoryMtime(): number {
     try {
       return statSync(this.dir).mtimeMs;
@@ -216,7 +266,7 @@ export class RegistrationStore {
           stillRefused.set(name, text);
           continue;
         }
-        agent = prepare(parsed as AgentRegistration);
+        agent = prepare(parsed as AgentRegistration, name);
       }
       const key = hashToken(agent.registration.token);
       if (byToken.has(key)) {
@@ -233,4 +283,9 @@ export class RegistrationStore {
     this.byToken = byToken;
     this.refused = stillRefused;
   }
+}
+
+/** An IPv4 address as itself, not IPv4-mapped IPv6 (`::ffff:10.0.0.3`, as a dual-stack socket gives it). */
+export function plainAddress(address: string): string {
+  return address.toLowerCase().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
 }

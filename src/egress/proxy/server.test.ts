@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,8 @@ const lookups: string[] = [];
 let proxy: EgressProxy;
 let port: number;
 let agent: AgentRegistration;
+/** An agent whose token is good only from the addresses in its address file. */
+let bound: AgentRegistration;
 let echo: net.Server;
 
 beforeAll(async () => {
@@ -23,6 +26,8 @@ beforeAll(async () => {
   await once(echo, 'listening');
   agent = await registration('limited', { policy: 'open' });
   writeRegistration(state, 'limited.json', agent);
+  bound = await registration('bound', { policy: 'open', addressBound: true });
+  writeRegistration(state, 'bound.json', bound);
   proxy = createEgressProxy({
     stateDir: state,
     lookupAll: async (host) => {
@@ -42,6 +47,7 @@ beforeAll(async () => {
     allowLoopback: true,
     maxConnectionsPerAgent: 1,
     maxHeaderSize: 2_048,
+    addressWaitMs: 600,
   });
   port = await proxy.listen(0, '127.0.0.1');
 });
@@ -86,5 +92,71 @@ describe('createEgressProxy', () => {
     socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
     await once(socket, 'close');
     expect(text).toMatch(/^HTTP\/1\.1 431 /);
+  });
+});
+
+describe('a token bound to its agent’s addresses', () => {
+  const addressFile = path.join(state, 'agents', 'bound.address');
+  const echoTarget = () => `echo.test:${(echo.address() as AddressInfo).port}`;
+  const plainGet = (token: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port,
+        path: `http://${echoTarget()}/`,
+        headers: { 'proxy-authorization': proxyAuthorization(token) },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  it('is refused from another address (CONNECT and plain HTTP), with an event that names its agent', async () => {
+    // The agent's address is another one than this client's (127.0.0.1).
+    writeFileSync(addressFile, '10.213.0.130\n');
+    const started = Date.now();
+    const answer = await connectThrough(port, echoTarget(), proxyAuthorization(bound.token));
+    expect(answer.status).toBe(407);
+    // It waited for agentctl to record the address first (addressWaitMs).
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    expect(events.at(-1)).toMatchObject({
+      agent: 'bound',
+      action: 'denied',
+      reason: 'proxy token from another address (127.0.0.1)',
+    });
+    expect(await plainGet(bound.token)).toBe(407);
+    expect(events.at(-1)).toMatchObject({ agent: 'bound', reason: 'proxy token from another address (127.0.0.1)' });
+  });
+
+  it('is taken from the agent’s own address, also when agentctl writes it while the client waits', async () => {
+    writeFileSync(addressFile, '');
+    const answer = connectThrough(port, echoTarget(), proxyAuthorization(bound.token));
+    setTimeout(() => writeFileSync(addressFile, '10.213.0.130\n127.0.0.1\n'), 150);
+    const tunnel = await answer;
+    expect(tunnel.status).toBe(200);
+    tunnel.socket.write('bound');
+    const [data] = (await once(tunnel.socket, 'data')) as [Buffer];
+    expect(data.toString()).toBe('bound');
+    tunnel.socket.destroy();
+    // The proxy holds an agent to one connection here: until it has seen this one close.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Now recorded: no wait.
+    const started = Date.now();
+    const again = await connectThrough(port, echoTarget(), proxyAuthorization(bound.token));
+    expect(again.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(500);
+    again.socket.destroy();
+  });
+
+  it('without an address file at all is refused; an unbound token is taken from anywhere', async () => {
+    rmSync(addressFile, { force: true });
+    expect((await connectThrough(port, echoTarget(), proxyAuthorization(bound.token))).status).toBe(407);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const open = await connectThrough(port, echoTarget(), proxyAuthorization(agent.token));
+    expect(open.status).toBe(200);
+    open.socket.destroy();
   });
 });

@@ -2,14 +2,14 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import tls from 'node:tls';
 import { resolveCheckedAddress } from '../address-rules.js';
-import { PROXY_USER, type EgressEvent } from '../contract.js';
+import { ADDRESS_WAIT_MS, PROXY_USER, type EgressEvent } from '../contract.js';
 import { handleConnect } from './connect.js';
 import { forwardRequest } from './forward.js';
 import { formatAuthority, getPolicyDecision, hostHeaderMatches, parseAuthority } from './policy.js';
 import type { EgressProxyOptions, ProxyContext } from './context.js';
 
 export type { EgressProxyOptions } from './context.js';
-import { RegistrationStore } from './registrations.js';
+import { plainAddress, RegistrationStore } from './registrations.js';
 import { rewriteRequestHeaders } from './secrets.js';
 
 export interface EgressProxy {
@@ -29,6 +29,7 @@ export function createEgressProxy(input: EgressProxyOptions): EgressProxy {
     maxConnectionsPerAgent: 256,
     maxHeaderSize: 16_384,
     peekTimeoutMs: 2_000,
+    addressWaitMs: ADDRESS_WAIT_MS,
     now: () => new Date(),
     ...input,
   };
@@ -55,14 +56,20 @@ export function createEgressProxy(input: EgressProxyOptions): EgressProxy {
       for (const key of Object.keys(event) as (keyof EgressEvent)[]) if (event[key] === undefined) delete event[key];
       options.emit(event);
     },
-    authenticate(header) {
+    async authenticate(header, socket) {
       if (!header) return { reason: 'no proxy credentials' };
       const match = /^\s*basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
       const decoded = match ? Buffer.from(match[1]!, 'base64').toString('utf8') : '';
       const colon = decoded.indexOf(':');
       if (colon < 0 || decoded.slice(0, colon) !== PROXY_USER) return { reason: 'bad proxy credentials' };
       const agent = registrations.getByToken(decoded.slice(colon + 1));
-      return agent ? { agent } : { reason: 'bad proxy token' };
+      if (!agent) return { reason: 'bad proxy token' };
+      if (!agent.registration.addressBound) return { agent };
+      // Another agent on the network that was handed this token gets nothing with it.
+      const from = plainAddress(socket.remoteAddress ?? '');
+      const closed = () => socket.destroyed;
+      if (from && (await registrations.waitForAddress(agent, from, options.addressWaitMs, closed))) return { agent };
+      return { agent: agent.registration.agent, reason: `proxy token from another address (${from || 'unknown'})` };
     },
     async decide(agent, authority) {
       const base = { agent: agent.registration.agent, host: authority.host, port: authority.port };
@@ -153,9 +160,15 @@ async function handlePlainRequest(context: ProxyContext, req: http.IncomingMessa
     reply(res, 400, 'send an absolute http:// URL, or CONNECT host:port for TLS');
     return;
   }
-  const auth = context.authenticate(req.headers['proxy-authorization']);
-  if (!('agent' in auth)) {
-    context.event({ host: authority.host, port: authority.port, action: 'denied', reason: auth.reason });
+  const auth = await context.authenticate(req.headers['proxy-authorization'], req.socket);
+  if ('reason' in auth) {
+    context.event({
+      agent: auth.agent,
+      host: authority.host,
+      port: authority.port,
+      action: 'denied',
+      reason: auth.reason,
+    });
     reply(res, 407, 'proxy authentication required', { 'proxy-authenticate': 'Basic realm="agentctl egress"' });
     return;
   }
