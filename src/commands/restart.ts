@@ -22,17 +22,29 @@ export function registerRestart(program: Command, context: CommandContext): void
       };
       checkSelection(selection, 'restart');
       const runtime = await context.runtime();
-      const { recordAgentAddresses } = await import('../core/egress/agent-egress.js');
-      const { agentNameFromDetails } = await import('../core/agents/agent-lookup.js');
+      const { config } = await context.config();
+      const [{ resumeAgentEgress }, { agentNameFromDetails }, { LABELS }] = await Promise.all([
+        import('../core/egress/agent-egress.js'),
+        import('../core/agents/agent-lookup.js'),
+        import('../shared/labels.js'),
+      ]);
+      const egressDeps = {
+        env: context.env,
+        config,
+        log: (message: string) => context.io.debug(message),
+        warn: (message: string) => context.io.warnAlways(message),
+        gatewayFiles: async () => (await import('./egress-gateway-files.js')).egressGatewayFiles(context.env),
+      };
       const restarted = await restartAgents(
         {
           runtime,
           signal: context.signal,
-          afterStart: (details) =>
-            recordAgentAddresses(runtime, {
+          // An agent of a gateway policy: its gateway running with its registration, as for `start`.
+          prepareStart: (details) =>
+            resumeAgentEgress(egressDeps, runtime, {
               name: agentNameFromDetails(details),
-              id: details.id,
               labels: details.labels,
+              agentImage: details.labels[LABELS.image] ?? details.image,
             }),
         },
         selection,

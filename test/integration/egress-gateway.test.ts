@@ -363,7 +363,7 @@ describe(`the egress gateway on ${f.engineName} (${f.setup})`, () => {
     expect(control.output).toContain('connected');
   });
 
-  it('keeps the registration across stop, start and restart (the gateway learns each new address); its token handed to another agent gets nothing; rm ends the token; tunnels work without secrets', async () => {
+  it('keeps the registration across stop, start and restart (a stopped gateway started again; the gateway learns each new address); its token handed to another agent gets nothing; rm ends the token; tunnels work without secrets', async () => {
     // What the gateway holds as the agent's address, and the address the engine gave it now.
     const recordedAddress = async () =>
       (
@@ -384,9 +384,12 @@ describe(`the egress gateway on ${f.engineName} (${f.setup})`, () => {
     expect(await recordedAddress()).toBe(await addressNow());
     const again = await inAgent(agent, ['proxy', `https://${bound}/again`, 'x-api-key=${EGW_KEY}']);
     expect(again.body?.headers?.['x-api-key'], JSON.stringify(again)).toBe(realKey);
-    // `restart` tells the gateway the address of this start too.
+    // `restart` sees to the gateway as `start` does (a stopped one is started again), and tells
+    // it the address of this start too.
+    await f.docker.getContainer(gateway).stop({ t: 0 });
     const viaRestart = await cli(['restart', agent, '--timeout', '0']);
     expect(viaRestart.exitCode, viaRestart.stdout + viaRestart.stderr).toBe(0);
+    expect((await f.docker.getContainer(gateway).inspect()).State.Running).toBe(true);
     expect(await recordedAddress()).toBe(await addressNow());
     const afterRestart = await inAgent(agent, ['proxy', `https://${bound}/restarted`, 'x-api-key=${EGW_KEY}']);
     expect(afterRestart.body?.headers?.['x-api-key'], JSON.stringify(afterRestart)).toBe(realKey);

@@ -102,8 +102,12 @@ export async function restartAgents(
   deps: {
     runtime: LifecycleRuntime;
     signal?: AbortSignal;
-    /** Right after each agent's start (the egress gateway learns its new address). */
-    afterStart?(details: ContainerDetails): Promise<void>;
+    /**
+     * Before each agent is stopped: what its start needs, made ready (the egress gateway running
+     * with its registration); returns what to do right after its start (the gateway learns its
+     * new address). A failure here leaves the agent as it was.
+     */
+    prepareStart?(details: ContainerDetails): Promise<{ afterStart(id: string): Promise<void> }>;
   },
   selection: AgentSelection & { timeoutSeconds: number; waitTimeoutMs: number },
 ): Promise<RestartResult[]> {
@@ -114,9 +118,10 @@ export async function restartAgents(
   return Promise.all(
     targets.map(async (details): Promise<RestartResult> => {
       const name = agentNameFromDetails(details);
+      const hooks = await deps.prepareStart?.(details);
       if (isLive(details)) await deps.runtime.stopContainer(details.id, selection.timeoutSeconds);
       await deps.runtime.startContainer(details.id, { signal: deps.signal, timeoutMs: selection.waitTimeoutMs });
-      await deps.afterStart?.(details);
+      await hooks?.afterStart(details.id);
       const after = await waitUntilRunning(
         { runtime: deps.runtime, signal: deps.signal },
         details.id,

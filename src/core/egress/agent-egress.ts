@@ -235,22 +235,6 @@ export async function resumeAgentEgress(
   };
 }
 
-/**
- * After `restart` (or any start but `start`'s own) of an agent of a gateway policy: the gateway
- * learns the address the engine gave it this time. Nothing for other agents or `policy` backends.
- */
-export async function recordAgentAddresses(
-  runtime: ContainerRuntime,
-  agent: { name: string; id: string; labels: Readonly<Record<string, string>> },
-): Promise<void> {
-  const egress = runtime.egress;
-  if (!usesGateway(getRecordedEgress(agent.labels)) || egress?.isolation !== 'network') return;
-  const names = getGatewayNames({ AGENTCTL_EGRESS_NAME: agent.labels[LABELS.egressGateway] });
-  const gateway = await egress.inspectGateway(names.gateway);
-  if (!gateway) return;
-  await recordAddresses(runtime, egress, { name: agent.name, id: agent.id, gatewayId: gateway.id }, names.internal);
-}
-
 /** The agent's address on the gateway's network, as the engine gave it at this start, into the gateway. */
 async function recordAddresses(
   runtime: ContainerRuntime,

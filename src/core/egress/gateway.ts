@@ -85,14 +85,19 @@ export async function ensureGateway(deps: GatewayDeps): Promise<RunningGateway> 
         );
       }
       const address = found.addresses[names.internal];
-      // A `policy` backend's gateway has an address only while it runs (a new one each time).
-      if (!address && (found.running || egress.isolation === 'network'))
+      // A stopped container has no address (the engines give it at start; a `policy` backend's
+      // gateway gets a new one each time): read back once it runs again.
+      if (!address && found.running)
         throw gatewayFailed(`the gateway ${names.gateway} is not on ${names.internal}`, names);
       if (found.running && address) return { id: found.id, address };
       deps.log(`starting the egress gateway ${names.gateway} again`);
       await deps.runtime.startContainer(found.id);
       await waitUntilListening(deps, found.id);
-      return { id: found.id, address: address ?? (await assignedAddress(deps)) };
+      const assigned = await assignedAddress(deps);
+      // `network` isolation: the agents made before hold the gateway's fixed address in their
+      // proxy URL; a gateway back at another one would send their tokens elsewhere.
+      if (egress.isolation === 'network') await checkFixedAddress(deps, found.id, assigned);
+      return { id: found.id, address: assigned };
     }
     try {
       return await createGateway(deps);
@@ -174,7 +179,23 @@ async function createGateway(deps: GatewayDeps): Promise<RunningGateway> {
   }
 }
 
-/** The address the backend gave the running gateway on its agents' side (`policy` isolation). */
+/** The gateway is at `.2` of its internal network, where agentctl made it (`network` isolation). */
+async function checkFixedAddress(deps: GatewayDeps, id: string, assigned: string): Promise<void> {
+  const network = await deps.egress.inspectNetwork(deps.names.internal);
+  const fixed = network && gatewayAddress(network);
+  if (fixed === assigned) return;
+  // Not where its agents look for it: stopped again, and the start does not go on as if it were.
+  await deps.runtime.stopContainer(id, 0).catch(() => undefined);
+  throw new EngineError(
+    'EGRESS_GATEWAY_FAILED',
+    `The egress gateway ${deps.names.gateway} came back at ${assigned} on ${deps.names.internal}, not at ${fixed ?? 'its own address'}, where its agents reach it`,
+    {
+      hint: `Another container took that address while the gateway was stopped: remove it (\`docker network inspect ${deps.names.internal}\`, or podman), then start again`,
+    },
+  );
+}
+
+/** The address the backend gave the running gateway on its agents' side. */
 async function assignedAddress(deps: GatewayDeps): Promise<string> {
   const address = (await deps.egress.inspectGateway(deps.names.gateway))?.addresses[deps.names.internal];
   if (!address) throw gatewayFailed(`the gateway ${deps.names.gateway} has no address for its agents`, deps.names);
