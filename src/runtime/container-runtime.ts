@@ -72,6 +72,9 @@ export interface ContainerRuntime extends EngineOperations, ImageOperations, Con
   readonly archive: ArchiveOperations;
   /** Resource readings of a container (`agentctl stats`). */
   readonly stats: StatsOperations;
-  /** The backend's own checks for `agentctl doctor` (Kubernetes: namespace, permissions). */
-  diagnose?(): Promise<BackendCheck[]>;
+  /**
+   * The backend's own checks for `agentctl doctor` (Kubernetes: namespace, permissions, whether
+   * its nodes hold an agent of `agent`: the limits of one started with the config's defaults).
+   */
+  diagnose?(agent: { cpus: number; memoryBytes: number }): Promise<BackendCheck[]>;
 }

@@ -200,7 +200,7 @@ describe('the Kubernetes backend: an agent from start to rm on a real cluster', 
     ]);
   });
 
-  it('doctor checks the cluster, the namespace and the permissions agentctl needs', async () => {
+  it('doctor checks the cluster, the namespace, the permissions agentctl needs and whether the nodes hold an agent of the defaults', async () => {
     const doctor = await cli(['doctor', '--json'], {
       env: { AGENTCTL_IMAGE_REPOSITORY: 'agentctl-test/busybox', AGENTCTL_IMAGE_TAG: '1.0.0' },
     });
@@ -213,6 +213,22 @@ describe('the Kubernetes backend: an agent from start to rm on a real cluster', 
     expect(checks.image).toMatchObject({
       status: 'ok',
       message: expect.stringContaining('agentctl-test/busybox:1.0.0'),
+    });
+    // The node's allocatable resources against an agent of the defaults (2 CPUs, 4g): it holds one.
+    expect(checks.capacity).toMatchObject({
+      status: 'ok',
+      message: expect.stringMatching(
+        /^\d+ agents? of the defaults \(2 CPUs, 4\.0 GiB\) fits? in the allocatable resources of 1 node/,
+      ),
+    });
+    // Defaults no node can hold: said before any start stays Pending.
+    const huge = await cli(['doctor', '--json'], {
+      env: { AGENTCTL_CPUS: '512', AGENTCTL_IMAGE_REPOSITORY: 'agentctl-test/busybox', AGENTCTL_IMAGE_TAG: '1.0.0' },
+    });
+    expect(huge.json.checks.find((check: { id: string }) => check.id === 'capacity')).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('no node can hold an agent of the defaults (512 CPUs'),
+      fix: expect.stringContaining('kubernetes.requests'),
     });
 
     const missing = await cli(['doctor', '--json', '--namespace', 'no-such-namespace']);

@@ -6,6 +6,8 @@ import { checkImage } from './image-check.js';
 import { checkLimits, checkWorkspaceAccess, getAgentUserHere } from './agent-access-check.js';
 import { checkConfig, checkGit, checkSshAgent } from './local-checks.js';
 import { checkSocket } from './socket-check.js';
+import { DEFAULTS } from '../../config/defaults.js';
+import { parseMemory } from '../agents/limits.js';
 
 export interface DoctorReport {
   /** false when any check failed (warnings do not count). */
@@ -49,7 +51,7 @@ async function backendChecks(facts: EngineFacts): Promise<CheckResult[]> {
   const runtime = facts.connected?.runtime;
   if (!runtime?.diagnose) return [];
   try {
-    return await runtime.diagnose();
+    return await runtime.diagnose(defaultAgentSize(facts));
   } catch (error) {
     return [
       {
@@ -61,4 +63,16 @@ async function backendChecks(facts: EngineFacts): Promise<CheckResult[]> {
       },
     ];
   }
+}
+
+/** The limits of an agent started with the config's defaults (the built-in ones when the config is unusable). */
+function defaultAgentSize(facts: EngineFacts): { cpus: number; memoryBytes: number } {
+  const resources = facts.config?.config.resources ?? DEFAULTS.resources;
+  let memoryBytes: number;
+  try {
+    memoryBytes = parseMemory(String(resources.memory ?? DEFAULTS.resources.memory));
+  } catch {
+    memoryBytes = parseMemory(DEFAULTS.resources.memory);
+  }
+  return { cpus: Number(resources.cpus ?? DEFAULTS.resources.cpus), memoryBytes };
 }

@@ -1,4 +1,5 @@
 import type { BackendCheck } from '../container-runtime.js';
+import { capacityCheck, type AgentRequests } from './kube-capacity.js';
 import { kubeMessage, kubeStatus, type KubeClient } from './kube-client.js';
 
 /** What agentctl does in the namespace, as (resource, verb) pairs for SelfSubjectAccessReviews. */
@@ -20,8 +21,11 @@ export const REQUIRED_ACCESS: ReadonlyArray<{
   { group: 'networking.k8s.io', resource: 'networkpolicies', verbs: ['create', 'get', 'delete'] },
 ];
 
-/** `agentctl doctor` on Kubernetes: the namespace exists, and the user may do what agentctl does there. */
-export async function diagnoseCluster(client: KubeClient): Promise<BackendCheck[]> {
+/**
+ * `agentctl doctor` on Kubernetes: the namespace exists, the user may do what agentctl does there,
+ * NetworkPolicy is enforced, and the nodes hold an agent of `requests`.
+ */
+export async function diagnoseCluster(client: KubeClient, requests: AgentRequests): Promise<BackendCheck[]> {
   const { namespace } = client;
   const namespaceCheck: BackendCheck = await client.core.readNamespace({ name: namespace }).then(
     (object) => ({
@@ -101,5 +105,9 @@ export async function diagnoseCluster(client: KubeClient): Promise<BackendCheck[
           details: { denied },
         };
   const { detectNetworkPolicyEnforcement, networkPolicyCheck } = await import('./network-policy-check.js');
-  return [namespaceCheck, permissions, networkPolicyCheck(await detectNetworkPolicyEnforcement(client))];
+  const [networkPolicy, capacity] = await Promise.all([
+    detectNetworkPolicyEnforcement(client),
+    capacityCheck(client, requests),
+  ]);
+  return [namespaceCheck, permissions, networkPolicyCheck(networkPolicy), capacity];
 }

@@ -150,9 +150,14 @@ export function createKubernetesRuntime(
     egress,
     archive: copyUnsupported,
     stats: statsUnsupported,
-    async diagnose(): Promise<BackendCheck[]> {
+    async diagnose(agent): Promise<BackendCheck[]> {
       const { diagnoseCluster } = await import('./kube-diagnose.js');
-      return diagnoseCluster(client);
+      // What the scheduler places: the config's requests (kubernetes.requests), else the limits.
+      const requested = options.placement?.requests;
+      return diagnoseCluster(client, {
+        cpus: requested?.cpus ?? agent.cpus,
+        memoryBytes: requested?.memoryBytes ?? agent.memoryBytes,
+      });
     },
     async fetchEngineInfo(): Promise<EngineInfo> {
       return {
