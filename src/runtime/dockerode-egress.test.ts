@@ -81,6 +81,32 @@ describe('the engine API egress operations', () => {
     });
   });
 
+  it('gives Podman no IP range (its CNI refuses a fixed address outside it) and subnets of its own', async () => {
+    const { docker, seen } = await fakeEngine(() => ({
+      status: 409,
+      body: { message: 'network name agentctl-egress-internal already used: network already exists' },
+    }));
+    const podman = createDockerodeEgressOperations(async () => docker, 'podman');
+    await podman
+      .createNetwork({
+        name: 'agentctl-egress-internal',
+        gateway: 'g',
+        internal: true,
+        labels: {},
+        subnet: '10.214.0.0/24',
+        ipRange: '10.214.0.128/25',
+      })
+      .catch(() => undefined);
+    expect((seen[0]!.body as { IPAM: unknown }).IPAM).toEqual({
+      Driver: 'default',
+      Config: [{ Subnet: '10.214.0.0/24' }],
+    });
+    expect([podman.subnetPrefix, createDockerodeEgressOperations(async () => docker, 'docker').subnetPrefix]).toEqual([
+      '10.214',
+      '10.213',
+    ]);
+  });
+
   it('passes no Docker bridge option to Podman, and a taken name is NETWORK_EXISTS', async () => {
     const { docker, seen } = await fakeEngine(() => ({
       status: 409,

@@ -101,6 +101,8 @@ export function createDockerodeEgressOperations(
 ): EgressOperations {
   const operations: EgressOperations = {
     isolation: 'network',
+    // Each engine of one host its own /24s, so that their bridges never hold the same subnet.
+    subnetPrefix: kind === 'podman' ? '10.214' : '10.213',
     // An internal network has no route out: the engine keeps agents from going around the gateway.
     checkIsolation: async () => undefined,
 
@@ -111,7 +113,11 @@ export function createDockerodeEgressOperations(
           ? undefined
           : {
               Driver: 'default',
-              Config: [{ Subnet: spec.subnet, ...(spec.ipRange ? { IPRange: spec.ipRange } : {}) }],
+              // Podman's CNI refuses a fixed address outside the range: there the whole subnet is
+              // the range, and the gateway, made before any agent, holds its fixed address in it.
+              Config: [
+                { Subnet: spec.subnet, ...(spec.ipRange && kind !== 'podman' ? { IPRange: spec.ipRange } : {}) },
+              ],
             };
       try {
         await docker.createNetwork({

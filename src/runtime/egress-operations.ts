@@ -30,7 +30,10 @@ export interface NetworkSpec {
   labels: Record<string, string>;
   /** An explicit subnet (CIDR); the engine chooses one when undefined. */
   subnet?: string;
-  /** Where the engine picks dynamic addresses, inside the subnet (CIDR). */
+  /**
+   * Where the engine picks dynamic addresses, inside the subnet (CIDR): away from the fixed ones. A
+   * backend that cannot give a fixed address outside the range (Podman's CNI) leaves it out.
+   */
   ipRange?: string;
   /**
    * The engine's host gets no address on the network (Docker's bridge option `inhibit_ipv4`), so a
@@ -82,6 +85,11 @@ export interface GatewayDetails {
 
 export interface EgressOperations {
   readonly isolation: GatewayIsolation;
+  /**
+   * `network` isolation: the first two octets of the /24 subnets agentctl tries for the internal
+   * network (`10.213`): the engines of one host each have their own, so their bridges never overlap.
+   */
+  readonly subnetPrefix?: string;
   /**
    * A warning for the user when this backend cannot keep an agent from connecting around the
    * gateway (Kubernetes without a network plugin that enforces NetworkPolicy); undefined when it

@@ -214,10 +214,10 @@ async function ensureInternalNetwork(deps: GatewayDeps): Promise<NetworkDetails>
       internal: true,
       labels: labels('egress-network'),
     });
-  const base = deps.runtime.kind === 'podman' ? 214 : 213;
+  const prefix = egress.subnetPrefix ?? '10.213';
   let last: unknown;
   for (let third = 0; third < 32; third++) {
-    const subnet = `10.${base}.${third}.0/24`;
+    const subnet = `${prefix}.${third}.0/24`;
     try {
       return await egress.createNetwork({
         name: names.internal,
@@ -226,10 +226,8 @@ async function ensureInternalNetwork(deps: GatewayDeps): Promise<NetworkDetails>
         isolateHost: true,
         labels: labels('egress-network'),
         subnet,
-        // Docker: agents get addresses from the upper half, the gateway has .2. Podman's CNI
-        // refuses a fixed address outside the range: there the gateway, made before any agent,
-        // takes .2 as the first address handed out.
-        ...(deps.runtime.kind === 'podman' ? {} : { ipRange: `10.${base}.${third}.128/25` }),
+        // Agents get addresses from the upper half; the gateway has .2.
+        ipRange: `${prefix}.${third}.128/25`,
       });
     } catch (error) {
       const made = await egress.inspectNetwork(names.internal);
