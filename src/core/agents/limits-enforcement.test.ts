@@ -14,6 +14,7 @@ describe('getLimitsIgnoredReason', () => {
   it('says nothing where limits hold: rootful on cgroup v1, rootless on cgroup v2, Kubernetes', () => {
     expect(getLimitsIgnoredReason('podman', { rootless: false, cgroupVersion: '1' })).toBeUndefined();
     expect(getLimitsIgnoredReason('podman', { rootless: true, cgroupVersion: '2' })).toBeUndefined();
-    expect(getLimitsIgnoredReason('kubernetes', { rootless: true, cgroupVersion: '1' })).toBeUndefined();
+    // What the Kubernetes backend reports of itself (fetchEngineInfo): not rootless, no cgroup version.
+    expect(getLimitsIgnoredReason('kubernetes', { rootless: false })).toBeUndefined();
   });
 });

@@ -11,7 +11,8 @@ export function getLimitsIgnoredReason(
   kind: string,
   info: Pick<EngineInfo, 'rootless' | 'cgroupVersion'>,
 ): string | undefined {
-  if (kind !== 'docker' && kind !== 'podman') return undefined;
+  // The engine's info says it (a cluster reports neither rootless nor a cgroup version); the kind
+  // only names the engine in the words shown.
   if (info.rootless && info.cgroupVersion === '1')
     return `rootless ${kind === 'podman' ? 'Podman' : 'Docker'} on cgroup v1 cannot enforce CPU, memory and PID limits`;
   return undefined;
