@@ -263,19 +263,24 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
     ...base,
     labels: spec.labels,
     async start(mode) {
+      let afterStart: Promise<void> | undefined;
       try {
         await runtime.startContainer(createdId, { signal: deps.signal, timeoutMs: options.waitTimeoutMs });
-        await egress.afterStart(createdId);
+        // The gateway learns the agent's address while the start is waited for (its health check).
+        afterStart = egress.afterStart(createdId);
+        afterStart.catch(() => undefined);
         await journal.close();
-        if (mode === 'attached') return base;
+        if (mode === 'attached') return await afterStart.then(() => base);
         const details = await waitUntilRunning(
           { runtime, signal: deps.signal },
           createdId,
           name,
           options.waitTimeoutMs,
         );
+        await afterStart;
         return { ...base, ...startOutcome(details) };
       } catch (error) {
+        await afterStart?.catch(() => undefined); // its write done before the registration goes
         await discard();
         throw error;
       }
