@@ -28,7 +28,9 @@ run_tier() { # NAME ENGINE PROJECT
 # test user that scripts/provision-test-engines.sh made (in the docker group, with its own rootless
 # Podman). The whole tier per setup would double the suite's time; these files hold the flows whose
 # behaviour depends on who runs agentctl: the lifecycle (the agent's user, its home, limits),
-# worktrees and git inside the container, containment of the agent's repository, and the streams.
+# worktrees and git inside the container, containment of the agent's repository, the streams, the
+# review commands (git on the host as this user), `cp` (who owns what is copied) and `stats`
+# (rootless on cgroup v1 the engine has no figures of one container).
 USER_TIER_FILES=(
   test/integration/lifecycle.test.ts
   test/integration/setups.test.ts
@@ -38,6 +40,9 @@ USER_TIER_FILES=(
   test/integration/egress-gateway.test.ts
   test/integration/worktree-defects.test.ts
   test/integration/correctness-inputs.test.ts
+  test/integration/review.test.ts
+  test/integration/copy.test.ts
+  test/integration/stats.test.ts
 )
 run_user_tier() { # NAME ENGINE SETUP: USER_TIER_FILES as the test user; fails (never skips) without it
   local name=$1 engine=$2 setup=$3

@@ -24,7 +24,10 @@ export function registerStats(program: Command, context: CommandContext): void {
       const { watchAgentStats, fetchAgentStats } = await import('../core/agents/agent-stats.js');
       const { statsTable } = await import('./stats-table.js');
       const { io } = context;
-      const deps = { runtime: await context.runtime(), sleep };
+      const { cachedEngineInfo } = await import('../runtime/engine-info-cache.js');
+      const runtime = await context.runtime();
+      // Rootless on cgroup v1 the engine has no figures of one container: said, not shown as if.
+      const deps = { runtime, sleep, engineInfo: () => cachedEngineInfo(runtime, context.env) };
       const json = context.globals.json;
       const live = flags.stream && !json && Boolean(io.streams.stdout.isTTY);
       if (!live) {

@@ -78,6 +78,30 @@ describe('fetchAgentStats', () => {
     expect(stats[1]).toMatchObject({ cpuPercent: 0, memory: { percent: 37.5 }, pids: { limit: 7 } });
   });
 
+  it('rootless Podman on cgroup v1 has no figures of one container: STATS_UNAVAILABLE, nothing read', async () => {
+    const runtime = fakeRuntime({ kind: 'podman' });
+    await expect(
+      fetchAgentStats(
+        { runtime, sleep, engineInfo: async () => ({ rootless: true, cgroupVersion: '1' }) },
+        { names: [], firstGapMs: 1 },
+      ),
+    ).rejects.toMatchObject({
+      code: 'STATS_UNAVAILABLE',
+      kind: 'resources',
+      message:
+        'agentctl stats has no figures of one agent here: rootless Podman on cgroup v1 keeps no cgroup per container',
+      hint: expect.stringContaining('cgroup v2'),
+    });
+    // Rootless on cgroup v2, it reads as anywhere.
+    const v2 = fakeRuntime({ kind: 'podman', listContainers: async () => [] });
+    expect(
+      await fetchAgentStats(
+        { runtime: v2, sleep, engineInfo: async () => ({ rootless: true, cgroupVersion: '2' }) },
+        { names: [], firstGapMs: 1 },
+      ),
+    ).toEqual([]);
+  });
+
   it('shows a named agent that does not run with its state and no numbers, and never asks the engine for its stats', async () => {
     const runtime = fakeRuntime({
       inspectContainer: async () => details('idle', false),

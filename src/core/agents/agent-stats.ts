@@ -1,7 +1,9 @@
 import type { ContainerDetails } from '../../runtime/container-operations.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
+import type { EngineInfo } from '../../runtime/engine-operations.js';
 import type { ContainerStatsSample } from '../../runtime/stats-operations.js';
-import { NotFoundError } from '../../shared/errors.js';
+import { NotFoundError, ResourceError } from '../../shared/errors.js';
+import { getLimitsIgnoredReason } from './limits-enforcement.js';
 import { agentNameFromDetails, lookupAgents, lookupAllAgents, type LookupRuntime } from './agent-lookup.js';
 
 /** What `agentctl stats` shows of one agent. Null where the agent does not run (or the engine does not say). */
@@ -21,7 +23,12 @@ export interface AgentStats {
 }
 
 export interface AgentStatsDeps {
-  runtime: LookupRuntime & Pick<ContainerRuntime, 'stats'>;
+  runtime: LookupRuntime & Pick<ContainerRuntime, 'stats' | 'kind'>;
+  /**
+   * The engine's info (rootless, cgroup version): an engine that keeps no cgroup per container
+   * has no figures of one agent. Absent: not asked.
+   */
+  engineInfo?(): Promise<Pick<EngineInfo, 'rootless' | 'cgroupVersion'>>;
   /** Resolves after `ms`, or at once when `signal` aborts. */
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -123,6 +130,7 @@ export async function* watchAgentStats(
     }
   };
   const read = (details: ContainerDetails[]) => Promise.all(details.map(readOne));
+  if (deps.engineInfo) await checkMeasurable(deps.runtime.kind, await deps.engineInfo());
   let first = true;
   while (!options.signal?.aborted) {
     const details = await targets(deps.runtime, options.names);
@@ -142,6 +150,20 @@ export async function* watchAgentStats(
     yield stats;
     await deps.sleep(options.intervalMs, options.signal);
   }
+}
+
+/**
+ * Rootless on cgroup v1 a container has no cgroup of its own: the engine's figures are not the
+ * agent's (Podman's own `podman stats` refuses: "container stats resource only available for
+ * cgroup v2"), so none are shown as if they were. STATS_UNAVAILABLE (exit 12).
+ */
+async function checkMeasurable(kind: string, info: Pick<EngineInfo, 'rootless' | 'cgroupVersion'>): Promise<void> {
+  if (!getLimitsIgnoredReason(kind, info)) return;
+  throw new ResourceError(
+    'STATS_UNAVAILABLE',
+    `agentctl stats has no figures of one agent here: rootless ${kind === 'podman' ? 'Podman' : 'Docker'} on cgroup v1 keeps no cgroup per container`,
+    { hint: 'Boot the host with cgroup v2 (systemd.unified_cgroup_hierarchy=1) or use a rootful engine' },
+  );
 }
 
 /** One reading of the agents (two engine readings apart by `firstGapMs`), for `--no-stream` and `--json`. */
