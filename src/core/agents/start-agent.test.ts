@@ -255,6 +255,29 @@ describe('startAgent', () => {
     expect(fake.calls).toContain('removeVolume agentctl-x-home');
   });
 
+  it('says limit flags do nothing on a stopped agent of an engine that keeps no limits (it recorded none to compare)', async () => {
+    const reason = 'rootless Podman on cgroup v1 cannot enforce CPU, memory and PID limits';
+    const stopped = () =>
+      fakeRuntime({
+        existing: {
+          state: 'exited',
+          running: false,
+          labels: { 'io.agentctl.managed': 'true', 'io.agentctl.limits-ignored': reason },
+        },
+      }).runtime;
+    const warned: string[] = [];
+    const started = await startAgent(
+      { ...deps(stopped()), warn: (message) => warned.push(message) },
+      options({ memory: '8g' }),
+    );
+    expect(started).toMatchObject({ resumed: true });
+    expect(warned).toEqual([`agent x runs without resource limits: ${reason}`]);
+    // Without a limit flag: nothing to say.
+    warned.length = 0;
+    await startAgent({ ...deps(stopped()), warn: (message) => warned.push(message) }, options());
+    expect(warned).toEqual([]);
+  });
+
   it('starts a stopped agent again as it is, and refuses a running one or a foreign container', async () => {
     const stopped = fakeRuntime({
       existing: { state: 'exited', running: false, labels: { 'io.agentctl.managed': 'true' } },

@@ -46,6 +46,11 @@ export async function prepareExistingAgent(
   // A flag that would change the agent is refused, never dropped silently (resume-changes.ts).
   const changes = findRequestedChanges(existing, options, prepared, deps.config);
   if (changes.length > 0) throw settingsDifferError(name, existing.state, changes);
+  // An engine that keeps no limits (rootless on cgroup v1) recorded none to compare with: the
+  // limit flags are not dropped silently, they are said to do nothing here, as at the agent's create.
+  const ignored = existing.labels[LABELS.limitsIgnored];
+  if (ignored && [options.cpus, options.memory, options.pidsLimit].some((value) => value !== undefined))
+    (deps.warn ?? deps.log)(`agent ${name} runs without resource limits: ${ignored}`);
   if (options.continue) await requestResume(runtime, { name, id: existing.id, labels: existing.labels });
   // An agent of a gateway policy needs its gateway running, with its registration.
   const egress = await resumeAgentEgress(egressDeps, runtime, {
