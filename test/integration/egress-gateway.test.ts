@@ -387,6 +387,13 @@ describe(`the egress gateway on ${f.engineName} (${f.setup})`, () => {
     // `restart` sees to the gateway as `start` does (a stopped one is started again), and tells
     // it the address of this start too.
     await f.docker.getContainer(gateway).stop({ t: 0 });
+    // doctor says it is stopped and will be started (it said "not on its network: remove it").
+    const doctor = await cli(['doctor', '--json']);
+    expect(doctor.json.checks.find((check: { id: string }) => check.id === 'egress')).toMatchObject({
+      status: 'warn',
+      message: expect.stringMatching(new RegExp(`^${gateway} is (exited|stopped)`)),
+      fix: expect.stringContaining('The next start of an allowlist agent starts it'),
+    });
     const viaRestart = await cli(['restart', agent, '--timeout', '0']);
     expect(viaRestart.exitCode, viaRestart.stdout + viaRestart.stderr).toBe(0);
     expect((await f.docker.getContainer(gateway).inspect()).State.Running).toBe(true);

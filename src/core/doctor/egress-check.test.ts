@@ -35,7 +35,9 @@ describe('checkEgress', () => {
       status: 'ok',
       message: 'agentctl-egress running (10.213.0.2 on agentctl-egress-internal)',
     });
-    const stopped = await checkEgress(facts(gateway({ running: false, state: 'exited' })), { env });
+    // As the engines report a stopped container: no address on its networks (it failed as "not on
+    // its network", with the advice to remove it).
+    const stopped = await checkEgress(facts(gateway({ running: false, state: 'exited', addresses: {} })), { env });
     expect(stopped).toMatchObject({ status: 'warn', message: expect.stringContaining('is exited') });
     expect(stopped.fix).toContain('docker start agentctl-egress');
   });

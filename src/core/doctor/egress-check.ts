@@ -56,8 +56,9 @@ export async function checkEgress(facts: EngineFacts, deps: Pick<DoctorDeps, 'en
     };
   }
   const address = found.addresses[names.internal];
-  // A `policy` backend's gateway (Kubernetes) has an address only while it runs.
-  if (!address && (found.running || runtime.egress.isolation !== 'policy')) {
+  // A stopped container has no address on its networks (the engines give it at start; a `policy`
+  // backend's gateway gets a new one): only a running gateway without one is off its network.
+  if (!address && found.running) {
     return {
       ...base,
       status: 'fail',
