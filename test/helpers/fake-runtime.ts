@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import type { ContainerDetails } from '../../src/runtime/container-operations.js';
 import type { ContainerRuntime } from '../../src/runtime/container-runtime.js';
 import type { AgentContainerInfo } from '../../src/core/agents/agent-lookup.js';
@@ -112,3 +113,14 @@ export function fakeLookup(
     },
   };
 }
+
+/** Exec operations whose every command ends at once with exit code 0 and no output. */
+export const endedExecs = {
+  createExec: async () => 'exec',
+  async startExec() {
+    const stream = new PassThrough();
+    stream.end();
+    return stream;
+  },
+  inspectExec: async () => ({ running: false, exitCode: 0 }),
+};

@@ -266,8 +266,7 @@ export async function prepareAgent(deps: StartAgentDeps, options: StartAgentOpti
       let afterStart: Promise<void> | undefined;
       try {
         await runtime.startContainer(createdId, { signal: deps.signal, timeoutMs: options.waitTimeoutMs });
-        // The gateway learns the agent's address while the start is waited for (its health check).
-        afterStart = egress.afterStart(createdId);
+        afterStart = egress.afterStart(createdId); // the gateway learns its address meanwhile
         afterStart.catch(() => undefined);
         await journal.close();
         if (mode === 'attached') return await afterStart.then(() => base);

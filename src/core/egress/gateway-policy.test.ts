@@ -1,5 +1,5 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { endedExecs } from '../../../test/helpers/fake-runtime.js';
 import type { EgressOperations, GatewayDetails, GatewaySpec, NetworkSpec } from '../../runtime/egress-operations.js';
 import { prepareAgentEgress } from './agent-egress.js';
 import { ensureGateway, getGatewayNames } from './gateway.js';
@@ -51,13 +51,7 @@ function policyBackend(
     createVolume: async () => true,
     startContainer: async () => undefined,
     removeContainer: async () => undefined,
-    createExec: async () => 'exec',
-    async startExec() {
-      const stream = new PassThrough();
-      stream.end();
-      return stream;
-    },
-    inspectExec: async () => ({ running: false, exitCode: 0 }),
+    ...endedExecs,
     copyFiles: async () => undefined,
     archive: { fetchPathStat: () => Promise.reject(new Error('no archive here')) },
   };

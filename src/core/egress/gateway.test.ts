@@ -1,5 +1,5 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { endedExecs } from '../../../test/helpers/fake-runtime.js';
 import type { EgressOperations, GatewayDetails } from '../../runtime/egress-operations.js';
 import { ensureGateway, getGatewayNames } from './gateway.js';
 
@@ -47,13 +47,7 @@ function stoppedGateway(startsAt: string) {
       calls.push(`stop ${id}`);
       running = false;
     },
-    createExec: async () => 'exec',
-    async startExec() {
-      const stream = new PassThrough();
-      stream.end();
-      return stream;
-    },
-    inspectExec: async () => ({ running: false, exitCode: 0 }),
+    ...endedExecs,
   };
   const deps = {
     runtime: runtime as never,
