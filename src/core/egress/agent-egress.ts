@@ -167,10 +167,7 @@ export async function prepareAgentEgress(
       await registering;
       deps.log(`registered ${input.name} with the egress gateway ${names.gateway} (${choice.policy})`);
     },
-    afterStart: (id) =>
-      addressBound
-        ? recordAddresses(runtime, egress, { name: input.name, id, gatewayId: gateway.id }, names.internal)
-        : Promise.resolve(),
+    ...addressHook(runtime, egress, { name: input.name, gatewayId: gateway.id, network: names.internal }),
     async discard() {
       if (
         !(await registering.then(
@@ -226,27 +223,28 @@ export async function resumeAgentEgress(
       hint: `Re-create the agent: \`agentctl rm ${input.name} --keep-branch\`, then start it again (its home volume is kept)`,
     });
   }
-  const egress = runtime.egress;
-  return {
-    afterStart: (id) =>
-      egress.isolation === 'network'
-        ? recordAddresses(runtime, egress, { name: input.name, id, gatewayId: gateway.id }, names.internal)
-        : Promise.resolve(),
-  };
+  return addressHook(runtime, runtime.egress, { name: input.name, gatewayId: gateway.id, network: names.internal });
 }
 
-/** The agent's address on the gateway's network, as the engine gave it at this start, into the gateway. */
-async function recordAddresses(
+/**
+ * After each start, on a backend of `network` isolation: the agent's address on the gateway's
+ * network, as the engine gave it at this start, into the gateway. Nothing elsewhere.
+ */
+function addressHook(
   runtime: ContainerRuntime,
   egress: EgressOperations,
-  agent: { name: string; id: string; gatewayId: string },
-  network: string,
-): Promise<void> {
-  const details = await runtime.inspectContainer(agent.id);
-  // An agent that already ended uses no token; one off the network has no address to hold it to.
-  if (!details?.running) return;
-  const address = details.networkAddresses?.[network];
-  await writeAgentAddresses(egress, agent.gatewayId, agent.name, address ? [address] : []);
+  agent: { name: string; gatewayId: string; network: string },
+): Pick<AgentEgressHooks, 'afterStart'> {
+  if (egress.isolation !== 'network') return noStartHook;
+  return {
+    async afterStart(id) {
+      const details = await runtime.inspectContainer(id);
+      // An agent that already ended uses no token; one off the network has no address to hold it to.
+      if (!details?.running) return;
+      const address = details.networkAddresses?.[agent.network];
+      await writeAgentAddresses(egress, agent.gatewayId, agent.name, address ? [address] : []);
+    },
+  };
 }
 
 export function programMissing(): InternalError {
