@@ -9,7 +9,7 @@ export function registerDiff(program: Command, context: CommandContext): void {
     .option('--stat', 'a summary of the changed files instead of the patch')
     .addHelpText(
       'after',
-      "\nExamples:\n  $ agentctl diff fixer\n  $ agentctl diff fixer --stat\n  $ agentctl diff fixer --json    # files, commits and uncommitted files\n\nCompares the commit the agent started from with its files as they are now. Nothing of the\nagent's runs: its repository is only fetched from, and its files are read as data.",
+      "\nExamples:\n  $ agentctl diff fixer\n  $ agentctl diff fixer --stat\n  $ agentctl diff fixer --json    # files, commits and uncommitted files\n\nCompares the commit the agent started from with its files as they are now. Nothing of the\nagent's runs: its repository is only fetched from, and its files are read as data. On\nKubernetes the agent's Pod must run: git there packs its work, which is checked and stored\nunder refs/agentctl/NAME/ in your repository.",
     )
     .action(async (name: string, flags: { stat?: boolean }) => {
       const { diffAgent } = await import('../core/review/diff-agent.js');

@@ -132,7 +132,7 @@ describe('the Kubernetes backend: failures say what to do and leave nothing behi
     expect(await fixture.leftovers()).toEqual([]);
   });
 
-  it('a name Kubernetes cannot use, --user on exec, a second start of a running agent, and diff, merge, apply, cp, stats and code (they need the engine’s host) are refused', async () => {
+  it('a name Kubernetes cannot use, --user on exec, a second start of a running agent, and cp, stats and code (they need the engine’s host) are refused', async () => {
     const upper = await cli(['start', 'Upper_Case', '--image', image, ...small, '--json']);
     expect(upper.exitCode).toBe(2);
     expect(upper.json.error.code).toBe('KUBERNETES_NAME_INVALID');
@@ -143,13 +143,10 @@ describe('the Kubernetes backend: failures say what to do and leave nothing behi
     expect(twice.json.error.code).toBe('AGENT_EXISTS');
     const user = await cli(['exec', '--json', '--user', '0', 'once', '--', 'id']);
     expect(user.exitCode).toBe(2);
-    // The commands that need the engine's host (the agent's repository here, the archive API,
-    // the engine's statistics, a Dev Containers attach): each a usage error that says so.
+    // The commands that need the engine's host (the archive API, the engine's statistics, a Dev
+    // Containers attach): each a usage error that says so. diff, merge and apply work (review.test.ts).
     const out = join(fixture.tempDir(), 'copied');
     for (const args of [
-      ['diff', 'once'],
-      ['merge', 'once'],
-      ['apply', 'once'],
       ['cp', 'once:/workspace', out],
       ['stats', '--no-stream', 'once'],
       ['code', 'once'],

@@ -5,10 +5,12 @@ import { agentNameFromDetails, lookupAgents, type LookupRuntime } from '../agent
 import { getGitFor, getWorktreeLocation, type AgentWorktreeDeps } from '../worktree/agent-worktrees.js';
 import type { GitRunner } from '../worktree/git.js';
 import type { WorktreeLocation } from '../worktree/inspect-worktree.js';
+import { resolveClonedWork, type ClonedWorkRuntime } from './cloned-work.js';
+import type { WorkSnapshot } from './work-trees.js';
 
 /** What the review commands (diff, merge, apply) need from the world. */
 export interface ReviewDeps {
-  runtime: LookupRuntime & { readonly capabilities: RuntimeCapabilities };
+  runtime: LookupRuntime & ClonedWorkRuntime & { readonly capabilities: RuntimeCapabilities };
   worktrees: AgentWorktreeDeps;
 }
 
@@ -16,30 +18,25 @@ export interface ReviewDeps {
 export interface AgentWork {
   agent: string;
   location: WorktreeLocation;
-  /** The agent's files on the host: its worktree, or the checkout it works in. */
+  /** The agent's files on the host: its worktree, or the checkout it works in ('' for a clone). */
   workTree: string;
-  mode: 'worktree' | 'checkout';
+  /** `clone`: the agent works in a clone of its own, off this machine (Kubernetes; cloned-work.ts). */
+  mode: 'worktree' | 'checkout' | 'clone';
   /** The commit the agent's branch started at (label io.agentctl.base); undefined without commits. */
   base: string | undefined;
   /** Git as the owner of the user's repository. */
   git: GitRunner;
+  /** A clone's work, brought into the user's repository (snapshotAgentWork uses it when set). */
+  snapshot?: () => Promise<WorkSnapshot>;
 }
 
 /**
  * The agent's git work, from its container's labels. Refuses (usage, exit 2) an agent without a
- * repository of its own on this machine: read-only, started outside a git checkout, or on a backend
- * that gives every agent a clone of its own (Kubernetes).
+ * branch of its own: read-only, or started outside a git checkout. On a backend that gives every
+ * agent a clone of its own (Kubernetes), the work is read in the agent (cloned-work.ts).
  */
 export async function resolveAgentWork(deps: ReviewDeps, name: string, command: string): Promise<AgentWork> {
-  if (!deps.runtime.capabilities.bindMounts) {
-    throw new UsageError(
-      'KUBERNETES_UNSUPPORTED',
-      `agentctl ${command} is not possible on Kubernetes: the agent works in a clone inside the cluster`,
-      {
-        hint: `Have the agent push its branch (\`agentctl exec ${name} git push origin HEAD:agent/${name}\`) and review it there, or use the engine backend`,
-      },
-    );
-  }
+  if (!deps.runtime.capabilities.bindMounts) return resolveClonedWork(deps, name, command);
   const [details] = await lookupAgents(deps.runtime, [name]);
   const labels = details!.labels;
   const agent = agentNameFromDetails(details!);

@@ -79,6 +79,10 @@ async function setup(): Promise<Setup> {
       capabilities: { bindMounts: true, pullsOnStart: false, cluster: false, rootlessUsers: 'root-is-host-user' },
       inspectContainer: async (name) => details(name),
       listContainers: async () => [],
+      // Engine agents' work is read on this machine: nothing runs in the agent.
+      createExec: () => Promise.reject(new Error('no exec for an engine agent')),
+      startExec: () => Promise.reject(new Error('no exec for an engine agent')),
+      inspectExec: () => Promise.reject(new Error('no exec for an engine agent')),
     },
     worktrees: { env: gitEnv, createGit: () => git },
   };
@@ -165,9 +169,9 @@ describe('diffAgent', GIT_TESTS, () => {
     expect(isAgentctlError(error) && error.code).toBe('AGENT_NOT_FOUND');
   });
 
-  it('refuses on a backend without host files (Kubernetes) and for an agent without a repository', async () => {
+  it('refuses a stopped agent on a backend without host files (Kubernetes), and an agent without a repository', async () => {
     const s = await setup();
-    await s.start('k');
+    await s.start('k', 'checkout');
     const kube = {
       ...s.deps,
       runtime: {
@@ -175,8 +179,9 @@ describe('diffAgent', GIT_TESTS, () => {
         capabilities: { bindMounts: false, pullsOnStart: true, cluster: true, rootlessUsers: 'none' as const },
       },
     };
+    // Its work is read in its Pod (cloned-work.test.ts): a Pod that does not run has nothing to read.
     const error = await caught(diffAgent(kube, 'k'));
-    expect(isAgentctlError(error) && [error.code, error.kind]).toEqual(['KUBERNETES_UNSUPPORTED', 'usage']);
+    expect(isAgentctlError(error) && [error.code, error.kind]).toEqual(['AGENT_NOT_RUNNING', 'conflict']);
     const bare: ReviewDeps = {
       ...s.deps,
       runtime: {

@@ -5,28 +5,9 @@ import { GitCommandError, gitFailed, type GitRunner } from '../worktree/git.js';
 import { getAgentFilesGitArgs } from '../worktree/filters-off.js';
 import { syncAgentRepository, type WorktreeLocation } from '../worktree/inspect-worktree.js';
 import type { AgentWork } from './agent-work.js';
+import { diffTrees, getEmptyTree, treeOf, type WorkSnapshot } from './work-trees.js';
 
-/** The agent's work at one moment: its HEAD and a tree of its files (committed and not). */
-export interface WorkSnapshot {
-  /** The agent's HEAD commit (fetched into `refs/agentctl/<agent>/head`); undefined before its first commit. */
-  head: string | undefined;
-  /** A tree object, in the user's repository, of the agent's files as they are now. */
-  tree: string;
-  /** What differs between `head` and `tree`: files the agent changed but did not commit. */
-  uncommitted: FileChange[];
-  /** Nested repositories and submodules in the agent's files: left out (git is never run in them). */
-  skipped: string[];
-}
-
-export interface FileChange {
-  path: string;
-  /** git's letter: A added, M modified, D deleted, T type changed, R renamed. */
-  status: string;
-  /** For a rename: where it came from. */
-  from?: string;
-}
-
-const EMPTY_TREE_INPUT = '';
+export { diffTrees, getEmptyTree, treeOf, type FileChange, type WorkSnapshot } from './work-trees.js';
 
 /**
  * Fetches the agent's refs into the user's repository (the containment path: git fetch only), then
@@ -36,6 +17,8 @@ const EMPTY_TREE_INPUT = '';
  * submodules are left out, so git never looks inside them either.
  */
 export async function snapshotAgentWork(work: AgentWork): Promise<WorkSnapshot> {
+  // An agent in a clone of its own (Kubernetes): its work comes as git objects (cloned-work.ts).
+  if (work.snapshot) return work.snapshot();
   const { git, location } = work;
   try {
     const { refs } = await syncAgentRepository(git, location);
@@ -131,40 +114,4 @@ function splitByLeadingPath(workTree: string, files: readonly string[]): { prese
     (dir === '.' || isDirectory(dir) ? present : gone).push(file);
   }
   return { present, gone };
-}
-
-/** The tree of a commit. */
-export async function treeOf(git: GitRunner, commonDir: string, commit: string): Promise<string> {
-  return git(['rev-parse', '--verify', '--end-of-options', `${commit}^{tree}`], { cwd: commonDir });
-}
-
-/** The empty tree in the repository's object format (sha1 or sha256). */
-export async function getEmptyTree(git: GitRunner, commonDir: string): Promise<string> {
-  return git(['hash-object', '-t', 'tree', '-w', '--stdin'], { cwd: commonDir, input: EMPTY_TREE_INPUT });
-}
-
-/**
- * Tree-to-tree differences, read in the user's git dir (no work tree: git reads no attributes of
- * the agent's files, and runs no external diff or text conversion).
- */
-export async function diffTrees(git: GitRunner, commonDir: string, from: string, to: string): Promise<FileChange[]> {
-  const output = await git(
-    ['diff-tree', '-r', '-M', '--no-ext-diff', '--no-textconv', '--name-status', '-z', from, to],
-    {
-      cwd: commonDir,
-    },
-  );
-  const fields = output.split('\0');
-  const changes: FileChange[] = [];
-  for (let index = 0; index < fields.length;) {
-    const status = fields[index++];
-    if (!status) break;
-    if (status.startsWith('R') || status.startsWith('C')) {
-      const from = fields[index++]!;
-      changes.push({ path: fields[index++]!, status: status[0]!, from });
-    } else {
-      changes.push({ path: fields[index++]!, status: status[0]! });
-    }
-  }
-  return changes;
 }

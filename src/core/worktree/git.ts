@@ -6,7 +6,7 @@ import { ConflictError, UsageError } from '../../shared/errors.js';
  */
 export type GitRunner = (
   args: readonly string[],
-  options: { cwd: string; env?: Readonly<Record<string, string>>; input?: string },
+  options: { cwd: string; env?: Readonly<Record<string, string>>; input?: string | Uint8Array },
 ) => Promise<string>;
 
 /** Failure of one git invocation: the exit code and git's own stderr. */

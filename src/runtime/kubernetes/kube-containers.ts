@@ -205,10 +205,18 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
         ...(extra.gateway ? { gateway: extra.gateway } : {}),
       };
       if (workspace) record.workspace = await deps.describeWorkspace(workspace.source, workspace.readOnly);
-      // The clone's branch is the agent's: `ls` shows it, as for a worktree agent on an engine.
+      // The clone's branch is the agent's: `ls` shows it, as for a worktree agent on an engine; the
+      // commit it was cloned at is its base (`agentctl diff` compares with it).
       const branch = record.workspace?.branch;
-      if (branch && !spec.labels[LABELS.branch])
-        record.spec = { ...recorded, labels: { ...spec.labels, [LABELS.branch]: branch } };
+      const base = record.workspace?.commit;
+      record.spec = {
+        ...recorded,
+        labels: {
+          ...spec.labels,
+          ...(branch && !spec.labels[LABELS.branch] ? { [LABELS.branch]: branch } : {}),
+          ...(base && !spec.labels[LABELS.base] ? { [LABELS.base]: base } : {}),
+        },
+      };
       let created: V1ConfigMap;
       try {
         created = await core.createNamespacedConfigMap({ namespace, body: buildRecordConfigMap(spec.name, record) });

@@ -1,0 +1,73 @@
+import { execa } from 'execa';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { clusterSuite } from '../helpers/cluster.js';
+
+// diff, merge and apply of an agent that works in a clone inside the cluster: its work is packed
+// by git in its Pod and brought into the user's repository as objects and hidden refs.
+const { fixture, repo, cli, image } = clusterSuite('review', { 'README.md': '# project\n', 'app.txt': 'one\n' });
+const small = ['--cpus', '0.05', '--memory', '48m'];
+const agentGit = 'git -c user.name=Agent -c user.email=agent@example.invalid';
+
+describe('the Kubernetes backend: reviewing an agent’s work', () => {
+  it('diff, merge and apply bring back the commits and files of an agent in its Pod, without a shared remote', async () => {
+    const name = 'reviewer';
+    expect((await cli(['start', '--detach', name, '--image', image, ...small])).exitCode).toBe(0);
+    const work = await cli([
+      'exec',
+      name,
+      '--',
+      'sh',
+      '-c',
+      `cd /workspace && echo feature > feature.txt && git add feature.txt && ${agentGit} commit -q -m "add feature" && git rev-parse HEAD && echo two >> app.txt && echo draft > notes.txt`,
+    ]);
+    expect(work.exitCode, work.stderr).toBe(0);
+    const head = work.stdout.trim();
+    // Nothing was pushed: the remote does not have the agent's commit.
+    const remote = await execa('git', ['-C', repo.checkout, 'ls-remote', 'origin', 'refs/heads/main']);
+    expect(remote.stdout.split('\t')[0]).toBe(repo.commit);
+
+    const diff = await cli(['diff', name, '--json']);
+    expect(diff.exitCode, diff.stderr).toBe(0);
+    expect(diff.json).toMatchObject({ ok: true, agent: name, branch: 'main', base: repo.commit, head });
+    expect(diff.json.commits.map((commit: { subject: string }) => commit.subject)).toEqual(['add feature']);
+    expect(diff.json.files.map((file: { path: string; status: string }) => `${file.status} ${file.path}`)).toEqual([
+      'M app.txt',
+      'A feature.txt',
+      'A notes.txt',
+    ]);
+    expect(diff.json.uncommitted.map((file: { path: string }) => file.path)).toEqual(['app.txt', 'notes.txt']);
+    const patch = await cli(['diff', name]);
+    expect(patch.exitCode, patch.stderr).toBe(0);
+    expect(patch.stdout).toContain('+two');
+    expect(patch.stderr).toContain('3 file(s) changed on main: 1 commit(s), 2 file(s) not committed');
+    // The agent's own repository is left as it was: nothing staged by agentctl, no ref made.
+    const status = await cli(['exec', name, '--', 'git', '-C', '/workspace', 'status', '--porcelain']);
+    expect(status.stdout.replace(/\r/g, '').trimEnd().split('\n')).toEqual([' M app.txt', '?? notes.txt']);
+
+    const merged = await cli(['merge', name, '--json']);
+    expect(merged.exitCode, merged.stderr).toBe(0);
+    expect(merged.json).toMatchObject({ ok: true, method: 'fast-forward', head, into: 'main' });
+    expect(readFileSync(join(repo.checkout, 'feature.txt'), 'utf8')).toBe('feature\n');
+    expect(existsSync(join(repo.checkout, 'notes.txt'))).toBe(false);
+    const applied = await cli(['apply', name, '--json']);
+    expect(applied.exitCode, applied.stderr).toBe(0);
+    expect(applied.json.files.map((file: { path: string }) => file.path)).toEqual(['app.txt', 'notes.txt']);
+    expect(readFileSync(join(repo.checkout, 'app.txt'), 'utf8')).toBe('one\ntwo\n');
+    expect(readFileSync(join(repo.checkout, 'notes.txt'), 'utf8')).toBe('draft\n');
+    const local = await execa('git', ['-C', repo.checkout, 'status', '--porcelain']);
+    expect(local.stdout.split('\n')).toEqual([' M app.txt', '?? notes.txt']);
+
+    // A stopped agent has no Pod to read its work in: refused with the way out.
+    expect((await cli(['stop', name])).exitCode).toBe(0);
+    const stopped = await cli(['diff', name, '--json']);
+    expect(stopped.exitCode).toBe(8);
+    expect(stopped.json.error).toMatchObject({
+      code: 'AGENT_NOT_RUNNING',
+      hint: expect.stringContaining('agentctl start'),
+    });
+    expect((await cli(['rm', '--force', '--volumes', name])).exitCode).toBe(0);
+    expect(await fixture.leftovers()).toEqual([]);
+  });
+});
