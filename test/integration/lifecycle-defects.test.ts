@@ -15,6 +15,14 @@ const enginePath = f.host.replace(/^unix:\/\//, '');
 
 afterAll(() => f.cleanUp());
 
+// Rootless on cgroup v1 the engine accepts limits and keeps none (its info says so): agentctl reports
+// them as ignored, so the tests of limits check that report there instead of the enforced value.
+const ignoredLimits = 'cgroup v1 cannot enforce CPU, memory and PID limits';
+let limitsIgnored = false;
+beforeAll(async () => {
+  limitsIgnored = await f.limitsIgnored();
+});
+
 /** Polls the engine (not agentctl) until the container has ended. */
 async function untilExited(container: string): Promise<void> {
   for (;;) {
@@ -144,18 +152,12 @@ describe(`start NAME on an existing stopped agent ignores new flags (${f.engineN
       '600',
     ]);
     expect(created.exitCode, created.stdout + created.stderr).toBe(0);
+    expect(created.stderr.includes(`agent ${name} runs without resource limits`)).toBe(limitsIgnored);
     expect((await f.cli(['stop', name, '--timeout', '0'])).exitCode).toBe(0);
   });
 
-  it.each([
-    [
-      '--image',
-      ['--image', `${f.image.split(':')[0]}:other`],
-      /--image \(has agentctl-test\/busybox:1\.0\.0, asked agentctl-test\/busybox:other\)/,
-    ],
-    ['--memory', ['--memory', '256m'], /--memory \(has 4g, asked 256m\)/],
-    ['a new command', ['--', 'sh', '-c', 'exit 0'], /the command after --/],
-  ])('%s is refused with a hint (exit 8), the agent left as it was', async (_what, args, message) => {
+  /** A start of the stopped agent with `args` is refused (exit 8) and leaves the agent as it was. */
+  async function expectRefused(args: string[], message: RegExp) {
     const before = await f.docker.getContainer(container).inspect();
     const result = await f.cli(['--json', 'start', name, '-d', ...args]);
     expect(result.exitCode, result.stdout + result.stderr).toBe(8);
@@ -165,8 +167,41 @@ describe(`start NAME on an existing stopped agent ignores new flags (${f.engineN
     expect(after.Id).toBe(before.Id);
     expect(after.State.Running).toBe(false);
     expect(after.State.StartedAt).toBe(before.State.StartedAt);
-    expect(after.HostConfig.Memory).toBe(4 * 1024 ** 3);
+    // What the engine kept of the default 4g (nothing, where it ignores limits).
+    expect(after.HostConfig.Memory).toBe(limitsIgnored ? 0 : 4 * 1024 ** 3);
     expect(after.Config.Cmd).toEqual(['sleep', '600']);
+  }
+
+  it.each([
+    [
+      '--image',
+      ['--image', `${f.image.split(':')[0]}:other`],
+      /--image \(has agentctl-test\/busybox:1\.0\.0, asked agentctl-test\/busybox:other\)/,
+    ],
+    ['a new command', ['--', 'sh', '-c', 'exit 0'], /the command after --/],
+  ])('%s is refused with a hint (exit 8), the agent left as it was', (_what, args, message) =>
+    expectRefused(args, message),
+  );
+
+  it('--memory is refused the same way; where the engine keeps no limits, it is said to do nothing there', async () => {
+    if (!limitsIgnored) return expectRefused(['--memory', '256m'], /--memory \(has 4g, asked 256m\)/);
+    // The engine kept no limit to compare with: the agent starts as it was, with the warning of its create.
+    const before = await f.docker.getContainer(container).inspect();
+    const result = await f.cli(['--json', 'start', name, '-d', '--memory', '256m']);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(result.json.agent).toMatchObject({ name, resumed: true, state: 'running' });
+    expect(result.stderr).toContain(`agent ${name} runs without resource limits: `);
+    expect(result.stderr).toContain(ignoredLimits);
+    const after = await f.docker.getContainer(container).inspect();
+    expect(after.Id).toBe(before.Id);
+    expect(after.HostConfig.Memory).toBe(0);
+    const ls = await f.cli(['--json', 'ls']);
+    expect(ls.json.agents.find((agent: { name: string }) => agent.name === name)?.limits).toMatchObject({
+      memory: null,
+      enforced: false,
+      ignoredBecause: expect.stringContaining(ignoredLimits),
+    });
+    expect((await f.cli(['stop', name, '--timeout', '0'])).exitCode).toBe(0);
   });
 
   it('a start with no differing flags resumes it as today, also when the same flags are repeated', async () => {
@@ -186,6 +221,8 @@ describe(`start NAME on an existing stopped agent ignores new flags (${f.engineN
       '600',
     ]);
     expect(same.exitCode, same.stdout + same.stderr).toBe(0);
+    // The same --memory, where the engine keeps no limits, is said to do nothing there.
+    expect(same.stderr.includes(ignoredLimits)).toBe(limitsIgnored);
     expect(same.json.agent).toMatchObject({ name, resumed: true, state: 'running' });
     expect((await f.cli(['stop', name, '--timeout', '0'])).exitCode).toBe(0);
     const bare = await f.cli(['--json', 'start', name, '-d']);
@@ -195,12 +232,22 @@ describe(`start NAME on an existing stopped agent ignores new flags (${f.engineN
 });
 
 describe(`Podman: rm --force reports success while the agent keeps running (${f.engineName})`, () => {
-  /** Whether process `pid` on this host still belongs to container `id` (its cgroup names it). */
-  const stillRuns = (pid: number, id: string) =>
-    readFile(`/proc/${pid}/cgroup`, 'utf8').then(
-      (text) => text.includes(id),
-      () => false,
-    );
+  /**
+   * The start time of host process `pid` (field 22 of /proc/PID/stat), which a later process given
+   * the same PID does not share; undefined once it has ended (gone, or a zombie). Not its cgroup:
+   * rootless Podman on cgroup v1 (cgroupfs, nothing delegated) leaves a container's processes in
+   * the cgroup of the API service that started them, which names no container.
+   */
+  async function startTimeOf(pid: number): Promise<string | undefined> {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+    if (stat === undefined) return undefined;
+    const [state, ...fields] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return state === 'Z' || state === 'X' ? undefined : fields[18];
+  }
+
+  /** Whether the agent's first process, as seen at its start, still runs on this host. */
+  const stillRuns = async (agent: { pid: number; startTime: string }) =>
+    (await startTimeOf(agent.pid)) === agent.startTime;
 
   /** An agent that ignores SIGTERM, and a `stop` of it interrupted with SIGINT while the engine waits. */
   async function interruptedStop(label: string) {
@@ -221,6 +268,12 @@ describe(`Podman: rm --force reports success while the agent keeps running (${f.
     ]);
     expect(started.exitCode, started.stderr).toBe(0);
     const info = await f.docker.getContainer(container).inspect();
+    const pid = info.State.Pid;
+    // The engine's PID of the agent: a host process that is PID 1 of the agent's own PID namespace.
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    expect(status).toMatch(new RegExp(`^NSpid:\\t${pid}(\\t\\d+)*\\t1$`, 'm'));
+    const startTime = await startTimeOf(pid);
+    expect(startTime).toMatch(/^\d+$/);
     const proxy = await engineProxy(enginePath, join(tmpdir(), `agentctl-lcd-stop-${label}-${suffix}.sock`));
     try {
       const stopping = proxy.holdOn(/^POST \S*\/containers\/[^/]+\/stop/);
@@ -240,16 +293,16 @@ describe(`Podman: rm --force reports success while the agent keeps running (${f.
     } finally {
       await proxy.close();
     }
-    return { name, container, id: info.Id, pid: info.State.Pid };
+    return { name, container, pid, startTime: startTime! };
   }
 
   it('after an interrupted stop, rm --force ends the process before it reports success', async () => {
     const agent = await interruptedStop('rmf');
-    expect(await stillRuns(agent.pid, agent.id)).toBe(true);
+    expect(await stillRuns(agent)).toBe(true);
     const removed = await f.cli(['--json', 'rm', '--force', agent.name]);
     expect(removed.exitCode, removed.stdout + removed.stderr).toBe(0);
     expect(await f.containerExists(agent.container)).toBe(false);
-    expect(await stillRuns(agent.pid, agent.id)).toBe(false);
+    expect(await stillRuns(agent)).toBe(false);
   });
 
   it('a "stopping" agent shows as stopping in ls (not unknown), and rm without --force refuses it as running', async () => {
@@ -263,10 +316,10 @@ describe(`Podman: rm --force reports success while the agent keeps running (${f.
     const refused = await f.cli(['--json', 'rm', agent.name]);
     expect(refused.exitCode, refused.stdout).toBe(8);
     expect(refused.json.error.code).toBe('AGENT_RUNNING');
-    expect(await stillRuns(agent.pid, agent.id)).toBe(true);
+    expect(await stillRuns(agent)).toBe(true);
     // Removed through agentctl: the fixture's own forced remove would leave the process behind.
     expect((await f.cli(['rm', '--force', agent.name])).exitCode).toBe(0);
-    expect(await stillRuns(agent.pid, agent.id)).toBe(false);
+    expect(await stillRuns(agent)).toBe(false);
   });
 
   it('after an interrupted stop, stop --timeout 0 really stops it', async () => {
@@ -274,7 +327,7 @@ describe(`Podman: rm --force reports success while the agent keeps running (${f.
     const stopped = await f.cli(['--json', 'stop', agent.name, '--timeout', '0']);
     expect(stopped.exitCode, stopped.stdout + stopped.stderr).toBe(0);
     expect(stopped.json.stopped).toEqual([{ name: agent.name, stopped: true }]);
-    expect(await stillRuns(agent.pid, agent.id)).toBe(false);
+    expect(await stillRuns(agent)).toBe(false);
     expect((await f.docker.getContainer(agent.container).inspect()).State.Running).toBe(false);
   });
 });
@@ -387,7 +440,7 @@ describe(`INTERNAL (exit 1) when the engine dies (${f.engineName})`, () => {
 describe(`ls: exit codes, OOM kills and image names (${f.engineName})`, () => {
   const exited = f.agentName('ls-exit');
   const oom = f.agentName('ls-oom');
-  // Fills far more than its 6m of memory, so the kernel's OOM killer ends it.
+  // Fills far more than its 6m of memory, so the kernel's OOM killer ends it (where the engine keeps limits).
   const hog = ['sh', '-c', 'x=$(head -c 100000000 /dev/zero | tr "\\0" a); echo "$x" | wc -c'];
 
   it('an exited agent shows its exit code (table and JSON), an OOM kill is not a plain exit, IMAGE names the image', async () => {
@@ -397,24 +450,27 @@ describe(`ls: exit codes, OOM kills and image names (${f.engineName})`, () => {
         .exitCode,
     ).toBe(0);
     expect((await f.cli(['wait', exited])).exitCode).toBe(3);
-    expect(
-      (
-        await f.cli([
-          'start',
-          oom,
-          '-d',
-          '--workspace',
-          f.workspace(),
-          '--image',
-          f.image,
-          '--memory',
-          '6m',
-          '--',
-          ...hog,
-        ])
-      ).exitCode,
-    ).toBe(0);
-    expect((await f.cli(['wait', oom])).exitCode).toBe(137);
+    const hogged = await f.cli([
+      'start',
+      oom,
+      '-d',
+      '--workspace',
+      f.workspace(),
+      '--image',
+      f.image,
+      '--memory',
+      '6m',
+      '--',
+      ...hog,
+    ]);
+    expect(hogged.exitCode, hogged.stderr).toBe(0);
+    // Where the engine keeps no limits, nothing holds the hog to 6m: it ends normally, and agentctl says
+    // at the start (and ls below) that the limit does nothing there.
+    expect(hogged.stderr.includes(`agent ${oom} runs without resource limits`)).toBe(limitsIgnored);
+    expect((await f.cli(['wait', oom])).exitCode).toBe(limitsIgnored ? 0 : 137);
+    expect((await f.docker.getContainer(`agentctl-${oom}`).inspect()).HostConfig.Memory).toBe(
+      limitsIgnored ? 0 : 6 * 1024 ** 2,
+    );
     let ls = await f.cli(['--json', 'ls', '--all']);
     expect(ls.exitCode, ls.stderr).toBe(0);
     const byName = (name: string) => ls.json.agents.find((agent: { name: string }) => agent.name === name);
@@ -434,13 +490,26 @@ describe(`ls: exit codes, OOM kills and image names (${f.engineName})`, () => {
       imageName: 'busybox:1.0.0',
     });
     expect(byName(exited).finishedAt).toMatch(/^\d{4}-/);
+    if (limitsIgnored)
+      expect(byName(oom)).toMatchObject({
+        state: 'exited',
+        exitCode: 0,
+        oomKilled: false,
+        limits: { memory: null, enforced: false, ignoredBecause: expect.stringContaining(ignoredLimits) },
+      });
     // Podman 4.3 on cgroup v1 never reports OOMKilled (docs/shared engines notes): only the 137 shows.
-    expect(byName(oom)).toMatchObject({ state: 'exited', exitCode: 137, oomKilled: f.engineName === 'docker' });
+    else
+      expect(byName(oom)).toMatchObject({
+        state: 'exited',
+        exitCode: 137,
+        oomKilled: f.engineName === 'docker',
+        limits: { memory: 6 * 1024 ** 2, enforced: true },
+      });
     const table = await f.cli(['ls', '--all']);
     expect(table.stdout).toMatch(new RegExp(`^${exited} +exited \\(3\\) +- +- +busybox:1\\.0\\.0 +${ws} `, 'm'));
-    expect(table.stdout).toMatch(
-      new RegExp(`^${oom} +exited \\(137${f.engineName === 'docker' ? ', OOM killed' : ''}\\) `, 'm'),
-    );
+    const ended = limitsIgnored ? '0' : `137${f.engineName === 'docker' ? ', OOM killed' : ''}`;
+    expect(table.stdout).toMatch(new RegExp(`^${oom} +exited \\(${ended}\\) `, 'm'));
+    if (limitsIgnored) expect(table.stderr).toContain('limits ignored: rootless');
   });
 });
 
