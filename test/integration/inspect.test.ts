@@ -10,9 +10,14 @@ const ended = f.agentName('ended');
 const SECRET = `inspect-secret-${Math.random().toString(36).slice(2)}`;
 const ENV_VALUE = `inspect-env-value-${Math.random().toString(36).slice(2)}`;
 let workspace = '';
+// Rootless on cgroup v1 the engine accepts limits and keeps none (its info says so): inspect says
+// they are ignored there, instead of the values asked.
+const ignoredLimits = 'cgroup v1 cannot enforce CPU, memory and PID limits';
+let limitsIgnored = false;
 
 describe(`agentctl inspect on ${f.engineName}`, () => {
   beforeAll(async () => {
+    limitsIgnored = await f.limitsIgnored();
     workspace = join(f.workspace(), 'workspace');
     mkdirSync(workspace);
     const started = await f.cli(
@@ -37,6 +42,7 @@ describe(`agentctl inspect on ${f.engineName}`, () => {
       { cwd: workspace, env: { INSPECT_TOKEN: SECRET, INSPECT_SETTING: ENV_VALUE } },
     );
     expect(started.exitCode, started.stderr).toBe(0);
+    expect(started.stderr.includes(`agent ${agent} runs without resource limits: `)).toBe(limitsIgnored);
     const other = await f.cli(
       ['start', ended, '-d', '--read-only', '--image', f.image, '--', 'sh', '-c', 'sleep 1; exit 3'],
       {
@@ -65,13 +71,18 @@ describe(`agentctl inspect on ${f.engineName}`, () => {
         workspace,
         readOnly: false,
         command: ['sleep', '600'],
-        limits: { memory: 200 * 1024 * 1024, pidsLimit: 99 },
+        limits: limitsIgnored
+          ? { memory: null, pidsLimit: null, enforced: false, ignoredBecause: expect.stringContaining(ignoredLimits) }
+          : { memory: 200 * 1024 * 1024, pidsLimit: 99, enforced: true },
         secrets: ['INSPECT_TOKEN'],
         loosened: [],
         labels: {},
       },
     });
     expect(result.json.agent.id).toMatch(/^[0-9a-f]{64}$/);
+    // What the engine itself kept of the limits asked (none, where inspect says they are ignored).
+    const { HostConfig } = await f.docker.getContainer(`agentctl-${agent}`).inspect();
+    expect([HostConfig.Memory, HostConfig.PidsLimit ?? 0]).toEqual(limitsIgnored ? [0, 0] : [200 * 1024 * 1024, 99]);
     expect(result.json.agent.environment).toEqual(expect.arrayContaining(['INSPECT_SETTING', 'INSPECT_TOKEN_FILE']));
     expect(result.json.agent.mounts).toEqual(
       expect.arrayContaining([{ source: workspace, target: '/workspace', readOnly: false }]),
@@ -83,7 +94,10 @@ describe(`agentctl inspect on ${f.engineName}`, () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^Agent\n {2}name +/);
     expect(result.stdout).toMatch(new RegExp(`\\n {2}workspace +${workspace}\\n`));
-    expect(result.stdout).toMatch(/\n {2}memory +200m\n/);
+    if (limitsIgnored) {
+      expect(result.stdout).toMatch(/\n {2}memory +ignored\n {2}pids +ignored\n/);
+      expect(result.stdout).toMatch(new RegExp(`\\n {2}ignored because +rootless .*${ignoredLimits}\\n`));
+    } else expect(result.stdout).toMatch(/\n {2}memory +200m\n {2}pids +99\n/);
     expect(result.stdout).toMatch(/\n {2}secrets +INSPECT_TOKEN\n/);
   });
 
