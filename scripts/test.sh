@@ -30,8 +30,9 @@ run_tier() { # NAME ENGINE PROJECT
 # behaviour depends on who runs agentctl: the lifecycle (the agent's user, its home, limits),
 # worktrees and git inside the container, containment of the agent's repository, the streams, the
 # review commands (git on the host as this user), `cp` (who owns what is copied), `stats`
-# (rootless on cgroup v1 the engine has no figures of one container) and the lifecycle defects
-# (stop and rm of an agent's processes, which rootless on cgroup v1 get no cgroup of their own).
+# (rootless on cgroup v1 the engine has no figures of one container), the lifecycle defects
+# (stop and rm of an agent's processes, which rootless on cgroup v1 get no cgroup of their own) and
+# `inspect` (limits reported as ignored where the engine keeps none).
 USER_TIER_FILES=(
   test/integration/lifecycle.test.ts
   test/integration/setups.test.ts
@@ -45,6 +46,7 @@ USER_TIER_FILES=(
   test/integration/copy.test.ts
   test/integration/stats.test.ts
   test/integration/lifecycle-defects.test.ts
+  test/integration/inspect.test.ts
 )
 run_user_tier() { # NAME ENGINE SETUP: USER_TIER_FILES as the test user; fails (never skips) without it
   local name=$1 engine=$2 setup=$3
