@@ -10,7 +10,10 @@ export function registerPrune(program: Command, context: CommandContext): void {
     )
     .option('--dry-run', 'only show what would be removed')
     .option('-w, --workspace <dir>', 'only agents of this workspace')
-    .option('-f, --force', 'also remove orphan worktrees with uncommitted or unmerged work')
+    .option(
+      '-f, --force',
+      'also remove orphan worktrees with uncommitted or unmerged work (Kubernetes: and workspace clones)',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  $ agentctl prune --dry-run\n  $ agentctl prune --workspace .\n\nObjects without the io.agentctl.managed label are never touched. The egress gateway (its container,\nits two networks and its state volume) goes only with a prune without --workspace, once no agent\ncontainer (in any state) uses it, and never while a start is in progress.',
@@ -37,6 +40,7 @@ export function registerPrune(program: Command, context: CommandContext): void {
           runtime,
           cwd: context.cwd,
           worktrees,
+          clones: !runtime.capabilities.bindMounts,
           unregisterEgress: egressUnregister(runtime, (message) => context.io.warn(message)),
           pruneGateways: (options) =>
             pruneGateways(
@@ -54,6 +58,7 @@ export function registerPrune(program: Command, context: CommandContext): void {
       );
       const { io } = context;
       const refused = plan.worktrees?.refused ?? [];
+      const clonesKept = plan.clonesKept ?? [];
       // Worktrees kept because work would be lost: reported, then exit 9 (UNSAFE) so scripts notice.
       const refusal =
         refused.length === 0
@@ -66,8 +71,21 @@ export function registerPrune(program: Command, context: CommandContext): void {
                 details: { refused },
               },
             );
+      // Kubernetes: a clone nobody can read now is kept, then exit 9 too (prune --force removes it).
+      const cloneRefusal =
+        clonesKept.length === 0
+          ? undefined
+          : new UnsafeOperationError(
+              'PRUNE_CLONES_MAY_HOLD_WORK',
+              `Kept ${clonesKept.length} agent(s) or claim(s) whose workspace clone may hold work: ${clonesKept.map((item) => item.agent).join(', ')}`,
+              {
+                hint: 'Start each agent and bring its work back (`agentctl start NAME`, then `agentctl merge NAME` or `apply`), then prune again; or `agentctl prune --force` to discard the clones',
+                details: { kept: clonesKept },
+              },
+            );
       if (context.globals.json) {
         if (refusal) throw refusal;
+        if (cloneRefusal) throw cloneRefusal;
         io.writeJson({ ok: true, ...plan });
         return;
       }
@@ -91,7 +109,10 @@ export function registerPrune(program: Command, context: CommandContext): void {
         io.warn(
           `kept ${item.path ? `worktree ${item.path}` : `the repository of agent ${item.agent}`}: ${item.message}`,
         );
+      for (const item of clonesKept)
+        io.warn(`kept ${item.volume ? `claim ${item.volume} of ` : ''}agent ${item.agent}: ${item.reason}`);
       if (refusal) throw refusal;
+      if (cloneRefusal) throw cloneRefusal;
       if (
         plan.containers.length === 0 &&
         plan.volumes.length === 0 &&

@@ -13,7 +13,10 @@ export function registerRm(program: Command, context: CommandContext): void {
       'also remove running agents (killed at once), and worktrees with uncommitted or unmerged work',
     )
     .option('--keep-branch', "keep the agent's branch (and its commits) in your repository")
-    .option('--volumes', "also delete each agent's home volume (its login, history, settings)")
+    .option(
+      '--volumes',
+      "also delete each agent's home volume (its login, history, settings; on Kubernetes also its workspace clone: refused without --force)",
+    )
     .addHelpText('after', '\nExamples:\n  $ agentctl rm fixer\n  $ agentctl rm --all --force --volumes')
     .action(
       async (names: string[], flags: { all?: boolean; force?: boolean; volumes?: boolean; keepBranch?: boolean }) => {
@@ -41,6 +44,7 @@ export function registerRm(program: Command, context: CommandContext): void {
             worktrees: { env: context.env, processUser },
             ...(processProbe ? { processProbe } : {}),
             unregisterEgress: egressUnregister(runtime, (message) => context.io.warn(message)),
+            clones: !runtime.capabilities.bindMounts,
           },
           selection,
         );

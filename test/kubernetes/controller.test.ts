@@ -107,7 +107,8 @@ describe('the Kubernetes backend: each agent under a controller', () => {
       (await fixture.apps.readNamespacedStatefulSet({ name: `agentctl-${name}`, namespace: fixture.namespace })).spec
         ?.replicas,
     ).toBe(0);
-    expect((await cli(['rm', '--volumes', name])).exitCode).toBe(0);
+    // Its claim holds its clone: --volumes needs --force (review.test.ts checks the refusal).
+    expect((await cli(['rm', '--force', '--volumes', name])).exitCode).toBe(0);
     await until('no object left', async () => ((await fixture.leftovers()).length === 0 ? true : undefined), 60_000);
   });
 

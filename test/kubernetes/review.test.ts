@@ -70,4 +70,47 @@ describe('the Kubernetes backend: reviewing an agent’s work', () => {
     expect((await cli(['rm', '--force', '--volumes', name])).exitCode).toBe(0);
     expect(await fixture.leftovers()).toEqual([]);
   });
+
+  it('nothing deletes a clone that may hold work: prune and rm --volumes refuse (exit 9), rm keeps the claim, and a new start finds the clone', async () => {
+    const name = 'keeper';
+    expect((await cli(['start', '--detach', name, '--image', image, ...small])).exitCode).toBe(0);
+    const work = await cli([
+      'exec',
+      name,
+      '--',
+      'sh',
+      '-c',
+      `cd /workspace && echo kept > kept.txt && git add kept.txt && ${agentGit} commit -q -m "not pushed" && git rev-parse HEAD`,
+    ]);
+    expect(work.exitCode, work.stderr).toBe(0);
+    const head = work.stdout.trim();
+    expect((await cli(['stop', name])).exitCode).toBe(0);
+    const pruned = await cli(['prune', '--json']);
+    expect(pruned.exitCode, pruned.stdout).toBe(9);
+    expect(pruned.json.error).toMatchObject({
+      code: 'PRUNE_CLONES_MAY_HOLD_WORK',
+      details: { kept: [{ agent: name, volume: `agentctl-${name}-home` }] },
+    });
+    const text = await cli(['prune']);
+    expect(text.exitCode).toBe(9);
+    expect(text.stderr).toContain(
+      `kept claim agentctl-${name}-home of agent ${name}: its workspace clone may hold work`,
+    );
+    const volumes = await cli(['rm', '--volumes', name, '--json']);
+    expect(volumes.exitCode).toBe(9);
+    expect(volumes.json.error).toMatchObject({ code: 'AGENT_CLONE_MAY_HOLD_WORK', details: { agents: [name] } });
+    // rm alone keeps the claim; prune keeps it too (an orphan clone), and a new start uses it again.
+    expect((await cli(['rm', name])).exitCode).toBe(0);
+    const orphan = await cli(['prune', '--json']);
+    expect(orphan.exitCode).toBe(9);
+    expect(orphan.json.error.details.kept).toEqual([
+      { agent: name, volume: `agentctl-${name}-home`, reason: expect.stringContaining('removed agent') },
+    ]);
+    expect((await cli(['start', '--detach', name, '--image', image, ...small])).exitCode).toBe(0);
+    const diff = await cli(['diff', name, '--json']);
+    expect(diff.exitCode, diff.stderr).toBe(0);
+    expect(diff.json).toMatchObject({ head, commits: [{ subject: 'not pushed' }] });
+    expect((await cli(['rm', '--force', '--volumes', name])).exitCode).toBe(0);
+    expect(await fixture.leftovers()).toEqual([]);
+  });
 });

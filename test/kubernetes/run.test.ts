@@ -60,8 +60,18 @@ describe('run and wait on the Kubernetes backend', () => {
     );
     const waited = await cli(['wait', 'waited', '--json']);
     expect(waited.json).toMatchObject({ ok: false, exitCode: 5 });
-    // prune removes the exited agent and its state volume claim, as on the engines.
-    const pruned = await cli(['prune', '--json']);
+    // prune keeps the exited agent: its claim holds its workspace clone, which nothing can read
+    // without its Pod (exit 9); --force removes it and its claim, as on the engines.
+    const kept = await cli(['prune', '--json']);
+    expect(kept.exitCode, kept.stderr).toBe(9);
+    expect(kept.json.error).toMatchObject({
+      code: 'PRUNE_CLONES_MAY_HOLD_WORK',
+      details: { kept: [{ agent: 'waited', volume: 'agentctl-waited-home' }] },
+    });
+    expect((await cli(['ls', '--all', '--json'])).json.agents.map((agent: { name: string }) => agent.name)).toEqual([
+      'waited',
+    ]);
+    const pruned = await cli(['prune', '--force', '--json']);
     expect(pruned.exitCode, pruned.stderr).toBe(0);
     expect(pruned.json).toMatchObject({
       containers: [{ name: 'waited', container: 'agentctl-waited', state: 'exited' }],

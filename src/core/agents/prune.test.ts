@@ -80,6 +80,50 @@ describe('pruneAgents', () => {
     expect(plan.volumes).toEqual(['agentctl-gone-home']);
   });
 
+  it('on a backend that clones (Kubernetes): keeps stopped agents and claims whose clone may hold work, unless --force', async () => {
+    const kube = () =>
+      fakeEngine(
+        [
+          container('gone', 'exited', managed('gone', { 'io.agentctl.workspace': '/w/a' })),
+          container(
+            'reader',
+            'exited',
+            managed('reader', { 'io.agentctl.workspace': '/w/a', 'io.agentctl.read-only': 'true' }),
+          ),
+          container('bare', 'exited', managed('bare')),
+        ],
+        [
+          { name: 'agentctl-gone-home', labels: managed('gone', { 'io.agentctl.workspace': '/w/a' }) },
+          {
+            name: 'agentctl-reader-home',
+            labels: managed('reader', { 'io.agentctl.workspace': '/w/a', 'io.agentctl.read-only': 'true' }),
+          },
+          { name: 'agentctl-orphan-home', labels: managed('orphan', { 'io.agentctl.workspace': '/w/b' }) },
+          { name: 'agentctl-bare-home', labels: managed('bare') },
+        ],
+      );
+    const { runtime, removed } = kube();
+    const plan = await pruneAgents({ runtime, cwd: '/', clones: true }, { dryRun: false });
+    // A read-only clone and an agent without a workspace hold no work: they go.
+    expect(plan.containers.map((item) => item.name).sort()).toEqual(['bare', 'reader']);
+    expect(plan.volumes.sort()).toEqual(['agentctl-bare-home', 'agentctl-reader-home']);
+    expect(plan.clonesKept).toEqual([
+      { agent: 'gone', volume: 'agentctl-gone-home', reason: expect.stringContaining('may hold work') },
+      { agent: 'orphan', volume: 'agentctl-orphan-home', reason: expect.stringContaining('removed agent') },
+    ]);
+    expect(removed.filter((item) => /gone|orphan/.test(item))).toEqual([]);
+    const forced = kube();
+    const all = await pruneAgents({ runtime: forced.runtime, cwd: '/', clones: true }, { dryRun: false, force: true });
+    expect(all.clonesKept).toBeUndefined();
+    expect(forced.removed).toEqual(
+      expect.arrayContaining(['container gone', 'volume agentctl-gone-home', 'volume agentctl-orphan-home']),
+    );
+    // The engines mount the workspace: no clone to keep.
+    const engines = await pruneAgents({ runtime: kube().runtime, cwd: '/' }, { dryRun: true });
+    expect(engines.clonesKept).toBeUndefined();
+    expect(engines.containers).toHaveLength(3);
+  });
+
   it('with --workspace, only that workspace’s agents and volumes', async () => {
     const { runtime } = engine();
     const plan = await pruneAgents({ runtime, cwd: '/' }, { dryRun: true, workspace: '/w/b' });

@@ -11,8 +11,19 @@ export interface PruneOptions {
   dryRun: boolean;
   /** Only agents (and volumes) of this workspace. */
   workspace?: string;
-  /** Also remove orphan worktrees holding uncommitted or unmerged work. */
+  /**
+   * Also remove orphan worktrees holding uncommitted or unmerged work, and (Kubernetes) stopped
+   * agents and claims whose workspace clone may hold work.
+   */
   force?: boolean;
+}
+
+/** A stopped agent (or an agent's orphan state volume) kept because its workspace clone may hold work. */
+export interface KeptClone {
+  agent: string;
+  /** Its state volume (claim), which holds the clone. */
+  volume: string | null;
+  reason: string;
 }
 
 export interface PrunePlan {
@@ -23,6 +34,8 @@ export interface PrunePlan {
   /** Gateways no agent uses that were kept (a start in progress), with the reason. */
   gatewaysKept?: KeptGateway[];
   dryRun: boolean;
+  /** Kubernetes: agents and claims kept because their workspace clone may hold work (not with --force). */
+  clonesKept?: KeptClone[];
   /** Worktrees of agents that no longer exist: removed, and refused because work would be lost. */
   worktrees?: {
     removed: { agent: string; path: string; branch: string; deletedBranch: boolean }[];
@@ -31,6 +44,17 @@ export interface PrunePlan {
 }
 
 const STOPPED = new Set(['created', 'exited', 'dead', 'stopped', 'configured']);
+
+const CLONE_REASON = 'its workspace clone may hold work not brought back (its Pod is gone, so agentctl cannot read it)';
+const ORPHAN_CLONE_REASON = 'the claim holds the workspace clone of a removed agent, which may hold work';
+
+/**
+ * An agent (or its state volume) whose workspace is a writable clone on its state volume, on a
+ * backend that clones (Kubernetes): removing the volume could drop commits and files of the agent.
+ */
+export function holdsClone(labels: Readonly<Record<string, string>>): boolean {
+  return Boolean(labels[LABELS.workspace]) && labels[LABELS.readOnly] !== 'true';
+}
 
 /**
  * Removes stopped agent containers, their volumes and agentctl volumes whose agent has no
@@ -45,12 +69,26 @@ export async function pruneAgents(
     unregisterEgress?: (name: string, labels: Readonly<Record<string, string>>) => Promise<void>;
     /** Removes the egress gateways no remaining agent uses (egress/gateway-prune.ts). */
     pruneGateways?: (options: Omit<GatewayPruneOptions, 'only'>) => Promise<GatewayPrunePlan>;
+    /**
+     * The backend gives each agent a clone of its workspace on its state volume (Kubernetes): a
+     * stopped agent's clone cannot be read without its Pod, so nothing proves it holds no work.
+     */
+    clones?: boolean;
   },
   options: PruneOptions,
 ): Promise<PrunePlan> {
   const scope: LabelFilter = options.workspace ? { [LABELS.workspace]: resolve(deps.cwd, options.workspace) } : {};
   const containers = await deps.runtime.listContainers({ labels: { ...AGENT_FILTER, ...scope }, all: true });
-  const stopped = containers.filter((item) => STOPPED.has(item.state) && item.labels[LABELS.managed] === 'true');
+  const keptClones = (labels: Readonly<Record<string, string>>) =>
+    Boolean(deps.clones) && !options.force && holdsClone(labels);
+  const clonesKept: KeptClone[] = [];
+  const stopped = containers.filter((item) => {
+    if (!STOPPED.has(item.state) || item.labels[LABELS.managed] !== 'true') return false;
+    if (!keptClones(item.labels)) return true;
+    const agent = item.labels[LABELS.agent] ?? item.name;
+    clonesKept.push({ agent, volume: null, reason: CLONE_REASON });
+    return false;
+  });
   const keep = new Set(containers.filter((item) => !stopped.includes(item)).map((item) => item.labels[LABELS.agent]));
   // Agents of other workspaces still own their volumes when pruning one workspace.
   if (options.workspace) {
@@ -60,13 +98,24 @@ export async function pruneAgents(
   }
   // The egress gateway's state volume has no agent: it goes with its gateway (gateway-prune.ts),
   // never as an orphan (a claim in use is deleted anyway on Kubernetes, once its Pod goes).
-  const volumes = (await deps.runtime.listVolumes({ [LABELS.managed]: 'true', ...scope }))
-    .filter(
-      (volume) =>
-        volume.labels[LABELS.managed] === 'true' &&
-        volume.labels[LABELS.kind] !== 'egress-state' &&
-        !keep.has(volume.labels[LABELS.agent]),
-    )
+  const listedVolumes = await deps.runtime.listVolumes({ [LABELS.managed]: 'true', ...scope });
+  for (const volume of listedVolumes) {
+    const kept = clonesKept.find((item) => item.agent === volume.labels[LABELS.agent]);
+    if (kept) kept.volume = volume.name;
+  }
+  const volumes = listedVolumes
+    .filter((volume) => {
+      if (
+        volume.labels[LABELS.managed] !== 'true' ||
+        volume.labels[LABELS.kind] === 'egress-state' ||
+        keep.has(volume.labels[LABELS.agent])
+      )
+        return false;
+      if (!keptClones(volume.labels)) return true;
+      // An orphan claim (its agent removed without --volumes): `start NAME` again uses its clone.
+      clonesKept.push({ agent: volume.labels[LABELS.agent] ?? '', volume: volume.name, reason: ORPHAN_CLONE_REASON });
+      return false;
+    })
     .map((volume) => volume.name);
   const plan: PrunePlan = {
     containers: stopped.map((item) => ({
@@ -77,6 +126,7 @@ export async function pruneAgents(
     volumes,
     gateways: [],
     dryRun: options.dryRun,
+    ...(clonesKept.length > 0 ? { clonesKept } : {}),
   };
   // Gateways are the engine's, not a workspace's: only an unscoped prune looks at them.
   const pruneGatewaysNow = async (pruned: typeof containers): Promise<Pick<PrunePlan, 'gateways' | 'gatewaysKept'>> => {
@@ -136,6 +186,7 @@ export async function pruneAgents(
     volumes: volumes.filter((_, index) => removedVolumes[index]),
     ...gateways,
     dryRun: false,
+    ...(clonesKept.length > 0 ? { clonesKept } : {}),
     ...(worktrees ? { worktrees } : {}),
   };
 }

@@ -75,4 +75,39 @@ describe('removeAgents', () => {
     });
     await expect(failure).rejects.toMatchObject({ hint: expect.stringContaining('kill -9 4242') });
   });
+
+  it('on a backend that clones (Kubernetes), --volumes of an agent with a writable clone is refused unless --force', async () => {
+    const calls: string[] = [];
+    const labels = { 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'k', 'io.agentctl.workspace': '/w' };
+    const runtime = {
+      async inspectContainer() {
+        return { id: 'k', name: 'agentctl-k', state: 'exited', running: false, labels } as unknown as ContainerDetails;
+      },
+      async removeContainer() {
+        calls.push('remove');
+      },
+      async inspectVolume(name: string) {
+        return { name, labels: { 'io.agentctl.managed': 'true' } };
+      },
+      async removeVolume(name: string) {
+        calls.push(`remove ${name}`);
+      },
+    } as unknown as LifecycleRuntime;
+    const selection = { names: ['k'], all: false, force: false, volumes: true };
+    await expect(removeAgents({ runtime, clones: true }, selection)).rejects.toMatchObject({
+      code: 'AGENT_CLONE_MAY_HOLD_WORK',
+      kind: 'unsafe',
+      details: { agents: ['k'] },
+    });
+    expect(calls).toEqual([]);
+    // Without --volumes the claim (and the clone) stay: nothing is lost.
+    expect(await removeAgents({ runtime, clones: true }, { ...selection, volumes: false })).toEqual([
+      { name: 'k', volume: null },
+    ]);
+    expect(await removeAgents({ runtime, clones: true }, { ...selection, force: true })).toEqual([
+      { name: 'k', volume: 'agentctl-k-home' },
+    ]);
+    // The engines mount the workspace from this machine: the volume is only the agent's home.
+    expect(await removeAgents({ runtime }, selection)).toEqual([{ name: 'k', volume: 'agentctl-k-home' }]);
+  });
 });

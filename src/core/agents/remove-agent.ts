@@ -1,7 +1,8 @@
-import { ConflictError, EngineError } from '../../shared/errors.js';
+import { ConflictError, EngineError, UnsafeOperationError } from '../../shared/errors.js';
 import { LABELS } from '../../shared/labels.js';
 import { agentNameFromDetails, lookupAgents, lookupAllAgents } from './agent-lookup.js';
 import { homeVolumeName } from './agent-name.js';
+import { holdsClone } from './prune.js';
 import { checkSelection, isLive, type AgentSelection, type LifecycleRuntime } from './stop-agent.js';
 import type { ProcessProbe } from './container-process.js';
 import type { ContainerDetails } from '../../runtime/container-operations.js';
@@ -43,6 +44,8 @@ export async function removeAgents(
     sleep?: (ms: number) => Promise<void>;
     /** A removed agent of a gateway policy leaves its egress gateway (agent-egress.ts). */
     unregisterEgress?: (name: string, labels: Readonly<Record<string, string>>) => Promise<void>;
+    /** The backend keeps each agent's workspace clone on its state volume (Kubernetes; see prune.ts). */
+    clones?: boolean;
   },
   selection: AgentSelection & { force: boolean; volumes: boolean; keepBranch?: boolean },
 ): Promise<RemoveResult[]> {
@@ -58,6 +61,20 @@ export async function removeAgents(
       {
         hint: `Stop it first (\`agentctl stop ${running.join(' ')}\`) or pass --force`,
         details: { agents: running },
+      },
+    );
+  }
+  // Kubernetes: --volumes would delete the clone, which nothing here can read (exit 9, unless --force).
+  const clones =
+    deps.clones && selection.volumes && !selection.force ? targets.filter((d) => holdsClone(d.labels)) : [];
+  if (clones.length > 0) {
+    const names = clones.map(agentNameFromDetails);
+    throw new UnsafeOperationError(
+      'AGENT_CLONE_MAY_HOLD_WORK',
+      `--volumes would delete the workspace clone of ${names.join(', ')}, which may hold work not brought back`,
+      {
+        hint: `Start it and bring its work back (\`agentctl start ${names[0]}\`, then \`agentctl merge ${names[0]}\` or \`apply\`); or remove it without --volumes (\`agentctl start ${names[0]}\` later finds its clone again); or pass --force to drop it`,
+        details: { agents: names },
       },
     );
   }
