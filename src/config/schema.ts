@@ -147,6 +147,12 @@ export const configSchema = z
           .regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'a quantity such as 1Gi')
           .optional()
           .describe('Size of each state volume (default 1Gi)'),
+        workspace: z
+          .enum(['clone', 'upload'])
+          .optional()
+          .describe(
+            "How an agent gets its workspace: clone (default) its origin remote at the pushed commit, or upload the checkout's commit and its history through the API (no remote needed)",
+          ),
         pod: kubernetesPodSchema.optional().describe('Placement and identity of agent Pods'),
         requests: kubernetesRequestsSchema.optional().describe('Requests below the limits'),
       })

@@ -38,6 +38,8 @@ export interface AgentLifecycleDeps {
   updateRecord(name: string, change: (record: V1ConfigMap) => void): Promise<V1ConfigMap>;
   waits: ReturnType<typeof createPodWaits>;
   controllers?: ControllerCalls;
+  /** `kubernetes.workspace: upload`: sends the workspace into the Pod's clone step (upload-workspace.ts). */
+  uploadWorkspace?(pod: V1Pod, record: AgentRecord): Promise<void>;
 }
 
 /** start, stop and rm of an agent: of its StatefulSet (scaled 1 / 0) or of its bare Pod. */
@@ -114,7 +116,14 @@ export function createAgentLifecycle(deps: AgentLifecycleDeps) {
     if (options.signal?.aborted) throw options.signal.reason;
     if (!existing) await controllers.createController(controller);
     else if (existing.spec?.replicas !== 1) await controllers.scaleController(id, 1, controller.spec);
-    await waitPodStarted(controlledPodName(id), { ...options, appears: true, recordName: id });
+    await waitPodStarted(controlledPodName(id), { ...options, ...whenInitRuns(parsed), appears: true, recordName: id });
+  }
+
+  /** The upload of an uploading agent's workspace, once its clone step runs (it waits for it). */
+  function whenInitRuns(parsed: AgentRecord) {
+    const upload = deps.uploadWorkspace;
+    if (!parsed.workspace?.upload || !upload) return {};
+    return { whenInitRuns: { container: 'clone-workspace', run: (pod: V1Pod) => upload(pod, parsed) } };
   }
 
   async function startBare(id: string, parsed: AgentRecord, record: V1ConfigMap, options: StartOptions) {
@@ -132,7 +141,7 @@ export function createAgentLifecycle(deps: AgentLifecycleDeps) {
     } catch (error) {
       throw kubeError(`create the Pod of ${id}`, error, client);
     }
-    await waitPodStarted(id, options);
+    await waitPodStarted(id, { ...options, ...whenInitRuns(parsed) });
   }
 
   return {

@@ -12,6 +12,12 @@ export interface WorkspaceClone {
   /** The branch checked out on the host, recreated in the clone at that commit (else detached). */
   branch?: string;
   readOnly: boolean;
+  /**
+   * `kubernetes.workspace: upload`: the commit and its history come from this machine through the
+   * API (upload-workspace.ts), not from the remote; `remote` is then origin's URL when there is
+   * one (for the agent's own pushes), else empty.
+   */
+  upload?: true;
 }
 
 /** The agent spec as its record keeps it: without the files' contents (those are in the Secret). */

@@ -12,6 +12,8 @@ export interface KubernetesConnectOptions {
   namespace?: string;
   storageClass?: string;
   storageSize?: string;
+  /** How agents get their workspace (`kubernetes.workspace`): a clone of origin, or an upload. */
+  workspace?: 'clone' | 'upload';
   pod?: KubernetesPodSettings;
   requests?: KubernetesRequests;
 }
@@ -39,6 +41,7 @@ export async function connectKubernetes(
         ...(options.storageClass ? { storageClass: options.storageClass } : {}),
       },
       env: options.env,
+      workspace: options.workspace ?? 'clone',
       placement: toPlacement(options.pod, options.requests),
     },
   );

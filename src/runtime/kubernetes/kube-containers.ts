@@ -34,6 +34,8 @@ export interface KubeContainerDeps {
   sleep?: (ms: number) => Promise<void>;
   /** How long startContainer waits for the Pod's agent container to run (image pulls included). */
   startTimeoutMs?: number;
+  /** `kubernetes.workspace: upload`: sends the workspace into the Pod's clone step (upload-workspace.ts). */
+  uploadWorkspace?(pod: V1Pod, record: AgentRecord): Promise<void>;
 }
 
 /**
@@ -144,6 +146,7 @@ export function createKubeContainerOperations(deps: KubeContainerDeps): Containe
     getAgentObjects,
     updateRecord,
     waits: { waitPodGone, waitPodStarted },
+    ...(deps.uploadWorkspace ? { uploadWorkspace: deps.uploadWorkspace } : {}),
   });
 
   /** Files become keys of the agent's Secret, each projected into its directory read-only. */

@@ -11,6 +11,7 @@ import {
   type TerminalSize,
 } from '../stream-operations.js';
 import { ChannelStream, type WebSocketLike } from './channel-stream.js';
+import { splitFrames } from './gateway-files.js';
 import { attachQuery, execQuery } from './stream-requests.js';
 import { outputFromStart, streamAgentLogs } from './kube-logs.js';
 import { kubeError, type KubeClient } from './kube-client.js';
@@ -35,7 +36,13 @@ export interface KubeStreamDeps {
 }
 
 /** attach, exec and logs through the API server (WebSocket streams and the log endpoint). */
-export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperations {
+export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperations & {
+  /**
+   * Runs a command in one container of a Pod (an init container: upload-workspace.ts) with `input`
+   * on its stdin; its exit code and the end of its stderr.
+   */
+  execInContainer(pod: string, container: string, command: string[], input: Buffer): Promise<ContainerExecResult>;
+} {
   const { client } = deps;
   const { namespace } = client;
   const sleep = deps.sleep ?? defaultSleep;
@@ -182,5 +189,38 @@ export function createKubeStreamOperations(deps: KubeStreamDeps): StreamOperatio
     async streamLogs(id: string, options: LogOptions, signal?: AbortSignal) {
       return streamAgentLogs(logs, id, options, signal);
     },
+
+    async execInContainer(pod: string, container: string, command: string[], input: Buffer) {
+      const query = execQuery({ command }, { tty: false, stdin: true }, container);
+      const stream = await connect(
+        `/api/v1/namespaces/${namespace}/pods/${pod}/exec?${query}`,
+        new ChannelStream(false),
+      );
+      // The command prints a line or two at most (its errors).
+      const output: Buffer[] = [];
+      const ended = new Promise<void>((resolve, reject) => {
+        stream.on('data', (chunk: Buffer) => output.length < 100 && output.push(chunk));
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', reject);
+      });
+      // In pieces, as the socket takes them: the command reads exactly input.length bytes (the
+      // v4 protocol cannot tell it that stdin ended).
+      for (let at = 0; at < input.length; at += UPLOAD_CHUNK) {
+        if (!stream.write(input.subarray(at, at + UPLOAD_CHUNK)))
+          await new Promise<void>((resolve) => stream.once('drain', resolve));
+      }
+      stream.end();
+      await ended;
+      const { stderr } = splitFrames(Buffer.concat(output));
+      return { exitCode: stream.exitCode(), stderr: stderr.toString('utf8').slice(-500) };
+    },
   };
 }
+
+export interface ContainerExecResult {
+  exitCode: number | undefined;
+  stderr: string;
+}
+
+const UPLOAD_CHUNK = 1024 * 1024;

@@ -12,6 +12,8 @@ import { createKubeContainerOperations } from './kube-containers.js';
 import { createKubeEgressOperations } from './kube-egress.js';
 import { createKubeStreamOperations } from './kube-streams.js';
 import type { WorkspaceClone } from './agent-record.js';
+import { classifyMounts } from './pod-spec.js';
+import { packWorkspace, uploadPack } from './upload-workspace.js';
 import type { PodPlacement } from './pod-placement.js';
 
 const run = promisify(execFile);
@@ -24,16 +26,25 @@ export async function describeWorkspace(
   path: string,
   readOnly: boolean,
   env: NodeJS.ProcessEnv = process.env,
+  mode: 'clone' | 'upload' = 'clone',
 ): Promise<WorkspaceClone> {
   const git = async (...args: string[]) =>
     (await run('git', ['-C', path, ...args], { env: { ...env, GIT_TERMINAL_PROMPT: '0' } })).stdout.trim();
   const remote = await git('remote', 'get-url', 'origin').catch(() => '');
+  if (mode === 'upload') {
+    const commit = await git('rev-parse', '--verify', '-q', 'HEAD^{commit}').catch(() => '');
+    if (!commit) throw noCommit(path, 'upload');
+    const branch = await git('symbolic-ref', '-q', '--short', 'HEAD').catch(() => '');
+    // origin stays the agent's remote for its own pushes when the nodes could reach it.
+    const reachable = /^[a-z][a-z0-9+.-]*:\/\//i.test(remote) || /^[^/]+@[^/:]+:/.test(remote);
+    return { remote: reachable ? remote : '', commit, readOnly, upload: true, ...(branch ? { branch } : {}) };
+  }
   if (!remote) {
     throw new UsageError(
       'WORKSPACE_NO_REMOTE',
       `The workspace ${path} has no git remote "origin" for the cluster to clone`,
       {
-        hint: 'On Kubernetes the agent works in a clone: add a remote the cluster can reach (`git remote add origin URL`) and push',
+        hint: 'On Kubernetes the agent works in a clone: add a remote the cluster can reach (`git remote add origin URL`) and push, or set kubernetes.workspace to upload (no remote needed)',
       },
     );
   }
@@ -42,16 +53,12 @@ export async function describeWorkspace(
       'WORKSPACE_REMOTE_LOCAL',
       `The remote "origin" of ${path} is a path on this machine (${remote}), which the cluster cannot reach`,
       {
-        hint: 'Use a remote URL the cluster can reach (https://, ssh:// or git://)',
+        hint: 'Use a remote URL the cluster can reach (https://, ssh:// or git://), or set kubernetes.workspace to upload (no remote needed)',
       },
     );
   }
   const commit = await git('rev-parse', '--verify', '-q', 'HEAD^{commit}').catch(() => '');
-  if (!commit) {
-    throw new UsageError('WORKSPACE_NO_COMMIT', `The workspace ${path} has no commit yet for the cluster to clone`, {
-      hint: 'Commit and push what the agent needs (`git commit`, then `git push -u origin HEAD`), then start again',
-    });
-  }
+  if (!commit) throw noCommit(path, 'clone');
   const pushed = await git('for-each-ref', '--contains', commit, '--format=%(refname)', 'refs/remotes/origin').catch(
     () => '',
   );
@@ -60,13 +67,22 @@ export async function describeWorkspace(
       'WORKSPACE_NOT_PUSHED',
       `Commit ${commit.slice(0, 12)} of ${path} is not on the remote "origin"; the cluster clones from there`,
       {
-        hint: 'Push it first (`git push`), then start again',
+        hint: 'Push it first (`git push`), then start again; or set kubernetes.workspace to upload to send it from here',
         details: { commit },
       },
     );
   }
   const branch = await git('symbolic-ref', '-q', '--short', 'HEAD').catch(() => '');
   return { remote, commit, readOnly, ...(branch ? { branch } : {}) };
+}
+
+function noCommit(path: string, mode: 'clone' | 'upload'): UsageError {
+  return new UsageError('WORKSPACE_NO_COMMIT', `The workspace ${path} has no commit yet for the cluster to ${mode}`, {
+    hint:
+      mode === 'clone'
+        ? 'Commit and push what the agent needs (`git commit`, then `git push -u origin HEAD`), then start again'
+        : 'Commit what the agent needs (`git commit`), then start again: the commit is what is uploaded',
+  });
 }
 
 const notHere = (what: string) =>
@@ -112,10 +128,27 @@ export type KubernetesRuntime = ContainerRuntime & { readonly client: KubeClient
 export function createKubernetesRuntime(
   client: KubeClient,
   version: EngineVersion,
-  options: { storage: { size: string; storageClass?: string }; env: NodeJS.ProcessEnv; placement?: PodPlacement },
+  options: {
+    storage: { size: string; storageClass?: string };
+    env: NodeJS.ProcessEnv;
+    placement?: PodPlacement;
+    /** How agents get their workspace (`kubernetes.workspace`); default clone. */
+    workspace?: 'clone' | 'upload';
+  },
 ): KubernetesRuntime {
-  // The agents of one command (`start --count`) clone the same checkout: git is asked once.
+  // The agents of one command (`start --count`) clone the same checkout: git is asked once, and
+  // an upload's pack is made once (at the create, so that one too large fails before anything).
   const clones = new Map<string, Promise<WorkspaceClone>>();
+  const packs = new Map<string, Promise<Buffer>>();
+  const packOf = (path: string, commit: string) => {
+    const key = `${path}\0${commit}`;
+    let pack = packs.get(key);
+    if (!pack) {
+      pack = packWorkspace(path, commit, options.env);
+      packs.set(key, pack);
+    }
+    return pack;
+  };
   const containers = createKubeContainerOperations({
     client,
     storage: options.storage,
@@ -124,10 +157,29 @@ export function createKubernetesRuntime(
       const key = JSON.stringify([path, readOnly]);
       let clone = clones.get(key);
       if (!clone) {
-        clone = describeWorkspace(path, readOnly, options.env);
+        clone = describeWorkspace(path, readOnly, options.env, options.workspace).then(async (described) => {
+          if (described.upload) await packOf(path, described.commit);
+          return described;
+        });
         clones.set(key, clone);
       }
       return clone;
+    },
+    async uploadWorkspace(pod, record) {
+      const source = classifyMounts(record.spec).workspace?.source;
+      const commit = record.workspace?.commit;
+      if (!source || !commit) return;
+      const name = pod.metadata!.name!;
+      const exec = (command: string[], input: Buffer) =>
+        streams.execInContainer(name, 'clone-workspace', command, input);
+      // A start of a stopped agent: its clone is on its claim already, and the step ends at once
+      // (an exec that finds it gone is that too; the wait reads how the step ended).
+      const needed = await exec(['sh', '-c', 'test ! -e /workspace/.git'], Buffer.alloc(0)).then(
+        (result) => result.exitCode === 0,
+        () => false,
+      );
+      if (!needed) return;
+      await uploadPack(exec, record.spec.name, await packOf(source, commit));
     },
   });
   const streams = createKubeStreamOperations({

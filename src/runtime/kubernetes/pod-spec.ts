@@ -82,14 +82,37 @@ export function cloneScript(clone: WorkspaceClone): string {
         `git -C /workspace config ${q(`branch.${clone.branch}.merge`)} ${q(`refs/heads/${clone.branch}`)}`,
       ]
     : [`git -C /workspace checkout -q --detach ${q(clone.commit)}`];
+  const already = 'if [ -e /workspace/.git ]; then echo "agentctl: workspace already cloned"; exit 0; fi';
+  if (clone.upload) {
+    // agentctl writes the pack into UPLOAD_DIR through the exec API (upload-workspace.ts), then
+    // `ready`; this step waits for it, then makes the repository from it alone.
+    const dir = `"${UPLOAD_DIR}"`;
+    return [
+      'set -e',
+      already,
+      `i=0; until [ -e ${dir}/ready ]; do i=$((i+1)); if [ $i -gt ${UPLOAD_WAIT_SECONDS * 10} ]; then echo "agentctl: no upload came within ${UPLOAD_WAIT_SECONDS} s" >&2; exit 1; fi; sleep 0.1; done`,
+      `git init -q ${dir}/repo`,
+      `git -C ${dir}/repo index-pack --stdin --strict < ${dir}/pack > /dev/null`,
+      `mv ${dir}/repo/.git /workspace/.git`,
+      `rm -rf ${dir}`,
+      ...(clone.remote ? [`git -C /workspace remote add origin ${q(clone.remote)}`] : []),
+      ...(clone.remote ? checkout : checkout.slice(0, 1)),
+      `echo "agentctl: uploaded ${clone.commit.slice(0, 12)}"`,
+    ].join('\n');
+  }
   return [
     'set -e',
-    'if [ -e /workspace/.git ]; then echo "agentctl: workspace already cloned"; exit 0; fi',
+    already,
     `git clone -q --no-checkout ${q(clone.remote)} /workspace`,
     ...checkout,
     `echo "agentctl: cloned ${clone.commit.slice(0, 12)}"`,
   ].join('\n');
 }
+
+/** Where the upload of a workspace lands in the clone init container (on the workspace volume). */
+export const UPLOAD_DIR = '/workspace/.agentctl-upload';
+/** How long the clone init container waits for agentctl's upload before it fails. */
+export const UPLOAD_WAIT_SECONDS = 300;
 
 /**
  * The Pod of an agent, from its record: hardened as on the engines, in Kubernetes terms. Every field

@@ -19,9 +19,10 @@ export function execCommand(options: Pick<ExecOptions, 'command' | 'env' | 'work
 export function execQuery(
   options: Pick<ExecOptions, 'command' | 'env' | 'workingDir'>,
   stream: { tty: boolean; stdin: boolean },
+  container = AGENT_CONTAINER_NAME,
 ): URLSearchParams {
   const query = new URLSearchParams({
-    container: AGENT_CONTAINER_NAME,
+    container,
     stdin: String(stream.stdin),
     stdout: 'true',
     stderr: String(!stream.tty),

@@ -84,8 +84,16 @@ export function createPodWaits(deps: PodWaitDeps) {
    */
   async function waitPodStarted(
     name: string,
-    options: { signal?: AbortSignal; timeoutMs?: number; appears?: boolean; recordName?: string } = {},
+    options: {
+      signal?: AbortSignal;
+      timeoutMs?: number;
+      appears?: boolean;
+      recordName?: string;
+      /** Run once when this init container of the Pod runs (the workspace upload waits for it). */
+      whenInitRuns?: { container: string; run(pod: V1Pod): Promise<void> };
+    } = {},
   ): Promise<void> {
+    let initDone = false;
     const recordName = options.recordName ?? name;
     const agent = recordName.replace(CONTAINER_PREFIX, '');
     const { signal } = options;
@@ -117,6 +125,15 @@ export function createPodWaits(deps: PodWaitDeps) {
         });
       const status = agentContainerStatus(pod);
       if (status?.state?.running || agentExit(pod)) return;
+      const hook = options.whenInitRuns;
+      if (hook && !initDone) {
+        const init = pod.status?.initContainerStatuses?.find((item) => item.name === hook.container);
+        if (init?.state?.running) {
+          initDone = true;
+          await hook.run(pod);
+          continue;
+        }
+      }
       for (const init of pod.status?.initContainerStatuses ?? []) {
         const terminated = init.state?.terminated ?? init.lastState?.terminated;
         if (terminated && terminated.exitCode !== 0) {
