@@ -45,6 +45,10 @@ export function registerRm(program: Command, context: CommandContext): void {
             ...(processProbe ? { processProbe } : {}),
             unregisterEgress: egressUnregister(runtime, (message) => context.io.warn(message)),
             clones: !runtime.capabilities.bindMounts,
+            saveWork: async (name) => {
+              const { saveClonedWork } = await import('../core/review/cloned-work.js');
+              return saveClonedWork({ runtime, worktrees: { env: context.env, processUser } }, name);
+            },
           },
           selection,
         );
@@ -54,6 +58,11 @@ export function registerRm(program: Command, context: CommandContext): void {
         }
         for (const result of removed) {
           context.io.out(result.name);
+          if (result.savedWork && 'ref' in result.savedWork)
+            context.io.info(
+              `kept its work in your repository: ${result.savedWork.ref} (${result.savedWork.commit.slice(0, 12)}; \`git log ${result.savedWork.ref}\`)`,
+            );
+          else if (result.savedWork) context.io.warn(`could not keep its work: ${result.savedWork.error}`);
           if (result.volume) context.io.info(`removed volume ${result.volume}`);
           if (result.worktree) {
             const { path, branch, deletedBranch, branchExisted, branchKeptReason, dropped } = result.worktree;

@@ -121,7 +121,30 @@ describe('the Kubernetes backend: reviewing an agent’s work', () => {
     const diff = await cli(['diff', name, '--json'], own);
     expect(diff.exitCode, diff.stderr).toBe(0);
     expect(diff.json).toMatchObject({ head, commits: [{ subject: 'not pushed' }] });
-    expect((await cli(['rm', '--force', '--volumes', name], own)).exitCode).toBe(0);
+    // rm --force --volumes of the running agent keeps its last work in the checkout's repository first.
+    const last = await cli(
+      [
+        'exec',
+        name,
+        '--',
+        'sh',
+        '-c',
+        `cd /workspace && ${agentGit} commit -q --allow-empty -m last && git rev-parse HEAD`,
+      ],
+      own,
+    );
+    expect(last.exitCode, last.stderr).toBe(0);
+    const removed = await cli(['rm', '--force', '--volumes', name, '--json'], own);
+    expect(removed.exitCode, removed.stderr).toBe(0);
+    expect(removed.json.removed).toEqual([
+      {
+        name,
+        volume: `agentctl-${name}-home`,
+        savedWork: { ref: `refs/agentctl/${name}/work`, commit: expect.stringMatching(/^[0-9a-f]{40}$/) },
+      },
+    ]);
+    const kept = await execa('git', ['-C', own.cwd, 'rev-parse', `refs/agentctl/${name}/work^`]);
+    expect(kept.stdout.trim()).toBe(last.stdout.trim());
     expect(await fixture.leftovers()).toEqual([]);
   });
 

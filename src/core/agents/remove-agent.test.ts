@@ -110,4 +110,48 @@ describe('removeAgents', () => {
     // The engines mount the workspace from this machine: the volume is only the agent's home.
     expect(await removeAgents({ runtime }, selection)).toEqual([{ name: 'k', volume: 'agentctl-k-home' }]);
   });
+
+  it('--force --volumes of a running agent with a clone keeps its work in your repository first', async () => {
+    const labels = { 'io.agentctl.managed': 'true', 'io.agentctl.agent': 'k', 'io.agentctl.workspace': '/w' };
+    const calls: string[] = [];
+    const running = (): LifecycleRuntime => {
+      let gone = false;
+      return {
+        async inspectContainer() {
+          return gone
+            ? undefined
+            : ({ id: 'k', name: 'agentctl-k', state: 'running', running: true, labels } as unknown as ContainerDetails);
+        },
+        async stopContainer() {
+          calls.push('stop');
+        },
+        async removeContainer() {
+          calls.push('remove');
+          gone = true;
+        },
+        async inspectVolume(name: string) {
+          return { name, labels: { 'io.agentctl.managed': 'true' } };
+        },
+        async removeVolume(name: string) {
+          calls.push(`remove ${name}`);
+        },
+      } as unknown as LifecycleRuntime;
+    };
+    const selection = { names: ['k'], all: false, force: true, volumes: true };
+    const saveWork = async (name: string) => {
+      calls.push(`save ${name}`);
+      return { ref: 'refs/agentctl/k/work', commit: 'c'.repeat(40) };
+    };
+    expect(await removeAgents({ runtime: running(), clones: true, saveWork }, selection)).toEqual([
+      { name: 'k', volume: 'agentctl-k-home', savedWork: { ref: 'refs/agentctl/k/work', commit: 'c'.repeat(40) } },
+    ]);
+    expect(calls).toEqual(['save k', 'stop', 'remove', 'remove agentctl-k-home']);
+    // --force means it goes anyway; what stopped the save is said.
+    const failing = async () => {
+      throw new Error('its checkout is not on this machine');
+    };
+    expect(await removeAgents({ runtime: running(), clones: true, saveWork: failing }, selection)).toEqual([
+      { name: 'k', volume: 'agentctl-k-home', savedWork: { error: 'its checkout is not on this machine' } },
+    ]);
+  });
 });

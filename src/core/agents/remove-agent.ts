@@ -17,6 +17,11 @@ export interface RemoveResult {
   /** The home volume removed with it (--volumes), if any. */
   volume: string | null;
   /**
+   * Kubernetes, `rm --force --volumes` of a running agent with a clone: its work, brought into
+   * your repository before its claim went (`ref` names it; `error` when it could not be read).
+   */
+  savedWork?: { ref: string; commit: string } | { error: string };
+  /**
    * The agent's git state, removed with it: its worktree (path; empty when it worked in the
    * checkout), its repository, and its branch unless --keep-branch (or the reason it was kept).
    * `dropped`: commits --force left on no ref (recoverable with `git branch NAME SHA` until gc).
@@ -46,6 +51,8 @@ export async function removeAgents(
     unregisterEgress?: (name: string, labels: Readonly<Record<string, string>>) => Promise<void>;
     /** The backend keeps each agent's workspace clone on its state volume (Kubernetes; see prune.ts). */
     clones?: boolean;
+    /** Brings a running agent's work into the user's repository (review/cloned-work.ts) before --force --volumes. */
+    saveWork?: (name: string) => Promise<{ ref: string; commit: string }>;
   },
   selection: AgentSelection & { force: boolean; volumes: boolean; keepBranch?: boolean },
 ): Promise<RemoveResult[]> {
@@ -82,9 +89,18 @@ export async function removeAgents(
   const worktreeOptions = { force: selection.force, keepBranch: Boolean(selection.keepBranch) };
   const agents = targets.map((details) => ({ name: agentNameFromDetails(details), labels: details.labels }));
   if (deps.worktrees) await checkAgentWorktreesRemovable(deps.worktrees, agents, worktreeOptions);
+  // --force --volumes of a running agent with a clone: what it did is kept before its claim goes.
+  const saved = new Map<string, NonNullable<RemoveResult['savedWork']>>();
+  if (deps.clones && deps.saveWork && selection.force && selection.volumes) {
+    for (const details of targets.filter((item) => isLive(item) && holdsClone(item.labels))) {
+      const name = agentNameFromDetails(details);
+      saved.set(name, await deps.saveWork(name).catch((error: unknown) => ({ error: (error as Error).message })));
+    }
+  }
   return Promise.all(
     targets.map(async (details, index): Promise<RemoveResult> => {
       const name = agentNameFromDetails(details);
+      const savedWork = saved.get(name);
       if (isLive(details)) {
         // Kill first: Podman's forced remove of a "stopping" container drops it from its list
         // while its process runs on. Whatever the answer, confirmGone below has the last word.
@@ -112,9 +128,10 @@ export async function removeAgents(
       if (!selection.volumes) return { name, volume: null, ...worktree };
       const volume = homeVolumeName(name);
       const info = await deps.runtime.inspectVolume(volume);
-      if (!info || info.labels[LABELS.managed] !== 'true') return { name, volume: null, ...worktree };
+      const kept = savedWork ? { savedWork } : {};
+      if (!info || info.labels[LABELS.managed] !== 'true') return { name, volume: null, ...kept, ...worktree };
       await deps.runtime.removeVolume(volume);
-      return { name, volume, ...worktree };
+      return { name, volume, ...kept, ...worktree };
     }),
   );
 }

@@ -251,3 +251,18 @@ export async function snapshotClonedWork(
 async function userHead(git: GitRunner, cwd: string): Promise<string | undefined> {
   return git(['rev-parse', '-q', '--verify', 'HEAD^{commit}'], { cwd }).catch(() => undefined);
 }
+
+/**
+ * Brings the work of a running agent in a clone of its own into the user's repository (as diff
+ * does) and names it: `refs/agentctl/<agent>/work`, for `rm --force --volumes`.
+ */
+export async function saveClonedWork(
+  deps: { runtime: ClonedWorkRuntime; worktrees: AgentWorktreeDeps },
+  name: string,
+): Promise<{ ref: string; commit: string }> {
+  const work = await resolveClonedWork(deps, name, 'rm');
+  await work.snapshot();
+  const ref = `${getAgentRefPrefix(work.agent)}work`;
+  const commit = await work.git(['rev-parse', '--verify', ref], { cwd: work.location.commonDir });
+  return { ref, commit };
+}
