@@ -9,7 +9,14 @@ import {
   secretName,
   type AgentRecord,
 } from './agent-record.js';
-import { agentContainerStatus, agentExit, agentNotFound, toState, type AgentObjects } from './agent-objects.js';
+import {
+  agentContainerStatus,
+  agentExit,
+  agentNotFound,
+  defaultSleep,
+  toState,
+  type AgentObjects,
+} from './agent-objects.js';
 import {
   buildStatefulSet,
   controlledPod,
@@ -23,6 +30,7 @@ import { toGatewayDetails } from './kube-egress.js';
 import { buildPod } from './pod-spec.js';
 import { DEADLINE_ANNOTATION, getDeadline, withDeadline } from './pod-deadline.js';
 import type { createPodWaits } from './wait-pod.js';
+import { createClaimBinding } from './claim-binding.js';
 
 /**
  * Agents started with `start` (with a terminal or `--no-tty`) run under a StatefulSet; one-shot
@@ -40,6 +48,8 @@ export interface AgentLifecycleDeps {
   controllers?: ControllerCalls;
   /** `kubernetes.workspace: upload`: sends the workspace into the Pod's clone step (upload-workspace.ts). */
   uploadWorkspace?(pod: V1Pod, record: AgentRecord): Promise<void>;
+  /** Waits until a claim is bound where that is quick (claim-binding.ts); tests give a stand-in. */
+  waitClaimBound?(name: string, signal?: AbortSignal): Promise<void>;
 }
 
 /** start, stop and rm of an agent: of its StatefulSet (scaled 1 / 0) or of its bare Pod. */
@@ -48,6 +58,7 @@ export function createAgentLifecycle(deps: AgentLifecycleDeps) {
   const { core, namespace } = client;
   const { waitPodGone, waitPodStarted } = deps.waits;
   const controllers = deps.controllers ?? createControllerCalls(client);
+  const waitClaimBound = deps.waitClaimBound ?? createClaimBinding({ client, sleep: defaultSleep });
   const ignore404 = (action: string) => (error: unknown) => {
     if (kubeStatus(error) !== 404) throw kubeError(action, error, client);
   };
@@ -113,10 +124,17 @@ export function createAgentLifecycle(deps: AgentLifecycleDeps) {
     const pod = await agentPod(id, controlledPodName(id), parsed, record);
     const controller = buildStatefulSet(id, pod, record, 1);
     if (!objects?.pod) await controllers.admitPod(controlledPod(controller));
+    await claimBound(parsed, options.signal);
     if (options.signal?.aborted) throw options.signal.reason;
     if (!existing) await controllers.createController(controller);
     else if (existing.spec?.replicas !== 1) await controllers.scaleController(id, 1, controller.spec);
     await waitPodStarted(controlledPodName(id), { ...options, ...whenInitRuns(parsed), appears: true, recordName: id });
+  }
+
+  /** The agent's state claim bound first, where its storage class binds at once (claim-binding.ts). */
+  async function claimBound(parsed: AgentRecord, signal?: AbortSignal): Promise<void> {
+    const claim = parsed.spec.mounts.find((mount) => mount.kind === 'home');
+    if (claim?.kind === 'home') await waitClaimBound(claim.volume, signal);
   }
 
   /** The upload of an uploading agent's workspace, once its clone step runs (it waits for it). */
@@ -135,6 +153,7 @@ export function createAgentLifecycle(deps: AgentLifecycleDeps) {
       await deletePod(old.metadata!.name!, 0);
       await waitPodGone(old.metadata!.name!, old.metadata?.uid, 60_000);
     }
+    await claimBound(parsed, options.signal);
     if (options.signal?.aborted) throw options.signal.reason;
     try {
       await core.createNamespacedPod({ namespace, body: await agentPod(id, id, parsed, record) });

@@ -10,6 +10,7 @@ export {
   KubeConfig,
   Log,
   NetworkingV1Api,
+  StorageV1Api,
   VersionApi,
 } from '@kubernetes/client-node';
 export { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
