@@ -36,6 +36,9 @@ export interface RemoveResult {
   };
 }
 
+/** `rm --force --volumes` of many agents with clones: how many works are brought back at once. */
+const SAVES_AT_ONCE = 8;
+
 /**
  * Removes agents. A running agent is refused (AGENT_RUNNING, exit 8) unless `force`; nothing is
  * removed when any named agent is refused or unknown. `volumes` also deletes each agent's home.
@@ -92,10 +95,14 @@ export async function removeAgents(
   // --force --volumes of a running agent with a clone: what it did is kept before its claim goes.
   const saved = new Map<string, NonNullable<RemoveResult['savedWork']>>();
   if (deps.clones && deps.saveWork && selection.force && selection.volumes) {
-    for (const details of targets.filter((item) => isLive(item) && holdsClone(item.labels))) {
-      const name = agentNameFromDetails(details);
-      saved.set(name, await deps.saveWork(name).catch((error: unknown) => ({ error: (error as Error).message })));
-    }
+    const save = deps.saveWork;
+    const queue = targets.filter((item) => isLive(item) && holdsClone(item.labels)).map(agentNameFromDetails);
+    // A few at a time: each is an exec in its Pod and a git index-pack here.
+    const worker = async () => {
+      for (let name = queue.shift(); name !== undefined; name = queue.shift())
+        saved.set(name, await save(name).catch((error: unknown) => ({ error: (error as Error).message })));
+    };
+    await Promise.all(Array.from({ length: Math.min(SAVES_AT_ONCE, queue.length) }, worker));
   }
   return Promise.all(
     targets.map(async (details, index): Promise<RemoveResult> => {
