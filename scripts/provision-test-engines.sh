@@ -274,6 +274,13 @@ for image in "$TEST_IMAGE" "$DEBIAN_IMAGE" "$NODE_IMAGE"; do
   fi
 done
 
+# A 1 MiB file system of the test user's (a data directory that runs out of space): only root can
+# mount one, and the user tiers run as the test user.
+SMALL_FS=$STATE/small-fs
+mkdir -p "$SMALL_FS"
+mountpoint -q "$SMALL_FS" || mount -t tmpfs -o size=1m,mode=0755 tmpfs "$SMALL_FS"
+chown "$TEST_USER:" "$SMALL_FS"
+
 cat >"$STATE/engines.json" <<JSON
 {
   "docker": { "host": "unix://$DOCKER_SOCK" },
@@ -284,7 +291,7 @@ cat >"$STATE/engines.json" <<JSON
   "rootfs": "$STATE/rootfs.tar",
   "debianImage": "$DEBIAN_IMAGE",
   "nodeImage": "$NODE_IMAGE",
-  "user": { "name": "$TEST_USER", "uid": $TEST_UID, "gid": $(id -g "$TEST_USER"), "home": "$TEST_HOME", "runtimeDir": "$TEST_RUNTIME_DIR" },
+  "user": { "name": "$TEST_USER", "uid": $TEST_UID, "gid": $(id -g "$TEST_USER"), "home": "$TEST_HOME", "runtimeDir": "$TEST_RUNTIME_DIR", "smallFs": "$SMALL_FS" },
   "rootlessPodman": { "host": "unix://$ROOTLESS_SOCK" }
 }
 JSON

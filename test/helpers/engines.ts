@@ -12,7 +12,15 @@ export interface TestEngines {
   /** The Debian image with this machine's node in /usr/local/bin (the egress gateway's image in tests). */
   nodeImage: string;
   /** The regular test user (in the docker group) the user tiers run as. */
-  user?: { name: string; uid: number; gid: number; home: string; runtimeDir: string };
+  user?: {
+    name: string;
+    uid: number;
+    gid: number;
+    home: string;
+    runtimeDir: string;
+    /** A 1 MiB tmpfs the user owns (only root can mount one): a data directory that fills up. */
+    smallFs?: string;
+  };
   /** That user's rootless Podman API service (keep-id; cgroup v1 here, so limits are ignored). */
   rootlessPodman?: { host: string };
 }

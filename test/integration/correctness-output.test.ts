@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { temporaryHome } from '../helpers/detection-home.js';
 import { gitSync, makeRepository } from '../helpers/git-repo.js';
 import { deleteFromRegistry, engineClient, pushAs, removeLocal } from '../helpers/image-registry.js';
 import { lifecycleFixture } from '../helpers/lifecycle.js';
+import { readTestEngines } from '../helpers/engines.js';
 import { execa } from 'execa';
 import { BIN, runCli } from '../helpers/run-cli.js';
 
@@ -152,15 +153,24 @@ describe('hints that named the wrong fix', () => {
   });
 
   describe('a data dir out of space reported as GIT_FAILED', () => {
-    // A 1 MiB file system of its own (tmpfs) as the data directory: needs root to mount, which the
-    // root setups this file runs in have.
-    const mountPoint = mkdtempSync(path.join(tmpdir(), 'agentctl-out-full-'));
+    // A 1 MiB file system (tmpfs) as the data directory. Only root can mount one: root mounts its
+    // own; the test user uses the one scripts/provision-test-engines.sh mounted for it.
+    const asRoot = process.getuid!() === 0;
+    const mountPoint = asRoot
+      ? mkdtempSync(path.join(tmpdir(), 'agentctl-out-full-'))
+      : readTestEngines().user?.smallFs;
     const repoDir = mkdtempSync(path.join(tmpdir(), 'agentctl-out-repo-'));
     let repo: string;
 
     beforeAll(() => {
-      expect(process.getuid!(), 'this test mounts a small tmpfs: it needs root').toBe(0);
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
+      expect(
+        mountPoint,
+        'no small file system of the test user recorded: run scripts/provision-test-engines.sh',
+      ).toBeTruthy();
+      if (asRoot) execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint!]);
+      expect(statfsSync(mountPoint!).blocks * statfsSync(mountPoint!).bsize).toBeLessThanOrEqual(1024 * 1024);
+      for (const entry of readdirSync(mountPoint!))
+        rmSync(path.join(mountPoint!, entry), { recursive: true, force: true });
       repo = makeRepository(repoDir);
       // 1.5 MB of file content: more than the whole data directory holds.
       writeFileSync(path.join(repo, 'big.txt'), 'x'.repeat(1_500_000));
@@ -168,8 +178,10 @@ describe('hints that named the wrong fix', () => {
       gitSync(repo, 'commit', '-qm', 'big');
     });
     afterAll(() => {
-      execFileSync('umount', [mountPoint]);
-      rmSync(mountPoint, { recursive: true, force: true });
+      if (asRoot) {
+        execFileSync('umount', [mountPoint!]);
+        rmSync(mountPoint!, { recursive: true, force: true });
+      }
       rmSync(repoDir, { recursive: true, force: true });
     });
 
@@ -178,11 +190,11 @@ describe('hints that named the wrong fix', () => {
       ['the disk is full before anything is written (was INTERNAL, ENOSPC)', 1024 * 1024],
     ] as const) {
       it(`${title}: DISK_FULL (exit 12) naming the directory, nothing left behind`, async () => {
-        const dataDir = path.join(mountPoint, 'data');
+        const dataDir = path.join(mountPoint!, 'data');
         if (fill > 0) {
           mkdirSync(dataDir, { recursive: true });
           try {
-            writeFileSync(path.join(mountPoint, 'fill'), Buffer.alloc(fill));
+            writeFileSync(path.join(mountPoint!, 'fill'), Buffer.alloc(fill));
           } catch {
             // Filled to the last block: what the test wants.
           }
@@ -195,7 +207,7 @@ describe('hints that named the wrong fix', () => {
           );
           expect(result.exitCode, result.stdout).toBe(12);
           expect(result.json.error.code).toBe('DISK_FULL');
-          expect(result.json.error.message).toContain(mountPoint);
+          expect(result.json.error.message).toContain(mountPoint!);
           expect(result.json.error.hint).toContain('AGENTCTL_DATA_DIR');
           expect(await f.containerExists(`agentctl-${name}`)).toBe(false);
           expect(await f.volumeExists(`agentctl-${name}-home`)).toBe(false);
@@ -206,7 +218,7 @@ describe('hints that named the wrong fix', () => {
             : [];
           expect(agentDirs).not.toContain(name);
         } finally {
-          rmSync(path.join(mountPoint, 'fill'), { force: true });
+          rmSync(path.join(mountPoint!, 'fill'), { force: true });
           rmSync(dataDir, { recursive: true, force: true });
         }
       });

@@ -15,9 +15,12 @@ beforeEach(() => {
 });
 afterEach(() => sandbox.remove());
 
-/** agentctl in a clean environment: a temp HOME, no DOCKER_HOST, nothing from this machine's user. */
+/** agentctl in a clean environment: a temp HOME and runtime directory (a user's own holds its rootless Podman), no DOCKER_HOST, nothing from this machine's user. */
 function detect(env: Record<string, string> = {}, args: string[] = []) {
-  return runCli(['version', '--json', ...args], { cleanEnv: true, env: { HOME: sandbox.home, ...env } });
+  return runCli(['version', '--json', ...args], {
+    cleanEnv: true,
+    env: { HOME: sandbox.home, XDG_RUNTIME_DIR: sandbox.runtimeDir, ...env },
+  });
 }
 
 async function expectFound(result: Awaited<ReturnType<typeof detect>>, source: string) {
@@ -96,7 +99,7 @@ describe(`engine detection finds ${name}`, () => {
     const env = name === 'podman' ? { DOCKER_HOST: otherHost, CONTAINER_HOST: host } : { CONTAINER_HOST: otherHost };
     const result = await runCli(['version', '--json', '--verbose', '--runtime', name], {
       cleanEnv: true,
-      env: { HOME: sandbox.home, ...env },
+      env: { HOME: sandbox.home, XDG_RUNTIME_DIR: sandbox.runtimeDir, ...env },
     });
     expect(result.exitCode).toBe(0);
     expect(result.json.engine).toMatchObject({
@@ -120,7 +123,7 @@ describe(`engine detection finds ${name}`, () => {
       name === 'docker' ? ['ls', '--verbose'] : ['version', '--verbose', '--runtime', 'podman'],
       {
         cleanEnv: true,
-        env: { HOME: sandbox.home, ...route.setup() },
+        env: { HOME: sandbox.home, XDG_RUNTIME_DIR: sandbox.runtimeDir, ...route.setup() },
       },
     );
     if (name === 'docker') {
@@ -144,7 +147,7 @@ describe('when no engine answers', () => {
     const dead = await deadSocket(path.join(sandbox.runtimeDir, 'dead.sock'));
     const result = await runCli(['doctor', '--json', '--host', dead], {
       cleanEnv: true,
-      env: { HOME: sandbox.home, DOCKER_HOST: host },
+      env: { HOME: sandbox.home, XDG_RUNTIME_DIR: sandbox.runtimeDir, DOCKER_HOST: host },
     });
     expect(result.exitCode).toBe(10);
     const engine = result.json.checks.find((check: { id: string }) => check.id === 'engine');
@@ -197,7 +200,10 @@ describe('when no engine answers', () => {
 
   it('prints the listing and the fix on stderr without --json', async () => {
     const dead = await deadSocket(path.join(sandbox.runtimeDir, 'dead.sock'));
-    const result = await runCli(['ls', '--host', dead], { cleanEnv: true, env: { HOME: sandbox.home } });
+    const result = await runCli(['ls', '--host', dead], {
+      cleanEnv: true,
+      env: { HOME: sandbox.home, XDG_RUNTIME_DIR: sandbox.runtimeDir },
+    });
     expect(result.exitCode).toBe(4);
     expect(result.stderr).toContain(
       `error: No container engine answers at the endpoint you set, and agentctl tries no other: ${dead} (--host): connection refused`,
@@ -207,9 +213,10 @@ describe('when no engine answers', () => {
 
   it('names a broken Docker context', async () => {
     writeFileSync(writeDockerContext(sandbox.home, 'broken', host, true), '{"Endpoints":');
+    // The sandbox's runtime directory: a user's own would hold a running rootless Podman socket.
     const result = await runCli(['ls', '--json', '--runtime', 'podman'], {
       cleanEnv: true,
-      env: { HOME: sandbox.home },
+      env: { HOME: sandbox.home, XDG_RUNTIME_DIR: sandbox.runtimeDir },
     });
     expect(result.exitCode).toBe(4);
     expect(result.json.error.details.attempts[0]).toMatchObject({

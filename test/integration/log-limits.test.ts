@@ -1,3 +1,4 @@
+import { execa } from 'execa';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { basename, dirname, join } from 'node:path';
@@ -34,6 +35,34 @@ async function podmanLogPath(id: string): Promise<string> {
 async function logBytesOnHost(container: string): Promise<number> {
   const info = await f.docker.getContainer(container).inspect();
   const path = f.engineName === 'docker' ? info.LogPath : await podmanLogPath(info.Id);
+  // Rootless Podman keeps the log in a directory of the container's root (a subordinate uid):
+  // the test user reads it in its user namespace, as the engine does.
+  if (f.engineName === 'podman' && process.getuid!() !== 0) {
+    const sizes = await execa('podman', ['unshare', 'sh', '-c', 'stat -c %s "$1"*', 'sh', path], { cwd: '/' });
+    return sizes.stdout.split('\n').reduce((sum, line) => sum + Number(line), 0);
+  }
+  // Docker's directory is root's: a user of the docker group reads it from a container, as it can.
+  if (f.engineName === 'docker' && process.getuid!() !== 0) {
+    const sizes = await execa(
+      'docker',
+      [
+        'run',
+        '--rm',
+        '--user',
+        '0:0',
+        '-v',
+        `${dirname(path)}:/logs:ro`,
+        f.image,
+        'sh',
+        '-c',
+        'stat -c %s "/logs/$1"*',
+        'sh',
+        basename(path),
+      ],
+      { env: { DOCKER_HOST: f.host } },
+    );
+    return sizes.stdout.split('\n').reduce((sum, line) => sum + Number(line), 0);
+  }
   const files = readdirSync(dirname(path)).filter((file) => file.startsWith(basename(path)));
   return files.reduce((sum, file) => sum + statSync(join(dirname(path), file)).size, 0);
 }

@@ -42,6 +42,15 @@ describe('hints that named the wrong fix: rootful Podman → `systemctl --user`'
     expect(podmanServiceHint({ uid: 1000 })).toContain('--user');
   });
 
+  it("a user's own socket under a runtime directory ending in /run is not root's", () => {
+    const hint = suggestFix(
+      [attempt('unix:///home/u/run/podman/podman.sock', 'connection-refused')],
+      environment(1000),
+    );
+    expect(hint).toContain('`systemctl --user enable --now podman.socket`');
+    expect(hint).not.toContain('sudo');
+  });
+
   it('the engine-agnostic hint as root has no sudo and no --user', () => {
     const hint = suggestFix([attempt('unix:///var/run/docker.sock', 'connection-refused')], {
       ...environment(0),

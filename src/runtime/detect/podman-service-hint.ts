@@ -9,7 +9,9 @@ const ROOTFUL_SOCKET = '/run/podman/podman.sock';
  * systemd, `podman system service` does the same.
  */
 export function podmanServiceHint(environment: Pick<DetectionEnvironment, 'uid'>, endpoints: string[] = []): string {
-  const rootful = environment.uid === 0 || endpoints.some((endpoint) => endpoint.endsWith(ROOTFUL_SOCKET));
+  // That socket itself, not any path ending like it (a user's `$XDG_RUNTIME_DIR` may end in `/run`).
+  const rootful =
+    environment.uid === 0 || endpoints.some((endpoint) => endpoint.replace(/^unix:\/\//, '') === ROOTFUL_SOCKET);
   if (!rootful)
     return '`systemctl --user enable --now podman.socket`, or `podman system service --time=0 &` without systemd';
   const sudo = environment.uid === 0 ? '' : 'sudo ';
