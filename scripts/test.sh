@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: provisions the engines when absent, then runs the tiers — unit (no
-# engine), integration (once against Docker, once against Podman, as root), a focused part of
-# integration as a regular user on Docker and on rootless Podman, kubernetes (a one-node cluster
+# engine), integration (once against Docker, once against Podman, as root, and again as a regular
+# user on Docker and on rootless Podman: two at a time), kubernetes (a one-node cluster
 # built from Debian's sources, started for the tier and torn down after it), images and
 # images-podman (the real agent images with the real Claude Code on Docker, then on Podman: built
 # once, reused while their inputs are unchanged — the io.agentctl.build-inputs label), e2e (packed
