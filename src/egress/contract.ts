@@ -16,6 +16,9 @@
  *   agent (the engine gives a container its address at start). A token brought from any other
  *   address is refused (407 and an event naming the token's agent), after waiting up to
  *   ADDRESS_WAIT_MS for the file to name it (an agent may speak before agentctl has written it).
+ *   Where the registration also has `resolveName` (Docker: the gateway's networks resolve each
+ *   container's name, by the engine's own DNS), the token is good from the address that name
+ *   resolves to now as well, and agentctl writes no address file for it.
  * - The proxy writes one EgressEvent per line on stdout (the gateway container's log), never a
  *   secret value; agentctl reads them back through the runtime's logs of the gateway.
  */
@@ -63,6 +66,12 @@ export interface AgentRegistration {
    * agents share the gateway's network and could hand each other their tokens). Absent: from any.
    */
   addressBound?: boolean;
+  /**
+   * With `addressBound`: the agent's container name, which the gateway's network resolves to the
+   * agent's current address (the engine's DNS, which no agent can write to); the token is good
+   * from that address too. Absent: only the address file counts.
+   */
+  resolveName?: string;
 }
 
 export type EgressAction = 'allowed' | 'denied' | 'learned';

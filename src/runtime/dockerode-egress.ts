@@ -103,6 +103,9 @@ export function createDockerodeEgressOperations(
     isolation: 'network',
     // Each engine of one host its own /24s, so that their bridges never hold the same subnet.
     subnetPrefix: kind === 'podman' ? '10.214' : '10.213',
+    // Docker's embedded DNS on every user-defined network; Podman 4.3's CNI has it only with the
+    // dnsname plugin (and rootless not always), so there agentctl writes the address as before.
+    resolvesNames: kind === 'docker',
     // An internal network has no route out: the engine keeps agents from going around the gateway.
     checkIsolation: async () => undefined,
 

@@ -91,6 +91,12 @@ export interface EgressOperations {
    */
   readonly subnetPrefix?: string;
   /**
+   * The gateway's network resolves each container's name to its current address, by the engine's
+   * own DNS (Docker's user-defined networks): the gateway holds a token to its agent's address by
+   * its name, and no address needs writing into the gateway after each start.
+   */
+  readonly resolvesNames?: boolean;
+  /**
    * A warning for the user when this backend cannot keep an agent from connecting around the
    * gateway (Kubernetes without a network plugin that enforces NetworkPolicy); undefined when it
    * can. Asked at each start of an allowlist or learn agent (a backend may remember its answer).

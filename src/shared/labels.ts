@@ -29,6 +29,11 @@ export const LABELS = {
   resume: 'io.agentctl.resume',
   /** The egress gateway an allowlist or learn agent is registered with (its container's name). */
   egressGateway: 'io.agentctl.egress-gateway',
+  /**
+   * On the gateway: its proxy checks a token's address by the agent's container name, which its
+   * network resolves (`resolveName` in a registration); gateways made before it lack the label.
+   */
+  egressResolvesNames: 'io.agentctl.egress-resolves-names',
   /** The agent's maximum lifetime per start, in seconds (`start --ttl`): its backend stops it then. */
   ttl: 'io.agentctl.ttl',
   /** A one-shot task (`agentctl run`): never run again (Kubernetes: a bare Pod, not a StatefulSet). */

@@ -378,6 +378,14 @@ describe(`the egress gateway on ${f.engineName} (${f.setup})`, () => {
         (await f.docker.getContainer(`agentctl-${agent}`).inspect()).NetworkSettings.Networks[`${gateway}-internal`]
           ?.IPAddress ?? ''
       ).trim();
+    // Made and used (the tests above) without agentctl telling the gateway its address: on Docker
+    // the gateway finds it by the agent's container name (the engine's DNS); on Podman it was written.
+    const addressFile = await f.exec(gateway, [
+      'node',
+      '-e',
+      `process.exit(require('fs').existsSync(${JSON.stringify(`${GATEWAY_STATE_DIR}/${REGISTRATIONS_SUBDIR}/${agent}.address`)}) ? 0 : 3)`,
+    ]);
+    expect(addressFile.exitCode).toBe(f.engineName === 'docker' ? 3 : 0);
     expect((await cli(['stop', agent, '--timeout', '0'])).exitCode).toBe(0);
     const restarted = await cli(['start', agent, '-d']);
     expect(restarted.exitCode, restarted.stdout + restarted.stderr).toBe(0);

@@ -5,6 +5,7 @@ import { ConflictError, InternalError, UsageError } from '../../shared/errors.js
 import { LABELS } from '../../shared/labels.js';
 import type { AgentFiles } from '../../runtime/agent-spec.js';
 import type { Secret } from '../agents/secrets.js';
+import { containerName } from '../agents/agent-name.js';
 import { usesGateway, type EgressChoice } from './egress-policy.js';
 import type { EgressOperations } from '../../runtime/egress-operations.js';
 import { ensureGateway, GATEWAY_CA_FILE, getGatewayNames } from './gateway.js';
@@ -140,7 +141,18 @@ export async function prepareAgentEgress(
   // On one network with the other agents (`network` isolation), an agent could hand another its
   // token: there it is taken only from the agent's own address, told to the gateway at each start.
   const addressBound = egress.isolation === 'network';
-  const agent = prepareGatewayAgent({ name: input.name, choice, secrets: input.secrets, gateway, ca, addressBound });
+  // Where the gateway's network resolves container names, the gateway finds the agent's address
+  // by its name: no write into the gateway after the start.
+  const resolveName = gateway.resolvesNames ? containerName(input.name) : undefined;
+  const agent = prepareGatewayAgent({
+    name: input.name,
+    choice,
+    secrets: input.secrets,
+    gateway,
+    ca,
+    addressBound,
+    resolveName,
+  });
   // Registered while the container is made (nothing knows the token yet); removed if the start fails.
   await input.beforeRegister?.(names.gateway);
   const registering = writeRegistration(egress, gateway.id, agent.registration);
@@ -167,7 +179,9 @@ export async function prepareAgentEgress(
       await registering;
       deps.log(`registered ${input.name} with the egress gateway ${names.gateway} (${choice.policy})`);
     },
-    ...addressHook(runtime, egress, { name: input.name, gatewayId: gateway.id, network: names.internal }),
+    ...(resolveName
+      ? noStartHook
+      : addressHook(runtime, egress, { name: input.name, gatewayId: gateway.id, network: names.internal })),
     async discard() {
       if (
         !(await registering.then(

@@ -57,6 +57,8 @@ export function prepareGatewayAgent(input: {
   ca: AgentCa;
   /** The token is good only from the agent's own addresses (written after each start: writeAgentAddresses). */
   addressBound?: boolean;
+  /** With addressBound: the container name the gateway's network resolves to the agent's address. */
+  resolveName?: string;
 }): GatewayAgent {
   const { choice } = input;
   const token = randomBytes(32).toString('hex');
@@ -99,6 +101,7 @@ export function prepareGatewayAgent(input: {
       ca: { certPem: input.ca.certPem, keyPem: input.ca.keyPem },
       secrets: bound,
       ...(input.addressBound ? { addressBound: true } : {}),
+      ...(input.addressBound && input.resolveName ? { resolveName: input.resolveName } : {}),
     },
   };
 }

@@ -9,7 +9,12 @@ import { ensureGateway, getGatewayNames } from './gateway.js';
  * is the one the backend gives it once it runs, and the agent stays on the default network.
  */
 function policyBackend(
-  options: { warning?: string; isolation?: 'policy' | 'network'; agentAddresses?: Record<string, string> } = {},
+  options: {
+    warning?: string;
+    isolation?: 'policy' | 'network';
+    agentAddresses?: Record<string, string>;
+    resolvesNames?: boolean;
+  } = {},
 ) {
   const networks: NetworkSpec[] = [];
   const gateways: GatewaySpec[] = [];
@@ -17,6 +22,7 @@ function policyBackend(
   let details: GatewayDetails | undefined;
   const egress: EgressOperations = {
     isolation: options.isolation ?? 'policy',
+    ...(options.resolvesNames ? { resolvesNames: true } : {}),
     checkIsolation: async () => options.warning,
     async createNetwork(spec) {
       networks.push(spec);
@@ -125,7 +131,10 @@ describe('an agent’s token held to its own address', () => {
     agentImage: 'node:22',
   };
   const registrationOf = (written: { name: string; content: string }[]) =>
-    JSON.parse(written.find((file) => file.name === 'fixer.json')!.content) as { addressBound?: boolean };
+    JSON.parse(written.find((file) => file.name === 'fixer.json')!.content) as {
+      addressBound?: boolean;
+      resolveName?: string;
+    };
 
   it('on a shared network (the engines): the registration is address-bound, and each start tells the gateway the address', async () => {
     const backend = policyBackend({
@@ -140,6 +149,35 @@ describe('an agent’s token held to its own address', () => {
     expect(backend.written.filter((file) => file.name === 'fixer.address')).toEqual([
       { dir: '/var/lib/agentctl-egress/agents', name: 'fixer.address', content: '10.213.0.131\n' },
     ]);
+  });
+
+  it('where the network resolves container names (Docker): bound by the container name, and a start writes no address', async () => {
+    const backend = policyBackend({
+      isolation: 'network',
+      resolvesNames: true,
+      agentAddresses: { 'agentctl-egress-internal': '10.213.0.131' },
+    });
+    const hooks = await prepareAgentEgress(egressDeps, backend.runtime, input);
+    expect(backend.gateways[0]!.labels).toMatchObject({ 'io.agentctl.egress-resolves-names': 'true' });
+    await hooks.afterCreate('agent-id');
+    expect(registrationOf(backend.written)).toMatchObject({ addressBound: true, resolveName: 'agentctl-fixer' });
+    await hooks.afterStart('agent-id');
+    expect(backend.written.map((file) => file.name)).not.toContain('fixer.address');
+  });
+
+  it('a gateway made before names were resolved (no label): the address is written after each start', async () => {
+    const backend = policyBackend({
+      isolation: 'network',
+      agentAddresses: { 'agentctl-egress-internal': '10.213.0.131' },
+    });
+    // Made without the label; the engine's operations resolve names now.
+    await prepareAgentEgress(egressDeps, backend.runtime, { ...input, name: 'first' });
+    (backend.egress as { resolvesNames?: boolean }).resolvesNames = true;
+    const hooks = await prepareAgentEgress(egressDeps, backend.runtime, input);
+    await hooks.afterCreate('agent-id');
+    expect(registrationOf(backend.written).resolveName).toBeUndefined();
+    await hooks.afterStart('agent-id');
+    expect(backend.written.map((file) => file.name)).toContain('fixer.address');
   });
 
   it('under NetworkPolicies (Kubernetes): not bound, and a start writes no address', async () => {

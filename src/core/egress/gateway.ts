@@ -65,6 +65,8 @@ export interface RunningGateway {
   id: string;
   /** Its address on the internal network (the agents' proxy). */
   address: string;
+  /** Its proxy holds a token to its agent's address by the agent's container name (LABELS.egressResolvesNames). */
+  resolvesNames?: boolean;
 }
 
 const labels = (kind: string) => ({ [LABELS.managed]: 'true', [LABELS.kind]: kind });
@@ -89,7 +91,8 @@ export async function ensureGateway(deps: GatewayDeps): Promise<RunningGateway> 
       // gateway gets a new one each time): read back once it runs again.
       if (!address && found.running)
         throw gatewayFailed(`the gateway ${names.gateway} is not on ${names.internal}`, names);
-      if (found.running && address) return { id: found.id, address };
+      const resolvesNames = found.labels[LABELS.egressResolvesNames] === 'true' ? { resolvesNames: true } : {};
+      if (found.running && address) return { id: found.id, address, ...resolvesNames };
       deps.log(`starting the egress gateway ${names.gateway} again`);
       await deps.runtime.startContainer(found.id);
       await waitUntilListening(deps, found.id);
@@ -97,7 +100,7 @@ export async function ensureGateway(deps: GatewayDeps): Promise<RunningGateway> 
       // `network` isolation: the agents made before hold the gateway's fixed address in their
       // proxy URL; a gateway back at another one would send their tokens elsewhere.
       if (egress.isolation === 'network') await checkFixedAddress(deps, found.id, assigned);
-      return { id: found.id, address: assigned };
+      return { id: found.id, address: assigned, ...resolvesNames };
     }
     try {
       return await createGateway(deps);
@@ -150,7 +153,10 @@ async function createGateway(deps: GatewayDeps): Promise<RunningGateway> {
       ...env,
     ],
     user: GATEWAY_USER,
-    labels: labels('egress-gateway'),
+    labels: {
+      ...labels('egress-gateway'),
+      ...(egress.resolvesNames ? { [LABELS.egressResolvesNames]: 'true' } : {}),
+    },
     externalNetwork: names.external,
     internalNetwork: { name: names.internal, ...(fixed ? { address: fixed } : {}) },
     program: GATEWAY_PROGRAM_FILE,
@@ -172,7 +178,11 @@ async function createGateway(deps: GatewayDeps): Promise<RunningGateway> {
     ]);
     await runtime.startContainer(id);
     await waitUntilListening(deps, id);
-    return { id, address: fixed ?? (await assignedAddress(deps)) };
+    return {
+      id,
+      address: fixed ?? (await assignedAddress(deps)),
+      ...(egress.resolvesNames ? { resolvesNames: true } : {}),
+    };
   } catch (error) {
     await runtime.removeContainer(id, { force: true }).catch(() => undefined);
     throw error;

@@ -27,6 +27,7 @@ describe('getRegistrationProblem', () => {
   it('accepts a sound registration', () => {
     expect(getRegistrationProblem(valid)).toBeUndefined();
     expect(getRegistrationProblem({ ...valid, addressBound: true })).toBeUndefined();
+    expect(getRegistrationProblem({ ...valid, addressBound: true, resolveName: 'agentctl-fixer' })).toBeUndefined();
   });
 
   it.each([
@@ -36,6 +37,8 @@ describe('getRegistrationProblem', () => {
     [{ ...valid, allow: ['exa mple.com'] }, 'allow'],
     [{ ...valid, ca: {} }, 'ca'],
     [{ ...valid, addressBound: 'yes' }, 'addressBound'],
+    [{ ...valid, resolveName: 'agentctl fixer' }, 'resolveName'],
+    [{ ...valid, resolveName: '.hidden' }, 'resolveName'],
     [{ ...valid, secrets: [{ ...valid.secrets[0], placeholder: 'short' }] }, 'placeholder'],
     [{ ...valid, secrets: [{ ...valid.secrets[0], header: 'X-Api-Key' }] }, 'header'],
     [{ ...valid, secrets: [{ ...valid.secrets[0], format: 'Bearer' }] }, 'format'],

@@ -38,6 +38,8 @@ export interface RegisteredAgent {
 export type Log = (level: 'info' | 'warn' | 'error', message: string, details?: Record<string, unknown>) => void;
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+/** A container name as the engines take it (and one DNS label long at most). */
+const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
@@ -67,6 +69,8 @@ export function getRegistrationProblem(value: unknown): string | undefined {
   if (typeof ca !== 'object' || ca === null || typeof ca.certPem !== 'string' || typeof ca.keyPem !== 'string')
     return 'ca is not {certPem, keyPem}';
   if (r.addressBound !== undefined && typeof r.addressBound !== 'boolean') return 'addressBound is not true or false';
+  if (r.resolveName !== undefined && (typeof r.resolveName !== 'string' || !CONTAINER_NAME.test(r.resolveName)))
+    return 'resolveName is not a container name';
   if (!Array.isArray(r.secrets)) return 'secrets is not a list';
   for (const [index, item] of r.secrets.entries()) {
     const s = item as Record<string, unknown>;
@@ -187,7 +191,8 @@ export class RegistrationStore {
   }
 
   /**
-   * Waits until the agent's address file names `address` (true), or `timeoutMs` passed, the
+   * Waits until the agent's address file names `address`, or `resolves()` says its container
+   * name resolves to it (true: asked at once, then every half second), or `timeoutMs` passed, the
    * agent's registration went, or `gone()` says the client left (false).
    */
   async waitForAddress(
@@ -195,10 +200,12 @@ export class RegistrationStore {
     address: string,
     timeoutMs: number,
     gone: () => boolean = () => false,
+    resolves?: () => Promise<boolean>,
   ): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    for (let round = 0; ; round++) {
       if (this.hasAddress(agent, address)) return true;
+      if (resolves && round % 5 === 0 && (await resolves().catch(() => false))) return true;
       if (Date.now() >= deadline || gone() || !this.holds(agent)) return false;
       await new Promise((resolve) => setTimeout(resolve, Math.min(100, Math.max(1, deadline - Date.now()))));
     }

@@ -16,6 +16,9 @@ const lookups: string[] = [];
 let proxy: EgressProxy;
 let port: number;
 let agent: AgentRegistration;
+/** Agents whose tokens are good only from their own addresses: by their address file, by their container's name. */
+let named: AgentRegistration;
+let misnamed: AgentRegistration;
 /** An agent whose token is good only from the addresses in its address file. */
 let bound: AgentRegistration;
 let echo: net.Server;
@@ -28,6 +31,10 @@ beforeAll(async () => {
   writeRegistration(state, 'limited.json', agent);
   bound = await registration('bound', { policy: 'open', addressBound: true });
   writeRegistration(state, 'bound.json', bound);
+  named = await registration('named', { policy: 'open', addressBound: true, resolveName: 'agentctl-named' });
+  writeRegistration(state, 'named.json', named);
+  misnamed = await registration('misnamed', { policy: 'open', addressBound: true, resolveName: 'agentctl-misnamed' });
+  writeRegistration(state, 'misnamed.json', misnamed);
   proxy = createEgressProxy({
     stateDir: state,
     lookupAll: async (host) => {
@@ -39,6 +46,9 @@ beforeAll(async () => {
           { address: 'fd00:ec2::254', family: 6 },
         ];
       if (host === 'echo.test') return [{ address: '127.0.0.1', family: 4 }];
+      // The engine's DNS: each agent's container name, as an absolute name.
+      if (host === 'agentctl-named.') return [{ address: '::ffff:127.0.0.1', family: 6 }];
+      if (host === 'agentctl-misnamed.') return [{ address: '10.213.0.131', family: 4 }];
       throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
     },
     emit: (event) => events.push(event),
@@ -158,5 +168,31 @@ describe('a token bound to its agent’s addresses', () => {
     const open = await connectThrough(port, echoTarget(), proxyAuthorization(agent.token));
     expect(open.status).toBe(200);
     open.socket.destroy();
+  });
+});
+
+describe('a token bound to its agent’s container name (Docker: the engine’s DNS names its address)', () => {
+  const echoTarget = () => `echo.test:${(echo.address() as AddressInfo).port}`;
+
+  it('is taken at once from the address the name resolves to, with no address file', async () => {
+    lookups.length = 0;
+    const started = Date.now();
+    const tunnel = await connectThrough(port, echoTarget(), proxyAuthorization(named.token));
+    expect(tunnel.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(lookups).toContain('agentctl-named.');
+    tunnel.socket.destroy();
+  });
+
+  it('is refused from an address its name does not resolve to, with an event that names its agent', async () => {
+    const started = Date.now();
+    const answer = await connectThrough(port, echoTarget(), proxyAuthorization(misnamed.token));
+    expect(answer.status).toBe(407);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    expect(events.at(-1)).toMatchObject({
+      agent: 'misnamed',
+      action: 'denied',
+      reason: 'proxy token from another address (127.0.0.1)',
+    });
   });
 });

@@ -68,7 +68,13 @@ export function createEgressProxy(input: EgressProxyOptions): EgressProxy {
       // Another agent on the network that was handed this token gets nothing with it.
       const from = plainAddress(socket.remoteAddress ?? '');
       const closed = () => socket.destroyed;
-      if (from && (await registrations.waitForAddress(agent, from, options.addressWaitMs, closed))) return { agent };
+      // Docker: the engine's DNS names the agent's current address (the trailing dot: no search domain).
+      const name = agent.registration.resolveName;
+      const resolves = name
+        ? async () => (await options.lookupAll(`${name}.`)).some((found) => plainAddress(found.address) === from)
+        : undefined;
+      if (from && (await registrations.waitForAddress(agent, from, options.addressWaitMs, closed, resolves)))
+        return { agent };
       return { agent: agent.registration.agent, reason: `proxy token from another address (${from || 'unknown'})` };
     },
     async decide(agent, authority) {
