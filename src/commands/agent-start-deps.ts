@@ -42,18 +42,19 @@ export function agentStartDeps(
         ? (await import('../core/agents/container-process.js')).reapContainerProcesses(id)
         : [],
     gatewayFiles: async () => (await import('./egress-gateway-files.js')).egressGatewayFiles(context.env),
-    imageBundles: lazyImageBundles(getDataDir(config, context.env, context.homedir)),
+    imageBundles: lazyPemCache(join(getDataDir(config, context.env, context.homedir), 'egress-ca-bundles')),
+    gatewayCerts: lazyPemCache(join(getDataDir(config, context.env, context.homedir), 'egress-gateway-cas')),
   };
 }
 
-/** imageBundleCache in the data directory, its module loaded at first use (allowlist starts only). */
-function lazyImageBundles(dataDir: string): NonNullable<StartAgentDeps['imageBundles']> {
-  const cache = () =>
-    import('./egress-gateway-files.js').then(({ imageBundleCache }) =>
-      imageBundleCache(join(dataDir, 'egress-ca-bundles')),
-    );
+/**
+ * A cache of public certificates by id in the data directory (the images' CA bundles, the
+ * gateways' CA certificates), its module loaded at first use (allowlist starts only).
+ */
+function lazyPemCache(dir: string): NonNullable<StartAgentDeps['imageBundles']> {
+  const cache = () => import('./egress-gateway-files.js').then(({ imageBundleCache }) => imageBundleCache(dir));
   return {
-    get: async (imageId) => (await cache()).get(imageId),
-    set: async (imageId, bundle) => (await cache()).set(imageId, bundle),
+    get: async (id) => (await cache()).get(id),
+    set: async (id, pem) => (await cache()).set(id, pem),
   };
 }

@@ -19,6 +19,8 @@
  *   Where the registration also has `resolveName` (Docker: the gateway's networks resolve each
  *   container's name, by the engine's own DNS), the token is good from the address that name
  *   resolves to now as well, and agentctl writes no address file for it.
+ * - A registration's `ca` may be "gateway" (GATEWAY_CA_REF): the proxy signs for that agent with
+ *   the gateway's own CA, `<state>/ca.json` (`{certPem, keyPem}`, made with the gateway).
  * - The proxy writes one EgressEvent per line on stdout (the gateway container's log), never a
  *   secret value; agentctl reads them back through the runtime's logs of the gateway.
  */
@@ -30,6 +32,8 @@ export const GATEWAY_PROGRAM_PATH = '/opt/agentctl-egress/egress-proxy.cjs';
 export const REGISTRATIONS_SUBDIR = 'agents';
 export const PROXY_USER = 'agent';
 export const ADDRESS_FILE_SUFFIX = '.address';
+/** The gateway's own CA in its state directory (`{certPem, keyPem}`, the gateway user's, 0600). */
+export const GATEWAY_CA_FILE_NAME = 'ca.json';
 /** How long a token brought from an address not (yet) the agent's waits for agentctl to record it. */
 export const ADDRESS_WAIT_MS = 10_000;
 
@@ -73,6 +77,12 @@ export interface AgentRegistration {
    */
   resolveName?: string;
 }
+
+/** `ca` in a registration file: the gateway's own CA (`<state>/ca.json`), which the proxy reads. */
+export const GATEWAY_CA_REF = 'gateway';
+
+/** A registration as agentctl writes it: `ca` may name the gateway's own (GATEWAY_CA_REF). */
+export type RegistrationFile = Omit<AgentRegistration, 'ca'> & { ca: AgentRegistration['ca'] | typeof GATEWAY_CA_REF };
 
 export type EgressAction = 'allowed' | 'denied' | 'learned';
 

@@ -30,10 +30,10 @@ export const LABELS = {
   /** The egress gateway an allowlist or learn agent is registered with (its container's name). */
   egressGateway: 'io.agentctl.egress-gateway',
   /**
-   * On the gateway: its proxy checks a token's address by the agent's container name, which its
-   * network resolves (`resolveName` in a registration); gateways made before it lack the label.
+   * On the gateway: what its proxy program understands (EGRESS_PROGRAM in src/core/egress/gateway.ts:
+   * 2 takes `resolveName` and `ca: "gateway"` in a registration); gateways made before it lack the label (1).
    */
-  egressResolvesNames: 'io.agentctl.egress-resolves-names',
+  egressProgram: 'io.agentctl.egress-program',
   /** The agent's maximum lifetime per start, in seconds (`start --ttl`): its backend stops it then. */
   ttl: 'io.agentctl.ttl',
   /** A one-shot task (`agentctl run`): never run again (Kubernetes: a bare Pod, not a StatefulSet). */

@@ -46,6 +46,8 @@ export interface StartAgentDeps {
   gatewayFiles?: AgentEgressDeps['gatewayFiles'];
   /** The images' CA bundles seen before (egress: the agent's CA files go in with its other files). */
   imageBundles?: AgentEgressDeps['imageBundles'];
+  /** The gateways' CA certificates seen before (egress: nothing read from the gateway at a start). */
+  gatewayCerts?: AgentEgressDeps['gatewayCerts'];
 }
 
 export interface StartedAgent extends ImageFacts {

@@ -296,5 +296,6 @@ function egressDeps(deps: StartAgentDeps): AgentEgressDeps {
     ...(deps.warn ? { warn: deps.warn } : {}),
     ...(deps.gatewayFiles ? { gatewayFiles: deps.gatewayFiles } : {}),
     ...(deps.imageBundles ? { imageBundles: deps.imageBundles } : {}),
+    ...(deps.gatewayCerts ? { gatewayCerts: deps.gatewayCerts } : {}),
   };
 }

@@ -82,6 +82,11 @@ export interface AgentEgressDeps {
     get(imageId: string): Promise<string | undefined>;
     set(imageId: string, bundle: string): Promise<void>;
   };
+  /** The certificate of each gateway's CA, kept by the gateway's container id (public, like the above). */
+  gatewayCerts?: {
+    get(gatewayId: string): Promise<string | undefined>;
+    set(gatewayId: string, certPem: string): Promise<void>;
+  };
 }
 
 /**
@@ -136,20 +141,37 @@ export async function prepareAgentEgress(
   // Said before the agent exists: a backend that cannot hold it to the gateway (warn, once per command).
   const warning = await egress.checkIsolation();
   if (warning) (deps.warn ?? deps.log)(warning);
-  // The gateway's CA (one read); a gateway made before it had one: a CA of the agent's own.
-  const ca = (await readGatewayCa(egress, gateway.id)) ?? (await createCa(input.name));
+  // The gateway's CA. A gateway of program 2 signs with its own for a registration that names it,
+  // and its certificate (public) is kept here by the gateway's id: such a start reads nothing from
+  // the gateway. Else one read; a gateway made before it had a CA: a CA of the agent's own.
+  const sharedCa = gateway.program >= 2;
+  const kept = sharedCa ? await deps.gatewayCerts?.get(gateway.id).catch(() => undefined) : undefined;
+  let ca: { certPem: string; keyPem?: string };
+  let caRef = false;
+  if (kept) {
+    ca = { certPem: kept };
+    caRef = true;
+  } else {
+    const read = await readGatewayCa(egress, gateway.id);
+    if (read && sharedCa) {
+      caRef = true;
+      await deps.gatewayCerts?.set(gateway.id, read.certPem).catch(() => undefined);
+    }
+    ca = read ?? (await createCa(input.name));
+  }
   // On one network with the other agents (`network` isolation), an agent could hand another its
   // token: there it is taken only from the agent's own address, told to the gateway at each start.
   const addressBound = egress.isolation === 'network';
   // Where the gateway's network resolves container names, the gateway finds the agent's address
   // by its name: no write into the gateway after the start.
-  const resolveName = gateway.resolvesNames ? containerName(input.name) : undefined;
+  const resolveName = gateway.program >= 2 && egress.resolvesNames ? containerName(input.name) : undefined;
   const agent = prepareGatewayAgent({
     name: input.name,
     choice,
     secrets: input.secrets,
     gateway,
     ca,
+    caRef,
     addressBound,
     resolveName,
   });

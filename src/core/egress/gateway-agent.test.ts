@@ -19,7 +19,7 @@ describe('an agent of the egress gateway', () => {
     name: 'fixer',
     choice,
     secrets,
-    gateway: { id: 'g', address: '10.213.0.2' },
+    gateway: { id: 'g', address: '10.213.0.2', program: 1 },
     ca: { certPem: 'CERT', keyPem: 'KEY' },
   });
 
@@ -61,7 +61,7 @@ describe('an agent of the egress gateway', () => {
     expect(env.get('https_proxy')).toBe(env.get('HTTPS_PROXY'));
     expect(env.get('NO_PROXY')).toBe('');
     expect(env.get('SSL_CERT_FILE')).toBe(AGENT_CA_BUNDLE);
-    const files = caFiles({ certPem: 'CERT\n', keyPem: 'KEY' }, 'SYSTEM\n');
+    const files = caFiles({ certPem: 'CERT\n' }, 'SYSTEM\n');
     expect(files.files.map((file) => [file.name, file.content.toString()])).toEqual([
       ['ca.pem', 'CERT\n'],
       ['ca-bundle.pem', 'SYSTEM\nCERT\n'],

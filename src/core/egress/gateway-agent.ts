@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import {
   ADDRESS_FILE_SUFFIX,
+  GATEWAY_CA_REF,
   GATEWAY_STATE_DIR,
   PROXY_PORT,
   PROXY_USER,
   REGISTRATION_VERSION,
   REGISTRATIONS_SUBDIR,
   type AgentRegistration,
+  type RegistrationFile,
 } from '../../egress/contract.js';
 import type { AgentFiles } from '../../runtime/agent-spec.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
@@ -34,7 +36,7 @@ export interface GatewayAgent {
   env: [string, string][];
   /** The secrets as the agent holds them: a bound secret's value is its placeholder. */
   secrets: Secret[];
-  registration: AgentRegistration;
+  registration: RegistrationFile;
 }
 
 /** A placeholder: recognisable, as long as a real key would be, and different for every agent. */
@@ -54,7 +56,10 @@ export function prepareGatewayAgent(input: {
   choice: EgressChoice;
   secrets: Secret[];
   gateway: RunningGateway;
-  ca: AgentCa;
+  /** The CA the agent trusts; without its key, the gateway's own (as with `caRef`). */
+  ca: { certPem: string; keyPem?: string };
+  /** The gateway signs with its own CA (program 2): the registration names it, not its key. */
+  caRef?: boolean;
   /** The token is good only from the agent's own addresses (written after each start: writeAgentAddresses). */
   addressBound?: boolean;
   /** With addressBound: the container name the gateway's network resolves to the agent's address. */
@@ -98,7 +103,11 @@ export function prepareGatewayAgent(input: {
       token,
       policy,
       allow: choice.allow,
-      ca: { certPem: input.ca.certPem, keyPem: input.ca.keyPem },
+      // Without its key here, the CA can only be the gateway's own.
+      ca:
+        input.caRef || input.ca.keyPem === undefined
+          ? GATEWAY_CA_REF
+          : { certPem: input.ca.certPem, keyPem: input.ca.keyPem },
       secrets: bound,
       ...(input.addressBound ? { addressBound: true } : {}),
       ...(input.addressBound && input.resolveName ? { resolveName: input.resolveName } : {}),
@@ -112,7 +121,7 @@ const registrationFile = (name: string) => `${name}.json`;
 export async function writeRegistration(
   egress: EgressOperations,
   gatewayId: string,
-  registration: AgentRegistration,
+  registration: RegistrationFile,
 ): Promise<void> {
   await egress.writeGatewayFiles(gatewayId, `${GATEWAY_STATE_DIR}/${REGISTRATIONS_SUBDIR}`, [
     {
@@ -222,7 +231,7 @@ export async function fetchImageBundle(runtime: ContainerRuntime, id: string): P
 }
 
 /** The agent's CA directory: its CA, and the bundle (the image's CAs, then its CA). */
-export function caFiles(ca: AgentCa, imageBundle: string): AgentFiles {
+export function caFiles(ca: Pick<AgentCa, 'certPem'>, imageBundle: string): AgentFiles {
   const bundle = `${imageBundle.trimEnd()}${imageBundle.trim() ? '\n' : ''}${ca.certPem.trimEnd()}\n`;
   return {
     dir: AGENT_CA_DIR,

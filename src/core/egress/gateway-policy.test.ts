@@ -14,11 +14,14 @@ function policyBackend(
     isolation?: 'policy' | 'network';
     agentAddresses?: Record<string, string>;
     resolvesNames?: boolean;
+    /** The gateway's ca.json, as readGatewayFile gives it. */
+    gatewayCa?: { certPem: string; keyPem: string };
   } = {},
 ) {
   const networks: NetworkSpec[] = [];
   const gateways: GatewaySpec[] = [];
   const written: { dir: string; name: string; content: string }[] = [];
+  const reads: string[] = [];
   let details: GatewayDetails | undefined;
   const egress: EgressOperations = {
     isolation: options.isolation ?? 'policy',
@@ -47,7 +50,12 @@ function policyBackend(
       for (const entry of entries)
         written.push({ dir, name: entry.name, content: entry.content?.toString('utf8') ?? '' });
     },
-    readGatewayFile: async () => undefined,
+    async readGatewayFile(_id, file) {
+      reads.push(file);
+      return file.endsWith('/ca.json') && options.gatewayCa
+        ? Buffer.from(JSON.stringify(options.gatewayCa))
+        : undefined;
+    },
   };
   const runtime = {
     kind: options.isolation === 'network' ? 'docker' : 'kubernetes',
@@ -61,7 +69,7 @@ function policyBackend(
     copyFiles: async () => undefined,
     archive: { fetchPathStat: () => Promise.reject(new Error('no archive here')) },
   };
-  return { egress, runtime: runtime as never, networks, gateways, written };
+  return { egress, runtime: runtime as never, networks, gateways, written, reads };
 }
 
 const files = async () => ({ program: Buffer.from('// proxy') });
@@ -82,7 +90,7 @@ describe('the gateway on a backend of policy isolation', () => {
       createCa: async () => ca,
       sleep: async () => undefined,
     });
-    expect(gateway).toEqual({ id: 'gw', address: '10.88.0.9' });
+    expect(gateway).toEqual({ id: 'gw', address: '10.88.0.9', program: 2 });
     expect(backend.networks.map((spec) => [spec.name, spec.internal, spec.gateway, spec.subnet])).toEqual([
       ['agentctl-egress-internal', true, 'agentctl-egress', undefined],
       ['agentctl-egress-external', false, 'agentctl-egress', undefined],
@@ -158,21 +166,22 @@ describe('an agent’s token held to its own address', () => {
       agentAddresses: { 'agentctl-egress-internal': '10.213.0.131' },
     });
     const hooks = await prepareAgentEgress(egressDeps, backend.runtime, input);
-    expect(backend.gateways[0]!.labels).toMatchObject({ 'io.agentctl.egress-resolves-names': 'true' });
+    expect(backend.gateways[0]!.labels).toMatchObject({ 'io.agentctl.egress-program': '2' });
     await hooks.afterCreate('agent-id');
     expect(registrationOf(backend.written)).toMatchObject({ addressBound: true, resolveName: 'agentctl-fixer' });
     await hooks.afterStart('agent-id');
     expect(backend.written.map((file) => file.name)).not.toContain('fixer.address');
   });
 
-  it('a gateway made before names were resolved (no label): the address is written after each start', async () => {
+  it('a gateway made before names were resolved (no program label): the address is written after each start', async () => {
     const backend = policyBackend({
       isolation: 'network',
+      resolvesNames: true,
       agentAddresses: { 'agentctl-egress-internal': '10.213.0.131' },
     });
-    // Made without the label; the engine's operations resolve names now.
+    // The gateway as an older agentctl made it: without the label, its program knows no resolveName.
     await prepareAgentEgress(egressDeps, backend.runtime, { ...input, name: 'first' });
-    (backend.egress as { resolvesNames?: boolean }).resolvesNames = true;
+    delete backend.gateways[0]!.labels['io.agentctl.egress-program'];
     const hooks = await prepareAgentEgress(egressDeps, backend.runtime, input);
     await hooks.afterCreate('agent-id');
     expect(registrationOf(backend.written).resolveName).toBeUndefined();
@@ -187,5 +196,77 @@ describe('an agent’s token held to its own address', () => {
     expect(registrationOf(backend.written).addressBound).toBeUndefined();
     await hooks.afterStart('agent-id');
     expect(backend.written.map((file) => file.name)).not.toContain('fixer.address');
+  });
+});
+
+describe('the gateway’s CA for a new agent', () => {
+  const gatewayCa = { certPem: 'GATEWAY CERT', keyPem: 'GATEWAY KEY' };
+  const input = {
+    name: 'fixer',
+    choice: { policy: 'allowlist' as const, allow: ['example.com'], bindings: new Map() },
+    secrets: [],
+    agentImage: 'node:22',
+    imageId: 'sha256:image',
+  };
+  // The image's bundle known: the CA files go in with the agent's other files (its spec).
+  const imageBundles = { get: async () => 'SYSTEM CAS', set: async () => undefined };
+  const registration = (written: { name: string; content: string }[], name = 'fixer') =>
+    JSON.parse(written.filter((file) => file.name === `${name}.json`).at(-1)!.content) as { ca: unknown };
+  const keptCerts = () => {
+    const kept = new Map<string, string>();
+    return {
+      kept,
+      gatewayCerts: {
+        get: async (id: string) => kept.get(id),
+        set: async (id: string, pem: string) => void kept.set(id, pem),
+      },
+    };
+  };
+
+  it('a gateway of program 2: named, not copied; its certificate kept here, so the next start reads nothing from the gateway', async () => {
+    const backend = policyBackend({ isolation: 'network', gatewayCa });
+    const { kept, gatewayCerts } = keptCerts();
+    const deps = {
+      env: {},
+      config: {},
+      log: () => undefined,
+      gatewayFiles: files,
+      createCa: async () => ca,
+      gatewayCerts,
+      imageBundles,
+    };
+    const first = await prepareAgentEgress(deps, backend.runtime, input);
+    await first.afterCreate('agent-id');
+    expect(registration(backend.written).ca).toBe('gateway');
+    expect(JSON.stringify(backend.written.filter((file) => file.name === 'fixer.json'))).not.toContain('GATEWAY KEY');
+    expect(kept.get('gw')).toBe('GATEWAY CERT');
+    expect(first.files[0]?.files.find((file) => file.name === 'ca.pem')?.content.toString()).toBe('GATEWAY CERT');
+    backend.reads.length = 0;
+    const second = await prepareAgentEgress(deps, backend.runtime, { ...input, name: 'second' });
+    await second.afterCreate('agent-id');
+    expect(backend.reads).not.toContain('/var/lib/agentctl-egress/ca.json');
+    expect(registration(backend.written, 'second').ca).toBe('gateway');
+    expect(second.files[0]?.files.find((file) => file.name === 'ca.pem')?.content.toString()).toBe('GATEWAY CERT');
+  });
+
+  it('a gateway made before (no program label): the CA and its key are in the registration, as its program expects', async () => {
+    const backend = policyBackend({ isolation: 'network', gatewayCa });
+    const { kept, gatewayCerts } = keptCerts();
+    const deps = {
+      env: {},
+      config: {},
+      log: () => undefined,
+      gatewayFiles: files,
+      createCa: async () => ca,
+      gatewayCerts,
+      imageBundles,
+    };
+    await prepareAgentEgress(deps, backend.runtime, { ...input, name: 'first' });
+    delete backend.gateways[0]!.labels['io.agentctl.egress-program'];
+    kept.clear();
+    const hooks = await prepareAgentEgress(deps, backend.runtime, input);
+    await hooks.afterCreate('agent-id');
+    expect(registration(backend.written).ca).toEqual(gatewayCa);
+    expect(kept.size).toBe(0);
   });
 });

@@ -65,7 +65,7 @@ function stoppedGateway(startsAt: string) {
 describe('ensureGateway with a stopped gateway', () => {
   it('starts it again and reads its address once it runs (a stopped container has none: every start failed)', async () => {
     const { deps, calls } = stoppedGateway('10.213.0.2');
-    expect(await ensureGateway(deps)).toEqual({ id: 'gw', address: '10.213.0.2' });
+    expect(await ensureGateway(deps)).toEqual({ id: 'gw', address: '10.213.0.2', program: 1 });
     expect(calls).toEqual(['start gw']);
   });
 

@@ -1,4 +1,4 @@
-import { GATEWAY_STATE_DIR, PROXY_PORT, REGISTRATIONS_SUBDIR } from '../../egress/contract.js';
+import { GATEWAY_CA_FILE_NAME, GATEWAY_STATE_DIR, PROXY_PORT, REGISTRATIONS_SUBDIR } from '../../egress/contract.js';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import type { EgressOperations, NetworkDetails } from '../../runtime/egress-operations.js';
 import { ConflictError, EngineError, isAgentctlError } from '../../shared/errors.js';
@@ -24,7 +24,14 @@ export const GATEWAY_PROGRAM_FILE = `${GATEWAY_STATE_DIR}/program/egress-proxy.c
  * key, so sharing it lets no agent forge what another trusts; each registration keeps the CA it
  * was made with, so a gateway made again (a new CA) leaves its agents working.
  */
-export const GATEWAY_CA_FILE = `${GATEWAY_STATE_DIR}/ca.json`;
+export const GATEWAY_CA_FILE = `${GATEWAY_STATE_DIR}/${GATEWAY_CA_FILE_NAME}`;
+/**
+ * What the proxy program of a gateway made by this agentctl understands, as its label says: 2
+ * holds a token to the address its agent's container name resolves to (`resolveName`), and signs
+ * for an agent of `ca: "gateway"` with its own CA (GATEWAY_CA_FILE). A gateway keeps the program
+ * it was made with: agentctl writes for it only what its label says it understands.
+ */
+export const EGRESS_PROGRAM = 2;
 /** The gateway's user: no user of the agent image, owner of its state files. */
 export const GATEWAY_USER = { uid: 65534, gid: 65534 };
 const GATEWAY_LIMITS = { cpus: 1, memoryBytes: 256 * 1024 ** 2, pids: 256, logBytes: 20 * 1024 ** 2 };
@@ -65,8 +72,8 @@ export interface RunningGateway {
   id: string;
   /** Its address on the internal network (the agents' proxy). */
   address: string;
-  /** Its proxy holds a token to its agent's address by the agent's container name (LABELS.egressResolvesNames). */
-  resolvesNames?: boolean;
+  /** What its proxy program understands (LABELS.egressProgram; 1: made before the label). */
+  program: number;
 }
 
 const labels = (kind: string) => ({ [LABELS.managed]: 'true', [LABELS.kind]: kind });
@@ -91,8 +98,8 @@ export async function ensureGateway(deps: GatewayDeps): Promise<RunningGateway> 
       // gateway gets a new one each time): read back once it runs again.
       if (!address && found.running)
         throw gatewayFailed(`the gateway ${names.gateway} is not on ${names.internal}`, names);
-      const resolvesNames = found.labels[LABELS.egressResolvesNames] === 'true' ? { resolvesNames: true } : {};
-      if (found.running && address) return { id: found.id, address, ...resolvesNames };
+      const program = Number(found.labels[LABELS.egressProgram] ?? 1) || 1;
+      if (found.running && address) return { id: found.id, address, program };
       deps.log(`starting the egress gateway ${names.gateway} again`);
       await deps.runtime.startContainer(found.id);
       await waitUntilListening(deps, found.id);
@@ -100,7 +107,7 @@ export async function ensureGateway(deps: GatewayDeps): Promise<RunningGateway> 
       // `network` isolation: the agents made before hold the gateway's fixed address in their
       // proxy URL; a gateway back at another one would send their tokens elsewhere.
       if (egress.isolation === 'network') await checkFixedAddress(deps, found.id, assigned);
-      return { id: found.id, address: assigned, ...resolvesNames };
+      return { id: found.id, address: assigned, program };
     }
     try {
       return await createGateway(deps);
@@ -153,10 +160,7 @@ async function createGateway(deps: GatewayDeps): Promise<RunningGateway> {
       ...env,
     ],
     user: GATEWAY_USER,
-    labels: {
-      ...labels('egress-gateway'),
-      ...(egress.resolvesNames ? { [LABELS.egressResolvesNames]: 'true' } : {}),
-    },
+    labels: { ...labels('egress-gateway'), [LABELS.egressProgram]: String(EGRESS_PROGRAM) },
     externalNetwork: names.external,
     internalNetwork: { name: names.internal, ...(fixed ? { address: fixed } : {}) },
     program: GATEWAY_PROGRAM_FILE,
@@ -173,16 +177,20 @@ async function createGateway(deps: GatewayDeps): Promise<RunningGateway> {
         : []),
       { name: `${REGISTRATIONS_SUBDIR}/`, type: 'directory', mode: 0o700, ...owner },
       ...(ca
-        ? [{ name: 'ca.json', type: 'file' as const, mode: 0o600, ...owner, content: Buffer.from(JSON.stringify(ca)) }]
+        ? [
+            {
+              name: GATEWAY_CA_FILE_NAME,
+              type: 'file' as const,
+              mode: 0o600,
+              ...owner,
+              content: Buffer.from(JSON.stringify(ca)),
+            },
+          ]
         : []),
     ]);
     await runtime.startContainer(id);
     await waitUntilListening(deps, id);
-    return {
-      id,
-      address: fixed ?? (await assignedAddress(deps)),
-      ...(egress.resolvesNames ? { resolvesNames: true } : {}),
-    };
+    return { id, address: fixed ?? (await assignedAddress(deps)), program: EGRESS_PROGRAM };
   } catch (error) {
     await runtime.removeContainer(id, { force: true }).catch(() => undefined);
     throw error;

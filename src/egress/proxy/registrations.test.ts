@@ -84,4 +84,28 @@ describe('RegistrationStore', () => {
     expect(logged.join('\n')).not.toContain('sk-real');
     store.stop();
   });
+
+  it('takes the gateway’s own CA (its ca.json) for a registration of ca "gateway"; without one, refuses it', () => {
+    const state = mkdtempSync(path.join(tmpdir(), 'agentctl-registrations-'));
+    dirs.push(state);
+    mkdirSync(path.join(state, 'agents'));
+    writeFileSync(path.join(state, 'agents', 'fixer.json'), JSON.stringify({ ...valid, ca: 'gateway' }));
+    const logged: string[] = [];
+    const store = new RegistrationStore(state, (_level, message) => logged.push(message));
+    store.reload();
+    expect(store.getByToken('a'.repeat(64))).toBeUndefined();
+    expect(logged).toEqual(['registration ignored: ca is not {certPem, keyPem}']);
+    writeFileSync(path.join(state, 'ca.json'), JSON.stringify({ certPem: 'GATEWAY CERT', keyPem: 'GATEWAY KEY' }));
+    // A registration written after the gateway's CA (as agentctl does): read with it.
+    writeFileSync(
+      path.join(state, 'agents', 'second.json'),
+      JSON.stringify({ ...valid, agent: 'second', token: 'd'.repeat(64), ca: 'gateway' }),
+    );
+    store.reload();
+    expect(store.getByToken('d'.repeat(64))?.registration.ca).toEqual({
+      certPem: 'GATEWAY CERT',
+      keyPem: 'GATEWAY KEY',
+    });
+    store.stop();
+  });
 });

@@ -7,6 +7,8 @@ import type { SecureContext } from 'node:tls';
 import type { LoadedCa } from '../ca.js';
 import {
   ADDRESS_FILE_SUFFIX,
+  GATEWAY_CA_FILE_NAME,
+  GATEWAY_CA_REF,
   REGISTRATION_VERSION,
   REGISTRATIONS_SUBDIR,
   type AgentRegistration,
@@ -134,12 +136,23 @@ export class RegistrationStore {
   private refused = new Map<string, string>();
   private watcher: FSWatcher | undefined;
   private readonly dir: string;
+  private readonly caFile: string;
 
   constructor(
     stateDir: string,
     private readonly log: Log,
   ) {
     this.dir = path.join(stateDir, REGISTRATIONS_SUBDIR);
+    this.caFile = path.join(stateDir, GATEWAY_CA_FILE_NAME);
+  }
+
+  /** The gateway's own CA, for a registration of `ca: "gateway"`; undefined when it has none. */
+  private gatewayCa(): unknown {
+    try {
+      return JSON.parse(readFileSync(this.caFile, 'utf8'));
+    } catch {
+      return undefined;
+    }
   }
 
   /** Reads the directory now and watches it from then on. */
@@ -264,6 +277,9 @@ export class RegistrationStore {
         let problem: string | undefined;
         try {
           parsed = JSON.parse(text);
+          // The gateway's own CA, named rather than copied (agentctl need not read it first).
+          if ((parsed as { ca?: unknown } | null)?.ca === GATEWAY_CA_REF)
+            parsed = { ...(parsed as object), ca: this.gatewayCa() };
           problem = getRegistrationProblem(parsed);
         } catch {
           problem = 'not JSON';
