@@ -144,7 +144,9 @@ export async function prepareAgentEgress(
   // The gateway's CA. A gateway of program 2 signs with its own for a registration that names it,
   // and its certificate (public) is kept here by the gateway's id: such a start reads nothing from
   // the gateway. Else one read; a gateway made before it had a CA: a CA of the agent's own.
-  const sharedCa = gateway.program >= 2;
+  // Not on Kubernetes: a gateway Pod made again cannot read the CA on its claim before it runs,
+  // so it makes a new one, and only registrations that carry their CA keep working.
+  const sharedCa = gateway.program >= 2 && egress.isolation === 'network';
   const kept = sharedCa ? await deps.gatewayCerts?.get(gateway.id).catch(() => undefined) : undefined;
   let ca: { certPem: string; keyPem?: string };
   let caRef = false;

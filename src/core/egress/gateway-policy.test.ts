@@ -269,4 +269,14 @@ describe('the gateway’s CA for a new agent', () => {
     expect(registration(backend.written).ca).toEqual(gatewayCa);
     expect(kept.size).toBe(0);
   });
+
+  it('a gateway made again on its kept state volume keeps the CA there (its agents trust it); a new one gets a CA', async () => {
+    const again = policyBackend({ isolation: 'network', gatewayCa });
+    const deps = { env: {}, config: {}, log: () => undefined, gatewayFiles: files, createCa: async () => ca };
+    await prepareAgentEgress(deps, again.runtime, input);
+    expect(again.written.map((file) => file.name)).not.toContain('ca.json');
+    const fresh = policyBackend({ isolation: 'network' });
+    await prepareAgentEgress(deps, fresh.runtime, input);
+    expect(fresh.written.find((file) => file.name === 'ca.json')?.content).toBe(JSON.stringify(ca));
+  });
 });

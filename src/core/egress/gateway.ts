@@ -18,11 +18,12 @@ export const DEFAULT_GATEWAY_NAME = 'agentctl-egress';
 /** Where the gateway runs the proxy program from (in its state volume: the root file system is read-only). */
 export const GATEWAY_PROGRAM_FILE = `${GATEWAY_STATE_DIR}/program/egress-proxy.cjs`;
 /**
- * The gateway's CA (cert and key, JSON, the gateway user's, 0600), made with the gateway: each new
- * agent's registration carries it and the agent trusts its certificate. One CA made once, not one
- * per agent: the CA module and key generation cost a start ~100 ms of CPU. No agent ever holds the
- * key, so sharing it lets no agent forge what another trusts; each registration keeps the CA it
- * was made with, so a gateway made again (a new CA) leaves its agents working.
+ * The gateway's CA (cert and key, JSON, the gateway user's, 0600), made with the gateway; each new
+ * agent trusts its certificate. The proxy of a gateway of EGRESS_PROGRAM 2 signs with it for a
+ * registration of `ca: "gateway"`; an older one needs the CA in each registration. One CA made
+ * once, not one per agent: the CA module and key generation cost a start ~100 ms of CPU. No agent
+ * ever holds the key, so sharing it lets no agent forge what another trusts; a registration that
+ * carries a CA keeps the one it was made with, so a gateway made again leaves those agents working.
  */
 export const GATEWAY_CA_FILE = `${GATEWAY_STATE_DIR}/${GATEWAY_CA_FILE_NAME}`;
 /**
@@ -141,7 +142,6 @@ async function createGateway(deps: GatewayDeps): Promise<RunningGateway> {
   const fixed = egress.isolation === 'network' ? gatewayAddress(internal) : undefined;
   const image = await deps.image();
   const files = await deps.files();
-  const ca = deps.createCa ? await deps.createCa() : undefined;
   const env = Object.entries(deps.env)
     .filter(([key, value]) => PASSED_THROUGH.test(key) && value !== undefined)
     .map(([key, value]) => ({ name: key, value: value! }));
@@ -168,6 +168,10 @@ async function createGateway(deps: GatewayDeps): Promise<RunningGateway> {
     limits: GATEWAY_LIMITS,
   });
   try {
+    // A gateway made again on its kept state volume keeps the CA there: its agents trust it, and
+    // their registrations may name it ("ca": "gateway"). Unreadable before it runs: a new one.
+    const kept = await egress.readGatewayFile(id, GATEWAY_CA_FILE).catch(() => undefined);
+    const ca = deps.createCa && !(kept && kept.length > 0) ? await deps.createCa() : undefined;
     const owner = { uid: GATEWAY_USER.uid, gid: GATEWAY_USER.gid };
     await egress.writeGatewayFiles(id, GATEWAY_STATE_DIR, [
       { name: 'program/', type: 'directory', mode: 0o555, uid: 0, gid: 0 },
