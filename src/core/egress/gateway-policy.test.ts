@@ -212,29 +212,20 @@ describe('the gateway’s CA for a new agent', () => {
   const imageBundles = { get: async () => 'SYSTEM CAS', set: async () => undefined };
   const registration = (written: { name: string; content: string }[], name = 'fixer') =>
     JSON.parse(written.filter((file) => file.name === `${name}.json`).at(-1)!.content) as { ca: unknown };
+  /** The start's dependencies, with the gateways' certificates kept in `kept`. */
   const keptCerts = () => {
     const kept = new Map<string, string>();
-    return {
-      kept,
-      gatewayCerts: {
-        get: async (id: string) => kept.get(id),
-        set: async (id: string, pem: string) => void kept.set(id, pem),
-      },
+    const gatewayCerts = {
+      get: async (id: string) => kept.get(id),
+      set: async (id: string, pem: string) => void kept.set(id, pem),
     };
+    const deps = { env: {}, config: {}, log: () => undefined, gatewayFiles: files, createCa: async () => ca };
+    return { kept, deps: { ...deps, gatewayCerts, imageBundles } };
   };
 
   it('a gateway of program 2: named, not copied; its certificate kept here, so the next start reads nothing from the gateway', async () => {
     const backend = policyBackend({ isolation: 'network', gatewayCa });
-    const { kept, gatewayCerts } = keptCerts();
-    const deps = {
-      env: {},
-      config: {},
-      log: () => undefined,
-      gatewayFiles: files,
-      createCa: async () => ca,
-      gatewayCerts,
-      imageBundles,
-    };
+    const { kept, deps } = keptCerts();
     const first = await prepareAgentEgress(deps, backend.runtime, input);
     await first.afterCreate('agent-id');
     expect(registration(backend.written).ca).toBe('gateway');
@@ -251,16 +242,7 @@ describe('the gateway’s CA for a new agent', () => {
 
   it('a gateway made before (no program label): the CA and its key are in the registration, as its program expects', async () => {
     const backend = policyBackend({ isolation: 'network', gatewayCa });
-    const { kept, gatewayCerts } = keptCerts();
-    const deps = {
-      env: {},
-      config: {},
-      log: () => undefined,
-      gatewayFiles: files,
-      createCa: async () => ca,
-      gatewayCerts,
-      imageBundles,
-    };
+    const { kept, deps } = keptCerts();
     await prepareAgentEgress(deps, backend.runtime, { ...input, name: 'first' });
     delete backend.gateways[0]!.labels['io.agentctl.egress-program'];
     kept.clear();
