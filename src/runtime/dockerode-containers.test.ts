@@ -1,6 +1,7 @@
 import type { AgentSpec } from './agent-spec.js';
 import { describe, expect, it } from 'vitest';
 import { matchesLabels } from './container-mapping.js';
+import { createRetryingKeepIdRace } from './dockerode-containers.js';
 
 describe('matchesLabels', () => {
   it('requires every filter (Podman 4.3 ORs several label filters on volumes)', () => {
@@ -233,5 +234,45 @@ describe('createContainer', () => {
       .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'ENGINE_CONNECTION_LOST' });
     expect(getHalfMadeContainer(error)).toBe('c1');
+  });
+});
+
+describe('createRetryingKeepIdRace (rootless Podman 4.3, containers/storage#2030)', () => {
+  const race = Object.assign(
+    new Error(
+      '(HTTP code 500) server error - container create: keep-id requires additional UIDs or GIDs defined in /etc/subuid and /etc/subgid to function correctly: %!w(<nil>)',
+    ),
+    { statusCode: 500 },
+  );
+  const engine = (failures: Error[]) => {
+    let calls = 0;
+    return {
+      get calls() {
+        return calls;
+      },
+      createContainer: async () => {
+        calls++;
+        const failure = failures.shift();
+        if (failure) throw failure;
+        return { id: 'made' } as never;
+      },
+    };
+  };
+  const noWait = async () => undefined;
+
+  it('tries a create refused by the keep-id race again, and gets the container', async () => {
+    const docker = engine([race, race]);
+    await expect(createRetryingKeepIdRace(docker as never, {} as never, noWait)).resolves.toEqual({ id: 'made' });
+    expect(docker.calls).toBe(3);
+  });
+
+  it('gives up after four tries, and never retries another error', async () => {
+    const racing = engine([race, race, race, race, race]);
+    await expect(createRetryingKeepIdRace(racing as never, {} as never, noWait)).rejects.toBe(race);
+    expect(racing.calls).toBe(4);
+    const taken = Object.assign(new Error('container name "x" is already in use'), { statusCode: 500 });
+    const other = engine([taken]);
+    await expect(createRetryingKeepIdRace(other as never, {} as never, noWait)).rejects.toBe(taken);
+    expect(other.calls).toBe(1);
   });
 });

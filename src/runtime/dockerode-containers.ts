@@ -8,6 +8,26 @@ import { engineError, engineMessage, hostResourceError, isNoSuchContainer, statu
 import { labelFilters, matchesLabels, toDetails, toSummaries } from './container-mapping.js';
 import type { ContainerOperations, VolumeSummary } from './container-operations.js';
 
+/**
+ * Rootless Podman 4.3 can refuse a keep-id create made at the same moment as another one ("keep-id
+ * requires additional UIDs or GIDs defined in /etc/subuid": containers/storage#2030) although the
+ * user's ranges are there; nothing was made. Tried again, a moment later, up to three more times.
+ */
+export async function createRetryingKeepIdRace(
+  docker: Pick<Dockerode, 'createContainer'>,
+  request: Dockerode.ContainerCreateOptions,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<{ id: string }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await docker.createContainer(request);
+    } catch (error) {
+      if (attempt >= 4 || !/keep-id requires additional UIDs or GIDs/i.test(engineMessage(error))) throw error;
+      await sleep(50 + Math.floor(Math.random() * 150) * attempt);
+    }
+  }
+}
+
 export function createDockerodeContainerOperations(docker: Dockerode, kind: EngineKind): ContainerOperations {
   const operations: ContainerOperations = {
     async createContainer(spec: AgentSpec) {
@@ -19,7 +39,7 @@ export function createDockerodeContainerOperations(docker: Dockerode, kind: Engi
         // they are split like this: a command or environment of over 1 MiB then overflowed the
         // engine's header limit (431) and put the environment's values in the request line.
         const request = { _query: { name }, _body: body } as unknown as Dockerode.ContainerCreateOptions;
-        id = (await docker.createContainer(request)).id;
+        id = (await createRetryingKeepIdRace(docker, request)).id;
       } catch (error) {
         const status = statusOf(error);
         // Podman answers a taken name with 500 "... already in use"; Docker with 409
