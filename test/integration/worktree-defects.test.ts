@@ -70,8 +70,11 @@ describe(`prune on one engine destroys live agents' worktrees on another (${f.en
     'podman-rootless': engines.docker.host,
   };
   const other = otherEngines[f.setup]!;
+  // Scoped to the test's repository (where the agent's worktree is): the other engine is another
+  // tier's while this one runs (scripts/test.sh runs two side by side), and an unscoped prune
+  // would remove that tier's stopped agents. The worktrees considered are this repository's.
   const pruneOn = (host: string, extra: string[] = []) =>
-    runCli(['--host', host, '--json', 'prune', ...extra], { cwd: repo, env, timeout: 120_000 });
+    runCli(['--host', host, '--json', 'prune', '--workspace', repo, ...extra], { cwd: repo, env, timeout: 120_000 });
   // prune leaves states younger than a few minutes (a start may still be making its container).
   const age = (worktree: string) => {
     const old = new Date(Date.now() - 3_600_000);
